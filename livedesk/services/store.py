@@ -1,0 +1,209 @@
+"""Opening the customer store: where it lives, checking it, backing it up, migrating it.
+
+``open_store`` is the only way the app, the CLI and the tests get an engine and a
+session factory. A file that is not a LiveDesk database is refused untouched; an
+existing database is copied aside (SQLite online backup) before any migration.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from livedesk.models.engine import is_sqlite, make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "LiveDesk"
+# The newest migration this build knows. Checked against Alembic's head by a test, so
+# start-up can skip importing Alembic when the store is already current.
+HEAD_REVISION = "0001"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BACKUPS_KEPT = 10
+
+
+class StoreError(Exception):
+    """The store cannot be opened; the message says which file and why, for a person."""
+
+
+@dataclass
+class Store:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    url: str
+    path: Path | None  # the SQLite file, None for a server database
+    backup: Path | None = None  # made before this opening's migration, if any
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on error."""
+        with self.session_factory.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_path() -> Path:
+    return default_data_dir() / "livedesk.sqlite3"
+
+
+def resolve_url(db: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> str:
+    """``--db PATH`` wins, then LIVEDESK_DB, then LIVEDESK_DATABASE_URL, then the default file."""
+    env = os.environ if env is None else env
+    if db:
+        return sqlite_url(Path(db))
+    if env.get("LIVEDESK_DB"):
+        return sqlite_url(Path(env["LIVEDESK_DB"]))
+    if env.get("LIVEDESK_DATABASE_URL"):
+        return env["LIVEDESK_DATABASE_URL"]
+    return sqlite_url(default_db_path())
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.expanduser().resolve()}"
+
+
+def open_store(url: str, *, migrate: bool = True, backup: bool = True) -> Store:
+    """Check, back up and migrate the store at ``url``, then return it ready to use."""
+    path: Path | None = None
+    if is_sqlite(url):
+        database = make_url(url).database
+        if not database or database == ":memory:":
+            raise StoreError("LiveDesk needs a database file, not an in-memory database")
+        path = Path(database)
+        _prepare_sqlite_file(path)
+    engine = make_engine(url)
+    store = Store(engine, make_session_factory(engine), url, path)
+    try:
+        current = current_revision(store)
+        if current != HEAD_REVISION:
+            _check_known(current, url)
+            if not migrate:
+                raise StoreError(f"{_where(store)} needs upgrading to schema {HEAD_REVISION} (it is at {current})")
+            if path is not None and current is not None and backup:
+                store.backup = backup_sqlite(path, reason=f"before-{HEAD_REVISION}")
+            upgrade(store)
+    except StoreError:
+        engine.dispose()
+        raise
+    except Exception as exc:  # a driver error on a damaged file: say so plainly
+        engine.dispose()
+        raise StoreError(f"{_where(store)} cannot be opened: {exc}") from exc
+    return store
+
+
+def _where(store: Store) -> str:
+    return str(store.path) if store.path else make_url(store.url).render_as_string(hide_password=True)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    if path.exists():
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database file")
+        _check_sqlite_file(path)
+        return
+    # Phone numbers live here: keep the folder private to this user.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse anything that is not a LiveDesk SQLite store, without writing to it."""
+    if path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        header = fh.read(len(SQLITE_MAGIC))
+    if header != SQLITE_MAGIC:
+        raise StoreError(f"{path} is not a LiveDesk database: it is not an SQLite file. It was left unchanged.")
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is damaged and cannot be read ({exc}). It was left unchanged.") from exc
+    if tables and "alembic_version" not in tables:
+        raise StoreError(
+            f"{path} is an SQLite file but not a LiveDesk database (it has tables "
+            f"{', '.join(sorted(tables)[:5])}). It was left unchanged."
+        )
+
+
+def current_revision(store: Store) -> str | None:
+    with store.engine.connect() as conn:
+        if not store.engine.dialect.has_table(conn, "alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def _check_known(revision: str | None, url: str) -> None:
+    if revision is None:
+        return
+    from alembic.script import ScriptDirectory
+
+    if revision not in {s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}:
+        raise StoreError(
+            f"{make_url(url).database or url} was made by a newer LiveDesk (schema {revision}); "
+            "update LiveDesk to open it. It was left unchanged."
+        )
+
+
+def alembic_config():  # -> alembic.config.Config, imported lazily to keep start-up fast
+    from alembic.config import Config
+
+    config = Config()
+    # Built in code, not from alembic.ini: a frozen app finds its scripts next to this module.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    from alembic import command
+
+    config = alembic_config()
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    log.info("store %s migrated to %s", _where(store), revision)
+
+
+def backup_sqlite(path: Path, *, reason: str = "manual", folder: Path | None = None) -> Path:
+    """Copy a live SQLite file with the online backup API (safe while it is open)."""
+    folder = folder or path.parent / "backups"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}-{stamp}-{reason}.sqlite3"
+    src = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    _prune_backups(folder, path.stem)
+    log.info("backed up %s to %s", path, target)
+    return target
+
+
+def _prune_backups(folder: Path, stem: str) -> None:
+    backups = sorted(folder.glob(f"{stem}-*.sqlite3"))
+    for old in backups[:-BACKUPS_KEPT]:
+        old.unlink(missing_ok=True)

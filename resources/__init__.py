@@ -1,0 +1,1 @@
+"""Data shipped with LiveDesk: translations, shop presets, word lists, recorded feeds."""
