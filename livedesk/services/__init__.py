@@ -1,0 +1,1 @@
+"""The product's logic: plain Python over a SQLAlchemy session. Never imports Qt."""

@@ -1,0 +1,175 @@
+"""Command line: no argument opens the app; subcommands run headless on the same services.
+
+Heavy modules (Qt, pandas, Alembic) are imported inside the command that needs them,
+so ``livedesk lookup`` and the app's start-up stay quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from livedesk import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livedesk", description="LiveDesk 直播客户工作台")
+    parser.add_argument("--version", action="version", version=f"LiveDesk {__version__}")
+    parser.add_argument("--db", metavar="PATH", help="SQLite store to use (default: LIVEDESK_DB, "
+                        "LIVEDESK_DATABASE_URL, or livedesk.sqlite3 in the user data folder)")
+    parser.add_argument("--lang", default=None, help="UI language: zh_CN (default) or en")
+    parser.add_argument("--demo", action="store_true",
+                        help="with no subcommand: fill an empty store with demo data first")
+    parser.add_argument("--demo-customers", type=int, default=3000, help=argparse.SUPPRESS)
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fill the store with realistic, deterministic demo data")
+    demo.add_argument("--customers", type=int, default=3000)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--if-empty", action="store_true", help="do nothing if the store has customers")
+    demo.add_argument("--json", action="store_true")
+
+    lookup = sub.add_parser("lookup", help="best matching customers with tier and level")
+    lookup.add_argument("query")
+    lookup.add_argument("--limit", type=int, default=10)
+    lookup.add_argument("--json", action="store_true")
+
+    selftest = sub.add_parser("self-test", help="prove this build works: store, migrations, pandas, Qt, plots")
+    selftest.add_argument("--out", metavar="FILE", help="also write the JSON report here")
+
+    backup = sub.add_parser("backup", help="copy the store to a timestamped backup")
+    backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store)")
+
+    from livedesk.services.bench import BENCHES
+
+    bench = sub.add_parser("bench", help="benchmarks; each prints one JSON object")
+    bench.add_argument("name", choices=sorted(BENCHES))
+    bench.add_argument("--customers", type=int, default=200_000)
+    bench.add_argument("--rows", type=int, default=1_000_000)
+    bench.add_argument("--runs", type=int, default=5)
+    bench.add_argument("--rate", type=int, default=1000)
+    bench.add_argument("--seconds", type=float, default=30)
+    bench.add_argument("--cache", metavar="FOLDER", help="where built benchmark stores are kept")
+    bench.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from livedesk.ui.app import run_app
+
+        return run_app(args)
+    handler = COMMANDS[args.command]
+    from livedesk.services.store import StoreError
+
+    try:
+        return handler(args)
+    except StoreError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _open(args: argparse.Namespace):
+    from livedesk.services.store import open_store, resolve_url
+
+    return open_store(resolve_url(args.db))
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print(text)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from livedesk.services import demo
+
+    store = _open(args)
+    try:
+        if args.if_empty and not demo.is_empty(store):
+            _print({"skipped": True}, args.json, "the store already has customers: nothing done")
+            return EXIT_OK
+        try:
+            summary = demo.generate(store, customers=args.customers, seed=args.seed,
+                                    progress=None if args.json else _progress_printer())
+        except demo.NotEmpty as exc:
+            print(f"livedesk: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        _print(asdict(summary), args.json, demo.describe(summary))
+        return EXIT_OK
+    finally:
+        store.dispose()
+
+
+def _progress_printer():
+    def report(done: int, total: int, what: str) -> None:
+        print(f"\r{what}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return report
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from livedesk.services.lookup import lookup
+
+    store = _open(args)
+    try:
+        with store.begin() as session:
+            matches = lookup(session, args.query, limit=args.limit)
+    finally:
+        store.dispose()
+    lines = [
+        f"{m.id:>7}  {m.nickname}  {m.tier}/{m.level}  ¥{m.total_spent_fen / 100:,.2f}  {m.city or ''}"
+        for m in matches
+    ]
+    _print([asdict(m) for m in matches], args.json, "\n".join(lines) or "no match")
+    return EXIT_OK if matches else EXIT_FAILED
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from livedesk.ui.selftest import run_self_test
+
+    return run_self_test(args.out)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from livedesk.services.store import backup_sqlite
+
+    store = _open(args)
+    try:
+        if store.path is None:
+            print("livedesk: backup copies SQLite stores; back up a server database with its own tools",
+                  file=sys.stderr)
+            return EXIT_FAILED
+        target = backup_sqlite(store.path, folder=Path(args.to) if args.to else None)
+    finally:
+        store.dispose()
+    print(target)
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from livedesk.services import bench
+
+    result = bench.run(args.name, args)
+    _print(result, args.json, json.dumps(result, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "lookup": cmd_lookup,
+    "self-test": cmd_self_test,
+    "backup": cmd_backup,
+    "bench": cmd_bench,
+}

@@ -1,0 +1,50 @@
+"""The benchmark harness behind ``livedesk bench NAME --json``.
+
+Each benchmark builds (or reuses from a cache folder) the store it needs, measures,
+and returns one flat JSON-able dict: times in ``*_ms`` keys (``p50_ms``/``p95_ms``
+for distributions), ratios in ``*_ratio`` keys. Benchmarks register themselves in
+``BENCHES`` from the module that owns the feature they measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+BenchFn = Callable[[argparse.Namespace], dict[str, Any]]
+BENCHES: dict[str, str] = {
+    # name -> "module:function", imported only when that benchmark runs
+    "startup": "livedesk.services.bench_startup:bench_startup",
+}
+
+
+def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    import importlib
+
+    module_name, func_name = BENCHES[name].split(":")
+    fn: BenchFn = getattr(importlib.import_module(module_name), func_name)
+    return {"bench": name, **fn(args)}
+
+
+def cache_dir(args: argparse.Namespace) -> Path:
+    from livedesk.services.store import default_data_dir
+
+    folder = Path(args.cache) if getattr(args, "cache", None) else default_data_dir() / "bench-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def percentiles(samples_ms: Sequence[float], prefix: str = "") -> dict[str, float]:
+    """p50/p95/max of a list of millisecond samples, rounded for printing."""
+    ordered = sorted(samples_ms)
+    if not ordered:
+        return {}
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        f"{prefix}p50_ms": round(statistics.median(ordered), 3),
+        f"{prefix}p95_ms": round(p95, 3),
+        f"{prefix}max_ms": round(ordered[-1], 3),
+    }

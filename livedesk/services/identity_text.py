@@ -1,0 +1,86 @@
+"""Text keys for people: phone cleaning and masking, name masking, pinyin search keys."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_DIGIT = re.compile(r"\D")
+_MASKED_PHONE = re.compile(r"^\+?\d{0,4}[\d*]*\*+[\d*]*$")
+MAX_READINGS = 8  # pinyin combinations kept per name: heteronyms multiply fast
+
+
+def clean_phone(raw: str | None) -> str | None:
+    """A phone as digits (masked digits as ``*``), without the ``'``/tab/+86 spreadsheets add."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip().lstrip("'\t ")
+    if not text:
+        return None
+    if "*" in text:
+        compact = re.sub(r"[\s\-()]", "", text)
+        return compact if _MASKED_PHONE.match(compact) else None
+    digits = _NON_DIGIT.sub("", text)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits or None
+
+
+def is_masked_phone(phone: str | None) -> bool:
+    return bool(phone) and "*" in phone  # type: ignore[operator]
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678: what a screen that may be filmed shows."""
+    if not phone:
+        return ""
+    if "*" in phone:
+        return phone
+    if len(phone) >= 7:
+        return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}" if len(phone) > 7 else f"{phone[:3]}****"
+    return "*" * len(phone)
+
+
+def mask_name(name: str | None) -> str:
+    """王** / W*** : the family name stays so the host can still say 王姐."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(text: str) -> tuple[str, ...]:
+    """Full pinyin and initials of ``text``, every reading of heteronyms (曾 zeng/ceng...)."""
+    from pypinyin import Style, pinyin
+
+    if not text or text.isascii():
+        return ()
+    readings = pinyin(text, style=Style.NORMAL, heteronym=True, errors="ignore")
+    readings = [r for r in readings if r]
+    if not readings:
+        return ()
+    keys: list[str] = []
+    for combo in itertools.islice(itertools.product(*readings), MAX_READINGS):
+        keys.append("".join(combo).lower())
+        keys.append("".join(s[0] for s in combo if s).lower())
+    return tuple(dict.fromkeys(keys))
+
+
+def search_text(
+    nickname: str | None,
+    real_name: str | None = None,
+    phone: str | None = None,
+    handles: tuple[str, ...] | list[str] = (),
+) -> str:
+    """The denormalised key the lookup matches: names, their pinyin, handles and phone."""
+    parts: list[str] = []
+    for name in (nickname, real_name):
+        if name:
+            parts.append(name.lower())
+            parts.extend(pinyin_keys(name))
+    parts.extend(h.lower() for h in handles if h)
+    if phone:
+        parts.append(phone.replace("*", ""))
+    return "\x1f".join(dict.fromkeys(parts))
