@@ -1,0 +1,147 @@
+"""What the host's side panel shows for one customer: greeting, badges, purchases, alerts.
+
+Everything here is safe to put on a screen that may be filmed: the real name and the
+phone are masked before they leave this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from livedesk.models import Customer, MessageTemplate, Note, Order, OrderItem, Product, ProfileValue
+from livedesk.models.base import utcnow
+from livedesk.models.orders import SPEND_STATUSES
+from livedesk.services import presets, settings
+from livedesk.services.identity_text import mask_name, mask_phone
+
+BIRTHDAY_WINDOW_DAYS = 7
+COMPLAINT_WINDOW_DAYS = 30
+REPLENISH_WINDOW_DAYS = 7
+DEFAULT_GREETING = "欢迎{称呼}来到直播间"
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # allergy | diet | complaint | birthday | replenish
+    text: str
+
+
+@dataclass(frozen=True)
+class Purchase:
+    product_name: str
+    ordered_at: datetime
+    amount_fen: int
+
+
+@dataclass
+class PanelCard:
+    customer_id: int
+    nickname: str
+    masked_name: str
+    masked_phone: str
+    greeting_template: str
+    tier: str
+    level: str
+    level_since: datetime | None
+    total_spent_fen: int
+    order_count: int
+    purchases: list[Purchase] = field(default_factory=list)
+    profile: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+    pinned_notes: list[str] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    def greeting(self, level_name: str) -> str:
+        """The template filled in; the level's name comes from the UI, in its language."""
+        return self.greeting_template.replace("{称呼}", self.nickname).replace("{等级}", level_name)
+
+
+def greeting_template(session: Session, customer: Customer) -> str:
+    keys = [f"greeting.{customer.level}", f"greeting.{customer.tier}", "greeting.default"]
+    templates = {
+        t.key: t.body
+        for t in session.scalars(select(MessageTemplate).where(MessageTemplate.key.in_(keys), MessageTemplate.active))
+    }
+    return next((templates[k] for k in keys if k in templates), DEFAULT_GREETING)
+
+
+def days_to_birthday(birthday: date, today: date) -> int:
+    """Days until the next birthday; 29 February is celebrated on 28 February in common years."""
+    for year in (today.year, today.year + 1):
+        try:
+            next_day = birthday.replace(year=year)
+        except ValueError:
+            next_day = date(year, 2, 28)
+        if next_day >= today:
+            return (next_day - today).days
+    raise AssertionError("unreachable")
+
+
+def panel_card(
+    session: Session, customer_id: int, *, language: str = "zh_CN", now: datetime | None = None,
+    purchases: int = 5,
+) -> PanelCard:
+    now = now or utcnow()
+    c = session.get(Customer, customer_id)
+    if c is None:
+        raise LookupError(f"customer {customer_id} does not exist")
+    shop_preset = presets.preset(settings.get(session, "shop.preset"))
+    card = PanelCard(
+        customer_id=c.id,
+        nickname=c.nickname,
+        masked_name=mask_name(c.real_name),
+        masked_phone=mask_phone(c.phone or c.phone_masked),
+        greeting_template=greeting_template(session, c),
+        tier=c.tier,
+        level=c.level,
+        level_since=c.level_since,
+        total_spent_fen=c.total_spent_fen,
+        order_count=c.order_count,
+    )
+    recent = session.execute(
+        select(OrderItem.product_name, Order.ordered_at, OrderItem.amount_fen, Product.usage_cycle_days,
+               OrderItem.quantity)
+        .join(Order, Order.id == OrderItem.order_id)
+        .outerjoin(Product, Product.id == OrderItem.product_id)
+        .where(Order.customer_id == customer_id, Order.status.in_(SPEND_STATUSES))
+        .order_by(Order.ordered_at.desc())
+        .limit(50)
+    ).all()
+    card.purchases = [Purchase(name, at, amount) for name, at, amount, _, _ in recent[:purchases]]
+
+    for value in session.scalars(select(ProfileValue).where(ProfileValue.customer_id == customer_id)):
+        spec = shop_preset.field(value.field)
+        if spec is None:
+            continue
+        card.profile.append((spec.label(language), value.value))
+        if spec.alert:
+            card.alerts.append(Alert("allergy", f"{spec.label(language)}: {value.value}"))
+
+    notes = session.scalars(
+        select(Note).where(Note.customer_id == customer_id).order_by(Note.created_at.desc())
+    ).all()
+    card.pinned_notes = [n.body for n in notes if n.pinned]
+    complaint_since = now - timedelta(days=COMPLAINT_WINDOW_DAYS)
+    for n in notes:
+        if n.kind == "complaint" and n.created_at >= complaint_since:
+            card.alerts.append(Alert("complaint", n.body))
+            break
+
+    today = now.date()
+    if c.birthday is not None:
+        days = days_to_birthday(c.birthday, today)
+        if days <= BIRTHDAY_WINDOW_DAYS:
+            card.alerts.append(Alert("birthday", str(days)))
+
+    seen: set[str] = set()
+    for name, at, _, cycle, quantity in recent:
+        if not cycle or name in seen:
+            continue
+        seen.add(name)  # only the latest purchase of a product says when it runs out
+        runs_out = at.date() + timedelta(days=cycle * max(1, quantity))
+        if abs((runs_out - today).days) <= REPLENISH_WINDOW_DAYS:
+            card.alerts.append(Alert("replenish", name))
+    return card

@@ -1,0 +1,167 @@
+"""The main window: navigation between the team's pages, menus, and the host panel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from livedesk import __version__
+from livedesk.ui.context import AppContext
+from livedesk.ui.host_panel import HostPanel
+from livedesk.ui.placeholder_page import PlaceholderPage
+
+NAV_STYLE = """
+QListWidget#Nav { background: #1f2430; color: #d7dae0; border: none; font-size: 15px; outline: 0; }
+QListWidget#Nav::item { padding: 12px 18px; }
+QListWidget#Nav::item:selected { background: #2d3545; color: #ffffff; border-left: 3px solid #ff5a5f; }
+"""
+
+
+class MainWindow(QMainWindow):
+    shown = Signal()
+    closed = Signal()
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("LiveDesk — live-stream customer desk"))
+        self.host_panel: HostPanel | None = None
+
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("Nav")
+        self.nav.setStyleSheet(NAV_STYLE)
+        self.nav.setFixedWidth(150)
+        self.nav.setIconSize(QSize(20, 20))
+        self.pages = QStackedWidget(self)
+        self._build_pages()
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        splitter = QSplitter(self)
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+        self._build_menus()
+        self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
+        self._restore_geometry()
+        self.nav.setCurrentRow(0)
+
+    def _build_pages(self) -> None:
+        from livedesk.ui.customers_page import CustomersPage
+
+        self.customers_page = CustomersPage(self.ctx, self)
+        self.customers_page.push_to_panel.connect(self.push_to_panel)
+        coming = self.tr("Coming soon: %1")
+        pages: list[tuple[str, QWidget]] = [
+            (self.tr("Customers"), self.customers_page),
+            (self.tr("Live"), PlaceholderPage(self.tr("Live desk"), coming.replace("%1", self.tr(
+                "search-as-you-type, push a customer to the host panel, quick notes, broadcasts and "
+                "live comment feeds (BarrageGrab, douyinLive, dycast, replay).")), self)),
+            (self.tr("Follow-ups"), PlaceholderPage(self.tr("Follow-up queues"), coming.replace("%1", self.tr(
+                "welcome, 24 h thanks, 48 h survey, complaint call-backs, 30-day wake-ups, birthdays and "
+                "replenishment reminders, with message templates and the advertising-law check.")), self)),
+            (self.tr("VIP sessions"), PlaceholderPage(self.tr("VIP private sessions"), coming.replace("%1", self.tr(
+                "invite top customers by rule, RSVP and attendance, and what attendees bought afterwards.")), self)),
+            (self.tr("Dashboard"), PlaceholderPage(self.tr("Dashboard"), coming.replace("%1", self.tr(
+                "customers and GMV by tier, repurchase, cohort retention and follow-up SLA charts.")), self)),
+            (self.tr("Import"), PlaceholderPage(self.tr("Import"), coming.replace("%1", self.tr(
+                "order exports from Douyin, Taobao, Kuaishou, WeChat Channels, TikTok Shop and Shopify. "
+                "Until then use the command line: livedesk import orders FILE")), self)),
+            (self.tr("Settings"), PlaceholderPage(self.tr("Settings"), coming.replace("%1", self.tr(
+                "tier rules, membership levels, shop preset, templates and the team.")), self)),
+        ]
+        for title, page in pages:
+            item = QListWidgetItem(title)
+            item.setSizeHint(QSize(140, 44))
+            self.nav.addItem(item)
+            self.pages.addWidget(page)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        backup = QAction(self.tr("Back up the store now"), self)
+        backup.triggered.connect(self.backup_now)
+        file_menu.addAction(backup)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        panel = QAction(self.tr("Host panel"), self)
+        panel.setShortcut(QKeySequence("F9"))
+        panel.triggered.connect(self.open_host_panel)
+        view_menu.addAction(panel)
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        about = QAction(self.tr("About LiveDesk"), self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _store_label(self) -> str:
+        where = str(self.ctx.store.path) if self.ctx.store.path else self.tr("shared server")
+        return self.tr("Store: %1").replace("%1", where)
+
+    # -- actions -------------------------------------------------------
+    def open_host_panel(self) -> HostPanel:
+        if self.host_panel is None:
+            self.host_panel = HostPanel()
+        self.host_panel.show()
+        self.host_panel.raise_()
+        return self.host_panel
+
+    def push_to_panel(self, customer_id: int) -> None:
+        from livedesk.services.panel import panel_card
+
+        panel = self.open_host_panel()
+        with self.ctx.store.begin() as session:
+            card = panel_card(session, customer_id, language=self.ctx.language)
+        panel.show_card(card)
+
+    def backup_now(self) -> None:
+        from livedesk.services.store import backup_sqlite
+
+        if self.ctx.store.path is None:
+            QMessageBox.information(self, self.windowTitle(), self.tr("A shared server is backed up by its own tools."))
+            return
+        self.statusBar().showMessage(self.tr("Backing up…"))
+        self.ctx.tasks.submit(
+            backup_sqlite, self.ctx.store.path,
+            on_done=lambda path: self.statusBar().showMessage(self.tr("Backed up to %1").replace("%1", str(path)), 8000),
+            on_error=lambda exc: QMessageBox.warning(self, self.windowTitle(), str(exc)),
+        )
+
+    def _about(self) -> None:
+        QMessageBox.about(self, self.tr("About LiveDesk"),
+                          self.tr("LiveDesk %1 — the customer desk for live-stream selling teams.")
+                          .replace("%1", __version__))
+
+    # -- window state --------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.shown.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        if self.host_panel is not None:
+            self.host_panel.close()
+        super().closeEvent(event)
+        self.closed.emit()
