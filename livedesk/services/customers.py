@@ -194,7 +194,7 @@ def rows(session: Session, ids: Sequence[int]) -> dict[int, CustomerRow]:
 
 
 def tier_counts(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Customer.tier, func.count()).group_by(Customer.tier)).tuples().all())
+    return dict(session.execute(select(Customer.tier, func.count()).group_by(Customer.tier)).all())
 
 
 def card(session: Session, customer_id: int, order_limit: int = 50) -> CustomerCard:
@@ -210,7 +210,7 @@ def card(session: Session, customer_id: int, order_limit: int = 50) -> CustomerC
     if orders:
         for it in session.scalars(select(OrderItem).where(OrderItem.order_id.in_([o.id for o in orders]))):
             items.setdefault(it.order_id, []).append(OrderItemView(it.product_name, it.quantity, it.amount_fen))
-    authors = dict(session.execute(select(TeamMember.id, TeamMember.name)).tuples().all())
+    authors = dict(session.execute(select(TeamMember.id, TeamMember.name)).all())
     notes = session.scalars(
         select(Note).where(Note.customer_id == customer_id).order_by(Note.pinned.desc(), Note.created_at.desc())
     )
@@ -347,7 +347,7 @@ def untag_customer(session: Session, customer_id: int, tag_id: int) -> None:
 def team(session: Session) -> list[tuple[int, str, str]]:
     return list(session.execute(
         select(TeamMember.id, TeamMember.name, TeamMember.role).where(TeamMember.active).order_by(TeamMember.id)
-    ).tuples())
+    ).all())
 
 
 def _require(session: Session, customer_id: int) -> Customer:

@@ -45,5 +45,5 @@ def lookup(session: Session, query: str, limit: int = 20) -> list[Match]:
     return [
         Match(c.id, c.nickname, c.real_name, c.phone or c.phone_masked, c.city, c.tier, c.level,
               c.total_spent_fen, hows[r])
-        for c, r in session.execute(statement).tuples()
+        for c, r in session.execute(statement)
     ]
