@@ -1,68 +1,89 @@
 """Words for the codes services return (tiers, levels, platforms, statuses), translated.
 
-Services speak in codes; this is the one place the UI turns them into text.
+Services speak in codes; this is the one place the UI turns them into text. The
+English sources are marked with QT_TRANSLATE_NOOP so lupdate collects them.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+_TIERS = {
+    "vip": QT_TRANSLATE_NOOP("Labels", "High-value VIP"),
+    "potential": QT_TRANSLATE_NOOP("Labels", "Potential active"),
+    "new": QT_TRANSLATE_NOOP("Labels", "New buyer"),
+    "dormant": QT_TRANSLATE_NOOP("Labels", "Dormant"),
+    "lost": QT_TRANSLATE_NOOP("Labels", "Lost"),
+    "prospect": QT_TRANSLATE_NOOP("Labels", "Not yet bought"),
+}
+_LEVELS = {
+    "none": QT_TRANSLATE_NOOP("Labels", "Member"),
+    "silver": QT_TRANSLATE_NOOP("Labels", "Silver Diamond member"),
+    "gold": QT_TRANSLATE_NOOP("Labels", "Gold Diamond member"),
+}
+_PLATFORMS = {
+    "douyin": QT_TRANSLATE_NOOP("Labels", "Douyin"),
+    "taobao": QT_TRANSLATE_NOOP("Labels", "Taobao"),
+    "kuaishou": QT_TRANSLATE_NOOP("Labels", "Kuaishou"),
+    "channels": QT_TRANSLATE_NOOP("Labels", "WeChat Channels"),
+    "tiktok": QT_TRANSLATE_NOOP("Labels", "TikTok Shop"),
+    "shopify": QT_TRANSLATE_NOOP("Labels", "Shopify"),
+}
+_ORDER_STATUSES = {
+    "pending": QT_TRANSLATE_NOOP("Labels", "Pending"),
+    "paid": QT_TRANSLATE_NOOP("Labels", "Paid"),
+    "completed": QT_TRANSLATE_NOOP("Labels", "Completed"),
+    "cancelled": QT_TRANSLATE_NOOP("Labels", "Cancelled"),
+    "refunded": QT_TRANSLATE_NOOP("Labels", "Refunded"),
+}
+_SEGMENTS = {
+    "champions": QT_TRANSLATE_NOOP("Labels", "Champions"),
+    "loyal": QT_TRANSLATE_NOOP("Labels", "Loyal"),
+    "potential_loyalist": QT_TRANSLATE_NOOP("Labels", "Potential loyalist"),
+    "new": QT_TRANSLATE_NOOP("Labels", "New customer"),
+    "promising": QT_TRANSLATE_NOOP("Labels", "Promising"),
+    "need_attention": QT_TRANSLATE_NOOP("Labels", "Needs attention"),
+    "at_risk": QT_TRANSLATE_NOOP("Labels", "At risk"),
+    "cant_lose": QT_TRANSLATE_NOOP("Labels", "Can't lose them"),
+    "hibernating": QT_TRANSLATE_NOOP("Labels", "Hibernating"),
+    "lost": QT_TRANSLATE_NOOP("Labels", "Lost"),
+}
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Labels", text)
+def _word(table: dict[str, str], code: str | None) -> str:
+    if not code:
+        return ""
+    source = table.get(code)
+    return QCoreApplication.translate("Labels", source) if source else code
 
 
 def tier(code: str) -> str:
-    return {
-        "vip": _t("High-value VIP"),
-        "potential": _t("Potential active"),
-        "new": _t("New buyer"),
-        "dormant": _t("Dormant"),
-        "lost": _t("Lost"),
-        "prospect": _t("Not yet bought"),
-    }.get(code, code)
+    return _word(_TIERS, code)
 
 
 def level(code: str) -> str:
-    return {"none": _t("Member"), "silver": _t("Silver Diamond"), "gold": _t("Gold Diamond")}.get(code, code)
+    return _word(_LEVELS, code)
 
 
 def platform(code: str) -> str:
-    return {
-        "douyin": _t("Douyin"),
-        "taobao": _t("Taobao"),
-        "kuaishou": _t("Kuaishou"),
-        "channels": _t("WeChat Channels"),
-        "tiktok": _t("TikTok Shop"),
-        "shopify": _t("Shopify"),
-    }.get(code, code)
+    return _word(_PLATFORMS, code)
 
 
 def order_status(code: str) -> str:
-    return {
-        "pending": _t("Pending"),
-        "paid": _t("Paid"),
-        "completed": _t("Completed"),
-        "cancelled": _t("Cancelled"),
-        "refunded": _t("Refunded"),
-    }.get(code, code)
+    return _word(_ORDER_STATUSES, code)
 
 
 def segment(code: str | None) -> str:
-    if not code:
-        return ""
-    return {
-        "champions": _t("Champions"),
-        "loyal": _t("Loyal"),
-        "potential_loyalist": _t("Potential loyalist"),
-        "new": _t("New customer"),
-        "promising": _t("Promising"),
-        "need_attention": _t("Needs attention"),
-        "at_risk": _t("At risk"),
-        "cant_lose": _t("Can't lose them"),
-        "hibernating": _t("Hibernating"),
-        "lost": _t("Lost"),
-    }.get(code, code)
+    return _word(_SEGMENTS, code)
+
+
+def tiers() -> list[tuple[str, str]]:
+    """(code, words) for every tier, in the playbook's order: for filters and settings."""
+    return [(code, tier(code)) for code in _TIERS]
+
+
+def levels() -> list[tuple[str, str]]:
+    return [(code, level(code)) for code in _LEVELS]
 
 
 TIER_COLORS = {
