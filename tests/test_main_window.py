@@ -1,0 +1,66 @@
+"""The main window: navigation, unfinished pages that say so, the host panel with masked data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from livedesk.models import Customer
+from livedesk.services import customers
+from livedesk.services.customers import NewCustomer
+from livedesk.ui.context import AppContext
+from livedesk.ui.main_window import MainWindow
+from livedesk.ui.placeholder_page import PlaceholderPage
+from livedesk.ui.tasks import TaskRunner
+
+
+@pytest.fixture
+def window(qtbot, store):
+    tasks = TaskRunner()
+    win = MainWindow(AppContext(store=store, tasks=tasks, language="en"))
+    qtbot.addWidget(win)
+    yield win
+    if win.host_panel is not None:
+        win.host_panel.close()
+        win.host_panel.deleteLater()
+    tasks.shutdown()
+
+
+def test_navigation_has_the_seven_pages_and_switches_between_them(window):
+    assert window.nav.count() == 7
+    window.nav.setCurrentRow(4)
+    assert window.pages.currentIndex() == 4
+
+
+def test_unfinished_pages_say_what_is_coming(window):
+    for row in range(1, window.nav.count()):
+        page = window.pages.widget(row)
+        if isinstance(page, PlaceholderPage):
+            texts = " ".join(label.text() for label in page.findChildren(QLabel))
+            assert "Coming soon" in texts
+
+
+def test_pushing_a_customer_shows_a_masked_card_on_the_host_panel(window, store):
+    with store.begin() as s:
+        cid = customers.create(s, NewCustomer(nickname="王姐", real_name="王丽华", phone="13812345678",
+                                              birthday=date(1985, 3, 1)))
+        s.get(Customer, cid).level = "gold"
+    window.push_to_panel(cid)
+    panel = window.host_panel
+    assert panel is not None and panel.isVisible()
+    shown = " ".join(label.text() for label in panel.findChildren(QLabel))
+    assert "王姐" in shown and "Gold Diamond member" in shown
+    assert "138****5678" in shown and "王**" in shown
+    assert "13812345678" not in shown and "王丽华" not in shown
+
+
+def test_host_panel_always_on_top_can_be_toggled(window):
+    from PySide6.QtCore import Qt
+
+    panel = window.open_host_panel()
+    panel.set_always_on_top(True)
+    assert panel.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    panel.set_always_on_top(False)
+    assert not panel.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
