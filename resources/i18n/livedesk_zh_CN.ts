@@ -1,0 +1,302 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>App</name>
+    <message>
+        <source>Something went wrong. Your data is safe; the details are in the log file.</source>
+        <translation>出了点问题。您的数据是安全的，详情已记录在日志文件中。</translation>
+    </message>
+</context>
+<context>
+    <name>HostPanel</name>
+    <message>
+        <source>LiveDesk host panel</source>
+        <translation>LiveDesk 主播面板</translation>
+    </message>
+    <message>
+        <source>Always on top</source>
+        <translation>窗口置顶</translation>
+    </message>
+    <message>
+        <source>Waiting for viewers…</source>
+        <translation>等待观众进入直播间…</translation>
+    </message>
+    <message>
+        <source>Bought recently</source>
+        <translation>最近购买</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>档案</translation>
+    </message>
+    <message>
+        <source>Pinned notes</source>
+        <translation>置顶备注</translation>
+    </message>
+    <message>
+        <source>Birthday today!</source>
+        <translation>今天生日！</translation>
+    </message>
+    <message numerus="yes">
+        <source>Birthday in %n day(s)</source>
+        <translation>
+            <numerusform>%n 天后生日</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open complaint: %1</source>
+        <translation>未处理投诉：%1</translation>
+    </message>
+    <message>
+        <source>Running out now: %1</source>
+        <translation>快用完了：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <source>High-value VIP</source>
+        <translation>高价值VIP</translation>
+    </message>
+    <message>
+        <source>Potential active</source>
+        <translation>潜力活跃客</translation>
+    </message>
+    <message>
+        <source>New buyer</source>
+        <translation>普通新客</translation>
+    </message>
+    <message>
+        <source>Dormant</source>
+        <translation>沉睡客</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <translation>流失客</translation>
+    </message>
+    <message>
+        <source>Not yet bought</source>
+        <translation>未购客</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <source>Silver Diamond member</source>
+        <translation>银钻会员</translation>
+    </message>
+    <message>
+        <source>Gold Diamond member</source>
+        <translation>金钻会员</translation>
+    </message>
+    <message>
+        <source>Douyin</source>
+        <translation>抖音</translation>
+    </message>
+    <message>
+        <source>Taobao</source>
+        <translation>淘宝</translation>
+    </message>
+    <message>
+        <source>Kuaishou</source>
+        <translation>快手</translation>
+    </message>
+    <message>
+        <source>WeChat Channels</source>
+        <translation>视频号</translation>
+    </message>
+    <message>
+        <source>TikTok Shop</source>
+        <translation>TikTok Shop</translation>
+    </message>
+    <message>
+        <source>Shopify</source>
+        <translation>Shopify</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待付款</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>已付款</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退款</translation>
+    </message>
+    <message>
+        <source>Champions</source>
+        <translation>重要价值客户</translation>
+    </message>
+    <message>
+        <source>Loyal</source>
+        <translation>忠诚客户</translation>
+    </message>
+    <message>
+        <source>Potential loyalist</source>
+        <translation>潜力忠诚客户</translation>
+    </message>
+    <message>
+        <source>New customer</source>
+        <translation>新客户</translation>
+    </message>
+    <message>
+        <source>Promising</source>
+        <translation>有潜力客户</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>需要关注</translation>
+    </message>
+    <message>
+        <source>At risk</source>
+        <translation>流失风险</translation>
+    </message>
+    <message>
+        <source>Can&apos;t lose them</source>
+        <translation>重要挽留客户</translation>
+    </message>
+    <message>
+        <source>Hibernating</source>
+        <translation>休眠客户</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>LiveDesk — live-stream customer desk</source>
+        <translation>LiveDesk 直播客户工作台</translation>
+    </message>
+    <message>
+        <source>Coming soon: %1</source>
+        <translation>即将推出：%1</translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>直播</translation>
+    </message>
+    <message>
+        <source>Live desk</source>
+        <translation>直播工作台</translation>
+    </message>
+    <message>
+        <source>search-as-you-type, push a customer to the host panel, quick notes, broadcasts and live comment feeds (BarrageGrab, douyinLive, dycast, replay).</source>
+        <translation>边输边搜、一键推送客户到主播面板、快捷备注、直播场次记录，以及直播弹幕接入（BarrageGrab、douyinLive、dycast、回放）。</translation>
+    </message>
+    <message>
+        <source>Follow-ups</source>
+        <translation>跟进</translation>
+    </message>
+    <message>
+        <source>Follow-up queues</source>
+        <translation>跟进队列</translation>
+    </message>
+    <message>
+        <source>welcome, 24 h thanks, 48 h survey, complaint call-backs, 30-day wake-ups, birthdays and replenishment reminders, with message templates and the advertising-law check.</source>
+        <translation>首单欢迎、24 小时感谢、48 小时回访问卷、投诉回电、30 天唤醒、生日关怀和补货提醒，配合消息模板与广告法用语检查。</translation>
+    </message>
+    <message>
+        <source>VIP sessions</source>
+        <translation>私享会</translation>
+    </message>
+    <message>
+        <source>VIP private sessions</source>
+        <translation>VIP 私享会</translation>
+    </message>
+    <message>
+        <source>invite top customers by rule, RSVP and attendance, and what attendees bought afterwards.</source>
+        <translation>按规则邀请核心客户，跟踪回复与到场，统计到场客户之后的购买。</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>看板</translation>
+    </message>
+    <message>
+        <source>customers and GMV by tier, repurchase, cohort retention and follow-up SLA charts.</source>
+        <translation>分层客户数与 GMV、复购率、同期群留存和跟进时效图表。</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>order exports from Douyin, Taobao, Kuaishou, WeChat Channels, TikTok Shop and Shopify. Until then use the command line: livedesk import orders FILE</source>
+        <translation>导入抖店、淘宝、快手、视频号、TikTok Shop 和 Shopify 的订单导出文件。在此之前请使用命令行：livedesk import orders 文件</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>tier rules, membership levels, shop preset, templates and the team.</source>
+        <translation>客户分层规则、会员等级、店铺行业预设、消息模板和团队成员。</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Back up the store now</source>
+        <translation>立即备份数据</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Host panel</source>
+        <translation>主播面板</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>About LiveDesk</source>
+        <translation>关于 LiveDesk</translation>
+    </message>
+    <message>
+        <source>shared server</source>
+        <translation>共享服务器</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>数据库：%1</translation>
+    </message>
+    <message>
+        <source>A shared server is backed up by its own tools.</source>
+        <translation>共享服务器请使用服务器自带的工具备份。</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Backed up to %1</source>
+        <translation>已备份到 %1</translation>
+    </message>
+    <message>
+        <source>LiveDesk %1 — the customer desk for live-stream selling teams.</source>
+        <translation>LiveDesk %1 —— 直播带货团队的客户工作台。</translation>
+    </message>
+</context>
+</TS>
