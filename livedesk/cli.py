@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from livedesk.services.bench import BENCHES
 
+    restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
+    restore.add_argument("backup", metavar="BACKUP_FILE")
+
     bench = sub.add_parser("bench", help="benchmarks; each prints one JSON object")
     bench.add_argument("name", choices=sorted(BENCHES))
     bench.add_argument("--customers", type=int, default=200_000)
@@ -158,6 +161,22 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from livedesk.services.store import StoreError, restore_sqlite
+
+    store = _open(args)  # refuses a damaged or foreign target before anything is replaced
+    path = store.path
+    store.dispose()
+    if path is None:
+        raise StoreError("restore replaces SQLite stores; restore a server database with its own tools")
+    safety = restore_sqlite(Path(args.backup), path)
+    _open(args).dispose()  # the restored copy may be older: migrate it now
+    print(f"restored {path} from {args.backup}" + (f"; the replaced store is kept at {safety}" if safety else ""))
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from livedesk.services import bench
 
@@ -171,5 +190,6 @@ COMMANDS = {
     "lookup": cmd_lookup,
     "self-test": cmd_self_test,
     "backup": cmd_backup,
+    "restore": cmd_restore,
     "bench": cmd_bench,
 }

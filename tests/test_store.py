@@ -150,3 +150,35 @@ def test_timestamps_round_trip_as_aware_utc(store):
 
 def test_every_model_table_exists_after_migration(store):
     assert set(Base.metadata.tables) <= set(inspect(store.engine).get_table_names())
+
+
+def test_backup_then_restore_brings_back_the_data_and_keeps_the_replaced_store(store, tmp_path):
+    from livedesk.services.store import backup_sqlite, restore_sqlite
+
+    with store.begin() as s:
+        customers.create(s, customers.NewCustomer(nickname="备份前"))
+    backup = backup_sqlite(store.path, folder=tmp_path / "bk")
+    with store.begin() as s:
+        customers.create(s, customers.NewCustomer(nickname="备份后"))
+    store.dispose()
+
+    safety = restore_sqlite(backup, store.path)
+    reopened = open_store(store.url)
+    try:
+        with reopened.begin() as s:
+            assert s.scalars(select(Customer.nickname)).all() == ["备份前"]
+        assert safety is not None
+        assert sorted(r[0] for r in sqlite3.connect(safety).execute("SELECT nickname FROM customers")) \
+            == ["备份前", "备份后"]
+    finally:
+        reopened.dispose()
+
+
+def test_restoring_from_a_file_that_is_not_a_backup_is_refused(store, tmp_path):
+    from livedesk.services.store import restore_sqlite
+
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_text("not a database")
+    store.dispose()
+    with pytest.raises(StoreError, match="not an SQLite file"):
+        restore_sqlite(junk, store.path)

@@ -203,6 +203,30 @@ def backup_sqlite(path: Path, *, reason: str = "manual", folder: Path | None = N
     return target
 
 
+def restore_sqlite(backup: Path, target: Path) -> Path | None:
+    """Put ``backup`` in place of ``target``; the current ``target`` is backed up first.
+
+    Returns the safety copy of what was replaced (None if there was no store yet).
+    Close every connection to ``target`` before calling this.
+    """
+    if not backup.is_file():
+        raise StoreError(f"{backup} does not exist")
+    _check_sqlite_file(backup)
+    if backup.stat().st_size == 0:
+        raise StoreError(f"{backup} is empty: it is not a backup")
+    safety = backup_sqlite(target, reason="before-restore") if target.exists() else None
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    src = sqlite3.connect(f"{backup.as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)  # page by page into the live file, so its WAL stays consistent
+    finally:
+        dst.close()
+        src.close()
+    log.info("restored %s from %s", target, backup)
+    return safety
+
+
 def _prune_backups(folder: Path, stem: str) -> None:
     backups = sorted(folder.glob(f"{stem}-*.sqlite3"))
     for old in backups[:-BACKUPS_KEPT]:
