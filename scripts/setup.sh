@@ -7,15 +7,28 @@ VENV="${LIVEDESK_VENV:-.venv}"
 
 _ld_need_apt() {
   # System libraries Qt needs even offscreen, the xcb ones for a real window, a CJK font.
-  local pkgs=()
+  local pkgs=() lib pkg
   command -v ldconfig >/dev/null 2>&1 || return 0
-  ldconfig -p | grep -q 'libGL.so.1' || pkgs+=(libgl1)
-  ldconfig -p | grep -q 'libEGL.so.1' || pkgs+=(libegl1)
-  ldconfig -p | grep -q 'libxkbcommon.so.0' || pkgs+=(libxkbcommon0)
-  ldconfig -p | grep -q 'libfontconfig.so.1' || pkgs+=(libfontconfig1)
-  ldconfig -p | grep -q 'libdbus-1.so.3' || pkgs+=(libdbus-1-3)
-  ldconfig -p | grep -q 'libxcb-cursor.so.0' || pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
-      libxcb-image0 libxcb-render-util0 libxkbcommon-x11-0 libxcb-xkb1 libxcb-shape0 libxcb-randr0)
+  local cache
+  cache="$(ldconfig -p)"
+  while read -r lib pkg; do
+    grep -q "$lib" <<<"$cache" || pkgs+=("$pkg")
+  done <<'LIBS'
+libGL.so.1 libgl1
+libEGL.so.1 libegl1
+libxkbcommon.so.0 libxkbcommon0
+libfontconfig.so.1 libfontconfig1
+libdbus-1.so.3 libdbus-1-3
+libxcb-cursor.so.0 libxcb-cursor0
+libxcb-icccm.so.4 libxcb-icccm4
+libxcb-keysyms.so.1 libxcb-keysyms1
+libxcb-image.so.0 libxcb-image0
+libxcb-render-util.so.0 libxcb-render-util0
+libxkbcommon-x11.so.0 libxkbcommon-x11-0
+libxcb-xkb.so.1 libxcb-xkb1
+libxcb-shape.so.0 libxcb-shape0
+libxcb-randr.so.0 libxcb-randr0
+LIBS
   if command -v fc-list >/dev/null 2>&1; then
     [ -n "$(fc-list :lang=zh family 2>/dev/null)" ] || pkgs+=(fonts-noto-cjk)
   else
