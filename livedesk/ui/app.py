@@ -88,7 +88,9 @@ def run_app(args: argparse.Namespace) -> int:
     from livedesk.ui.main_window import MainWindow
 
     tasks = TaskRunner()
-    window = MainWindow(AppContext(store=store, tasks=tasks, language=language))
+    # The probe must not leave its offscreen window size behind in the user's settings.
+    window = MainWindow(AppContext(store=store, tasks=tasks, language=language),
+                        remember_state=not args.startup_probe)
     if args.startup_probe:
         # `livedesk bench startup` reads this line, then we leave once the first paint is done.
         window.shown.connect(lambda: _report_startup(started, window))

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QHBoxLayout,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -31,9 +31,10 @@ class MainWindow(QMainWindow):
     shown = Signal()
     closed = Signal()
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, *, remember_state: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
+        self._remember_state = remember_state
         self.setWindowTitle(self.tr("LiveDesk — live-stream customer desk"))
         self.host_panel: HostPanel | None = None
 
@@ -41,17 +42,18 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("Nav")
         self.nav.setStyleSheet(NAV_STYLE)
         self.nav.setFixedWidth(150)
-        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget(self)
         self._build_pages()
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
 
-        splitter = QSplitter(self)
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
         self._build_menus()
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
         self._restore_geometry()
@@ -149,18 +151,19 @@ class MainWindow(QMainWindow):
 
     # -- window state --------------------------------------------------
     def _restore_geometry(self) -> None:
-        geometry = QSettings().value("main_window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        geometry = QSettings().value("main_window/geometry") if self._remember_state else None
+        if geometry is not None and self.restoreGeometry(geometry):
+            return
+        screen = self.screen().availableGeometry()
+        self.resize(min(1360, int(screen.width() * 0.9)), min(860, int(screen.height() * 0.9)))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        if self._remember_state:
+            QSettings().setValue("main_window/geometry", self.saveGeometry())
         if self.host_panel is not None:
             self.host_panel.close()
         super().closeEvent(event)
