@@ -182,3 +182,12 @@ def test_restoring_from_a_file_that_is_not_a_backup_is_refused(store, tmp_path):
     store.dispose()
     with pytest.raises(StoreError, match="not an SQLite file"):
         restore_sqlite(junk, store.path)
+
+
+def test_daily_backup_is_made_once_a_day(store):
+    from livedesk.services.store import backup_if_older_than, latest_backup
+
+    first = backup_if_older_than(store.path)
+    assert first is not None and latest_backup(store.path) == first
+    assert backup_if_older_than(store.path) is None  # a fresh one exists
+    assert backup_if_older_than(store.path, hours=0) is not None

@@ -203,6 +203,20 @@ def backup_sqlite(path: Path, *, reason: str = "manual", folder: Path | None = N
     return target
 
 
+def latest_backup(path: Path, folder: Path | None = None) -> Path | None:
+    folder = folder or path.parent / "backups"
+    backups = sorted(folder.glob(f"{path.stem}-*.sqlite3")) if folder.is_dir() else []
+    return backups[-1] if backups else None
+
+
+def backup_if_older_than(path: Path, hours: float = 24) -> Path | None:
+    """The daily safety copy: back up unless a backup younger than ``hours`` exists."""
+    newest = latest_backup(path)
+    if newest is not None and (datetime.now().timestamp() - newest.stat().st_mtime) < hours * 3600:
+        return None
+    return backup_sqlite(path, reason="daily")
+
+
 def restore_sqlite(backup: Path, target: Path) -> Path | None:
     """Put ``backup`` in place of ``target``; the current ``target`` is backed up first.
 

@@ -95,6 +95,10 @@ def run_app(args: argparse.Namespace) -> int:
         # `livedesk bench startup` reads this line, then we leave once the first paint is done.
         window.shown.connect(lambda: _report_startup(started, window))
     window.show()
+    if store.path is not None and not args.startup_probe:
+        from livedesk.services.store import backup_if_older_than
+
+        tasks.submit(backup_if_older_than, store.path)
     try:
         return _run_loop(app, window)
     finally:
