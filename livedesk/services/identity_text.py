@@ -51,20 +51,26 @@ def mask_name(name: str | None) -> str:
 
 
 @lru_cache(maxsize=65536)
-def pinyin_keys(text: str) -> tuple[str, ...]:
-    """Full pinyin and initials of ``text``, every reading of heteronyms (曾 zeng/ceng...)."""
+def pinyin_readings(text: str) -> tuple[tuple[str, ...], ...]:
+    """Each reading of ``text`` as its syllables, heteronyms included (曾 zeng/ceng...)."""
     from pypinyin import Style, pinyin
 
     if not text or text.isascii():
         return ()
-    readings = pinyin(text, style=Style.NORMAL, heteronym=True, errors="ignore")
-    readings = [r for r in readings if r]
-    if not readings:
+    syllables = [r for r in pinyin(text, style=Style.NORMAL, heteronym=True, errors="ignore") if r]
+    if not syllables:
         return ()
+    combos = itertools.islice(itertools.product(*syllables), MAX_READINGS)
+    return tuple(tuple(s.lower() for s in combo if s) for combo in combos)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(text: str) -> tuple[str, ...]:
+    """Full pinyin and initials of ``text``, for every reading."""
     keys: list[str] = []
-    for combo in itertools.islice(itertools.product(*readings), MAX_READINGS):
-        keys.append("".join(combo).lower())
-        keys.append("".join(s[0] for s in combo if s).lower())
+    for combo in pinyin_readings(text):
+        keys.append("".join(combo))
+        keys.append("".join(s[0] for s in combo))
     return tuple(dict.fromkeys(keys))
 
 
