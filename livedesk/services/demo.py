@@ -1,0 +1,771 @@
+"""Demo data: a realistic, deterministic shop to try LiveDesk on, from 300 to 200,000 customers.
+
+Owns the vocabularies (nicknames, names, cities, products...) and the generator. The
+whole shop is first drawn as numpy arrays from one seeded generator, so a seed and a
+reference time always give the same rows; then each table is written with Core
+``insert()`` executemany in chunks, one transaction per phase, and the segments
+service sets tiers and levels at the end.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Table, column, func, insert, select, table
+
+from livedesk.models import (
+    Appearance,
+    Broadcast,
+    Customer,
+    CustomerTag,
+    MessageTemplate,
+    Note,
+    Order,
+    OrderItem,
+    PlatformAccount,
+    PointsEntry,
+    Product,
+    ProfileValue,
+    Tag,
+    TeamMember,
+)
+from livedesk.services import segments
+from livedesk.services.identity_text import mask_phone, pinyin_keys, search_text
+from livedesk.services.store import Store
+
+Progress = Callable[[int, int, str], None]
+UTC = timezone.utc
+CHUNK = 20_000
+HISTORY_DAYS = 548  # 18 months of orders and broadcasts
+
+# --- vocabularies ---------------------------------------------------------------------
+# Nicknames and names come from small vocabularies on purpose: pinyin_keys is cached,
+# so 200,000 customers cost a few thousand pinyin conversions, not 400,000.
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔汤"
+    "单乐查解区仇"  # heteronym surnames: 单 shan, 乐 yue, 查 zha, 解 xie, 区 ou, 仇 qiu
+)
+# Common surnames first: the draw weights fall off along the string.
+FEMALE_GIVEN = (
+    "静 丽 敏 燕 艳 娟 霞 芳 婷 雪 慧 玲 萍 琳 欣怡 梓涵 诗涵 雨萱 思雨 佳怡 晓燕 海燕 丽华 秀英 桂英 淑珍 美玲 "
+    "婉清 子涵 若曦 可欣 雅婷 晓雯 梦洁 嘉怡"
+).split()
+MALE_GIVEN = "伟 强 磊 军 洋 勇 杰 涛 明 超 浩 宇 鹏 志强 建华 俊杰 子轩 浩然 文博 家豪".split()
+NICK_BASES = (
+    "小鹿爱买买 可乐不加冰 奶茶续命 今天也要开心 爱吃草莓的猫 减肥从明天开始 人间水蜜桃 躺平的咸鱼 熬夜冠军 "
+    "一只胖橘 追光的人 岁月静好 风吹麦浪 向日葵 柠檬精 晚风 星河 半夏 南风知我意 小太阳 小橘子 小仙女 小笼包 "
+    "快乐小狗 momo酱 阿May Lily Coco酱 Amy妈妈 Vivian 宝妈Kiki Jenny Sunny Cici 乐乐妈 果果妈妈 大宝妈 "
+    "二胎宝妈 豆豆麻麻 杭州吃货 成都辣妹子 东北大妞 广州靓仔 佛系买家 剁手党 精致猪猪女孩 养生达人 "
+    "护肤小白 穿搭博主 厨房小能手 程序员老张 退休教师 海边的云 清风徐来 微微一笑 慢半拍 知足常乐"
+).split()
+NICK_KIN_F = ("姐", "阿姨", "妹妹", "姐姐")
+NICK_KIN_M = ("哥", "大哥", "叔")
+NICK_TAILS = ("", "", "", "", "_88", "520", "1998", "ya", "~", "呀")
+PLACES = (  # province, city, weight
+    ("广东", "广州", 6), ("广东", "深圳", 6), ("广东", "东莞", 3), ("广东", "佛山", 3), ("浙江", "杭州", 6),
+    ("浙江", "宁波", 3), ("浙江", "温州", 2), ("江苏", "南京", 4), ("江苏", "苏州", 4), ("江苏", "无锡", 2),
+    ("上海", "上海", 7), ("北京", "北京", 6), ("四川", "成都", 5), ("湖北", "武汉", 4), ("湖南", "长沙", 3),
+    ("山东", "济南", 2), ("山东", "青岛", 3), ("河南", "郑州", 3), ("福建", "福州", 2), ("福建", "厦门", 2),
+    ("陕西", "西安", 3), ("重庆", "重庆", 4), ("天津", "天津", 2), ("辽宁", "沈阳", 2), ("辽宁", "大连", 2),
+    ("黑龙江", "哈尔滨", 2), ("云南", "昆明", 2), ("广西", "南宁", 1), ("安徽", "合肥", 2), ("江西", "南昌", 1),
+    ("河北", "石家庄", 1), ("山西", "太原", 1), ("贵州", "贵阳", 1), ("吉林", "长春", 1), ("新疆", "乌鲁木齐", 1),
+    ("海南", "海口", 1), ("内蒙古", "呼和浩特", 1), ("甘肃", "兰州", 1),
+)
+ROADS = ("人民路", "解放路", "中山路", "建设路", "文化路", "和平路", "新华路", "幸福路", "滨江大道", "科技园路")
+PHONE_PREFIXES = (
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 "
+    "173 175 176 177 178 180 181 182 183 185 186 187 188 189 191 198 199"
+).split()
+PLATFORMS = ("douyin", "taobao", "kuaishou", "channels")
+PLATFORM_WEIGHTS = (0.55, 0.2, 0.15, 0.1)
+# Order ids look like each platform's: a fixed lead and random digits, as TEXT.
+ORDER_ID_SHAPE = {"douyin": ("69", 17), "taobao": ("3", 17), "kuaishou": ("2", 15), "channels": ("37", 15)}
+DOUBLED = "乐果豆糖朵米安多妞宝"  # 乐乐妈, 果果妈...
+CATEGORIES = ("beauty", "apparel", "food", "appliance")
+CATEGORY_WEIGHTS = (0.45, 0.25, 0.2, 0.1)
+PRODUCTS = {  # name, price in fen, usage cycle days (consumables), popularity
+    "beauty": (
+        ("玻尿酸补水精华 30ml", 19_900, 45, 10), ("烟酰胺亮肤面膜 10片", 12_900, 20, 9),
+        ("氨基酸洁面乳 120g", 8_900, 60, 8), ("清透防晒乳 SPF50+ 50ml", 15_900, 60, 7),
+        ("修护保湿面霜 50g", 23_900, 60, 6), ("温和卸妆油 200ml", 13_900, 50, 5),
+        ("丝绒口红 #316", 19_900, None, 4), ("轻薄气垫粉底 02自然色", 25_900, 90, 4),
+        ("紧致眼霜 15ml", 29_900, 60, 3), ("舒缓精华水 150ml", 16_900, 45, 5),
+    ),
+    "apparel": (
+        ("羊绒开衫", 89_900, None, 5), ("真丝衬衫", 45_900, None, 4), ("高腰阔腿裤", 19_900, None, 8),
+        ("长款羽绒服", 129_900, None, 3), ("针织连衣裙", 32_900, None, 5), ("纯棉T恤 3件装", 12_900, None, 9),
+        ("运动文胸", 15_900, None, 5), ("双面羊毛大衣", 159_900, None, 2), ("加绒打底裤", 7_900, None, 8),
+        ("冰丝防晒衣", 9_900, None, 6),
+    ),
+    "food": (
+        ("螺蛳粉 5袋装", 4_990, 10, 10), ("每日坚果 30包", 11_900, 30, 8), ("云南鲜花饼 10枚", 3_990, 15, 6),
+        ("低脂鸡胸肉 10袋", 6_900, 10, 7), ("五常大米 10kg", 9_900, 30, 6), ("挂耳咖啡 50包", 8_900, 25, 6),
+        ("即食燕窝礼盒 6瓶", 39_900, 30, 2), ("新疆红枣 2.5kg", 5_900, 30, 5), ("手工牛肉干 500g", 12_800, None, 4),
+        ("冻干水果脆 8袋", 4_500, 14, 5),
+    ),
+    "appliance": (
+        ("破壁机", 59_900, None, 6), ("空气炸锅 5L", 36_900, None, 8), ("扫地机器人", 249_900, None, 2),
+        ("声波电动牙刷", 19_900, None, 7), ("高速吹风机", 49_900, None, 5), ("IH电饭煲 3L", 69_900, None, 3),
+        ("手持挂烫机", 25_900, None, 4), ("除螨仪", 29_900, None, 4), ("厨下净水器", 189_900, None, 1),
+        ("颈部按摩仪", 39_900, None, 4),
+    ),
+}
+TEAM = (("陈总", "owner"), ("小美", "host"), ("阿杰", "host"), ("小周", "assistant"), ("晓晓", "assistant"),
+        ("阿琳", "assistant"))
+BROADCAST_TITLES = ("美妆专场", "秋冬上新", "源头工厂直发", "宠粉福利日", "会员专享夜", "家电焕新节", "零食囤货日",
+                    "穿搭分享会", "护肤答疑专场", "周末清仓")
+TAGS = (("回头客", "#2e7d32"), ("敏感肌", "#c2185b"), ("大码", "#6a1b9a"), ("送礼", "#ef6c00"),
+        ("团长", "#1565c0"), ("夜猫子", "#455a64"))
+NOTES = (
+    "只在晚上10点后看直播", "喜欢小样，下单可以多送几片面膜", "给妈妈买的，衣服尺码偏大一码", "老公也在用，可推荐男士系列",
+    "快递放菜鸟驿站，不要放门口", "对价格敏感，等活动再推荐", "想要羊绒围巾，到货后通知她", "孕期，护肤品避开酒精和水杨酸",
+    "公司团购负责人，每次能带十几单", "喜欢在直播间互动，记得点名感谢",
+)
+COMPLAINTS = (
+    "精华瓶口漏液，已补发一瓶，需回访", "羽绒服跑绒，客户不满意，要求退货", "物流太慢，等了8天才到",
+    "收到的螺蛳粉少了一袋", "破壁机噪音大，怀疑质量问题",
+)
+SKIN_TYPES = ("干性", "油性", "混合性", "中性", "敏感肌")
+SKIN_CONCERNS = ("痘痘", "暗沉", "细纹", "毛孔", "泛红", "色斑", "干燥")
+ALLERGIES = ("酒精过敏", "香精过敏", "果酸过敏", "芒果过敏", "海鲜过敏", "花粉过敏")
+SHADES = ("01象牙白", "02自然色", "03小麦色")
+SIZES = ("XS", "S", "M", "L", "XL", "XXL")
+TASTES = ("微辣", "重辣", "不辣", "偏甜", "清淡")
+DIETS = ("不吃香菜", "素食", "乳糖不耐", "不吃牛肉", "控糖")
+MODELS = ("九阳破壁机 L18-Y915S", "小米扫地机器人 S10", "美的空气炸锅 KZE5004", "飞利浦电动牙刷 HX6730")
+TEMPLATES = (  # key, kind, name, body
+    ("greeting.gold", "greeting", "金钻会员进场", "欢迎{等级}{称呼}回家"),
+    ("greeting.silver", "greeting", "银钻会员进场", "欢迎{等级}{称呼}，今天给您留了好东西"),
+    ("greeting.vip", "greeting", "VIP 进场", "{称呼}来啦！老朋友好久不见"),
+    ("greeting.new", "greeting", "新客进场", "欢迎{称呼}第一次来直播间，有问题随时问我"),
+    ("greeting.default", "greeting", "默认欢迎", "欢迎{称呼}来到直播间"),
+    ("followup.welcome", "followup", "首单欢迎", "{称呼}您好，感谢第一次下单！我是您的专属客服，有问题随时找我"),
+    ("followup.thanks", "followup", "24小时致谢", "{称呼}，宝贝已经发出啦，谢谢支持"),
+    ("followup.survey", "followup", "满意度回访", "{称呼}，用得还满意吗？给我们打个分吧（0–10）"),
+    ("followup.wakeup", "followup", "沉睡唤醒", "{称呼}，好久没见您啦，送您一张无门槛券"),
+    ("followup.birthday", "followup", "生日祝福", "{称呼}生日快乐！给您准备了一份小礼物"),
+    ("followup.replenish", "followup", "补货提醒", "{称呼}，按您的用量，{商品}应该快用完啦"),
+    ("invitation.private", "invitation", "私享会邀请", "{称呼}，诚邀您参加本周的会员私享会，名额有限"),
+)
+
+
+class NotEmpty(Exception):
+    """The store already has customers: demo data would mix with real ones."""
+
+
+@dataclass
+class DemoSummary:
+    customers: int
+    accounts: int
+    orders: int
+    items: int
+    notes: int
+    products: int
+    broadcasts: int
+    appearances: int
+    points_entries: int
+    seed: int
+    elapsed_s: float
+
+
+def is_empty(store: Store) -> bool:
+    with store.begin() as session:
+        return session.scalar(select(Customer.id).limit(1)) is None
+
+
+def describe(summary: DemoSummary) -> str:
+    return (
+        f"演示数据已生成：{summary.customers:,} 位客户、{summary.accounts:,} 个平台账号、{summary.orders:,} 笔订单"
+        f"（{summary.items:,} 件商品）、{summary.products} 个商品、{summary.broadcasts} 场直播、"
+        f"{summary.notes:,} 条备注，用时 {summary.elapsed_s:.1f} 秒（种子 {summary.seed}）"
+    )
+
+
+def reference_now() -> datetime:
+    """Today's midnight UTC: a stable 'now' so one day's demo stores all match."""
+    today = datetime.now(UTC).date()
+    return datetime(today.year, today.month, today.day, tzinfo=UTC)
+
+
+def generate(
+    store: Store, customers: int, seed: int = 7, progress: Progress | None = None, now: datetime | None = None
+) -> DemoSummary:
+    """Fill an empty store with ``customers`` demo customers and their history."""
+    if customers < 1:
+        raise ValueError("the demo needs at least one customer")
+    started = time.perf_counter()
+    now = segments.as_utc(now or reference_now())
+    report = progress or (lambda done, total, what: None)
+    shop = _Shop(np.random.default_rng(seed), customers, now)
+
+    with store.begin() as session:
+        conn = session.connection()
+        if session.scalar(select(Customer.id).limit(1)) is not None:
+            raise NotEmpty("the store already has customers; demo data goes into an empty store only")
+        shop.write_catalogue(conn)
+        shop.write_customers(conn, report)
+    with store.begin() as session:
+        shop.write_orders(session.connection(), report)
+    with store.begin() as session:
+        shop.write_extras(session.connection(), report)
+    with store.begin() as session:
+        report(0, 1, "segments")
+        segments.recompute(session, now)
+        report(1, 1, "segments")
+    return DemoSummary(
+        customers=customers, accounts=shop.account_count, orders=shop.order_count, items=shop.item_count,
+        notes=shop.note_count, products=len(shop.product_ids), broadcasts=len(shop.broadcast_ids),
+        appearances=shop.appearance_count, points_entries=shop.points_count, seed=seed,
+        elapsed_s=round(time.perf_counter() - started, 2),
+    )
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _next_id(conn: Connection, table: Table) -> int:
+    return (conn.scalar(select(func.max(table.c.id))) or 0) + 1
+
+
+def _write(conn: Connection, model: type, rows: Iterator[dict[str, Any]], total: int, what: str,
+           report: Progress) -> int:
+    """executemany in chunks (memory stays flat), through the model's table without types.
+
+    Type processing (aware datetime -> naive UTC -> text) costs more than SQLite's own
+    insert, so rows carry values already in storage form: ints, text, ISO dates and
+    naive-UTC 'YYYY-MM-DD HH:MM:SS.ffffff' stamps, which SQLite and PostgreSQL both read.
+    Scalar column defaults are filled in here, since an untyped table knows none.
+    """
+    source: Table = model.__table__  # type: ignore[attr-defined]
+    target = table(source.name, *(column(c.name) for c in source.columns))
+    defaults = {c.name: c.default.arg for c in source.columns if c.default is not None and c.default.is_scalar}
+    done = 0
+    report(0, total, what)
+    while True:
+        chunk = [{**defaults, **row} for _, row in zip(range(CHUNK), rows)]
+        if not chunk:
+            break
+        # Compiled once per chunk for this dialect's paramstyle, then handed to the driver's
+        # executemany: SQLAlchemy's per-row parameter building would double the time.
+        compiled = insert(target).compile(dialect=conn.dialect, column_keys=list(chunk[0]))
+        if compiled.positional:
+            order = compiled.positiontup or []
+            conn.exec_driver_sql(compiled.string, [tuple(row[k] for k in order) for row in chunk])
+        else:
+            conn.exec_driver_sql(compiled.string, chunk)
+        done += len(chunk)
+        report(min(done, total), total, what)
+    if done < total:
+        report(total, total, what)
+    return done
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _stamps(base: datetime, seconds: np.ndarray) -> list[str]:
+    """Naive-UTC storage text for ``base`` + offsets in seconds, formatted by numpy at once."""
+    stamps = np.datetime64(base.astimezone(UTC).replace(tzinfo=None), "us") + (seconds * 1e6).astype("timedelta64[us]")
+    return np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").tolist()
+
+
+def _pick(rng: np.random.Generator, choices: Sequence[Any], size: int, weights: Sequence[float] | None = None
+          ) -> np.ndarray:
+    p = None if weights is None else np.asarray(weights, dtype=float) / np.sum(weights)
+    return rng.choice(len(choices), size=size, p=p)
+
+
+def _unique_digits(rng: np.random.Generator, lead: str, digits: int, size: int) -> list[str]:
+    """``size`` distinct ids: ``lead`` then ``digits`` random digits."""
+    return [f"{lead}{v:0{digits}d}" for v in rng.choice(10**digits, size=size, replace=False).tolist()]
+
+
+class _Shop:
+    """The drawn shop: arrays first (cheap, deterministic), rows only while writing."""
+
+    def __init__(self, rng: np.random.Generator, n: int, now: datetime) -> None:
+        self.rng, self.n, self.now = rng, n, now
+        self.start = now - timedelta(days=HISTORY_DAYS)
+        self.account_count = self.order_count = self.item_count = 0
+        self.note_count = self.appearance_count = self.points_count = 0
+        self.product_ids: list[int] = []
+        self.broadcast_ids: list[int] = []
+
+    # catalogue: team, products, broadcasts, tags, templates ----------------------------
+
+    def write_catalogue(self, conn: Connection) -> None:
+        rng, now = self.rng, self.now
+        first = _next_id(conn, TeamMember.__table__)
+        self.team_ids = list(range(first, first + len(TEAM)))
+        conn.execute(insert(TeamMember.__table__), [
+            {"id": i, "name": name, "role": role, "active": True, "created_at": self.start}
+            for i, (name, role) in zip(self.team_ids, TEAM)
+        ])
+        self.hosts = [i for i, (_, role) in zip(self.team_ids, TEAM) if role == "host"]
+        self.assistants = [i for i, (_, role) in zip(self.team_ids, TEAM) if role == "assistant"]
+
+        first = _next_id(conn, Product.__table__)
+        rows, self.product_category, self.product_price, self.product_weight = [], [], [], []
+        for category_index, category in enumerate(CATEGORIES):
+            for name, price, cycle, weight in PRODUCTS[category]:
+                rows.append({
+                    "id": first + len(rows), "name": name, "category": category, "price_fen": price,
+                    "usage_cycle_days": cycle, "active": True,
+                    "stock": int(rng.integers(0, 500)) if rng.random() < 0.6 else None,
+                })
+                self.product_category.append(category_index)
+                self.product_price.append(price)
+                self.product_weight.append(weight)
+        conn.execute(insert(Product.__table__), rows)
+        self.product_ids = [r["id"] for r in rows]
+        self.product_names = [r["name"] for r in rows]
+
+        # 3 a week at 20:00 Beijing (12:00 UTC): Tuesday and Saturday on Douyin, Thursday
+        # rotating over the other platforms.
+        rows = []
+        first = _next_id(conn, Broadcast.__table__)
+        for day in range(HISTORY_DAYS, 0, -1):
+            start = (now - timedelta(days=day)).replace(hour=12, minute=0, second=0, microsecond=0)
+            weekday = start.weekday()
+            if weekday in (1, 5):
+                platform = "douyin"
+            elif weekday == 3:
+                platform = PLATFORMS[1 + (day // 7) % 3]
+            else:
+                continue
+            rows.append({
+                "id": first + len(rows), "title": BROADCAST_TITLES[int(rng.integers(len(BROADCAST_TITLES)))],
+                "platform": platform, "room_id": str(7_300_000_000_000_000_000 + int(rng.integers(10**15))),
+                "host_member_id": self.hosts[len(rows) % len(self.hosts)],
+                "started_at": start, "ended_at": start + timedelta(hours=3, minutes=int(rng.integers(0, 60))),
+            })
+        conn.execute(insert(Broadcast.__table__), rows)
+        self.broadcast_ids = [r["id"] for r in rows]
+        self.broadcast_platform = np.array([PLATFORMS.index(r["platform"]) for r in rows])
+        self.broadcast_start = np.array([(r["started_at"] - self.start).total_seconds() for r in rows])
+        self.broadcast_length = np.array([(r["ended_at"] - r["started_at"]).total_seconds() for r in rows])
+
+        existing = dict(conn.execute(select(Tag.name, Tag.id)).all())
+        missing = [{"name": name, "color": color} for name, color in TAGS if name not in existing]
+        if missing:
+            conn.execute(insert(Tag.__table__), missing)
+        self.tag_ids = dict(conn.execute(select(Tag.name, Tag.id)).all())
+
+        known = set(conn.scalars(select(MessageTemplate.key)))
+        templates = [
+            {"key": key, "kind": kind, "name": name, "body": body, "active": True, "updated_at": self.start}
+            for key, kind, name, body in TEMPLATES if key not in known
+        ]
+        if templates:
+            conn.execute(insert(MessageTemplate.__table__), templates)
+
+    # customers, accounts, profile values -----------------------------------------------
+
+    def write_customers(self, conn: Connection, report: Progress) -> None:
+        rng, n = self.rng, self.n
+        self._draw_customers()
+        first = _next_id(conn, Customer.__table__)
+        self.customer_ids = np.arange(first, first + n)
+        self._draw_accounts()
+        self._place_orders()
+
+        def customers() -> Iterator[dict[str, Any]]:
+            created = _stamps(self.start, self.created_s)
+            for i in range(n):
+                nickname, real_name = self.nicknames[i], self.real_names[i]
+                phone, masked = self.phones[i], self.phones_masked[i]
+                keys = [v for a in self.accounts_of[i] for v in (a[2], a[1])] + [nickname]
+                yield {
+                    "id": int(self.customer_ids[i]), "nickname": nickname, "real_name": real_name,
+                    "phone": phone, "phone_masked": masked, "gender": self.genders[i],
+                    "birthday": self.birthdays[i] and self.birthdays[i].isoformat(), "province": self.provinces[i], "city": self.cities[i],
+                    "address": self.addresses[i], "assigned_member_id": self.assigned[i],
+                    "consent_at": created[i] if self.consented[i] else None,
+                    "consent_note": "直播间下单时勾选隐私协议" if self.consented[i] else None,
+                    "search_text": search_text(nickname, real_name, phone or masked, keys),
+                    "created_at": created[i], "updated_at": created[i],
+                }
+
+        _write(conn, Customer, customers(), n, "customers", report)
+
+        def accounts() -> Iterator[dict[str, Any]]:
+            created = _stamps(self.start, self.created_s)
+            for i in range(n):
+                for platform, uid, handle in self.accounts_of[i]:
+                    yield {"customer_id": int(self.customer_ids[i]), "platform": platform, "uid": uid,
+                           "handle": handle, "nickname": self.nicknames[i], "first_seen_at": created[i],
+                           "last_seen_at": None}
+
+        self.account_count = _write(conn, PlatformAccount, accounts(),
+                                    sum(len(a) for a in self.accounts_of), "accounts", report)
+        rows = self._profile_rows()
+        _write(conn, ProfileValue, iter(rows), len(rows), "profiles", report)
+
+    def _draw_customers(self) -> None:
+        rng, n = self.rng, self.n
+        surname_weights = 1 / np.arange(1, len(SURNAMES) + 1) ** 0.7
+        female = rng.random(n) < 0.78
+        self.genders = np.where(female, "F", "M").astype(object)
+        self.genders[rng.random(n) < 0.03] = None
+        surnames = _pick(rng, SURNAMES, n, surname_weights)
+        given_f = _pick(rng, FEMALE_GIVEN, n)
+        given_m = _pick(rng, MALE_GIVEN, n)
+        has_name = rng.random(n) < 0.7
+        self.real_names = [
+            (SURNAMES[s] + (FEMALE_GIVEN[f] if fem else MALE_GIVEN[m])) if named else None
+            for s, f, m, fem, named in zip(surnames, given_f, given_m, female, has_name)
+        ]
+
+        # Nicknames: a shared base ("可乐不加冰"), their surname with kinship ("王姐"), or
+        # a "<叠字>妈" mum name; with a tail now and then ("Jenny_88").
+        style = rng.random(n)
+        bases = _pick(rng, NICK_BASES, n)
+        kin = rng.integers(0, 12, n)
+        tails = _pick(rng, NICK_TAILS, n)
+        doubles = _pick(rng, DOUBLED, n)
+        self.nicknames = [
+            (NICK_BASES[b] if st < 0.6
+             else SURNAMES[s] + (NICK_KIN_F[k % 4] if fem else NICK_KIN_M[k % 3]) if st < 0.9
+             else DOUBLED[d] * 2 + ("妈" if fem else "爸"))
+            + NICK_TAILS[t]
+            for st, b, s, k, fem, d, t in zip(style, bases, surnames, kin, female, doubles, tails)
+        ]
+
+        # Phones: most full and unique, some only masked (a platform export), some none.
+        kind = rng.random(n)
+        prefixes = _pick(rng, PHONE_PREFIXES, n)
+        tails8 = rng.choice(10**8, size=n, replace=False)
+        full = [f"{PHONE_PREFIXES[p]}{t:08d}" for p, t in zip(prefixes, tails8)]
+        self.phones = [p if k < 0.8 else None for p, k in zip(full, kind)]
+        self.phones_masked = [mask_phone(p) if 0.8 <= k < 0.9 else None for p, k in zip(full, kind)]
+
+        # Birthdays: some on 29 February, some around New Year (both trip date logic).
+        born = rng.random(n)
+        years = rng.integers(1965, 2005, n)
+        day_of_year = rng.integers(0, 365, n)
+        self.birthdays: list[date | None] = []
+        for b, y, d in zip(born, years, day_of_year):
+            if b >= 0.6:
+                self.birthdays.append(None)
+            elif b < 0.01:
+                self.birthdays.append(date(int(y) - int(y) % 4, 2, 29))  # a leap year: divisible by 4 here
+            elif b < 0.04:
+                self.birthdays.append(date(int(y), 12, 31) - timedelta(days=int(d) % 7))
+            else:
+                self.birthdays.append(date(int(y), 1, 1) + timedelta(days=int(d)))
+
+        places = _pick(rng, PLACES, n, [w for _, _, w in PLACES])
+        self.provinces = [PLACES[p][0] for p in places]
+        self.cities = [PLACES[p][1] for p in places]
+        roads = _pick(rng, ROADS, n)
+        numbers = rng.integers(1, 999, n)
+        with_address = rng.random(n) < 0.4
+        self.addresses = [
+            f"{PLACES[p][1]}市{ROADS[r]}{num}号" if a else None
+            for p, r, num, a in zip(places, roads, numbers, with_address)
+        ]
+        members = np.array(self.hosts + self.assistants * 3)  # assistants carry most customers
+        chosen = members[rng.integers(0, len(members), n)]
+        self.assigned = [int(m) if a else None for m, a in zip(chosen, rng.random(n) < 0.6)]
+        self.consented = rng.random(n) < 0.7
+        self.favourite = _pick(rng, CATEGORIES, n, CATEGORY_WEIGHTS)
+        self._draw_order_plan()
+
+    def _draw_accounts(self) -> None:
+        """One account each, two for ~10%; uids are TEXT in each platform's own shape."""
+        rng, n = self.rng, self.n
+        primary = _pick(rng, PLATFORMS, n, PLATFORM_WEIGHTS)
+        second = (primary + rng.integers(1, len(PLATFORMS), n)) % len(PLATFORMS)
+        has_second = rng.random(n) < 0.1
+        platforms = [(int(p),) + ((int(s),) if two else ()) for p, s, two in zip(primary, second, has_second)]
+        total = sum(len(p) for p in platforms)
+        secret = rng.integers(0, 256, (total, 33), dtype=np.uint8)
+        numbers = {
+            "taobao": iter(_unique_digits(rng, "22", 10, total)),
+            "kuaishou": iter(_unique_digits(rng, "1", 9, total)),
+            "channels": iter(_unique_digits(rng, "sph", 14, total)),
+        }
+        handle_numbers = rng.integers(10, 10_000, total)
+        self.accounts_of: list[list[tuple[str, str, str]]] = []
+        self.platforms_of = platforms
+        k = 0
+        for i in range(n):
+            spelled = pinyin_keys(self.nicknames[i])
+            stem = spelled[0] if spelled else self.nicknames[i].lower()
+            mine = []
+            for p in platforms[i]:
+                platform = PLATFORMS[p]
+                if platform == "douyin":  # SecUid: a fixed prefix and a url-safe base64 body
+                    uid = "MS4wLjABAAAA" + base64.urlsafe_b64encode(secret[k].tobytes()).decode()
+                    handle = f"{stem[:12]}{handle_numbers[k]}"
+                elif platform == "channels":
+                    uid = next(numbers[platform])
+                    handle = None
+                else:
+                    uid = next(numbers[platform])
+                    handle = f"{'tb' if platform == 'taobao' else 'ks'}{stem[:10]}{handle_numbers[k]}"
+                mine.append((platform, uid, handle))
+                k += 1
+            self.accounts_of.append(mine)
+
+    def _profile_rows(self) -> list[dict[str, Any]]:
+        rng, n = self.rng, self.n
+        r = rng.random((n, 9))
+        picks = rng.integers(0, 1000, (n, 6))
+        heights = rng.normal(0, 1, n)
+        rows: list[dict[str, Any]] = []
+        now = _stamp(self.now)
+        self.tagged: dict[str, list[int]] = {name: [] for name, _ in TAGS}
+        for i in range(n):
+            cid, female, values = int(self.customer_ids[i]), self.genders[i] == "F", {}
+            if r[i, 0] < (0.55 if female else 0.2):
+                values["skin_type"] = SKIN_TYPES[picks[i, 0] % len(SKIN_TYPES)]
+                if r[i, 1] < 0.4:
+                    values["skin_concerns"] = "、".join(dict.fromkeys(
+                        SKIN_CONCERNS[(picks[i, 1] + j * 3) % len(SKIN_CONCERNS)] for j in range(1 + picks[i, 1] % 2)))
+            if r[i, 2] < 0.04:
+                values["allergies"] = ALLERGIES[picks[i, 2] % len(ALLERGIES)]
+            if female and r[i, 3] < 0.15:
+                values["shade"] = SHADES[picks[i, 3] % len(SHADES)]
+            if r[i, 4] < 0.25:
+                height = round((162 if female else 174) + 6 * heights[i])
+                weight = round((height - 105) * (0.95 + r[i, 5] * 0.35))
+                size = min(len(SIZES) - 1, max(0, (weight - 40) // 9))
+                values.update(height_cm=str(height), weight_kg=str(weight), top_size=SIZES[size])
+                if size >= 4:
+                    self.tagged["大码"].append(cid)
+            if r[i, 6] < 0.2:
+                values["taste"] = TASTES[picks[i, 4] % len(TASTES)]
+            if r[i, 7] < 0.04:
+                values["diet"] = DIETS[picks[i, 5] % len(DIETS)]
+            if CATEGORIES[self.favourite[i]] == "appliance" and r[i, 8] < 0.5:
+                values["models_owned"] = MODELS[picks[i, 0] % len(MODELS)]
+            if values.get("skin_type") == "敏感肌":
+                self.tagged["敏感肌"].append(cid)
+            rows.extend({"customer_id": cid, "field": key, "value": value, "updated_at": now}
+                        for key, value in values.items())
+        return rows
+
+    # orders, items, points ----------------------------------------------------------------
+
+    def _draw_order_plan(self) -> None:
+        """How many orders each customer places and when: Pareto counts over 18 months."""
+        rng, n = self.rng, self.n
+        span = HISTORY_DAYS * 86_400.0
+        buys = rng.random(n) < 0.7  # the rest only watch
+        counts = np.where(buys, 1 + np.minimum(np.floor(rng.pareto(1.3, n) * 3.0), 150), 0).astype(np.int64)
+        first = rng.random(n) * span
+        # Heavy buyers stay for most of their time with the shop; light ones drift off.
+        stay = (span - first) * (1 - np.exp(-counts / 4.0) * rng.random(n))
+        owner = np.repeat(np.arange(n), counts)
+        offset = rng.random(len(owner)) * stay[owner]
+        offset[np.r_[0, np.cumsum(counts)[:-1]][counts > 0]] = 0.0  # each buyer's first order at ``first``
+        self.order_owner, self.order_seconds = owner, first[owner] + offset
+
+    def _place_orders(self) -> None:
+        """Each order's platform and show, then when each customer first came."""
+        rng, now_s = self.rng, (self.now - self.start).total_seconds()
+        owner, seconds = self.order_owner, self.order_seconds.copy()
+        m = len(owner)
+        # Platform: the customer's first account, or now and then their second.
+        platforms = np.array([p[0] for p in self.platforms_of])[owner]
+        second = np.array([p[-1] for p in self.platforms_of])[owner]
+        platforms = np.where(rng.random(m) < 0.3, second, platforms)
+        # Three orders in four are placed during the latest show on that platform.
+        broadcast = np.full(m, -1)
+        live = rng.random(m) < 0.75
+        for p in range(len(PLATFORMS)):
+            shows = np.flatnonzero(self.broadcast_platform == p)
+            mine = np.flatnonzero(live & (platforms == p))
+            slot = np.searchsorted(self.broadcast_start[shows], seconds[mine], side="right") - 1
+            ok = slot >= 0
+            chosen = shows[slot[ok]]
+            broadcast[mine[ok]] = chosen
+            seconds[mine[ok]] = self.broadcast_start[chosen] + rng.random(ok.sum()) * self.broadcast_length[chosen]
+        seconds = np.minimum(seconds, now_s - 60)
+        order = np.argsort(seconds, kind="stable")  # ids follow time, like a real shop's
+        self.order_owner, self.order_seconds = owner[order], seconds[order]
+        self.order_platform, self.order_broadcast = platforms[order], broadcast[order]
+
+        first_order = np.full(self.n, np.inf)
+        np.minimum.at(first_order, self.order_owner, self.order_seconds)
+        joined = np.where(np.isfinite(first_order), first_order - rng.random(self.n) * 30 * 86_400,
+                          rng.random(self.n) * now_s)  # viewers only: any time
+        self.created_s = np.maximum(joined, 0.0)
+
+    def write_orders(self, conn: Connection, report: Progress) -> None:
+        rng, now_s = self.rng, (self.now - self.start).total_seconds()
+        owner, seconds = self.order_owner, self.order_seconds
+        platforms, broadcast = self.order_platform, self.order_broadcast
+        m = len(owner)
+
+        age_days = (now_s - seconds) / 86_400
+        roll = rng.random(m)
+        status = np.where(age_days > 10, "completed", "paid").astype(object)
+        status[roll < 0.04] = "cancelled"
+        status[(roll >= 0.04) & (roll < 0.10)] = "refunded"
+        status[(roll >= 0.10) & (roll < 0.12) & (age_days < 1)] = "pending"
+        paid = (status != "cancelled") & (status != "pending")
+
+        items_per_order = _pick(rng, (1, 2, 3), m, (0.72, 0.2, 0.08)) + 1
+        item_order = np.repeat(np.arange(m), items_per_order)
+        k = len(item_order)
+        category = np.where(rng.random(k) < 0.7, self.favourite[owner[item_order]],
+                            _pick(rng, CATEGORIES, k, CATEGORY_WEIGHTS))
+        product = np.zeros(k, dtype=np.int64)
+        product_category = np.array(self.product_category)
+        for c in range(len(CATEGORIES)):
+            in_c = np.flatnonzero(product_category == c)
+            weights = np.array(self.product_weight)[in_c]
+            mask = category == c
+            product[mask] = in_c[_pick(rng, in_c, int(mask.sum()), weights)]
+        quantity = np.where(product_category[product] == CATEGORIES.index("food"), rng.integers(1, 6, k),
+                            np.where(rng.random(k) < 0.9, 1, 2))
+        unit = np.array(self.product_price)[product]
+        discount = np.where(rng.random(k) < 0.2, 0.9, 1.0)  # 直播间专享 10% off now and then
+        amount = np.round(unit * quantity * discount).astype(np.int64)
+        totals = np.bincount(item_order, weights=amount, minlength=m).astype(np.int64)
+
+        first_id = _next_id(conn, Order.__table__)
+        ids = np.arange(first_id, first_id + m)
+        platform_ids = np.empty(m, dtype=object)
+        for p, name in enumerate(PLATFORMS):
+            mask = platforms == p
+            platform_ids[mask] = _unique_digits(rng, *ORDER_ID_SHAPE[name], int(mask.sum()))
+        pay_delay = rng.integers(5, 600, m)
+
+        def orders() -> Iterator[dict[str, Any]]:
+            for a in range(0, m, CHUNK):
+                b = min(m, a + CHUNK)
+                ordered = _stamps(self.start, seconds[a:b])
+                paid_at = _stamps(self.start, seconds[a:b] + pay_delay[a:b])
+                for j, i in enumerate(range(a, b)):
+                    c = owner[i]
+                    yield {
+                        "id": int(ids[i]), "platform": PLATFORMS[platforms[i]], "platform_order_id": platform_ids[i],
+                        "customer_id": int(self.customer_ids[c]), "status": status[i],
+                        "after_sale": "refund_done" if status[i] == "refunded" else None,
+                        "total_fen": int(totals[i]), "ordered_at": ordered[j],
+                        "paid_at": paid_at[j] if paid[i] else None,
+                        "broadcast_id": self.broadcast_ids[broadcast[i]] if broadcast[i] >= 0 else None,
+                        "import_batch_id": None,
+                        "recipient_name": self.real_names[c] or self.nicknames[c],
+                        "recipient_phone": self.phones[c] or self.phones_masked[c],
+                        "city": self.cities[c], "address": self.addresses[c],
+                        "created_at": ordered[j], "updated_at": ordered[j],
+                    }
+
+        self.order_count = _write(conn, Order, orders(), m, "orders", report)
+
+        sub = np.arange(k) - np.r_[0, np.cumsum(items_per_order)[:-1]][item_order] + 1
+
+        def items() -> Iterator[dict[str, Any]]:
+            for i in range(k):
+                o = item_order[i]
+                yield {
+                    "order_id": int(ids[o]), "sub_order_id": f"{platform_ids[o]}-{sub[i]}",
+                    "product_id": self.product_ids[product[i]], "product_name": self.product_names[product[i]],
+                    "quantity": int(quantity[i]), "unit_price_fen": int(unit[i]), "amount_fen": int(amount[i]),
+                    "status": status[o],
+                }
+
+        self.item_count = _write(conn, OrderItem, items(), k, "order items", report)
+
+        # Growth value: one point per whole yuan of every order the shop kept.
+        spent = np.flatnonzero((status == "paid") | (status == "completed"))
+        points = totals[spent] // 100
+        self.spend_points = np.bincount(owner[spent], weights=points, minlength=self.n).astype(np.int64)
+        self.repeat = np.bincount(owner[spent], minlength=self.n)
+
+        def spend() -> Iterator[dict[str, Any]]:
+            for a in range(0, len(spent), CHUNK):
+                chunk = spent[a:a + CHUNK]
+                at = _stamps(self.start, seconds[chunk] + pay_delay[chunk])
+                for j, i in enumerate(chunk):
+                    yield {"customer_id": int(self.customer_ids[owner[i]]), "delta": int(totals[i] // 100),
+                           "reason": "spend", "ref": str(ids[i]), "note": None, "occurred_at": at[j]}
+
+        self.points_count = _write(conn, PointsEntry, spend(), len(spent), "points", report)
+
+    # appearances, interaction points, notes, tags ------------------------------------------
+
+    def write_extras(self, conn: Connection, report: Progress) -> None:
+        rng, n = self.rng, self.n
+        # Who was in the last ten shows: that show's buyers plus some who only watched.
+        first_platform = np.array([p[0] for p in self.platforms_of])
+        appearances, interactions = [], []
+        for b in range(max(0, len(self.broadcast_ids) - 10), len(self.broadcast_ids)):
+            platform = self.broadcast_platform[b]
+            buyers = self.order_owner[self.order_broadcast == b]
+            watchers = np.flatnonzero(first_platform == platform)
+            watchers = rng.choice(watchers, size=min(len(watchers), max(1, n // 40)), replace=False)
+            viewers = np.unique(np.concatenate([buyers, watchers]))
+            viewers = viewers[first_platform[viewers] == platform]  # the uid must be on this platform
+            start = self.start + timedelta(seconds=float(self.broadcast_start[b]))
+            enter = rng.random(len(viewers)) * self.broadcast_length[b] * 0.8
+            stay = rng.random(len(viewers)) * 3_600
+            comments = rng.poisson(1.5, len(viewers))
+            gifts = np.where(rng.random(len(viewers)) < 0.05, rng.integers(1, 20, len(viewers)), 0)
+            for v, e, s, cm, g in zip(viewers, enter, stay, comments, gifts):
+                seen = start + timedelta(seconds=float(e))
+                cid = int(self.customer_ids[v])
+                appearances.append({
+                    "broadcast_id": self.broadcast_ids[b], "customer_id": cid, "match": "uid",
+                    "platform": PLATFORMS[platform], "viewer_key": self.accounts_of[v][0][1],
+                    "nickname": self.nicknames[v], "first_seen_at": _stamp(seen),
+                    "last_seen_at": _stamp(seen + timedelta(seconds=float(s))), "entered": True,
+                    "comment_count": int(cm), "gift_count": int(g), "gift_value": int(g) * 10, "greeted_at": None,
+                })
+                if cm:
+                    interactions.append({"customer_id": cid, "delta": int(min(cm, 5)), "reason": "comment",
+                                         "ref": f"broadcast:{self.broadcast_ids[b]}", "note": None,
+                                         "occurred_at": _stamp(seen)})
+        self.appearance_count = _write(conn, Appearance, iter(appearances), len(appearances),
+                                       "appearances", report)
+
+        # Some redeem perks from what they earned.
+        redeem = np.flatnonzero((self.spend_points >= 2_000) & (rng.random(n) < 0.2))
+        interactions += [
+            {"customer_id": int(self.customer_ids[i]), "delta": -1_000, "reason": "redeem", "ref": "perk:shipping",
+             "note": "兑换优先发货", "occurred_at": _stamp(self.now - timedelta(days=int(d)))}
+            for i, d in zip(redeem, rng.integers(1, 60, len(redeem)))
+        ]
+        self.points_count += _write(conn, PointsEntry, iter(interactions), len(interactions),
+                                    "interaction points", report)
+
+        notes = []
+        roll = rng.random(n)
+        picks = rng.integers(0, 1000, n)
+        days_ago = rng.integers(0, 120, n)
+        for i in np.flatnonzero(roll < 0.15):
+            complaint = roll[i] < 0.01 and self.repeat[i] > 0
+            at = self.now - timedelta(days=int(days_ago[i] // 2 if complaint else days_ago[i]), hours=3)
+            # A third are logged during a show: the latest one before the note.
+            show = np.searchsorted(self.broadcast_start, (at - self.start).total_seconds()) - 1
+            notes.append({
+                "customer_id": int(self.customer_ids[i]),
+                "author_id": self.assigned[i] or self.assistants[picks[i] % len(self.assistants)],
+                "broadcast_id": self.broadcast_ids[show] if picks[i] % 3 == 0 and show >= 0 else None,
+                "kind": "complaint" if complaint else "note",
+                "body": COMPLAINTS[picks[i] % len(COMPLAINTS)] if complaint else NOTES[picks[i] % len(NOTES)],
+                "pinned": bool(complaint or picks[i] % 10 < 3), "created_at": _stamp(at), "updated_at": _stamp(at),
+            })
+        self.note_count = _write(conn, Note, iter(notes), len(notes), "notes", report)
+
+        roll = rng.random((n, 3))
+        self.tagged["回头客"] = self.customer_ids[self.repeat >= 3].tolist()
+        self.tagged["送礼"] = self.customer_ids[roll[:, 0] < 0.03].tolist()
+        self.tagged["团长"] = self.customer_ids[roll[:, 1] < 0.01].tolist()
+        self.tagged["夜猫子"] = self.customer_ids[roll[:, 2] < 0.05].tolist()
+        links = [{"customer_id": int(c), "tag_id": self.tag_ids[name]} for name, ids in self.tagged.items()
+                 for c in ids]
+        _write(conn, CustomerTag, iter(links), len(links), "tags", report)
