@@ -191,3 +191,12 @@ def test_daily_backup_is_made_once_a_day(store):
     assert first is not None and latest_backup(store.path) == first
     assert backup_if_older_than(store.path) is None  # a fresh one exists
     assert backup_if_older_than(store.path, hours=0) is not None
+
+
+def test_store_and_backups_are_private_to_the_user(store):
+    import stat
+
+    from livedesk.services.store import backup_sqlite
+
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(backup_sqlite(store.path).stat().st_mode) == 0o600

@@ -19,6 +19,8 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("platform", "platform_order_id"),
         Index("ix_orders_customer_ordered", "customer_id", "ordered_at"),
+        # Covers the segments recompute's per-customer aggregation: no row lookups.
+        Index("ix_orders_customer_status_ordered_total", "customer_id", "status", "ordered_at", "total_fen"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,8 @@ class PointsEntry(Base):
     __table_args__ = (
         # One entry per reason and source (an order, a feed event): replays never pay twice.
         Index("ux_points_ledger_source", "customer_id", "reason", "ref", unique=True),
+        # Covers the balance sum per customer.
+        Index("ix_points_ledger_customer_delta", "customer_id", "delta"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "LiveDesk"
 # The newest migration this build knows. Checked against Alembic's head by a test, so
 # start-up can skip importing Alembic when the store is already current.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BACKUPS_KEPT = 10
@@ -120,8 +120,10 @@ def _prepare_sqlite_file(path: Path) -> None:
             raise StoreError(f"{path} is a folder, not a database file")
         _check_sqlite_file(path)
         return
-    # Phone numbers live here: keep the folder private to this user.
+    # Phone numbers live here: keep the folder and the file private to this user
+    # (SQLite gives its -wal and -shm files the database file's permissions).
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.touch(mode=0o600)
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -198,6 +200,7 @@ def backup_sqlite(path: Path, *, reason: str = "manual", folder: Path | None = N
     finally:
         dst.close()
         src.close()
+    target.chmod(0o600)
     _prune_backups(folder, path.stem)
     log.info("backed up %s to %s", path, target)
     return target
