@@ -3,7 +3,7 @@
 Owns the vocabularies (nicknames, names, cities, products...) and the generator. The
 whole shop is first drawn as numpy arrays from one seeded generator, so a seed and a
 reference time always give the same rows; then each table is written with Core
-``insert()`` executemany in chunks, one transaction per phase, and the segments
+``insert()`` executemany in chunks, all in one transaction, and the segments
 service sets tiers and levels at the end.
 """
 
@@ -206,17 +206,15 @@ def generate(
     report = progress or (lambda done, total, what: None)
     shop = _Shop(np.random.default_rng(seed), customers, now)
 
+    # One transaction: a demo that fails half-way leaves the store empty, not half-filled.
     with store.begin() as session:
         conn = session.connection()
         if session.scalar(select(Customer.id).limit(1)) is not None:
             raise NotEmpty("the store already has customers; demo data goes into an empty store only")
         shop.write_catalogue(conn)
         shop.write_customers(conn, report)
-    with store.begin() as session:
-        shop.write_orders(session.connection(), report)
-    with store.begin() as session:
-        shop.write_extras(session.connection(), report)
-    with store.begin() as session:
+        shop.write_orders(conn, report)
+        shop.write_extras(conn, report)
         report(0, 1, "segments")
         segments.recompute(session, now)
         report(1, 1, "segments")
