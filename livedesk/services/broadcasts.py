@@ -1,0 +1,140 @@
+"""Broadcasts: start and end a stream, who was greeted, and the after-stream summary.
+
+Appearances from a live feed are keyed by the viewer's platform id; a customer greeted
+from the console without a feed event is keyed ``customer:<id>``. Summaries count
+people (customer ids), so the two never double count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from livedesk.models import Appearance, Broadcast, Customer, Note
+from livedesk.models.base import utcnow
+
+PLATFORMS = ("douyin", "taobao", "kuaishou", "channels", "tiktok")
+
+
+class BroadcastError(ValueError):
+    """A broadcast action that makes no sense now (a second live stream, ending twice...)."""
+
+
+@dataclass(frozen=True)
+class BroadcastView:
+    id: int
+    title: str
+    platform: str
+    room_id: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PresentCustomer:
+    customer_id: int
+    nickname: str
+    tier: str
+    level: str
+    greeted: bool
+
+
+@dataclass(frozen=True)
+class BroadcastSummary:
+    broadcast: BroadcastView
+    known: list[PresentCustomer]
+    vips: list[PresentCustomer]
+    not_greeted_vips: list[PresentCustomer]
+    notes_logged: int
+    new_viewers: list[str]  # nicknames of viewers no customer is linked to yet
+
+
+def _view(b: Broadcast) -> BroadcastView:
+    return BroadcastView(b.id, b.title, b.platform, b.room_id, b.started_at, b.ended_at)
+
+
+def current(session: Session) -> BroadcastView | None:
+    b = session.scalar(select(Broadcast).where(Broadcast.ended_at.is_(None)).order_by(Broadcast.started_at.desc()))
+    return _view(b) if b else None
+
+
+def start(session: Session, title: str, platform: str, room_id: str | None = None,
+          host_member_id: int | None = None, now: datetime | None = None) -> BroadcastView:
+    title = title.strip()
+    if not title:
+        raise BroadcastError("a broadcast needs a title")
+    if platform not in PLATFORMS:
+        raise BroadcastError(f"unknown platform {platform!r}; choose one of {', '.join(PLATFORMS)}")
+    live = current(session)
+    if live is not None:
+        raise BroadcastError(f"“{live.title}” is still live: end it before starting another")
+    b = Broadcast(title=title, platform=platform, room_id=(room_id or "").strip() or None,
+                  host_member_id=host_member_id, started_at=now or utcnow())
+    session.add(b)
+    session.flush()
+    return _view(b)
+
+
+def end(session: Session, broadcast_id: int, now: datetime | None = None) -> BroadcastView:
+    b = session.get(Broadcast, broadcast_id)
+    if b is None:
+        raise BroadcastError(f"broadcast {broadcast_id} does not exist")
+    if b.ended_at is not None:
+        raise BroadcastError(f"“{b.title}” has already ended")
+    b.ended_at = now or utcnow()
+    return _view(b)
+
+
+def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: datetime | None = None) -> None:
+    b = session.get(Broadcast, broadcast_id)
+    if b is None or b.ended_at is not None:
+        raise BroadcastError("greetings are recorded during a live broadcast")
+    now = now or utcnow()
+    appearance = session.scalar(
+        select(Appearance).where(Appearance.broadcast_id == broadcast_id, Appearance.customer_id == customer_id)
+        .order_by(Appearance.id).limit(1)
+    )
+    if appearance is None:
+        nickname = session.scalar(select(Customer.nickname).where(Customer.id == customer_id))
+        if nickname is None:
+            raise BroadcastError(f"customer {customer_id} does not exist")
+        appearance = Appearance(broadcast_id=broadcast_id, customer_id=customer_id, match="manual",
+                                platform=b.platform, viewer_key=f"customer:{customer_id}", nickname=nickname,
+                                first_seen_at=now, last_seen_at=now)
+        session.add(appearance)
+    if appearance.greeted_at is None:
+        appearance.greeted_at = now
+
+
+def greeted_ids(session: Session, broadcast_id: int) -> set[int]:
+    return set(session.scalars(
+        select(Appearance.customer_id).where(Appearance.broadcast_id == broadcast_id,
+                                             Appearance.greeted_at.is_not(None),
+                                             Appearance.customer_id.is_not(None))
+    ))
+
+
+def summary(session: Session, broadcast_id: int, vip_tiers: tuple[str, ...] = ("vip",)) -> BroadcastSummary:
+    b = session.get(Broadcast, broadcast_id)
+    if b is None:
+        raise BroadcastError(f"broadcast {broadcast_id} does not exist")
+    rows = session.execute(
+        select(Customer.id, Customer.nickname, Customer.tier, Customer.level,
+               func.max(Appearance.greeted_at).is_not(None))
+        .join(Appearance, Appearance.customer_id == Customer.id)
+        .where(Appearance.broadcast_id == broadcast_id)
+        .group_by(Customer.id, Customer.nickname, Customer.tier, Customer.level)
+        .order_by(Customer.total_spent_fen.desc())
+    ).all()
+    known = [PresentCustomer(cid, nick, tier, level, bool(greeted)) for cid, nick, tier, level, greeted in rows]
+    vips = [p for p in known if p.tier in vip_tiers]
+    new_viewers = list(session.scalars(
+        select(Appearance.nickname).where(Appearance.broadcast_id == broadcast_id,
+                                          Appearance.customer_id.is_(None), Appearance.nickname.is_not(None))
+        .order_by(Appearance.comment_count.desc(), Appearance.first_seen_at).limit(50)
+    ))
+    notes = session.scalar(select(func.count(Note.id)).where(Note.broadcast_id == broadcast_id)) or 0
+    return BroadcastSummary(_view(b), known, vips, [p for p in vips if not p.greeted], notes, new_viewers)
