@@ -94,11 +94,15 @@ def run_app(args: argparse.Namespace) -> int:
     if args.startup_probe:
         # `livedesk bench startup` reads this line, then we leave once the first paint is done.
         window.shown.connect(lambda: _report_startup(started, window))
+    if args.page:
+        window.show_page(args.page)
     window.show()
-    if store.path is not None and not args.startup_probe:
-        from livedesk.services.store import backup_if_older_than
+    if not args.startup_probe:
+        window.search.rebuild()
+        if store.path is not None:
+            from livedesk.services.store import backup_if_older_than
 
-        tasks.submit(backup_if_older_than, store.path)
+            tasks.submit(backup_if_older_than, store.path)
     try:
         return _run_loop(app, window)
     finally:

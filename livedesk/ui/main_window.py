@@ -27,6 +27,9 @@ QListWidget#Nav::item:selected { background: #2d3545; color: #ffffff; border-lef
 """
 
 
+PAGES = ("customers", "live", "followups", "vip", "dashboard", "import", "settings")
+
+
 class MainWindow(QMainWindow):
     shown = Signal()
     closed = Signal()
@@ -61,15 +64,18 @@ class MainWindow(QMainWindow):
 
     def _build_pages(self) -> None:
         from livedesk.ui.customers_page import CustomersPage
+        from livedesk.ui.live_page import LivePage
+        from livedesk.ui.search_controller import SearchController
 
+        self.search = SearchController(self.ctx.store, self.ctx.tasks, self)
         self.customers_page = CustomersPage(self.ctx, self)
         self.customers_page.push_to_panel.connect(self.push_to_panel)
+        self.live_page = LivePage(self.ctx, self.search, self)
+        self.live_page.push_to_panel.connect(self.push_to_panel)
         coming = self.tr("Coming soon: %1")
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
-            (self.tr("Live"), PlaceholderPage(self.tr("Live desk"), coming.replace("%1", self.tr(
-                "search-as-you-type, push a customer to the host panel, quick notes, broadcasts and "
-                "live comment feeds (BarrageGrab, douyinLive, dycast, replay).")), self)),
+            (self.tr("Live"), self.live_page),
             (self.tr("Follow-ups"), PlaceholderPage(self.tr("Follow-up queues"), coming.replace("%1", self.tr(
                 "welcome, 24 h thanks, 48 h survey, complaint call-backs, 30-day wake-ups, birthdays and "
                 "replenishment reminders, with message templates and the advertising-law check.")), self)),
@@ -115,10 +121,13 @@ class MainWindow(QMainWindow):
         where = str(self.ctx.store.path) if self.ctx.store.path else self.tr("shared server")
         return self.tr("Store: %1").replace("%1", where)
 
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(name))
+
     # -- actions -------------------------------------------------------
     def open_host_panel(self) -> HostPanel:
         if self.host_panel is None:
-            self.host_panel = HostPanel()
+            self.host_panel = HostPanel(remember_state=self._remember_state)
         self.host_panel.show()
         self.host_panel.raise_()
         return self.host_panel
@@ -166,5 +175,6 @@ class MainWindow(QMainWindow):
             QSettings().setValue("main_window/geometry", self.saveGeometry())
         if self.host_panel is not None:
             self.host_panel.close()
+        self.search.shutdown()
         super().closeEvent(event)
         self.closed.emit()

@@ -1,0 +1,313 @@
+"""The 直播 page, the assistant's console while on air: find anyone in a keystroke,
+push them to the host's panel, log a quick note, mark them greeted, run the broadcast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livedesk.services import broadcasts, customers
+from livedesk.services.broadcasts import BroadcastView
+from livedesk.services.panel import panel_card
+from livedesk.services.search_index import Hit
+from livedesk.ui import labels
+from livedesk.ui.context import AppContext
+from livedesk.ui.panel_card_view import PanelCardView
+from livedesk.ui.search_controller import SearchController
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class HitListModel(QAbstractListModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.hits: list[Hit] = []
+        self.query = ""  # what these hits answer
+
+    def set_hits(self, query: str, hits: list[Hit]) -> None:
+        self.beginResetModel()
+        self.query = query
+        self.hits = hits
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.hits)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        hit = self.hits[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            parts = [hit.nickname, labels.tier(hit.tier)]
+            if hit.level != "none":
+                parts.append(labels.level(hit.level))
+            parts.append(labels.money(hit.total_spent_fen))
+            if hit.city:
+                parts.append(hit.city)
+            return "  ·  ".join(parts)
+        if role == Qt.ItemDataRole.ForegroundRole and hit.tier == "vip":
+            return QColor("#9a6b00")
+        if role == ID_ROLE:
+            return hit.id
+        return None
+
+
+class StartBroadcastDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Start a broadcast"))
+        form = QFormLayout(self)
+        self.title_edit = QLineEdit(self)
+        self.platform = QComboBox(self)
+        for code in broadcasts.PLATFORMS:
+            self.platform.addItem(labels.platform(code), code)
+        self.room = QLineEdit(self)
+        form.addRow(self.tr("Title"), self.title_edit)
+        form.addRow(self.tr("Platform"), self.platform)
+        form.addRow(self.tr("Room id"), self.room)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class LivePage(QWidget):
+    push_to_panel = Signal(int)
+
+    def __init__(self, ctx: AppContext, search: SearchController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.search_controller = search
+        self.broadcast: BroadcastView | None = None
+        self._query_seq = 0
+
+        self.status = QLabel(self)
+        self.start_button = QPushButton(self.tr("Start broadcast…"), self)
+        self.end_button = QPushButton(self.tr("End broadcast"), self)
+        self.start_button.clicked.connect(self._ask_start)
+        self.end_button.clicked.connect(self._end)
+        bar = QHBoxLayout()
+        bar.addWidget(self.status, 1)
+        bar.addWidget(self.start_button)
+        bar.addWidget(self.end_button)
+
+        self.search_box = QLineEdit(self)
+        self.search_box.setPlaceholderText(self.tr("Nickname, pinyin, initials, handle or phone tail…"))
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setStyleSheet("font-size: 20px; padding: 8px;")
+        self.search_box.textChanged.connect(self._query_changed)
+        self.search_box.returnPressed.connect(self.push_selected)
+        self.search_box.installEventFilter(self)
+
+        self.results = HitListModel(self)
+        self.results_view = QListView(self)
+        self.results_view.setModel(self.results)
+        self.results_view.setStyleSheet("font-size: 16px;")
+        self.results_view.selectionModel().currentChanged.connect(self._selection_changed)
+        self.results_view.doubleClicked.connect(lambda _index: self.push_selected())
+
+        self.preview = PanelCardView(self, scale=0.7)
+        self.preview.show_waiting(self.tr("Pick someone to see what the host will see"))
+
+        self.note_box = QLineEdit(self)
+        self.note_box.setPlaceholderText(self.tr("Quick note on the selected customer (Ctrl+N), Enter to save"))
+        self.note_box.returnPressed.connect(self.save_quick_note)
+        self.push_button = QPushButton(self.tr("Push to host panel (Enter)"), self)
+        self.push_button.clicked.connect(self.push_selected)
+        self.greet_button = QPushButton(self.tr("Greeted (Ctrl+G)"), self)
+        self.greet_button.clicked.connect(self.mark_greeted)
+        self.feedback = QLabel(self)
+
+        middle = QHBoxLayout()
+        middle.addWidget(self.results_view, 5)
+        middle.addWidget(self.preview, 4)
+        actions = QHBoxLayout()
+        actions.addWidget(self.note_box, 1)
+        actions.addWidget(self.push_button)
+        actions.addWidget(self.greet_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(bar)
+        layout.addWidget(self.search_box)
+        layout.addLayout(middle, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.feedback)
+
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.note_box.setFocus)
+        QShortcut(QKeySequence("Ctrl+G"), self, activated=self.mark_greeted)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_box.setFocus)
+        search.ready.connect(self._index_ready)
+        self._debounce = QTimer(self, singleShot=True, interval=0)
+        self._debounce.timeout.connect(self._run_query)
+        self.refresh_broadcast()
+
+    # -- search ----------------------------------------------------------
+    def _index_ready(self) -> None:
+        self._say(self.tr("Search index ready: %n customer(s)", "", len(self.search_controller.index)))
+        if self.search_box.text():
+            self._run_query()
+
+    def _query_changed(self, _text: str) -> None:
+        self._debounce.start()
+
+    def _run_query(self) -> None:
+        self._query_seq += 1
+        seq = self._query_seq
+        query = self.search_box.text()
+
+        def show(hits: list[Hit]) -> None:
+            if seq == self._query_seq:  # a slower answer to an older query is dropped
+                self.results.set_hits(query, hits)
+                if hits:
+                    self.results_view.setCurrentIndex(self.results.index(0))
+                else:
+                    self.preview.show_waiting(self.tr("No one found"))
+
+        self.search_controller.search(query, show)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Up/Down in the search box walk the results, so hands never leave the keyboard.
+        if watched is self.search_box and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.results.rowCount():
+                row = self.results_view.currentIndex().row()
+                row = min(self.results.rowCount() - 1, row + 1) if key == Qt.Key.Key_Down else max(0, row - 1)
+                self.results_view.setCurrentIndex(self.results.index(row))
+                return True
+        return super().eventFilter(watched, event)
+
+    def selected_id(self) -> int | None:
+        index = self.results_view.currentIndex()
+        return index.data(ID_ROLE) if index.isValid() else None
+
+    def _selection_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        with self.ctx.store.begin() as session:
+            card = panel_card(session, current.data(ID_ROLE), language=self.ctx.language)
+        self.preview.show_card(card)
+
+    # -- actions -----------------------------------------------------------
+    def push_selected(self) -> None:
+        customer_id = self.selected_id()
+        if customer_id is not None:
+            self.push_to_panel.emit(customer_id)
+            self._say(self.tr("Sent to the host panel"))
+
+    def save_quick_note(self) -> None:
+        customer_id = self.selected_id()
+        text = self.note_box.text().strip()
+        if customer_id is None or not text:
+            return
+        broadcast_id = self.broadcast.id if self.broadcast else None
+
+        def saved(_note_id: int) -> None:
+            self.note_box.clear()
+            self._say(self.tr("Note saved"))
+            self.search_box.setFocus()
+
+        self.ctx.tasks.submit(self._add_note, customer_id, text, broadcast_id, on_done=saved,
+                              on_error=self._show_error)
+
+    def _add_note(self, customer_id: int, text: str, broadcast_id: int | None) -> int:
+        with self.ctx.store.begin() as session:
+            return customers.add_note(session, customer_id, text, broadcast_id=broadcast_id)
+
+    def mark_greeted(self) -> None:
+        customer_id = self.selected_id()
+        if customer_id is None:
+            return
+        if self.broadcast is None:
+            self._say(self.tr("Start a broadcast to record greetings"), error=True)
+            return
+        broadcast_id = self.broadcast.id
+
+        def greet() -> None:
+            with self.ctx.store.begin() as session:
+                broadcasts.mark_greeted(session, broadcast_id, customer_id)
+
+        self.ctx.tasks.submit(greet, on_done=lambda _r: self._say(self.tr("Marked as greeted")),
+                              on_error=self._show_error)
+
+    # -- broadcast -----------------------------------------------------------
+    def refresh_broadcast(self) -> None:
+        with self.ctx.store.begin() as session:
+            self.broadcast = broadcasts.current(session)
+        live = self.broadcast is not None
+        self.start_button.setEnabled(not live)
+        self.end_button.setEnabled(live)
+        self.greet_button.setEnabled(live)
+        if live:
+            self.status.setText(self.tr("On air: %1 (%2), since %3")
+                                .replace("%1", self.broadcast.title)
+                                .replace("%2", labels.platform(self.broadcast.platform))
+                                .replace("%3", self.broadcast.started_at.astimezone().strftime("%H:%M")))
+            self.status.setStyleSheet("color: #c62828; font-weight: 600; font-size: 15px;")
+        else:
+            self.status.setText(self.tr("Not on air"))
+            self.status.setStyleSheet("color: #555; font-size: 15px;")
+
+    def _ask_start(self) -> None:
+        dialog = StartBroadcastDialog(self)
+        dialog.accepted.connect(lambda: self._start(dialog.title_edit.text(), dialog.platform.currentData(),
+                                                    dialog.room.text()))
+        dialog.open()  # not exec(): the qasync loop keeps running
+
+    def _start(self, title: str, platform: str, room: str) -> None:
+        def start() -> BroadcastView:
+            with self.ctx.store.begin() as session:
+                return broadcasts.start(session, title, platform, room)
+
+        self.ctx.tasks.submit(start, on_done=lambda _b: self.refresh_broadcast(), on_error=self._show_error)
+
+    def _end(self) -> None:
+        if self.broadcast is None:
+            return
+        broadcast_id = self.broadcast.id
+
+        def end() -> broadcasts.BroadcastSummary:
+            with self.ctx.store.begin() as session:
+                broadcasts.end(session, broadcast_id)
+                return broadcasts.summary(session, broadcast_id)
+
+        def ended(result: broadcasts.BroadcastSummary) -> None:
+            self.refresh_broadcast()
+            self._show_summary(result)
+
+        self.ctx.tasks.submit(end, on_done=ended, on_error=self._show_error)
+
+    def _show_summary(self, result: broadcasts.BroadcastSummary) -> None:
+        missed = "、".join(p.nickname for p in result.not_greeted_vips[:20]) or self.tr("none")
+        new = "、".join(result.new_viewers[:20]) or self.tr("none")
+        text = (self.tr("Known customers present: %1").replace("%1", str(len(result.known))) + "\n"
+                + self.tr("VIPs present: %1").replace("%1", str(len(result.vips))) + "\n"
+                + self.tr("VIPs not greeted: %1").replace("%1", missed) + "\n"
+                + self.tr("Notes logged: %1").replace("%1", str(result.notes_logged)) + "\n"
+                + self.tr("New viewers to look at: %1").replace("%1", new))
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Broadcast summary"), text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.open()
+        self.last_summary = result
+
+    def _show_error(self, exc: BaseException) -> None:
+        self._say(str(exc), error=True)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.feedback.setText(text)
+        self.feedback.setStyleSheet("color: #c62828;" if error else "color: #555;")
