@@ -44,7 +44,8 @@ def lrelease(ts: Path, qm: Path) -> None:
 
 def unfinished(ts: Path) -> list[str]:
     text = ts.read_text(encoding="utf-8")
-    return re.findall(r"<source>(.*?)</source>\s*<translation type=\"unfinished\"", text, flags=re.S)
+    return re.findall(r"<source>([^<]*)</source>\s*(?:<comment>[^<]*</comment>\s*)?"
+                      r"<translation type=\"unfinished\"", text)
 
 
 def main() -> int:

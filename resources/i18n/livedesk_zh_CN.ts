@@ -22,36 +22,6 @@
         <source>Waiting for viewers…</source>
         <translation>等待观众进入直播间…</translation>
     </message>
-    <message>
-        <source>Bought recently</source>
-        <translation>最近购买</translation>
-    </message>
-    <message>
-        <source>Profile</source>
-        <translation>档案</translation>
-    </message>
-    <message>
-        <source>Pinned notes</source>
-        <translation>置顶备注</translation>
-    </message>
-    <message>
-        <source>Birthday today!</source>
-        <translation>今天生日！</translation>
-    </message>
-    <message numerus="yes">
-        <source>Birthday in %n day(s)</source>
-        <translation>
-            <numerusform>%n 天后生日</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Open complaint: %1</source>
-        <translation>未处理投诉：%1</translation>
-    </message>
-    <message>
-        <source>Running out now: %1</source>
-        <translation>快用完了：%1</translation>
-    </message>
 </context>
 <context>
     <name>Labels</name>
@@ -173,6 +143,99 @@
     </message>
 </context>
 <context>
+    <name>LivePage</name>
+    <message>
+        <source>Start broadcast…</source>
+        <translation>开始直播…</translation>
+    </message>
+    <message>
+        <source>End broadcast</source>
+        <translation>结束直播</translation>
+    </message>
+    <message>
+        <source>Nickname, pinyin, initials, handle or phone tail…</source>
+        <translation>昵称、拼音、首字母、抖音号或手机尾号…</translation>
+    </message>
+    <message>
+        <source>Pick someone to see what the host will see</source>
+        <translation>选中一位客户，这里显示主播面板上的样子</translation>
+    </message>
+    <message>
+        <source>Quick note on the selected customer (Ctrl+N), Enter to save</source>
+        <translation>给选中的客户记一条快速备注（Ctrl+N），回车保存</translation>
+    </message>
+    <message>
+        <source>Push to host panel (Enter)</source>
+        <translation>推送到主播面板（回车）</translation>
+    </message>
+    <message>
+        <source>Greeted (Ctrl+G)</source>
+        <translation>已打招呼（Ctrl+G）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Search index ready: %n customer(s)</source>
+        <translation>
+            <numerusform>搜索索引已就绪：%n 位客户</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No one found</source>
+        <translation>没有找到</translation>
+    </message>
+    <message>
+        <source>Sent to the host panel</source>
+        <translation>已推送到主播面板</translation>
+    </message>
+    <message>
+        <source>Note saved</source>
+        <translation>备注已保存</translation>
+    </message>
+    <message>
+        <source>Start a broadcast to record greetings</source>
+        <translation>开播后才能记录打招呼</translation>
+    </message>
+    <message>
+        <source>Marked as greeted</source>
+        <translation>已记录打招呼</translation>
+    </message>
+    <message>
+        <source>On air: %1 (%2), since %3</source>
+        <translation>直播中：%1（%2），%3 开播</translation>
+    </message>
+    <message>
+        <source>Not on air</source>
+        <translation>未开播</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Known customers present: %1</source>
+        <translation>到场老客：%1 位</translation>
+    </message>
+    <message>
+        <source>VIPs present: %1</source>
+        <translation>到场 VIP：%1 位</translation>
+    </message>
+    <message>
+        <source>VIPs not greeted: %1</source>
+        <translation>未打招呼的 VIP：%1</translation>
+    </message>
+    <message>
+        <source>Notes logged: %1</source>
+        <translation>记录备注：%1 条</translation>
+    </message>
+    <message>
+        <source>New viewers to look at: %1</source>
+        <translation>值得关注的新观众：%1</translation>
+    </message>
+    <message>
+        <source>Broadcast summary</source>
+        <translation>直播小结</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>LiveDesk — live-stream customer desk</source>
@@ -189,14 +252,6 @@
     <message>
         <source>Live</source>
         <translation>直播</translation>
-    </message>
-    <message>
-        <source>Live desk</source>
-        <translation>直播工作台</translation>
-    </message>
-    <message>
-        <source>search-as-you-type, push a customer to the host panel, quick notes, broadcasts and live comment feeds (BarrageGrab, douyinLive, dycast, replay).</source>
-        <translation>边输边搜、一键推送客户到主播面板、快捷备注、直播场次记录，以及直播弹幕接入（BarrageGrab、douyinLive、dycast、回放）。</translation>
     </message>
     <message>
         <source>Follow-ups</source>
@@ -297,6 +352,66 @@
     <message>
         <source>LiveDesk %1 — the customer desk for live-stream selling teams.</source>
         <translation>LiveDesk %1 —— 直播带货团队的客户工作台。</translation>
+    </message>
+</context>
+<context>
+    <name>PanelCardView</name>
+    <message>
+        <source>Waiting for viewers…</source>
+        <translation>等待观众进入直播间…</translation>
+    </message>
+    <message>
+        <source>Bought recently</source>
+        <translation>最近购买</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>档案</translation>
+    </message>
+    <message>
+        <source>Pinned notes</source>
+        <translation>置顶备注</translation>
+    </message>
+    <message>
+        <source>Birthday today!</source>
+        <translation>今天生日！</translation>
+    </message>
+    <message numerus="yes">
+        <source>Birthday in %n day(s)</source>
+        <translation>
+            <numerusform>%n 天后生日</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open complaint: %1</source>
+        <translation>未处理投诉：%1</translation>
+    </message>
+    <message>
+        <source>Running out now: %1</source>
+        <translation>快用完了：%1</translation>
+    </message>
+    <message>
+        <source>VIP not greeted yet this stream</source>
+        <translation>本场还没打招呼的 VIP</translation>
+    </message>
+</context>
+<context>
+    <name>StartBroadcastDialog</name>
+    <message>
+        <source>Start a broadcast</source>
+        <translation>开始直播</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>Room id</source>
+        <translation>直播间号</translation>
     </message>
 </context>
 </TS>
