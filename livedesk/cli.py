@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     selftest = sub.add_parser("self-test", help="prove this build works: store, migrations, pandas, Qt, plots")
     selftest.add_argument("--out", metavar="FILE", help="also write the JSON report here")
 
+    segments = sub.add_parser("segments", help="RFM scores, tiers, membership levels and point balances")
+    segments_sub = segments.add_subparsers(dest="action", required=True, metavar="ACTION")
+    recompute = segments_sub.add_parser("recompute", help="recompute every customer now")
+    recompute.add_argument("--json", action="store_true")
+
     backup = sub.add_parser("backup", help="copy the store to a timestamped backup")
     backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store)")
 
@@ -145,6 +150,24 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return run_self_test(args.out)
 
 
+def cmd_segments(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from livedesk.services import segments
+
+    store = _open(args)
+    try:
+        with store.begin() as session:
+            summary = segments.recompute_if_stale(session, date.today(), force=True)
+    finally:
+        store.dispose()
+    text = (f"{summary.customers} customers ({summary.paying} paying) in {summary.elapsed_ms:.0f} ms: "
+            f"{summary.changed} changed, {summary.level_changes} level changes; tiers {summary.tiers}; "
+            f"levels {summary.levels}")
+    _print(asdict(summary), args.json, text)
+    return EXIT_OK
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -191,6 +214,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "lookup": cmd_lookup,
     "self-test": cmd_self_test,
+    "segments": cmd_segments,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "bench": cmd_bench,

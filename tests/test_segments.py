@@ -214,3 +214,15 @@ def test_a_plain_date_means_its_midnight_utc():
 def test_twelve_months_before_29_february_is_28_february():
     leap = datetime(2024, 2, 29, 8, tzinfo=timezone.utc)
     assert segments.twelve_months_before(leap) == datetime(2023, 2, 28, 8, tzinfo=timezone.utc)
+
+
+def test_recompute_runs_once_per_local_day(store):
+    from datetime import date
+
+    from livedesk.services import segments
+
+    with store.begin() as s:
+        assert segments.recompute_if_stale(s, date(2026, 11, 22)) is not None
+    with store.begin() as s:
+        assert segments.recompute_if_stale(s, date(2026, 11, 22)) is None
+        assert segments.recompute_if_stale(s, date(2026, 11, 23)) is not None

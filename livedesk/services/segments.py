@@ -99,6 +99,17 @@ def recompute(session: Session, now: date | datetime | None = None) -> SegmentSu
     )
 
 
+def recompute_if_stale(
+    session: Session, today: date, now: date | datetime | None = None, *, force: bool = False
+) -> SegmentSummary | None:
+    """Recompute once per local day (``today``): RFM recency and rolling spend move with the calendar."""
+    if not force and settings.get(session, "segments.computed_on") == today.isoformat():
+        return None
+    summary = recompute(session, now)
+    settings.set_value(session, "segments.computed_on", today.isoformat())
+    return summary
+
+
 def _counts(column: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in column.value_counts().sort_index().items()}
 

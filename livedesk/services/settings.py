@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
         {"code": "gold", "min_spend_fen": 3_000_000},
     ],
     "panel.vip_tiers": ["vip"],
+    # The local day tiers and levels were last recomputed for: a new day recomputes.
+    "segments.computed_on": None,
 }
 
 

@@ -99,6 +99,7 @@ def run_app(args: argparse.Namespace) -> int:
     window.show()
     if not args.startup_probe:
         window.search.rebuild()
+        tasks.submit(_recompute_if_stale, store)
         if store.path is not None:
             from livedesk.services.store import backup_if_older_than
 
@@ -114,6 +115,15 @@ def _report_startup(started: float, window) -> None:
     print(f"LIVEDESK_SHOWN wall={time.time():.6f} in_process_ms={(time.perf_counter() - started) * 1000:.1f}",
           flush=True)
     QTimer.singleShot(0, window.close)
+
+
+def _recompute_if_stale(store: Store) -> None:
+    from datetime import date
+
+    from livedesk.services import segments
+
+    with store.begin() as session:
+        segments.recompute_if_stale(session, date.today())
 
 
 def _fill_demo_if_empty(store: Store, customers: int) -> None:
