@@ -99,7 +99,9 @@ def run_app(args: argparse.Namespace) -> int:
     window.show()
     if not args.startup_probe:
         window.search.rebuild()
-        tasks.submit(_recompute_if_stale, store)
+        # New tiers change the search ranking: rebuild the index if anyone moved.
+        tasks.submit(_recompute_if_stale, store,
+                     on_done=lambda changed: window.search.rebuild() if changed else None)
         if store.path is not None:
             from livedesk.services.store import backup_if_older_than
 
@@ -117,13 +119,14 @@ def _report_startup(started: float, window) -> None:
     QTimer.singleShot(0, window.close)
 
 
-def _recompute_if_stale(store: Store) -> None:
+def _recompute_if_stale(store: Store) -> bool:
     from datetime import date
 
     from livedesk.services import segments
 
     with store.begin() as session:
-        segments.recompute_if_stale(session, date.today())
+        summary = segments.recompute_if_stale(session, date.today())
+    return bool(summary and summary.changed)
 
 
 def _fill_demo_if_empty(store: Store, customers: int) -> None:

@@ -32,9 +32,11 @@ class SearchController(QObject):
         self._builder = TaskRunner(self)
         self.index: SearchIndex | None = None
         self._building = False
+        self._again = False  # data changed while a build was running
 
     def rebuild(self) -> None:
         if self._building:
+            self._again = True
             return
         self._building = True
         self._builder.submit(self._build, on_done=self._built, on_error=self._build_failed)
@@ -48,10 +50,17 @@ class SearchController(QObject):
         self.index = index
         log.info("search index: %d customers, %d keys in %.0f ms", len(index), len(index.keys), index.build_ms)
         self.ready.emit()
+        self._build_again_if_asked()
 
     def _build_failed(self, exc: BaseException) -> None:
         self._building = False
         self.failed.emit(str(exc))
+        self._build_again_if_asked()
+
+    def _build_again_if_asked(self) -> None:
+        if self._again:
+            self._again = False
+            self.rebuild()
 
     def search(self, query: str, on_hits: Callable[[list[Hit]], None], limit: int = 20) -> None:
         """Answer now from the index, or later from SQL while the index is being built."""
