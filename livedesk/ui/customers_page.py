@@ -1,11 +1,177 @@
-"""Temporary stand-in; replaced by the real customers page."""
+"""The 客户 page: a filterable, sortable list of every customer beside the customer's page."""
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livedesk.services import customers
+from livedesk.services.customers import CustomerFilter
+from livedesk.ui import labels
+from livedesk.ui.context import AppContext
+from livedesk.ui.customer_list import COLUMNS, CustomerListModel
+from livedesk.ui.customer_view import CustomerView
 
 
 class CustomersPage(QWidget):
     push_to_panel = Signal(int)
+    loaded = Signal(int)  # the list holds this many customers now
 
-    def __init__(self, ctx, parent=None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.ctx = ctx
+        self.sort_key, self.descending = "total_spent_fen", True
+        self._load_seq = 0
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search nickname, name, pinyin, handle or phone…"))
+        self.search.setClearButtonEnabled(True)
+        self.tier = QComboBox(self)
+        self.tier.addItem(self.tr("All tiers"), None)
+        for code, words in labels.tiers():
+            self.tier.addItem(words, code)
+        self.level = QComboBox(self)
+        self.level.addItem(self.tr("All levels"), None)
+        for code, words in labels.levels():
+            self.level.addItem(words, code)
+        self.tag = QComboBox(self)
+        self.reveal = QCheckBox(self.tr("Show full phone numbers"), self)
+        self.count_label = QLabel(self)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 3)
+        for w in (self.tier, self.level, self.tag):
+            bar.addWidget(w, 1)
+        bar.addWidget(self.reveal)
+        bar.addWidget(self.count_label)
+
+        self.model = CustomerListModel(ctx.store, self)
+        self.model.sort_requested.connect(self._sort)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(7, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((150, 70, 110, 70, 90, 100, 60, 110, 95, 80)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.activated.connect(lambda index: self.push_to_panel.emit(self.model.id_at(index.row())))
+        self.empty_hint = QLabel(self)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color: #666; font-size: 15px; padding: 24px;")
+        self.empty_hint.hide()
+
+        self.detail = CustomerView(ctx, self)
+        self.detail.push_to_panel.connect(self.push_to_panel)
+        self.detail.changed.connect(self._customer_changed)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(420)
+        scroll.setWidget(self.detail)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table)
+        left_layout.addWidget(self.empty_hint)
+        splitter = QSplitter(self)
+        splitter.addWidget(left)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for combo in (self.tier, self.level, self.tag):
+            combo.currentIndexChanged.connect(lambda _i: self.reload())
+        self.reveal.toggled.connect(self._set_reveal)
+        self.reload_tags()
+        self.reload()
+
+    def current_filter(self) -> CustomerFilter:
+        return CustomerFilter(tier=self.tier.currentData(), level=self.level.currentData(),
+                              tag_id=self.tag.currentData(), text=self.search.text())
+
+    def reload(self) -> None:
+        """Ask the worker for the ids of the current filter and order; the newest answer wins."""
+        self._load_seq += 1
+        seq, flt, sort_key, descending = self._load_seq, self.current_filter(), self.sort_key, self.descending
+        self.count_label.setText(self.tr("Loading…"))
+
+        def load() -> tuple[list[int], bool]:
+            with self.ctx.store.begin() as session:
+                ids = customers.list_ids(session, flt, sort_key, descending)
+                empty_store = not ids and customers.count(session) == 0
+            return ids, empty_store
+
+        def show(result: tuple[list[int], bool]) -> None:
+            if seq != self._load_seq:
+                return
+            ids, empty_store = result
+            self.model.set_ids(ids)
+            self.count_label.setText(self.tr("%n customer(s)", "", len(ids)))
+            self.empty_hint.setVisible(empty_store)
+            self.empty_hint.setText(self.tr(
+                "No customers yet. Import the shop's order exports on the Import page, or try LiveDesk "
+                "with demo data: livedesk demo --customers 3000"))
+            if ids:
+                self.table.selectRow(0)
+            self.loaded.emit(len(ids))
+
+        self.ctx.tasks.submit(load, on_done=show)
+
+    def reload_tags(self) -> None:
+        current = self.tag.currentData()
+        with self.ctx.store.begin() as session:
+            tags = customers.all_tags(session)
+        self.tag.blockSignals(True)
+        self.tag.clear()
+        self.tag.addItem(self.tr("All tags"), None)
+        for tag in tags:
+            self.tag.addItem(tag.name, tag.id)
+        self.tag.setCurrentIndex(max(0, self.tag.findData(current)))
+        self.tag.blockSignals(False)
+
+    def _sort(self, key: str, descending: bool) -> None:
+        self.sort_key, self.descending = key, descending
+        self.reload()
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.detail.show_customer(self.model.id_at(current.row()))
+
+    def _customer_changed(self, customer_id: int) -> None:
+        self.model.refresh(customer_id)
+        self.reload_tags()
+
+    def _set_reveal(self, reveal: bool) -> None:
+        self.model.set_reveal(reveal)
+        self.detail.set_reveal(reveal)
+
+
+__all__ = ["COLUMNS", "CustomersPage"]

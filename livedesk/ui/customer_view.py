@@ -1,0 +1,345 @@
+"""One customer's page: profile fields, accounts, tags, notes (add/edit/pin) and orders.
+
+Reads a CustomerCard from the customers service; every change goes through the
+service on the worker and the card is read again when it is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livedesk.services import customers, presets, settings
+from livedesk.services.customers import CustomerCard, NoteView, OrderView
+from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.ui import labels
+from livedesk.ui.context import AppContext
+
+
+class OrdersModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.orders: list[OrderView] = []
+
+    def set_orders(self, orders: list[OrderView]) -> None:
+        self.beginResetModel()
+        self.orders = orders
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.orders)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 5
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return (self.tr("Date"), self.tr("Platform"), self.tr("Items"), self.tr("Status"), self.tr("Amount"))[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        order = self.orders[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return order.platform_order_id
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column == 0:
+            return order.ordered_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if column == 1:
+            return labels.platform(order.platform)
+        if column == 2:
+            return "；".join(f"{i.product_name} ×{i.quantity}" for i in order.items)
+        if column == 3:
+            return labels.order_status(order.status)
+        return labels.money(order.total_fen)
+
+
+class CustomerView(QWidget):
+    push_to_panel = Signal(int)
+    changed = Signal(int)  # a customer's row in the list should be read again
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.customer_id: int | None = None
+        self.card: CustomerCard | None = None
+        self.reveal = False
+
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-size: 22px; font-weight: 600;")
+        self.badges = QLabel(self)
+        self.badges.setTextFormat(Qt.TextFormat.RichText)
+        self.stats = QLabel(self)
+        self.stats.setStyleSheet("color: #555;")
+        self.stats.setWordWrap(True)
+        self.identity = QLabel(self)
+        self.identity.setWordWrap(True)
+        self.push_button = QPushButton(self.tr("Push to host panel"), self)
+        self.push_button.clicked.connect(lambda: self.customer_id and self.push_to_panel.emit(self.customer_id))
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        for w in (self.title, self.badges, self.stats, self.identity):
+            titles.addWidget(w)
+        header.addLayout(titles, 1)
+        header.addWidget(self.push_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.profile_box = QGroupBox(self.tr("Profile"), self)
+        self.profile_form = QFormLayout(self.profile_box)
+        self.accounts_label = QLabel(self)
+        self.accounts_label.setWordWrap(True)
+        accounts_box = QGroupBox(self.tr("Platform accounts"), self)
+        QVBoxLayout(accounts_box).addWidget(self.accounts_label)
+
+        tags_box = QGroupBox(self.tr("Tags"), self)
+        self.tags_row = QHBoxLayout()
+        self.tag_input = QLineEdit(self)
+        self.tag_input.setPlaceholderText(self.tr("Add a tag, Enter"))
+        self.tag_input.setMaximumWidth(160)
+        self.tag_input.returnPressed.connect(self.add_tag)
+        tags_layout = QHBoxLayout(tags_box)
+        tags_layout.addLayout(self.tags_row)
+        tags_layout.addStretch(1)
+        tags_layout.addWidget(self.tag_input)
+
+        notes_box = QGroupBox(self.tr("Notes"), self)
+        self.note_input = QPlainTextEdit(self)
+        self.note_input.setPlaceholderText(self.tr("Write a note…"))
+        self.note_input.setMaximumHeight(60)
+        self.add_note_button = QPushButton(self.tr("Add note"), self)
+        self.add_note_button.clicked.connect(self.add_note)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.note_input, 1)
+        add_row.addWidget(self.add_note_button)
+        self.notes_list = QVBoxLayout()
+        notes_layout = QVBoxLayout(notes_box)
+        notes_layout.addLayout(add_row)
+        notes_layout.addLayout(self.notes_list)
+
+        orders_box = QGroupBox(self.tr("Orders"), self)
+        self.orders = OrdersModel(self)
+        self.orders_view = QTableView(self)
+        self.orders_view.setModel(self.orders)
+        self.orders_view.verticalHeader().hide()
+        self.orders_view.setAlternatingRowColors(True)
+        self.orders_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.orders_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.orders_view.setMinimumHeight(220)
+        self.orders_caption = QLabel(self)
+        orders_layout = QVBoxLayout(orders_box)
+        orders_layout.addWidget(self.orders_view)
+        orders_layout.addWidget(self.orders_caption)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        for box in (self.profile_box, accounts_box, tags_box, notes_box, orders_box):
+            layout.addWidget(box)
+        layout.addStretch(1)
+        self.setEnabled(False)
+
+    # -- showing -----------------------------------------------------------------
+    def show_customer(self, customer_id: int) -> None:
+        self.customer_id = customer_id
+        self.reload()
+
+    def reload(self) -> None:
+        if self.customer_id is None:
+            return
+        with self.ctx.store.begin() as session:
+            self.card = customers.card(session, self.customer_id)
+            preset = presets.preset(settings.get(session, "shop.preset"))
+        self.setEnabled(True)
+        self._show_header(self.card)
+        self._show_profile(self.card, preset)
+        self.accounts_label.setText("\n".join(
+            f"{labels.platform(a.platform)}  {a.handle or ''}  {a.nickname or ''}".strip()
+            for a in self.card.accounts) or self.tr("none"))
+        self._show_tags(self.card)
+        self._show_notes(self.card.notes)
+        self.orders.set_orders(self.card.orders)
+        self.orders_view.resizeColumnsToContents()
+        self.orders_caption.setText(self.tr("Latest %1 of %2 orders").replace("%1", str(len(self.card.orders)))
+                                    .replace("%2", str(self.card.order_total)))
+
+    def set_reveal(self, reveal: bool) -> None:
+        self.reveal = reveal
+        if self.card is not None:
+            self._show_header(self.card)
+
+    def _show_header(self, card: CustomerCard) -> None:
+        row = card.row
+        self.title.setText(row.nickname)
+        badge = f"<span style='color:{labels.TIER_COLORS.get(row.tier)}'>● {labels.tier(row.tier)}</span>"
+        if row.level != "none":
+            badge += f"&nbsp;&nbsp;<span style='color:{labels.LEVEL_COLORS.get(row.level)}'>◆ {labels.level(row.level)}</span>"
+        if card.rfm_segment:
+            badge += f"&nbsp;&nbsp;<span style='color:#666'>{labels.segment(card.rfm_segment)}</span>"
+        self.badges.setText(badge)
+        last = row.last_order_at.astimezone().strftime("%Y-%m-%d") if row.last_order_at else "—"
+        self.stats.setText(self.tr("Spent %1 · 12 months %2 · %3 orders · %4 points · last order %5")
+                           .replace("%1", labels.money(row.total_spent_fen))
+                           .replace("%2", labels.money(card.spent_12m_fen))
+                           .replace("%3", str(row.order_count))
+                           .replace("%4", f"{row.points_balance:,}")
+                           .replace("%5", last))
+        name = row.real_name if self.reveal else mask_name(row.real_name)
+        phone = row.phone if self.reveal else mask_phone(row.phone)
+        birthday = card.birthday.strftime("%m-%d") if card.birthday else ""
+        self.identity.setText("   ".join(x for x in (name or "", phone or "", row.city or "",
+                                                     self.tr("Birthday %1").replace("%1", birthday) if birthday else "")
+                                         if x))
+
+    def _show_profile(self, card: CustomerCard, preset: presets.Preset) -> None:
+        while self.profile_form.rowCount():
+            self.profile_form.removeRow(0)
+        for spec in preset.fields:
+            value = card.profile.get(spec.key, "")
+            if spec.kind == "choice":
+                editor = QComboBox(self.profile_box)
+                editor.addItem("", "")
+                for choice in spec.choices:
+                    editor.addItem(choice, choice)
+                if value and editor.findData(value) < 0:
+                    editor.addItem(value, value)
+                editor.setCurrentIndex(max(0, editor.findData(value)))
+                editor.currentIndexChanged.connect(
+                    lambda _i, key=spec.key, box=editor: self.save_profile(key, box.currentData()))
+            else:
+                editor = QLineEdit(value, self.profile_box)
+                if spec.kind == "multi":
+                    editor.setPlaceholderText("、".join(spec.choices))
+                editor.editingFinished.connect(
+                    lambda key=spec.key, line=editor: self._save_if_changed(key, line.text()))
+            editor.setObjectName(f"profile_{spec.key}")
+            label = QLabel(spec.label(self.ctx.language), self.profile_box)
+            if spec.alert:
+                label.setStyleSheet("color: #c62828; font-weight: 600;")
+            self.profile_form.addRow(label, editor)
+
+    def _show_tags(self, card: CustomerCard) -> None:
+        _clear(self.tags_row)
+        for tag in card.tags:
+            chip = QToolButton(self)
+            chip.setText(f"{tag.name}  ✕")
+            chip.setObjectName(f"tag_{tag.id}")
+            chip.setToolTip(self.tr("Remove this tag"))
+            chip.setStyleSheet("QToolButton { background: #eef2f7; border-radius: 10px; padding: 3px 8px; }")
+            chip.clicked.connect(lambda _c=False, tag_id=tag.id: self.remove_tag(tag_id))
+            self.tags_row.addWidget(chip)
+
+    def _show_notes(self, notes: list[NoteView]) -> None:
+        _clear(self.notes_list)
+        for note in notes:
+            self.notes_list.addWidget(self._note_widget(note))
+
+    def _note_widget(self, note: NoteView) -> QWidget:
+        frame = QFrame(self)
+        frame.setObjectName(f"note_{note.id}")
+        frame.setStyleSheet("QFrame { background: %s; border-radius: 6px; }"
+                            % ("#fff8e1" if note.pinned else "#f5f6f8"))
+        body = QLabel(("📌 " if note.pinned else "") + note.body, frame)
+        body.setWordWrap(True)
+        if note.kind == "complaint":
+            body.setStyleSheet("color: #c62828;")
+        meta = QLabel(" · ".join(x for x in (note.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                                             note.author or "") if x), frame)
+        meta.setStyleSheet("color: #888; font-size: 11px;")
+        pin = QToolButton(frame)
+        pin.setText(self.tr("Unpin") if note.pinned else self.tr("Pin"))
+        pin.clicked.connect(lambda: self._write(customers.set_note_pinned, note.id, not note.pinned))
+        edit = QToolButton(frame)
+        edit.setText(self.tr("Edit"))
+        edit.clicked.connect(lambda: self._edit_note(note))
+        delete = QToolButton(frame)
+        delete.setText(self.tr("Delete"))
+        delete.clicked.connect(lambda: self._write(customers.delete_note, note.id))
+        row = QHBoxLayout(frame)
+        text = QVBoxLayout()
+        text.addWidget(body)
+        text.addWidget(meta)
+        row.addLayout(text, 1)
+        for button in (pin, edit, delete):
+            row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        return frame
+
+    # -- changes -------------------------------------------------------------------
+    def add_note(self) -> None:
+        text = self.note_input.toPlainText().strip()
+        if self.customer_id is None or not text:
+            return
+        self.note_input.clear()
+        self._write(customers.add_note, self.customer_id, text)
+
+    def _edit_note(self, note: NoteView) -> None:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(self.tr("Edit note"))
+        dialog.setLabelText(self.tr("Note"))
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        dialog.setTextValue(note.body)
+        dialog.textValueSelected.connect(lambda text: self._write(customers.edit_note, note.id, text))
+        dialog.open()  # not exec(): the qasync loop keeps running
+
+    def add_tag(self) -> None:
+        name = self.tag_input.text().strip()
+        if self.customer_id is None or not name:
+            return
+        self.tag_input.clear()
+        self._write(customers.tag_customer, self.customer_id, name)
+
+    def remove_tag(self, tag_id: int) -> None:
+        if self.customer_id is not None:
+            self._write(customers.untag_customer, self.customer_id, tag_id)
+
+    def save_profile(self, key: str, value: str) -> None:
+        if self.customer_id is not None:
+            self._write(customers.set_profile_value, self.customer_id, key, value or "")
+
+    def _save_if_changed(self, key: str, value: str) -> None:
+        if self.card is not None and self.card.profile.get(key, "") != value.strip():
+            self.save_profile(key, value)
+
+    def _write(self, change: Callable[..., Any], *args: Any) -> None:
+        customer_id = self.customer_id
+
+        def run() -> None:
+            with self.ctx.store.begin() as session:
+                change(session, *args)
+
+        def done(_result: Any) -> None:
+            if customer_id == self.customer_id:
+                self.reload()
+            self.changed.emit(customer_id)
+
+        self.ctx.tasks.submit(run, on_done=done, on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.stats.setText(str(exc))
+
+
+def _clear(layout) -> None:
+    while (item := layout.takeAt(0)) is not None:
+        if item.widget() is not None:
+            item.widget().deleteLater()
