@@ -9,6 +9,169 @@
     </message>
 </context>
 <context>
+    <name>CustomerListModel</name>
+    <message>
+        <source>Nickname</source>
+        <translation>昵称</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Total spent</source>
+        <translation>累计消费</translation>
+    </message>
+    <message>
+        <source>Last order</source>
+        <translation>最近下单</translation>
+    </message>
+    <message>
+        <source>Growth points</source>
+        <translation>成长值</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerView</name>
+    <message>
+        <source>Push to host panel</source>
+        <translation>推送到主播面板</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>档案</translation>
+    </message>
+    <message>
+        <source>Platform accounts</source>
+        <translation>平台账号</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Add a tag, Enter</source>
+        <translation>添加标签，回车</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Write a note…</source>
+        <translation>写一条备注…</translation>
+    </message>
+    <message>
+        <source>Add note</source>
+        <translation>添加备注</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Latest %1 of %2 orders</source>
+        <translation>最近 %1 笔，共 %2 笔订单</translation>
+    </message>
+    <message>
+        <source>Spent %1 · 12 months %2 · %3 orders · %4 points · last order %5</source>
+        <translation>累计消费 %1 · 近12个月 %2 · %3 笔订单 · 成长值 %4 · 最近下单 %5</translation>
+    </message>
+    <message>
+        <source>Birthday %1</source>
+        <translation>生日 %1</translation>
+    </message>
+    <message>
+        <source>Remove this tag</source>
+        <translation>移除这个标签</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>取消置顶</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>置顶</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Edit note</source>
+        <translation>编辑备注</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>CustomersPage</name>
+    <message>
+        <source>Search nickname, name, pinyin, handle or phone…</source>
+        <translation>搜索昵称、姓名、拼音、抖音号或手机号…</translation>
+    </message>
+    <message>
+        <source>All tiers</source>
+        <translation>全部分层</translation>
+    </message>
+    <message>
+        <source>All levels</source>
+        <translation>全部等级</translation>
+    </message>
+    <message>
+        <source>Show full phone numbers</source>
+        <translation>显示完整手机号</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n customer(s)</source>
+        <translation>
+            <numerusform>共 %n 位客户</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No customers yet. Import the shop&apos;s order exports on the Import page, or try LiveDesk with demo data: livedesk demo --customers 3000</source>
+        <translation>还没有客户。可以在「导入」页导入店铺的订单导出文件，或者先用演示数据体验：livedesk demo --customers 3000</translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation>全部标签</translation>
+    </message>
+</context>
+<context>
     <name>HostPanel</name>
     <message>
         <source>LiveDesk host panel</source>
@@ -352,6 +515,29 @@
     <message>
         <source>LiveDesk %1 — the customer desk for live-stream selling teams.</source>
         <translation>LiveDesk %1 —— 直播带货团队的客户工作台。</translation>
+    </message>
+</context>
+<context>
+    <name>OrdersModel</name>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
     </message>
 </context>
 <context>
