@@ -1,0 +1,216 @@
+"""``livedesk self-test``: proves a build works on this machine, and says what failed.
+
+Each check runs on its own (one failure does not hide the others) in a fresh temporary
+store: every migration, a service write, a pandas query, both translation catalogues,
+the main window and the host panel, and a pyqtgraph plot drawn to an image. The JSON
+report goes to stdout (and to ``--out``); the exit status is 0 only if all passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from livedesk import __version__
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.results: list[dict[str, Any]] = []
+
+    def run(self, name: str, check: Callable[[], str]) -> bool:
+        started = time.perf_counter()
+        try:
+            detail, ok = check(), True
+        except Exception as exc:  # the report must name every failure, whatever it is
+            detail, ok = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}", False
+        self.results.append({"name": name, "ok": ok, "ms": round((time.perf_counter() - started) * 1000, 1),
+                             "detail": detail})
+        return ok
+
+
+def run_self_test(out: str | None = None) -> int:
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_API", "pyside6")
+    checks = Checks()
+    folder = Path(tempfile.mkdtemp(prefix="livedesk-selftest-"))
+    state: dict[str, Any] = {}
+    try:
+        checks.run("store and migrations", lambda: _store(folder, state))
+        checks.run("service write and read", lambda: _service(state))
+        checks.run("pandas query", lambda: _pandas(state))
+        checks.run("qt application", lambda: _qt_app(state))
+        checks.run("zh_CN translations", lambda: _translations(state))
+        checks.run("main window", lambda: _main_window(state))
+        checks.run("host panel", lambda: _host_panel(state))
+        checks.run("pyqtgraph plot", lambda: _plot(state))
+    finally:
+        for window in state.get("windows", []):
+            window.close()
+        if "tasks" in state:
+            state["tasks"].shutdown()
+        if "store" in state:
+            state["store"].dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    report = _report(checks)
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    print(text)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    return 0 if report["ok"] else 1
+
+
+def _report(checks: Checks) -> dict[str, Any]:
+    try:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        qt = f"Qt {qVersion()} / PySide6 {pyside_version}"
+    except Exception as exc:  # Qt itself may be what is broken
+        qt = f"unavailable: {exc}"
+    return {
+        "ok": all(c["ok"] for c in checks.results),
+        "version": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "qt": qt,
+        "frozen": bool(getattr(sys, "frozen", False)),
+        "checks": checks.results,
+    }
+
+
+def _store(folder: Path, state: dict[str, Any]) -> str:
+    from sqlalchemy import inspect
+
+    from livedesk.models import Base
+    from livedesk.services.store import HEAD_REVISION, current_revision, open_store, sqlite_url
+
+    store = open_store(sqlite_url(folder / "selftest.sqlite3"))
+    state["store"] = store
+    revision = current_revision(store)
+    if revision != HEAD_REVISION:
+        raise AssertionError(f"schema at {revision}, expected {HEAD_REVISION}")
+    missing = set(Base.metadata.tables) - set(inspect(store.engine).get_table_names())
+    if missing:
+        raise AssertionError(f"tables missing after migration: {sorted(missing)}")
+    return f"schema {revision}, {len(Base.metadata.tables)} tables"
+
+
+def _service(state: dict[str, Any]) -> str:
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from livedesk.models import Order
+    from livedesk.services import customers, segments
+    from livedesk.services.lookup import lookup
+
+    store = state["store"]
+    with store.begin() as session:
+        cid = customers.create(session, customers.NewCustomer(
+            nickname="王姐", real_name="王丽华", phone="13812345678", accounts=[("douyin", "MS4wselftest", "wj888")]))
+        session.execute(insert(Order).values(
+            platform="douyin", platform_order_id="SELFTEST-1", customer_id=cid, status="completed",
+            total_fen=1_299_00, ordered_at=datetime.now(timezone.utc)))
+        customers.add_note(session, cid, "自检备注", pinned=True)
+        segments.recompute(session)
+    with store.begin() as session:
+        found = lookup(session, "wj")
+    if not found or found[0].id != cid or found[0].total_spent_fen != 1_299_00:
+        raise AssertionError(f"lookup 'wj' returned {found!r}")
+    state["customer_id"] = cid
+    return f"customer {cid} created, recomputed and found by pinyin initials"
+
+
+def _pandas(state: dict[str, Any]) -> str:
+    import pandas as pd
+
+    frame = pd.read_sql("SELECT customer_id, SUM(total_fen) AS spent FROM orders GROUP BY customer_id",
+                        state["store"].engine)
+    if frame["spent"].tolist() != [1_299_00]:
+        raise AssertionError(f"unexpected result {frame.to_dict('records')}")
+    return f"pandas {pd.__version__}: {len(frame)} row"
+
+
+def _qt_app(state: dict[str, Any]) -> str:
+    from livedesk.ui.app import make_application
+
+    app = make_application()
+    state["app"] = app
+    return f"platform {app.platformName()}"
+
+
+def _translations(state: dict[str, Any]) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    from livedesk.ui.i18n import install_translators
+
+    loaded = install_translators(state["app"], "zh_CN")
+    if "livedesk_zh_CN" not in loaded:
+        raise AssertionError(f"LiveDesk's zh_CN catalogue did not load (loaded: {loaded})")
+    if not any(name.startswith(("qt_", "qtbase_")) for name in loaded):
+        raise AssertionError(f"Qt's own zh_CN catalogue did not load (loaded: {loaded})")
+    ours = QCoreApplication.translate("Labels", "Gold Diamond member")
+    qts = QCoreApplication.translate("QPlatformTheme", "Cancel")
+    if ours == "Gold Diamond member" or qts == "Cancel":
+        raise AssertionError(f"strings stay English: {ours!r}, {qts!r}")
+    return f"loaded {', '.join(loaded)}: {ours}, {qts}"
+
+
+def _main_window(state: dict[str, Any]) -> str:
+    from PySide6.QtWidgets import QApplication
+
+    from livedesk.ui.context import AppContext
+    from livedesk.ui.main_window import MainWindow
+    from livedesk.ui.tasks import TaskRunner
+
+    state["tasks"] = TaskRunner()
+    window = MainWindow(AppContext(state["store"], state["tasks"], "zh_CN"), remember_state=False)
+    state.setdefault("windows", []).append(window)
+    window.show()
+    deadline = time.monotonic() + 10
+    while window.customers_page.model.rowCount() < 1 and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    if window.customers_page.model.rowCount() != 1:
+        raise AssertionError("the customer list did not load")
+    state["window"] = window
+    return f"{window.nav.count()} pages, {window.customers_page.model.rowCount()} customer listed"
+
+
+def _host_panel(state: dict[str, Any]) -> str:
+    from PySide6.QtWidgets import QApplication
+
+    window = state["window"]
+    window.push_to_panel(state["customer_id"])
+    QApplication.processEvents()
+    card = window.host_panel.card_view.card
+    if card is None or card.masked_phone != "138****5678" or "13812345678" in repr(card):
+        raise AssertionError(f"the panel did not show a masked card: {card!r}")
+    return f"greeting: {card.greeting('金钻会员')}"
+
+
+def _plot(state: dict[str, Any]) -> str:
+    import pyqtgraph as pg
+
+    widget = pg.PlotWidget()
+    state.setdefault("windows", []).append(widget)
+    widget.resize(320, 200)
+    widget.plot([1, 2, 3, 4], [3, 1, 4, 1], pen=pg.mkPen("#ff5a5f", width=3))
+    widget.show()
+    image = widget.grab().toImage()
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)}
+    if image.isNull() or len(colours) < 3:
+        raise AssertionError(f"plot image looks empty ({image.width()}x{image.height()}, {len(colours)} colours)")
+    return f"pyqtgraph {pg.__version__}: {image.width()}x{image.height()}, {len(colours)} colours"
