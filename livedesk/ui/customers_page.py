@@ -61,8 +61,11 @@ class CustomersPage(QWidget):
         self.model.sort_requested.connect(self._sort)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
+        # Indicator first: enabling sorting sorts by the indicator, i.e. asks for a reload.
         self.table.horizontalHeader().setSortIndicator(7, Qt.SortOrder.DescendingOrder)
+        self.model.blockSignals(True)
+        self.table.setSortingEnabled(True)
+        self.model.blockSignals(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,9 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livedesk-db")
         self._pending: set[Future[Any]] = set()  # strong references until each job reports
-        self._finished.connect(self._deliver)
+        # Always queued: a job that is already done when submit() registers its callback
+        # reports from the UI thread itself, and must still not run inside submit().
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def submit(
         self,
