@@ -54,6 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="copy the store to a timestamped backup")
     backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store)")
 
+    feed = sub.add_parser("feed", help="live comment feeds from capture tools")
+    feed_sub = feed.add_subparsers(dest="action", required=True, metavar="ACTION")
+    watch = feed_sub.add_parser("watch", help="print a feed's events, matched to customers, one per line")
+    watch.add_argument("--format", required=True, choices=["barragegrab", "douyinlive", "dycast", "replay"])
+    watch.add_argument("target", nargs="?", metavar="URL_OR_FILE",
+                       help="ws:// address (barragegrab, douyinlive: or a room id), HOST:PORT to listen on "
+                            "(dycast), recorded .jsonl (replay: default the shipped demo)")
+    watch.add_argument("--json", action="store_true", help="one JSON object per event")
+    watch.add_argument("--speed", type=float, default=1.0, help="replay speed; 0 = as fast as possible")
+    watch.add_argument("--port", type=int, help="dycast: port to listen on")
+    watch.add_argument("--host", default="127.0.0.1", help="dycast: address to listen on (loopback only...)")
+    watch.add_argument("--allow-remote", action="store_true", help="...unless this is given")
+    watch.add_argument("--limit", type=int, help="stop after this many events")
+
     from livedesk.services.bench import BENCHES
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
@@ -210,6 +224,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_feed(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from livedesk.services.feeds.formats import open_source
+    from livedesk.services.feeds.source import FeedConfigError
+    from livedesk.services.feeds.watch import load_index, watch
+
+    store = _open(args)
+    try:
+        index = load_index(store)
+    finally:
+        store.dispose()
+    try:
+        source = open_source(args.format, args.target, index=index, speed=args.speed, host=args.host,
+                             port=args.port, allow_remote=args.allow_remote)
+    except FeedConfigError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        status = asyncio.run(watch(source, as_json=args.json, limit=args.limit))
+    except KeyboardInterrupt:  # a second Ctrl-C during the summary
+        return EXIT_OK
+    return EXIT_FAILED if status.state == "failed" else EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "lookup": cmd_lookup,
@@ -218,4 +257,5 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "bench": cmd_bench,
+    "feed": cmd_feed,
 }
