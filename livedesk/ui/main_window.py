@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
 
     def _build_pages(self) -> None:
         from livedesk.ui.customers_page import CustomersPage
+        from livedesk.ui.dashboard_page import DashboardPage
         from livedesk.ui.live_page import LivePage
         from livedesk.ui.search_controller import SearchController
 
@@ -81,8 +82,7 @@ class MainWindow(QMainWindow):
                 "replenishment reminders, with message templates and the advertising-law check.")), self)),
             (self.tr("VIP sessions"), PlaceholderPage(self.tr("VIP private sessions"), coming.replace("%1", self.tr(
                 "invite top customers by rule, RSVP and attendance, and what attendees bought afterwards.")), self)),
-            (self.tr("Dashboard"), PlaceholderPage(self.tr("Dashboard"), coming.replace("%1", self.tr(
-                "customers and GMV by tier, repurchase, cohort retention and follow-up SLA charts.")), self)),
+            (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
             (self.tr("Import"), PlaceholderPage(self.tr("Import"), coming.replace("%1", self.tr(
                 "order exports from Douyin, Taobao, Kuaishou, WeChat Channels, TikTok Shop and Shopify. "
                 "Until then use the command line: livedesk import orders FILE")), self)),

@@ -1,0 +1,195 @@
+"""The 看板 page: the owner's charts for a date range, each exportable to PNG and XLSX.
+
+Paid orders are loaded once on the worker (services.dashboard.load_facts); changing
+the range recomputes from memory, also on the worker, and repaints.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from livedesk.services import dashboard
+from livedesk.services.dashboard import Figures, OrderFacts, Period
+from livedesk.ui import labels
+from livedesk.ui.context import AppContext
+
+RANGES = (3, 6, 12, 18)  # months back from today
+
+
+class DashboardPage(QWidget):
+    painted = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.facts: OrderFacts | None = None
+        self.figures: Figures | None = None
+        self._seq = 0
+
+        self.range = QComboBox(self)
+        for months in RANGES:
+            self.range.addItem(self.tr("Last %n month(s)", "", months), months)
+        self.range.addItem(self.tr("Custom"), None)
+        self.range.setCurrentIndex(RANGES.index(12))
+        self.start = QDateEdit(self, calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.end = QDateEdit(self, calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.refresh_button = QPushButton(self.tr("Reload data"), self)
+        self.status = QLabel(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("Period"), self))
+        bar.addWidget(self.range)
+        bar.addWidget(self.start)
+        bar.addWidget(QLabel("—", self))
+        bar.addWidget(self.end)
+        bar.addWidget(self.refresh_button)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+
+        self.grid = QGridLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(bar)
+        layout.addLayout(self.grid, 1)
+        self.charts_built = False
+
+        self._set_range_dates(12)
+        self.range.currentIndexChanged.connect(self._range_chosen)
+        self.start.dateChanged.connect(self._dates_edited)
+        self.end.dateChanged.connect(self._dates_edited)
+        self.refresh_button.clicked.connect(self.reload)
+
+    def period(self) -> Period:
+        return Period(self.start.date().toPython(), self.end.date().toPython())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.charts_built:
+            self._build_charts()
+            self.reload()
+
+    def _build_charts(self) -> None:
+        # pyqtgraph is imported the first time the page is opened, not at start-up.
+        from livedesk.ui.charts import ChartCard
+
+        self.tier_chart = ChartCard(self.tr("Customers and GMV by tier (share)"), self)
+        self.repurchase_chart = ChartCard(self.tr("Repurchase rate by month"), self)
+        self.aov_chart = ChartCard(self.tr("Average order value by month"), self)
+        self.cohort_chart = ChartCard(self.tr("Cohort retention (month of first purchase × months since)"), self)
+        self.activity_chart = ChartCard(self.tr("Active vs lapsed buyers"), self)
+        self.service_chart = ChartCard(self.tr("Follow-up SLA and NPS"), self)
+        charts = (self.tier_chart, self.repurchase_chart, self.aov_chart, self.cohort_chart, self.activity_chart,
+                  self.service_chart)
+        for n, chart in enumerate(charts):
+            self.grid.addWidget(chart, n // 2, n % 2)
+        self.charts_built = True
+
+    # -- loading -----------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read the orders again (after an import, say), then redraw."""
+        self._seq += 1
+        seq, period = self._seq, self.period()
+        self.status.setText(self.tr("Loading…"))
+
+        def load() -> tuple[OrderFacts, Figures]:
+            with self.ctx.store.begin() as session:
+                facts = dashboard.load_facts(session)
+                return facts, dashboard.figures(session, facts, period)
+
+        self.ctx.tasks.submit(load, on_done=lambda result: self._loaded(seq, *result),
+                              on_error=lambda exc: self.status.setText(str(exc)))
+
+    def _recompute(self) -> None:
+        if self.facts is None:
+            return
+        self._seq += 1
+        seq, facts, period = self._seq, self.facts, self.period()
+
+        def compute() -> Figures:
+            with self.ctx.store.begin() as session:
+                return dashboard.figures(session, facts, period)
+
+        self.ctx.tasks.submit(compute, on_done=lambda figures: self._loaded(seq, facts, figures))
+
+    def _loaded(self, seq: int, facts: OrderFacts, figures: Figures) -> None:
+        if seq != self._seq:
+            return
+        self.facts, self.figures = facts, figures
+        self._paint(figures)
+        self.status.setText(self.tr("%n paid order(s)", "", len(facts.fen)))
+        self.painted.emit()
+
+    # -- range -------------------------------------------------------------------------
+    def _set_range_dates(self, months: int) -> None:
+        period = dashboard.default_period(date.today(), months)
+        for edit, day in ((self.start, period.start), (self.end, period.end)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+
+    def _range_chosen(self, _index: int) -> None:
+        months = self.range.currentData()
+        if months is not None:
+            self._set_range_dates(months)
+            self._recompute()
+
+    def _dates_edited(self, _date: QDate) -> None:
+        self.range.blockSignals(True)
+        self.range.setCurrentIndex(self.range.count() - 1)  # custom
+        self.range.blockSignals(False)
+        if self.start.date() <= self.end.date():
+            self._recompute()
+
+    # -- painting ------------------------------------------------------------------------
+    def _paint(self, f: Figures) -> None:
+        tiers = f.tiers
+        self.tier_chart.set_bars(
+            tiers, [labels.tier(t) for t in tiers["tier"]],
+            {self.tr("Customers"): "customers_ratio", self.tr("GMV"): "gmv_ratio"},
+            lambda i: self.tr("%1: %2 customers (%3), GMV %4 (%5)")
+            .replace("%1", labels.tier(tiers["tier"][i])).replace("%2", f"{tiers['customers'][i]:,}")
+            .replace("%3", f"{tiers['customers_ratio'][i]:.1%}").replace("%4", labels.money(int(tiers["gmv_fen"][i])))
+            .replace("%5", f"{tiers['gmv_ratio'][i]:.1%}"))
+        monthly = f.monthly
+        months = list(monthly["month"])
+        ticks = [m[2:] for m in months]  # 25-12: short enough not to collide
+        self.repurchase_chart.set_lines(
+            monthly, ticks, {self.tr("Repurchase rate"): "repurchase_ratio"},
+            lambda i: self.tr("%1: %2 of %3 buyers bought again (%4)")
+            .replace("%1", months[i]).replace("%2", f"{monthly['repeat_buyers'][i]:,}")
+            .replace("%3", f"{monthly['buyers'][i]:,}").replace("%4", f"{monthly['repurchase_ratio'][i]:.1%}"))
+        aov = monthly.assign(aov_yuan=monthly["aov_fen"] / 100)
+        self.aov_chart.set_lines(
+            aov, ticks, {self.tr("Average order value (¥)"): "aov_yuan"},
+            lambda i: self.tr("%1: %2 orders, GMV %3, average %4")
+            .replace("%1", months[i]).replace("%2", f"{monthly['orders'][i]:,}")
+            .replace("%3", labels.money(int(monthly["gmv_fen"][i]))).replace("%4", labels.money(int(monthly["aov_fen"][i]))))
+        if f.cohorts.empty:
+            self.cohort_chart.show_message(self.tr("No first purchases in this period"))
+        else:
+            cohorts = f.cohorts
+            self.cohort_chart.set_heatmap(
+                cohorts, lambda row, col: self.tr("Cohort %1, month %2: %3 still buying")
+                .replace("%1", str(cohorts.index[row])).replace("%2", str(cohorts.columns[col]))
+                .replace("%3", f"{cohorts.iat[row, col]:.1%}"))
+        act = f.activity
+        self.activity_chart.set_lines(
+            act, [m[2:] for m in act["month"]],
+            {self.tr("Active"): "active", self.tr("Dormant"): "dormant", self.tr("Lost"): "lost"},
+            lambda i: self.tr("%1: %2 active, %3 dormant, %4 lost")
+            .replace("%1", act["month"][i]).replace("%2", f"{act['active'][i]:,}")
+            .replace("%3", f"{act['dormant'][i]:,}").replace("%4", f"{act['lost'][i]:,}"))
+        service = f.followup_sla.merge(f.nps, on="month")
+        if service["due"].sum() == 0 and service["responses"].sum() == 0:
+            self.service_chart.show_message(self.tr("No follow-ups or survey answers in this period yet"))
+        else:
+            service = service.assign(on_time_percent=service["on_time_ratio"] * 100)
+            self.service_chart.set_lines(
+                service, [m[2:] for m in service["month"]],
+                {self.tr("Follow-ups on time (%)"): "on_time_percent", self.tr("NPS"): "nps"},
+                lambda i: self.tr("%1: %2 of %3 follow-ups on time, NPS %4 from %5 answers")
+                .replace("%1", service["month"][i]).replace("%2", str(service["on_time"][i]))
+                .replace("%3", str(service["due"][i])).replace("%4", f"{service['nps'][i]:.0f}")
+                .replace("%5", str(service["responses"][i])))
