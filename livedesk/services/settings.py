@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "shop.name": "LiveDesk 演示店",
     # Which industry's profile fields customers carry: see services/presets.py.
     "shop.preset": "general",
+    # The shop's clock for days and months (China Standard Time has no daylight saving).
+    "shop.utc_offset_hours": 8,
     # RFM tiers. Days count back from today; shares are of paying customers.
     "tiers.rules": {
         "vip_top_share": 0.10,  # the top 10 % by 12-month spend...
@@ -34,6 +36,27 @@ DEFAULTS: dict[str, Any] = {
     "panel.vip_tiers": ["vip"],
     # The local day tiers and levels were last recomputed for: a new day recomputes.
     "segments.computed_on": None,
+    # Follow-up rules (services/followups): each on/off with its timing. ``lookback_days``
+    # bounds how old a missed reason may be and still become a task, so a first run does
+    # not dig up ancient history; day-based tasks are due at ``day_hour`` local time.
+    "followups.rules": {
+        "day_hour": 10,
+        "catch_up_max_days": 31,
+        "welcome": {"enabled": True, "sla_hours": 2, "lookback_days": 3},
+        "thanks": {"enabled": True, "delay_hours": 24, "lookback_days": 3},
+        "survey": {"enabled": True, "delay_hours": 48, "lookback_days": 7},
+        "callback": {"enabled": True, "sla_hours": 24, "max_score": 6, "lookback_days": 14},
+        "wakeup": {"enabled": True, "inactive_days": 30, "coupon": "满99减20 回归券", "lookback_days": 7},
+        "birthday": {"enabled": True, "days_before": 3, "coupon": "生日礼券"},
+        "replenish": {"enabled": True, "days_before": 0, "max_days": 400, "lookback_days": 7},
+        "vip_touch": {"enabled": True, "tiers": ["vip"], "weekday": 1},
+    },
+    # When follow-ups were last generated (ISO UTC): a catch-up after days closed starts there.
+    "followups.generated_at": None,
+    # The owner's additions to the shipped Advertising Law word list (services/compliance):
+    # extra terms as "词" or {"term", "reason"}, and exempt terms such as the shop's trademarks.
+    "compliance.extra_terms": [],
+    "compliance.exempt_terms": [],
 }
 
 
