@@ -9,6 +9,25 @@
     </message>
 </context>
 <context>
+    <name>ChartCard</name>
+    <message>
+        <source>PNG</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>XLSX</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+</context>
+<context>
     <name>CustomerListModel</name>
     <message>
         <source>Nickname</source>
@@ -169,6 +188,129 @@
     <message>
         <source>All tags</source>
         <translation>全部标签</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message numerus="yes">
+        <source>Last %n month(s)</source>
+        <translation>
+            <numerusform>近 %n 个月</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <source>Reload data</source>
+        <translation>重新读取数据</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>时间范围</translation>
+    </message>
+    <message>
+        <source>Customers and GMV by tier (share)</source>
+        <translation>各分层客户数与 GMV 占比</translation>
+    </message>
+    <message>
+        <source>Repurchase rate by month</source>
+        <translation>月度复购率</translation>
+    </message>
+    <message>
+        <source>Average order value by month</source>
+        <translation>月度客单价</translation>
+    </message>
+    <message>
+        <source>Cohort retention (month of first purchase × months since)</source>
+        <translation>同期群留存（首购月 × 之后第几个月）</translation>
+    </message>
+    <message>
+        <source>Active vs lapsed buyers</source>
+        <translation>活跃与流失买家</translation>
+    </message>
+    <message>
+        <source>Follow-up SLA and NPS</source>
+        <translation>跟进及时率与 NPS</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n paid order(s)</source>
+        <translation>
+            <numerusform>共 %n 笔已付订单</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>GMV</source>
+        <translation>GMV</translation>
+    </message>
+    <message>
+        <source>%1: %2 customers (%3), GMV %4 (%5)</source>
+        <translation>%1：%2 位客户（%3），GMV %4（%5）</translation>
+    </message>
+    <message>
+        <source>Repurchase rate</source>
+        <translation>复购率</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3 buyers bought again (%4)</source>
+        <translation>%1：%3 位买家中 %2 位是回购（%4）</translation>
+    </message>
+    <message>
+        <source>Average order value (¥)</source>
+        <translation>客单价（元）</translation>
+    </message>
+    <message>
+        <source>%1: %2 orders, GMV %3, average %4</source>
+        <translation>%1：%2 笔订单，GMV %3，客单价 %4</translation>
+    </message>
+    <message>
+        <source>No first purchases in this period</source>
+        <translation>这段时间没有首购客户</translation>
+    </message>
+    <message>
+        <source>Cohort %1, month %2: %3 still buying</source>
+        <translation>%1 首购的客户，第 %2 个月：%3 仍在购买</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>活跃</translation>
+    </message>
+    <message>
+        <source>Dormant</source>
+        <translation>沉睡</translation>
+    </message>
+    <message>
+        <source>Lost</source>
+        <translation>流失</translation>
+    </message>
+    <message>
+        <source>%1: %2 active, %3 dormant, %4 lost</source>
+        <translation>%1：活跃 %2，沉睡 %3，流失 %4</translation>
+    </message>
+    <message>
+        <source>No follow-ups or survey answers in this period yet</source>
+        <translation>这段时间还没有跟进任务或回访评分</translation>
+    </message>
+    <message>
+        <source>Follow-ups on time (%)</source>
+        <translation>按时跟进（%）</translation>
+    </message>
+    <message>
+        <source>NPS</source>
+        <translation>NPS</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3 follow-ups on time, NPS %4 from %5 answers</source>
+        <translation>%1：%3 个跟进中 %2 个按时完成，NPS %4（%5 份评分）</translation>
     </message>
 </context>
 <context>
@@ -443,10 +585,6 @@
     <message>
         <source>Dashboard</source>
         <translation>看板</translation>
-    </message>
-    <message>
-        <source>customers and GMV by tier, repurchase, cohort retention and follow-up SLA charts.</source>
-        <translation>分层客户数与 GMV、复购率、同期群留存和跟进时效图表。</translation>
     </message>
     <message>
         <source>Import</source>
