@@ -18,6 +18,7 @@ BenchFn = Callable[[argparse.Namespace], dict[str, Any]]
 BENCHES: dict[str, str] = {
     # name -> "module:function", imported only when that benchmark runs
     "startup": "livedesk.services.bench_startup:bench_startup",
+    "feed": "livedesk.services.feeds.bench_feed:bench_feed",
 }
 
 

@@ -1,0 +1,16 @@
+"""The feed benchmark runs end to end on a small store and loses no VIP event."""
+
+from __future__ import annotations
+
+import argparse
+
+from livedesk.services import bench
+
+
+def test_bench_feed_reports_latency_stall_and_no_vip_loss(tmp_path):
+    args = argparse.Namespace(customers=300, rate=400, seconds=1.0, cache=str(tmp_path))
+    result = bench.run("feed", args)
+    assert result["bench"] == "feed" and result["sent"] == 400
+    assert result["received"] + result["dropped"] == 400 and result["skipped"] == 0
+    assert result["vip_events_lost"] == 0
+    assert result["latency_p95_ms"] > 0 and result["longest_stall_ms"] >= 0
