@@ -34,6 +34,21 @@ DEFAULTS: dict[str, Any] = {
         {"code": "gold", "min_spend_fen": 3_000_000},
     ],
     "panel.vip_tiers": ["vip"],
+    # Growth value (成长值): points per yuan kept, per interaction with a daily cap per kind
+    # (so spamming comments does not pay), and the perks points buy.
+    "points.rules": {
+        "per_yuan": 1,
+        "interactions": {
+            "comment": {"points": 1, "daily_cap": 5},
+            "share": {"points": 5, "daily_cap": 3},
+            "review": {"points": 10, "daily_cap": 2},
+            "gift": {"points": 2, "daily_cap": 20},
+        },
+    },
+    "points.perks": [
+        {"code": "priority_shipping", "name": "优先发货", "cost": 1000},
+        {"code": "dedicated_service", "name": "专属客服", "cost": 3000},
+    ],
     # The local day tiers and levels were last recomputed for: a new day recomputes.
     "segments.computed_on": None,
     # Follow-up rules (services/followups): each on/off with its timing. ``lookback_days``
