@@ -23,6 +23,7 @@ from livedesk.services.feeds.events import FeedEvent, normalise_name
 
 VIP_TIERS = ("vip",)
 NO_LEVEL = "none"
+MAX_CANDIDATES = 20  # a nickname hundreds share says little; the panel shows the first few anyway
 
 
 class LinkError(ValueError):
@@ -75,19 +76,26 @@ class ViewerIndex:
             for cid, nickname, tier, level in session.execute(
                 select(Customer.id, Customer.nickname, Customer.tier, Customer.level))
         }
+        # Shared handles and nicknames are gathered in lists and ranked once at the end:
+        # adding one by one would re-sort a popular nickname's thousands of owners each time.
+        handles: dict[tuple[str, str], list[KnownCustomer]] = {}
+        nicknames: dict[str, list[KnownCustomer]] = {}
         for person in people.values():
-            index._add_nickname(person.nickname, person)
+            nicknames.setdefault(normalise_name(person.nickname), []).append(person)
         for cid, platform, uid, handle, nickname in session.execute(
                 select(PlatformAccount.customer_id, PlatformAccount.platform, PlatformAccount.uid,
                        PlatformAccount.handle, PlatformAccount.nickname)):
-            index._add_account(people[cid], platform, uid, handle, nickname)
+            person = people[cid]
+            if uid:
+                index._by_uid[(platform, uid)] = person
+            if handle:
+                handles.setdefault((platform, handle.casefold()), []).append(person)
+            if nickname and nickname != person.nickname:
+                nicknames.setdefault(normalise_name(nickname), []).append(person)
+        index._by_handle = {key: _ranked(owners) for key, owners in handles.items()}
+        index._by_nickname = {key: _ranked(owners) for key, owners in nicknames.items() if key}
         index.loaded_at = utcnow()
         return index
-
-    def learn(self, customer: KnownCustomer, platform: str, uid: str | None, handle: str | None,
-              nickname: str | None) -> None:
-        """Know a freshly linked viewer now; the next ``load`` reads the same from the store."""
-        self._add_account(customer, platform, uid, handle, nickname)
 
     def match(self, event: FeedEvent) -> Match:
         viewer = event.viewer
@@ -106,27 +114,22 @@ class ViewerIndex:
             return Match(owners[0], "possible", owners)
         return NO_MATCH
 
-    def _add_account(self, person: KnownCustomer, platform: str, uid: str | None, handle: str | None,
-                     nickname: str | None) -> None:
+    def learn(self, customer: KnownCustomer, platform: str, uid: str | None, handle: str | None,
+              nickname: str | None) -> None:
+        """Know a freshly linked viewer now; the next ``load`` reads the same from the store."""
         if uid:
-            self._by_uid[(platform, uid)] = person
+            self._by_uid[(platform, uid)] = customer
         if handle:
             key = (platform, handle.casefold())
-            self._by_handle[key] = _with(self._by_handle.get(key, ()), person)
-        if nickname:
-            self._add_nickname(nickname, person)
-
-    def _add_nickname(self, nickname: str, person: KnownCustomer) -> None:
-        key = normalise_name(nickname)
-        if key:
-            self._by_nickname[key] = _with(self._by_nickname.get(key, ()), person)
+            self._by_handle[key] = _ranked([*self._by_handle.get(key, ()), customer])
+        if nickname and (key := normalise_name(nickname)):
+            self._by_nickname[key] = _ranked([*self._by_nickname.get(key, ()), customer])
 
 
-def _with(people: tuple[KnownCustomer, ...], person: KnownCustomer) -> tuple[KnownCustomer, ...]:
-    # VIPs first: a possible match then points at the one the host must not miss.
-    if any(p.id == person.id for p in people):
-        return people
-    return tuple(sorted((*people, person), key=lambda p: (not p.vip, p.id)))
+def _ranked(people: list[KnownCustomer]) -> tuple[KnownCustomer, ...]:
+    """Distinct, VIPs first: a possible match then points at the one the host must not miss."""
+    unique = {p.id: p for p in people}.values()
+    return tuple(sorted(unique, key=lambda p: (not p.vip, p.id))[:MAX_CANDIDATES])
 
 
 def link_viewer(session: Session, customer_id: int, platform: str, uid: str | None, handle: str | None,
