@@ -155,6 +155,8 @@ class LivePage(QWidget):
         search.ready.connect(self._index_ready)
         self._debounce = QTimer(self, singleShot=True, interval=0)
         self._debounce.timeout.connect(self._run_query)
+        self._preview_timer = QTimer(self, singleShot=True, interval=30)
+        self._preview_timer.timeout.connect(self._show_preview)
         self.refresh_broadcast()
 
     # -- search ----------------------------------------------------------
@@ -197,10 +199,16 @@ class LivePage(QWidget):
         return index.data(ID_ROLE) if index.isValid() else None
 
     def _selection_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
+        if current.isValid():
+            # After the results are painted: the preview's queries must not delay a keystroke.
+            self._preview_timer.start()
+
+    def _show_preview(self) -> None:
+        customer_id = self.selected_id()
+        if customer_id is None:
             return
         with self.ctx.store.begin() as session:
-            card = panel_card(session, current.data(ID_ROLE), language=self.ctx.language)
+            card = panel_card(session, customer_id, language=self.ctx.language)
         self.preview.show_card(card)
 
     # -- actions -----------------------------------------------------------
