@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from livedesk.models import Appearance, Customer, Note
 from livedesk.services import broadcasts, customers
 from livedesk.services.customers import NewCustomer
 from livedesk.ui.context import AppContext
+from livedesk.ui.feed_controller import FeedController
 from livedesk.ui.live_page import LivePage
 from livedesk.ui.search_controller import SearchController
 from livedesk.ui.tasks import TaskRunner
@@ -17,7 +23,8 @@ from livedesk.ui.tasks import TaskRunner
 @pytest.fixture
 def shop(store):
     with store.begin() as s:
-        wang = customers.create(s, NewCustomer(nickname="王姐", phone="13812345678"))
+        wang = customers.create(s, NewCustomer(nickname="王姐", phone="13812345678",
+                                               accounts=[("douyin", "MS4wLjABAAAAwang", "wangjie888")]))
         customers.create(s, NewCustomer(nickname="小鹿爱买买"))
         s.get(Customer, wang).tier = "vip"
     return {"wang": wang}
@@ -27,7 +34,8 @@ def shop(store):
 def page(qtbot, store, shop):
     tasks = TaskRunner()
     search = SearchController(store, tasks)
-    widget = LivePage(AppContext(store=store, tasks=tasks, language="en"), search)
+    feeds = FeedController(store, tasks)
+    widget = LivePage(AppContext(store=store, tasks=tasks, language="en"), search, feeds)
     qtbot.addWidget(widget)
     yield widget
     search.shutdown()
@@ -96,3 +104,67 @@ def test_ending_a_broadcast_shows_its_summary(qtbot, page, store, shop):
     assert page.last_summary.not_greeted_vips == []
     with store.begin() as s:
         assert broadcasts.current(s) is None
+
+
+def barragegrab_frame(kind: int, uid: str, nickname: str, content: str = "") -> dict:
+    data = {"MsgId": abs(hash((kind, uid, content))), "RoomId": 1, "Content": content,
+            "User": {"Id": 1, "ShortId": 2, "DisplayId": "", "SecUid": uid, "Nickname": nickname}}
+    return {"Type": kind, "ProcessName": "douyin", "Data": json.dumps(data, ensure_ascii=False)}
+
+
+def test_a_replayed_broadcast_queues_known_viewers_and_records_their_appearances(qtbot, page, store, shop, tmp_path):
+    """End to end: a recorded BarrageGrab feed through the real runner, on the qasync loop."""
+    recording = tmp_path / "show.jsonl"
+    lines = [
+        {"t": 0.0, "format": "barragegrab", "frame": barragegrab_frame(3, "MS4wLjABAAAAwang", "王姐")},
+        {"t": 0.1, "format": "barragegrab", "frame": barragegrab_frame(1, "MS4wLjABAAAAwang", "王姐", "有敏感肌套装吗")},
+        {"t": 0.2, "format": "barragegrab", "frame": barragegrab_frame(3, "MS4wLjABAAAAnew", "路人甲")},
+        {"t": 0.3, "format": "barragegrab", "frame": "this frame is garbage"},
+    ]
+    recording.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+
+    async def until(condition, timeout=5.0):
+        deadline = loop.time() + timeout
+        while not condition():
+            assert loop.time() < deadline, "timed out"
+            await asyncio.sleep(0.02)
+
+    async def scenario():
+        page._start("周二美妆专场", "douyin", "")
+        await until(lambda: page.broadcast is not None)
+        page.feeds.start("replay", str(recording), speed=0)
+        await until(lambda: page.feeds.arrivals.rowCount() == 2)
+        first = page.feeds.arrivals.arrivals[0]
+        assert first.customer.id == shop["wang"] and first.how == "uid" and first.kind == "comment"
+        await until(lambda: page.feeds.sources and page.feeds.sources[0].status().state == "finished")
+        assert page.feeds.sources[0].status().frames_skipped == 1
+        page.feeds.flush_appearances()
+        await page.feeds.stop_all()
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    qtbot.waitUntil(lambda: _appearances(store) == {("MS4wLjABAAAAwang", shop["wang"]), ("MS4wLjABAAAAnew", None)})
+
+
+def _appearances(store):
+    with store.begin() as s:
+        return set(s.execute(select(Appearance.viewer_key, Appearance.customer_id)).all())
+
+
+def test_linking_a_new_viewer_makes_them_known(qtbot, page, store, shop):
+    from livedesk.ui.feed_controller import Arrival
+
+    stranger = Arrival(None, None, "douyin", "MS4wLjABAAAAnew", "dy123", "路人甲", "comment", "在吗", 0.0)
+    page.feeds.arrivals.add([stranger])
+    page.arrivals_view.setCurrentIndex(page.feeds.arrivals.index(0))
+    type_query(qtbot, page, "小鹿")
+    page.link_selected_viewer()
+    qtbot.waitUntil(lambda: "Linked" in page.feedback.text())
+    with store.begin() as s:
+        card = customers.card(s, page.selected_id())
+    assert ("douyin", "MS4wLjABAAAAnew") in {(a.platform, a.uid) for a in card.accounts}

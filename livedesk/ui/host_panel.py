@@ -6,16 +6,28 @@ there is no control here that unmasks anything.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QMenu, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QListView, QMenu, QVBoxLayout, QWidget
 
 from livedesk.services.panel import PanelCard
+from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE
 from livedesk.ui.panel_card_view import PanelCardView
+
+QUEUE_ROWS = 6
+
+QUEUE_STYLE = """
+QListView { background: #15181d; color: #e8eaed; border: none; font-size: 20px; border-radius: 8px; }
+QListView::item { padding: 6px 10px; }
+QListView::item:selected { background: #2d3545; }
+"""
 
 
 class HostPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None, *, remember_state: bool = True) -> None:
+    bring_up = Signal(int)  # a customer from the queue, to show on the card
+
+    def __init__(self, arrivals: QAbstractItemModel | None = None, parent: QWidget | None = None, *,
+                 remember_state: bool = True) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self._remember_state = remember_state
         self.setWindowTitle(self.tr("LiveDesk host panel"))
@@ -25,6 +37,19 @@ class HostPanel(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         self.card_view = PanelCardView(self)
         layout.addWidget(self.card_view, 1)
+        self.queue: QListView | None = None
+        if arrivals is not None:
+            title = QLabel(self.tr("Just arrived (click or press 1–6)"), self)
+            title.setStyleSheet("color: #9aa0a6; font-size: 16px;")
+            self.queue = QListView(self)
+            self.queue.setModel(arrivals)
+            self.queue.setStyleSheet(QUEUE_STYLE)
+            self.queue.setFixedHeight(QUEUE_ROWS * 42)
+            self.queue.clicked.connect(self._queue_clicked)
+            layout.addWidget(title)
+            layout.addWidget(self.queue)
+            for n in range(1, QUEUE_ROWS + 1):
+                QShortcut(QKeySequence(str(n)), self, activated=lambda row=n - 1: self.bring_up_row(row))
 
         self._on_top = QAction(self.tr("Always on top"), self, checkable=True)
         self._on_top.toggled.connect(self.set_always_on_top)
@@ -37,6 +62,18 @@ class HostPanel(QWidget):
 
     def show_waiting(self) -> None:
         self.card_view.show_waiting(self.tr("Waiting for viewers…"))
+
+    def bring_up_row(self, row: int) -> None:
+        if self.queue is not None:
+            self._queue_clicked(self.queue.model().index(row, 0))
+
+    def _queue_clicked(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        arrival = index.data(ARRIVAL_ROLE)
+        customer_id = index.data(CUSTOMER_ROLE)
+        if customer_id is not None and arrival.certain:  # a "maybe" is the assistant's call, not the host's
+            self.bring_up.emit(customer_id)
 
     def set_always_on_top(self, on: bool) -> None:
         visible = self.isVisible()

@@ -3,6 +3,7 @@ push them to the host's panel, log a quick note, mark them greeted, run the broa
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
@@ -28,8 +29,16 @@ from livedesk.services.panel import panel_card
 from livedesk.services.search_index import Hit
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedController
 from livedesk.ui.panel_card_view import PanelCardView
 from livedesk.ui.search_controller import SearchController
+
+FEED_FORMATS = (  # code, default target shown as a hint
+    ("barragegrab", "ws://127.0.0.1:8888"),
+    ("douyinlive", "ws://127.0.0.1:1088/ws/<room_id>"),
+    ("dycast", "127.0.0.1:<port>"),
+    ("replay", "resources/feeds/demo_broadcast.jsonl"),
+)
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -90,10 +99,12 @@ class StartBroadcastDialog(QDialog):
 class LivePage(QWidget):
     push_to_panel = Signal(int)
 
-    def __init__(self, ctx: AppContext, search: SearchController, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, search: SearchController, feeds: FeedController,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.search_controller = search
+        self.feeds = feeds
         self.broadcast: BroadcastView | None = None
         self._query_seq = 0
 
@@ -134,8 +145,40 @@ class LivePage(QWidget):
         self.greet_button.clicked.connect(self.mark_greeted)
         self.feedback = QLabel(self)
 
+        self.feed_format = QComboBox(self)
+        for code, hint in FEED_FORMATS:
+            self.feed_format.addItem(code, hint)
+        self.feed_target = QLineEdit(self)
+        self.feed_format.currentIndexChanged.connect(
+            lambda _i: self.feed_target.setPlaceholderText(self.feed_format.currentData()))
+        self.feed_target.setPlaceholderText(FEED_FORMATS[0][1])
+        self.feed_button = QPushButton(self.tr("Connect feed"), self)
+        self.feed_button.clicked.connect(self._toggle_feed)
+        self.feed_status = QLabel(self.tr("No live feed connected"), self)
+        self.feed_status.setWordWrap(True)
+        self.feed_status.setStyleSheet("color: #555;")
+        feed_bar = QHBoxLayout()
+        feed_bar.addWidget(QLabel(self.tr("Live feed"), self))
+        feed_bar.addWidget(self.feed_format)
+        feed_bar.addWidget(self.feed_target, 1)
+        feed_bar.addWidget(self.feed_button)
+
+        self.arrivals_view = QListView(self)
+        self.arrivals_view.setModel(feeds.arrivals)
+        self.arrivals_view.setStyleSheet("font-size: 14px;")
+        self.arrivals_view.activated.connect(self._arrival_activated)
+        self.link_button = QPushButton(self.tr("This viewer is the selected customer"), self)
+        self.link_button.setToolTip(self.tr("Pick a new or uncertain viewer on the left and the customer in the "
+                                            "search results, then link them: next time they are recognised."))
+        self.link_button.clicked.connect(self.link_selected_viewer)
+        arrivals_box = QVBoxLayout()
+        arrivals_box.addWidget(QLabel(self.tr("Just arrived or commented"), self))
+        arrivals_box.addWidget(self.arrivals_view, 1)
+        arrivals_box.addWidget(self.link_button)
+
         middle = QHBoxLayout()
-        middle.addWidget(self.results_view, 5)
+        middle.addLayout(arrivals_box, 4)
+        middle.addWidget(self.results_view, 4)
         middle.addWidget(self.preview, 4)
         actions = QHBoxLayout()
         actions.addWidget(self.note_box, 1)
@@ -144,6 +187,8 @@ class LivePage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(bar)
+        layout.addLayout(feed_bar)
+        layout.addWidget(self.feed_status)
         layout.addWidget(self.search_box)
         layout.addLayout(middle, 1)
         layout.addLayout(actions)
@@ -153,6 +198,8 @@ class LivePage(QWidget):
         QShortcut(QKeySequence("Ctrl+G"), self, activated=self.mark_greeted)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_box.setFocus)
         search.ready.connect(self._index_ready)
+        feeds.statuses.connect(self._show_feed_status)
+        feeds.failed.connect(lambda message: self._say(message, error=True))
         self._debounce = QTimer(self, singleShot=True, interval=0)
         self._debounce.timeout.connect(self._run_query)
         self._preview_timer = QTimer(self, singleShot=True, interval=30)
@@ -253,10 +300,76 @@ class LivePage(QWidget):
         self.ctx.tasks.submit(greet, on_done=lambda _r: self._say(self.tr("Marked as greeted")),
                               on_error=self._show_error)
 
+    # -- live feed -------------------------------------------------------------
+    def _toggle_feed(self) -> None:
+        if self.feeds.sources:
+            self._stopping = asyncio.ensure_future(self.feeds.stop_all())  # a strong reference until done
+            self.feed_button.setText(self.tr("Connect feed"))
+            return
+        fmt = self.feed_format.currentText()
+        target = self.feed_target.text().strip()
+        port = None
+        if fmt == "dycast" and target:
+            host, _, port_text = target.rpartition(":")
+            port = int(port_text) if port_text.isdigit() else None
+            target = host or "127.0.0.1"
+        if fmt == "replay" and not target:
+            from livedesk.resources_path import resource_path
+
+            target = str(resource_path("feeds", "demo_broadcast.jsonl"))
+        self.feeds.start(fmt, target or None, port=port)
+        self.feed_button.setText(self.tr("Disconnect"))
+
+    def _show_feed_status(self, statuses: list) -> None:
+        if not statuses:
+            self.feed_status.setText(self.tr("No live feed connected"))
+            return
+        lines = []
+        for st in statuses:
+            line = (self.tr("%1 %2: %3, %4 events/s, %5 events, %6 skipped, %7 dropped, %8 reconnects")
+                    .replace("%1", st.name).replace("%2", st.endpoint).replace("%3", self._state_words(st.state))
+                    .replace("%4", f"{st.events_per_s:g}").replace("%5", str(st.events))
+                    .replace("%6", str(st.frames_skipped)).replace("%7", str(st.dropped))
+                    .replace("%8", str(st.reconnects)))
+            if st.last_error:
+                line += " — " + self.tr("last error: %1").replace("%1", st.last_error)
+            lines.append(line)
+        self.feed_status.setText("\n".join(lines))
+
+    def _state_words(self, state: str) -> str:
+        return {
+            "idle": self.tr("idle"), "connecting": self.tr("connecting"), "connected": self.tr("connected"),
+            "listening": self.tr("listening"), "retrying": self.tr("retrying"), "finished": self.tr("finished"),
+            "failed": self.tr("failed"), "stopped": self.tr("stopped"),
+        }.get(state, state)
+
+    def _arrival_activated(self, index: QModelIndex) -> None:
+        customer_id = index.data(CUSTOMER_ROLE)
+        arrival = index.data(ARRIVAL_ROLE)
+        if customer_id is not None and arrival.certain:
+            self.push_to_panel.emit(customer_id)
+            self._say(self.tr("Sent to the host panel"))
+        elif arrival is not None:
+            self.search_box.setText(arrival.nickname)  # look them up, then link
+
+    def link_selected_viewer(self) -> None:
+        index = self.arrivals_view.currentIndex()
+        customer_id = self.selected_id()
+        if not index.isValid() or customer_id is None:
+            self._say(self.tr("Pick a viewer on the left and a customer in the search results"), error=True)
+            return
+        arrival = index.data(ARRIVAL_ROLE)
+        self.feeds.link(arrival, customer_id,
+                        on_done=lambda known: self._say(self.tr("Linked: %1 will be recognised from now on")
+                                                        .replace("%1", known.nickname)),
+                        on_error=self._show_error)
+
     # -- broadcast -----------------------------------------------------------
     def refresh_broadcast(self) -> None:
         with self.ctx.store.begin() as session:
             self.broadcast = broadcasts.current(session)
+        self.feeds.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
+        self.feeds.broadcast_id = self.broadcast.id if self.broadcast else None
         live = self.broadcast is not None
         self.start_button.setEnabled(not live)
         self.end_button.setEnabled(live)

@@ -68,10 +68,13 @@ class MainWindow(QMainWindow):
         from livedesk.ui.live_page import LivePage
         from livedesk.ui.search_controller import SearchController
 
+        from livedesk.ui.feed_controller import FeedController
+
         self.search = SearchController(self.ctx.store, self.ctx.tasks, self)
+        self.feeds = FeedController(self.ctx.store, self.ctx.tasks, self)
         self.customers_page = CustomersPage(self.ctx, self)
         self.customers_page.push_to_panel.connect(self.push_to_panel)
-        self.live_page = LivePage(self.ctx, self.search, self)
+        self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
         coming = self.tr("Coming soon: %1")
         pages: list[tuple[str, QWidget]] = [
@@ -127,7 +130,8 @@ class MainWindow(QMainWindow):
     # -- actions -------------------------------------------------------
     def open_host_panel(self) -> HostPanel:
         if self.host_panel is None:
-            self.host_panel = HostPanel(remember_state=self._remember_state)
+            self.host_panel = HostPanel(self.feeds.arrivals, remember_state=self._remember_state)
+            self.host_panel.bring_up.connect(self.push_to_panel)
         self.host_panel.show()
         self.host_panel.raise_()
         return self.host_panel

@@ -9,6 +9,37 @@
     </message>
 </context>
 <context>
+    <name>ArrivalsModel</name>
+    <message>
+        <source>entered</source>
+        <translation>进入直播间</translation>
+    </message>
+    <message>
+        <source>said: %1</source>
+        <translation>说：%1</translation>
+    </message>
+    <message>
+        <source>sent a gift</source>
+        <translation>送了礼物</translation>
+    </message>
+    <message>
+        <source>followed</source>
+        <translation>关注了</translation>
+    </message>
+    <message>
+        <source>shared</source>
+        <translation>分享了</translation>
+    </message>
+    <message>
+        <source>new viewer</source>
+        <translation>新观众</translation>
+    </message>
+    <message>
+        <source>maybe %1</source>
+        <translation>可能是 %1</translation>
+    </message>
+</context>
+<context>
     <name>ChartCard</name>
     <message>
         <source>PNG</source>
@@ -320,6 +351,10 @@
         <translation>LiveDesk 主播面板</translation>
     </message>
     <message>
+        <source>Just arrived (click or press 1–6)</source>
+        <translation>刚刚进来（点击或按 1–6）</translation>
+    </message>
+    <message>
         <source>Always on top</source>
         <translation>窗口置顶</translation>
     </message>
@@ -477,6 +512,30 @@
         <source>Greeted (Ctrl+G)</source>
         <translation>已打招呼（Ctrl+G）</translation>
     </message>
+    <message>
+        <source>Connect feed</source>
+        <translation>接入弹幕</translation>
+    </message>
+    <message>
+        <source>No live feed connected</source>
+        <translation>未接入直播弹幕</translation>
+    </message>
+    <message>
+        <source>Live feed</source>
+        <translation>直播弹幕</translation>
+    </message>
+    <message>
+        <source>This viewer is the selected customer</source>
+        <translation>这位观众就是选中的客户</translation>
+    </message>
+    <message>
+        <source>Pick a new or uncertain viewer on the left and the customer in the search results, then link them: next time they are recognised.</source>
+        <translation>在左边选一位新观众或不确定的观众，在搜索结果里选中对应客户，然后关联：下次就能自动认出。</translation>
+    </message>
+    <message>
+        <source>Just arrived or commented</source>
+        <translation>刚进来或刚评论</translation>
+    </message>
     <message numerus="yes">
         <source>Search index ready: %n customer(s)</source>
         <translation>
@@ -502,6 +561,58 @@
     <message>
         <source>Marked as greeted</source>
         <translation>已记录打招呼</translation>
+    </message>
+    <message>
+        <source>Disconnect</source>
+        <translation>断开</translation>
+    </message>
+    <message>
+        <source>%1 %2: %3, %4 events/s, %5 events, %6 skipped, %7 dropped, %8 reconnects</source>
+        <translation>%1 %2：%3，%4 条/秒，共 %5 条，跳过 %6，丢弃 %7，重连 %8 次</translation>
+    </message>
+    <message>
+        <source>last error: %1</source>
+        <translation>最近错误：%1</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>listening</source>
+        <translation>监听中</translation>
+    </message>
+    <message>
+        <source>retrying</source>
+        <translation>重试中</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>已播完</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Pick a viewer on the left and a customer in the search results</source>
+        <translation>请在左边选一位观众，并在搜索结果里选中客户</translation>
+    </message>
+    <message>
+        <source>Linked: %1 will be recognised from now on</source>
+        <translation>已关联：以后会自动认出 %1</translation>
     </message>
     <message>
         <source>On air: %1 (%2), since %3</source>
