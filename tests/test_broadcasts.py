@@ -51,11 +51,14 @@ def test_summary_lists_vips_present_and_who_was_not_greeted(store, people):
                          nickname="李姐", entered=True))
         s.add(Appearance(broadcast_id=b.id, customer_id=None, platform="douyin", viewer_key="uid-9",
                          nickname="路人甲", comment_count=3))
+        s.add(Appearance(broadcast_id=b.id, customer_id=regular, match="possible", platform="douyin",
+                         viewer_key="nick:小鹿", nickname="小鹿"))
         customers.add_note(s, regular, "问了粉底色号", broadcast_id=b.id)
     with store.begin() as s:
         result = broadcasts.summary(s, b.id)
         assert broadcasts.greeted_ids(s, b.id) == {vip}
     assert {p.customer_id for p in result.vips} == {vip, other_vip}
+    assert regular not in {p.customer_id for p in result.known}  # a nickname-only guess is not presence
     assert [p.customer_id for p in result.not_greeted_vips] == [other_vip]
     assert result.notes_logged == 1
     assert result.new_viewers == ["路人甲"]

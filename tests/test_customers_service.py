@@ -146,3 +146,14 @@ def test_birthday_distance_handles_year_end_and_leap_day():
     assert days_to_birthday(date(1992, 2, 29), date(2027, 2, 27)) == 1  # celebrated on 28 Feb
     assert days_to_birthday(date(1992, 2, 29), date(2028, 2, 28)) == 1  # leap year: the real day
     assert days_to_birthday(date(1990, 11, 22), date(2026, 11, 22)) == 0
+
+
+def test_a_vip_not_greeted_this_stream_is_flagged_until_greeted(store, shop):
+    from livedesk.services import broadcasts
+
+    with store.begin() as s:
+        live = broadcasts.start(s, "周二美妆专场", "douyin")
+        assert "not_greeted" in {a.kind for a in panel_card(s, shop["wang"], now=NOW, broadcast_id=live.id).alerts}
+        assert "not_greeted" not in {a.kind for a in panel_card(s, shop["lu"], now=NOW, broadcast_id=live.id).alerts}
+        broadcasts.mark_greeted(s, live.id, shop["wang"])
+        assert "not_greeted" not in {a.kind for a in panel_card(s, shop["wang"], now=NOW, broadcast_id=live.id).alerts}

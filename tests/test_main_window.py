@@ -64,3 +64,24 @@ def test_host_panel_always_on_top_can_be_toggled(window):
     assert panel.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
     panel.set_always_on_top(False)
     assert not panel.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+
+
+def test_the_host_panel_queue_shows_known_customers_only(window, store):
+    from livedesk.ui.feed_controller import Arrival
+
+    with store.begin() as s:
+        cid = customers.create(s, NewCustomer(nickname="王姐"))
+    from livedesk.services.feeds.matching import KnownCustomer
+
+    known = KnownCustomer(cid, "王姐", "vip", "gold", True)
+    window.feeds.arrivals.add([
+        Arrival(known, "uid", "douyin", "u1", None, "王姐", "viewer_entered", None, 2.0),
+        Arrival(known, "possible", "douyin", "u2", None, "王姐", "comment", "hi", 3.0),
+        Arrival(None, None, "douyin", "u3", None, "路人", "comment", "hi", 4.0),
+    ])
+    panel = window.open_host_panel()
+    assert panel.queue.model().rowCount() == 1
+    shown = []
+    panel.bring_up.connect(shown.append)
+    panel.bring_up_row(0)
+    assert shown == [cid]

@@ -125,7 +125,8 @@ def summary(session: Session, broadcast_id: int, vip_tiers: tuple[str, ...] = ("
         select(Customer.id, Customer.nickname, Customer.tier, Customer.level,
                func.max(Appearance.greeted_at).is_not(None))
         .join(Appearance, Appearance.customer_id == Customer.id)
-        .where(Appearance.broadcast_id == broadcast_id)
+        # A nickname-only match is a guess: it does not make someone "present".
+        .where(Appearance.broadcast_id == broadcast_id, func.coalesce(Appearance.match, "") != "possible")
         .group_by(Customer.id, Customer.nickname, Customer.tier, Customer.level)
         .order_by(Customer.total_spent_fen.desc())
     ).all()

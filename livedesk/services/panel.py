@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from livedesk.models import Customer, MessageTemplate, Note, Order, OrderItem, Product, ProfileValue
+from livedesk.models import Appearance, Customer, MessageTemplate, Note, Order, OrderItem, Product, ProfileValue
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import presets, settings
@@ -26,7 +26,7 @@ DEFAULT_GREETING = "欢迎{称呼}来到直播间"
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # allergy | diet | complaint | birthday | replenish
+    kind: str  # allergy | complaint | birthday | replenish | not_greeted
     text: str
 
 
@@ -82,8 +82,9 @@ def days_to_birthday(birthday: date, today: date) -> int:
 
 def panel_card(
     session: Session, customer_id: int, *, language: str = "zh_CN", now: datetime | None = None,
-    purchases: int = 5,
+    purchases: int = 5, broadcast_id: int | None = None,
 ) -> PanelCard:
+    """The card for ``customer_id``; with a live ``broadcast_id``, a VIP not greeted yet is flagged."""
     now = now or utcnow()
     c = session.get(Customer, customer_id)
     if c is None:
@@ -135,6 +136,13 @@ def panel_card(
         days = days_to_birthday(c.birthday, today)
         if days <= BIRTHDAY_WINDOW_DAYS:
             card.alerts.append(Alert("birthday", str(days)))
+
+    if broadcast_id is not None and (c.tier in settings.get(session, "panel.vip_tiers") or c.level != "none"):
+        greeted = session.scalar(select(Appearance.id).where(
+            Appearance.broadcast_id == broadcast_id, Appearance.customer_id == customer_id,
+            Appearance.greeted_at.is_not(None)).limit(1))
+        if greeted is None:
+            card.alerts.append(Alert("not_greeted", ""))
 
     seen: set[str] = set()
     for name, at, _, cycle, quantity in recent:

@@ -6,7 +6,7 @@ there is no control here that unmasks anything.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSettings, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QListView, QMenu, QVBoxLayout, QWidget
 
@@ -21,6 +21,14 @@ QListView { background: #15181d; color: #e8eaed; border: none; font-size: 20px; 
 QListView::item { padding: 6px 10px; }
 QListView::item:selected { background: #2d3545; }
 """
+
+
+class KnownArrivals(QSortFilterProxyModel):
+    """The host sees known customers only; new and uncertain viewers are the assistant's job."""
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        arrival = self.sourceModel().index(row, 0, parent).data(ARRIVAL_ROLE)
+        return arrival is not None and arrival.customer is not None and arrival.certain
 
 
 class HostPanel(QWidget):
@@ -42,7 +50,11 @@ class HostPanel(QWidget):
             title = QLabel(self.tr("Just arrived (click or press 1–6)"), self)
             title.setStyleSheet("color: #9aa0a6; font-size: 16px;")
             self.queue = QListView(self)
-            self.queue.setModel(arrivals)
+            self.known_arrivals = KnownArrivals(self)
+            self.known_arrivals.setSourceModel(arrivals)
+            self.queue.setModel(self.known_arrivals)
+            self.queue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.queue.setTextElideMode(Qt.TextElideMode.ElideRight)
             self.queue.setStyleSheet(QUEUE_STYLE)
             self.queue.setFixedHeight(QUEUE_ROWS * 42)
             self.queue.clicked.connect(self._queue_clicked)
@@ -72,7 +84,7 @@ class HostPanel(QWidget):
             return
         arrival = index.data(ARRIVAL_ROLE)
         customer_id = index.data(CUSTOMER_ROLE)
-        if customer_id is not None and arrival.certain:  # a "maybe" is the assistant's call, not the host's
+        if customer_id is not None and arrival.certain:
             self.bring_up.emit(customer_id)
 
     def set_always_on_top(self, on: bool) -> None:

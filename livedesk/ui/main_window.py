@@ -140,8 +140,10 @@ class MainWindow(QMainWindow):
         from livedesk.services.panel import panel_card
 
         panel = self.open_host_panel()
+        live = self.live_page.broadcast
         with self.ctx.store.begin() as session:
-            card = panel_card(session, customer_id, language=self.ctx.language)
+            card = panel_card(session, customer_id, language=self.ctx.language,
+                              broadcast_id=live.id if live else None)
         panel.show_card(card)
 
     def backup_now(self) -> None:

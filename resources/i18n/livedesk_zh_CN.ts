@@ -108,6 +108,26 @@
         <translation>推送到主播面板</translation>
     </message>
     <message>
+        <source>Enter on a row of the list does the same</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total spent</source>
+        <translation type="unfinished">累计消费</translation>
+    </message>
+    <message>
+        <source>Last 12 months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Growth points</source>
+        <translation type="unfinished">成长值</translation>
+    </message>
+    <message>
+        <source>Last order</source>
+        <translation type="unfinished">最近下单</translation>
+    </message>
+    <message>
         <source>Profile</source>
         <translation>档案</translation>
     </message>
@@ -136,6 +156,10 @@
         <translation>添加备注</translation>
     </message>
     <message>
+        <source>Not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Orders</source>
         <translation>订单</translation>
     </message>
@@ -146,10 +170,6 @@
     <message>
         <source>Latest %1 of %2 orders</source>
         <translation>最近 %1 笔，共 %2 笔订单</translation>
-    </message>
-    <message>
-        <source>Spent %1 · 12 months %2 · %3 orders · %4 points · last order %5</source>
-        <translation>累计消费 %1 · 近12个月 %2 · %3 笔订单 · 成长值 %4 · 最近下单 %5</translation>
     </message>
     <message>
         <source>Birthday %1</source>
@@ -783,6 +803,10 @@
     <message>
         <source>Status</source>
         <translation>状态</translation>
+    </message>
+    <message>
+        <source>Order no.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Amount</source>
