@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -226,3 +226,23 @@ def test_recompute_runs_once_per_local_day(store):
     with store.begin() as s:
         assert segments.recompute_if_stale(s, date(2026, 11, 22)) is None
         assert segments.recompute_if_stale(s, date(2026, 11, 23)) is not None
+
+
+def test_preview_counts_tiers_under_new_rules_without_writing(store):
+    with store.begin() as s:
+        cid = customers.create(s, customers.NewCustomer(nickname="王姐"))
+        s.execute(insert(Order).values(platform="douyin", platform_order_id="P1", customer_id=cid,
+                                       status="completed", total_fen=1_500_000,
+                                       ordered_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+        segments.recompute(s, date(2026, 11, 22))
+        rules, levels = settings.get(s, "tiers.rules"), settings.get(s, "levels")
+        assert s.get(Customer, cid).level == "silver"
+        tiers, level_counts = segments.preview(s, rules, [{"code": "silver", "min_spend_fen": 2_000_000}],
+                                               date(2026, 11, 22))
+        assert level_counts == {"none": 1}
+        assert s.get(Customer, cid).level == "silver"  # nothing written
+        with pytest.raises(ValueError, match="shorter"):
+            segments.preview(s, {**rules, "active_days": 400}, levels)
+        segments.save_rules(s, rules, [{"code": "silver", "min_spend_fen": 2_000_000}], date(2026, 11, 22))
+        assert s.get(Customer, cid).level == "none"
+        assert settings.get(s, "levels") == [{"code": "silver", "min_spend_fen": 2_000_000}]

@@ -99,6 +99,40 @@ def recompute(session: Session, now: date | datetime | None = None) -> SegmentSu
     )
 
 
+def preview(session: Session, rules: dict[str, Any], levels: list[dict[str, Any]],
+            now: date | datetime | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """How many customers each tier and level would hold under these rules; nothing is written."""
+    validate_rules(rules, levels)
+    now_utc = as_utc(now)
+    conn = session.connection()
+    df = _current(conn).join(_order_stats(conn, now_utc), how="left").join(_points(conn), how="left")
+    new = _derive(df, pd.Timestamp(now_utc.replace(tzinfo=None)), rules,
+                  sorted(levels, key=lambda lv: lv["min_spend_fen"]))
+    return _counts(new["tier"]), _counts(new["level"])
+
+
+def validate_rules(rules: dict[str, Any], levels: list[dict[str, Any]]) -> None:
+    """Refuse rules that cannot mean anything, with the reason."""
+    if not 0 < rules["vip_top_share"] <= 1:
+        raise ValueError("the VIP share must be more than 0 % and at most 100 %")
+    if rules["vip_min_spend_fen"] < 0 or rules["potential_min_orders"] < 1:
+        raise ValueError("minimum spend cannot be negative and potential buyers need at least one order")
+    if not 0 < rules["active_days"] < rules["lost_days"]:
+        raise ValueError("'active within' must be shorter than 'lost after'")
+    bounds = [lv["min_spend_fen"] for lv in sorted(levels, key=lambda lv: lv["min_spend_fen"])]
+    if any(b <= 0 for b in bounds) or len(set(bounds)) != len(bounds):
+        raise ValueError("each membership level needs its own spend threshold above zero")
+
+
+def save_rules(session: Session, rules: dict[str, Any], levels: list[dict[str, Any]],
+               now: date | datetime | None = None) -> SegmentSummary:
+    """Store new rules for the whole team and recompute everyone under them."""
+    validate_rules(rules, levels)
+    settings.set_value(session, "tiers.rules", rules)
+    settings.set_value(session, "levels", levels)
+    return recompute(session, now)
+
+
 def recompute_if_stale(
     session: Session, today: date, now: date | datetime | None = None, *, force: bool = False
 ) -> SegmentSummary | None:
