@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         from livedesk.ui.customers_page import CustomersPage
         from livedesk.ui.dashboard_page import DashboardPage
         from livedesk.ui.live_page import LivePage
+        from livedesk.ui.settings_page import SettingsPage
         from livedesk.ui.search_controller import SearchController
 
         from livedesk.ui.feed_controller import FeedController
@@ -76,6 +77,10 @@ class MainWindow(QMainWindow):
         self.customers_page.push_to_panel.connect(self.push_to_panel)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
+        self.settings_page = SettingsPage(self.ctx, self)
+        # New tiers move people in the list and in search ranking.
+        self.settings_page.saved.connect(self.customers_page.reload)
+        self.settings_page.saved.connect(self.search.rebuild)
         coming = self.tr("Coming soon: %1")
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
@@ -89,8 +94,7 @@ class MainWindow(QMainWindow):
             (self.tr("Import"), PlaceholderPage(self.tr("Import"), coming.replace("%1", self.tr(
                 "order exports from Douyin, Taobao, Kuaishou, WeChat Channels, TikTok Shop and Shopify. "
                 "Until then use the command line: livedesk import orders FILE")), self)),
-            (self.tr("Settings"), PlaceholderPage(self.tr("Settings"), coming.replace("%1", self.tr(
-                "tier rules, membership levels, shop preset, templates and the team.")), self)),
+            (self.tr("Settings"), self.settings_page),
         ]
         for title, page in pages:
             item = QListWidgetItem(title)

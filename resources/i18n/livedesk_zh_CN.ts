@@ -109,23 +109,23 @@
     </message>
     <message>
         <source>Enter on a row of the list does the same</source>
-        <translation type="unfinished"></translation>
+        <translation>在列表里对某一行按回车也可以</translation>
     </message>
     <message>
         <source>Total spent</source>
-        <translation type="unfinished">累计消费</translation>
+        <translation>累计消费</translation>
     </message>
     <message>
         <source>Last 12 months</source>
-        <translation type="unfinished"></translation>
+        <translation>近12个月</translation>
     </message>
     <message>
         <source>Growth points</source>
-        <translation type="unfinished">成长值</translation>
+        <translation>成长值</translation>
     </message>
     <message>
         <source>Last order</source>
-        <translation type="unfinished">最近下单</translation>
+        <translation>最近下单</translation>
     </message>
     <message>
         <source>Profile</source>
@@ -157,7 +157,7 @@
     </message>
     <message>
         <source>Not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>未保存：%1</translation>
     </message>
     <message>
         <source>Orders</source>
@@ -730,10 +730,6 @@
         <translation>设置</translation>
     </message>
     <message>
-        <source>tier rules, membership levels, shop preset, templates and the team.</source>
-        <translation>客户分层规则、会员等级、店铺行业预设、消息模板和团队成员。</translation>
-    </message>
-    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -806,7 +802,11 @@
     </message>
     <message>
         <source>Order no.</source>
-        <translation type="unfinished"></translation>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Order no. %1</source>
+        <translation>订单号 %1</translation>
     </message>
     <message>
         <source>Amount</source>
@@ -852,6 +852,85 @@
     <message>
         <source>VIP not greeted yet this stream</source>
         <translation>本场还没打招呼的 VIP</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>Customer tiers (RFM)</source>
+        <translation>客户分层（RFM）</translation>
+    </message>
+    <message>
+        <source>High-value VIP: the top share of buyers by 12-month spend</source>
+        <translation>高价值VIP：按近12个月消费排名前多少的买家</translation>
+    </message>
+    <message>
+        <source>…who also spent at least</source>
+        <translation>……且消费至少</translation>
+    </message>
+    <message>
+        <source>Active if they bought within</source>
+        <translation>多少天内购买算活跃</translation>
+    </message>
+    <message>
+        <source>Lost after nothing for</source>
+        <translation>多少天没买算流失</translation>
+    </message>
+    <message>
+        <source>Potential active: at least this many orders</source>
+        <translation>潜力活跃客：至少几笔订单</translation>
+    </message>
+    <message>
+        <source>Membership levels by rolling 12-month spend</source>
+        <translation>会员等级（按近12个月消费）</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Save and recompute</source>
+        <translation>保存并重新计算</translation>
+    </message>
+    <message>
+        <source>Shop</source>
+        <translation>店铺</translation>
+    </message>
+    <message>
+        <source>Shop name</source>
+        <translation>店铺名称</translation>
+    </message>
+    <message>
+        <source>Industry preset (profile fields)</source>
+        <translation>行业预设（档案字段）</translation>
+    </message>
+    <message>
+        <source>Language on this laptop (after a restart)</source>
+        <translation>本机界面语言（重启后生效）</translation>
+    </message>
+    <message>
+        <source>Counting…</source>
+        <translation>正在统计…</translation>
+    </message>
+    <message>
+        <source>With these rules (now → then):</source>
+        <translation>按这些规则（现在 → 之后）：</translation>
+    </message>
+    <message>
+        <source>Saved: %1 customers recomputed, %2 changed</source>
+        <translation>已保存：重新计算了 %1 位客户，%2 位有变化</translation>
+    </message>
+    <message>
+        <source>Recomputing…</source>
+        <translation>正在重新计算…</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
     </message>
 </context>
 <context>
