@@ -1,16 +1,18 @@
-"""The 客户 page: lazy list model, query-side sorting and filters, and the customer's page edits."""
+"""The 客户 page: query-side sorting and filters, the customer's page and its edits reaching the store."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QToolButton
+from PySide6.QtWidgets import QComboBox, QFrame, QInputDialog, QLineEdit, QToolButton
+from sqlalchemy import insert
 
-from livedesk.models import Customer
+from livedesk.models import Customer, Order, OrderItem
 from livedesk.services import customers
 from livedesk.services.customers import NewCustomer
 from livedesk.ui.context import AppContext
-from livedesk.ui.customer_list import ID_ROLE, CustomerListModel
 from livedesk.ui.customers_page import CustomersPage
 from livedesk.ui.tasks import TaskRunner
 
@@ -35,28 +37,6 @@ def page(qtbot, store, shop):
     qtbot.waitUntil(lambda: widget.model.rowCount() == 451, timeout=5000)
     yield widget
     tasks.shutdown()
-
-
-def test_list_model_fetches_rows_lazily_in_blocks(store, shop):
-    model = CustomerListModel(store)
-    with store.begin() as s:
-        model.set_ids(customers.list_ids(s, sort="id", descending=False))
-    assert model.rowCount() == 451 and model.fetches == 0
-    assert model.index(0, 0).data() == "客户000"
-    assert model.index(199, 0).data() == "客户199"
-    assert model.fetches == 1  # one block of 200 rows
-    assert model.index(200, 0).data() == "客户200"
-    assert model.fetches == 2
-
-
-def test_list_model_masks_phone_and_name_until_revealed(store, shop):
-    model = CustomerListModel(store)
-    model.set_ids([shop["others"][1]])
-    assert model.index(0, 2).data() == "138****0001"
-    assert model.index(0, 1).data() == "王**"
-    model.set_reveal(True)
-    assert model.index(0, 2).data() == "13800000001"
-    assert model.index(0, 0).data(ID_ROLE) == shop["others"][1]
 
 
 def test_biggest_spender_comes_first_and_header_click_sorts_in_the_query(qtbot, page, shop):
@@ -90,22 +70,62 @@ def test_selecting_a_row_shows_the_customer_and_activating_it_pushes_to_the_pane
     assert pushed.args == [shop["wang"]]
 
 
+def _note_button(detail, note_id: int, *texts: str) -> QToolButton:
+    frame = detail.findChild(QFrame, f"note_{note_id}")
+    return next(b for b in frame.findChildren(QToolButton) if b.text() in texts)
+
+
 def test_notes_added_pinned_edited_and_deleted_from_the_page_are_stored(qtbot, page, store, shop):
     detail = page.detail
     qtbot.waitUntil(lambda: detail.customer_id == shop["wang"])
-    detail.note_input.setPlainText("喜欢清爽型")
-    detail.add_note()
-    qtbot.waitUntil(lambda: detail.card is not None and len(detail.card.notes) == 1)
-    note_id = detail.card.notes[0].id
-    pin = [b for b in detail.findChildren(QToolButton) if b.text() in ("Pin", "置顶")][0]
-    pin.click()
-    qtbot.waitUntil(lambda: detail.card.notes[0].pinned)
-    detail._write(customers.edit_note, note_id, "喜欢清爽型, 不要香精")
+    for text in ("喜欢清爽型", "周五晚上常来"):
+        detail.note_input.setPlainText(text)
+        detail.add_note_button.click()
+        qtbot.waitUntil(lambda text=text: any(n.body == text for n in detail.card.notes))
+    first = next(n.id for n in detail.card.notes if n.body == "喜欢清爽型")
+    _note_button(detail, first, "Pin").click()
+    qtbot.waitUntil(lambda: detail.card.notes[0].id == first and detail.card.notes[0].pinned)  # pinned first
+
+    _note_button(detail, first, "Edit").click()
+    dialog = detail.findChild(QInputDialog)
+    dialog.setTextValue("喜欢清爽型, 不要香精")
+    dialog.accept()
     qtbot.waitUntil(lambda: detail.card.notes[0].body == "喜欢清爽型, 不要香精")
-    detail._write(customers.delete_note, note_id)
-    qtbot.waitUntil(lambda: detail.card.notes == [])
+
+    _note_button(detail, first, "Delete").click()
+    qtbot.waitUntil(lambda: [n.body for n in detail.card.notes] == ["周五晚上常来"])
     with store.begin() as s:
-        assert customers.card(s, shop["wang"]).notes == []
+        assert [n.body for n in customers.card(s, shop["wang"]).notes] == ["周五晚上常来"]
+
+
+def test_a_write_that_fails_says_so_on_the_customer_page(qtbot, page, shop):
+    detail = page.detail
+    qtbot.waitUntil(lambda: detail.customer_id == shop["wang"])
+    detail._write(customers.delete_note, 999_999)
+    qtbot.waitUntil(lambda: detail.error.isVisibleTo(detail))
+    assert "999999" in detail.error.text()
+
+
+def test_the_customer_page_lists_orders_newest_first(qtbot, page, store, shop):
+    with store.begin() as s:
+        for number, day in (("DY-1", 1), ("DY-2", 9)):
+            order_id = s.execute(insert(Order).values(
+                platform="douyin", platform_order_id=number, customer_id=shop["wang"], status="paid", total_fen=9_900,
+                ordered_at=datetime(2026, 5, day, 12, tzinfo=timezone.utc)).returning(Order.id)).scalar_one()
+            s.execute(insert(OrderItem).values(order_id=order_id, product_name="面膜", quantity=2, amount_fen=9_900))
+    detail = page.detail
+    detail.show_customer(shop["wang"])
+    assert [o.platform_order_id for o in detail.orders.orders] == ["DY-2", "DY-1"]
+    assert detail.orders_view.isVisibleTo(detail)
+    assert detail.orders.index(0, 2).data() == "面膜 ×2"
+
+
+def test_the_push_button_sends_the_shown_customer_to_the_host_panel(qtbot, page, shop):
+    qtbot.waitUntil(lambda: page.detail.customer_id == shop["wang"])
+    page.detail.show_customer(shop["others"][3])
+    with qtbot.waitSignal(page.push_to_panel) as pushed:
+        page.detail.push_button.click()
+    assert pushed.args == [shop["others"][3]]
 
 
 def test_tags_and_profile_edits_are_stored(qtbot, page, store, shop):
@@ -115,9 +135,11 @@ def test_tags_and_profile_edits_are_stored(qtbot, page, store, shop):
     detail.add_tag()
     qtbot.waitUntil(lambda: {t.name for t in detail.card.tags} == {"回头客", "敏感肌"})
     skin = detail.findChild(QComboBox, "profile_skin_type")
+    allergies_before = detail.findChild(QLineEdit, "profile_allergies")
     skin.setCurrentIndex(skin.findData("油性"))
     qtbot.waitUntil(lambda: detail.card.profile.get("skin_type") == "油性")
     allergies = detail.findChild(QLineEdit, "profile_allergies")
+    assert allergies is allergies_before  # not rebuilt by the save: a field being typed in stays put
     allergies.setText("酒精过敏")
     allergies.editingFinished.emit()
     qtbot.waitUntil(lambda: detail.card.profile.get("allergies") == "酒精过敏")

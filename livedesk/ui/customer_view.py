@@ -9,73 +9,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from livedesk.services import customers, presets, settings
-from livedesk.services.customers import CustomerCard, NoteView, OrderView
+from livedesk.services.customers import CustomerCard, NoteView
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.customer_orders import OrdersModel, OrdersView
+from livedesk.ui.flow_layout import FlowLayout
 
 
-class OrdersModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.orders: list[OrderView] = []
-
-    def set_orders(self, orders: list[OrderView]) -> None:
-        self.beginResetModel()
-        self.orders = orders
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.orders)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else 5
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (self.tr("Date"), self.tr("Platform"), self.tr("Items"), self.tr("Status"), self.tr("Amount"))[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        order = self.orders[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return order.platform_order_id
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if column == 0:
-            return order.ordered_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        if column == 1:
-            return labels.platform(order.platform)
-        if column == 2:
-            return "；".join(f"{i.product_name} ×{i.quantity}" for i in order.items)
-        if column == 3:
-            return labels.order_status(order.status)
-        return labels.money(order.total_fen)
+TILE_STYLE = """
+QFrame#StatTile { background: #f4f6f9; border-radius: 6px; }
+QLabel#StatValue { font-size: 15px; font-weight: 600; color: #1f2430; }
+QLabel#StatCaption { font-size: 11px; color: #7a8190; }
+"""
 
 
 class CustomerView(QWidget):
@@ -93,19 +58,30 @@ class CustomerView(QWidget):
         self.title.setStyleSheet("font-size: 22px; font-weight: 600;")
         self.badges = QLabel(self)
         self.badges.setTextFormat(Qt.TextFormat.RichText)
-        self.stats = QLabel(self)
-        self.stats.setStyleSheet("color: #555;")
-        self.stats.setWordWrap(True)
         self.identity = QLabel(self)
         self.identity.setWordWrap(True)
+        self.identity.setStyleSheet("color: #555;")
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.hide()
         self.push_button = QPushButton(self.tr("Push to host panel"), self)
+        self.push_button.setToolTip(self.tr("Enter on a row of the list does the same"))
         self.push_button.clicked.connect(lambda: self.customer_id and self.push_to_panel.emit(self.customer_id))
         header = QHBoxLayout()
         titles = QVBoxLayout()
-        for w in (self.title, self.badges, self.stats, self.identity):
+        for w in (self.title, self.badges, self.identity):
             titles.addWidget(w)
         header.addLayout(titles, 1)
         header.addWidget(self.push_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.stat_values: dict[str, QLabel] = {}
+        tiles = QGridLayout()
+        tiles.setSpacing(6)
+        captions = (("spent", self.tr("Total spent")), ("spent_12m", self.tr("Last 12 months")),
+                    ("orders", self.tr("Orders")), ("points", self.tr("Growth points")),
+                    ("last_order", self.tr("Last order")))
+        for position, (key, caption) in enumerate(captions):
+            tiles.addWidget(self._tile(key, caption), position // 3, position % 3)
 
         self.profile_box = QGroupBox(self.tr("Profile"), self)
         self.profile_form = QFormLayout(self.profile_box)
@@ -115,14 +91,13 @@ class CustomerView(QWidget):
         QVBoxLayout(accounts_box).addWidget(self.accounts_label)
 
         tags_box = QGroupBox(self.tr("Tags"), self)
-        self.tags_row = QHBoxLayout()
+        self.tags_row = FlowLayout()
         self.tag_input = QLineEdit(self)
         self.tag_input.setPlaceholderText(self.tr("Add a tag, Enter"))
-        self.tag_input.setMaximumWidth(160)
+        self.tag_input.setMaximumWidth(200)
         self.tag_input.returnPressed.connect(self.add_tag)
-        tags_layout = QHBoxLayout(tags_box)
+        tags_layout = QVBoxLayout(tags_box)
         tags_layout.addLayout(self.tags_row)
-        tags_layout.addStretch(1)
         tags_layout.addWidget(self.tag_input)
 
         notes_box = QGroupBox(self.tr("Notes"), self)
@@ -141,13 +116,8 @@ class CustomerView(QWidget):
 
         orders_box = QGroupBox(self.tr("Orders"), self)
         self.orders = OrdersModel(self)
-        self.orders_view = QTableView(self)
-        self.orders_view.setModel(self.orders)
-        self.orders_view.verticalHeader().hide()
-        self.orders_view.setAlternatingRowColors(True)
-        self.orders_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.orders_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.orders_view.setMinimumHeight(220)
+        self.orders_view = OrdersView(self.orders, self)
+        self.orders_view.setMinimumHeight(240)
         self.orders_caption = QLabel(self)
         orders_layout = QVBoxLayout(orders_box)
         orders_layout.addWidget(self.orders_view)
@@ -155,10 +125,31 @@ class CustomerView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        layout.addLayout(tiles)
+        layout.addWidget(self.error)
         for box in (self.profile_box, accounts_box, tags_box, notes_box, orders_box):
             layout.addWidget(box)
         layout.addStretch(1)
+        self.setStyleSheet(TILE_STYLE)
         self.setEnabled(False)
+        self._preset_code: str | None = None
+        self._editors: dict[str, QComboBox | QLineEdit] = {}
+
+    def _tile(self, key: str, caption: str) -> QFrame:
+        tile = QFrame(self)
+        tile.setObjectName("StatTile")
+        value = QLabel(tile)
+        value.setObjectName("StatValue")
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label = QLabel(caption, tile)
+        label.setObjectName("StatCaption")
+        column = QVBoxLayout(tile)
+        column.setContentsMargins(10, 6, 10, 6)
+        column.setSpacing(0)
+        column.addWidget(value)
+        column.addWidget(label)
+        self.stat_values[key] = value
+        return tile
 
     # -- showing -----------------------------------------------------------------
     def show_customer(self, customer_id: int) -> None:
@@ -172,6 +163,7 @@ class CustomerView(QWidget):
             self.card = customers.card(session, self.customer_id)
             preset = presets.preset(settings.get(session, "shop.preset"))
         self.setEnabled(True)
+        self.error.hide()
         self._show_header(self.card)
         self._show_profile(self.card, preset)
         self.accounts_label.setText("\n".join(
@@ -180,9 +172,10 @@ class CustomerView(QWidget):
         self._show_tags(self.card)
         self._show_notes(self.card.notes)
         self.orders.set_orders(self.card.orders)
-        self.orders_view.resizeColumnsToContents()
-        self.orders_caption.setText(self.tr("Latest %1 of %2 orders").replace("%1", str(len(self.card.orders)))
-                                    .replace("%2", str(self.card.order_total)))
+        self.orders_view.setVisible(bool(self.card.orders))
+        self.orders_caption.setText(
+            self.tr("Latest %1 of %2 orders").replace("%1", str(len(self.card.orders)))
+            .replace("%2", str(self.card.order_total)) if self.card.orders else self.tr("No orders yet"))
 
     def set_reveal(self, reveal: bool) -> None:
         self.reveal = reveal
@@ -198,13 +191,15 @@ class CustomerView(QWidget):
         if card.rfm_segment:
             badge += f"&nbsp;&nbsp;<span style='color:#666'>{labels.segment(card.rfm_segment)}</span>"
         self.badges.setText(badge)
-        last = row.last_order_at.astimezone().strftime("%Y-%m-%d") if row.last_order_at else "—"
-        self.stats.setText(self.tr("Spent %1 · 12 months %2 · %3 orders · %4 points · last order %5")
-                           .replace("%1", labels.money(row.total_spent_fen))
-                           .replace("%2", labels.money(card.spent_12m_fen))
-                           .replace("%3", str(row.order_count))
-                           .replace("%4", f"{row.points_balance:,}")
-                           .replace("%5", last))
+        values = {
+            "spent": labels.money(row.total_spent_fen),
+            "spent_12m": labels.money(card.spent_12m_fen),
+            "orders": f"{row.order_count:,}",
+            "points": f"{row.points_balance:,}",
+            "last_order": row.last_order_at.astimezone().strftime("%Y-%m-%d") if row.last_order_at else "—",
+        }
+        for key, text in values.items():
+            self.stat_values[key].setText(text)
         name = row.real_name if self.reveal else mask_name(row.real_name)
         phone = row.phone if self.reveal else mask_phone(row.phone)
         birthday = card.birthday.strftime("%m-%d") if card.birthday else ""
@@ -213,22 +208,36 @@ class CustomerView(QWidget):
                                          if x))
 
     def _show_profile(self, card: CustomerCard, preset: presets.Preset) -> None:
-        while self.profile_form.rowCount():
-            self.profile_form.removeRow(0)
+        if preset.code != self._preset_code:
+            self._build_profile_editors(preset)
         for spec in preset.fields:
             value = card.profile.get(spec.key, "")
+            editor = self._editors[spec.key]
+            editor.blockSignals(True)  # filling in is not editing: nothing to save
+            if isinstance(editor, QComboBox):
+                while editor.count() > len(spec.choices) + 1:  # a previous customer's off-list value
+                    editor.removeItem(editor.count() - 1)
+                if value and editor.findData(value) < 0:
+                    editor.addItem(value, value)
+                editor.setCurrentIndex(max(0, editor.findData(value)))
+            elif editor.text() != value:
+                editor.setText(value)
+            editor.blockSignals(False)
+
+    def _build_profile_editors(self, preset: presets.Preset) -> None:
+        while self.profile_form.rowCount():
+            self.profile_form.removeRow(0)
+        self._editors.clear()
+        for spec in preset.fields:
             if spec.kind == "choice":
                 editor = QComboBox(self.profile_box)
                 editor.addItem("", "")
                 for choice in spec.choices:
                     editor.addItem(choice, choice)
-                if value and editor.findData(value) < 0:
-                    editor.addItem(value, value)
-                editor.setCurrentIndex(max(0, editor.findData(value)))
                 editor.currentIndexChanged.connect(
                     lambda _i, key=spec.key, box=editor: self.save_profile(key, box.currentData()))
             else:
-                editor = QLineEdit(value, self.profile_box)
+                editor = QLineEdit(self.profile_box)
                 if spec.kind == "multi":
                     editor.setPlaceholderText("、".join(spec.choices))
                 editor.editingFinished.connect(
@@ -238,6 +247,8 @@ class CustomerView(QWidget):
             if spec.alert:
                 label.setStyleSheet("color: #c62828; font-weight: 600;")
             self.profile_form.addRow(label, editor)
+            self._editors[spec.key] = editor
+        self._preset_code = preset.code
 
     def _show_tags(self, card: CustomerCard) -> None:
         _clear(self.tags_row)
@@ -260,11 +271,12 @@ class CustomerView(QWidget):
         frame.setObjectName(f"note_{note.id}")
         frame.setStyleSheet("QFrame { background: %s; border-radius: 6px; }"
                             % ("#fff8e1" if note.pinned else "#f5f6f8"))
-        body = QLabel(("📌 " if note.pinned else "") + note.body, frame)
+        body = QLabel(note.body, frame)
         body.setWordWrap(True)
         if note.kind == "complaint":
             body.setStyleSheet("color: #c62828;")
-        meta = QLabel(" · ".join(x for x in (note.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        meta = QLabel(" · ".join(x for x in (self.tr("Pinned") if note.pinned else "",
+                                             note.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                                              note.author or "") if x), frame)
         meta.setStyleSheet("color: #888; font-size: 11px;")
         pin = QToolButton(frame)
@@ -336,10 +348,12 @@ class CustomerView(QWidget):
         self.ctx.tasks.submit(run, on_done=done, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.stats.setText(str(exc))
+        self.error.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
+        self.error.show()
 
 
 def _clear(layout) -> None:
     while (item := layout.takeAt(0)) is not None:
         if item.widget() is not None:
+            item.widget().hide()  # gone now, not at the next event loop turn
             item.widget().deleteLater()

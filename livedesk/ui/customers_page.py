@@ -73,8 +73,7 @@ class CustomersPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(28)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((150, 70, 110, 70, 90, 100, 60, 110, 95, 80)):
-            self.table.setColumnWidth(column, width)
+        self._size_columns()
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.activated.connect(lambda index: self.push_to_panel.emit(self.model.id_at(index.row())))
         self.empty_hint = QLabel(self)
@@ -99,15 +98,17 @@ class CustomersPage(QWidget):
         splitter = QSplitter(self)
         splitter.addWidget(left)
         splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        # The list takes what the window gains; the customer's page keeps a readable width.
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setSizes([sum(self.table.columnWidth(c) for c in range(len(COLUMNS))), 460])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
 
-        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce = QTimer(self, singleShot=True, interval=150)  # one query per typing pause
         self._debounce.timeout.connect(self.reload)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         for combo in (self.tier, self.level, self.tag):
@@ -115,6 +116,18 @@ class CustomersPage(QWidget):
         self.reveal.toggled.connect(self._set_reveal)
         self.reload_tags()
         self.reload()
+
+    def _size_columns(self) -> None:
+        """Width from the font and a typical value, never by measuring rows: that would fetch them all."""
+        samples = ("退休教师呀呀呀", "王**", "138****5678", "哈尔滨", max((w for _c, w in labels.tiers()), key=len),
+                   max((w for _c, w in labels.levels()), key=len), "1,234", "¥123,456.00", "2026-12-31", "123,456")
+        text = self.table.fontMetrics()
+        header = self.table.horizontalHeader().fontMetrics()
+        arrow = 22  # the sort indicator beside a header's text
+        for column, sample in enumerate(samples):
+            title = self.model.headerData(column, Qt.Orientation.Horizontal)
+            width = max(text.horizontalAdvance(sample), header.horizontalAdvance(title) + arrow) + 16
+            self.table.setColumnWidth(column, width)
 
     def current_filter(self) -> CustomerFilter:
         return CustomerFilter(tier=self.tier.currentData(), level=self.level.currentData(),

@@ -156,6 +156,14 @@
         <translation>添加备注</translation>
     </message>
     <message>
+        <source>No orders yet</source>
+        <translation>暂无订单</translation>
+    </message>
+    <message>
+        <source>Pinned</source>
+        <translation>已置顶</translation>
+    </message>
+    <message>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
