@@ -1,0 +1,117 @@
+"""VIP private sessions: rule selection, capacity and waitlist, RSVP rules, attendance, the report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import insert, select
+
+from livedesk.models import Appearance, Broadcast, Customer, FollowUpTask, Invitation, Order, PrivateSession
+from livedesk.services import customers, vip_sessions
+from livedesk.services.customers import NewCustomer
+from livedesk.services.vip_sessions import InvitationError, InviteRule
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+SESSION_AT = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+def buy(s, cid, n, at, fen, status="completed"):
+    s.execute(insert(Order).values(platform="douyin", platform_order_id=f"V{cid}-{n}", customer_id=cid,
+                                   status=status, total_fen=fen, ordered_at=at))
+
+
+@pytest.fixture
+def shop(store):
+    """Five VIPs spending 50k, 40k, 30k, 20k, 10k in the last year, one regular."""
+    with store.begin() as s:
+        ids = []
+        for n, fen in enumerate((5_000_000, 4_000_000, 3_000_000, 2_000_000, 1_000_000)):
+            cid = customers.create(s, NewCustomer(nickname=f"VIP{n}", birthday=date(1990, 12 if n == 0 else 6, 1)))
+            buy(s, cid, 0, NOW - timedelta(days=30 + n), fen)
+            c = s.get(Customer, cid)
+            c.tier, c.last_order_at = "vip", NOW - timedelta(days=30 + n)
+            ids.append(cid)
+        regular = customers.create(s, NewCustomer(nickname="普通"))
+        buy(s, regular, 0, NOW - timedelta(days=400), 99_00)  # outside the year
+        sid = vip_sessions.create_session(s, "12月私享会", SESSION_AT, capacity=3)
+    return {"vips": ids, "regular": regular, "session": sid}
+
+
+def test_rules_pick_by_tier_spend_and_birthday_month_best_first(store, shop):
+    with store.begin() as s:
+        picked = vip_sessions.candidates(s, InviteRule(tiers=("vip",)), NOW)
+        assert [c.customer_id for c in picked] == shop["vips"]
+        rich = vip_sessions.candidates(s, InviteRule(min_spend_fen=3_000_000), NOW)
+        assert [c.customer_id for c in rich] == shop["vips"][:3]  # exactly ¥30,000 is in
+        assert [c.customer_id for c in vip_sessions.candidates(s, InviteRule(birthday_month=12), NOW)] \
+            == [shop["vips"][0]]
+        assert [c.customer_id for c in vip_sessions.candidates(s, InviteRule(bought_within_days=31), NOW)] \
+            == shop["vips"][:2]
+
+
+def test_beyond_capacity_people_wait_in_priority_order_and_a_decline_promotes_the_next(store, shop):
+    sid = shop["session"]
+    with store.begin() as s:
+        assert vip_sessions.invite(s, sid, shop["vips"], NOW) == (3, 2)
+        assert vip_sessions.invite(s, sid, shop["vips"], NOW) == (0, 0)  # nobody twice
+        vip_sessions.set_rsvp(s, sid, shop["vips"][1], "declined", NOW)
+        states = dict(s.execute(select(Invitation.customer_id, Invitation.status)).all())
+    assert states[shop["vips"][3]] == "invited"  # first on the waitlist got the seat
+    assert states[shop["vips"][4]] == "waitlisted"
+
+
+def test_rsvp_changes_that_make_no_sense_are_refused_with_the_reason(store, shop):
+    sid, vip = shop["session"], shop["vips"][0]
+    with store.begin() as s:
+        vip_sessions.invite(s, sid, [vip], NOW)
+        vip_sessions.set_rsvp(s, sid, vip, "declined", NOW)
+        with pytest.raises(InvitationError, match="declined cannot become attended"):
+            vip_sessions.set_rsvp(s, sid, vip, "attended", NOW)
+        with pytest.raises(InvitationError, match="not on this session's list"):
+            vip_sessions.set_rsvp(s, sid, shop["regular"], "accepted", NOW)
+        with pytest.raises(InvitationError, match="unknown RSVP state"):
+            vip_sessions.set_rsvp(s, sid, vip, "maybe", NOW)
+
+
+def test_accepting_creates_the_two_reminders_once(store, shop):
+    sid, vip = shop["session"], shop["vips"][0]
+    with store.begin() as s:
+        vip_sessions.invite(s, sid, [vip], NOW)
+        vip_sessions.set_rsvp(s, sid, vip, "accepted", NOW)
+        due = sorted(s.scalars(select(FollowUpTask.due_at).where(FollowUpTask.kind == "vip_reminder")))
+    assert due == [SESSION_AT - timedelta(days=1), SESSION_AT - timedelta(hours=1)]
+
+
+def test_attendance_comes_from_the_broadcast_and_the_report_compares_with_absentees(store, shop):
+    sid, (a, b, c, *_rest) = shop["session"], shop["vips"]
+    with store.begin() as s:
+        vip_sessions.invite(s, sid, [a, b, c], NOW)
+        for cid in (a, b, c):
+            vip_sessions.set_rsvp(s, sid, cid, "accepted", NOW)
+        broadcast = Broadcast(title="私享会直播", platform="douyin", started_at=SESSION_AT)
+        s.add(broadcast)
+        s.flush()
+        s.get(PrivateSession, sid).broadcast_id = broadcast.id
+        s.add(Appearance(broadcast_id=broadcast.id, customer_id=a, match="uid", platform="douyin", viewer_key="ua"))
+        s.add(Appearance(broadcast_id=broadcast.id, customer_id=b, match="possible", platform="douyin",
+                         viewer_key="nick:VIP1"))  # a nickname guess does not count
+        assert vip_sessions.take_attendance(s, sid) == 1
+        vip_sessions.set_rsvp(s, sid, b, "no_show", NOW)
+        buy(s, a, 1, SESSION_AT + timedelta(minutes=30), 120_000)
+        buy(s, a, 2, SESSION_AT + timedelta(days=3), 30_000)
+        buy(s, a, 3, SESSION_AT + timedelta(days=9), 99_999)  # after the 7-day window
+        buy(s, b, 1, SESSION_AT + timedelta(days=1), 10_000)
+        result = vip_sessions.report(s, sid, days_after=7)
+    assert (result.invited, result.attended, result.absent) == (3, 1, 2)
+    assert (result.attendee_orders, result.attendee_gmv_fen, result.attendee_conversion) == (2, 150_000, 1.0)
+    assert (result.absent_orders, result.absent_gmv_fen, result.absent_conversion) == (1, 10_000, 0.5)
+
+
+def test_a_session_needs_a_title_and_a_seat(store):
+    with store.begin() as s:
+        with pytest.raises(InvitationError, match="title"):
+            vip_sessions.create_session(s, " ", SESSION_AT, 10)
+        with pytest.raises(InvitationError, match="capacity"):
+            vip_sessions.create_session(s, "x", SESSION_AT, 0)
