@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
@@ -25,7 +25,7 @@ def shop(store):
                for i in range(450)]
         vip = s.get(Customer, ids[7])
         vip.tier, vip.level, vip.total_spent_fen, vip.order_count, vip.points_balance = "vip", "gold", 4_512_345, 12, 45_123
-        vip.last_order_at = datetime(2026, 3, 1, 2, 30, tzinfo=timezone.utc)
+        vip.last_order_at = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
     return ids
 
 
@@ -62,7 +62,7 @@ def test_list_model_roles_give_id_words_colors_and_alignment(store, shop):
     row = [model.index(0, c) for c in range(model.columnCount())]
     assert row[0].data(ID_ROLE) == shop[7]
     assert [i.data() for i in row[4:]] == ["High-value VIP", "Gold Diamond member", "12", "¥45,123.45",
-                                           datetime(2026, 3, 1, 2, 30, tzinfo=timezone.utc).astimezone()
+                                           datetime(2026, 3, 1, 2, 30, tzinfo=UTC).astimezone()
                                            .strftime("%Y-%m-%d"), "45,123"]
     assert row[4].data(FOREGROUND).name() == "#d4a017"  # the tier's color
     assert row[0].data(FOREGROUND) is None
@@ -114,7 +114,7 @@ def test_refreshing_one_customer_rereads_it_and_repaints_only_its_row(store, sho
 
 
 def test_orders_model_shows_one_row_per_order_with_basket_status_and_amount():
-    ordered = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
+    ordered = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
     model = OrdersModel()
     model.set_orders([
         OrderView(1, "douyin", "6979629608209796706", "paid", 10_710, ordered,

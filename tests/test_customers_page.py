@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
@@ -111,7 +111,7 @@ def test_the_customer_page_lists_orders_newest_first(qtbot, page, store, shop):
         for number, day in (("DY-1", 1), ("DY-2", 9)):
             order_id = s.execute(insert(Order).values(
                 platform="douyin", platform_order_id=number, customer_id=shop["wang"], status="paid", total_fen=9_900,
-                ordered_at=datetime(2026, 5, day, 12, tzinfo=timezone.utc)).returning(Order.id)).scalar_one()
+                ordered_at=datetime(2026, 5, day, 12, tzinfo=UTC)).returning(Order.id)).scalar_one()
             s.execute(insert(OrderItem).values(order_id=order_id, product_name="面膜", quantity=2, amount_fen=9_900))
     detail = page.detail
     detail.show_customer(shop["wang"])

@@ -35,7 +35,6 @@ from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
 from livedesk.ui.flow_layout import FlowLayout
 
-
 TILE_STYLE = """
 QFrame#StatTile { background: #f4f6f9; border-radius: 6px; }
 QLabel#StatValue { font-size: 15px; font-weight: 600; color: #1f2430; }
