@@ -115,3 +115,15 @@ def test_a_session_needs_a_title_and_a_seat(store):
             vip_sessions.create_session(s, " ", SESSION_AT, 10)
         with pytest.raises(InvitationError, match="capacity"):
             vip_sessions.create_session(s, "x", SESSION_AT, 0)
+
+
+def test_the_page_lists_sessions_invitations_and_a_personal_invitation(store, shop):
+    sid = shop["session"]
+    with store.begin() as s:
+        vip_sessions.invite(s, sid, shop["vips"], NOW)
+        view = vip_sessions.sessions(s)[0]
+        rows = vip_sessions.invitation_rows(s, sid)
+        text = vip_sessions.invitation_text(s, sid, shop["vips"][0])
+    assert (view.seats_taken, view.waitlisted, view.capacity) == (3, 2, 3)
+    assert [r.status for r in rows] == ["invited"] * 3 + ["waitlisted"] * 2
+    assert text.startswith("VIP0您好") and "12月私享会" in text and "11月28日 20:00" in text

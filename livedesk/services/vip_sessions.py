@@ -24,6 +24,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
+from livedesk.services import settings
 
 TRANSITIONS: dict[str, set[str]] = {
     "waitlisted": {"invited", "declined"},
@@ -291,3 +292,61 @@ def _reminders(session: Session, inv: Invitation, ps: PrivateSession) -> None:
             session.add(FollowUpTask(customer_id=inv.customer_id, kind="vip_reminder", dedupe_key=key,
                                      due_at=ps.starts_at - before,
                                      note=f"{ps.title}: {'明天' if name == 'day_before' else '一小时后'}开始"))
+
+
+# -- what the 私享会 page lists ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    title: str
+    theme: str | None
+    starts_at: datetime
+    capacity: int
+    venue: str | None
+    seats_taken: int
+    waitlisted: int
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    customer_id: int
+    nickname: str
+    tier: str
+    level: str
+    status: str
+    waitlist_position: int | None
+    responded_at: datetime | None
+
+
+INVITATION_TEMPLATE = "{称呼}您好！诚邀您参加我们的{主题}（{时间}），名额有限，专属福利只在现场。回复“1”确认参加～"
+
+
+def sessions(session: Session) -> list[SessionView]:
+    seats = dict(session.execute(select(Invitation.session_id, func.count()).where(
+        Invitation.status.in_(HOLDS_A_SEAT)).group_by(Invitation.session_id)).all())
+    waiting = dict(session.execute(select(Invitation.session_id, func.count()).where(
+        Invitation.status == "waitlisted").group_by(Invitation.session_id)).all())
+    return [SessionView(p.id, p.title, p.theme, p.starts_at, p.capacity, p.venue, seats.get(p.id, 0),
+                        waiting.get(p.id, 0))
+            for p in session.scalars(select(PrivateSession).order_by(PrivateSession.starts_at.desc()))]
+
+
+def invitation_rows(session: Session, session_id: int) -> list[InvitationRow]:
+    rows = session.execute(
+        select(Customer.id, Customer.nickname, Customer.tier, Customer.level, Invitation.status,
+               Invitation.waitlist_position, Invitation.responded_at)
+        .join(Invitation, Invitation.customer_id == Customer.id).where(Invitation.session_id == session_id)
+        .order_by(Invitation.status == "waitlisted", Invitation.waitlist_position, Invitation.priority)
+    ).all()
+    return [InvitationRow(*row) for row in rows]
+
+
+def invitation_text(session: Session, session_id: int, customer_id: int) -> str:
+    """The personal invitation to copy into WeChat or the platform chat, in the shop's local time."""
+    ps = _session(session, session_id)
+    offset_hours = int(settings.get(session, "shop.utc_offset_hours"))
+    nickname = session.scalar(select(Customer.nickname).where(Customer.id == customer_id)) or ""
+    local = ps.starts_at + timedelta(hours=offset_hours)
+    return (INVITATION_TEMPLATE.replace("{称呼}", nickname).replace("{主题}", ps.title)
+            .replace("{时间}", f"{local:%m月%d日 %H:%M}"))

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         from livedesk.ui.dashboard_page import DashboardPage
         from livedesk.ui.live_page import LivePage
         from livedesk.ui.settings_page import SettingsPage
+        from livedesk.ui.vip_page import VipPage
         from livedesk.ui.search_controller import SearchController
 
         from livedesk.ui.feed_controller import FeedController
@@ -88,8 +89,7 @@ class MainWindow(QMainWindow):
             (self.tr("Follow-ups"), PlaceholderPage(self.tr("Follow-up queues"), coming.replace("%1", self.tr(
                 "welcome, 24 h thanks, 48 h survey, complaint call-backs, 30-day wake-ups, birthdays and "
                 "replenishment reminders, with message templates and the advertising-law check.")), self)),
-            (self.tr("VIP sessions"), PlaceholderPage(self.tr("VIP private sessions"), coming.replace("%1", self.tr(
-                "invite top customers by rule, RSVP and attendance, and what attendees bought afterwards.")), self)),
+            (self.tr("VIP sessions"), VipPage(self.ctx, self)),
             (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
             (self.tr("Import"), PlaceholderPage(self.tr("Import"), coming.replace("%1", self.tr(
                 "order exports from Douyin, Taobao, Kuaishou, WeChat Channels, TikTok Shop and Shopify. "

@@ -392,6 +392,53 @@
     </message>
 </context>
 <context>
+    <name>InvitationsModel</name>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <source>RSVP</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>invited</source>
+        <translation>已邀请</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation>婉拒</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>未回复</translation>
+    </message>
+    <message>
+        <source>attended</source>
+        <translation>已到场</translation>
+    </message>
+    <message>
+        <source>no-show</source>
+        <translation>未到场</translation>
+    </message>
+    <message>
+        <source>waitlist #%1</source>
+        <translation>候补第 %1 位</translation>
+    </message>
+</context>
+<context>
     <name>Labels</name>
     <message>
         <source>High-value VIP</source>
@@ -714,14 +761,6 @@
         <translation>私享会</translation>
     </message>
     <message>
-        <source>VIP private sessions</source>
-        <translation>VIP 私享会</translation>
-    </message>
-    <message>
-        <source>invite top customers by rule, RSVP and attendance, and what attendees bought afterwards.</source>
-        <translation>按规则邀请核心客户，跟踪回复与到场，统计到场客户之后的购买。</translation>
-    </message>
-    <message>
         <source>Dashboard</source>
         <translation>看板</translation>
     </message>
@@ -958,6 +997,135 @@
     <message>
         <source>Room id</source>
         <translation>直播间号</translation>
+    </message>
+</context>
+<context>
+    <name>VipPage</name>
+    <message>
+        <source>e.g. December VIP evening</source>
+        <translation>例如：12月VIP私享会</translation>
+    </message>
+    <message>
+        <source>Create session</source>
+        <translation>创建私享会</translation>
+    </message>
+    <message>
+        <source>New private session</source>
+        <translation>新建私享会</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Starts</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Seats</source>
+        <translation>名额</translation>
+    </message>
+    <message>
+        <source>Sessions</source>
+        <translation>私享会</translation>
+    </message>
+    <message>
+        <source>Any tier</source>
+        <translation>不限分层</translation>
+    </message>
+    <message>
+        <source>Any level</source>
+        <translation>不限等级</translation>
+    </message>
+    <message>
+        <source> days (0 = any)</source>
+        <translation> 天（0 为不限）</translation>
+    </message>
+    <message>
+        <source> sessions</source>
+        <translation> 场</translation>
+    </message>
+    <message>
+        <source>Any month</source>
+        <translation>不限月份</translation>
+    </message>
+    <message>
+        <source>Birthday in month %1</source>
+        <translation>%1 月生日</translation>
+    </message>
+    <message>
+        <source>Invite them</source>
+        <translation>邀请这些客户</translation>
+    </message>
+    <message>
+        <source>Choose invitees by rule</source>
+        <translation>按规则挑选邀请对象</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <source>Spent in the last 12 months at least</source>
+        <translation>近12个月消费至少</translation>
+    </message>
+    <message>
+        <source>Bought within</source>
+        <translation>最近购买在</translation>
+    </message>
+    <message>
+        <source>Not invited in the last</source>
+        <translation>最近几场未被邀请</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Copy invitation, next (Ctrl+C)</source>
+        <translation>复制邀请语，跳到下一位（Ctrl+C）</translation>
+    </message>
+    <message>
+        <source>Export list…</source>
+        <translation>导出名单…</translation>
+    </message>
+    <message>
+        <source>Create a session to start inviting.</source>
+        <translation>先创建一场私享会，再开始邀请。</translation>
+    </message>
+    <message>
+        <source>Attended %1 of %2 invited. Attendees: %3 orders, %4, %5 bought. Invited who did not come: %6 orders, %7, %8 bought (orders up to 7 days after).</source>
+        <translation>受邀 %2 位，到场 %1 位。到场客户：%3 笔订单，%4，%5 下单。受邀未到：%6 笔订单，%7，%8 下单（统计到会后 7 天）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n customer(s) match</source>
+        <translation>
+            <numerusform>符合条件：%n 位客户</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 invited, %2 on the waitlist</source>
+        <translation>已邀请 %1 位，候补 %2 位</translation>
+    </message>
+    <message>
+        <source>Copied for %1</source>
+        <translation>已复制给 %1 的邀请语</translation>
+    </message>
+    <message>
+        <source>Export invitation list</source>
+        <translation>导出邀请名单</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
     </message>
 </context>
 </TS>

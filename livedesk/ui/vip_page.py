@@ -1,0 +1,304 @@
+"""The 私享会 page: plan a private session, pick invitees by rule with a live count,
+work the invitation list (RSVP, copy each personal invitation), and read the report."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livedesk.services import vip_sessions
+from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
+from livedesk.ui import labels
+from livedesk.ui.context import AppContext
+
+RSVP_ACTIONS = ("accepted", "declined", "no_answer", "attended", "no_show")
+
+
+class InvitationsModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[InvitationRow] = []
+
+    def set_rows(self, rows: list[InvitationRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 4
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return (self.tr("Customer"), self.tr("Tier"), self.tr("Level"), self.tr("RSVP"))[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        row = self.rows[index.row()]
+        return (row.nickname, labels.tier(row.tier), labels.level(row.level), self.status_words(row))[index.column()]
+
+    def status_words(self, row: InvitationRow) -> str:
+        words = {
+            "invited": self.tr("invited"), "accepted": self.tr("accepted"), "declined": self.tr("declined"),
+            "no_answer": self.tr("no answer"), "attended": self.tr("attended"), "no_show": self.tr("no-show"),
+            "waitlisted": self.tr("waitlist #%1").replace("%1", str(row.waitlist_position)),
+        }
+        return words.get(row.status, row.status)
+
+
+class VipPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.sessions: list[SessionView] = []
+        self.session_list = QListWidget(self)  # a handful of sessions a month: a plain list is enough
+        self.session_list.currentRowChanged.connect(self._session_chosen)
+        self.title_edit = QLineEdit(self)
+        self.title_edit.setPlaceholderText(self.tr("e.g. December VIP evening"))
+        self.when = QDateTimeEdit(QDateTime.currentDateTime().addDays(7), self, calendarPopup=True,
+                                  displayFormat="yyyy-MM-dd HH:mm")
+        self.capacity = QSpinBox(self, minimum=1, maximum=10_000, value=30)
+        create = QPushButton(self.tr("Create session"), self)
+        create.clicked.connect(self.create_session)
+        new_box = QGroupBox(self.tr("New private session"), self)
+        new_form = QFormLayout(new_box)
+        new_form.addRow(self.tr("Title"), self.title_edit)
+        new_form.addRow(self.tr("Starts"), self.when)
+        new_form.addRow(self.tr("Seats"), self.capacity)
+        new_form.addRow(create)
+        left = QVBoxLayout()
+        left.addWidget(QLabel(self.tr("Sessions"), self))
+        left.addWidget(self.session_list, 1)
+        left.addWidget(new_box)
+
+        self.rule_tier = QComboBox(self)
+        self.rule_tier.addItem(self.tr("Any tier"), None)
+        for code, words in labels.tiers():
+            self.rule_tier.addItem(words, code)
+        self.rule_level = QComboBox(self)
+        self.rule_level.addItem(self.tr("Any level"), None)
+        for code, words in labels.levels():
+            self.rule_level.addItem(words, code)
+        self.rule_spend = QSpinBox(self, maximum=10_000_000, singleStep=1000, prefix="¥")
+        self.rule_recent = QSpinBox(self, maximum=3650, suffix=self.tr(" days (0 = any)"))
+        self.rule_skip = QSpinBox(self, maximum=24, suffix=self.tr(" sessions"))
+        self.rule_birthday = QComboBox(self)
+        self.rule_birthday.addItem(self.tr("Any month"), None)
+        for month in range(1, 13):
+            self.rule_birthday.addItem(self.tr("Birthday in month %1").replace("%1", str(month)), month)
+        self.rule_count = QLabel(self)
+        self.invite_button = QPushButton(self.tr("Invite them"), self)
+        self.invite_button.clicked.connect(self.invite_by_rule)
+        rule_box = QGroupBox(self.tr("Choose invitees by rule"), self)
+        rule_form = QFormLayout(rule_box)
+        rule_form.addRow(self.tr("Tier"), self.rule_tier)
+        rule_form.addRow(self.tr("Level"), self.rule_level)
+        rule_form.addRow(self.tr("Spent in the last 12 months at least"), self.rule_spend)
+        rule_form.addRow(self.tr("Bought within"), self.rule_recent)
+        rule_form.addRow(self.tr("Not invited in the last"), self.rule_skip)
+        rule_form.addRow(self.tr("Birthday"), self.rule_birthday)
+        rule_form.addRow(self.rule_count, self.invite_button)
+        self._count_timer = QTimer(self, singleShot=True, interval=250, timeout=self.count_candidates)
+        for combo in (self.rule_tier, self.rule_level, self.rule_birthday):
+            combo.currentIndexChanged.connect(lambda _i: self._count_timer.start())
+        for box in (self.rule_spend, self.rule_recent, self.rule_skip):
+            box.valueChanged.connect(lambda _v: self._count_timer.start())
+
+        self.invitations = InvitationsModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.invitations)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        actions = QHBoxLayout()
+        for status in RSVP_ACTIONS:
+            button = QPushButton(self.invitations.status_words(InvitationRow(0, "", "", "", status, None, None)), self)
+            button.clicked.connect(lambda _c=False, st=status: self.set_rsvp(st))
+            actions.addWidget(button)
+        copy = QPushButton(self.tr("Copy invitation, next (Ctrl+C)"), self)
+        copy.setShortcut("Ctrl+C")
+        copy.clicked.connect(self.copy_invitation)
+        export = QPushButton(self.tr("Export list…"), self)
+        export.clicked.connect(self.export_list)
+        tools = QHBoxLayout()
+        tools.addWidget(copy)
+        tools.addWidget(export)
+        tools.addStretch(1)
+        self.report_label = QLabel(self)
+        self.report_label.setWordWrap(True)
+        self.report_label.setStyleSheet("background: #f5f6f8; padding: 8px; border-radius: 6px;")
+        self.feedback = QLabel(self)
+        right = QVBoxLayout()
+        right.addWidget(rule_box)
+        right.addWidget(self.table, 1)
+        right.addLayout(actions)
+        right.addLayout(tools)
+        right.addWidget(self.report_label)
+        right.addWidget(self.feedback)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 5)
+        self.reload()
+
+    # -- sessions ---------------------------------------------------------------------
+    def current(self) -> SessionView | None:
+        row = self.session_list.currentRow()
+        return self.sessions[row] if 0 <= row < len(self.sessions) else None
+
+    def reload(self, keep: int | None = None) -> None:
+        keep = keep if keep is not None else (self.current().id if self.current() else None)
+        with self.ctx.store.begin() as session:
+            self.sessions = vip_sessions.sessions(session)
+        self.session_list.blockSignals(True)
+        self.session_list.clear()
+        for s in self.sessions:
+            when = s.starts_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            self.session_list.addItem(f"{s.title}\n{when} · {s.seats_taken}/{s.capacity}"
+                                      + (f" · +{s.waitlisted}" if s.waitlisted else ""))
+        self.session_list.blockSignals(False)
+        ids = [s.id for s in self.sessions]
+        self.session_list.setCurrentRow(ids.index(keep) if keep in ids else (0 if ids else -1))
+        self._session_chosen(self.session_list.currentRow())
+
+    def create_session(self) -> None:
+        starts = self.when.dateTime().toPython().astimezone(timezone.utc)
+
+        def run() -> int:
+            with self.ctx.store.begin() as session:
+                return vip_sessions.create_session(session, self.title_edit.text(), starts, self.capacity.value())
+
+        self._run(run, lambda sid: (self.title_edit.clear(), self.reload(keep=sid)))
+
+    def _session_chosen(self, _row: int) -> None:
+        current = self.current()
+        if current is None:
+            self.invitations.set_rows([])
+            self.report_label.setText(self.tr("Create a session to start inviting."))
+            return
+        with self.ctx.store.begin() as session:
+            self.invitations.set_rows(vip_sessions.invitation_rows(session, current.id))
+            report = vip_sessions.report(session, current.id)
+        self.report_label.setText(self.tr(
+            "Attended %1 of %2 invited. Attendees: %3 orders, %4, %5 bought. "
+            "Invited who did not come: %6 orders, %7, %8 bought (orders up to 7 days after).")
+            .replace("%1", str(report.attended)).replace("%2", str(report.invited))
+            .replace("%3", str(report.attendee_orders)).replace("%4", labels.money(report.attendee_gmv_fen))
+            .replace("%5", f"{report.attendee_conversion:.0%}").replace("%6", str(report.absent_orders))
+            .replace("%7", labels.money(report.absent_gmv_fen)).replace("%8", f"{report.absent_conversion:.0%}"))
+        self.count_candidates()
+
+    # -- invitees -----------------------------------------------------------------------
+    def rule(self) -> InviteRule:
+        return InviteRule(
+            tiers=(self.rule_tier.currentData(),) if self.rule_tier.currentData() else (),
+            levels=(self.rule_level.currentData(),) if self.rule_level.currentData() else (),
+            min_spend_fen=self.rule_spend.value() * 100,
+            bought_within_days=self.rule_recent.value() or None,
+            skip_invited_in_last=self.rule_skip.value(),
+            birthday_month=self.rule_birthday.currentData(),
+        )
+
+    def _candidates(self) -> list:
+        current = self.current()
+        with self.ctx.store.begin() as session:
+            return vip_sessions.candidates(session, self.rule(), exclude_session_id=current.id if current else None)
+
+    def count_candidates(self) -> None:
+        self.ctx.tasks.submit(self._candidates, on_done=lambda found: self.rule_count.setText(
+            self.tr("%n customer(s) match", "", len(found))))
+
+    def invite_by_rule(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+
+        def run() -> tuple[int, int]:
+            found = self._candidates()
+            with self.ctx.store.begin() as session:
+                return vip_sessions.invite(session, current.id, [c.customer_id for c in found])
+
+        self._run(run, lambda result: (self._say(self.tr("%1 invited, %2 on the waitlist")
+                                                 .replace("%1", str(result[0])).replace("%2", str(result[1]))),
+                                       self.reload()))
+
+    def selected_row(self) -> InvitationRow | None:
+        index = self.table.currentIndex()
+        return self.invitations.rows[index.row()] if index.isValid() else None
+
+    def set_rsvp(self, status: str) -> None:
+        current, row = self.current(), self.selected_row()
+        if current is None or row is None:
+            return
+
+        def run() -> None:
+            with self.ctx.store.begin() as session:
+                vip_sessions.set_rsvp(session, current.id, row.customer_id, status)
+
+        self._run(run, lambda _r: self.reload())
+
+    def copy_invitation(self) -> None:
+        current, row = self.current(), self.selected_row()
+        if current is None or row is None:
+            return
+        with self.ctx.store.begin() as session:
+            text = vip_sessions.invitation_text(session, current.id, row.customer_id)
+        QGuiApplication.clipboard().setText(text)
+        self._say(self.tr("Copied for %1").replace("%1", row.nickname))
+        next_row = self.table.currentIndex().row() + 1
+        if next_row < self.invitations.rowCount():
+            self.table.selectRow(next_row)
+
+    def export_list(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        dialog = QFileDialog(self, self.tr("Export invitation list"), f"{current.title}.xlsx",
+                             self.tr("Excel workbook (*.xlsx)"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(self.write_list)
+        dialog.open()
+
+    def write_list(self, path: str) -> None:
+        import pandas as pd
+
+        current = self.current()
+        with self.ctx.store.begin() as session:
+            rows = [{**vars(r), "invitation": vip_sessions.invitation_text(session, current.id, r.customer_id),
+                     # Excel has no time zones: write this laptop's local time.
+                     "responded_at": r.responded_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.responded_at else ""}
+                    for r in vip_sessions.invitation_rows(session, current.id)]
+        pd.DataFrame(rows).to_excel(path, index=False, engine="openpyxl")
+        self._say(self.tr("Exported %1").replace("%1", path))
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _run(self, job, on_done) -> None:
+        self.ctx.tasks.submit(job, on_done=on_done, on_error=lambda exc: self._say(str(exc), error=True))
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.feedback.setText(text)
+        self.feedback.setStyleSheet("color: #c62828;" if error else "color: #555;")

@@ -1,0 +1,72 @@
+"""The 私享会 page: create, invite by rule with a live count, RSVP, copy and export invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from PySide6.QtGui import QGuiApplication
+from sqlalchemy import insert
+
+from livedesk.models import Customer, Order
+from livedesk.services import customers
+from livedesk.services.customers import NewCustomer
+from livedesk.ui.context import AppContext
+from livedesk.ui.tasks import TaskRunner
+from livedesk.ui.vip_page import VipPage
+
+
+@pytest.fixture
+def page(qtbot, store):
+    with store.begin() as s:
+        for n in range(3):
+            cid = customers.create(s, NewCustomer(nickname=f"VIP{n}"))
+            s.get(Customer, cid).tier = "vip"
+            s.execute(insert(Order).values(platform="douyin", platform_order_id=f"O{n}", customer_id=cid,
+                                           status="completed", total_fen=(3 - n) * 1_000_000,
+                                           ordered_at=datetime.now(timezone.utc) - timedelta(days=10)))
+        customers.create(s, NewCustomer(nickname="路人"))
+    tasks = TaskRunner()
+    widget = VipPage(AppContext(store, tasks, "en"))
+    qtbot.addWidget(widget)
+    yield widget
+    tasks.shutdown()
+
+
+def test_a_session_is_planned_and_invitees_fill_seats_then_the_waitlist(qtbot, page, tmp_path):
+    page.title_edit.setText("12月私享会")
+    page.capacity.setValue(2)
+    page.create_session()
+    qtbot.waitUntil(lambda: page.current() is not None)
+    page.rule_tier.setCurrentIndex(page.rule_tier.findData("vip"))
+    qtbot.waitUntil(lambda: page.rule_count.text().startswith("3"))
+    page.invite_by_rule()
+    qtbot.waitUntil(lambda: page.invitations.rowCount() == 3)
+    assert [r.status for r in page.invitations.rows] == ["invited", "invited", "waitlisted"]
+    assert [r.nickname for r in page.invitations.rows] == ["VIP0", "VIP1", "VIP2"]  # biggest spenders first
+
+    page.table.selectRow(0)
+    page.set_rsvp("declined")
+    status = lambda: {r.nickname: r.status for r in page.invitations.rows}  # noqa: E731
+    qtbot.waitUntil(lambda: status()["VIP0"] == "declined")
+    assert status() == {"VIP0": "declined", "VIP1": "invited", "VIP2": "invited"}  # the waitlist moved up
+
+    page.table.selectRow(1)
+    page.copy_invitation()
+    assert "12月私享会" in QGuiApplication.clipboard().text()
+    page.write_list(str(tmp_path / "list.xlsx"))
+    exported = pd.read_excel(tmp_path / "list.xlsx")
+    assert len(exported) == 3 and exported["invitation"].str.contains("私享会").all()
+
+
+def test_an_impossible_rsvp_shows_why(qtbot, page):
+    page.title_edit.setText("x")
+    page.create_session()
+    qtbot.waitUntil(lambda: page.current() is not None)
+    page.rule_tier.setCurrentIndex(page.rule_tier.findData("vip"))
+    page.invite_by_rule()
+    qtbot.waitUntil(lambda: page.invitations.rowCount() == 3)
+    page.table.selectRow(0)
+    page.set_rsvp("attended")  # invited -> attended skips accepting
+    qtbot.waitUntil(lambda: "cannot become attended" in page.feedback.text())
