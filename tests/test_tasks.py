@@ -43,3 +43,12 @@ def test_a_job_already_finished_when_submitted_is_still_delivered_asynchronously
     assert got == []  # a caller still setting itself up must not be called back mid-way
     qtbot.waitUntil(lambda: got == [7])
     runner.shutdown()
+
+
+def test_work_asked_for_after_shutdown_is_dropped_quietly(qtbot):
+    runner = TaskRunner()
+    runner.shutdown()
+    got: list[int] = []
+    assert runner.submit(lambda: 1, on_done=got.append).cancelled()
+    qtbot.wait(20)
+    assert got == []

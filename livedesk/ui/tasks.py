@@ -24,6 +24,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livedesk-db")
         self._pending: set[Future[Any]] = set()  # strong references until each job reports
+        self._closed = False
         # Always queued: a job that is already done when submit() registers its callback
         # reports from the UI thread itself, and must still not run inside submit().
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
@@ -35,6 +36,10 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[Any]:
+        if self._closed:  # a timer firing while the app closes: nothing to do any more
+            future: Future[Any] = Future()
+            future.cancel()
+            return future
         future = self._executor.submit(fn, *args)
         self._pending.add(future)
 
@@ -61,4 +66,5 @@ class TaskRunner(QObject):
         return bool(self._pending)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=True)

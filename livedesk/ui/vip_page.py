@@ -178,7 +178,7 @@ class VipPage(QWidget):
         self.session_list.clear()
         for s in self.sessions:
             when = s.starts_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            self.session_list.addItem(f"{s.title}\n{when} · {s.seats_taken}/{s.capacity}"
+            self.session_list.addItem(f"{s.title} · {when} · {s.seats_taken}/{s.capacity}"
                                       + (f" · +{s.waitlisted}" if s.waitlisted else ""))
         self.session_list.blockSignals(False)
         ids = [s.id for s in self.sessions]
