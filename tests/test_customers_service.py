@@ -107,7 +107,8 @@ def test_lookup_finds_by_initials_handle_and_phone_tail(store, shop):
         assert lookup(s, "wangjie888")[0].id == shop["wang"]
         assert lookup(s, "1111")[0].id == shop["lu"]
         assert lookup(s, "cengjie")[0].id == shop["zeng"]  # heteronym reading of 曾
-        assert lookup(s, "小鹿")[0].how == "prefix"
+        assert lookup(s, "小鹿")[0].how == "nickname"
+        assert lookup(s, "5678")[0].how == "text"
         assert lookup(s, "") == []
 
 

@@ -71,8 +71,7 @@ class SearchController(QObject):
 
     def _sql_lookup(self, query: str, limit: int) -> list[Hit]:
         with self._store.begin() as session:
-            return [Hit(m.id, m.nickname, m.tier, m.level, m.total_spent_fen, m.city, "name")
-                    for m in lookup(session, query, limit)]
+            return lookup(session, query, limit)
 
     def shutdown(self) -> None:
         self._builder.shutdown()
