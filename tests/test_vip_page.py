@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 from PySide6.QtGui import QGuiApplication
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from livedesk.models import Customer, Order
 from livedesk.services import customers
@@ -70,3 +70,42 @@ def test_an_impossible_rsvp_shows_why(qtbot, page):
     page.table.selectRow(0)
     page.set_rsvp("attended")  # invited -> attended skips accepting
     qtbot.waitUntil(lambda: "cannot become attended" in page.feedback.text())
+
+
+def test_people_are_added_and_removed_by_hand_and_attendance_comes_from_the_broadcast(qtbot, page, store):
+    from livedesk.models import Appearance, Broadcast
+
+    page.title_edit.setText("私享会")
+    page.create_session()
+    qtbot.waitUntil(lambda: page.current() is not None)
+    page.add_edit.setText("VIP1")
+    page.add_edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: [r.nickname for r in page.invitations.rows] == ["VIP1"])
+    page.add_edit.setText("VIP2")
+    page.add_edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: page.invitations.rowCount() == 2)
+    page.table.selectRow(1)
+    page.remove_selected()
+    qtbot.waitUntil(lambda: page.invitations.rowCount() == 1)
+
+    with store.begin() as s:
+        vip1 = s.scalar(select(Customer.id).where(Customer.nickname == "VIP1"))
+        broadcast = Broadcast(title="私享会直播", platform="douyin", started_at=page.current().starts_at)
+        s.add(broadcast)
+        s.flush()
+        s.add(Appearance(broadcast_id=broadcast.id, customer_id=vip1, match="uid", platform="douyin",
+                         viewer_key="u1"))
+    page.reload()
+    assert page.broadcast.count() == 1
+    page.take_attendance()
+    qtbot.waitUntil(lambda: page.invitations.rows and page.invitations.rows[0].status == "attended")
+    assert "Attended 1 of 1" in page.report_label.text()
+
+
+def test_adding_someone_unknown_says_so(qtbot, page):
+    page.title_edit.setText("私享会")
+    page.create_session()
+    qtbot.waitUntil(lambda: page.current() is not None)
+    page.add_edit.setText("没有这个人")
+    page.add_edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: "no customer matches" in page.feedback.text())

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from livedesk.models import (
     Customer,
     CustomerTag,
+    Invitation,
     Note,
     Order,
     OrderItem,
     PlatformAccount,
+    PrivateSession,
     ProfileValue,
     Tag,
     TeamMember,
@@ -131,6 +133,7 @@ class CustomerCard:
     notes: list[NoteView]
     tags: list[TagView]
     order_total: int = 0  # all orders, when ``orders`` holds only the latest
+    vip_sessions: list[tuple[str, datetime, str]] = field(default_factory=list)  # title, starts, RSVP
 
 
 @dataclass
@@ -245,6 +248,11 @@ def card(session: Session, customer_id: int, order_limit: int = 50) -> CustomerC
         ],
         tags=[TagView(t.id, t.name, t.color) for t in tags],
         order_total=session.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id)) or 0,
+        vip_sessions=list(session.execute(
+            select(PrivateSession.title, PrivateSession.starts_at, Invitation.status)
+            .join(Invitation, Invitation.session_id == PrivateSession.id)
+            .where(Invitation.customer_id == customer_id).order_by(PrivateSession.starts_at.desc())
+        ).all()),
     )
 
 

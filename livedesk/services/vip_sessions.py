@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import (
     Appearance,
+    Broadcast,
     Customer,
     CustomerTag,
     FollowUpTask,
@@ -220,6 +221,23 @@ def take_attendance(session: Session, session_id: int) -> int:
             marked += 1
     session.flush()
     return marked
+
+
+def link_broadcast(session: Session, session_id: int, broadcast_id: int) -> None:
+    """The live stream the private session ran as: its viewers are its attendance."""
+    if session.get(Broadcast, broadcast_id) is None:
+        raise InvitationError(f"broadcast {broadcast_id} does not exist")
+    _session(session, session_id).broadcast_id = broadcast_id
+
+
+def broadcasts_near(session: Session, session_id: int, days: int = 2) -> list[tuple[int, str, datetime]]:
+    """Broadcasts that started within ``days`` of the session: the ones it may have run as."""
+    ps = _session(session, session_id)
+    return list(session.execute(
+        select(Broadcast.id, Broadcast.title, Broadcast.started_at).where(
+            Broadcast.started_at >= ps.starts_at - timedelta(days=days),
+            Broadcast.started_at <= ps.starts_at + timedelta(days=days)).order_by(Broadcast.started_at)
+    ).all())
 
 
 def report(session: Session, session_id: int, days_after: int = 7) -> SessionReport:

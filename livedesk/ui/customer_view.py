@@ -88,6 +88,10 @@ class CustomerView(QWidget):
         self.accounts_label.setWordWrap(True)
         accounts_box = QGroupBox(self.tr("Platform accounts"), self)
         QVBoxLayout(accounts_box).addWidget(self.accounts_label)
+        self.sessions_label = QLabel(self)
+        self.sessions_label.setWordWrap(True)
+        self.sessions_box = QGroupBox(self.tr("VIP private sessions"), self)
+        QVBoxLayout(self.sessions_box).addWidget(self.sessions_label)
 
         tags_box = QGroupBox(self.tr("Tags"), self)
         self.tags_row = FlowLayout()
@@ -126,7 +130,7 @@ class CustomerView(QWidget):
         layout.addLayout(header)
         layout.addLayout(tiles)
         layout.addWidget(self.error)
-        for box in (self.profile_box, accounts_box, tags_box, notes_box, orders_box):
+        for box in (self.profile_box, accounts_box, self.sessions_box, tags_box, notes_box, orders_box):
             layout.addWidget(box)
         layout.addStretch(1)
         self.setStyleSheet(TILE_STYLE)
@@ -168,6 +172,10 @@ class CustomerView(QWidget):
         self.accounts_label.setText("\n".join(
             f"{labels.platform(a.platform)}  {a.handle or ''}  {a.nickname or ''}".strip()
             for a in self.card.accounts) or self.tr("none"))
+        self.sessions_box.setVisible(bool(self.card.vip_sessions))
+        self.sessions_label.setText("\n".join(
+            f"{starts.astimezone():%Y-%m-%d} {title} · {labels.rsvp(status)}"
+            for title, starts, status in self.card.vip_sessions))
         self._show_tags(self.card)
         self._show_notes(self.card.notes)
         self.orders.set_orders(self.card.orders)

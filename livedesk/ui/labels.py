@@ -49,6 +49,16 @@ _SEGMENTS = {
     "lost": QT_TRANSLATE_NOOP("Labels", "Lost"),
 }
 
+_RSVP = {
+    "invited": QT_TRANSLATE_NOOP("Labels", "invited"),
+    "accepted": QT_TRANSLATE_NOOP("Labels", "accepted"),
+    "declined": QT_TRANSLATE_NOOP("Labels", "declined"),
+    "no_answer": QT_TRANSLATE_NOOP("Labels", "no answer"),
+    "attended": QT_TRANSLATE_NOOP("Labels", "attended"),
+    "no_show": QT_TRANSLATE_NOOP("Labels", "no-show"),
+    "waitlisted": QT_TRANSLATE_NOOP("Labels", "waitlist"),
+}
+
 
 def _word(table: dict[str, str], code: str | None) -> str:
     if not code:
@@ -71,6 +81,10 @@ def platform(code: str) -> str:
 
 def order_status(code: str) -> str:
     return _word(_ORDER_STATUSES, code)
+
+
+def rsvp(code: str) -> str:
+    return _word(_RSVP, code)
 
 
 def segment(code: str | None) -> str:

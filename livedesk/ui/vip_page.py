@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import vip_sessions
+from livedesk.services import customers, vip_sessions
+from livedesk.services.lookup import lookup
 from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
@@ -61,12 +62,9 @@ class InvitationsModel(QAbstractTableModel):
         return (row.nickname, labels.tier(row.tier), labels.level(row.level), self.status_words(row))[index.column()]
 
     def status_words(self, row: InvitationRow) -> str:
-        words = {
-            "invited": self.tr("invited"), "accepted": self.tr("accepted"), "declined": self.tr("declined"),
-            "no_answer": self.tr("no answer"), "attended": self.tr("attended"), "no_show": self.tr("no-show"),
-            "waitlisted": self.tr("waitlist #%1").replace("%1", str(row.waitlist_position)),
-        }
-        return words.get(row.status, row.status)
+        if row.status == "waitlisted" and row.waitlist_position is not None:
+            return self.tr("waitlist #%1").replace("%1", str(row.waitlist_position))
+        return labels.rsvp(row.status)
 
 
 class VipPage(QWidget):
@@ -81,6 +79,15 @@ class VipPage(QWidget):
         self.when = QDateTimeEdit(QDateTime.currentDateTime().addDays(7), self, calendarPopup=True,
                                   displayFormat="yyyy-MM-dd HH:mm")
         self.capacity = QSpinBox(self, minimum=1, maximum=10_000, value=30)
+        self.theme = QLineEdit(self)
+        self.theme.setPlaceholderText(self.tr("e.g. winter skincare, new arrivals first look"))
+        self.venue = QLineEdit(self)
+        self.venue.setPlaceholderText(self.tr("e.g. Douyin private room, WeChat group live"))
+        self.host = QComboBox(self)
+        self.host.addItem(self.tr("No host yet"), None)
+        with ctx.store.begin() as session:
+            for member_id, name, _role in customers.team(session):
+                self.host.addItem(name, member_id)
         create = QPushButton(self.tr("Create session"), self)
         create.clicked.connect(self.create_session)
         new_box = QGroupBox(self.tr("New private session"), self)
@@ -88,6 +95,9 @@ class VipPage(QWidget):
         new_form.addRow(self.tr("Title"), self.title_edit)
         new_form.addRow(self.tr("Starts"), self.when)
         new_form.addRow(self.tr("Seats"), self.capacity)
+        new_form.addRow(self.tr("Theme"), self.theme)
+        new_form.addRow(self.tr("Where"), self.venue)
+        new_form.addRow(self.tr("Host"), self.host)
         new_form.addRow(create)
         left = QVBoxLayout()
         left.addWidget(QLabel(self.tr("Sessions"), self))
@@ -109,7 +119,15 @@ class VipPage(QWidget):
         self.rule_birthday.addItem(self.tr("Any month"), None)
         for month in range(1, 13):
             self.rule_birthday.addItem(self.tr("Birthday in month %1").replace("%1", str(month)), month)
+        self.rule_tag = QComboBox(self)
+        self.rule_tag.addItem(self.tr("Any tag"), None)
+        with ctx.store.begin() as session:
+            for tag in customers.all_tags(session):
+                self.rule_tag.addItem(tag.name, tag.id)
         self.rule_count = QLabel(self)
+        self.rule_preview = QLabel(self)
+        self.rule_preview.setWordWrap(True)
+        self.rule_preview.setStyleSheet("color: #555;")
         self.invite_button = QPushButton(self.tr("Invite them"), self)
         self.invite_button.clicked.connect(self.invite_by_rule)
         rule_box = QGroupBox(self.tr("Choose invitees by rule"), self)
@@ -120,9 +138,11 @@ class VipPage(QWidget):
         rule_form.addRow(self.tr("Bought within"), self.rule_recent)
         rule_form.addRow(self.tr("Not invited in the last"), self.rule_skip)
         rule_form.addRow(self.tr("Birthday"), self.rule_birthday)
+        rule_form.addRow(self.tr("Tag"), self.rule_tag)
         rule_form.addRow(self.rule_count, self.invite_button)
+        rule_form.addRow(self.rule_preview)
         self._count_timer = QTimer(self, singleShot=True, interval=250, timeout=self.count_candidates)
-        for combo in (self.rule_tier, self.rule_level, self.rule_birthday):
+        for combo in (self.rule_tier, self.rule_level, self.rule_birthday, self.rule_tag):
             combo.currentIndexChanged.connect(lambda _i: self._count_timer.start())
         for box in (self.rule_spend, self.rule_recent, self.rule_skip):
             box.valueChanged.connect(lambda _v: self._count_timer.start())
@@ -135,9 +155,22 @@ class VipPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         actions = QHBoxLayout()
         for status in RSVP_ACTIONS:
-            button = QPushButton(self.invitations.status_words(InvitationRow(0, "", "", "", status, None, None)), self)
+            button = QPushButton(labels.rsvp(status), self)
             button.clicked.connect(lambda _c=False, st=status: self.set_rsvp(st))
             actions.addWidget(button)
+        self.add_edit = QLineEdit(self)
+        self.add_edit.setPlaceholderText(self.tr("Add by hand: nickname, handle or phone tail, Enter"))
+        self.add_edit.returnPressed.connect(self.add_by_hand)
+        remove = QPushButton(self.tr("Remove from list"), self)
+        remove.clicked.connect(self.remove_selected)
+        self.broadcast = QComboBox(self)
+        attendance = QPushButton(self.tr("Take attendance from this broadcast"), self)
+        attendance.clicked.connect(self.take_attendance)
+        hand = QHBoxLayout()
+        hand.addWidget(self.add_edit, 1)
+        hand.addWidget(remove)
+        hand.addWidget(self.broadcast)
+        hand.addWidget(attendance)
         copy = QPushButton(self.tr("Copy invitation, next (Ctrl+C)"), self)
         copy.setShortcut("Ctrl+C")
         copy.clicked.connect(self.copy_invitation)
@@ -155,6 +188,7 @@ class VipPage(QWidget):
         right.addWidget(rule_box)
         right.addWidget(self.table, 1)
         right.addLayout(actions)
+        right.addLayout(hand)
         right.addLayout(tools)
         right.addWidget(self.report_label)
         right.addWidget(self.feedback)
@@ -190,7 +224,10 @@ class VipPage(QWidget):
 
         def run() -> int:
             with self.ctx.store.begin() as session:
-                return vip_sessions.create_session(session, self.title_edit.text(), starts, self.capacity.value())
+                return vip_sessions.create_session(session, self.title_edit.text(), starts, self.capacity.value(),
+                                                   theme=self.theme.text().strip() or None,
+                                                   venue=self.venue.text().strip() or None,
+                                                   host_member_id=self.host.currentData())
 
         self._run(run, lambda sid: (self.title_edit.clear(), self.reload(keep=sid)))
 
@@ -203,6 +240,10 @@ class VipPage(QWidget):
         with self.ctx.store.begin() as session:
             self.invitations.set_rows(vip_sessions.invitation_rows(session, current.id))
             report = vip_sessions.report(session, current.id)
+            recent = vip_sessions.broadcasts_near(session, current.id)
+        self.broadcast.clear()
+        for broadcast_id, title, started in recent:
+            self.broadcast.addItem(f"{started.astimezone():%m-%d %H:%M} {title}", broadcast_id)
         self.report_label.setText(self.tr(
             "Attended %1 of %2 invited. Attendees: %3 orders, %4, %5 bought. "
             "Invited who did not come: %6 orders, %7, %8 bought (orders up to 7 days after).")
@@ -221,6 +262,7 @@ class VipPage(QWidget):
             bought_within_days=self.rule_recent.value() or None,
             skip_invited_in_last=self.rule_skip.value(),
             birthday_month=self.rule_birthday.currentData(),
+            tag_ids=(self.rule_tag.currentData(),) if self.rule_tag.currentData() else (),
         )
 
     def _candidates(self) -> list:
@@ -229,8 +271,12 @@ class VipPage(QWidget):
             return vip_sessions.candidates(session, self.rule(), exclude_session_id=current.id if current else None)
 
     def count_candidates(self) -> None:
-        self.ctx.tasks.submit(self._candidates, on_done=lambda found: self.rule_count.setText(
-            self.tr("%n customer(s) match", "", len(found))))
+        def show(found: list) -> None:
+            self.rule_count.setText(self.tr("%n customer(s) match", "", len(found)))
+            shown = "、".join(c.nickname for c in found[:30])
+            self.rule_preview.setText(shown + ("…" if len(found) > 30 else ""))
+
+        self.ctx.tasks.submit(self._candidates, on_done=show)
 
     def invite_by_rule(self) -> None:
         current = self.current()
@@ -260,6 +306,46 @@ class VipPage(QWidget):
                 vip_sessions.set_rsvp(session, current.id, row.customer_id, status)
 
         self._run(run, lambda _r: self.reload())
+
+    def add_by_hand(self) -> None:
+        current, query = self.current(), self.add_edit.text().strip()
+        if current is None or not query:
+            return
+
+        def run() -> str:
+            with self.ctx.store.begin() as session:
+                hits = lookup(session, query, limit=1)
+                if not hits:
+                    raise vip_sessions.InvitationError(f"no customer matches “{query}”")
+                vip_sessions.invite(session, current.id, [hits[0].id])
+                return hits[0].nickname
+
+        self._run(run, lambda name: (self.add_edit.clear(), self._say(self.tr("Added %1").replace("%1", name)),
+                                     self.reload()))
+
+    def remove_selected(self) -> None:
+        current, row = self.current(), self.selected_row()
+        if current is None or row is None:
+            return
+
+        def run() -> None:
+            with self.ctx.store.begin() as session:
+                vip_sessions.remove(session, current.id, row.customer_id)
+
+        self._run(run, lambda _r: self.reload())
+
+    def take_attendance(self) -> None:
+        current, broadcast_id = self.current(), self.broadcast.currentData()
+        if current is None or broadcast_id is None:
+            self._say(self.tr("Pick the broadcast the session ran as"), error=True)
+            return
+
+        def run() -> int:
+            with self.ctx.store.begin() as session:
+                vip_sessions.link_broadcast(session, current.id, broadcast_id)
+                return vip_sessions.take_attendance(session, current.id)
+
+        self._run(run, lambda n: (self._say(self.tr("%n attendee(s) found in the broadcast", "", n)), self.reload()))
 
     def copy_invitation(self) -> None:
         current, row = self.current(), self.selected_row()

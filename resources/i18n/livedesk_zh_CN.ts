@@ -136,6 +136,10 @@
         <translation>平台账号</translation>
     </message>
     <message>
+        <source>VIP private sessions</source>
+        <translation>私享会</translation>
+    </message>
+    <message>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
@@ -410,30 +414,6 @@
         <translation>回复</translation>
     </message>
     <message>
-        <source>invited</source>
-        <translation>已邀请</translation>
-    </message>
-    <message>
-        <source>accepted</source>
-        <translation>接受</translation>
-    </message>
-    <message>
-        <source>declined</source>
-        <translation>婉拒</translation>
-    </message>
-    <message>
-        <source>no answer</source>
-        <translation>未回复</translation>
-    </message>
-    <message>
-        <source>attended</source>
-        <translation>已到场</translation>
-    </message>
-    <message>
-        <source>no-show</source>
-        <translation>未到场</translation>
-    </message>
-    <message>
         <source>waitlist #%1</source>
         <translation>候补第 %1 位</translation>
     </message>
@@ -555,6 +535,34 @@
     <message>
         <source>Hibernating</source>
         <translation>休眠客户</translation>
+    </message>
+    <message>
+        <source>invited</source>
+        <translation>已邀请</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation>婉拒</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>未回复</translation>
+    </message>
+    <message>
+        <source>attended</source>
+        <translation>已到场</translation>
+    </message>
+    <message>
+        <source>no-show</source>
+        <translation>未到场</translation>
+    </message>
+    <message>
+        <source>waitlist</source>
+        <translation>候补</translation>
     </message>
 </context>
 <context>
@@ -1006,6 +1014,18 @@
         <translation>例如：12月VIP私享会</translation>
     </message>
     <message>
+        <source>e.g. winter skincare, new arrivals first look</source>
+        <translation>例如：冬季护肤、新品抢先看</translation>
+    </message>
+    <message>
+        <source>e.g. Douyin private room, WeChat group live</source>
+        <translation>例如：抖音私密直播间、微信群直播</translation>
+    </message>
+    <message>
+        <source>No host yet</source>
+        <translation>暂未指定主播</translation>
+    </message>
+    <message>
         <source>Create session</source>
         <translation>创建私享会</translation>
     </message>
@@ -1024,6 +1044,18 @@
     <message>
         <source>Seats</source>
         <translation>名额</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>地点/渠道</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>主播</translation>
     </message>
     <message>
         <source>Sessions</source>
@@ -1052,6 +1084,10 @@
     <message>
         <source>Birthday in month %1</source>
         <translation>%1 月生日</translation>
+    </message>
+    <message>
+        <source>Any tag</source>
+        <translation>不限标签</translation>
     </message>
     <message>
         <source>Invite them</source>
@@ -1086,6 +1122,22 @@
         <translation>生日</translation>
     </message>
     <message>
+        <source>Tag</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Add by hand: nickname, handle or phone tail, Enter</source>
+        <translation>手动添加：昵称、抖音号或手机尾号，回车</translation>
+    </message>
+    <message>
+        <source>Remove from list</source>
+        <translation>从名单移除</translation>
+    </message>
+    <message>
+        <source>Take attendance from this broadcast</source>
+        <translation>按这场直播签到</translation>
+    </message>
+    <message>
         <source>Copy invitation, next (Ctrl+C)</source>
         <translation>复制邀请语，跳到下一位（Ctrl+C）</translation>
     </message>
@@ -1110,6 +1162,20 @@
     <message>
         <source>%1 invited, %2 on the waitlist</source>
         <translation>已邀请 %1 位，候补 %2 位</translation>
+    </message>
+    <message>
+        <source>Added %1</source>
+        <translation>已添加 %1</translation>
+    </message>
+    <message>
+        <source>Pick the broadcast the session ran as</source>
+        <translation>请选择私享会对应的那场直播</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n attendee(s) found in the broadcast</source>
+        <translation>
+            <numerusform>在直播中找到 %n 位到场客户</numerusform>
+        </translation>
     </message>
     <message>
         <source>Copied for %1</source>
