@@ -127,3 +127,19 @@ def test_the_page_lists_sessions_invitations_and_a_personal_invitation(store, sh
     assert (view.seats_taken, view.waitlisted, view.capacity) == (3, 2, 3)
     assert [r.status for r in rows] == ["invited"] * 3 + ["waitlisted"] * 2
     assert text.startswith("VIP0您好") and "12月私享会" in text and "11月28日 20:00" in text
+
+
+def test_the_dashboard_lists_each_session_with_its_report(store, shop):
+    from livedesk.services import dashboard
+    from livedesk.services.dashboard import Period
+
+    sid, vip = shop["session"], shop["vips"][0]
+    with store.begin() as s:
+        vip_sessions.invite(s, sid, [vip], NOW)
+        vip_sessions.set_rsvp(s, sid, vip, "accepted", NOW)
+        vip_sessions.set_rsvp(s, sid, vip, "attended", NOW)
+        buy(s, vip, 9, SESSION_AT + timedelta(hours=1), 88_800)
+        frame = dashboard.private_sessions(s, Period(date(2026, 11, 1), date(2026, 11, 30)))
+    assert frame.to_dict("records")[0] == {
+        "session": "12月私享会", "invited": 1, "attended": 1, "attendee_gmv_fen": 88_800, "absent_gmv_fen": 0,
+        "attendee_conversion_ratio": 1.0, "absent_conversion_ratio": 0.0}

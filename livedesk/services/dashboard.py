@@ -237,6 +237,25 @@ def nps(session: Session, period: Period) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def private_sessions(session: Session, period: Period) -> pd.DataFrame:
+    """Per private session in the period: invited, attended, and what each group bought after."""
+    from livedesk.services import vip_sessions
+
+    start, end = period.utc_bounds(int(settings.get(session, "shop.utc_offset_hours")))
+    rows = []
+    for view in reversed(vip_sessions.sessions(session)):
+        if not start <= view.starts_at < end:
+            continue
+        r = vip_sessions.report(session, view.id)
+        rows.append({"session": view.title, "invited": r.invited, "attended": r.attended,
+                     "attendee_gmv_fen": r.attendee_gmv_fen, "absent_gmv_fen": r.absent_gmv_fen,
+                     "attendee_conversion_ratio": r.attendee_conversion,
+                     "absent_conversion_ratio": r.absent_conversion})
+    columns = ["session", "invited", "attended", "attendee_gmv_fen", "absent_gmv_fen",
+               "attendee_conversion_ratio", "absent_conversion_ratio"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 @dataclass(frozen=True)
 class Figures:
     period: Period
@@ -246,6 +265,7 @@ class Figures:
     activity: pd.DataFrame
     followup_sla: pd.DataFrame
     nps: pd.DataFrame
+    private_sessions: pd.DataFrame
 
 
 def figures(session: Session, facts: OrderFacts, period: Period) -> Figures:
@@ -258,6 +278,7 @@ def figures(session: Session, facts: OrderFacts, period: Period) -> Figures:
         activity=activity(facts, period, settings.get(session, "tiers.rules")),
         followup_sla=followup_sla(session, period),
         nps=nps(session, period),
+        private_sessions=private_sessions(session, period),
     )
 
 

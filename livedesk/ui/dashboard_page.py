@@ -80,10 +80,11 @@ class DashboardPage(QWidget):
         self.cohort_chart = ChartCard(self.tr("Cohort retention (month of first purchase × months since)"), self)
         self.activity_chart = ChartCard(self.tr("Active vs lapsed buyers"), self)
         self.service_chart = ChartCard(self.tr("Follow-up SLA and NPS"), self)
+        self.vip_chart = ChartCard(self.tr("VIP private sessions: what attendees and absentees bought"), self)
         charts = (self.tier_chart, self.repurchase_chart, self.aov_chart, self.cohort_chart, self.activity_chart,
-                  self.service_chart)
+                  self.service_chart, self.vip_chart)
         for n, chart in enumerate(charts):
-            self.grid.addWidget(chart, n // 2, n % 2)
+            self.grid.addWidget(chart, n // 3, n % 3)
         self.charts_built = True
 
     # -- loading -----------------------------------------------------------------------
@@ -193,3 +194,14 @@ class DashboardPage(QWidget):
                 .replace("%1", service["month"][i]).replace("%2", str(service["on_time"][i]))
                 .replace("%3", str(service["due"][i])).replace("%4", f"{service['nps'][i]:.0f}")
                 .replace("%5", str(service["responses"][i])))
+        vip = f.private_sessions
+        if vip.empty:
+            self.vip_chart.show_message(self.tr("No private sessions in this period"))
+        else:
+            vip = vip.assign(attendee_yuan=vip["attendee_gmv_fen"] / 100, absent_yuan=vip["absent_gmv_fen"] / 100)
+            self.vip_chart.set_bars(
+                vip, list(vip["session"]), {self.tr("Attendees (¥)"): "attendee_yuan", self.tr("Absent (¥)"): "absent_yuan"},
+                lambda i: self.tr("%1: %2 of %3 came; %4 of attendees bought, %5 of the absent")
+                .replace("%1", vip["session"][i]).replace("%2", str(vip["attended"][i]))
+                .replace("%3", str(vip["invited"][i])).replace("%4", f"{vip['attendee_conversion_ratio'][i]:.0%}")
+                .replace("%5", f"{vip['absent_conversion_ratio'][i]:.0%}"))

@@ -298,6 +298,10 @@
         <translation>跟进及时率与 NPS</translation>
     </message>
     <message>
+        <source>VIP private sessions: what attendees and absentees bought</source>
+        <translation>私享会：到场与未到场客户的购买</translation>
+    </message>
+    <message>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
@@ -374,6 +378,22 @@
     <message>
         <source>%1: %2 of %3 follow-ups on time, NPS %4 from %5 answers</source>
         <translation>%1：%3 个跟进中 %2 个按时完成，NPS %4（%5 份评分）</translation>
+    </message>
+    <message>
+        <source>No private sessions in this period</source>
+        <translation>这段时间没有私享会</translation>
+    </message>
+    <message>
+        <source>Attendees (¥)</source>
+        <translation>到场客户（元）</translation>
+    </message>
+    <message>
+        <source>Absent (¥)</source>
+        <translation>未到场（元）</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3 came; %4 of attendees bought, %5 of the absent</source>
+        <translation>%1：受邀 %3 位，到场 %2 位；到场客户 %4 下单，未到场 %5 下单</translation>
     </message>
 </context>
 <context>
