@@ -7,7 +7,16 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
-from livedesk.models import Appearance, Broadcast, Customer, FollowUpTask, Invitation, Order, PrivateSession
+from livedesk.models import (
+    Appearance,
+    Broadcast,
+    Customer,
+    FollowUpTask,
+    Invitation,
+    Order,
+    PlatformAccount,
+    PrivateSession,
+)
 from livedesk.services import customers, vip_sessions
 from livedesk.services.customers import NewCustomer
 from livedesk.services.vip_sessions import InvitationError, InviteRule
@@ -143,3 +152,46 @@ def test_the_dashboard_lists_each_session_with_its_report(store, shop):
     assert frame.to_dict("records")[0] == {
         "session": "12月私享会", "invited": 1, "attended": 1, "attendee_gmv_fen": 88_800, "absent_gmv_fen": 0,
         "attendee_conversion_ratio": 1.0, "absent_conversion_ratio": 0.0}
+
+
+def test_attendance_from_a_replayed_broadcast_feed(store, shop, tmp_path):
+    """Viewers recognised in a recorded feed of the session's stream are marked attended."""
+    import asyncio
+    import json
+
+    from livedesk.services.feeds.formats import open_source
+    from livedesk.services.feeds.matching import ViewerIndex
+    from livedesk.services.feeds.recording import AppearanceTally, record_appearances
+
+    sid, (a, b, *_rest) = shop["session"], shop["vips"]
+    with store.begin() as s:
+        for cid, uid in ((a, "MS4wVIP0"), (b, "MS4wVIP1")):
+            s.add(PlatformAccount(customer_id=cid, platform="douyin", uid=uid, nickname=f"VIP{cid}"))
+        vip_sessions.invite(s, sid, [a, b], NOW)
+        broadcast = Broadcast(title="私享会直播", platform="douyin", started_at=SESSION_AT)
+        s.add(broadcast)
+        s.flush()
+        broadcast_id = broadcast.id
+        index = ViewerIndex.load(s)
+
+    def frame(uid, nickname):
+        data = {"MsgId": 1, "RoomId": 1, "Content": "", "User": {"Id": 1, "SecUid": uid, "Nickname": nickname}}
+        return {"Type": 3, "ProcessName": "douyin", "Data": json.dumps(data, ensure_ascii=False)}
+
+    recording = tmp_path / "session.jsonl"
+    recording.write_text("\n".join(json.dumps({"t": t, "format": "barragegrab", "frame": f}) for t, f in [
+        (0.0, frame("MS4wVIP0", "VIP0")), (0.1, frame("MS4wSTRANGER", "路人"))]), encoding="utf-8")
+    tally = AppearanceTally()
+
+    async def play() -> None:
+        source = open_source("replay", str(recording), index=index, speed=0)
+        source.add_listener(tally.add)
+        await asyncio.wait_for(source.start(), 5)
+
+    asyncio.run(play())
+    with store.begin() as s:
+        record_appearances(s, broadcast_id, tally.take())
+        vip_sessions.link_broadcast(s, sid, broadcast_id)
+        assert vip_sessions.take_attendance(s, sid) == 1
+        states = dict(s.execute(select(Invitation.customer_id, Invitation.status)).all())
+    assert states == {a: "attended", b: "invited"}
