@@ -10,7 +10,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from livedesk.models import Appearance, Customer, Note
+from livedesk.models import Appearance, Customer, Note, PointsEntry
 from livedesk.services import broadcasts, customers
 from livedesk.services.customers import NewCustomer
 from livedesk.ui.context import AppContext
@@ -149,6 +149,9 @@ def test_a_replayed_broadcast_queues_known_viewers_and_records_their_appearances
         asyncio.set_event_loop(None)
         loop.close()
     qtbot.waitUntil(lambda: _appearances(store) == {("MS4wLjABAAAAwang", shop["wang"]), ("MS4wLjABAAAAnew", None)})
+    with store.begin() as s:  # 王姐's comment earned growth points; entering does not
+        assert s.execute(select(PointsEntry.customer_id, PointsEntry.reason, PointsEntry.delta)).all() \
+            == [(shop["wang"], "comment", 1)]
 
 
 def _appearances(store):

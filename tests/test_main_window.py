@@ -85,3 +85,15 @@ def test_the_host_panel_queue_shows_known_customers_only(window, store):
     panel.bring_up.connect(shown.append)
     panel.bring_up_row(0)
     assert shown == [cid]
+
+
+def test_a_recent_upgrade_is_said_on_the_panel(window, store):
+    from datetime import datetime, timedelta, timezone
+
+    with store.begin() as s:
+        cid = customers.create(s, NewCustomer(nickname="王姐"))
+        c = s.get(Customer, cid)
+        c.level, c.level_since = "gold", datetime.now(timezone.utc) - timedelta(days=3, hours=1)
+    window.push_to_panel(cid)
+    shown = " ".join(label.text() for label in window.host_panel.findChildren(QLabel))
+    assert "Became Gold Diamond member 3 day(s) ago" in shown

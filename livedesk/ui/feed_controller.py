@@ -22,6 +22,7 @@ from livedesk.services.feeds.formats import open_source
 from livedesk.services.feeds.matching import KnownCustomer, ViewerIndex, link_viewer
 from livedesk.services.feeds.recording import AppearanceTally, record_appearances
 from livedesk.services.feeds.source import FeedConfigError, FeedSource, FeedStatus, MatchedEvent
+from livedesk.services import points
 from livedesk.services.store import Store
 from livedesk.ui import labels
 from livedesk.ui.tasks import TaskRunner
@@ -32,6 +33,7 @@ STATUS_MS = 1000
 RECORD_MS = 5000
 ARRIVALS_KEPT = 40
 SHOWN_KINDS = (Kind.VIEWER_ENTERED, Kind.COMMENT, Kind.GIFT, Kind.FOLLOW, Kind.SHARE)
+POINT_KINDS = {Kind.COMMENT: "comment", Kind.SHARE: "share", Kind.GIFT: "gift"}  # feed event -> points rule
 CUSTOMER_ROLE = Qt.ItemDataRole.UserRole + 1
 ARRIVAL_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -121,6 +123,7 @@ class FeedController(QObject):
         self.broadcast_id: int | None = None
         self.latencies_ms: list[float] = []  # frame read -> in the model; the console shows the last
         self._tally = AppearanceTally()
+        self._interactions: list[tuple[int, str, str, Any]] = []  # customer, kind, ref, at: growth points
         self._drain = QTimer(self, interval=DRAIN_MS, timeout=self._drain_buffers)
         self._status = QTimer(self, interval=STATUS_MS, timeout=self._publish_status)
         self._record = QTimer(self, interval=RECORD_MS, timeout=self.flush_appearances)
@@ -136,6 +139,7 @@ class FeedController(QObject):
                 self.failed.emit(str(exc))
                 return
             source.add_listener(self._tally.add)
+            source.add_listener(self._note_interaction)
             self.sources.append(source)
             source.start()
             for timer in (self._drain, self._status, self._record):
@@ -195,17 +199,31 @@ class FeedController(QObject):
     def _publish_status(self) -> None:
         self.statuses.emit([s.status() for s in self.sources])
 
+    def _note_interaction(self, item: MatchedEvent) -> None:
+        kind = POINT_KINDS.get(item.event.kind)
+        if kind is None or not item.match.certain or item.match.customer is None:
+            return  # a nickname guess earns nobody points
+        event = item.event
+        ref = f"{event.platform}:{event.msg_id}" if event.msg_id else f"{event.platform}:{event.received_at.isoformat()}"
+        self._interactions.append((item.match.customer.id, kind, ref, event.received_at))
+
     def flush_appearances(self) -> None:
+        """Write what was seen since the last flush: appearances for the live broadcast, and
+        growth points for comments, shares and gifts (capped per day by the points rules)."""
         tallies = self._tally.take()
-        if not tallies or self.broadcast_id is None:
-            return
+        interactions, self._interactions = self._interactions, []
         broadcast_id = self.broadcast_id
+        if not interactions and (not tallies or broadcast_id is None):
+            return
 
-        def write() -> int:
+        def write() -> None:
             with self.store.begin() as session:
-                return record_appearances(session, broadcast_id, tallies)
+                if tallies and broadcast_id is not None:
+                    record_appearances(session, broadcast_id, tallies)
+                for customer_id, kind, ref, at in interactions:
+                    points.award_interaction(session, customer_id, kind, ref, at)
 
-        self.tasks.submit(write)
+        self.tasks.submit(write, on_error=lambda exc: log.error("could not record the feed: %s", exc))
 
     # -- "this is 王姐" ----------------------------------------------------------------
     def link(self, arrival: Arrival, customer_id: int, on_done=None, on_error=None) -> None:

@@ -5,11 +5,15 @@ Names and phones arrive masked from services/panel.py; nothing here can unmask t
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from livedesk.services.panel import Alert, PanelCard
 from livedesk.ui import labels
+
+LEVEL_NEWS_DAYS = 30
 
 STYLE = """
 QWidget#PanelCardView {{ background: #15181d; border-radius: 8px; }}
@@ -53,6 +57,11 @@ class PanelCardView(QWidget):
             badges += (f"&nbsp;&nbsp;<span style='color:{labels.LEVEL_COLORS.get(card.level)}'>"
                        f"◆ {labels.level(card.level)}</span>")
         self._add(badges, "Badges")
+        if card.level != "none" and card.level_since is not None:
+            days = (datetime.now(timezone.utc) - card.level_since).days
+            if 0 <= days <= LEVEL_NEWS_DAYS:  # a recent upgrade is worth a word on air
+                self._add(self.tr("Became %1 %n day(s) ago", "", days).replace("%1", labels.level(card.level)),
+                          "Section")
         who = " · ".join(x for x in (card.masked_name, card.masked_phone) if x)
         if who:
             self._add(who, "Body")

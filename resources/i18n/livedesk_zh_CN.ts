@@ -894,6 +894,12 @@
         <source>Waiting for viewers…</source>
         <translation>等待观众进入直播间…</translation>
     </message>
+    <message numerus="yes">
+        <source>Became %1 %n day(s) ago</source>
+        <translation>
+            <numerusform>%n 天前升级为%1</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Bought recently</source>
         <translation>最近购买</translation>
