@@ -246,3 +246,13 @@ def test_preview_counts_tiers_under_new_rules_without_writing(store):
         segments.save_rules(s, rules, [{"code": "silver", "min_spend_fen": 2_000_000}], date(2026, 11, 22))
         assert s.get(Customer, cid).level == "none"
         assert settings.get(s, "levels") == [{"code": "silver", "min_spend_fen": 2_000_000}]
+
+
+def test_the_daily_recompute_pays_growth_points_for_new_orders_first(store):
+    with store.begin() as s:
+        cid = customers.create(s, customers.NewCustomer(nickname="王姐"))
+        s.execute(insert(Order).values(platform="douyin", platform_order_id="G1", customer_id=cid,
+                                       status="completed", total_fen=12_345,
+                                       ordered_at=datetime(2026, 11, 20, tzinfo=timezone.utc)))
+        segments.recompute_if_stale(s, date(2026, 11, 22), date(2026, 11, 22))
+        assert s.get(Customer, cid).points_balance == 123

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, LevelChange, Order, PointsEntry
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import settings
+from livedesk.services import points, settings
 
 CUSTOMERS = Customer.__table__
 ORDERS = Order.__table__
@@ -139,6 +139,7 @@ def recompute_if_stale(
     """Recompute once per local day (``today``): RFM recency and rolling spend move with the calendar."""
     if not force and settings.get(session, "segments.computed_on") == today.isoformat():
         return None
+    points.settle_orders(session)  # orders paid or refunded since: their growth value first
     summary = recompute(session, now)
     settings.set_value(session, "segments.computed_on", today.isoformat())
     return summary
