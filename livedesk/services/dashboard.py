@@ -22,6 +22,7 @@ from livedesk.models import Customer, FollowUpTask, Order, SurveyResponse
 from livedesk.models.engine import utc_hour
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import settings
+from livedesk.services.frames import fetch_rows
 
 TIER_ORDER = ("vip", "potential", "new", "dormant", "lost", "prospect")
 AVERAGE_MONTH_DAYS = 30.44
@@ -82,15 +83,8 @@ def load_facts(session: Session) -> OrderFacts:
     offset = int(settings.get(session, "shop.utc_offset_hours"))
     o = Order.__table__.c
     statement = select(o.customer_id, utc_hour(o.ordered_at), o.total_fen).where(o.status.in_(SPEND_STATUSES))
-    # Straight from the driver: a million rows through ORM/Core result processing
-    # costs seconds; the hour strings repeat, so they are parsed once each.
-    connection = session.connection()
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})))
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    # The hour strings repeat, so each is parsed once (pd.factorize), not per order.
+    _names, rows = fetch_rows(session.connection(), statement)
     customers, hours, fens = zip(*rows) if rows else ((), (), ())
     codes, unique_hours = pd.factorize(pd.Series(hours, dtype=object))
     local = pd.to_datetime(pd.Series(unique_hours), format="%Y-%m-%d %H") + pd.Timedelta(hours=offset)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from livedesk.models import Customer, LevelChange, Order, PointsEntry
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import points, settings
+from livedesk.services.frames import read_frame
 
 CUSTOMERS = Customer.__table__
 ORDERS = Order.__table__
@@ -156,14 +157,7 @@ def _raw_time(column: Any) -> Any:
 
 
 def _read(conn: Connection, statement: Any, times: tuple[str, ...] = ()) -> pd.DataFrame:
-    result = conn.execute(statement)
-    names = list(result.keys())
-    # Built column-wise: pandas probing each Row for namedtuple fields costs seconds.
-    columns = list(zip(*result.all())) or [()] * len(names)
-    df = pd.DataFrame(dict(zip(names, columns)))
-    for name in times:
-        df[name] = pd.to_datetime(df[name], format="ISO8601")
-    return df.set_index("id")
+    return read_frame(conn, statement, times).set_index("id")
 
 
 def _current(conn: Connection) -> pd.DataFrame:
