@@ -59,11 +59,11 @@ DEFAULTS: dict[str, Any] = {
         "catch_up_max_days": 31,
         "welcome": {"enabled": True, "sla_hours": 2, "lookback_days": 3},
         "thanks": {"enabled": True, "delay_hours": 24, "lookback_days": 3},
-        "survey": {"enabled": True, "delay_hours": 48, "lookback_days": 7},
+        "survey": {"enabled": True, "delay_hours": 48, "lookback_days": 3},
         "callback": {"enabled": True, "sla_hours": 24, "max_score": 6, "lookback_days": 14},
         "wakeup": {"enabled": True, "inactive_days": 30, "coupon": "满99减20 回归券", "lookback_days": 7},
         "birthday": {"enabled": True, "days_before": 3, "coupon": "生日礼券"},
-        "replenish": {"enabled": True, "days_before": 0, "max_days": 400, "lookback_days": 7},
+        "replenish": {"enabled": True, "days_before": 0, "max_days": 180, "lookback_days": 7},
         "vip_touch": {"enabled": True, "tiers": ["vip"], "weekday": 1},
     },
     # When follow-ups were last generated (ISO UTC): a catch-up after days closed starts there.
