@@ -1,0 +1,227 @@
+"""Message templates: placeholders in braces, rendering for a real customer, defaults, acknowledgement.
+
+Owns the placeholder vocabulary ({称呼} {等级} {上次购买商品} {商品} {优惠券} {生日} {店铺}
+{专属客服}), rendering a body for one customer, the preview the template editor shows
+(text, unknown placeholders, compliance findings), the default follow-up templates a
+new store gets, and the rule that a template the compliance check flags is not used
+until someone acknowledges it. Placeholders may use ASCII or full-width braces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from livedesk.models import Customer, FollowUpTask, MessageTemplate, Order, OrderItem, TeamMember
+from livedesk.models.orders import SPEND_STATUSES
+from livedesk.services import compliance, settings
+from livedesk.services.compliance import Finding
+from livedesk.services.customers import NotFound
+from livedesk.services.followups.rules import replenish_item_id, rule_settings
+from livedesk.services.segments import as_utc
+
+PLACEHOLDER = re.compile(r"[{｛]([^{}｛｝]+)[}｝]")
+PLACEHOLDERS = {
+    "称呼": "客户的昵称",
+    "等级": "会员等级，如 金钻会员",
+    "上次购买商品": "最近一次购买的商品",
+    "商品": "任务相关的商品（补货提醒），没有时同 上次购买商品",
+    "优惠券": "任务或规则设置里的优惠券",
+    "生日": "生日，如 3月8日",
+    "店铺": "店铺名称",
+    "专属客服": "客户的专属客服",
+}
+# The words a customer reads for each level code (the message is in the shop's language).
+LEVEL_WORDS = {"none": "会员", "silver": "银钻会员", "gold": "金钻会员"}
+DEFAULT_TEMPLATES = (  # key, kind, name, body — checked by tests against the compliance list
+    ("followup.welcome", "followup", "首单欢迎",
+     "{称呼}您好，我是{店铺}的专属客服，感谢您第一次下单！发货、使用上有任何问题随时找我。"),
+    ("followup.thanks", "followup", "24小时致谢",
+     "{称呼}，您买的{上次购买商品}已经在路上啦，谢谢您对{店铺}的支持，收到后有问题随时联系我。"),
+    ("followup.survey", "followup", "满意度回访",
+     "{称呼}，{上次购买商品}用得还习惯吗？麻烦给我们打个分（0–10 分），您的意见我们每条都会看。"),
+    ("followup.callback", "followup", "客诉回访",
+     "{称呼}您好，看到您反馈的问题了，非常抱歉给您添麻烦。我是{店铺}的客服，方便的话我们聊聊怎么帮您处理？"),
+    ("followup.wakeup", "followup", "沉睡唤醒",
+     "{称呼}，好久没见到您啦！给您留了一张{优惠券}，直播间上了不少新品，有空来看看。"),
+    ("followup.birthday", "followup", "生日祝福",
+     "{称呼}，{生日}是您的生日，提前祝您生日快乐！{店铺}为您准备了{优惠券}，愿新的一岁一切顺心。"),
+    ("followup.replenish", "followup", "补货提醒",
+     "{称呼}，按您的用量，{商品}应该快用完啦。需要的话直播间给您留一份，随时说一声。"),
+    ("followup.vip_touch", "followup", "VIP 每周关怀",
+     "{称呼}，这周过得怎么样？我是您的专属客服{专属客服}，有什么想看的款式或需要帮忙的，随时跟我说。"),
+    ("followup.manual", "followup", "手动跟进", "{称呼}您好，我是{店铺}的客服，"),
+)
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used as it is; the message says why, in Chinese."""
+
+
+class UnknownPlaceholder(TemplateError):
+    def __init__(self, names: list[str], available: list[str]) -> None:
+        self.names, self.available = names, available
+        unknown = " ".join(f"{{{n}}}" for n in names)
+        super().__init__(f"UnknownPlaceholder: 模板里的 {unknown} 不认识; 可用: "
+                         + " ".join(f"{{{a}}}" for a in available))
+
+
+class TemplateNotAcknowledged(TemplateError):
+    def __init__(self, key: str, terms: list[str]) -> None:
+        self.key, self.terms = key, terms
+        super().__init__(f"模板 {key} 含有广告法风险词（{'、'.join(terms)}），需要店主确认后才能使用")
+
+
+@dataclass
+class Preview:
+    text: str  # rendered, unknown placeholders left as written
+    unknown: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # known, but this customer has no value
+    findings: list[Finding] = field(default_factory=list)  # compliance, on the body as written
+
+
+def placeholders(body: str) -> list[str]:
+    return list(dict.fromkeys(PLACEHOLDER.findall(body)))
+
+
+def values_for(session: Session, customer_id: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Every placeholder's value for one customer; ``extra`` adds or overrides."""
+    c = session.get(Customer, customer_id)
+    if c is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    last_product = session.scalar(
+        select(OrderItem.product_name).join(Order, Order.id == OrderItem.order_id)
+        .where(Order.customer_id == customer_id, Order.status.in_(SPEND_STATUSES))
+        .order_by(Order.ordered_at.desc(), OrderItem.id).limit(1)
+    ) or ""
+    assistant = session.get(TeamMember, c.assigned_member_id) if c.assigned_member_id else None
+    values = {
+        "称呼": c.nickname,
+        "等级": LEVEL_WORDS.get(c.level, c.level),
+        "上次购买商品": last_product,
+        "商品": last_product,
+        "优惠券": rule_settings(session)["wakeup"].get("coupon") or "",
+        "生日": f"{c.birthday.month}月{c.birthday.day}日" if c.birthday else "",
+        "店铺": settings.get(session, "shop.name"),
+        "专属客服": assistant.name if assistant else "",
+    }
+    values.update(extra or {})
+    return values
+
+
+def _fill(body: str, values: dict[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), body)
+
+
+def render(session: Session, template_body: str, customer_id: int, extra: dict[str, str] | None = None) -> str:
+    """The message for this customer; an unknown placeholder raises ``UnknownPlaceholder``."""
+    values = values_for(session, customer_id, extra)
+    unknown = [name for name in placeholders(template_body) if name not in values]
+    if unknown:
+        raise UnknownPlaceholder(unknown, list(values))
+    return _fill(template_body, values)
+
+
+def preview(session: Session, template_body: str, customer_id: int | None = None,
+            extra: dict[str, str] | None = None) -> Preview:
+    """What the editor shows while typing: never raises for the body's content."""
+    if customer_id is None:  # the most recent buyer makes a realistic sample
+        customer_id = session.scalar(select(Customer.id).order_by(Customer.last_order_at.desc().nulls_last(),
+                                                                  Customer.id).limit(1))
+    values = values_for(session, customer_id, extra) if customer_id is not None else {}
+    names = placeholders(template_body)
+    return Preview(
+        text=_fill(template_body, values),
+        unknown=[n for n in names if n not in values and n not in PLACEHOLDERS],
+        empty=[n for n in names if n in PLACEHOLDERS and not values.get(n)],
+        findings=compliance.check_for_shop(session, template_body),
+    )
+
+
+def ensure_default_templates(session: Session) -> int:
+    """Insert the default follow-up templates the store lacks; an owner's edits are kept."""
+    present = set(session.scalars(select(MessageTemplate.key)))
+    added = 0
+    for key, kind, name, body in DEFAULT_TEMPLATES:
+        if key not in present:
+            findings = compliance.check_for_shop(session, body)
+            session.add(MessageTemplate(key=key, kind=kind, name=name, body=body,
+                                        flagged_terms=[f.as_dict() for f in findings] or None))
+            added += 1
+    session.flush()
+    return added
+
+
+def save(session: Session, key: str, body: str, *, name: str | None = None, kind: str = "followup") -> list[Finding]:
+    """Create or edit a template; a changed body is re-checked and needs a new acknowledgement."""
+    unknown = [n for n in placeholders(body) if n not in PLACEHOLDERS]
+    if unknown:
+        raise UnknownPlaceholder(unknown, list(PLACEHOLDERS))
+    findings = compliance.check_for_shop(session, body)
+    row = session.scalar(select(MessageTemplate).where(MessageTemplate.key == key))
+    if row is None:
+        row = MessageTemplate(key=key, kind=kind, name=name or key, body=body)
+        session.add(row)
+    elif row.body != body:
+        row.body, row.acknowledged_at, row.acknowledged_by = body, None, None
+    if name:
+        row.name = name
+    row.flagged_terms = [f.as_dict() for f in findings] or None
+    session.flush()
+    return findings
+
+
+def acknowledge(session: Session, template_id: int, by: str, now: datetime | None = None) -> None:
+    """Someone accepts the flagged terms of this template as they are now."""
+    row = _template(session, template_id)
+    row.flagged_terms = [f.as_dict() for f in compliance.check_for_shop(session, row.body)] or None
+    row.acknowledged_at, row.acknowledged_by = as_utc(now), by
+
+
+def usable_body(session: Session, template: MessageTemplate) -> str:
+    """The template's body, refused while it has flagged terms nobody acknowledged.
+
+    Checked live, so a word the owner adds to the list later catches old templates too;
+    an acknowledgement covers the terms that were flagged when it was given.
+    """
+    accepted = {t["term"] for t in (template.flagged_terms or [])} if template.acknowledged_at else set()
+    current = [f.term for f in compliance.check_for_shop(session, template.body)]
+    pending = [term for term in dict.fromkeys(current) if term not in accepted]
+    if pending:
+        raise TemplateNotAcknowledged(template.key, pending)
+    return template.body
+
+
+def render_template(session: Session, template_id: int, customer_id: int,
+                    extra: dict[str, str] | None = None) -> str:
+    return render(session, usable_body(session, _template(session, template_id)), customer_id, extra)
+
+
+def task_message(session: Session, task_id: int) -> str:
+    """The personalised message for a follow-up task: what the page copies to the clipboard."""
+    task = session.get(FollowUpTask, task_id)
+    if task is None:
+        raise NotFound(f"follow-up task {task_id} does not exist")
+    template = session.get(MessageTemplate, task.template_id) if task.template_id else None
+    if template is None:
+        template = session.scalar(select(MessageTemplate).where(MessageTemplate.key == f"followup.{task.kind}"))
+    if template is None:
+        raise TemplateError(f"没有 {task.kind} 类跟进的模板：请在设置里添加 followup.{task.kind}")
+    extra = {"优惠券": task.coupon} if task.coupon else {}
+    item_id = replenish_item_id(task.dedupe_key)
+    if item_id is not None:
+        product = session.scalar(select(OrderItem.product_name).where(OrderItem.id == item_id))
+        if product:
+            extra["商品"] = product
+    return render(session, usable_body(session, template), task.customer_id, extra)
+
+
+def _template(session: Session, template_id: int) -> MessageTemplate:
+    row = session.get(MessageTemplate, template_id)
+    if row is None:
+        raise NotFound(f"message template {template_id} does not exist")
+    return row
