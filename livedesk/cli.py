@@ -68,6 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--allow-remote", action="store_true", help="...unless this is given")
     watch.add_argument("--limit", type=int, help="stop after this many events")
 
+    followups = sub.add_parser("followups", help="follow-up tasks: generate today's, list the queue")
+    followups_sub = followups.add_subparsers(dest="action", required=True, metavar="ACTION")
+    generate = followups_sub.add_parser("generate", help="create the tasks due by the end of today (idempotent)")
+    generate.add_argument("--json", action="store_true")
+    queue = followups_sub.add_parser("list", help="open tasks due today, soonest first")
+    queue.add_argument("--assignee", type=int, help="a team member's id (0: nobody's)")
+    queue.add_argument("--kind", help="welcome, thanks, survey, callback, wakeup, birthday, replenish, vip_touch, manual")
+    queue.add_argument("--json", action="store_true")
+
+    compliance = sub.add_parser("compliance", help="Advertising Law check of scripts and templates")
+    compliance_sub = compliance.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = compliance_sub.add_parser("check", help="flag absolute terms and medical claims; exit 1 if any")
+    check.add_argument("text", metavar="FILE_OR_TEXT", help="a text file (UTF-8) or the text itself")
+    check.add_argument("--json", action="store_true")
+
     from livedesk.services.bench import BENCHES
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
@@ -249,6 +264,48 @@ def cmd_feed(args: argparse.Namespace) -> int:
     return EXIT_FAILED if status.state == "failed" else EXIT_OK
 
 
+def cmd_followups(args: argparse.Namespace) -> int:
+    from livedesk.services import followups
+
+    store = _open(args)
+    try:
+        with store.begin() as session:
+            if args.action == "generate":
+                summary = followups.generate(session)
+                made = ", ".join(f"{k} {n}" for k, n in summary.created.items() if n) or "nothing new"
+                _print(asdict(summary), args.json,
+                       f"{summary.total_created} new tasks ({made}) in {summary.elapsed_ms:.0f} ms")
+                return EXIT_OK
+            views = followups.queue(session, assignee_id=args.assignee, kind=args.kind)
+    finally:
+        store.dispose()
+    lines = [
+        f"{v.id:>7}  {v.due_at.astimezone(followups.SHOP_TZ):%m-%d %H:%M}  {v.kind:<9}  {v.nickname}"
+        f"{'  OVERDUE' if v.overdue else ''}{'  SLA' if v.sla_breached else ''}  {v.assignee_name or ''}"
+        for v in views
+    ]
+    _print([asdict(v) for v in views], args.json, "\n".join(lines) or "nothing to do")
+    return EXIT_OK
+
+
+def cmd_compliance(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from livedesk.services import compliance
+
+    path = Path(args.text)
+    text = path.read_text(encoding="utf-8") if len(args.text) < 4096 and path.is_file() else args.text
+    store = _open(args)  # the owner's extra and exempt terms live in the store
+    try:
+        with store.begin() as session:
+            findings = compliance.check_for_shop(session, text)
+    finally:
+        store.dispose()
+    lines = [f"{f.start}-{f.end}  {f.term}  [{f.category}] {f.reason}" for f in findings]
+    _print([f.as_dict() for f in findings], args.json, "\n".join(lines) or "no findings")
+    return EXIT_FAILED if findings else EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "lookup": cmd_lookup,
@@ -257,5 +314,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "bench": cmd_bench,
+    "followups": cmd_followups,
+    "compliance": cmd_compliance,
     "feed": cmd_feed,
 }
