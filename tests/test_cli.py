@@ -59,3 +59,16 @@ def test_environment_variable_picks_the_store(tmp_path):
 @pytest.mark.parametrize("argv", [["bench", "nosuchbench"], ["--page", "nowhere"], ["lookup"]])
 def test_wrong_usage_exits_with_status_2(argv):
     assert livedesk(*argv).returncode == 2
+
+
+def test_start_up_leaves_pandas_and_pyqtgraph_for_later(tmp_path):
+    """They cost ~0.4 s to import: the pages that need them import them on first use."""
+    probe = (
+        "import sys\n"
+        "from livedesk.cli import main\n"
+        f"main(['--db', {str(tmp_path / 's.sqlite3')!r}, '--startup-probe'])\n"
+        "print('HEAVY', sorted(m for m in ('pandas', 'pyqtgraph') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from livedesk.models import Customer, FollowUpTask, Order, SurveyResponse
 from livedesk.services import customers, dashboard
 from livedesk.services.customers import NewCustomer
-from livedesk.services.dashboard import Period
+from livedesk.services.periods import Period
 
 UTC = timezone.utc
 

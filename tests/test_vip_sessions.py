@@ -140,7 +140,7 @@ def test_the_page_lists_sessions_invitations_and_a_personal_invitation(store, sh
 
 def test_the_dashboard_lists_each_session_with_its_report(store, shop):
     from livedesk.services import dashboard
-    from livedesk.services.dashboard import Period
+    from livedesk.services.periods import Period
 
     sid, vip = shop["session"], shop["vips"][0]
     with store.begin() as s:

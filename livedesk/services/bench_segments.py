@@ -14,6 +14,7 @@ from livedesk.models import Order
 from livedesk.services import dashboard, segments
 from livedesk.services.bench import percentiles
 from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.periods import default_period
 from livedesk.services.store import open_store, sqlite_url
 
 
@@ -32,7 +33,7 @@ def bench_segments(args: argparse.Namespace) -> dict[str, Any]:
             with store.begin() as session:
                 started = time.perf_counter()
                 facts = dashboard.load_facts(session)
-                dashboard.figures(session, facts, dashboard.default_period(date.today()))
+                dashboard.figures(session, facts, default_period(date.today()))
                 dashboard_ms.append((time.perf_counter() - started) * 1000)
     finally:
         store.dispose()

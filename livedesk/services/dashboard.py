@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -23,38 +22,10 @@ from livedesk.models.engine import utc_hour
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import settings
 from livedesk.services.frames import fetch_rows
+from livedesk.services.periods import Period, month_label
 
 TIER_ORDER = ("vip", "potential", "new", "dormant", "lost", "prospect")
 AVERAGE_MONTH_DAYS = 30.44
-
-
-def month_number(day: date) -> int:
-    """Months since January 1970: the axis every monthly figure uses."""
-    return (day.year - 1970) * 12 + day.month - 1
-
-
-def month_label(number: int) -> str:
-    return f"{1970 + number // 12:04d}-{number % 12 + 1:02d}"
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local calendar days, both included."""
-
-    start: date
-    end: date
-
-    def month_numbers(self) -> np.ndarray:
-        return np.arange(month_number(self.start), month_number(self.end) + 1)
-
-    def months(self) -> list[str]:
-        return [month_label(int(n)) for n in self.month_numbers()]
-
-    def utc_bounds(self, offset_hours: int) -> tuple[datetime, datetime]:
-        zone = timezone(timedelta(hours=offset_hours))
-        start = datetime(self.start.year, self.start.month, self.start.day, tzinfo=zone)
-        end = datetime(self.end.year, self.end.month, self.end.day, tzinfo=zone) + timedelta(days=1)
-        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -274,10 +245,3 @@ def figures(session: Session, facts: OrderFacts, period: Period) -> Figures:
         nps=nps(session, period),
         private_sessions=private_sessions(session, period),
     )
-
-
-def default_period(today: date, months: int = 12) -> Period:
-    start = (pd.Period(today, freq="M") - (months - 1)).start_time.date()
-    return Period(start, today)
-
-

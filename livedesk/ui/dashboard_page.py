@@ -11,10 +11,14 @@ from datetime import date
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from livedesk.services import dashboard
-from livedesk.services.dashboard import Figures, OrderFacts, Period
+from typing import TYPE_CHECKING
+
+from livedesk.services.periods import Period, default_period
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+
+if TYPE_CHECKING:  # the dashboard service brings pandas: imported by the worker, not at start-up
+    from livedesk.services.dashboard import Figures, OrderFacts
 
 RANGES = (3, 6, 12, 18)  # months back from today
 
@@ -95,6 +99,8 @@ class DashboardPage(QWidget):
         self.status.setText(self.tr("Loading…"))
 
         def load() -> tuple[OrderFacts, Figures]:
+            from livedesk.services import dashboard
+
             with self.ctx.store.begin() as session:
                 facts = dashboard.load_facts(session)
                 return facts, dashboard.figures(session, facts, period)
@@ -109,6 +115,8 @@ class DashboardPage(QWidget):
         seq, facts, period = self._seq, self.facts, self.period()
 
         def compute() -> Figures:
+            from livedesk.services import dashboard
+
             with self.ctx.store.begin() as session:
                 return dashboard.figures(session, facts, period)
 
@@ -124,7 +132,7 @@ class DashboardPage(QWidget):
 
     # -- range -------------------------------------------------------------------------
     def _set_range_dates(self, months: int) -> None:
-        period = dashboard.default_period(date.today(), months)
+        period = default_period(date.today(), months)
         for edit, day in ((self.start, period.start), (self.end, period.end)):
             edit.blockSignals(True)
             edit.setDate(QDate(day.year, day.month, day.day))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import presets, segments, settings
+from livedesk.services import presets, settings
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
@@ -142,6 +142,8 @@ class SettingsPage(QWidget):
         rules, levels = self.rules()
 
         def run():
+            from livedesk.services import segments  # pandas: only when someone asks
+
             with self.ctx.store.begin() as session:
                 now_tiers, now_levels = segments.preview(session, settings.get(session, "tiers.rules"),
                                                          settings.get(session, "levels"))
@@ -164,6 +166,8 @@ class SettingsPage(QWidget):
         rules, levels = self.rules()
 
         def run():
+            from livedesk.services import segments
+
             with self.ctx.store.begin() as session:
                 return segments.save_rules(session, rules, levels)
 
