@@ -13,6 +13,7 @@ from livedesk.models import (
     Customer,
     FollowUpTask,
     Invitation,
+    MessageTemplate,
     Order,
     PlatformAccount,
     PrivateSession,
@@ -195,3 +196,18 @@ def test_attendance_from_a_replayed_broadcast_feed(store, shop, tmp_path):
         assert vip_sessions.take_attendance(s, sid) == 1
         states = dict(s.execute(select(Invitation.customer_id, Invitation.status)).all())
     assert states == {a: "attended", b: "invited"}
+
+
+def test_an_invitation_template_with_absolute_terms_is_refused_until_acknowledged(store, shop):
+    from livedesk.services import templates
+
+    sid, vip = shop["session"], shop["vips"][0]
+    with store.begin() as s:
+        vip_sessions.invite(s, sid, [vip], NOW)
+        templates.ensure_default_templates(s)
+        templates.save(s, "invitation.vip_session", "{称呼}，全网最低价的{私享会}（{时间}）等你！", kind="invitation")
+        with pytest.raises(templates.TemplateNotAcknowledged):
+            vip_sessions.invitation_text(s, sid, vip)
+        template_id = s.scalar(select(MessageTemplate.id).where(MessageTemplate.key == "invitation.vip_session"))
+        templates.acknowledge(s, template_id, by="店长")
+        assert vip_sessions.invitation_text(s, sid, vip).startswith("VIP0，全网最低价的12月私享会")

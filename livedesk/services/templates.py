@@ -34,6 +34,8 @@ PLACEHOLDERS = {
     "生日": "生日，如 3月8日",
     "店铺": "店铺名称",
     "专属客服": "客户的专属客服",
+    "私享会": "私享会的标题（邀请函）",
+    "时间": "私享会的开始时间（邀请函）",
 }
 # The words a customer reads for each level code (the message is in the shop's language).
 LEVEL_WORDS = {"none": "会员", "silver": "银钻会员", "gold": "金钻会员"}
@@ -55,6 +57,8 @@ DEFAULT_TEMPLATES = (  # key, kind, name, body — checked by tests against the 
     ("followup.vip_touch", "followup", "VIP 每周关怀",
      "{称呼}，这周过得怎么样？我是您的专属客服{专属客服}，有什么想看的款式或需要帮忙的，随时跟我说。"),
     ("followup.manual", "followup", "手动跟进", "{称呼}您好，我是{店铺}的客服，"),
+    ("invitation.vip_session", "invitation", "私享会邀请",
+     "{称呼}您好！诚邀您参加{店铺}的{私享会}（{时间}），名额有限，到场有专属福利。回复“1”确认参加～"),
 )
 
 

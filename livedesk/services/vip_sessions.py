@@ -20,12 +20,13 @@ from livedesk.models import (
     CustomerTag,
     FollowUpTask,
     Invitation,
+    MessageTemplate,
     Order,
     PrivateSession,
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import settings
+from livedesk.services import settings, templates
 
 TRANSITIONS: dict[str, set[str]] = {
     "waitlisted": {"invited", "declined"},
@@ -337,7 +338,7 @@ class InvitationRow:
     responded_at: datetime | None
 
 
-INVITATION_TEMPLATE = "{称呼}您好！诚邀您参加我们的{主题}（{时间}），名额有限，专属福利只在现场。回复“1”确认参加～"
+INVITATION_TEMPLATE_KEY = "invitation.vip_session"
 
 
 def sessions(session: Session) -> list[SessionView]:
@@ -361,10 +362,14 @@ def invitation_rows(session: Session, session_id: int) -> list[InvitationRow]:
 
 
 def invitation_text(session: Session, session_id: int, customer_id: int) -> str:
-    """The personal invitation to copy into WeChat or the platform chat, in the shop's local time."""
+    """The personal invitation to copy into WeChat or the platform chat, from the shop's
+    ``invitation.vip_session`` template; a template with unacknowledged Advertising Law
+    findings is refused (``templates.TemplateNotAcknowledged``), like every template."""
     ps = _session(session, session_id)
-    offset_hours = int(settings.get(session, "shop.utc_offset_hours"))
-    nickname = session.scalar(select(Customer.nickname).where(Customer.id == customer_id)) or ""
-    local = ps.starts_at + timedelta(hours=offset_hours)
-    return (INVITATION_TEMPLATE.replace("{称呼}", nickname).replace("{主题}", ps.title)
-            .replace("{时间}", f"{local:%m月%d日 %H:%M}"))
+    template = session.scalar(select(MessageTemplate).where(MessageTemplate.key == INVITATION_TEMPLATE_KEY))
+    if template is None:
+        templates.ensure_default_templates(session)
+        template = session.scalar(select(MessageTemplate).where(MessageTemplate.key == INVITATION_TEMPLATE_KEY))
+    local = ps.starts_at + timedelta(hours=int(settings.get(session, "shop.utc_offset_hours")))
+    return templates.render(session, templates.usable_body(session, template), customer_id,
+                            {"私享会": ps.title, "时间": f"{local:%m月%d日 %H:%M}"})
