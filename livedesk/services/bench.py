@@ -20,6 +20,7 @@ BENCHES: dict[str, str] = {
     "startup": "livedesk.services.bench_startup:bench_startup",
     "feed": "livedesk.services.feeds.bench_feed:bench_feed",
     "segments": "livedesk.services.bench_segments:bench_segments",
+    "followups": "livedesk.services.followups.bench:bench_followups",
     # Drives the live console offscreen, so it lives with the UI; only its name is here.
     "lookup": "livedesk.ui.bench_lookup:bench_lookup",
 }

@@ -14,23 +14,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, column, insert, select, table
 from sqlalchemy.orm import Session
 
 from livedesk.models import FollowUpTask, MessageTemplate
 from livedesk.services import settings
-from livedesk.services.followups.rules import KINDS, RULES, UTC, make_window, rule_settings
+from livedesk.services.followups.rules import CONFIRM, KINDS, RULES, make_window, rule_settings
 from livedesk.services.segments import as_utc
 
 TASKS = FollowUpTask.__table__
-KEY_CHUNK = 500  # bound parameters per IN (...): well under every driver's limit
+KEY_CHUNK = 2000  # bound parameters per IN (...): under SQLite's 32,766 since 3.32
 
 
 @dataclass
 class GenerateSummary:
     created: dict[str, int] = field(default_factory=dict)  # kind -> new tasks
     total_created: int = 0
-    already_known: int = 0  # candidates whose reason already had a task
+    already_known: int = 0  # reasons that already had a task
     until: datetime | None = None  # tasks due before this (the next local midnight) were considered
     elapsed_ms: float = 0.0
 
@@ -51,8 +51,12 @@ def generate(session: Session, now: datetime | None = None) -> GenerateSummary:
         candidates = pd.concat(frames, ignore_index=True).drop_duplicates("dedupe_key")
         known = _known_keys(conn, candidates["dedupe_key"].tolist())
         new = candidates[~candidates["dedupe_key"].isin(known)]
+        for kind, confirm in CONFIRM.items():
+            mine = new["kind"] == kind
+            if mine.any():
+                new = pd.concat([new[~mine], confirm(conn, new[mine])], ignore_index=True)
         _insert(session, new, now)
-        summary.already_known = len(candidates) - len(new)
+        summary.already_known = len(known)
         summary.total_created = len(new)
         summary.created.update({str(k): int(v) for k, v in new["kind"].value_counts().items()})
     settings.set_value(session, "followups.generated_at", now.isoformat())
@@ -68,12 +72,18 @@ def _known_keys(conn: Connection, keys: list[str]) -> set[str]:
     return known
 
 
-def _aware(column: pd.Series) -> list[datetime | None]:
-    return [None if pd.isna(t) else t.to_pydatetime().replace(tzinfo=UTC) for t in column]
+def _stamps(column: pd.Series) -> list[str | None]:
+    """Naive-UTC text, the storage form of ``UTCDateTime`` (what its bind processing would write)."""
+    text = pd.to_datetime(column).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return text.astype(object).where(text.notna(), None).tolist()
 
 
 def _optional_int(column: pd.Series) -> list[int | None]:
     return [None if pd.isna(v) else int(v) for v in column]
+
+
+def _optional_text(column: pd.Series) -> list[str | None]:
+    return [None if pd.isna(v) else str(v) for v in column]
 
 
 def _insert(session: Session, new: pd.DataFrame, now: datetime) -> None:
@@ -83,16 +93,28 @@ def _insert(session: Session, new: pd.DataFrame, now: datetime) -> None:
         select(MessageTemplate.key, MessageTemplate.id).where(MessageTemplate.key.like("followup.%"),
                                                               MessageTemplate.active)
     ).all())
-    template_ids = [templates.get(f"followup.{kind}") for kind in new["kind"]]
-    rows = [
-        {"customer_id": int(cid), "kind": kind, "dedupe_key": key, "order_id": order_id,
-         "template_id": template_id, "assignee_id": assignee, "due_at": due, "sla_due_at": sla,
-         "status": "open", "coupon": coupon, "note": note, "created_at": now}
-        for cid, kind, key, order_id, template_id, assignee, due, sla, coupon, note in zip(
-            new["customer_id"], new["kind"], new["dedupe_key"], _optional_int(new["order_id"]), template_ids,
-            _optional_int(new["assignee_id"]), _aware(new["due_at"]), _aware(new["sla_due_at"]),
-            [None if pd.isna(c) else str(c) for c in new["coupon"]],
-            [None if pd.isna(n) else str(n) for n in new["note"]],
-        )
-    ]
-    session.execute(insert(TASKS), rows)
+    columns = {
+        "customer_id": new["customer_id"].astype("int64").tolist(),
+        "kind": new["kind"].tolist(),
+        "dedupe_key": new["dedupe_key"].tolist(),
+        "order_id": _optional_int(new["order_id"]),
+        "template_id": [templates.get(f"followup.{kind}") for kind in new["kind"]],
+        "assignee_id": _optional_int(new["assignee_id"]),
+        "due_at": _stamps(new["due_at"]),
+        "sla_due_at": _stamps(new["sla_due_at"]),
+        "status": ["open"] * len(new),
+        "coupon": _optional_text(new["coupon"]),
+        "note": _optional_text(new["note"]),
+        "created_at": _stamps(pd.Series([now.replace(tzinfo=None)] * len(new))),
+    }
+    # Values are already in storage form, so the driver's executemany takes them as they
+    # are: per-row type processing would cost more than the insert itself.
+    target = table(TASKS.name, *(column(name) for name in columns))
+    compiled = insert(target).compile(dialect=session.get_bind().dialect, column_keys=list(columns))
+    rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    conn = session.connection()
+    if compiled.positional:
+        order = compiled.positiontup or []
+        conn.exec_driver_sql(compiled.string, [tuple(row[k] for k in order) for row in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, rows)

@@ -41,7 +41,7 @@ class TaskError(ValueError):
         self.code = code
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: its __init__ is 4x slower and the page builds 10k at once
 class TaskView:
     id: int
     kind: str
@@ -94,9 +94,11 @@ def _select():
 
 
 def _views(session: Session, statement, now: datetime) -> list[TaskView]:
+    session.flush()  # read through the connection (no ORM row bookkeeping), so flush first
     views = []
+    rows = session.connection().execute(statement)
     for (tid, kind, status, cid, nickname, tier, level, last_at, last_product, assignee, assignee_name, due,
-         sla, order_id, template_id, coupon, note, outcome, created, done_at) in session.execute(statement):
+         sla, order_id, template_id, coupon, note, outcome, created, done_at) in rows:
         # A finished task is judged at the time it was finished. A task with an SLA is
         # due at once (it sorts first) but overdue only when the SLA runs out.
         at = now if status == "open" else (done_at or now)
