@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, templates, vip_sessions
+from livedesk.services import customers, vip_sessions
 from livedesk.services.lookup import lookup
 from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
 from livedesk.ui import labels
@@ -351,10 +351,12 @@ class VipPage(QWidget):
         current, row = self.current(), self.selected_row()
         if current is None or row is None:
             return
+        from livedesk.services.templates import TemplateError  # pandas underneath: on first use
+
         try:
             with self.ctx.store.begin() as session:
                 text = vip_sessions.invitation_text(session, current.id, row.customer_id)
-        except templates.TemplateError as exc:  # e.g. flagged words nobody acknowledged yet
+        except TemplateError as exc:  # e.g. flagged words nobody acknowledged yet
             self._say(str(exc), error=True)
             return
         QGuiApplication.clipboard().setText(text)
