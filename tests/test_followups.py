@@ -72,7 +72,7 @@ def test_welcome_is_due_two_hours_after_a_first_order_only(store):
     assert task.due_at == local(2026, 11, 20, 22)
 
 
-def test_thank_you_at_24_hours_and_survey_at_48_hours_for_orders_still_paid(store):
+def test_thank_you_at_24_hours_for_orders_still_paid_and_no_survey_before_its_day(store):
     with store.begin() as s:
         only(s, "thanks")
         rules = settings.get(s, "followups.rules")

@@ -21,8 +21,8 @@ from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import compliance, settings
 from livedesk.services.compliance import Finding
 from livedesk.services.customers import NotFound
-from livedesk.services.followups.rules import replenish_item_id, rule_settings
-from livedesk.services.segments import as_utc
+from livedesk.services.followups.clock import as_utc
+from livedesk.services.followups.config import replenish_item_id, rule_settings
 
 PLACEHOLDER = re.compile(r"[{｛]([^{}｛｝]+)[}｝]")
 PLACEHOLDERS = {

@@ -1,45 +1,48 @@
 """Follow-ups: the rules that decide who is owed a message, the queue people work, surveys.
 
-The 跟进 page and the CLI use these names; the modules behind them:
-``rules`` (the eight rules and their time window), ``generate`` (idempotent task
+The 跟进 page and the CLI use the names below; the modules behind them: ``rules``
+(the eight rules and their time window, pandas), ``generation`` (idempotent task
 creation), ``tasks`` (queue, complete, snooze, skip, manual tasks), ``surveys``
-(answers and NPS). Message text comes from services/templates.py.
+(answers and NPS), ``clock`` and ``config`` (light helpers). Message text comes from
+services/templates.py.
+
+Names are imported on first use (PEP 562): pages that only read the queue, and the
+app's start-up, do not pay for pandas.
 """
 
-from livedesk.services.followups.generate import GenerateSummary, generate
-from livedesk.services.followups.rules import KINDS, SHOP_TZ
-from livedesk.services.followups.surveys import NpsSummary, nps, record_survey
-from livedesk.services.followups.tasks import (
-    OUTCOMES,
-    TASK_KINDS,
-    UNASSIGNED,
-    TaskError,
-    TaskView,
-    complete,
-    create_manual,
-    get,
-    queue,
-    skip,
-    snooze,
-)
+from __future__ import annotations
 
-__all__ = [
-    "KINDS",
-    "OUTCOMES",
-    "SHOP_TZ",
-    "TASK_KINDS",
-    "UNASSIGNED",
-    "GenerateSummary",
-    "NpsSummary",
-    "TaskError",
-    "TaskView",
-    "complete",
-    "create_manual",
-    "generate",
-    "get",
-    "nps",
-    "queue",
-    "record_survey",
-    "skip",
+import importlib
+from typing import Any
+
+_WHERE = {
+    "KINDS": "config",
+    "SHOP_TZ": "clock",
+    "GenerateSummary": "generation",
+    "generate": "generation",
+    "NpsSummary": "surveys",
+    "nps": "surveys",
+    "record_survey": "surveys",
+    "OUTCOMES": "tasks",
+    "TASK_KINDS": "tasks",
+    "UNASSIGNED": "tasks",
+    "TaskError": "tasks",
+    "TaskView": "tasks",
+    "complete": "tasks",
+    "create_manual": "tasks",
+    "get": "tasks",
+    "queue": "tasks",
+    "skip": "tasks",
+    "snooze": "tasks",
+}
+__all__ = [  # noqa: RUF022 - grouped as in _WHERE
+    "KINDS", "SHOP_TZ", "GenerateSummary", "generate", "NpsSummary", "nps", "record_survey", "OUTCOMES",
+    "TASK_KINDS", "UNASSIGNED", "TaskError", "TaskView", "complete", "create_manual", "get", "queue", "skip",
     "snooze",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)

@@ -26,27 +26,22 @@ the generator inserts only keys not seen before.
 from __future__ import annotations
 
 import calendar
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Float, String, and_, case, exists, extract, literal, or_, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from livedesk.models import Customer, Note, Order, OrderItem, Product, SurveyResponse, UTCDateTime
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import settings
+from livedesk.services.followups.clock import SHOP_TZ, UTC, local_day_start, local_today
+from livedesk.services.followups.config import replenish_item_id
 
-SHOP_TZ = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
-KINDS = ("welcome", "thanks", "survey", "callback", "wakeup", "birthday", "replenish", "vip_touch")
 COLUMNS = ["customer_id", "kind", "dedupe_key", "due_at", "sla_due_at", "order_id", "assignee_id", "coupon", "note"]
 # Orders that were paid at some point: a refunded first order still makes the next one a repeat.
 PAID_STATUSES = (*SPEND_STATUSES, "refunded")
@@ -58,26 +53,6 @@ I = OrderItem.__table__
 P = Product.__table__
 
 Rule = dict[str, Any]
-
-
-def rule_settings(session: Session) -> dict[str, Any]:
-    """The ``followups.rules`` setting over its defaults, so a rule added later has values."""
-    merged = copy.deepcopy(settings.DEFAULTS["followups.rules"])
-    for key, value in (settings.get(session, "followups.rules") or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key].update(value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(SHOP_TZ).date()
-
-
-def local_day_start(day: date) -> datetime:
-    """Midnight of the shop's local ``day``, as aware UTC."""
-    return datetime.combine(day, time(), SHOP_TZ).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -409,10 +384,3 @@ RULES: dict[str, Callable[[Connection, Window, Rule], pd.DataFrame]] = {
 }
 # Checks too costly for every candidate, run by the generator on the new ones only.
 CONFIRM: dict[str, Callable[[Connection, pd.DataFrame], pd.DataFrame]] = {"replenish": confirm_replenish}
-
-
-def replenish_item_id(dedupe_key: str | None) -> int | None:
-    """The order item a replenishment task is about (its key is ``replenish:item:<id>``)."""
-    if dedupe_key and dedupe_key.startswith("replenish:item:"):
-        return int(dedupe_key.rsplit(":", 1)[1])
-    return None

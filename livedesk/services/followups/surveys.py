@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, Order, SurveyResponse
 from livedesk.services.customers import NotFound
-from livedesk.services.segments import as_utc
+from livedesk.services.followups.clock import as_utc
 
 
 @dataclass(frozen=True)

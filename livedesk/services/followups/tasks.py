@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, FollowUpTask, Note, Order, OrderItem, TeamMember
 from livedesk.services.customers import NotFound
-from livedesk.services.followups.rules import KINDS, local_day_start, local_today
-from livedesk.services.segments import as_utc
+from livedesk.services.followups.clock import as_utc, local_day_start, local_today
+from livedesk.services.followups.config import KINDS
 
 OUTCOMES = ("replied", "bought", "no_answer", "wrong_contact")
 TASK_KINDS = (*KINDS, "manual")

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import FollowUpTask, MessageTemplate
 from livedesk.services import settings
-from livedesk.services.followups.rules import CONFIRM, KINDS, RULES, make_window, rule_settings
-from livedesk.services.segments import as_utc
+from livedesk.services.followups.clock import as_utc
+from livedesk.services.followups.config import KINDS, rule_settings
+from livedesk.services.followups.rules import CONFIRM, RULES, make_window
 
 TASKS = FollowUpTask.__table__
 KEY_CHUNK = 2000  # bound parameters per IN (...): under SQLite's 32,766 since 3.32
