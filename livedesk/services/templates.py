@@ -1,10 +1,11 @@
 """Message templates: placeholders in braces, rendering for a real customer, defaults, acknowledgement.
 
-Owns the placeholder vocabulary ({称呼} {等级} {上次购买商品} {商品} {优惠券} {生日} {店铺}
-{专属客服}), rendering a body for one customer, the preview the template editor shows
-(text, unknown placeholders, compliance findings), the default follow-up templates a
-new store gets, and the rule that a template the compliance check flags is not used
-until someone acknowledges it. Placeholders may use ASCII or full-width braces.
+Owns the placeholder vocabulary ({称呼} {等级} {上次购买商品} {商品} {优惠券} {生日}
+{店铺} {专属客服}, and {私享会} {时间} for invitations), rendering a body for one
+customer, the preview the template editor shows (text, unknown placeholders,
+compliance findings), the default follow-up and invitation templates a new store
+gets, and the rule that a template the compliance check flags is not used until
+someone acknowledges it. Placeholders may use ASCII or full-width braces.
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def values_for(session: Session, customer_id: int, extra: dict[str, str] | None 
         "生日": f"{c.birthday.month}月{c.birthday.day}日" if c.birthday else "",
         "店铺": settings.get(session, "shop.name"),
         "专属客服": assistant.name if assistant else "",
+        "私享会": "",  # known only when inviting: the caller passes them in ``extra``
+        "时间": "",
     }
     values.update(extra or {})
     return values
