@@ -18,7 +18,8 @@ BenchFn = Callable[[argparse.Namespace], dict[str, Any]]
 BENCHES: dict[str, str] = {
     # name -> "module:function", imported only when that benchmark runs
     "startup": "livedesk.services.bench_startup:bench_startup",
-    "feed": "livedesk.services.feeds.bench_feed:bench_feed",
+    "feed": "livedesk.ui.bench_feed_panel:bench_feed_panel",  # through the console to the panel
+    "feed-source": "livedesk.services.feeds.bench_feed:bench_feed",  # the source alone, no Qt
     "segments": "livedesk.services.bench_segments:bench_segments",
     "followups": "livedesk.services.followups.bench:bench_followups",
     # Drives the live console offscreen, so it lives with the UI; only its name is here.

@@ -1,0 +1,109 @@
+"""``livedesk bench feed``: a local BarrageGrab-format server at ``--rate`` events/s (a fifth
+known customers) against the app's own feed path, offscreen: the source on the qasync loop,
+the console's 50 ms drain into the arrivals queue the host panel shows.
+
+Measured: frame sent → in the panel's queue (event-to-panel latency), whether every VIP
+entrance, comment and gift reached the queue, and the longest UI-thread stall seen by a
+5 ms Qt timer. The server and the frames are the service-level benchmark's
+(services/feeds/bench_feed.py); only the consumer differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from livedesk.models import PlatformAccount
+from livedesk.services.bench import percentiles
+from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.feeds.bench_feed import _script, _serve_in_thread
+from livedesk.services.feeds.matching import ViewerIndex
+from livedesk.services.store import open_store, sqlite_url
+
+TICK_MS = 5
+
+
+def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtCore import QTimer
+
+    from livedesk.ui.app import make_application
+    from livedesk.ui.feed_controller import FeedController
+    from livedesk.ui.host_panel import HostPanel
+    from livedesk.ui.tasks import TaskRunner
+
+    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
+    with store.begin() as session:
+        index = ViewerIndex.load(session)
+        accounts = session.execute(select(PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.nickname)
+                                   .where(PlatformAccount.platform == "douyin")).all()
+    total = int(args.rate * args.seconds)
+    frames, protected = _script(index, accounts, total, random.Random(7))
+    sent_at = [0.0] * total
+    reached: dict[int, float] = {}
+
+    class Measured(FeedController):
+        def _arrival(self, item):  # every event that reaches the panel's queue, with when
+            reached.setdefault(int(item.event.msg_id) - 1, time.perf_counter())
+            return super()._arrival(item)
+
+    app = make_application()
+    tasks = TaskRunner()
+    controller = Measured(store, tasks)
+    controller.index = index
+    panel = HostPanel(controller.arrivals, remember_state=False)
+    panel.show()
+    stalls = [0.0]
+    last_tick = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        stalls.append((now - last_tick[0]) * 1000 - TICK_MS)
+        last_tick[0] = now
+
+    ticker = QTimer(interval=TICK_MS, timeout=tick)
+    port_box: list[int] = []
+    ready, done = threading.Event(), threading.Event()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    async def run() -> None:
+        thread = _serve_in_thread(frames, args.rate, sent_at, port_box, ready, done)
+        await loop.run_in_executor(None, ready.wait, 10)
+        controller.start("barragegrab", f"ws://127.0.0.1:{port_box[0]}")
+        last_tick[0] = time.perf_counter()
+        ticker.start()
+        began = time.perf_counter()
+        while (not done.is_set() or len(reached) < total) and time.perf_counter() - began < args.seconds + 15:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        ticker.stop()
+        await controller.stop_all()
+        thread.join(5)
+
+    try:
+        loop.run_until_complete(run())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+        panel.close()
+        tasks.shutdown()
+        store.dispose()
+    latencies = [(at - sent_at[seq]) * 1000 for seq, at in reached.items() if sent_at[seq]]
+    return {
+        "customers": args.customers, "rate": args.rate, "seconds": args.seconds, "sent": total,
+        "reached_panel": len(reached), "vip_events_sent": len(protected),
+        "vip_events_lost": len(protected - set(reached)),
+        **percentiles(latencies, "panel_latency_"),
+        "longest_ui_stall_ms": round(max(stalls), 1),
+        "goal_panel_latency_p95_ms": 100, "goal_ui_stall_ms": 50,
+    }
