@@ -72,3 +72,13 @@ def test_redemption_refuses_to_overdraw(store, cid):
             points.redeem(s, cid, "free_car")
         assert points.balance(s, cid) == 349
         assert s.scalar(select(PointsEntry.note).where(PointsEntry.reason == "redeem")) == "优先发货"
+
+
+def test_a_batch_from_the_live_feed_respects_the_caps_and_skips_repeats(store, cid):
+    morning = datetime(2026, 11, 22, 1, tzinfo=UTC)
+    batch = [(cid, "comment", f"douyin:{i}", morning) for i in range(8)] + [(cid, "comment", "douyin:0", morning),
+                                                                         (cid, "share", "douyin:s1", morning)]
+    with store.begin() as s:
+        assert points.award_interactions(s, batch) == 5 + 5
+        assert points.award_interactions(s, batch) == 0  # the same events again
+        assert points.balance(s, cid) == 10

@@ -8,7 +8,8 @@ a redemption that would take the balance below zero is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -69,24 +70,48 @@ def settle_orders(session: Session, now: datetime | None = None) -> tuple[int, i
 
 def award_interaction(session: Session, customer_id: int, kind: str, ref: str, at: datetime | None = None) -> int:
     """Points for a comment, share, review or gift, within the day's cap. Returns points given."""
+    return award_interactions(session, [(customer_id, kind, ref, at or utcnow())])
+
+
+def award_interactions(session: Session, events: Sequence[tuple[int, str, str, datetime]]) -> int:
+    """Points for a batch of interactions (customer, kind, ref, at), in order, within each
+    kind's daily cap. Set-based: two reads and one bulk insert, however long the batch
+    (a live stream sends thousands). Returns the points given."""
     rules = settings.get(session, "points.rules")["interactions"]
-    if kind not in rules:
-        raise PointsError(f"no points for {kind!r}; interactions that earn points: {', '.join(rules)}")
-    at = at or utcnow()
-    if session.scalar(select(PointsEntry.id).where(PointsEntry.customer_id == customer_id,
-                                                   PointsEntry.reason == kind, PointsEntry.ref == ref)):
-        return 0  # this very event was already counted
-    day_start, day_end = _local_day(session, at)
-    earned_today = session.scalar(select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
-        PointsEntry.customer_id == customer_id, PointsEntry.reason == kind,
-        PointsEntry.occurred_at >= day_start, PointsEntry.occurred_at < day_end))
-    cap = rules[kind]["points"] * rules[kind]["daily_cap"]
-    points = min(rules[kind]["points"], cap - int(earned_today))
-    if points <= 0:
+    unknown = {kind for _c, kind, _r, _a in events if kind not in rules}
+    if unknown:
+        raise PointsError(f"no points for {', '.join(map(repr, sorted(unknown)))}; "
+                          f"interactions that earn points: {', '.join(rules)}")
+    if not events:
         return 0
-    session.add(PointsEntry(customer_id=customer_id, delta=points, reason=kind, ref=ref, occurred_at=at))
-    session.flush()
-    return points
+    zone = timezone(timedelta(hours=int(settings.get(session, "shop.utc_offset_hours"))))
+    people = {c for c, _k, _r, _a in events}
+    refs = {r for _c, _k, r, _a in events}
+    seen = set(session.execute(select(PointsEntry.customer_id, PointsEntry.reason, PointsEntry.ref).where(
+        PointsEntry.customer_id.in_(people), PointsEntry.ref.in_(refs))).all())
+    first_day = min(a for *_x, a in events).astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    earned: dict[tuple[int, str, date], int] = {}
+    for customer_id, reason, delta, at in session.execute(select(
+            PointsEntry.customer_id, PointsEntry.reason, PointsEntry.delta, PointsEntry.occurred_at).where(
+            PointsEntry.customer_id.in_(people), PointsEntry.reason.in_(list(rules)),
+            PointsEntry.occurred_at >= first_day.astimezone(timezone.utc))):
+        key = (customer_id, reason, at.astimezone(zone).date())
+        earned[key] = earned.get(key, 0) + delta
+    rows = []
+    for customer_id, kind, ref, at in events:
+        if (customer_id, kind, ref) in seen:
+            continue  # this very event was already counted
+        seen.add((customer_id, kind, ref))
+        key = (customer_id, kind, at.astimezone(zone).date())
+        cap = rules[kind]["points"] * rules[kind]["daily_cap"]
+        points = min(rules[kind]["points"], cap - earned.get(key, 0))
+        if points > 0:
+            earned[key] = earned.get(key, 0) + points
+            rows.append({"customer_id": customer_id, "delta": points, "reason": kind, "ref": ref,
+                         "occurred_at": at})
+    if rows:
+        session.execute(insert(PointsEntry), rows)
+    return sum(r["delta"] for r in rows)
 
 
 def perks(session: Session) -> list[Perk]:
@@ -108,8 +133,3 @@ def redeem(session: Session, customer_id: int, perk_code: str, at: datetime | No
     return have - perk.cost
 
 
-def _local_day(session: Session, at: datetime) -> tuple[datetime, datetime]:
-    zone = timezone(timedelta(hours=int(settings.get(session, "shop.utc_offset_hours"))))
-    local = at.astimezone(zone)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)

@@ -220,8 +220,7 @@ class FeedController(QObject):
             with self.store.begin() as session:
                 if tallies and broadcast_id is not None:
                     record_appearances(session, broadcast_id, tallies)
-                for customer_id, kind, ref, at in interactions:
-                    points.award_interaction(session, customer_id, kind, ref, at)
+                points.award_interactions(session, interactions)
 
         self.tasks.submit(write, on_error=lambda exc: log.error("could not record the feed: %s", exc))
 
