@@ -26,7 +26,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import settings
+from livedesk.services import settings, templates
 
 TRANSITIONS: dict[str, set[str]] = {
     "waitlisted": {"invited", "declined"},
@@ -365,8 +365,6 @@ def invitation_text(session: Session, session_id: int, customer_id: int) -> str:
     """The personal invitation to copy into WeChat or the platform chat, from the shop's
     ``invitation.vip_session`` template; a template with unacknowledged Advertising Law
     findings is refused (``templates.TemplateNotAcknowledged``), like every template."""
-    from livedesk.services import templates  # it pulls in the follow-up rules (pandas): not at start-up
-
     ps = _session(session, session_id)
     template = session.scalar(select(MessageTemplate).where(MessageTemplate.key == INVITATION_TEMPLATE_KEY))
     if template is None:

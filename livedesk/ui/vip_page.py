@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import customers, vip_sessions
+from livedesk.services.templates import TemplateError
 from livedesk.services.lookup import lookup
 from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
 from livedesk.ui import labels
@@ -351,8 +352,6 @@ class VipPage(QWidget):
         current, row = self.current(), self.selected_row()
         if current is None or row is None:
             return
-        from livedesk.services.templates import TemplateError  # pandas underneath: on first use
-
         try:
             with self.ctx.store.begin() as session:
                 text = vip_sessions.invitation_text(session, current.id, row.customer_id)
