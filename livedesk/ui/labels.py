@@ -59,6 +59,19 @@ _RSVP = {
     "waitlisted": QT_TRANSLATE_NOOP("Labels", "waitlist"),
 }
 
+_TASK_KINDS = {
+    "welcome": QT_TRANSLATE_NOOP("Labels", "First-order welcome"),
+    "thanks": QT_TRANSLATE_NOOP("Labels", "24 h thank-you"),
+    "survey": QT_TRANSLATE_NOOP("Labels", "48 h survey"),
+    "callback": QT_TRANSLATE_NOOP("Labels", "Complaint call-back"),
+    "wakeup": QT_TRANSLATE_NOOP("Labels", "30-day wake-up"),
+    "birthday": QT_TRANSLATE_NOOP("Labels", "Birthday"),
+    "replenish": QT_TRANSLATE_NOOP("Labels", "Replenishment"),
+    "vip_touch": QT_TRANSLATE_NOOP("Labels", "Weekly VIP touch"),
+    "vip_reminder": QT_TRANSLATE_NOOP("Labels", "Private session reminder"),
+    "manual": QT_TRANSLATE_NOOP("Labels", "Manual"),
+}
+
 
 def _word(table: dict[str, str], code: str | None) -> str:
     if not code:
@@ -85,6 +98,14 @@ def order_status(code: str) -> str:
 
 def rsvp(code: str) -> str:
     return _word(_RSVP, code)
+
+
+def task_kind(code: str) -> str:
+    return _word(_TASK_KINDS, code)
+
+
+def task_kinds() -> list[tuple[str, str]]:
+    return [(code, task_kind(code)) for code in _TASK_KINDS]
 
 
 def segment(code: str | None) -> str:

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
     def _build_pages(self) -> None:
         from livedesk.ui.customers_page import CustomersPage
         from livedesk.ui.dashboard_page import DashboardPage
+        from livedesk.ui.followups_page import FollowupsPage
         from livedesk.ui.live_page import LivePage
         from livedesk.ui.settings_page import SettingsPage
         from livedesk.ui.vip_page import VipPage
@@ -86,9 +87,7 @@ class MainWindow(QMainWindow):
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
             (self.tr("Live"), self.live_page),
-            (self.tr("Follow-ups"), PlaceholderPage(self.tr("Follow-up queues"), coming.replace("%1", self.tr(
-                "welcome, 24 h thanks, 48 h survey, complaint call-backs, 30-day wake-ups, birthdays and "
-                "replenishment reminders, with message templates and the advertising-law check.")), self)),
+            (self.tr("Follow-ups"), FollowupsPage(self.ctx, self)),
             (self.tr("VIP sessions"), VipPage(self.ctx, self)),
             (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
             (self.tr("Import"), PlaceholderPage(self.tr("Import"), coming.replace("%1", self.tr(

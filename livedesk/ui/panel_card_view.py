@@ -78,7 +78,7 @@ class PanelCardView(QWidget):
         if card.pinned_notes:
             self._add(self.tr("Pinned notes"), "Section")
             for note in card.pinned_notes[:3]:
-                self._add(f"📌 {note}", "Body")
+                self._add(f"• {note}", "Body")  # no emoji: many systems lack an emoji font
 
     def _alert_text(self, alert: Alert) -> str:
         if alert.kind == "birthday":

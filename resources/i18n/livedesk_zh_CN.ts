@@ -397,6 +397,79 @@
     </message>
 </context>
 <context>
+    <name>FollowupsPage</name>
+    <message>
+        <source>Everyone</source>
+        <translation>全部成员</translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation>未分配</translation>
+    </message>
+    <message>
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <source>Look for new tasks now</source>
+        <translation>立即检查新任务</translation>
+    </message>
+    <message>
+        <source>Nothing to follow up right now</source>
+        <translation>现在没有需要跟进的客户</translation>
+    </message>
+    <message>
+        <source>Copy message (C)</source>
+        <translation>复制消息（C）</translation>
+    </message>
+    <message>
+        <source>Reason to skip, Enter</source>
+        <translation>跳过原因，回车</translation>
+    </message>
+    <message>
+        <source>Snooze a day (S)</source>
+        <translation>推迟一天（S）</translation>
+    </message>
+    <message>
+        <source>Message to send</source>
+        <translation>要发送的消息</translation>
+    </message>
+    <message>
+        <source>Replied</source>
+        <translation>已回复</translation>
+    </message>
+    <message>
+        <source>Bought</source>
+        <translation>已下单</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>未回复</translation>
+    </message>
+    <message>
+        <source>Wrong contact</source>
+        <translation>联系方式有误</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n task(s)</source>
+        <translation>
+            <numerusform>共 %n 个任务</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>, %1 overdue</source>
+        <translation>，%1 个已逾期</translation>
+    </message>
+    <message>
+        <source>Message copied: send it, then record what happened (1–4)</source>
+        <translation>消息已复制：发出后记录结果（1–4）</translation>
+    </message>
+    <message>
+        <source>Done: %1</source>
+        <translation>已处理：%1</translation>
+    </message>
+</context>
+<context>
     <name>HostPanel</name>
     <message>
         <source>LiveDesk host panel</source>
@@ -583,6 +656,46 @@
     <message>
         <source>waitlist</source>
         <translation>候补</translation>
+    </message>
+    <message>
+        <source>First-order welcome</source>
+        <translation>首单欢迎</translation>
+    </message>
+    <message>
+        <source>24 h thank-you</source>
+        <translation>24小时致谢</translation>
+    </message>
+    <message>
+        <source>48 h survey</source>
+        <translation>48小时回访</translation>
+    </message>
+    <message>
+        <source>Complaint call-back</source>
+        <translation>客诉回访</translation>
+    </message>
+    <message>
+        <source>30-day wake-up</source>
+        <translation>30天唤醒</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日关怀</translation>
+    </message>
+    <message>
+        <source>Replenishment</source>
+        <translation>补货提醒</translation>
+    </message>
+    <message>
+        <source>Weekly VIP touch</source>
+        <translation>VIP每周关怀</translation>
+    </message>
+    <message>
+        <source>Private session reminder</source>
+        <translation>私享会提醒</translation>
+    </message>
+    <message>
+        <source>Manual</source>
+        <translation>手动</translation>
     </message>
 </context>
 <context>
@@ -775,14 +888,6 @@
     <message>
         <source>Follow-ups</source>
         <translation>跟进</translation>
-    </message>
-    <message>
-        <source>Follow-up queues</source>
-        <translation>跟进队列</translation>
-    </message>
-    <message>
-        <source>welcome, 24 h thanks, 48 h survey, complaint call-backs, 30-day wake-ups, birthdays and replenishment reminders, with message templates and the advertising-law check.</source>
-        <translation>首单欢迎、24 小时感谢、48 小时回访问卷、投诉回电、30 天唤醒、生日关怀和补货提醒，配合消息模板与广告法用语检查。</translation>
     </message>
     <message>
         <source>VIP sessions</source>
@@ -1031,6 +1136,37 @@
     <message>
         <source>Room id</source>
         <translation>直播间号</translation>
+    </message>
+</context>
+<context>
+    <name>TaskModel</name>
+    <message>
+        <source>Due</source>
+        <translation>到期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>The promised answer time has passed</source>
+        <translation>已超过承诺的回复时限</translation>
+    </message>
+    <message>
+        <source>nobody</source>
+        <translation>未分配</translation>
     </message>
 </context>
 <context>
