@@ -1,9 +1,12 @@
 """``livedesk self-test``: proves a build works on this machine, and says what failed.
 
 Each check runs on its own (one failure does not hide the others) in a fresh temporary
-store: every migration, a service write, a pandas query, both translation catalogues,
-the main window and the host panel, and a pyqtgraph plot drawn to an image. The JSON
-report goes to stdout (and to ``--out``); the exit status is 0 only if all passed.
+store: every migration, a service write, a pandas query, every module of the app
+importable (a frozen build misses what is imported by name), both translation
+catalogues, the main window and the host panel, a pyqtgraph plot drawn to an image,
+and the asyncio-on-Qt loop the app runs on. The JSON report goes to stdout (and to
+``--out``); the exit status is 0 only if all passed. Qt's warnings are collected into
+the report rather than printed, so a broken plugin shows up next to the check it broke.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from typing import Any
 from livedesk import __version__
 
 
+class Skipped(Exception):
+    """A check that cannot run because one it builds on failed."""
+
+
 class Checks:
     def __init__(self) -> None:
         self.results: list[dict[str, Any]] = []
@@ -31,8 +38,11 @@ class Checks:
         started = time.perf_counter()
         try:
             detail, ok = check(), True
-        except Exception as exc:  # the report must name every failure, whatever it is
-            detail, ok = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}", False
+        except Skipped as exc:
+            detail, ok = f"not run: {exc}", False
+        except Exception as exc:  # noqa: BLE001 - the report must name every failure, whatever it is
+            # The innermost frames say where it broke; the outer ones are this harness.
+            detail, ok = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-4)}", False
         self.results.append({"name": name, "ok": ok, "ms": round((time.perf_counter() - started) * 1000, 1),
                              "detail": detail})
         return ok
@@ -44,16 +54,18 @@ def run_self_test(out: str | None = None) -> int:
     os.environ.setdefault("QT_API", "pyside6")
     checks = Checks()
     folder = Path(tempfile.mkdtemp(prefix="livedesk-selftest-"))
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"qt_messages": []}
     try:
         checks.run("store and migrations", lambda: _store(folder, state))
         checks.run("service write and read", lambda: _service(state))
         checks.run("pandas query", lambda: _pandas(state))
+        checks.run("app modules import", _modules)
         checks.run("qt application", lambda: _qt_app(state))
         checks.run("zh_CN translations", lambda: _translations(state))
         checks.run("main window", lambda: _main_window(state))
         checks.run("host panel", lambda: _host_panel(state))
         checks.run("pyqtgraph plot", lambda: _plot(state))
+        checks.run("asyncio on qt", lambda: _qasync(state))
     finally:
         for window in state.get("windows", []):
             window.close()
@@ -64,6 +76,7 @@ def run_self_test(out: str | None = None) -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
     report = _report(checks)
+    report["qt_messages"] = sorted(set(state["qt_messages"]))
     text = json.dumps(report, ensure_ascii=False, indent=2)
     print(text)
     if out:
@@ -77,7 +90,7 @@ def _report(checks: Checks) -> dict[str, Any]:
         from PySide6.QtCore import qVersion
 
         qt = f"Qt {qVersion()} / PySide6 {pyside_version}"
-    except Exception as exc:  # Qt itself may be what is broken
+    except Exception as exc:  # noqa: BLE001 - Qt itself may be what is broken
         qt = f"unavailable: {exc}"
     return {
         "ok": all(c["ok"] for c in checks.results),
@@ -88,6 +101,12 @@ def _report(checks: Checks) -> dict[str, Any]:
         "frozen": bool(getattr(sys, "frozen", False)),
         "checks": checks.results,
     }
+
+
+def _need(state: dict[str, Any], key: str, check: str) -> Any:
+    if key not in state:
+        raise Skipped(f"needs the {check!r} check, which failed")
+    return state[key]
 
 
 def _store(folder: Path, state: dict[str, Any]) -> str:
@@ -108,7 +127,7 @@ def _store(folder: Path, state: dict[str, Any]) -> str:
 
 
 def _service(state: dict[str, Any]) -> str:
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from sqlalchemy import insert
 
@@ -116,13 +135,13 @@ def _service(state: dict[str, Any]) -> str:
     from livedesk.services import customers, segments
     from livedesk.services.lookup import lookup
 
-    store = state["store"]
+    store = _need(state, "store", "store and migrations")
     with store.begin() as session:
         cid = customers.create(session, customers.NewCustomer(
             nickname="王姐", real_name="王丽华", phone="13812345678", accounts=[("douyin", "MS4wselftest", "wj888")]))
         session.execute(insert(Order).values(
             platform="douyin", platform_order_id="SELFTEST-1", customer_id=cid, status="completed",
-            total_fen=1_299_00, ordered_at=datetime.now(timezone.utc)))
+            total_fen=1_299_00, ordered_at=datetime.now(UTC)))
         customers.add_note(session, cid, "自检备注", pinned=True)
         segments.recompute(session)
     with store.begin() as session:
@@ -136,16 +155,44 @@ def _service(state: dict[str, Any]) -> str:
 def _pandas(state: dict[str, Any]) -> str:
     import pandas as pd
 
+    store = _need(state, "store", "store and migrations")
     frame = pd.read_sql("SELECT customer_id, SUM(total_fen) AS spent FROM orders GROUP BY customer_id",
-                        state["store"].engine)
+                        store.engine)
     if frame["spent"].tolist() != [1_299_00]:
         raise AssertionError(f"unexpected result {frame.to_dict('records')}")
     return f"pandas {pd.__version__}: {len(frame)} row"
 
 
+def _modules() -> str:
+    """Import every module of the app: PyInstaller only bundles what it sees imported."""
+    import importlib
+    import pkgutil
+
+    import livedesk
+
+    names = [m.name for m in pkgutil.walk_packages(livedesk.__path__, "livedesk.")]
+    failed = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - collect them all: one missing module rarely comes alone
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    if failed or len(names) < 10:  # an empty walk would prove nothing
+        raise AssertionError(f"{len(failed)} of {len(names)} modules failed to import: " + "; ".join(failed))
+    return f"{len(names)} modules"
+
+
 def _qt_app(state: dict[str, Any]) -> str:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
     from livedesk.ui.app import make_application
 
+    def collect(kind: QtMsgType, _context: Any, message: str) -> None:
+        state["qt_messages"].append(f"{kind.name}: {message}")
+        if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+            print(message, file=sys.stderr)  # a fatal one aborts before the report is written
+
+    qInstallMessageHandler(collect)
     app = make_application()
     state["app"] = app
     return f"platform {app.platformName()}"
@@ -154,17 +201,18 @@ def _qt_app(state: dict[str, Any]) -> str:
 def _translations(state: dict[str, Any]) -> str:
     from PySide6.QtCore import QCoreApplication
 
-    from livedesk.ui.i18n import install_translators
+    from livedesk.ui.i18n import install_translators, translations_file
 
-    loaded = install_translators(state["app"], "zh_CN")
+    loaded = install_translators(_need(state, "app", "qt application"), "zh_CN")
     if "livedesk_zh_CN" not in loaded:
-        raise AssertionError(f"LiveDesk's zh_CN catalogue did not load (loaded: {loaded})")
+        raise AssertionError(f"LiveDesk's zh_CN catalogue did not load from {translations_file('zh_CN')} "
+                             f"(loaded: {loaded})")
     if not any(name.startswith(("qt_", "qtbase_")) for name in loaded):
         raise AssertionError(f"Qt's own zh_CN catalogue did not load (loaded: {loaded})")
     # Looked up through variables so lupdate does not copy Qt's own string into our catalogue.
-    probes = {"ours": ("Labels", "Gold Diamond member"), "qt": ("QPlatformTheme", "Cancel")}
+    probes = {"ours": ("Labels", "High-value VIP"), "qt": ("QPlatformTheme", "Cancel")}
     ours, qts = (QCoreApplication.translate(*probes[k]) for k in ("ours", "qt"))
-    if ours == "Gold Diamond member" or qts == "Cancel":
+    if ours == probes["ours"][1] or qts == probes["qt"][1]:
         raise AssertionError(f"strings stay English: {ours!r}, {qts!r}")
     return f"loaded {', '.join(loaded)}: {ours}, {qts}"
 
@@ -176,8 +224,10 @@ def _main_window(state: dict[str, Any]) -> str:
     from livedesk.ui.main_window import MainWindow
     from livedesk.ui.tasks import TaskRunner
 
+    _need(state, "app", "qt application")
+    store = _need(state, "store", "store and migrations")
     state["tasks"] = TaskRunner()
-    window = MainWindow(AppContext(state["store"], state["tasks"], "zh_CN"), remember_state=False)
+    window = MainWindow(AppContext(store, state["tasks"], "zh_CN"), remember_state=False)
     state.setdefault("windows", []).append(window)
     window.show()
     deadline = time.monotonic() + 10
@@ -193,8 +243,8 @@ def _main_window(state: dict[str, Any]) -> str:
 def _host_panel(state: dict[str, Any]) -> str:
     from PySide6.QtWidgets import QApplication
 
-    window = state["window"]
-    window.push_to_panel(state["customer_id"])
+    window = _need(state, "window", "main window")
+    window.push_to_panel(_need(state, "customer_id", "service write and read"))
     QApplication.processEvents()
     card = window.host_panel.card_view.card
     if card is None or card.masked_phone != "138****5678" or "13812345678" in repr(card):
@@ -203,7 +253,8 @@ def _host_panel(state: dict[str, Any]) -> str:
 
 
 def _plot(state: dict[str, Any]) -> str:
-    import pyqtgraph as pg
+    _need(state, "app", "qt application")
+    import pyqtgraph as pg  # QT_API=pyside6 is set above: it would otherwise try PyQt first
 
     widget = pg.PlotWidget()
     state.setdefault("windows", []).append(widget)
@@ -215,3 +266,22 @@ def _plot(state: dict[str, Any]) -> str:
     if image.isNull() or len(colours) < 3:
         raise AssertionError(f"plot image looks empty ({image.width()}x{image.height()}, {len(colours)} colours)")
     return f"pyqtgraph {pg.__version__}: {image.width()}x{image.height()}, {len(colours)} colours"
+
+
+def _qasync(state: dict[str, Any]) -> str:
+    """The app's main loop: asyncio running on Qt's event loop, with the worker's executor."""
+    import asyncio
+
+    import qasync
+
+    _need(state, "app", "qt application")
+
+    async def probe() -> int:
+        await asyncio.sleep(0.01)
+        return await asyncio.get_running_loop().run_in_executor(None, sum, [1, 2, 3])
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        got = runner.run(probe())
+    if got != 6:
+        raise AssertionError(f"the coroutine returned {got!r}")
+    return "a coroutine and the default executor ran on the Qt loop (qasync)"
