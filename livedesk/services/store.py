@@ -106,7 +106,8 @@ def open_store(url: str, *, migrate: bool = True, backup: bool = True) -> Store:
         raise
     except Exception as exc:  # a driver error on a damaged file: say so plainly
         engine.dispose()
-        raise StoreError(f"{_where(store)} cannot be opened: {exc}") from exc
+        # The driver's own words, without SQLAlchemy's SQL echo and help link.
+        raise StoreError(f"{_where(store)} cannot be opened: {getattr(exc, 'orig', None) or exc}") from exc
     return store
 
 
@@ -138,6 +139,10 @@ def _check_sqlite_file(path: Path) -> None:
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "alembic_version" in tables:
+                # Read it here, read-only: the engine's first connection switches the file to WAL,
+                # which rewrites its header before the damage would show.
+                conn.execute("SELECT version_num FROM alembic_version").fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
