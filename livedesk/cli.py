@@ -83,6 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("text", metavar="FILE_OR_TEXT", help="a text file (UTF-8) or the text itself")
     check.add_argument("--json", action="store_true")
 
+    imports = sub.add_parser("import", help="import a platform's order export; revert an import")
+    imports_sub = imports.add_subparsers(dest="action", required=True, metavar="ACTION")
+    import_orders = imports_sub.add_parser(
+        "orders", help="import an order export (CSV/XLSX); all or nothing; exit 1 if any row is invalid")
+    import_orders.add_argument("file", metavar="FILE")
+    import_orders.add_argument("--platform", choices=["douyin", "taobao", "kuaishou", "channels", "tiktok", "shopify"],
+                               help="the export's platform (default: recognised from its columns)")
+    import_orders.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                               help="read FIELD from COLUMN (remembered for this platform); repeatable")
+    import_orders.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    import_orders.add_argument("--report", metavar="PATH", help="error report file or folder (default: next to FILE)")
+    import_orders.add_argument("--json", action="store_true")
+    import_revert = imports_sub.add_parser("revert", help="remove an import's orders and the customers it created")
+    import_revert.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    import_revert.add_argument("--json", action="store_true")
+
     from livedesk.services.bench import BENCHES
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
@@ -306,6 +322,58 @@ def cmd_compliance(args: argparse.Namespace) -> int:
     return EXIT_FAILED if findings else EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from livedesk.services import importing
+
+    if args.action == "revert":
+        store = _open(args)
+        try:
+            with store.begin() as session:
+                result = importing.revert_batch(session, args.batch_id)
+        except (LookupError, ValueError) as exc:
+            print(f"livedesk: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        finally:
+            store.dispose()
+        _print(asdict(result), args.json, f"batch {result.batch_id} reverted: {result.orders_removed} orders and "
+               f"{result.customers_removed} customers removed, {result.customers_kept} customers kept")
+        return EXIT_OK
+    try:
+        overrides = importing.parse_overrides(args.map)
+    except importing.MappingError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    options = importing.ImportOptions(platform=args.platform, overrides=overrides, dry_run=args.dry_run,
+                                      report_path=Path(args.report) if args.report else None)
+
+    def progress(done: int, total: int | None, phase: str) -> None:
+        print(f"\r{phase}: {done}/{total or '?'} rows", end="", file=sys.stderr, flush=True)
+
+    store = _open(args)
+    try:
+        summary = importing.import_orders(store.session_factory, args.file, options,
+                                          progress=None if args.json else progress)
+    except importing.ImportSetupError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        store.dispose()
+    if not args.json:
+        print(file=sys.stderr)
+        for e in summary.errors[:20]:
+            print(f"row {e.row}  {e.column or ''}  {e.value or ''!r}  {e.reason}", file=sys.stderr)
+    s = summary
+    text = (f"{'dry run: ' if s.dry_run else ''}{s.rows_read} rows; orders {s.orders_created} new, "
+            f"{s.orders_updated} updated, {s.orders_unchanged} unchanged; customers {s.customers_created} new, "
+            f"{s.customers_matched} matched; {s.possible_duplicates} possible duplicates; {len(s.errors)} errors"
+            + (f" (nothing written; report: {s.report_path})" if s.errors else "")
+            + (f"; batch {s.batch_id}" if s.committed else ""))
+    _print(summary.as_dict(), args.json, text)
+    return EXIT_FAILED if summary.errors else EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "lookup": cmd_lookup,
@@ -317,4 +385,5 @@ COMMANDS = {
     "followups": cmd_followups,
     "compliance": cmd_compliance,
     "feed": cmd_feed,
+    "import": cmd_import,
 }

@@ -15,6 +15,7 @@ from livedesk.models.customers import (
     ProfileValue,
     Tag,
 )
+from livedesk.models.duplicates import PossibleDuplicate
 from livedesk.models.followups import FollowUpTask, MessageTemplate, SurveyResponse
 from livedesk.models.live import Appearance, Broadcast
 from livedesk.models.orders import Order, OrderItem
@@ -39,6 +40,7 @@ __all__ = [
     "OrderItem",
     "PlatformAccount",
     "PointsEntry",
+    "PossibleDuplicate",
     "PrivateSession",
     "Product",
     "ProfileValue",

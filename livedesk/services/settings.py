@@ -72,6 +72,8 @@ DEFAULTS: dict[str, Any] = {
     # extra terms as "词" or {"term", "reason"}, and exempt terms such as the shop's trademarks.
     "compliance.extra_terms": [],
     "compliance.exempt_terms": [],
+    # Order-import column mappings a user corrected, per source (platform): {source: {field: column}}.
+    "import.mappings": {},
 }
 
 

@@ -1,0 +1,150 @@
+"""Who bought this order: matching an import row's buyer to one customer, never guessing.
+
+Evidence in the order the design sets: the platform's stable buyer id, then the handle,
+then a full phone, then recipient name + masked phone + city (or address) — all a 抖店
+export gives, so one buyer's repeat orders there become one customer. Each resolved
+order teaches the index its keys, so later rows of the same import find that customer.
+Weaker evidence (another customer with the same phone or handle, a full phone that fits
+another customer's masked one under the same name, the same name and masked phone in
+another city, the same nickname in the same city) is returned as a possible duplicate
+for a person to confirm; it never merges anyone.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from livedesk.models import Customer, PlatformAccount
+from livedesk.services.identity_text import is_masked_phone, mask_phone
+
+# Reason codes of a possible duplicate (the UI words them).
+SAME_PHONE = "same_phone"
+SAME_HANDLE = "same_handle"
+PHONE_FITS_MASK = "phone_fits_masked"
+NAME_MASK_OTHER_PLACE = "same_name_masked_phone"
+NICKNAME_CITY = "same_nickname_city"
+
+
+def _norm(text: str | None) -> str | None:
+    if not text:
+        return None
+    folded = unicodedata.normalize("NFKC", text).strip().lower()
+    return " ".join(folded.split()) or None
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """The identity evidence one order carries."""
+
+    platform: str
+    buyer_id: str | None = None
+    handle: str | None = None
+    name: str | None = None
+    phone: str | None = None  # digits, or masked with * (138****5678)
+    city: str | None = None
+    address: str | None = None
+
+    @property
+    def full_phone(self) -> str | None:
+        return self.phone if self.phone and not is_masked_phone(self.phone) else None
+
+    @property
+    def masked_phone(self) -> str | None:
+        return mask_phone(self.phone) if self.phone else None
+
+    def is_empty(self) -> bool:
+        return not (self.buyer_id or self.handle or self.name or self.phone)
+
+    def display_name(self) -> str:
+        return self.handle or self.name or self.masked_phone or self.buyer_id or "?"
+
+
+@dataclass
+class Match:
+    # A customer id, or a provisional key (< 0) of a customer this import is making, or None.
+    # Customers made by an import keep their provisional key in the index: the importer
+    # translates it, so the index never needs rewriting.
+    key: int | None
+    via: str | None  # buyer_id | handle | phone | name_phone_place
+    possible: list[tuple[int, str]] = field(default_factory=list)  # (other key, reason)
+
+
+class IdentityIndex:
+    """The store's customers by every key a row can carry, plus those made by this import."""
+
+    def __init__(self) -> None:
+        self.by_uid: dict[tuple[str, str], int] = {}
+        self.by_handle: dict[tuple[str, str], int] = {}
+        self.by_phone: dict[str, int] = {}
+        self.by_name_mask_place: dict[tuple[str, str, str], int] = {}
+        self.by_name_mask: dict[tuple[str, str], set[int]] = {}
+        self.with_full_phone: set[int] = set()
+        self.by_nick_city: dict[tuple[str, str], int] = {}
+
+    @classmethod
+    def load(cls, conn: Connection) -> IdentityIndex:
+        index = cls()
+        for platform, uid, handle, cid in conn.execute(
+            select(PlatformAccount.platform, PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.customer_id)
+        ):
+            index.learn(cid, Buyer(platform, uid, handle))
+        for cid, nickname, name, phone, masked, city, address in conn.execute(
+            select(Customer.id, Customer.nickname, Customer.real_name, Customer.phone, Customer.phone_masked,
+                   Customer.city, Customer.address)
+        ):
+            index.learn(cid, Buyer("", name=name, phone=phone or masked, city=city, address=address),
+                        nickname=nickname)
+        return index
+
+    def match(self, buyer: Buyer) -> Match:
+        p = buyer.platform
+        handle, name, place = _norm(buyer.handle), _norm(buyer.name), _norm(buyer.city or buyer.address)
+        candidates = (
+            ("buyer_id", self.by_uid.get((p, buyer.buyer_id)) if buyer.buyer_id else None),
+            ("handle", self.by_handle.get((p, handle)) if handle else None),
+            ("phone", self.by_phone.get(buyer.full_phone) if buyer.full_phone else None),
+            ("name_phone_place", self.by_name_mask_place.get((name, buyer.masked_phone, place))
+             if name and buyer.phone and place else None),
+        )
+        hits = [(via, key) for via, key in candidates if key is not None]
+        found = Match(hits[0][1], hits[0][0]) if hits else Match(None, None)
+        # Weaker evidence pointing at someone else: a person decides.
+        for via, key in hits[1:]:
+            if key != found.key:
+                found.possible.append((key, SAME_PHONE if via in ("phone", "name_phone_place") else SAME_HANDLE))
+        if name and buyer.phone:
+            for key in self.by_name_mask.get((name, buyer.masked_phone), ()):
+                if key == found.key:
+                    continue
+                if buyer.full_phone and key not in self.with_full_phone:
+                    found.possible.append((key, PHONE_FITS_MASK))
+                elif found.via != "phone":
+                    found.possible.append((key, NAME_MASK_OTHER_PLACE))
+        if handle and buyer.city:
+            key = self.by_nick_city.get((handle, _norm(buyer.city)))
+            if key is not None and key != found.key:
+                found.possible.append((key, NICKNAME_CITY))
+        found.possible = list(dict.fromkeys(found.possible))
+        return found
+
+    def learn(self, key: int, buyer: Buyer, nickname: str | None = None) -> None:
+        """Remember ``buyer``'s keys as ``key``'s (a key already taken keeps its customer)."""
+        p = buyer.platform
+        handle, name, place = _norm(buyer.handle), _norm(buyer.name), _norm(buyer.city or buyer.address)
+        if buyer.buyer_id:
+            self.by_uid.setdefault((p, buyer.buyer_id), key)
+        if handle:
+            self.by_handle.setdefault((p, handle), key)
+        if buyer.full_phone:
+            self.by_phone.setdefault(buyer.full_phone, key)
+            self.with_full_phone.add(key)
+        if name and buyer.phone:
+            if place:
+                self.by_name_mask_place.setdefault((name, buyer.masked_phone, place), key)
+            self.by_name_mask.setdefault((name, buyer.masked_phone), set()).add(key)
+        nick = _norm(nickname) or handle
+        if nick and buyer.city:
+            self.by_nick_city.setdefault((nick, _norm(buyer.city)), key)
