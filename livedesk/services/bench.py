@@ -22,6 +22,7 @@ BENCHES: dict[str, str] = {
     "feed-source": "livedesk.services.feeds.bench_feed:bench_feed",  # the source alone, no Qt
     "segments": "livedesk.services.bench_segments:bench_segments",
     "followups": "livedesk.services.followups.bench:bench_followups",
+    "import": "livedesk.services.importing.bench_import:bench_import",
     # Drives the live console offscreen, so it lives with the UI; only its name is here.
     "lookup": "livedesk.ui.bench_lookup:bench_lookup",
 }

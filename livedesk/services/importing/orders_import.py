@@ -72,6 +72,7 @@ _PLATFORM_NAMES = {
 }
 _TEXT_FIELDS = ("sub_order_id", "product_code", "buyer_id", "buyer_handle", "recipient_name", "province", "city",
                 "address", "after_sale", "product_name", "phone")
+_STORED_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 IN_BATCH = 5_000  # ids per IN (...) lookup: far below every driver's parameter limit
 # Column widths of the store: longer text is cut (names, addresses), longer ids refused.
 _WIDTH = {"product_name": 200, "address": 200, "recipient_name": 50, "city": 32, "province": 32,
@@ -454,6 +455,9 @@ class _Run:
         orders["status"] = status.where(~refund, "refunded")
         orders["total"] = orders["order_total"].fillna(orders["items_total"]).astype("int64")
         orders["total_from_items"] = orders["order_total"].isna()
+        for name in ("ordered_at", "paid_at"):  # storage form, formatted for the whole chunk at once
+            stored = orders[name].dt.strftime(_STORED_FORMAT)
+            orders[name + "_stored"] = stored.astype(object).where(stored.notna(), None)
         for name in _TEXT_FIELDS:  # NaN from an all-empty group would read as a true value
             orders[name] = orders[name].astype(object).where(orders[name].notna(), None)
         return orders, rows
@@ -562,8 +566,17 @@ class _Run:
             return
         keys = [c.pop("key") for c in new_customers]
         table = Customer.__table__
-        ids = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                new_customers).scalars().all()
+        if self.conn.dialect.name == "sqlite":
+            # SQLite adapter: RETURNING in parameter order runs one statement per row there.
+            # This transaction holds the only write lock, so the next ids are ours to take.
+            first = (self.conn.scalar(select(func.max(table.c.id))) or 0) + 1
+            ids = list(range(first, first + len(new_customers)))
+            for cid, row in zip(ids, new_customers):
+                row["id"] = cid
+            self.conn.execute(insert(table), new_customers)
+        else:
+            ids = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                    new_customers).scalars().all()
         self.ids.update(zip(keys, ids))
         self.summary.customers_created += len(ids)
 
@@ -590,19 +603,22 @@ class _Run:
             records.append({
                 "platform": platform, "platform_order_id": order_id, "customer_id": self._customer_id(key),
                 "status": o.status, "after_sale": o.after_sale, "total_fen": int(o.total),
-                "ordered_at": o.ordered_at.to_pydatetime(),
-                "paid_at": None if pd.isna(o.paid_at) else o.paid_at.to_pydatetime(),
+                "ordered_at": o.ordered_at_stored, "paid_at": o.paid_at_stored,
                 "import_batch_id": self.batch_id, "recipient_name": o.recipient_name, "recipient_phone": o.phone,
                 "city": o.city, "address": o.address,
             })
-        table = Order.__table__
-        ids = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                records).scalars().all()
-        order_ids = {}
-        for ((key, _, o), oid) in zip(new_orders, ids):
-            order_ids[key] = oid
-            self.seen[key] = (oid, bool(o.total_from_items))
-        self.summary.orders_created += len(ids)
+        _executemany(self.conn, _ORDERS, records)
+        # Read the new ids back by order number (the unique index): cheaper than RETURNING per row.
+        order_ids: dict[tuple[str, str], int] = {}
+        for platform in {key[0] for key, _, _ in new_orders}:
+            numbers = [key[1] for key, _, _ in new_orders if key[0] == platform]
+            for a in range(0, len(numbers), IN_BATCH):
+                order_ids.update(((platform, number), oid) for number, oid in self.conn.execute(
+                    select(_ORDERS.c.platform_order_id, _ORDERS.c.id).where(
+                        _ORDERS.c.platform == platform, _ORDERS.c.platform_order_id.in_(numbers[a:a + IN_BATCH]))))
+        for key, _, o in new_orders:
+            self.seen[key] = (order_ids[key], bool(o.total_from_items))
+        self.summary.orders_created += len(new_orders)
         self._insert_items(rows, order_ids, {key: o.status for key, _, o in new_orders})
 
     def _insert_items(self, rows: pd.DataFrame, order_ids: dict[tuple[str, str], int],
@@ -620,7 +636,7 @@ class _Run:
                 "status": "refunded" if r.refunded else statuses[key],
             })
         if items:
-            self.conn.execute(insert(OrderItem.__table__), items)
+            _executemany(self.conn, _ITEMS, items)
 
     def _insert_more_items(self, extra: list[tuple[tuple[str, str], int]], orders: pd.DataFrame,
                            rows: pd.DataFrame) -> None:
@@ -692,6 +708,32 @@ class _Run:
                                Customer.phone_masked).where(Customer.id.in_(part)))]
             customers = Customer.__table__
             self.conn.execute(update(customers).where(customers.c.id == bindparam("cid")), rows)
+
+
+def _stored(moment: pd.Timestamp) -> str:
+    """A UTC time in the store's own form (naive UTC text, as UTCDateTime writes it)."""
+    return moment.strftime(_STORED_FORMAT)
+
+
+def _executemany(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows already in storage form through the driver's executemany.
+
+    SQLAlchemy's per-row bind processing costs more than SQLite's insert itself; the rows
+    here carry plain ints and text (times via ``_stored``), so the statement is compiled
+    once and handed over. Column defaults the rows omit are filled in first.
+    """
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.default is not None and c.default.is_scalar and c.name not in rows[0]}
+    now = _stored(pd.Timestamp.now(tz="UTC"))
+    stamps = {c.name: now for c in table.columns if c.name in ("created_at", "updated_at") and c.name not in rows[0]}
+    keys = [*rows[0], *defaults, *stamps]
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
+    fixed = {**defaults, **stamps}
+    if compiled.positional:
+        order = compiled.positiontup or []
+        conn.exec_driver_sql(compiled.string, [tuple({**row, **fixed}[k] for k in order) for row in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, [{**row, **fixed} for row in rows])
 
 
 def _sha256(path: Path) -> str:

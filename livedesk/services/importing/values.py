@@ -3,8 +3,9 @@
 Money to integer fen (exactly, through Decimal, never float), times to aware UTC from
 the shop's local time, quantities, phones (masked ones stay masked) and statuses to
 the store's codes. Each parser has a scalar form that says why a value is refused, and
-a column form (pandas) with a fast path for the usual spellings that falls back to the
-scalar form for the rest, so a million rows parse in seconds with the same rules.
+a column form (pandas) that applies it once per distinct spelling (amounts, phones and
+statuses repeat down an export; times take a vectorised path for the usual format), so
+a million rows parse in seconds with the same rules.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ REASONS = {
 }
 
 _MONEY_NOISE = re.compile(r"[¥￥,，\s元]|RMB|CNY|US\$|\$", re.IGNORECASE)
-_MONEY_PLAIN = r"\d+(?:\.\d{1,2})?"
 
 
 def money_fen(text: str) -> int:
@@ -173,38 +173,31 @@ def refund_done(after_sale: str) -> bool:
 # --- columns ----------------------------------------------------------------------------
 # Each takes a column of str (None where the cell is empty) and returns the parsed column
 # and a boolean mask of the cells refused; empty cells stay empty, never refused here.
+# The rules are the scalar parsers above, applied once per distinct spelling.
 
 
-def _fallback(column: pd.Series, todo: np.ndarray, parse, out: np.ndarray, bad: np.ndarray) -> None:
-    for i in np.flatnonzero(todo):
+def _by_unique(column: pd.Series, parse, empty: object, dtype: object) -> tuple[np.ndarray, np.ndarray]:
+    """Parse each distinct spelling once: prices, phones and quantities repeat down an export."""
+    codes, uniques = pd.factorize(column)
+    parsed = np.empty(len(uniques) + 1, dtype=dtype)
+    refused = np.zeros(len(uniques) + 1, dtype=bool)
+    parsed[-1] = empty  # code -1: the empty cells
+    for i, text in enumerate(uniques):
         try:
-            out[i] = parse(column.iat[i])
+            parsed[i] = parse(text)
         except BadValue:
-            bad[i] = True
+            parsed[i], refused[i] = empty, True
+    return parsed[codes], refused[codes]
 
 
 def money_column(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    present = column.notna().to_numpy()
-    cleaned = column.str.replace(_MONEY_NOISE.pattern, "", regex=True, flags=re.IGNORECASE)
-    fast = cleaned.str.fullmatch(_MONEY_PLAIN).fillna(False).to_numpy(dtype=bool)
-    out = np.zeros(len(column), dtype=np.int64)
-    if fast.any():
-        whole, _, frac = (cleaned[fast].str.partition(".")[i] for i in (0, 1, 2))
-        out[fast] = whole.astype("int64").to_numpy() * 100 + frac.str.ljust(2, "0").astype("int64").to_numpy()
-    bad = np.zeros(len(column), dtype=bool)
-    _fallback(column, present & ~fast, money_fen, out, bad)
+    out, bad = _by_unique(column, money_fen, 0, np.int64)
     # Nullable integers: an empty amount stays empty instead of becoming a float NaN.
-    return pd.Series(pd.arrays.IntegerArray(out, ~present | bad), index=column.index), bad
+    return pd.Series(pd.arrays.IntegerArray(out, column.isna().to_numpy() | bad), index=column.index), bad
 
 
 def quantity_column(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    present = column.notna().to_numpy()
-    fast = column.str.fullmatch(r"[1-9]\d{0,8}").fillna(False).to_numpy(dtype=bool)
-    out = np.ones(len(column), dtype=np.int64)  # an empty quantity is one item
-    if fast.any():
-        out[fast] = column[fast].astype("int64").to_numpy()
-    bad = np.zeros(len(column), dtype=bool)
-    _fallback(column, present & ~fast, quantity, out, bad)
+    out, bad = _by_unique(column, quantity, 1, np.int64)  # an empty quantity is one item
     return pd.Series(out, index=column.index), bad
 
 
@@ -217,21 +210,18 @@ def datetime_column(column: pd.Series, local: tzinfo) -> tuple[pd.Series, np.nda
     slow = present & ~fast
     bad = np.zeros(len(column), dtype=bool)
     if slow.any():
-        values = np.empty(len(column), dtype=object)
-        _fallback(column, slow & ~bad, lambda text: utc_datetime(text, local), values, bad)
-        fixed = slow & ~bad
+        rest = column[slow]
+        values, refused = _by_unique(rest, lambda text: utc_datetime(text, local), None, object)
+        bad[slow] = refused
+        fixed = slow.copy()
+        fixed[slow] = ~refused
         if fixed.any():
-            out[fixed] = pd.to_datetime(pd.Series(values[fixed], index=column.index[fixed]), utc=True)
+            out[fixed] = pd.to_datetime(pd.Series(values[~refused], index=rest.index[~refused]), utc=True)
     return out, bad
 
 
 def phone_column(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    present = column.notna().to_numpy()
-    fast = column.str.fullmatch(r"1\d{10}").fillna(False).to_numpy(dtype=bool)
-    out = column.to_numpy(dtype=object, na_value=None).copy()
-    bad = np.zeros(len(column), dtype=bool)
-    _fallback(column, present & ~fast, phone, out, bad)
-    out[bad] = None
+    out, bad = _by_unique(column, phone, None, object)
     return pd.Series(out, index=column.index, dtype=object), bad
 
 
