@@ -352,6 +352,22 @@ def untag_customer(session: Session, customer_id: int, tag_id: int) -> None:
     session.execute(delete(CustomerTag).where(CustomerTag.customer_id == customer_id, CustomerTag.tag_id == tag_id))
 
 
+def assigned_member(session: Session, customer_id: int) -> int | None:
+    """The team member who looks after this customer (their tasks go to them by default)."""
+    return _require(session, customer_id).assigned_member_id
+
+
+def add_team_member(session: Session, name: str, role: str = "assistant") -> int:
+    if not name.strip():
+        raise ValueError("a team member needs a name")
+    if role not in ("owner", "host", "assistant"):
+        raise ValueError(f"unknown role {role!r}: owner, host or assistant")
+    member = TeamMember(name=name.strip(), role=role)
+    session.add(member)
+    session.flush()
+    return member.id
+
+
 def team(session: Session) -> list[tuple[int, str, str]]:
     return list(session.execute(
         select(TeamMember.id, TeamMember.name, TeamMember.role).where(TeamMember.active).order_by(TeamMember.id)

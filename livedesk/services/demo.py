@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Table, column, func, insert, select, table
+from sqlalchemy.orm import Session
 
 from livedesk.models import (
     Appearance,
     Broadcast,
     Customer,
     CustomerTag,
-    MessageTemplate,
     Note,
     Order,
     OrderItem,
@@ -35,7 +35,7 @@ from livedesk.models import (
     Tag,
     TeamMember,
 )
-from livedesk.services import segments
+from livedesk.services import segments, templates
 from livedesk.services.identity_text import mask_phone, pinyin_keys, search_text
 from livedesk.services.store import Store
 
@@ -141,22 +141,6 @@ SIZES = ("XS", "S", "M", "L", "XL", "XXL")
 TASTES = ("微辣", "重辣", "不辣", "偏甜", "清淡")
 DIETS = ("不吃香菜", "素食", "乳糖不耐", "不吃牛肉", "控糖")
 MODELS = ("九阳破壁机 L18-Y915S", "小米扫地机器人 S10", "美的空气炸锅 KZE5004", "飞利浦电动牙刷 HX6730")
-TEMPLATES = (  # key, kind, name, body
-    ("greeting.gold", "greeting", "金钻会员进场", "欢迎{等级}{称呼}回家"),
-    ("greeting.silver", "greeting", "银钻会员进场", "欢迎{等级}{称呼}，今天给您留了好东西"),
-    ("greeting.vip", "greeting", "VIP 进场", "{称呼}来啦！老朋友好久不见"),
-    ("greeting.new", "greeting", "新客进场", "欢迎{称呼}第一次来直播间，有问题随时问我"),
-    ("greeting.default", "greeting", "默认欢迎", "欢迎{称呼}来到直播间"),
-    ("followup.welcome", "followup", "首单欢迎", "{称呼}您好，感谢第一次下单！我是您的专属客服，有问题随时找我"),
-    ("followup.thanks", "followup", "24小时致谢", "{称呼}，宝贝已经发出啦，谢谢支持"),
-    ("followup.survey", "followup", "满意度回访", "{称呼}，用得还满意吗？给我们打个分吧（0–10）"),
-    ("followup.wakeup", "followup", "沉睡唤醒", "{称呼}，好久没见您啦，送您一张无门槛券"),
-    ("followup.birthday", "followup", "生日祝福", "{称呼}生日快乐！给您准备了一份小礼物"),
-    ("followup.replenish", "followup", "补货提醒", "{称呼}，按您的用量，{商品}应该快用完啦"),
-    ("invitation.private", "invitation", "私享会邀请", "{称呼}，诚邀您参加本周的会员私享会，名额有限"),
-)
-
-
 class NotEmpty(Exception):
     """The store already has customers: demo data would mix with real ones."""
 
@@ -358,13 +342,8 @@ class _Shop:
             conn.execute(insert(Tag.__table__), missing)
         self.tag_ids = dict(conn.execute(select(Tag.name, Tag.id)).all())
 
-        known = set(conn.scalars(select(MessageTemplate.key)))
-        templates = [
-            {"key": key, "kind": kind, "name": name, "body": body, "active": True, "updated_at": self.start}
-            for key, kind, name, body in TEMPLATES if key not in known
-        ]
-        if templates:
-            conn.execute(insert(MessageTemplate.__table__), templates)
+        with Session(bind=conn) as session:  # the shop's default greetings and follow-up messages
+            templates.ensure_default_templates(session)
 
     # customers, accounts, profile values -----------------------------------------------
 

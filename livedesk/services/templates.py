@@ -3,8 +3,8 @@
 Owns the placeholder vocabulary ({称呼} {等级} {上次购买商品} {商品} {优惠券} {生日}
 {店铺} {专属客服}, and {私享会} {时间} for invitations), rendering a body for one
 customer, the preview the template editor shows (text, unknown placeholders,
-compliance findings), the default follow-up and invitation templates a new store
-gets, and the rule that a template the compliance check flags is not used until
+compliance findings), the default greeting, follow-up and invitation templates a new
+store gets, and the rule that a template the compliance check flags is not used until
 someone acknowledges it. Placeholders may use ASCII or full-width braces.
 """
 
@@ -41,6 +41,12 @@ PLACEHOLDERS = {
 # The words a customer reads for each level code (the message is in the shop's language).
 LEVEL_WORDS = {"none": "会员", "silver": "银钻会员", "gold": "金钻会员"}
 DEFAULT_TEMPLATES = (  # key, kind, name, body — checked by tests against the compliance list
+    # What the host says when someone arrives (the panel picks by level, then tier, then default).
+    ("greeting.gold", "greeting", "金钻会员进场", "欢迎{等级}{称呼}回家"),
+    ("greeting.silver", "greeting", "银钻会员进场", "欢迎{等级}{称呼}，今天给您留了好东西"),
+    ("greeting.vip", "greeting", "VIP 进场", "{称呼}来啦！老朋友好久不见"),
+    ("greeting.new", "greeting", "新客进场", "欢迎{称呼}第一次来直播间，有问题随时问我"),
+    ("greeting.default", "greeting", "默认欢迎", "欢迎{称呼}来到直播间"),
     ("followup.welcome", "followup", "首单欢迎",
      "{称呼}您好，我是{店铺}的专属客服，感谢您第一次下单！发货、使用上有任何问题随时找我。"),
     ("followup.thanks", "followup", "24小时致谢",
@@ -133,12 +139,17 @@ def render(session: Session, template_body: str, customer_id: int, extra: dict[s
     return _fill(template_body, values)
 
 
+def sample_customer_id(session: Session) -> int | None:
+    """The most recent buyer: a realistic customer to preview a template with."""
+    return session.scalar(select(Customer.id).order_by(Customer.last_order_at.desc().nulls_last(), Customer.id)
+                          .limit(1))
+
+
 def preview(session: Session, template_body: str, customer_id: int | None = None,
             extra: dict[str, str] | None = None) -> Preview:
     """What the editor shows while typing: never raises for the body's content."""
-    if customer_id is None:  # the most recent buyer makes a realistic sample
-        customer_id = session.scalar(select(Customer.id).order_by(Customer.last_order_at.desc().nulls_last(),
-                                                                  Customer.id).limit(1))
+    if customer_id is None:
+        customer_id = sample_customer_id(session)
     values = values_for(session, customer_id, extra) if customer_id is not None else {}
     names = placeholders(template_body)
     return Preview(
@@ -189,18 +200,42 @@ def acknowledge(session: Session, template_id: int, by: str, now: datetime | Non
     row.acknowledged_at, row.acknowledged_by = as_utc(now), by
 
 
-def usable_body(session: Session, template: MessageTemplate) -> str:
-    """The template's body, refused while it has flagged terms nobody acknowledged.
+def pending_terms(session: Session, template: MessageTemplate) -> list[str]:
+    """Flagged terms of this template that nobody has acknowledged yet.
 
     Checked live, so a word the owner adds to the list later catches old templates too;
     an acknowledgement covers the terms that were flagged when it was given.
     """
     accepted = {t["term"] for t in (template.flagged_terms or [])} if template.acknowledged_at else set()
     current = [f.term for f in compliance.check_for_shop(session, template.body)]
-    pending = [term for term in dict.fromkeys(current) if term not in accepted]
+    return [term for term in dict.fromkeys(current) if term not in accepted]
+
+
+def usable_body(session: Session, template: MessageTemplate) -> str:
+    """The template's body, refused while it has flagged terms nobody acknowledged."""
+    pending = pending_terms(session, template)
     if pending:
         raise TemplateNotAcknowledged(template.key, pending)
     return template.body
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    id: int
+    key: str
+    kind: str
+    name: str
+    body: str
+    pending: list[str]  # flagged terms waiting for an acknowledgement; empty: usable
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+def listing(session: Session) -> list[TemplateView]:
+    """Every template, follow-ups first, as the template editor lists them."""
+    rows = session.scalars(select(MessageTemplate).order_by(MessageTemplate.kind, MessageTemplate.key))
+    return [TemplateView(t.id, t.key, t.kind, t.name, t.body, pending_terms(session, t), t.acknowledged_by,
+                         t.acknowledged_at) for t in rows]
 
 
 def render_template(session: Session, template_id: int, customer_id: int,

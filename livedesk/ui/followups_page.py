@@ -2,8 +2,10 @@
 
 Pick a task (J / K move), read the customer's card and the prepared message, copy it
 (C), send it by hand in WeChat or the platform chat, then record what happened: 1 replied,
-2 bought, 3 no answer, 4 wrong contact; S snoozes a day; skipping needs a reason. Tasks
-are generated when the page opens and every ten minutes while the app runs.
+2 bought, 3 no answer, 4 wrong contact; S snoozes a day; skipping needs a reason. A
+survey task takes the customer's 0–10 score and comment (they feed NPS and, when low,
+the call-back rule). N adds a task by hand for the customer on screen. Tasks are
+generated when the page opens and every ten minutes while the app runs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,6 +34,7 @@ from livedesk.services.followups import TaskView
 from livedesk.services.panel import panel_card
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
 
 GENERATE_EVERY_MS = 10 * 60 * 1000
@@ -136,6 +140,22 @@ class FollowupsPage(QWidget):
         later = QHBoxLayout()
         later.addWidget(snooze)
         later.addWidget(self.skip_reason, 1)
+        self.survey_row = QWidget(self)
+        self.survey_score = QSpinBox(self.survey_row, minimum=0, maximum=10, value=10)
+        self.survey_comment = QLineEdit(self.survey_row)
+        self.survey_comment.setPlaceholderText(self.tr("What they said"))
+        self.survey_comment.returnPressed.connect(self.record_survey)
+        record = QPushButton(self.tr("Record answer"), self.survey_row)
+        record.clicked.connect(self.record_survey)
+        survey = QHBoxLayout(self.survey_row)
+        survey.setContentsMargins(0, 0, 0, 0)
+        survey.addWidget(QLabel(self.tr("Score 0–10"), self.survey_row))
+        survey.addWidget(self.survey_score)
+        survey.addWidget(self.survey_comment, 1)
+        survey.addWidget(record)
+        self.survey_row.hide()
+        manual = QPushButton(self.tr("New task for this customer (N)"), self)
+        manual.clicked.connect(self.add_task)
         self.feedback = QLabel(self)
         right = QVBoxLayout()
         right.addWidget(self.card, 1)
@@ -144,6 +164,8 @@ class FollowupsPage(QWidget):
         right.addWidget(copy)
         right.addLayout(outcomes)
         right.addLayout(later)
+        right.addWidget(self.survey_row)
+        right.addWidget(manual)
         right.addWidget(self.feedback)
 
         middle = QHBoxLayout()
@@ -155,7 +177,7 @@ class FollowupsPage(QWidget):
         layout.addLayout(middle, 1)
 
         for key, action in (("C", self.copy_message), ("S", self.snooze), ("J", lambda: self._move(1)),
-                            ("K", lambda: self._move(-1))):
+                            ("K", lambda: self._move(-1)), ("N", self.add_task)):
             QShortcut(QKeySequence(key), self, activated=action)
         self.assignee.currentIndexChanged.connect(lambda _i: self.reload())
         self.kind.currentIndexChanged.connect(lambda _i: self.reload())
@@ -213,6 +235,9 @@ class FollowupsPage(QWidget):
         task = self.current()
         if task is None:
             return
+        self.survey_row.setVisible(task.kind == "survey")
+        self.survey_score.setValue(10)
+        self.survey_comment.clear()
         with self.ctx.store.begin() as session:
             self.card.show_card(panel_card(session, task.customer_id, language=self.ctx.language))
             try:
@@ -232,6 +257,22 @@ class FollowupsPage(QWidget):
     def snooze(self) -> None:
         until = datetime.now(timezone.utc) + timedelta(days=1)
         self._act(lambda session, task: followups.snooze(session, task.id, until))
+
+    def record_survey(self) -> None:
+        """The answer to a survey task: stored for NPS, and the task is done as replied."""
+        score, comment = self.survey_score.value(), self.survey_comment.text()
+
+        def change(session, task: TaskView) -> None:
+            followups.record_survey(session, task.customer_id, score, comment, task.order_id)
+            followups.complete(session, task.id, "replied")
+
+        self._act(change)
+
+    def add_task(self) -> None:
+        task = self.current()
+        if task is not None and add_manual_task(self.ctx, task.customer_id, self) is not None:
+            self._say(self.tr("Task added for %1").replace("%1", task.nickname))
+            self.reload()
 
     def skip(self) -> None:
         reason = self.skip_reason.text().strip()

@@ -30,6 +30,7 @@ from livedesk.services.search_index import Hit
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedController
+from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
 from livedesk.ui.search_controller import SearchController
 
@@ -143,6 +144,9 @@ class LivePage(QWidget):
         self.push_button.clicked.connect(self.push_selected)
         self.greet_button = QPushButton(self.tr("Greeted (Ctrl+G)"), self)
         self.greet_button.clicked.connect(self.mark_greeted)
+        self.task_button = QPushButton(self.tr("Follow up later…"), self)
+        self.task_button.setToolTip(self.tr("A follow-up task for the selected customer, for after the stream"))
+        self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.selected_id(), self))
         self.feedback = QLabel(self)
 
         self.feed_format = QComboBox(self)
@@ -184,6 +188,7 @@ class LivePage(QWidget):
         actions.addWidget(self.note_box, 1)
         actions.addWidget(self.push_button)
         actions.addWidget(self.greet_button)
+        actions.addWidget(self.task_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(bar)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
     QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
@@ -87,7 +88,7 @@ class MainWindow(QMainWindow):
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
             (self.tr("Live"), self.live_page),
-            (self.tr("Follow-ups"), FollowupsPage(self.ctx, self)),
+            (self.tr("Follow-ups"), self._followups_tabs(FollowupsPage(self.ctx, self))),
             (self.tr("VIP sessions"), VipPage(self.ctx, self)),
             (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
             (self.tr("Import"), PlaceholderPage(self.tr("Import"), coming.replace("%1", self.tr(
@@ -100,6 +101,36 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(140, 44))
             self.nav.addItem(item)
             self.pages.addWidget(page)
+
+    def _followups_tabs(self, queue: QWidget) -> QTabWidget:
+        """跟进: today's queue, the messages it sends, and the script check before going live.
+
+        The template and script tabs are built when first opened: they bring the word list.
+        """
+        from livedesk.ui.compliance_view import ScriptCheckPage
+        from livedesk.ui.templates_page import TemplatesPage
+
+        tabs = QTabWidget(self)
+        tabs.setDocumentMode(True)
+        tabs.addTab(queue, self.tr("Today's tasks"))
+        builders = {1: lambda: TemplatesPage(self.ctx, tabs), 2: lambda: ScriptCheckPage(self.ctx, tabs)}
+        for title in (self.tr("Message templates"), self.tr("Script check")):
+            tabs.addTab(QWidget(tabs), title)
+
+        def build(index: int) -> None:
+            if index in builders:
+                page = builders.pop(index)()
+                title, stand_in = tabs.tabText(index), tabs.widget(index)
+                tabs.blockSignals(True)
+                tabs.removeTab(index)
+                stand_in.deleteLater()
+                tabs.insertTab(index, page, title)
+                tabs.setCurrentIndex(index)
+                tabs.blockSignals(False)
+
+        tabs.currentChanged.connect(build)
+        self.followups_tabs = tabs
+        return tabs
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))

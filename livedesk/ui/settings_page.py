@@ -1,5 +1,7 @@
 """The 设置 page: the shop's tier rules and membership levels (with a preview of what
-each tier would hold before saving), the industry preset, and this laptop's language."""
+each tier would hold before saving), the follow-up rules (each on/off with its timing),
+the shop's own words for the Advertising Law check, the industry preset, and this
+laptop's language."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -14,13 +17,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from livedesk.services import presets, settings
+from livedesk.services import compliance, presets, settings
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
@@ -97,17 +102,30 @@ class SettingsPage(QWidget):
         self.shop_name.editingFinished.connect(lambda: self._store_setting("shop.name", self.shop_name.text().strip()))
         self.preset.currentIndexChanged.connect(lambda _i: self._store_setting("shop.preset", self.preset.currentData()))
 
-        layout = QVBoxLayout(self)
+        self.rules_box = FollowupRulesBox(ctx, self)
+        self.terms_box = ComplianceTermsBox(ctx, self)
+
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 16, 24, 16)
         for box in (tiers_box, levels_box):
             layout.addWidget(box)
         layout.addLayout(buttons)
         layout.addWidget(self.preview_label)
+        layout.addWidget(self.rules_box)
+        layout.addWidget(self.terms_box)
         layout.addWidget(shop_box)
         layout.addStretch(1)
         for field in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,
                       self.silver, self.gold, self.shop_name, self.preset, self.language):
             field.setMaximumWidth(260)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.load()
 
     def load(self) -> None:
@@ -191,3 +209,154 @@ class SettingsPage(QWidget):
 
     def _show_error(self, exc: BaseException) -> None:
         self.preview_label.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
+
+
+def _hours_box(parent: QWidget, suffix: str, maximum: int = 24 * 14) -> QSpinBox:
+    box = QSpinBox(parent)
+    box.setRange(1, maximum)
+    box.setSuffix(suffix)
+    return box
+
+
+class FollowupRulesBox(QGroupBox):
+    """Each follow-up rule on or off, with its timing; saved as the ``followups.rules`` setting."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("Follow-up rules"))
+        self.ctx = ctx
+        self.enabled: dict[str, QCheckBox] = {}
+        self.fields: dict[tuple[str, str], QWidget] = {}
+        form = QFormLayout(self)
+        days, hours = self.tr(" days"), self.tr(" h")
+        weekday = QComboBox(self)
+        for number, words in enumerate((self.tr("Monday"), self.tr("Tuesday"), self.tr("Wednesday"),
+                                        self.tr("Thursday"), self.tr("Friday"), self.tr("Saturday"),
+                                        self.tr("Sunday")), start=1):
+            weekday.addItem(words, number)
+        score = QSpinBox(self, minimum=0, maximum=10)
+        rows = (
+            ("welcome", self.tr("First-order welcome within"), (("sla_hours", _hours_box(self, hours, 72)),)),
+            ("thanks", self.tr("Thank-you after"), (("delay_hours", _hours_box(self, hours)),)),
+            ("survey", self.tr("Satisfaction survey after"), (("delay_hours", _hours_box(self, hours)),)),
+            ("callback", self.tr("Call-back within (refund, complaint note, survey score at most)"),
+             (("sla_hours", _hours_box(self, hours, 72)), ("max_score", score))),
+            ("wakeup", self.tr("Wake-up after no purchase for, with coupon"),
+             (("inactive_days", _days_box(self, days)), ("coupon", QLineEdit(self)))),
+            ("birthday", self.tr("Birthday greeting this many days before, with coupon"),
+             (("days_before", _days_box(self, days)), ("coupon", QLineEdit(self)))),
+            ("replenish", self.tr("Replenishment this many days before a product runs out"),
+             (("days_before", QSpinBox(self, minimum=0, maximum=90, suffix=days)),)),
+            ("vip_touch", self.tr("Weekly touch for each VIP, on"), (("weekday", weekday),)),
+        )
+        for kind, words, fields in rows:
+            check = QCheckBox(words, self)
+            self.enabled[kind] = check
+            line = QHBoxLayout()
+            for key, field in fields:
+                self.fields[(kind, key)] = field
+                field.setMaximumWidth(200)
+                line.addWidget(field)
+                check.toggled.connect(field.setEnabled)
+            line.addStretch(1)
+            form.addRow(check, line)
+        self.feedback = QLabel(self)
+        save = QPushButton(self.tr("Save follow-up rules"), self)
+        save.clicked.connect(self.save)
+        bottom = QHBoxLayout()
+        bottom.addWidget(save)
+        bottom.addWidget(self.feedback, 1)
+        form.addRow(bottom)
+        self.load()
+
+    def load(self) -> None:
+        from livedesk.services.followups.config import rule_settings
+
+        with self.ctx.store.begin() as session:
+            rules = rule_settings(session)
+        for kind, check in self.enabled.items():
+            check.setChecked(bool(rules[kind]["enabled"]))
+        for (kind, key), field in self.fields.items():
+            value = rules[kind].get(key)
+            if isinstance(field, QComboBox):
+                field.setCurrentIndex(max(0, field.findData(value)))
+            elif isinstance(field, QLineEdit):
+                field.setText(value or "")
+            else:
+                field.setValue(int(value))
+            field.setEnabled(self.enabled[kind].isChecked())
+
+    def values(self) -> dict[str, dict[str, Any]]:
+        """What the form says, per rule; keys the form does not show keep their stored values."""
+        changed: dict[str, dict[str, Any]] = {kind: {"enabled": check.isChecked()}
+                                             for kind, check in self.enabled.items()}
+        for (kind, key), field in self.fields.items():
+            if isinstance(field, QComboBox):
+                changed[kind][key] = field.currentData()
+            elif isinstance(field, QLineEdit):
+                changed[kind][key] = field.text().strip()
+            else:
+                changed[kind][key] = field.value()
+        return changed
+
+    def save(self) -> None:
+        from livedesk.services.followups.config import rule_settings
+
+        with self.ctx.store.begin() as session:
+            rules = rule_settings(session)
+            for kind, values in self.values().items():
+                rules[kind].update(values)
+            settings.set_value(session, "followups.rules", rules)
+        self.feedback.setText(self.tr("Saved: the next look for tasks uses these rules"))
+
+
+class ComplianceTermsBox(QGroupBox):
+    """The shop's own words for the Advertising Law check: more to flag, and never to flag."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("Advertising Law word list"))
+        self.ctx = ctx
+        shipped = sum(len(c["terms"]) for c in compliance.wordlist()["categories"].values())
+        intro = QLabel(self.tr("%1 words ship with LiveDesk. Add the shop's own, one per line; after a "
+                               "colon, the reason shown to the team.").replace("%1", str(shipped)), self)
+        intro.setWordWrap(True)
+        self.extra = QPlainTextEdit(self)
+        self.extra.setPlaceholderText(self.tr("e.g. 秒杀: a word the platform forbids"))
+        self.exempt = QPlainTextEdit(self)
+        self.exempt.setPlaceholderText(self.tr("e.g. the shop's trademark that contains 最"))
+        for box in (self.extra, self.exempt):
+            box.setMaximumHeight(90)
+        self.feedback = QLabel(self)
+        save = QPushButton(self.tr("Save word list"), self)
+        save.clicked.connect(self.save)
+        form = QFormLayout(self)
+        form.addRow(intro)
+        form.addRow(self.tr("Also flag"), self.extra)
+        form.addRow(self.tr("Never flag"), self.exempt)
+        bottom = QHBoxLayout()
+        bottom.addWidget(save)
+        bottom.addWidget(self.feedback, 1)
+        form.addRow(bottom)
+        self.load()
+
+    def load(self) -> None:
+        with self.ctx.store.begin() as session:
+            extra = settings.get(session, "compliance.extra_terms")
+            exempt = settings.get(session, "compliance.exempt_terms")
+        self.extra.setPlainText("\n".join(
+            item if isinstance(item, str) else f"{item['term']}：{item['reason']}" if item.get("reason")
+            else item["term"] for item in extra))
+        self.exempt.setPlainText("\n".join(exempt))
+
+    def save(self) -> None:
+        extra: list[Any] = []
+        for line in self.extra.toPlainText().splitlines():
+            term, _sep, reason = line.replace(":", "：").partition("：")
+            if term.strip():
+                extra.append({"term": term.strip(), "reason": reason.strip()} if reason.strip() else term.strip())
+        exempt = [line.strip() for line in self.exempt.toPlainText().splitlines() if line.strip()]
+        with self.ctx.store.begin() as session:
+            settings.set_value(session, "compliance.extra_terms", extra)
+            settings.set_value(session, "compliance.exempt_terms", exempt)
+        self.feedback.setText(self.tr("Saved: templates and scripts are checked with these words now"))

@@ -59,6 +59,54 @@
     </message>
 </context>
 <context>
+    <name>CheckedEditor</name>
+    <message numerus="yes">
+        <source>%n risky word(s) under the Advertising Law: reword them, or keep them only if you are sure they are allowed</source>
+        <translation>
+            <numerusform>%n 处广告法风险用语：请改写；只有确定允许时才保留</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No absolute terms or medical claims found</source>
+        <translation>未发现极限用语或医疗功效宣称</translation>
+    </message>
+</context>
+<context>
+    <name>ComplianceTermsBox</name>
+    <message>
+        <source>Advertising Law word list</source>
+        <translation>广告法词表</translation>
+    </message>
+    <message>
+        <source>%1 words ship with LiveDesk. Add the shop&apos;s own, one per line; after a colon, the reason shown to the team.</source>
+        <translation>LiveDesk 自带 %1 个词。店铺自己的词每行一个；冒号后写给团队看的原因。</translation>
+    </message>
+    <message>
+        <source>e.g. 秒杀: a word the platform forbids</source>
+        <translation>例如 秒杀：平台不允许的说法</translation>
+    </message>
+    <message>
+        <source>e.g. the shop&apos;s trademark that contains 最</source>
+        <translation>例如 含“最”字的店铺商标</translation>
+    </message>
+    <message>
+        <source>Save word list</source>
+        <translation>保存词表</translation>
+    </message>
+    <message>
+        <source>Also flag</source>
+        <translation>另外标出</translation>
+    </message>
+    <message>
+        <source>Never flag</source>
+        <translation>永不标出</translation>
+    </message>
+    <message>
+        <source>Saved: templates and scripts are checked with these words now</source>
+        <translation>已保存：模板和话术现在按这些词检查</translation>
+    </message>
+</context>
+<context>
     <name>CustomerListModel</name>
     <message>
         <source>Nickname</source>
@@ -110,6 +158,10 @@
     <message>
         <source>Enter on a row of the list does the same</source>
         <translation>在列表里对某一行按回车也可以</translation>
+    </message>
+    <message>
+        <source>New follow-up…</source>
+        <translation>新建跟进…</translation>
     </message>
     <message>
         <source>Total spent</source>
@@ -397,6 +449,89 @@
     </message>
 </context>
 <context>
+    <name>FollowupRulesBox</name>
+    <message>
+        <source>Follow-up rules</source>
+        <translation>跟进规则</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> 小时</translation>
+    </message>
+    <message>
+        <source>Monday</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>周日</translation>
+    </message>
+    <message>
+        <source>First-order welcome within</source>
+        <translation>首单欢迎，下单后多久内</translation>
+    </message>
+    <message>
+        <source>Thank-you after</source>
+        <translation>致谢，下单后</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey after</source>
+        <translation>满意度回访，下单后</translation>
+    </message>
+    <message>
+        <source>Call-back within (refund, complaint note, survey score at most)</source>
+        <translation>客诉回访时限（退款、投诉备注、评分不高于）</translation>
+    </message>
+    <message>
+        <source>Wake-up after no purchase for, with coupon</source>
+        <translation>沉睡唤醒：多久没买，附优惠券</translation>
+    </message>
+    <message>
+        <source>Birthday greeting this many days before, with coupon</source>
+        <translation>生日祝福：提前天数，附优惠券</translation>
+    </message>
+    <message>
+        <source>Replenishment this many days before a product runs out</source>
+        <translation>补货提醒：用完前提前天数</translation>
+    </message>
+    <message>
+        <source>Weekly touch for each VIP, on</source>
+        <translation>VIP 每周关怀，在</translation>
+    </message>
+    <message>
+        <source>Save follow-up rules</source>
+        <translation>保存跟进规则</translation>
+    </message>
+    <message>
+        <source>Saved: the next look for tasks uses these rules</source>
+        <translation>已保存：下次生成任务时按新规则</translation>
+    </message>
+</context>
+<context>
     <name>FollowupsPage</name>
     <message>
         <source>Everyone</source>
@@ -431,6 +566,22 @@
         <translation>推迟一天（S）</translation>
     </message>
     <message>
+        <source>What they said</source>
+        <translation>客户的原话</translation>
+    </message>
+    <message>
+        <source>Record answer</source>
+        <translation>记录评分</translation>
+    </message>
+    <message>
+        <source>Score 0–10</source>
+        <translation>评分 0–10</translation>
+    </message>
+    <message>
+        <source>New task for this customer (N)</source>
+        <translation>为该客户新建跟进 (N)</translation>
+    </message>
+    <message>
         <source>Message to send</source>
         <translation>要发送的消息</translation>
     </message>
@@ -463,6 +614,10 @@
     <message>
         <source>Message copied: send it, then record what happened (1–4)</source>
         <translation>消息已复制：发出后记录结果（1–4）</translation>
+    </message>
+    <message>
+        <source>Task added for %1</source>
+        <translation>已为 %1 新建跟进</translation>
     </message>
     <message>
         <source>Done: %1</source>
@@ -729,6 +884,14 @@
         <translation>已打招呼（Ctrl+G）</translation>
     </message>
     <message>
+        <source>Follow up later…</source>
+        <translation>播后跟进…</translation>
+    </message>
+    <message>
+        <source>A follow-up task for the selected customer, for after the stream</source>
+        <translation>给选中的客户建一个播后跟进任务</translation>
+    </message>
+    <message>
         <source>Connect feed</source>
         <translation>接入弹幕</translation>
     </message>
@@ -910,6 +1073,18 @@
         <translation>设置</translation>
     </message>
     <message>
+        <source>Today&apos;s tasks</source>
+        <translation>今日任务</translation>
+    </message>
+    <message>
+        <source>Message templates</source>
+        <translation>消息模板</translation>
+    </message>
+    <message>
+        <source>Script check</source>
+        <translation>话术检查</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -960,6 +1135,45 @@
     <message>
         <source>LiveDesk %1 — the customer desk for live-stream selling teams.</source>
         <translation>LiveDesk %1 —— 直播带货团队的客户工作台。</translation>
+    </message>
+</context>
+<context>
+    <name>ManualTaskDialog</name>
+    <message>
+        <source>New follow-up for %1</source>
+        <translation>为 %1 新建跟进</translation>
+    </message>
+    <message>
+        <source>Nobody yet</source>
+        <translation>暂不指派</translation>
+    </message>
+    <message>
+        <source>The kind&apos;s usual message</source>
+        <translation>该类型的默认消息</translation>
+    </message>
+    <message>
+        <source>What to talk about, for whoever picks it up</source>
+        <translation>要聊什么，写给接手的人</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>到期</translation>
+    </message>
+    <message>
+        <source>Assignee</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
@@ -1038,6 +1252,17 @@
     <message>
         <source>VIP not greeted yet this stream</source>
         <translation>本场还没打招呼的 VIP</translation>
+    </message>
+</context>
+<context>
+    <name>ScriptCheckPage</name>
+    <message>
+        <source>Paste the live script or product copy. Absolute terms (最, 第一, 国家级 …) and medical or efficacy claims are marked with the reason; the word list is in Settings, where the owner can add the shop&apos;s own.</source>
+        <translation>粘贴直播话术或商品文案。极限用语（最、第一、国家级……）和医疗、功效宣称会标出并说明原因；词表在“设置”里，店主可以添加店铺自己的词。</translation>
+    </message>
+    <message>
+        <source>Paste the script here</source>
+        <translation>在这里粘贴话术</translation>
     </message>
 </context>
 <context>
@@ -1167,6 +1392,97 @@
     <message>
         <source>nobody</source>
         <translation>未分配</translation>
+    </message>
+</context>
+<context>
+    <name>TemplatesPage</name>
+    <message>
+        <source>New template…</source>
+        <translation>新建模板…</translation>
+    </message>
+    <message>
+        <source>Write the message; click a placeholder to insert it</source>
+        <translation>编写消息；点击占位符插入</translation>
+    </message>
+    <message>
+        <source>Nickname, handle or phone; empty: the latest buyer</source>
+        <translation>昵称、账号或手机号；留空：最近下单的客户</translation>
+    </message>
+    <message>
+        <source>I have checked these words: use it anyway</source>
+        <translation>我已核对这些词：仍然使用</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Placeholders</source>
+        <translation>占位符</translation>
+    </message>
+    <message>
+        <source>Preview for</source>
+        <translation>预览客户</translation>
+    </message>
+    <message>
+        <source>Greetings on air</source>
+        <translation>直播进场欢迎</translation>
+    </message>
+    <message>
+        <source>Follow-up messages</source>
+        <translation>跟进消息</translation>
+    </message>
+    <message>
+        <source>Invitations</source>
+        <translation>邀请函</translation>
+    </message>
+    <message>
+        <source>New template</source>
+        <translation>新建模板</translation>
+    </message>
+    <message>
+        <source>Name of the template</source>
+        <translation>模板名称</translation>
+    </message>
+    <message>
+        <source>nobody found</source>
+        <translation>没有找到</translation>
+    </message>
+    <message>
+        <source>Unknown placeholder %1: it cannot be filled in, check the spelling or click one of the placeholders above</source>
+        <translation>不认识的占位符 %1：无法填入，请检查拼写或点击上方的占位符</translation>
+    </message>
+    <message>
+        <source>This customer has no value for %1; the message will have a gap</source>
+        <translation>这位客户没有 %1，消息里会空着</translation>
+    </message>
+    <message>
+        <source>Not used for messages until someone accepts the marked words</source>
+        <translation>标出的词被确认前，此模板不会用于发送</translation>
+    </message>
+    <message>
+        <source> (after saving)</source>
+        <translation>（保存后）</translation>
+    </message>
+    <message>
+        <source>Marked words accepted by %1 on %2</source>
+        <translation>标出的词已由 %1 于 %2 确认</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <source>Accepted: the template is used again</source>
+        <translation>已确认：模板恢复使用</translation>
     </message>
 </context>
 <context>

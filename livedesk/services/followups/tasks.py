@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
-from livedesk.models import Customer, FollowUpTask, Note, Order, OrderItem, TeamMember
+from livedesk.models import Customer, FollowUpTask, MessageTemplate, Note, Order, OrderItem, TeamMember
 from livedesk.services.customers import NotFound
 from livedesk.services.followups.clock import as_utc, local_day_start, local_today
 from livedesk.services.followups.config import KINDS
@@ -201,9 +201,13 @@ def skip(
 
 def create_manual(
     session: Session, customer_id: int, kind: str, due_at: datetime, note: str = "",
-    assignee_id: int | None = None, *, sla_hours: float | None = None, now: datetime | None = None,
+    assignee_id: int | None = None, *, sla_hours: float | None = None, template_id: int | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """A task someone adds by hand from wherever the customer is shown; never deduplicated."""
+    """A task someone adds by hand from wherever the customer is shown; never deduplicated.
+
+    ``template_id`` picks the message; without it the kind's default template is used.
+    """
     now = as_utc(now)
     if kind not in TASK_KINDS:
         raise TaskError("bad_kind", f"unknown task kind {kind!r}: use one of {', '.join(TASK_KINDS)}")
@@ -213,8 +217,11 @@ def create_manual(
         raise NotFound(f"customer {customer_id} does not exist")
     if assignee_id is not None and session.get(TeamMember, assignee_id) is None:
         raise NotFound(f"team member {assignee_id} does not exist")
+    if template_id is not None and session.get(MessageTemplate, template_id) is None:
+        raise NotFound(f"message template {template_id} does not exist")
     task = FollowUpTask(
         customer_id=customer_id, kind=kind, due_at=due_at, assignee_id=assignee_id, note=(note or "").strip() or None,
+        template_id=template_id,
         sla_due_at=due_at + timedelta(hours=sla_hours) if sla_hours else None, status="open", created_at=now,
     )
     session.add(task)

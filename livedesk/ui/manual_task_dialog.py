@@ -1,0 +1,98 @@
+"""The dialog that adds a follow-up task by hand, opened from wherever a customer is shown
+(customer page, live console, follow-up queue, 私享会 list): what kind, when, who does it,
+which message, and a note for whoever picks it up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, QTime
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from livedesk.services import customers, followups, templates
+from livedesk.ui import labels
+from livedesk.ui.context import AppContext
+
+
+class ManualTaskDialog(QDialog):
+    def __init__(self, ctx: AppContext, customer_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.customer_id = customer_id
+        self.task_id: int | None = None
+        with ctx.store.begin() as session:
+            row = customers.rows(session, [customer_id])[customer_id]
+            team = customers.team(session)
+            assigned = customers.assigned_member(session, customer_id)
+            messages = [v for v in templates.listing(session) if v.kind == "followup"]
+        self.setWindowTitle(self.tr("New follow-up for %1").replace("%1", row.nickname))
+
+        self.kind = QComboBox(self)
+        for code in followups.TASK_KINDS[::-1]:  # manual first: what people add by hand most
+            self.kind.addItem(labels.task_kind(code), code)
+        self.due = QDateTimeEdit(self)
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("yyyy-MM-dd HH:mm")
+        soon = QDateTime.currentDateTime().addSecs(3600)
+        self.due.setDateTime(QDateTime(soon.date(), QTime(soon.time().hour(), 0)))
+        self.assignee = QComboBox(self)
+        self.assignee.addItem(self.tr("Nobody yet"), None)
+        for member_id, name, _role in team:
+            self.assignee.addItem(name, member_id)
+        self.assignee.setCurrentIndex(max(0, self.assignee.findData(assigned)))
+        self.template = QComboBox(self)
+        self.template.addItem(self.tr("The kind's usual message"), None)
+        for view in messages:
+            self.template.addItem(("⚠ " if view.pending else "") + view.name, view.id)
+        self.note = QPlainTextEdit(self)
+        self.note.setPlaceholderText(self.tr("What to talk about, for whoever picks it up"))
+        self.note.setMaximumHeight(90)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        form = QFormLayout(self)
+        form.addRow(self.tr("Kind"), self.kind)
+        form.addRow(self.tr("Due"), self.due)
+        form.addRow(self.tr("Assignee"), self.assignee)
+        form.addRow(self.tr("Message"), self.template)
+        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.error)
+        form.addRow(buttons)
+
+    def due_at(self) -> datetime:
+        local = self.due.dateTime().toPython()
+        return local.astimezone()  # the laptop's zone, as the person picked it
+
+    def accept(self) -> None:
+        try:
+            with self.ctx.store.begin() as session:
+                self.task_id = followups.create_manual(
+                    session, self.customer_id, self.kind.currentData(), self.due_at(), self.note.toPlainText(),
+                    self.assignee.currentData(), template_id=self.template.currentData(),
+                )
+        except (ValueError, LookupError) as exc:  # TaskError and NotFound say what was wrong
+            self.error.setText(str(exc))
+            return
+        super().accept()
+
+
+def add_manual_task(ctx: AppContext, customer_id: int | None, parent: QWidget) -> int | None:
+    """Ask for a new task for this customer; the new task's id, or None if cancelled."""
+    if customer_id is None:
+        return None
+    dialog = ManualTaskDialog(ctx, customer_id, parent)
+    dialog.exec()
+    return dialog.task_id

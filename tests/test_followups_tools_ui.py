@@ -1,0 +1,176 @@
+"""The 跟进 tools around the queue: template editor, script check, follow-up rule and word-list
+settings, manual tasks from wherever a customer is shown, survey answers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtGui import QTextCharFormat
+from sqlalchemy import select
+
+from livedesk.models import FollowUpTask, MessageTemplate, SurveyResponse
+from livedesk.services import customers, followups, templates
+from livedesk.services.customers import NewCustomer
+from livedesk.services.followups.config import rule_settings
+from livedesk.ui.compliance_view import ScriptCheckPage, utf16_spans
+from livedesk.ui.context import AppContext
+from livedesk.ui.manual_task_dialog import ManualTaskDialog
+from livedesk.ui.settings_page import ComplianceTermsBox, FollowupRulesBox
+from livedesk.ui.tasks import TaskRunner
+from livedesk.ui.templates_page import TemplatesPage
+
+
+@pytest.fixture
+def ctx(store):
+    tasks = TaskRunner()
+    yield AppContext(store, tasks, "en")
+    tasks.shutdown()
+
+
+@pytest.fixture
+def customer(store):
+    with store.begin() as s:
+        return customers.create(s, NewCustomer(nickname="王姐"))
+
+
+def _select_template(page: TemplatesPage, key: str) -> None:
+    page.select([v.key for v in page.views].index(key))
+
+
+def test_the_template_preview_fills_placeholders_for_the_chosen_customer(qtbot, ctx, customer):
+    page = TemplatesPage(ctx)
+    qtbot.addWidget(page)
+    _select_template(page, "followup.wakeup")
+    page.customer.setText("王姐")
+    page._pick_customer()
+    page.body.set_text("{称呼}，好久不见")
+    page.update_preview()
+    assert page.preview.text() == "王姐，好久不见"
+    assert page.customer_found.text().startswith("王姐")
+    assert page.save_button.isEnabled()
+
+
+def test_an_unknown_placeholder_is_named_and_cannot_be_saved(qtbot, ctx, customer, store):
+    page = TemplatesPage(ctx)
+    qtbot.addWidget(page)
+    _select_template(page, "followup.wakeup")
+    page.body.set_text("{称呼}，送您{优惠卷}")
+    qtbot.waitUntil(lambda: "{优惠卷}" in page.problem.text())
+    assert not page.save_button.isEnabled()
+    page.save()  # refused by the service too, with the same words
+    with store.begin() as s:
+        body = s.scalar(select(MessageTemplate.body).where(MessageTemplate.key == "followup.wakeup"))
+    assert "优惠卷" not in body
+
+
+def test_a_flagged_template_waits_for_an_acknowledgement_before_it_is_used(qtbot, ctx, customer, store):
+    page = TemplatesPage(ctx)
+    qtbot.addWidget(page)
+    _select_template(page, "followup.wakeup")
+    page.body.set_text("{称呼}，全网最低价等您回来")
+    assert [f.term for f in page.body.findings] == ["全网最低价"]
+    page.save()
+    assert page.current().pending == ["全网最低价"]
+    assert page.list.currentItem().text().startswith("⚠")
+    assert page.acknowledge_button.isVisibleTo(page)
+    with store.begin() as s, pytest.raises(templates.TemplateNotAcknowledged):
+        templates.usable_body(s, s.scalar(select(MessageTemplate).where(MessageTemplate.key == "followup.wakeup")))
+
+    page.acknowledge()
+    assert page.current().pending == []
+    assert not page.acknowledge_button.isVisibleTo(page)
+    assert page.current().acknowledged_by
+    with store.begin() as s:
+        template = s.scalar(select(MessageTemplate).where(MessageTemplate.key == "followup.wakeup"))
+        assert templates.usable_body(s, template) == "{称呼}，全网最低价等您回来"
+
+
+def test_the_script_check_marks_each_risky_word_with_its_reason(qtbot, ctx):
+    page = ScriptCheckPage(ctx)
+    qtbot.addWidget(page)
+    script = "🔥家人们，国家级配方，三天祛斑，效果第一"
+    page.checker.set_text(script)
+    terms = [f.term for f in page.checker.findings]
+    assert terms == ["国家级", "祛斑", "第一"]
+    assert page.checker.list.count() == 3 and "《广告法》" in page.checker.list.item(0).text()
+    # The mark sits on the word even after an emoji (two UTF-16 units in the document).
+    block = page.checker.editor.document().firstBlock()
+    start = utf16_spans(script, page.checker.findings)[0][0]
+    marks = {(r.start, r.length): r.format.underlineStyle() for r in block.layout().formats()}
+    assert marks[(start, 3)] == QTextCharFormat.UnderlineStyle.WaveUnderline
+    page.checker.list.itemClicked.emit(page.checker.list.item(2))
+    assert page.checker.editor.textCursor().selectedText() == "第一"
+
+
+def test_a_word_the_owner_adds_in_settings_is_flagged_and_an_exempt_one_is_not(qtbot, ctx):
+    box = ComplianceTermsBox(ctx)
+    qtbot.addWidget(box)
+    box.extra.setPlainText("秒杀：平台不允许\n")
+    box.exempt.setPlainText("最美小店")
+    box.save()
+    page = ScriptCheckPage(ctx)
+    qtbot.addWidget(page)
+    page.checker.load_terms()
+    page.checker.set_text("最美小店今晚秒杀")
+    assert [(f.term, f.reason) for f in page.checker.findings] == [("秒杀", "平台不允许")]
+    box.load()
+    assert box.extra.toPlainText() == "秒杀：平台不允许"
+
+
+def test_follow_up_rules_are_switched_and_timed_in_settings(qtbot, ctx, store):
+    box = FollowupRulesBox(ctx)
+    qtbot.addWidget(box)
+    box.enabled["birthday"].setChecked(False)
+    assert not box.fields[("birthday", "days_before")].isEnabled()
+    box.fields[("wakeup", "inactive_days")].setValue(45)
+    box.fields[("wakeup", "coupon")].setText("满199减50")
+    box.fields[("vip_touch", "weekday")].setCurrentIndex(4)
+    box.save()
+    with store.begin() as s:
+        rules = rule_settings(s)
+    assert rules["birthday"]["enabled"] is False
+    assert (rules["wakeup"]["inactive_days"], rules["wakeup"]["coupon"]) == (45, "满199减50")
+    assert rules["vip_touch"]["weekday"] == 5
+    assert rules["wakeup"]["lookback_days"] == 7  # what the form does not show is kept
+
+
+def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(qtbot, ctx, customer, store):
+    with store.begin() as s:
+        templates.ensure_default_templates(s)
+        member_id = customers.add_team_member(s, "小周")
+    dialog = ManualTaskDialog(ctx, customer)
+    qtbot.addWidget(dialog)
+    assert dialog.kind.currentData() == "manual"
+    dialog.template.setCurrentIndex(dialog.template.findText("沉睡唤醒"))
+    dialog.assignee.setCurrentIndex(dialog.assignee.findData(member_id))
+    dialog.note.setPlainText("问问上次的色号")
+    dialog.accept()
+    assert dialog.task_id is not None and dialog.result() == ManualTaskDialog.DialogCode.Accepted
+    with store.begin() as s:
+        task = s.get(FollowUpTask, dialog.task_id)
+        assert (task.customer_id, task.kind, task.note, task.assignee_id) == (customer, "manual", "问问上次的色号",
+                                                                                member_id)
+        assert task.due_at > datetime.now(timezone.utc)
+        assert "好久没见到您" in templates.task_message(s, task.id)
+
+
+def test_a_survey_answer_is_recorded_and_closes_the_survey_task(qtbot, ctx, customer, store):
+    from livedesk.ui.followups_page import FollowupsPage
+
+    with store.begin() as s:
+        templates.ensure_default_templates(s)
+        task_id = followups.create_manual(s, customer, "survey", datetime.now(timezone.utc) - timedelta(hours=1))
+    page = FollowupsPage(ctx)
+    qtbot.addWidget(page)
+    page.reload()
+    qtbot.waitUntil(lambda: page.current() is not None and page.current().id == task_id)
+    assert page.survey_row.isVisibleTo(page)
+    page.survey_score.setValue(4)
+    page.survey_comment.setText("发货太慢")
+    page.record_survey()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0)
+    with store.begin() as s:
+        answer = s.scalar(select(SurveyResponse))
+        assert (answer.customer_id, answer.score, answer.comment) == (customer, 4, "发货太慢")
+        assert s.get(FollowUpTask, task_id).outcome == "replied"
