@@ -12,7 +12,6 @@ from livedesk.services import customers
 from livedesk.services.customers import NewCustomer
 from livedesk.ui.context import AppContext
 from livedesk.ui.main_window import MainWindow
-from livedesk.ui.placeholder_page import PlaceholderPage
 from livedesk.ui.tasks import TaskRunner
 
 
@@ -32,14 +31,6 @@ def test_navigation_has_the_seven_pages_and_switches_between_them(window):
     assert window.nav.count() == 7
     window.nav.setCurrentRow(4)
     assert window.pages.currentIndex() == 4
-
-
-def test_unfinished_pages_say_what_is_coming(window):
-    for row in range(1, window.nav.count()):
-        page = window.pages.widget(row)
-        if isinstance(page, PlaceholderPage):
-            texts = " ".join(label.text() for label in page.findChildren(QLabel))
-            assert "Coming soon" in texts
 
 
 def test_pushing_a_customer_shows_a_masked_card_on_the_host_panel(window, store):

@@ -28,6 +28,7 @@ _PLATFORMS = {
     "channels": QT_TRANSLATE_NOOP("Labels", "WeChat Channels"),
     "tiktok": QT_TRANSLATE_NOOP("Labels", "TikTok Shop"),
     "shopify": QT_TRANSLATE_NOOP("Labels", "Shopify"),
+    "livedesk": QT_TRANSLATE_NOOP("Labels", "LiveDesk template"),
 }
 _ORDER_STATUSES = {
     "pending": QT_TRANSLATE_NOOP("Labels", "Pending"),
@@ -47,6 +48,28 @@ _SEGMENTS = {
     "cant_lose": QT_TRANSLATE_NOOP("Labels", "Can't lose them"),
     "hibernating": QT_TRANSLATE_NOOP("Labels", "Hibernating"),
     "lost": QT_TRANSLATE_NOOP("Labels", "Lost"),
+}
+_IMPORT_FIELDS = {  # services/importing/columns.py FIELDS, as the 导入 page names them
+    "order_id": QT_TRANSLATE_NOOP("Labels", "Order number"),
+    "sub_order_id": QT_TRANSLATE_NOOP("Labels", "Item line number"),
+    "product_name": QT_TRANSLATE_NOOP("Labels", "Product"),
+    "product_code": QT_TRANSLATE_NOOP("Labels", "Product / SKU id"),
+    "quantity": QT_TRANSLATE_NOOP("Labels", "Quantity"),
+    "unit_price": QT_TRANSLATE_NOOP("Labels", "Unit price"),
+    "item_amount": QT_TRANSLATE_NOOP("Labels", "Item amount"),
+    "order_total": QT_TRANSLATE_NOOP("Labels", "Order total paid"),
+    "ordered_at": QT_TRANSLATE_NOOP("Labels", "Ordered at"),
+    "paid_at": QT_TRANSLATE_NOOP("Labels", "Paid at"),
+    "status": QT_TRANSLATE_NOOP("Labels", "Order status"),
+    "after_sale": QT_TRANSLATE_NOOP("Labels", "After-sale status"),
+    "buyer_id": QT_TRANSLATE_NOOP("Labels", "Buyer id"),
+    "buyer_handle": QT_TRANSLATE_NOOP("Labels", "Buyer nickname"),
+    "recipient_name": QT_TRANSLATE_NOOP("Labels", "Recipient"),
+    "phone": QT_TRANSLATE_NOOP("Labels", "Recipient phone"),
+    "province": QT_TRANSLATE_NOOP("Labels", "Province"),
+    "city": QT_TRANSLATE_NOOP("Labels", "City"),
+    "address": QT_TRANSLATE_NOOP("Labels", "Address"),
+    "platform": QT_TRANSLATE_NOOP("Labels", "Platform"),
 }
 
 _RSVP = {
@@ -106,6 +129,10 @@ def task_kind(code: str) -> str:
 
 def task_kinds() -> list[tuple[str, str]]:
     return [(code, task_kind(code)) for code in _TASK_KINDS]
+
+
+def import_field(code: str) -> str:
+    return _word(_IMPORT_FIELDS, code)
 
 
 def segment(code: str | None) -> str:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 from livedesk import __version__
 from livedesk.ui.context import AppContext
 from livedesk.ui.host_panel import HostPanel
-from livedesk.ui.placeholder_page import PlaceholderPage
 
 NAV_STYLE = """
 QListWidget#Nav { background: #1f2430; color: #d7dae0; border: none; font-size: 15px; outline: 0; }
@@ -67,6 +66,7 @@ class MainWindow(QMainWindow):
         from livedesk.ui.customers_page import CustomersPage
         from livedesk.ui.dashboard_page import DashboardPage
         from livedesk.ui.followups_page import FollowupsPage
+        from livedesk.ui.import_page import ImportPage
         from livedesk.ui.live_page import LivePage
         from livedesk.ui.settings_page import SettingsPage
         from livedesk.ui.vip_page import VipPage
@@ -84,16 +84,13 @@ class MainWindow(QMainWindow):
         # New tiers move people in the list and in search ranking.
         self.settings_page.saved.connect(self.customers_page.reload)
         self.settings_page.saved.connect(self.search.rebuild)
-        coming = self.tr("Coming soon: %1")
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
             (self.tr("Live"), self.live_page),
             (self.tr("Follow-ups"), self._followups_tabs(FollowupsPage(self.ctx, self))),
             (self.tr("VIP sessions"), VipPage(self.ctx, self)),
             (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
-            (self.tr("Import"), PlaceholderPage(self.tr("Import"), coming.replace("%1", self.tr(
-                "order exports from Douyin, Taobao, Kuaishou, WeChat Channels, TikTok Shop and Shopify. "
-                "Until then use the command line: livedesk import orders FILE")), self)),
+            (self.tr("Import"), ImportPage(self.ctx, self)),
             (self.tr("Settings"), self.settings_page),
         ]
         for title, page in pages:

@@ -644,6 +644,215 @@
     </message>
 </context>
 <context>
+    <name>ImportPage</name>
+    <message>
+        <source>Choose an order export…</source>
+        <translation>选择订单导出文件…</translation>
+    </message>
+    <message>
+        <source>CSV (UTF-8, GBK/GB18030) or Excel, as the platform exported it</source>
+        <translation>CSV（UTF-8、GBK/GB18030）或 Excel，平台导出什么就选什么</translation>
+    </message>
+    <message>
+        <source>Detect from the columns</source>
+        <translation>按列名自动识别</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Columns → fields</source>
+        <translation>列 → 字段</translation>
+    </message>
+    <message>
+        <source>First rows of the file</source>
+        <translation>文件前几行</translation>
+    </message>
+    <message>
+        <source>Check only (write nothing)</source>
+        <translation>只检查（不写入）</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Open the error report</source>
+        <translation>打开错误报告</translation>
+    </message>
+    <message>
+        <source>Imported</source>
+        <translation>导入时间</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <source>New orders</source>
+        <translation>新订单</translation>
+    </message>
+    <message>
+        <source>Updated orders</source>
+        <translation>更新订单</translation>
+    </message>
+    <message>
+        <source>New customers</source>
+        <translation>新客户</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Revert the selected import…</source>
+        <translation>撤销所选导入…</translation>
+    </message>
+    <message>
+        <source>Earlier imports</source>
+        <translation>导入记录</translation>
+    </message>
+    <message>
+        <source>Choose an order export</source>
+        <translation>选择订单导出文件</translation>
+    </message>
+    <message>
+        <source>header on row %1</source>
+        <translation>表头在第 %1 行</translation>
+    </message>
+    <message>
+        <source>about %1 rows</source>
+        <translation>约 %1 行</translation>
+    </message>
+    <message>
+        <source>source not recognised: map the columns below</source>
+        <translation>未识别来源：请在下方对应各列</translation>
+    </message>
+    <message>
+        <source>recognised</source>
+        <translation>已识别</translation>
+    </message>
+    <message>
+        <source>as last time</source>
+        <translation>沿用上次</translation>
+    </message>
+    <message>
+        <source>your choice</source>
+        <translation>手动指定</translation>
+    </message>
+    <message>
+        <source>— not imported —</source>
+        <translation>— 不导入 —</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>读取中…</translation>
+    </message>
+    <message>
+        <source>Preparing</source>
+        <translation>准备中</translation>
+    </message>
+    <message>
+        <source>Importing rows</source>
+        <translation>导入中</translation>
+    </message>
+    <message>
+        <source>Checking rows</source>
+        <translation>检查中</translation>
+    </message>
+    <message>
+        <source>Saving, then tiers and points</source>
+        <translation>保存并更新分层与积分</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>%1 rows read: %2 new orders, %3 updated, %4 unchanged; %5 new customers, %6 matched to existing ones; %7 possible duplicates to review.</source>
+        <translation>读取 %1 行：新订单 %2，更新 %3，未变 %4；新客户 %5，匹配到已有客户 %6；疑似重复 %7 个待确认。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
+        <translation>
+            <numerusform>%n 行无法读取，因此没有写入任何数据。请在文件（或列对应）中改正后重新导入。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file is valid. Nothing was written yet.</source>
+        <translation>文件没有问题，尚未写入。</translation>
+    </message>
+    <message>
+        <source>Imported in %1 s.</source>
+        <translation>导入完成，用时 %1 秒。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <source>reverted</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Pick an import in the list first.</source>
+        <translation>请先在列表中选择一次导入。</translation>
+    </message>
+    <message>
+        <source>Only a finished import can be reverted.</source>
+        <translation>只有已完成的导入可以撤销。</translation>
+    </message>
+    <message>
+        <source>Revert import</source>
+        <translation>撤销导入</translation>
+    </message>
+    <message>
+        <source>Remove the %1 orders of %2 and the customers it created? Customers it only added orders to stay, with their notes, tags and points.</source>
+        <translation>删除 %2 导入的 %1 笔订单及其新建的客户？只是被补充了订单的已有客户会保留，备注、标签和积分不变。</translation>
+    </message>
+    <message>
+        <source>Reverted: %1 orders and %2 customers removed, %3 customers kept (they have other orders or notes now).</source>
+        <translation>已撤销：删除 %1 笔订单、%2 位客户；保留 %3 位客户（他们现在有其他订单或备注）。</translation>
+    </message>
+</context>
+<context>
     <name>InvitationsModel</name>
     <message>
         <source>Customer</source>
@@ -729,6 +938,10 @@
         <translation>Shopify</translation>
     </message>
     <message>
+        <source>LiveDesk template</source>
+        <translation>LiveDesk 模板</translation>
+    </message>
+    <message>
         <source>Pending</source>
         <translation>待付款</translation>
     </message>
@@ -783,6 +996,86 @@
     <message>
         <source>Hibernating</source>
         <translation>休眠客户</translation>
+    </message>
+    <message>
+        <source>Order number</source>
+        <translation>订单编号</translation>
+    </message>
+    <message>
+        <source>Item line number</source>
+        <translation>子订单编号</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Product / SKU id</source>
+        <translation>商品/SKU 编号</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Unit price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <source>Item amount</source>
+        <translation>商品金额</translation>
+    </message>
+    <message>
+        <source>Order total paid</source>
+        <translation>订单实付金额</translation>
+    </message>
+    <message>
+        <source>Ordered at</source>
+        <translation>下单时间</translation>
+    </message>
+    <message>
+        <source>Paid at</source>
+        <translation>支付时间</translation>
+    </message>
+    <message>
+        <source>Order status</source>
+        <translation>订单状态</translation>
+    </message>
+    <message>
+        <source>After-sale status</source>
+        <translation>售后状态</translation>
+    </message>
+    <message>
+        <source>Buyer id</source>
+        <translation>买家 ID</translation>
+    </message>
+    <message>
+        <source>Buyer nickname</source>
+        <translation>买家昵称</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>收件人</translation>
+    </message>
+    <message>
+        <source>Recipient phone</source>
+        <translation>收件人手机号</translation>
+    </message>
+    <message>
+        <source>Province</source>
+        <translation>省份</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>平台</translation>
     </message>
     <message>
         <source>invited</source>
@@ -1037,10 +1330,6 @@
         <translation>LiveDesk 直播客户工作台</translation>
     </message>
     <message>
-        <source>Coming soon: %1</source>
-        <translation>即将推出：%1</translation>
-    </message>
-    <message>
         <source>Customers</source>
         <translation>客户</translation>
     </message>
@@ -1063,10 +1352,6 @@
     <message>
         <source>Import</source>
         <translation>导入</translation>
-    </message>
-    <message>
-        <source>order exports from Douyin, Taobao, Kuaishou, WeChat Channels, TikTok Shop and Shopify. Until then use the command line: livedesk import orders FILE</source>
-        <translation>导入抖店、淘宝、快手、视频号、TikTok Shop 和 Shopify 的订单导出文件。在此之前请使用命令行：livedesk import orders 文件</translation>
     </message>
     <message>
         <source>Settings</source>

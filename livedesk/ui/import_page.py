@@ -1,0 +1,452 @@
+"""The 导入 page: pick an order export, see how its columns map to LiveDesk's fields with
+the first rows beside them, correct the mapping, check or import with progress and a
+cancel button, read the per-row errors, and revert an earlier import.
+
+All the work is services/importing; this page only shows it. An import runs on its own
+thread (not the shared worker), so the other pages keep reading the store while a
+million rows go in; SQLite's WAL lets them. Nothing is written unless the whole file
+is valid; cancelling writes nothing either.
+"""
+
+from __future__ import annotations
+
+import getpass
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livedesk.ui import labels
+from livedesk.ui.context import AppContext
+from livedesk.ui.tasks import TaskRunner
+
+PROGRESS_EVERY_S = 0.1
+ERRORS_SHOWN = 1000
+FILE_FILTER = "CSV / Excel (*.csv *.txt *.xlsx *.xlsm);;*"
+PLATFORM_CODES = ("douyin", "taobao", "kuaishou", "channels", "tiktok", "shopify", "livedesk")
+
+
+class RowsModel(QAbstractTableModel):
+    """A read-only table of plain rows under fixed headers: preview, errors, past imports."""
+
+    def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.headers = list(headers)
+        self.rows: list[tuple[Any, ...]] = []
+        self.keys: list[Any] = []  # what each row stands for (a batch id, say)
+
+    def set_rows(self, rows: list[tuple[Any, ...]], keys: list[Any] | None = None,
+                 headers: Sequence[str] | None = None) -> None:
+        self.beginResetModel()
+        if headers is not None:
+            self.headers = list(headers)
+        self.rows, self.keys = rows, keys if keys is not None else list(range(len(rows)))
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section] if section < len(self.headers) else None
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) or not index.isValid():
+            return None
+        value = self.rows[index.row()][index.column()]
+        return "" if value is None else str(value)
+
+
+def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
+    return view
+
+
+class ImportPage(QWidget):
+    progressed = Signal(int, object, str)  # done, total or None, phase — emitted from the import thread
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.path: Path | None = None
+        self.preview: Any = None  # importing.FilePreview of the chosen file
+        self.overrides: dict[str, str] = {}
+        self._cancel = threading.Event()
+        self._last_progress = 0.0
+        # Imports get their own thread: a long one must not hold up the pages' reads.
+        self.runner = TaskRunner(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._quit)
+
+        pick = QPushButton(self.tr("Choose an order export…"), self)
+        pick.clicked.connect(self.choose_file)
+        self.file_label = QLabel(self.tr("CSV (UTF-8, GBK/GB18030) or Excel, as the platform exported it"), self)
+        self.file_label.setStyleSheet("color: #555;")
+        self.platform = QComboBox(self)
+        self.platform.addItem(self.tr("Detect from the columns"), None)
+        for code in PLATFORM_CODES:
+            self.platform.addItem(labels.platform(code), code)
+        self.platform.currentIndexChanged.connect(lambda _i: self.path and self.open_file(self.path))
+        top = QHBoxLayout()
+        top.addWidget(pick)
+        top.addWidget(self.file_label, 1)
+        top.addWidget(QLabel(self.tr("Source"), self))
+        top.addWidget(self.platform)
+
+        self.mapping_grid = QGridLayout()
+        mapping_inner = QWidget(self)
+        mapping_inner.setLayout(self.mapping_grid)
+        mapping_scroll = QScrollArea(self)
+        mapping_scroll.setWidgetResizable(True)
+        mapping_scroll.setWidget(mapping_inner)
+        mapping_box = QGroupBox(self.tr("Columns → fields"), self)
+        QVBoxLayout(mapping_box).addWidget(mapping_scroll)
+        self.combos: dict[str, QComboBox] = {}
+        self.origins: dict[str, QLabel] = {}
+        self.preview_model = RowsModel([], self)
+        preview_box = QGroupBox(self.tr("First rows of the file"), self)
+        QVBoxLayout(preview_box).addWidget(_table(self.preview_model, self))
+        upper = QSplitter(self)
+        upper.addWidget(mapping_box)
+        upper.addWidget(preview_box)
+        upper.setSizes([560, 560])
+
+        self.check_button = QPushButton(self.tr("Check only (write nothing)"), self)
+        self.import_button = QPushButton(self.tr("Import"), self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.check_button.clicked.connect(lambda: self.run(dry_run=True))
+        self.import_button.clicked.connect(lambda: self.run(dry_run=False))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(True)
+        self.phase = QLabel(self)
+        run_row = QHBoxLayout()
+        for w in (self.check_button, self.import_button, self.cancel_button):
+            run_row.addWidget(w)
+        run_row.addWidget(self.progress, 1)
+        run_row.addWidget(self.phase)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.errors_model = RowsModel([self.tr("Row"), self.tr("Column"), self.tr("Value"), self.tr("Why")], self)
+        self.errors_view = _table(self.errors_model, self)
+        self.report_button = QPushButton(self.tr("Open the error report"), self)
+        self.report_button.clicked.connect(self._open_report)
+        self._report_path: str | None = None
+
+        self.batches_model = RowsModel([
+            self.tr("Imported"), self.tr("File"), self.tr("Source"), self.tr("Rows"), self.tr("New orders"),
+            self.tr("Updated orders"), self.tr("New customers"), self.tr("State")], self)
+        self.batches_view = _table(self.batches_model, self)
+        self.batches_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.revert_button = QPushButton(self.tr("Revert the selected import…"), self)
+        self.revert_button.clicked.connect(self.revert_selected)
+        batches_box = QGroupBox(self.tr("Earlier imports"), self)
+        batches_layout = QVBoxLayout(batches_box)
+        batches_layout.addWidget(self.batches_view)
+        revert_row = QHBoxLayout()
+        revert_row.addStretch(1)
+        revert_row.addWidget(self.revert_button)
+        batches_layout.addLayout(revert_row)
+
+        results = QWidget(self)
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addLayout(run_row)
+        results_layout.addWidget(self.summary)
+        results_layout.addWidget(self.errors_view, 1)
+        results_layout.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
+        body = QSplitter(Qt.Orientation.Vertical, self)
+        body.addWidget(upper)
+        body.addWidget(results)
+        body.addWidget(batches_box)
+        body.setSizes([380, 220, 200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(top)
+        layout.addWidget(body, 1)
+
+        self.progressed.connect(self._show_progress)
+        self._set_running(False)
+        self.errors_view.hide()
+        self.report_button.hide()
+        self.reload_batches()
+
+    # -- choosing and mapping ----------------------------------------------------------------
+    def choose_file(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(self, self.tr("Choose an order export"), "", FILE_FILTER)
+        if name:
+            self.overrides = {}
+            self.open_file(Path(name))
+
+    def open_file(self, path: Path) -> None:
+        from livedesk.services import importing
+
+        self.path = path
+        self._clear_result()
+        try:
+            with self.ctx.store.begin() as session:
+                self.preview = importing.inspect_file(path, session, platform=self.platform.currentData(),
+                                                      overrides=self.overrides)
+        except (importing.ImportSetupError, importing.MappingError) as exc:
+            self.preview = None
+            self._show_mapping()
+            self._say(str(exc), error=True)
+            return
+        table = self.preview.table
+        facts = [path.name, table.kind.upper()]
+        if table.encoding:
+            facts.append(table.encoding)
+        if table.header_row > 1:
+            facts.append(self.tr("header on row %1").replace("%1", str(table.header_row)))
+        if table.total_rows is not None:
+            facts.append(self.tr("about %1 rows").replace("%1", f"{table.total_rows:,}"))
+        facts.append(labels.platform(self.preview.platform) if self.preview.platform
+                     else self.tr("source not recognised: map the columns below"))
+        self.file_label.setText(" · ".join(facts))
+        self.file_label.setStyleSheet("color: #1f2430;")
+        self._show_mapping()
+        frame = self.preview.rows
+        self.preview_model.set_rows([tuple(r) for r in frame.itertuples(index=False)],
+                                    headers=[str(c) for c in frame.columns])
+        self._set_running(False)
+
+    def _show_mapping(self) -> None:
+        from livedesk.services.importing import FIELDS
+
+        while self.mapping_grid.count():
+            item = self.mapping_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.combos.clear()
+        self.origins.clear()
+        if self.preview is None:
+            return
+        headers = self.preview.table.headers
+        first = self.preview.rows.iloc[0] if len(self.preview.rows) else None
+        origin_words = {"auto": self.tr("recognised"), "remembered": self.tr("as last time"),
+                        "override": self.tr("your choice")}
+        for row, (field, meaning) in enumerate(FIELDS.items()):
+            name = QLabel(labels.import_field(field), self)
+            name.setToolTip(meaning)
+            combo = QComboBox(self)
+            combo.addItem(self.tr("— not imported —"), "")
+            for header in headers:
+                sample = first.get(header) if first is not None else None
+                combo.addItem(f"{header}  ({sample})" if sample else header, header)
+            column = self.preview.mapping.column(field)
+            combo.setCurrentIndex(max(0, combo.findData(column or "")))
+            combo.currentIndexChanged.connect(lambda _i, f=field, c=combo: self._remap(f, c.currentData()))
+            origin = QLabel(origin_words.get(self.preview.mapping.source.get(field, ""), ""), self)
+            origin.setStyleSheet("color: #2e7d32;" if field in self.preview.mapping.source else "color: #999;")
+            self.mapping_grid.addWidget(name, row, 0)
+            self.mapping_grid.addWidget(combo, row, 1)
+            self.mapping_grid.addWidget(origin, row, 2)
+            self.combos[field], self.origins[field] = combo, origin
+        self.mapping_grid.setColumnStretch(1, 1)
+
+    def _remap(self, field: str, column: str) -> None:
+        self.overrides[field] = column
+        self.origins[field].setText(self.tr("your choice"))
+        self.origins[field].setStyleSheet("color: #1565c0;")
+
+    # -- running -----------------------------------------------------------------------------
+    def run(self, *, dry_run: bool) -> None:
+        from livedesk.services import importing
+
+        if self.path is None or self.runner.busy():
+            return
+        options = importing.ImportOptions(platform=self.platform.currentData(), overrides=dict(self.overrides),
+                                          dry_run=dry_run, actor=getpass.getuser())
+        self._cancel.clear()
+        self._clear_result()
+        self._set_running(True)
+        self.phase.setText(self.tr("Reading…"))
+        path, factory = self.path, self.ctx.store.session_factory
+
+        def work():
+            summary = importing.import_orders(factory, path, options, progress=self._progress_from_thread,
+                                              cancel=self._cancel)
+            if summary.committed:  # new orders owe welcomes and thank-yous: don't wait for the timer
+                from livedesk.services import followups
+
+                with self.ctx.store.begin() as session:
+                    followups.generate(session)
+            return summary
+
+        self.runner.submit(work, on_done=self._finished, on_error=self._failed)
+
+    def _progress_from_thread(self, done: int, total: int | None, phase: str) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_EVERY_S:
+            self._last_progress = now
+            self.progressed.emit(done, total, phase)
+
+    def _show_progress(self, done: int, total: Any, phase: str) -> None:
+        if total:
+            self.progress.setRange(0, int(total))
+            self.progress.setValue(min(int(done), int(total)))
+        else:
+            self.progress.setRange(0, 0)  # busy indicator: the length is not known
+        self.phase.setText(self._phase_words(phase) + (f" {done:,}" if done else ""))
+
+    def _phase_words(self, phase: str) -> str:
+        return {"prepare": self.tr("Preparing"), "import": self.tr("Importing rows"),
+                "check": self.tr("Checking rows"), "finish": self.tr("Saving, then tiers and points")}.get(phase, phase)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self.phase.setText(self.tr("Cancelling…"))
+
+    def _finished(self, summary: Any) -> None:
+        self._set_running(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.phase.clear()
+        counts = (self.tr("%1 rows read: %2 new orders, %3 updated, %4 unchanged; %5 new customers, "
+                          "%6 matched to existing ones; %7 possible duplicates to review.")
+                  .replace("%1", f"{summary.rows_read:,}").replace("%2", f"{summary.orders_created:,}")
+                  .replace("%3", f"{summary.orders_updated:,}").replace("%4", f"{summary.orders_unchanged:,}")
+                  .replace("%5", f"{summary.customers_created:,}").replace("%6", f"{summary.customers_matched:,}")
+                  .replace("%7", f"{summary.possible_duplicates:,}"))
+        if summary.errors:
+            head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
+                           "mapping) and import again.", "", len(summary.errors))
+            self._say(head, error=True)
+            self.errors_model.set_rows([(e.row, e.column, e.value, e.reason) for e in summary.errors[:ERRORS_SHOWN]])
+            self.errors_view.show()
+        elif summary.dry_run:
+            self._say(self.tr("The file is valid. Nothing was written yet.") + "\n" + counts)
+        else:
+            self._say(self.tr("Imported in %1 s.").replace("%1", f"{summary.elapsed_s:.1f}") + "\n" + counts)
+            self.reload_batches()
+        self._report_path = summary.report_path
+        self.report_button.setVisible(bool(summary.report_path))
+
+    def _failed(self, exc: BaseException) -> None:
+        from livedesk.services import importing
+
+        self._set_running(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.phase.clear()
+        if isinstance(exc, importing.ImportCancelled):
+            self._say(self.tr("Cancelled: nothing was written."))
+        else:
+            self._say(str(exc), error=True)
+
+    def _set_running(self, running: bool) -> None:
+        ready = self.preview is not None and not running
+        self.check_button.setEnabled(ready)
+        self.import_button.setEnabled(ready)
+        self.cancel_button.setEnabled(running)
+        for combo in self.combos.values():
+            combo.setEnabled(not running)
+        self.platform.setEnabled(not running)
+
+    # -- earlier imports ---------------------------------------------------------------------
+    def reload_batches(self) -> None:
+        from livedesk.services.import_batches import recent_batches
+
+        with self.ctx.store.begin() as session:
+            batches = recent_batches(session)
+        states = {"done": self.tr("imported"), "reverted": self.tr("reverted"), "failed": self.tr("failed"),
+                  "running": self.tr("running")}
+        self.batches_model.set_rows(
+            [(b.started_at.astimezone().strftime("%Y-%m-%d %H:%M"), b.file_name,
+              labels.platform(b.source) if b.source else "", f"{b.rows:,}", f"{b.orders_created:,}",
+              f"{b.orders_updated:,}", f"{b.customers_created:,}", states.get(b.status, b.status))
+             for b in batches],
+            keys=batches)
+        self.revert_button.setEnabled(bool(batches))
+
+    def revert_selected(self) -> None:
+        index = self.batches_view.currentIndex()
+        if not index.isValid():
+            self._say(self.tr("Pick an import in the list first."), error=True)
+            return
+        batch = self.batches_model.keys[index.row()]
+        if not batch.revertible:
+            self._say(self.tr("Only a finished import can be reverted."), error=True)
+            return
+        answer = QMessageBox.question(self, self.tr("Revert import"), self.tr(
+            "Remove the %1 orders of %2 and the customers it created? Customers it only added orders to stay, "
+            "with their notes, tags and points.").replace("%1", f"{batch.orders_created:,}")
+            .replace("%2", batch.file_name))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.revert(batch.id)
+
+    def revert(self, batch_id: int) -> None:
+        from livedesk.services import importing
+
+        def work():
+            with self.ctx.store.begin() as session:
+                return importing.revert_batch(session, batch_id, actor=getpass.getuser())
+
+        def done(result: Any) -> None:
+            self._say(self.tr("Reverted: %1 orders and %2 customers removed, %3 customers kept (they have "
+                              "other orders or notes now).").replace("%1", f"{result.orders_removed:,}")
+                      .replace("%2", f"{result.customers_removed:,}").replace("%3", f"{result.customers_kept:,}"))
+            self.reload_batches()
+
+        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(str(exc), error=True))
+
+    # -- feedback ----------------------------------------------------------------------------
+    def _clear_result(self) -> None:
+        self.summary.clear()
+        self.errors_model.set_rows([])
+        self.errors_view.hide()
+        self.report_button.hide()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.summary.setText(text)
+        self.summary.setStyleSheet("color: #c62828;" if error else "color: #1f2430;")
+
+    def _open_report(self) -> None:
+        if self._report_path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self._report_path))
+
+    def _quit(self) -> None:
+        self._cancel.set()  # an import still running rolls back; nothing half-written
+        self.runner.shutdown()
