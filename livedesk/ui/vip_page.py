@@ -31,6 +31,7 @@ from livedesk.services.lookup import lookup
 from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.manual_task_dialog import add_manual_task
 
 RSVP_ACTIONS = ("accepted", "declined", "no_answer", "attended", "no_show")
 
@@ -177,9 +178,13 @@ class VipPage(QWidget):
         copy.clicked.connect(self.copy_invitation)
         export = QPushButton(self.tr("Export list…"), self)
         export.clicked.connect(self.export_list)
+        follow_up = QPushButton(self.tr("New follow-up…"), self)
+        follow_up.clicked.connect(lambda: add_manual_task(
+            self.ctx, self.selected_row().customer_id if self.selected_row() else None, self))
         tools = QHBoxLayout()
         tools.addWidget(copy)
         tools.addWidget(export)
+        tools.addWidget(follow_up)
         tools.addStretch(1)
         self.report_label = QLabel(self)
         self.report_label.setWordWrap(True)

@@ -1909,6 +1909,10 @@
         <translation>导出名单…</translation>
     </message>
     <message>
+        <source>New follow-up…</source>
+        <translation>新建跟进…</translation>
+    </message>
+    <message>
         <source>Create a session to start inviting.</source>
         <translation>先创建一场私享会，再开始邀请。</translation>
     </message>
