@@ -13,20 +13,10 @@ from __future__ import annotations
 import getpass
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QUrl,
-    Signal,
-)
+from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,58 +38,13 @@ from PySide6.QtWidgets import (
 
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.rows_model import RowsModel, rows_table
 from livedesk.ui.tasks import TaskRunner
 
 PROGRESS_EVERY_S = 0.1
 ERRORS_SHOWN = 1000
 FILE_FILTER = "CSV / Excel (*.csv *.txt *.xlsx *.xlsm);;*"
 PLATFORM_CODES = ("douyin", "taobao", "kuaishou", "channels", "tiktok", "shopify", "livedesk")
-
-
-class RowsModel(QAbstractTableModel):
-    """A read-only table of plain rows under fixed headers: preview, errors, past imports."""
-
-    def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.headers = list(headers)
-        self.rows: list[tuple[Any, ...]] = []
-        self.keys: list[Any] = []  # what each row stands for (a batch id, say)
-
-    def set_rows(self, rows: list[tuple[Any, ...]], keys: list[Any] | None = None,
-                 headers: Sequence[str] | None = None) -> None:
-        self.beginResetModel()
-        if headers is not None:
-            self.headers = list(headers)
-        self.rows, self.keys = rows, keys if keys is not None else list(range(len(rows)))
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section] if section < len(self.headers) else None
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) or not index.isValid():
-            return None
-        value = self.rows[index.row()][index.column()]
-        return "" if value is None else str(value)
-
-
-def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setWordWrap(False)
-    return view
 
 
 class ImportPage(QWidget):
@@ -146,7 +91,7 @@ class ImportPage(QWidget):
         self.origins: dict[str, QLabel] = {}
         self.preview_model = RowsModel([], self)
         preview_box = QGroupBox(self.tr("First rows of the file"), self)
-        QVBoxLayout(preview_box).addWidget(_table(self.preview_model, self))
+        QVBoxLayout(preview_box).addWidget(rows_table(self.preview_model, self))
         upper = QSplitter(self)
         upper.addWidget(mapping_box)
         upper.addWidget(preview_box)
@@ -170,7 +115,7 @@ class ImportPage(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.errors_model = RowsModel([self.tr("Row"), self.tr("Column"), self.tr("Value"), self.tr("Why")], self)
-        self.errors_view = _table(self.errors_model, self)
+        self.errors_view = rows_table(self.errors_model, self)
         self.report_button = QPushButton(self.tr("Open the error report"), self)
         self.report_button.clicked.connect(self._open_report)
         self._report_path: str | None = None
@@ -178,7 +123,7 @@ class ImportPage(QWidget):
         self.batches_model = RowsModel([
             self.tr("Imported"), self.tr("File"), self.tr("Source"), self.tr("Rows"), self.tr("New orders"),
             self.tr("Updated orders"), self.tr("New customers"), self.tr("State")], self)
-        self.batches_view = _table(self.batches_model, self)
+        self.batches_view = rows_table(self.batches_model, self)
         self.batches_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.revert_button = QPushButton(self.tr("Revert the selected import…"), self)
         self.revert_button.clicked.connect(self.revert_selected)
