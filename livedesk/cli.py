@@ -99,6 +99,30 @@ def build_parser() -> argparse.ArgumentParser:
     import_revert.add_argument("batch_id", type=int, metavar="BATCH_ID")
     import_revert.add_argument("--json", action="store_true")
 
+    duplicates = sub.add_parser("duplicates", help="duplicate customers: find pairs, merge with a preview, dismiss")
+    duplicates_sub = duplicates.add_subparsers(dest="action", required=True, metavar="ACTION")
+    find = duplicates_sub.add_parser("find", help="pairs that may be one person, likeliest first, with the reasons")
+    find.add_argument("--limit", type=int, default=50, help="show at most N pairs (default 50; 0: all)")
+    find.add_argument("--json", action="store_true")
+    merge = duplicates_sub.add_parser(
+        "merge", help="merge DROP_ID into KEEP_ID: every order, note, tag, point and account is kept")
+    merge.add_argument("keep_id", type=int, metavar="KEEP_ID")
+    merge.add_argument("drop_id", type=int, metavar="DROP_ID")
+    merge.add_argument("--dry-run", action="store_true", help="show the side-by-side preview, change nothing")
+    merge.add_argument("--json", action="store_true")
+    dismiss = duplicates_sub.add_parser("dismiss", help="A and B are not the same person: never propose them again")
+    dismiss.add_argument("a", type=int, metavar="A")
+    dismiss.add_argument("b", type=int, metavar="B")
+
+    export = sub.add_parser("export", help="export customers or orders to XLSX or CSV (recorded in the audit log)")
+    export.add_argument("what", choices=["customers", "orders"])
+    export.add_argument("file", metavar="FILE", help="FILE.xlsx or FILE.csv (CSV in UTF-8 with BOM, for Excel)")
+    export.add_argument("--tier", choices=["vip", "potential", "new", "dormant", "lost", "prospect"],
+                        help="only customers of this tier (orders: their orders)")
+    export.add_argument("--customer", type=int, action="append", metavar="ID",
+                        help="only this customer (repeatable)")
+    export.add_argument("--json", action="store_true")
+
     from livedesk.services.bench import BENCHES
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
@@ -281,7 +305,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
 
 
 def cmd_followups(args: argparse.Namespace) -> int:
-    from livedesk.services import followups
+    from livedesk.services import followups, settings
 
     store = _open(args)
     try:
@@ -293,10 +317,11 @@ def cmd_followups(args: argparse.Namespace) -> int:
                        f"{summary.total_created} new tasks ({made}) in {summary.elapsed_ms:.0f} ms")
                 return EXIT_OK
             views = followups.queue(session, assignee_id=args.assignee, kind=args.kind)
+            zone = settings.shop_zone(session)
     finally:
         store.dispose()
     lines = [
-        f"{v.id:>7}  {v.due_at.astimezone(followups.SHOP_TZ):%m-%d %H:%M}  {v.kind:<9}  {v.nickname}"
+        f"{v.id:>7}  {v.due_at.astimezone(zone):%m-%d %H:%M}  {v.kind:<9}  {v.nickname}"
         f"{'  OVERDUE' if v.overdue else ''}{'  SLA' if v.sla_breached else ''}  {v.assignee_name or ''}"
         for v in views
     ]
@@ -374,6 +399,112 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.errors else EXIT_OK
 
 
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    import getpass
+
+    from livedesk.services import customers, merge
+
+    pair = {"merge": lambda: (args.keep_id, args.drop_id), "dismiss": lambda: (args.a, args.b)}.get(args.action)
+    if pair is not None and len(set(pair())) == 1:
+        print("livedesk: give two different customer ids", file=sys.stderr)
+        return EXIT_USAGE
+    store = _open(args)
+    try:
+        with store.begin() as session:
+            if args.action == "find":
+                findings = merge.find_duplicates(session, limit=args.limit or None)
+                _print(merge.as_dict(findings), args.json, _describe_findings(findings))
+                return EXIT_OK
+            if args.action == "dismiss":
+                merge.dismiss(session, args.a, args.b, actor=getpass.getuser())
+                print(f"customers {args.a} and {args.b} will not be proposed as duplicates again")
+                return EXIT_OK
+            if args.dry_run:
+                shown = merge.preview(session, args.keep_id, args.drop_id)
+                _print(merge.as_dict(shown), args.json, _describe_preview(shown))
+                return EXIT_OK
+            result = merge.merge(session, args.keep_id, args.drop_id, actor=getpass.getuser())
+    except (customers.NotFound, merge.MergeError) as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    moved = ", ".join(f"{table} {n}" for table, n in result.moves.items()) or "nothing"
+    m = result.merged
+    _print(merge.as_dict(result), args.json,
+           f"customer {result.dropped_id} merged into {result.kept_id} (moved: {moved}); now {m.order_count} "
+           f"orders, ¥{m.gmv_fen / 100:,.2f}, {m.points_balance} points, {m.tier}/{m.level}; audit entry {result.audit_id}")
+    return EXIT_OK
+
+
+def _describe_findings(findings: Any) -> str:
+    lines = [f"{c.score:>5.2f}  {c.customer_id:>7} {c.other_id:>7}  {','.join(c.reasons):<32}  "
+             f"{c.nicknames[0]} | {c.nicknames[1]}" for c in findings.candidates]
+    reasons = ", ".join(f"{r} {n}" for r, n in findings.by_reason.items())
+    lines.append(f"{findings.total} possible pairs ({reasons or 'none'}), {len(findings.candidates)} shown; "
+                 f"{findings.dismissed_skipped} dismissed before; {findings.elapsed_ms:.0f} ms")
+    return "\n".join(lines)
+
+
+def _describe_preview(shown: Any) -> str:
+    def cell(value: Any) -> str:
+        return "-" if value in (None, "") else str(value)[:24]
+
+    k, d, m = shown.keep, shown.drop, shown.merged
+    lines = [f"{'':<22}{'keep #' + str(k.id):<26}{'drop #' + str(d.id):<26}merged",
+             *(f"{c.field:<22}{cell(c.keep):<26}{cell(c.drop):<26}{cell(c.merged)}  ({c.source})"
+               for c in shown.fields)]
+    for label, values in (
+        ("accounts", [len(s.accounts) for s in (k, d, m)]),
+        ("orders", [s.order_count for s in (k, d, m)]),
+        ("GMV", [f"¥{s.gmv_fen / 100:,.2f}" for s in (k, d, m)]),
+        ("points", [s.points_balance for s in (k, d, m)]),
+        ("tier/level", [f"{s.tier}/{s.level}" for s in (k, d, m)]),
+        ("notes", [s.note_count for s in (k, d, m)]),
+        ("tags", [",".join(s.tags) for s in (k, d, m)]),
+        ("open tasks", [s.open_tasks for s in (k, d, m)]),
+        ("invitations", [s.invitations for s in (k, d, m)]),
+    ):
+        lines.append(f"{label:<22}{cell(values[0]):<26}{cell(values[1]):<26}{cell(values[2])}")
+    moves = ", ".join(f"{table} {n}" for table, n in shown.moves.items()) or "nothing"
+    lines.append(f"would move: {moves}" + (f"; recorded reasons: {', '.join(shown.reasons)}" if shown.reasons else ""))
+    lines.append("dry run: nothing was changed")
+    return "\n".join(lines)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import getpass
+
+    from livedesk.services import export
+    from livedesk.services.customers import CustomerFilter
+
+    try:
+        export.check_target(args.file)  # before opening the store: a wrong path is a usage problem
+    except export.ExportError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{args.what}: {done}/{total} rows", end="", file=sys.stderr, flush=True)
+
+    store = _open(args)
+    try:
+        with store.begin() as session:
+            write = export.export_customers if args.what == "customers" else export.export_orders
+            summary = write(session, args.file, CustomerFilter(tier=args.tier), args.customer,
+                            actor=getpass.getuser(), progress=None if args.json else progress)
+    except export.ExportError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        store.dispose()
+    if not args.json:
+        print(file=sys.stderr)
+    _print(summary.as_dict(), args.json, f"{summary.rows} {summary.kind} written to {summary.path} "
+           f"({summary.format}{f', {summary.sheets} sheets' if summary.sheets > 1 else ''}) in {summary.elapsed_s} s")
+    return EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "lookup": cmd_lookup,
@@ -386,4 +517,6 @@ COMMANDS = {
     "compliance": cmd_compliance,
     "feed": cmd_feed,
     "import": cmd_import,
+    "duplicates": cmd_duplicates,
+    "export": cmd_export,
 }

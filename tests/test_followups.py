@@ -157,6 +157,22 @@ def test_wake_up_counts_days_in_shanghai_not_utc(store):
     assert task.dedupe_key == f"wakeup:cust:{c}:2026-11-01"
 
 
+def test_a_shop_in_another_zone_gets_its_own_local_days_and_hours(store):
+    """A TikTok Shop seller in New York (UTC-5 in winter): the day and the 10:00 are theirs."""
+    new_york = timezone(timedelta(hours=-5))
+    with store.begin() as s:
+        settings.set_value(s, "shop.utc_offset_hours", -5)
+        only(s, "birthday", days_before=0)
+        c = new_customer(s, birthday=date(1990, 12, 1))
+        # 03:00 UTC on 1 December is still 30 November in New York: not the birthday yet there.
+        assert followups.generate(s, datetime(2026, 12, 1, 3, tzinfo=UTC)).total_created == 0
+        followups.generate(s, datetime(2026, 12, 1, 14, tzinfo=UTC))
+        [task] = tasks(s)
+        assert task.due_at == datetime(2026, 12, 1, 10, tzinfo=new_york)
+        assert [t.id for t in followups.queue(s, datetime(2026, 12, 1, 14, tzinfo=UTC))] == [task.id]
+    assert task.dedupe_key == f"birthday:cust:{c}:2026"
+
+
 def test_a_later_purchase_means_no_wake_up(store):
     with store.begin() as s:
         only(s, "wakeup")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import and_, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -84,7 +84,7 @@ def award_interactions(session: Session, events: Sequence[tuple[int, str, str, d
                           f"interactions that earn points: {', '.join(rules)}")
     if not events:
         return 0
-    zone = timezone(timedelta(hours=int(settings.get(session, "shop.utc_offset_hours"))))
+    zone = settings.shop_zone(session)
     people = {c for c, _k, _r, _a in events}
     refs = {r for _c, _k, r, _a in events}
     seen = set(session.execute(select(PointsEntry.customer_id, PointsEntry.reason, PointsEntry.ref).where(

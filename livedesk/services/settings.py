@@ -7,6 +7,7 @@ rules); a key that was never saved reads as its default.
 from __future__ import annotations
 
 import copy
+from datetime import timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -75,6 +76,15 @@ DEFAULTS: dict[str, Any] = {
     # Order-import column mappings a user corrected, per source (platform): {source: {field: column}}.
     "import.mappings": {},
 }
+
+
+def shop_zone(session: Session) -> timezone:
+    """The shop's local time as a fixed offset (Chinese shops: +8, no daylight saving).
+
+    Local days everywhere (follow-up due days, points' daily caps, dashboard months,
+    import and export times) are the days of this zone.
+    """
+    return timezone(timedelta(hours=float(get(session, "shop.utc_offset_hours"))))
 
 
 def get(session: Session, key: str) -> Any:

@@ -370,6 +370,6 @@ def invitation_text(session: Session, session_id: int, customer_id: int) -> str:
     if template is None:
         templates.ensure_default_templates(session)
         template = session.scalar(select(MessageTemplate).where(MessageTemplate.key == INVITATION_TEMPLATE_KEY))
-    local = ps.starts_at + timedelta(hours=int(settings.get(session, "shop.utc_offset_hours")))
+    local = ps.starts_at.astimezone(settings.shop_zone(session))
     return templates.render(session, templates.usable_body(session, template), customer_id,
                             {"私享会": ps.title, "时间": f"{local:%m月%d日 %H:%M}"})

@@ -17,7 +17,6 @@ from typing import Any
 
 _WHERE = {
     "KINDS": "config",
-    "SHOP_TZ": "clock",
     "GenerateSummary": "generation",
     "generate": "generation",
     "NpsSummary": "surveys",
@@ -36,7 +35,7 @@ _WHERE = {
     "snooze": "tasks",
 }
 __all__ = [  # noqa: RUF022 - grouped as in _WHERE
-    "KINDS", "SHOP_TZ", "GenerateSummary", "generate", "NpsSummary", "nps", "record_survey", "OUTCOMES",
+    "KINDS", "GenerateSummary", "generate", "NpsSummary", "nps", "record_survey", "OUTCOMES",
     "TASK_KINDS", "UNASSIGNED", "TaskError", "TaskView", "complete", "create_manual", "get", "queue", "skip",
     "snooze",
 ]

@@ -1,14 +1,13 @@
-"""The shop's clock for follow-ups: aware UTC instants, local days in Asia/Shanghai.
+"""The shop's clock for follow-ups: aware UTC instants, local days in the shop's zone
+(``settings.shop_zone``: the ``shop.utc_offset_hours`` setting, +8 for Chinese shops).
 
 Kept free of pandas so the queue, surveys and templates import quickly.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timezone, tzinfo
 
-SHOP_TZ = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
 
 
@@ -21,10 +20,10 @@ def as_utc(now: datetime | None) -> datetime:
     return now.astimezone(UTC)
 
 
-def local_today(now: datetime) -> date:
-    return now.astimezone(SHOP_TZ).date()
+def local_today(now: datetime, zone: tzinfo) -> date:
+    return now.astimezone(zone).date()
 
 
-def local_day_start(day: date) -> datetime:
+def local_day_start(day: date, zone: tzinfo) -> datetime:
     """Midnight of the shop's local ``day``, as aware UTC."""
-    return datetime.combine(day, time(), SHOP_TZ).astimezone(UTC)
+    return datetime.combine(day, time(), zone).astimezone(UTC)

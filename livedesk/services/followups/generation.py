@@ -42,7 +42,7 @@ def generate(session: Session, now: datetime | None = None) -> GenerateSummary:
     now = as_utc(now)
     rules = rule_settings(session)
     stamp = settings.get(session, "followups.generated_at")
-    window = make_window(now, rules, datetime.fromisoformat(stamp) if stamp else None)
+    window = make_window(now, rules, datetime.fromisoformat(stamp) if stamp else None, settings.shop_zone(session))
     conn = session.connection()
 
     frames = [RULES[kind](conn, window, rules[kind]) for kind in KINDS if rules[kind].get("enabled")]

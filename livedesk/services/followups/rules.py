@@ -28,7 +28,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from livedesk.models import Customer, Note, Order, OrderItem, Product, SurveyResponse, UTCDateTime
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services.followups.clock import SHOP_TZ, UTC, local_day_start, local_today
+from livedesk.services.followups.clock import UTC, local_day_start, local_today
 from livedesk.services.followups.config import replenish_item_id
 
 COLUMNS = ["customer_id", "kind", "dedupe_key", "due_at", "sla_due_at", "order_id", "assignee_id", "coupon", "note"]
@@ -61,10 +61,11 @@ class Window:
     until: datetime  # start of the next local day: tasks due before it are created now
     catch_up_from: datetime | None  # the previous run, if it is older than a lookback
     day_hour: int  # local hour day-based tasks are due at
+    zone: tzinfo  # the shop's
 
     @property
     def today(self) -> date:
-        return local_today(self.now)
+        return local_today(self.now, self.zone)
 
     def since(self, lookback_days: float) -> datetime:
         start = self.now - timedelta(days=lookback_days)
@@ -72,16 +73,16 @@ class Window:
 
     def due_on(self, local_midnights: pd.Series) -> pd.Series:
         """Naive local midnights -> naive UTC due times at ``day_hour``."""
-        at = (local_midnights + pd.Timedelta(hours=self.day_hour)).dt.tz_localize(SHOP_TZ)
+        at = (local_midnights + pd.Timedelta(hours=self.day_hour)).dt.tz_localize(self.zone)
         return at.dt.tz_convert(UTC).dt.tz_localize(None)
 
 
-def make_window(now: datetime, rules: dict[str, Any], last_run: datetime | None) -> Window:
-    until = local_day_start(local_today(now) + timedelta(days=1))
+def make_window(now: datetime, rules: dict[str, Any], last_run: datetime | None, zone: tzinfo) -> Window:
+    until = local_day_start(local_today(now, zone) + timedelta(days=1), zone)
     catch_up = None
     if last_run is not None and last_run < now:
         catch_up = max(last_run, now - timedelta(days=rules["catch_up_max_days"]))
-    return Window(now, until, catch_up, int(rules["day_hour"]))
+    return Window(now, until, catch_up, int(rules["day_hour"]), zone)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -103,8 +104,8 @@ def _frame(conn: Connection, statement: Any, times: tuple[str, ...] = ()) -> pd.
     return df
 
 
-def _local_midnight(utc_naive: pd.Series) -> pd.Series:
-    local = utc_naive.dt.tz_localize(UTC).dt.tz_convert(SHOP_TZ)
+def _local_midnight(utc_naive: pd.Series, zone: tzinfo) -> pd.Series:
+    local = utc_naive.dt.tz_localize(UTC).dt.tz_convert(zone)
     return local.dt.tz_localize(None).dt.normalize()
 
 
@@ -251,7 +252,7 @@ def wakeup(conn: Connection, w: Window, rule: Rule) -> pd.DataFrame:
     # The last order per customer in pandas: a GROUP BY here makes SQLite walk every order.
     df = _frame(conn, statement, ("last_at",))
     df = df.sort_values("last_at").drop_duplicates("customer_id", keep="last")
-    lapse_day = _local_midnight(df["last_at"]) + days
+    lapse_day = _local_midnight(df["last_at"], w.zone) + days
     due = w.due_on(lapse_day)
     df, due, lapse_day = (x[_in_window(due, since, w.until)] for x in (df, due, lapse_day))
     keys = "wakeup:cust:" + df["customer_id"].astype(str) + ":" + lapse_day.dt.strftime("%Y-%m-%d")
@@ -314,7 +315,7 @@ def replenish(conn: Connection, w: Window, rule: Rule) -> pd.DataFrame:
                runs_out < _days_of(w.until + before + timedelta(days=1)))
     )
     df = _frame(conn, statement, ("ordered_at",))
-    due = w.due_on(_local_midnight(df["ordered_at"]) + pd.to_timedelta(df["cycle"], unit="D") - before)
+    due = w.due_on(_local_midnight(df["ordered_at"], w.zone) + pd.to_timedelta(df["cycle"], unit="D") - before)
     keep = _in_window(due, since, w.until)
     df, due = df[keep], due[keep]
     # A re-purchase that runs out in the window too is in this frame already; later ones

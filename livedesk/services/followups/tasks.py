@@ -18,6 +18,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, FollowUpTask, MessageTemplate, Note, Order, OrderItem, TeamMember
+from livedesk.services import settings
 from livedesk.services.customers import NotFound
 from livedesk.services.followups.clock import as_utc, local_day_start, local_today
 from livedesk.services.followups.config import KINDS
@@ -121,7 +122,8 @@ def queue(
     nobody owns; ``None`` lists everyone's.
     """
     now = as_utc(now)
-    until = until or local_day_start(local_today(now) + timedelta(days=1))
+    zone = settings.shop_zone(session)
+    until = until or local_day_start(local_today(now, zone) + timedelta(days=1), zone)
     t = FollowUpTask
     statement, due = _select()
     statement = statement.where(
