@@ -256,3 +256,53 @@ def test_the_daily_recompute_pays_growth_points_for_new_orders_first(store):
                                        ordered_at=datetime(2026, 11, 20, tzinfo=timezone.utc)))
         segments.recompute_if_stale(s, date(2026, 11, 22), date(2026, 11, 22))
         assert s.get(Customer, cid).points_balance == 123
+
+
+def _shop_with_every_kind_of_buyer(store) -> None:
+    with store.begin() as s:
+        for i in range(30):
+            cid = _customer(s, f"买家{i}")
+            for k in range(i % 5):
+                _order(s, cid, 350_000 * (i + 1) + k, 25 * i + 7 * k, status=("completed", "paid", "refunded")[k % 3])
+            if i % 4 == 0:
+                s.execute(insert(PointsEntry), [{"customer_id": cid, "delta": 10 * i + 1, "reason": "manual",
+                                                 "ref": f"m{i}"}])
+
+
+def _stored(store) -> list[tuple]:
+    """The derived columns as the database holds them (text times on SQLite), not as the ORM reads them."""
+    with store.begin() as s:
+        cursor = s.connection().exec_driver_sql(
+            "SELECT nickname, " + ", ".join(segments.DERIVED) + ", level_since FROM customers ORDER BY nickname")
+        return cursor.fetchall()
+
+
+def test_recompute_stores_the_same_values_with_or_without_packed_reads(store, tmp_path, monkeypatch):
+    from livedesk.services import frames
+    from livedesk.services.store import open_store, sqlite_url
+
+    plain_store = open_store(sqlite_url(tmp_path / "plain.sqlite3"))
+    try:
+        _shop_with_every_kind_of_buyer(store)
+        _shop_with_every_kind_of_buyer(plain_store)
+        packed = [_recompute(store), _recompute(store, NOW + timedelta(days=200))]
+        monkeypatch.setattr(frames, "can_pack", lambda _dialect: False)  # what PostgreSQL does
+        plain = [_recompute(plain_store), _recompute(plain_store, NOW + timedelta(days=200))]
+        assert [(p.changed, p.level_changes, p.tiers, p.levels, p.segments) for p in packed] == \
+               [(p.changed, p.level_changes, p.tiers, p.levels, p.segments) for p in plain]
+        assert packed[0].changed > 0 and packed[1].level_changes > 0
+        assert _stored(store) == _stored(plain_store)
+    finally:
+        plain_store.dispose()
+
+
+def test_written_times_keep_the_storage_form_sqlalchemy_uses(store):
+    with store.begin() as s:
+        cid = _customer(s, "金钻")
+        _order(s, cid, 3_000_000, 10)
+    _recompute(store)
+    with store.begin() as s:
+        raw = s.connection().exec_driver_sql(
+            "SELECT level_since, last_order_at FROM customers WHERE id = ?", (cid,)).one()
+    # Text compares as time only if every writer formats alike: microseconds always written.
+    assert raw == ("2025-06-15 12:00:00.000000", "2025-06-05 12:00:00.000000")
