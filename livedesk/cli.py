@@ -448,6 +448,8 @@ def _describe_findings(findings: Any) -> str:
 
 def _describe_preview(shown: Any) -> str:
     def cell(value: Any) -> str:
+        if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+            return f"{value:%Y-%m-%d %H:%M} UTC"
         return "-" if value in (None, "") else str(value)[:24]
 
     k, d, m = shown.keep, shown.drop, shown.merged

@@ -82,13 +82,8 @@ def recompute(session: Session, now: date | datetime | None = None) -> SegmentSu
     new = _derive(df, pd.Timestamp(now_utc.replace(tzinfo=None)), rules, levels)
 
     changed = _changed(df, new)
-    moved = new.index[(df["level"] != new["level"]).to_numpy()]
     _write(conn, new.loc[changed], now_utc)
-    if len(moved):
-        conn.execute(insert(LevelChange.__table__), [
-            {"customer_id": int(cid), "from_level": old, "to_level": to, "changed_at": now_utc}
-            for cid, old, to in zip(moved, df.loc[moved, "level"], new.loc[moved, "level"])
-        ])
+    moved = _record_level_changes(conn, df, new, now_utc)
     session.expire_all()  # ORM objects loaded earlier must not shadow the rows just written
     return SegmentSummary(
         customers=len(new),
@@ -100,6 +95,35 @@ def recompute(session: Session, now: date | datetime | None = None) -> SegmentSu
         segments=_counts(new["rfm_segment"].dropna()),
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
     )
+
+
+def recompute_customers(session: Session, ids: list[int], now: date | datetime | None = None) -> None:
+    """Recompute only these customers' caches, tier and level (after a merge moved orders and points).
+
+    Their figures are read fresh from orders and the ledger; everyone else counts with the
+    figures of the last full recompute, so ranks (VIP share, RFM quintiles) are the ones the
+    rest of the store shows. A fraction of a full recompute's time; the caller commits.
+    """
+    if not ids:
+        return
+    now_utc = as_utc(now)
+    rules = settings.get(session, "tiers.rules")
+    levels = sorted(settings.get(session, "levels"), key=lambda lv: lv["min_spend_fen"])
+    conn = session.connection()
+    df = _current(conn)
+    stats = pd.DataFrame({
+        "n_orders": df["order_count"], "n_total": df["total_spent_fen"], "n_12m": df["spent_12m_fen"],
+        "n_first": df["first_order_at"], "n_last": df["last_order_at"], "n_points": df["points_balance"],
+    }).astype({"n_orders": "float64", "n_total": "float64", "n_12m": "float64", "n_points": "float64"})
+    mine = stats.index.isin(ids)
+    fresh = (pd.DataFrame(index=stats.index[mine]).join(_order_stats(conn, now_utc, ids), how="left")
+             .join(_points(conn, ids), how="left"))
+    stats.loc[mine] = fresh[stats.columns]
+    new = _derive(df.join(stats), pd.Timestamp(now_utc.replace(tzinfo=None)), rules, levels)
+    new, df = new.loc[mine], df.loc[mine]
+    _write(conn, new.loc[_changed(df, new)], now_utc)
+    _record_level_changes(conn, df, new, now_utc)
+    session.expire_all()
 
 
 def preview(session: Session, rules: dict[str, Any], levels: list[dict[str, Any]],
@@ -167,7 +191,7 @@ def _current(conn: Connection) -> pd.DataFrame:
     return _read(conn, statement, INTS)
 
 
-def _order_stats(conn: Connection, now: datetime) -> pd.DataFrame:
+def _order_stats(conn: Connection, now: datetime, ids: list[int] | None = None) -> pd.DataFrame:
     o = ORDERS.c
     statement = (
         select(
@@ -184,12 +208,16 @@ def _order_stats(conn: Connection, now: datetime) -> pd.DataFrame:
         .where(o.status.in_(SPEND_STATUSES), o.ordered_at <= now)
         .group_by(o.customer_id)
     )
+    if ids is not None:
+        statement = statement.where(o.customer_id.in_(ids))
     return _read(conn, statement, ("n_orders", "n_total", "n_12m"))
 
 
-def _points(conn: Connection) -> pd.DataFrame:
+def _points(conn: Connection, ids: list[int] | None = None) -> pd.DataFrame:
     p = POINTS.c
     statement = select(p.customer_id.label("id"), func.sum(p.delta).label("n_points")).group_by(p.customer_id)
+    if ids is not None:
+        statement = statement.where(p.customer_id.in_(ids))
     return _read(conn, statement, ("n_points",))
 
 
@@ -270,6 +298,16 @@ def _objects(column: pd.Series) -> np.ndarray:
     values = column.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = None
     return values
+
+
+def _record_level_changes(conn: Connection, old: pd.DataFrame, new: pd.DataFrame, now: datetime) -> pd.Index:
+    moved = new.index[(old["level"] != new["level"]).to_numpy()]
+    if len(moved):
+        conn.execute(insert(LevelChange.__table__), [
+            {"customer_id": int(cid), "from_level": was, "to_level": to, "changed_at": now}
+            for cid, was, to in zip(moved, old.loc[moved, "level"], new.loc[moved, "level"])
+        ])
+    return moved
 
 
 def _changed(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
