@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -208,38 +209,50 @@ def _handle_key(handle: str) -> str | None:
 
 def _nickname_pairs(people: list[tuple[Any, ...]], evidence: Evidence) -> None:
     """Similar nicknames in one city: each compared with its next few neighbours in sorted
-    order (and in reversed-string order, for a difference at the start), scored by rapidfuzz."""
+    order (and in reversed-string order, for a difference at the start), scored by rapidfuzz.
+    Nicknames and cities become integer codes, so sorting and comparing is numpy work."""
     skeletons: dict[str, str] = {}
     cities: dict[str, str] = {}
-    rows = []
+    ids, city_keys, skeleton_keys = [], [], []
     for cid, nickname, _phone, city in people:
         if not nickname or not city:
             continue
-        if nickname not in skeletons:
-            skeletons[nickname] = nickname_skeleton(nickname)
-        if city not in cities:
-            cities[city] = _city_key(city)
-        if skeletons[nickname] and cities[city]:
-            rows.append((cities[city], skeletons[nickname], cid))
-    namesakes = Counter((city, skeleton) for city, skeleton, _cid in rows)
-    rows = [r for r in rows if namesakes[r[0], r[1]] <= MAX_NAMESAKES]  # a common nickname says nothing
-    for reverse in (False, True):
-        rows.sort(key=(lambda r: (r[0], r[1][::-1], r[2])) if reverse else None)
-        if len(rows) < 2:
-            return
-        city_of = np.array([r[0] for r in rows], dtype=object)
-        names = np.array([r[1] for r in rows], dtype=object)
-        ids = np.array([r[2] for r in rows], dtype=np.int64)
-        lengths = np.fromiter((len(r[1]) for r in rows), dtype=np.int64, count=len(rows))
-        for k in range(1, min(NEIGHBOURS, len(rows) - 1) + 1):
-            near = np.nonzero(city_of[:-k] == city_of[k:])[0]
-            first, second = names[near], names[near + k]
+        if (skeleton := skeletons.get(nickname)) is None:
+            skeleton = skeletons[nickname] = nickname_skeleton(nickname)
+        if (place := cities.get(city)) is None:
+            place = cities[city] = _city_key(city)
+        if skeleton and place:
+            ids.append(cid)
+            city_keys.append(place)
+            skeleton_keys.append(skeleton)
+    if len(ids) < 2:
+        return
+    place_codes, _places = pd.factorize(np.array(city_keys, dtype=object))
+    name_codes, names = pd.factorize(np.array(skeleton_keys, dtype=object), sort=True)
+    # A nickname that more than a few people in one city share says nothing about identity.
+    _keys, inverse, namesakes = np.unique(place_codes.astype(np.int64) * len(names) + name_codes,
+                                          return_inverse=True, return_counts=True)
+    rare = namesakes[inverse] <= MAX_NAMESAKES
+    person, place_codes, name_codes = np.asarray(ids, dtype=np.int64)[rare], place_codes[rare], name_codes[rare]
+    lengths = np.fromiter((len(n) for n in names), dtype=np.int64, count=len(names))
+    backwards = np.empty(len(names), dtype=np.int64)  # each name's rank when read from its end
+    backwards[np.argsort(np.array([n[::-1] for n in names], dtype=object), kind="stable")] = np.arange(len(names))
+    for rank in (np.arange(len(names)), backwards):
+        order = np.lexsort((person, rank[name_codes], place_codes))
+        place, name, who = place_codes[order], name_codes[order], person[order]
+        for k in range(1, min(NEIGHBOURS, len(who) - 1) + 1):
+            near = np.flatnonzero(place[:-k] == place[k:])
+            first, second = name[near], name[near + k]
             same = first == second
-            similarity = np.where(same, 100.0, process.cpdist(first.tolist(), second.tolist(), scorer=fuzz.ratio))
+            similarity = np.full(len(near), 100.0)
+            other = np.flatnonzero(~same)
+            if len(other):
+                similarity[other] = process.cpdist(names[first[other]].tolist(), names[second[other]].tolist(),
+                                                   scorer=fuzz.ratio)
             similar = (similarity >= MIN_SIMILARITY) & (
-                same | (np.minimum(lengths[near], lengths[near + k]) >= MIN_FUZZY_LENGTH))
-            for i, score in zip(near[similar].tolist(), similarity[similar].tolist()):
-                x, y = int(ids[i]), int(ids[i + k])
+                same | (np.minimum(lengths[first], lengths[second]) >= MIN_FUZZY_LENGTH))
+            for x, y, score in zip(who[near[similar]].tolist(), who[near[similar] + k].tolist(),
+                                   similarity[similar].tolist()):
                 held = evidence[(x, y) if x < y else (y, x)]
                 held[NICKNAME_CITY] = max(held.get(NICKNAME_CITY, 0.0), score)
 
