@@ -144,6 +144,20 @@ def test_every_export_is_written_to_the_audit_log(store, shop, tmp_path):
                                 "filter": {"tier": "new"}}
 
 
+def test_an_export_is_audited_even_when_others_write_while_it_runs(store, shop, tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "CHUNK", 1)
+
+    def someone_else_writes(done: int, _total: int) -> None:
+        with store.begin() as other:  # another connection commits while the export reads its snapshot
+            customers.add_note(other, shop[0], f"written during the export ({done})")
+
+    with store.begin() as s:
+        summary = export.export_customers(s, tmp_path / "c.csv", progress=someone_else_writes)
+    with store.begin() as s:
+        assert s.get(AuditEntry, summary.audit_id).detail["rows"] == 3
+    assert (tmp_path / "c.csv").exists()
+
+
 @pytest.mark.parametrize("name, message", [
     ("customers.txt", ".xlsx or .csv"),
     ("missing/customers.csv", "does not exist"),

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Customer, CustomerTag, Order, OrderItem, PlatformAccount, Tag
 from livedesk.services import customers, settings
@@ -168,15 +168,29 @@ def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: Cust
             rows += len(frame)
             if progress is not None:
                 progress(rows, total)
-        sheets = writer.finish()
+        sheets = writer.close()
+        audit_id = _audit(session, actor, kind, {"file": str(target.resolve()), "format": fmt, "rows": rows,
+                                                 "filter": _describe(flt, customer_ids)})
+        writer.publish()
     except BaseException:
         writer.abandon()
         raise
-    detail = {"file": str(target.resolve()), "format": fmt, "rows": rows, "filter": _describe(flt, customer_ids)}
-    entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
-    session.add(entry)
-    session.flush()
-    return ExportSummary(kind, str(target), fmt, rows, sheets, round(time.perf_counter() - started, 2), entry.id)
+    return ExportSummary(kind, str(target), fmt, rows, sheets, round(time.perf_counter() - started, 2), audit_id)
+
+
+def _audit(session: Session, actor: str | None, kind: str, detail: dict[str, Any]) -> int:
+    """The export's audit entry, committed on its own before the file takes its name.
+
+    Not in the caller's transaction: that one has been reading for the whole export, and on
+    SQLite a read snapshot that others wrote after cannot become a write ("database is
+    locked"); and an export that happened must stay audited whatever the caller does next.
+    Call exports in a transaction that has not written anything.
+    """
+    with sessionmaker(bind=session.get_bind()).begin() as own:
+        entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
+        own.add(entry)
+        own.flush()
+        return entry.id
 
 
 def _describe(flt: CustomerFilter, ids: Sequence[int] | None) -> dict[str, Any]:
@@ -338,10 +352,8 @@ class _Writer:
     def close(self) -> int:
         raise NotImplementedError
 
-    def finish(self) -> int:
-        sheets = self.close()
+    def publish(self) -> None:
         os.replace(self.partial, self.target)
-        return sheets
 
     def abandon(self) -> None:
         try:
