@@ -144,8 +144,9 @@ def test_every_export_is_written_to_the_audit_log(store, shop, tmp_path):
                                 "filter": {"tier": "new"}}
 
 
-def test_an_export_is_audited_even_when_others_write_while_it_runs(store, shop, tmp_path, monkeypatch):
+def test_an_export_is_audited_even_when_others_write_while_it_runs(store, shop, tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(export, "CHUNK", 1)
+    caplog.set_level("INFO", logger=export.__name__)
 
     def someone_else_writes(done: int, _total: int) -> None:
         with store.begin() as other:  # another connection commits while the export reads its snapshot
@@ -155,7 +156,24 @@ def test_an_export_is_audited_even_when_others_write_while_it_runs(store, shop, 
         summary = export.export_customers(s, tmp_path / "c.csv", progress=someone_else_writes)
     with store.begin() as s:
         assert s.get(AuditEntry, summary.audit_id).detail["rows"] == 3
-    assert (tmp_path / "c.csv").exists()
+    assert (tmp_path / "c.csv").exists() and "stale" in caplog.text  # written on its own transaction
+
+
+def test_buyers_text_never_becomes_a_formula_in_excel(store, tmp_path):
+    nicknames = ['=HYPERLINK("http://evil.example","点我")', "@SUM(1+1)", "-_-", "#N/A", "铃\x07铛"]
+    with store.begin() as s:
+        ids = [customers.create(s, NewCustomer(nickname=n, address="+1 号楼")) for n in nicknames]
+        export.export_customers(s, tmp_path / "c.csv")
+        export.export_customers(s, tmp_path / "c.xlsx")
+    shown = _csv(tmp_path / "c.csv").set_index("客户ID")
+    assert [shown.loc[str(i), "昵称"] for i in ids[:4]] == ["'" + n for n in nicknames[:3]] + ["#N/A"]
+    assert shown.loc[str(ids[0]), "地址"] == "'+1 号楼"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "c.xlsx")["客户"]
+    cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    assert [(cells[i].value, cells[i].data_type) for i in ids[:4]] == [(n, "s") for n in nicknames[:4]]
+    assert cells[ids[4]].value == "铃铛"  # a control character cannot be stored in XLSX: dropped, not a crash
 
 
 @pytest.mark.parametrize("name, message", [

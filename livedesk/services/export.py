@@ -11,6 +11,7 @@ log: who, what, which filter, how many rows, where.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -24,12 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Customer, CustomerTag, Order, OrderItem, PlatformAccount, Tag
 from livedesk.services import customers, settings
 from livedesk.services.customers import CustomerFilter
 from livedesk.services.frames import fetch_rows, read_frame
+
+log = logging.getLogger(__name__)
 
 CHUNK = 20_000
 XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the header included
@@ -179,13 +183,21 @@ def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: Cust
 
 
 def _audit(session: Session, actor: str | None, kind: str, detail: dict[str, Any]) -> int:
-    """The export's audit entry, committed on its own before the file takes its name.
+    """The export's audit entry, written before the file takes its name.
 
-    Not in the caller's transaction: that one has been reading for the whole export, and on
-    SQLite a read snapshot that others wrote after cannot become a write ("database is
-    locked"); and an export that happened must stay audited whatever the caller does next.
-    Call exports in a transaction that has not written anything.
+    In the caller's transaction when it can be. On SQLite a transaction that has only read
+    cannot start writing once another connection has committed since its first read (the
+    snapshot is stale: "database is locked") — likely after an export of minutes — so the
+    entry is then committed on its own short transaction instead.
     """
+    try:
+        with session.begin_nested():
+            entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
+            session.add(entry)
+            session.flush()
+        return entry.id
+    except OperationalError:
+        log.info("export audit: the caller's snapshot is stale; writing it on its own transaction")
     with sessionmaker(bind=session.get_bind()).begin() as own:
         entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
         own.add(entry)
@@ -325,8 +337,27 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
         elif col.kind == "date":
             days = pd.to_datetime(values, format="ISO8601")
             values = days.dt.strftime("%Y-%m-%d") if fmt == "csv" else days.dt.date
+        elif col.kind == "text" and col.words is None:
+            values = _safe_text(values, fmt)
         out[col.header] = values
     return out
+
+
+# Free text comes from buyers (nicknames, addresses). A cell starting with one of these is a
+# formula to Excel when it opens a CSV ("CSV injection"): it gets a leading apostrophe.
+FORMULA_STARTS = r"^[=+\-@\t\r]"
+
+
+def _safe_text(values: pd.Series, fmt: str) -> pd.Series:
+    if values.isna().all():
+        return values
+    text = values.astype("string")
+    if fmt == "csv":
+        return text.where(~text.str.contains(FORMULA_STARTS, regex=True, na=False), "'" + text)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Control characters are not allowed in an XLSX file at all (openpyxl refuses the row).
+    return text.str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True)
 
 
 def yuan_text(fen: pd.Series) -> pd.Series:
@@ -398,6 +429,7 @@ class _XlsxWriter(_Writer):
         self.sheets = 0
         self.rows_in_sheet = XLSX_MAX_ROWS  # the first write opens a sheet
         self.money = [i for i, c in enumerate(columns) if c.kind == "money"]
+        self.text = [i for i, c in enumerate(columns) if c.kind == "text" and c.words is None]
         self.closed = False
 
     def _new_sheet(self) -> None:
@@ -425,7 +457,8 @@ class _XlsxWriter(_Writer):
         if self.sheets == 0:
             self._new_sheet()
         values = frame.astype(object).where(frame.notna(), None)
-        for row in values.itertuples(index=False, name=None):
+        literal = self._formula_like(frame)
+        for n, row in enumerate(values.itertuples(index=False, name=None)):
             if self.rows_in_sheet >= XLSX_MAX_ROWS:
                 self._new_sheet()
             cells = list(row)
@@ -433,8 +466,27 @@ class _XlsxWriter(_Writer):
                 cell = WriteOnlyCell(self.sheet, value=cells[i])
                 cell.number_format = "0.00"
                 cells[i] = cell
+            for i in literal.get(n, ()):
+                cell = WriteOnlyCell(self.sheet, value=cells[i])
+                cell.data_type = "s"  # "=…" or "#N/A" from a buyer stays text, never a formula or an error
+                cells[i] = cell
             self.sheet.append(cells)
             self.rows_in_sheet += 1
+
+    def _formula_like(self, frame: pd.DataFrame) -> dict[int, list[int]]:
+        """Row -> text columns whose value openpyxl would store as a formula or an error code."""
+        from openpyxl.cell.cell import ERROR_CODES
+
+        found: dict[int, list[int]] = defaultdict(list)
+        for i in self.text:
+            text = frame.iloc[:, i]
+            if text.isna().all():
+                continue
+            text = text.astype("string")
+            risky = (text.str.startswith("=") & (text.str.len() > 1)) | text.isin(ERROR_CODES)
+            for n in np.flatnonzero(risky.fillna(False).to_numpy(dtype=bool)):
+                found[int(n)].append(i)
+        return found
 
     def close(self) -> int:
         if not self.closed:
