@@ -1,11 +1,12 @@
 """Duplicate customers: find candidate pairs, preview a merge side by side, merge keeping everything.
 
 Finding never compares all pairs. Each kind of evidence is a blocking key: the same full
-phone, the same account id or handle on one platform (grouped in pandas), and nicknames
-compared only with their neighbours in sorted order within one city (sorted-neighbourhood
-blocking, forwards and reversed, scored by rapidfuzz). A nickname that many people in one
-city share says nothing and is skipped. The importer's open ``possible_duplicates`` rows
-join in; a pair someone dismissed ("not the same person") stays dismissed.
+phone, the same account id or handle on one platform (one pass over the rows, grouped by
+key), and nicknames compared only with their neighbours in sorted order within one city
+(sorted-neighbourhood blocking, forwards and reversed, scored by rapidfuzz). A nickname
+that many people in one city share says nothing and is skipped. The importer's open
+``possible_duplicates`` rows join in; a pair someone dismissed ("not the same person") is
+a ``dismissed`` row there and is never proposed again (no migration needed).
 
 A merge moves every row that points at the dropped customer to the kept one (each foreign
 key to ``customers.id`` has a handler here; a key without one stops the merge), fills the
