@@ -5,6 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
+    QMenu,
+    QToolButton,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -56,6 +59,19 @@ class CustomersPage(QWidget):
             bar.addWidget(w, 1)
         bar.addWidget(self.reveal)
         bar.addWidget(self.count_label)
+        more = QToolButton(self)
+        more.setText(self.tr("Tools"))
+        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(more)
+        menu.addAction(self.tr("Find and merge duplicates…"), self.find_duplicates)
+        menu.addSeparator()
+        menu.addAction(self.tr("Export these customers…"), lambda: self.export("customers"))
+        menu.addAction(self.tr("Export their orders…"), lambda: self.export("orders"))
+        more.setMenu(menu)
+        bar.addWidget(more)
+        self.notice = QLabel(self)  # what the tools did (the count label is the list's)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
 
         self.model = CustomerListModel(ctx.store, self)
         self.model.sort_requested.connect(self._sort)
@@ -106,6 +122,7 @@ class CustomersPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(bar)
+        layout.addWidget(self.notice)
         layout.addWidget(splitter, 1)
 
         self._debounce = QTimer(self, singleShot=True, interval=150)  # one query per typing pause
@@ -188,6 +205,48 @@ class CustomersPage(QWidget):
     def _set_reveal(self, reveal: bool) -> None:
         self.model.set_reveal(reveal)
         self.detail.set_reveal(reveal)
+
+    # -- tools ---------------------------------------------------------------------------
+    def find_duplicates(self) -> None:
+        from livedesk.ui.duplicates_dialog import DuplicatesDialog
+
+        dialog = DuplicatesDialog(self.ctx, self, reveal=self.reveal.isChecked())
+        dialog.exec()
+        if dialog.merged_any:
+            self.reload()
+
+    def export(self, kind: str) -> None:
+        """The customers the filter shows now, or their orders, to an Excel or CSV file."""
+        title = self.tr("Export customers") if kind == "customers" else self.tr("Export orders")
+        name, _f = QFileDialog.getSaveFileName(self, title, f"livedesk-{kind}.xlsx",
+                                               "Excel (*.xlsx);;CSV (*.csv)")
+        if name:
+            self.export_to(kind, name)
+
+    def export_to(self, kind: str, path: str) -> None:
+        flt = self.current_filter()
+
+        def run():
+            import getpass
+
+            from livedesk.services import export
+
+            with self.ctx.store.begin() as session:
+                write = export.export_customers if kind == "customers" else export.export_orders
+                return write(session, path, flt, actor=getpass.getuser())
+
+        self._notify(self.tr("Exporting…"))
+        self.ctx.tasks.submit(
+            run,
+            on_done=lambda summary: self._notify(
+                self.tr("Exported %1 rows to %2").replace("%1", f"{summary.rows:,}").replace("%2", summary.path)),
+            on_error=lambda exc: self._notify(str(exc), error=True),
+        )
+
+    def _notify(self, text: str, *, error: bool = False) -> None:
+        self.notice.setText(text)
+        self.notice.setStyleSheet("color: #c62828;" if error else "color: #2e7d32;")
+        self.notice.show()
 
 
 __all__ = ["COLUMNS", "CustomersPage"]

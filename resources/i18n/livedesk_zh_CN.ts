@@ -287,6 +287,22 @@
         <translation>显示完整手机号</translation>
     </message>
     <message>
+        <source>Tools</source>
+        <translation>工具</translation>
+    </message>
+    <message>
+        <source>Find and merge duplicates…</source>
+        <translation>查重合并…</translation>
+    </message>
+    <message>
+        <source>Export these customers…</source>
+        <translation>导出这些客户…</translation>
+    </message>
+    <message>
+        <source>Export their orders…</source>
+        <translation>导出他们的订单…</translation>
+    </message>
+    <message>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
@@ -303,6 +319,22 @@
     <message>
         <source>All tags</source>
         <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>Export customers</source>
+        <translation>导出客户</translation>
+    </message>
+    <message>
+        <source>Export orders</source>
+        <translation>导出订单</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>导出中…</translation>
+    </message>
+    <message>
+        <source>Exported %1 rows to %2</source>
+        <translation>已导出 %1 行到 %2</translation>
     </message>
 </context>
 <context>
@@ -446,6 +478,205 @@
     <message>
         <source>%1: %2 of %3 came; %4 of attendees bought, %5 of the absent</source>
         <translation>%1：受邀 %3 位，到场 %2 位；到场客户 %4 下单，未到场 %5 下单</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <source>Possible duplicate customers</source>
+        <translation>疑似重复客户</translation>
+    </message>
+    <message>
+        <source>Looking for customers who may be one person…</source>
+        <translation>正在查找可能是同一人的客户…</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>May be the same as</source>
+        <translation>可能与之相同</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>依据</translation>
+    </message>
+    <message>
+        <source>Likelihood</source>
+        <translation>可能性</translation>
+    </message>
+    <message>
+        <source>Kept</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <source>Merged into it</source>
+        <translation>并入</translation>
+    </message>
+    <message>
+        <source>After the merge</source>
+        <translation>合并后</translation>
+    </message>
+    <message>
+        <source>Keep the other one</source>
+        <translation>改为保留另一位</translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation>合并…</translation>
+    </message>
+    <message>
+        <source>Not the same person</source>
+        <translation>不是同一人</translation>
+    </message>
+    <message>
+        <source>%1 pairs may be one person (the likeliest first). Nothing is merged until you say so.</source>
+        <translation>%1 对客户可能是同一人（可能性高的在前）。您确认之前不会合并任何人。</translation>
+    </message>
+    <message>
+        <source>No possible duplicates: every customer looks like one person.</source>
+        <translation>没有疑似重复：每位客户都像是独立的一个人。</translation>
+    </message>
+    <message>
+        <source>same platform account</source>
+        <translation>同一平台账号</translation>
+    </message>
+    <message>
+        <source>same phone</source>
+        <translation>同一手机号</translation>
+    </message>
+    <message>
+        <source>same handle on one platform</source>
+        <translation>同平台同账号名</translation>
+    </message>
+    <message>
+        <source>full phone fits the other&apos;s masked one</source>
+        <translation>完整手机号与对方的打码号吻合</translation>
+    </message>
+    <message>
+        <source>same name and masked phone, other address</source>
+        <translation>同名同打码手机号，地址不同</translation>
+    </message>
+    <message>
+        <source>similar nickname, same city</source>
+        <translation>昵称相近、同城</translation>
+    </message>
+    <message>
+        <source>Platform accounts</source>
+        <translation>平台账号</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>消费</translation>
+    </message>
+    <message>
+        <source>Tier · level</source>
+        <translation>分层 · 等级</translation>
+    </message>
+    <message>
+        <source>Growth points</source>
+        <translation>成长值</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Open follow-ups</source>
+        <translation>未完成跟进</translation>
+    </message>
+    <message>
+        <source>Private-session invitations</source>
+        <translation>私享会邀请</translation>
+    </message>
+    <message>
+        <source>Merging moves %1 records to the kept customer and removes the other; the audit log keeps what was done.</source>
+        <translation>合并会把 %1 条记录移到保留的客户名下并删除另一位；审计日志会记下这次操作。</translation>
+    </message>
+    <message>
+        <source>Nickname</source>
+        <translation>昵称</translation>
+    </message>
+    <message>
+        <source>Real name</source>
+        <translation>真实姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Masked phone</source>
+        <translation>打码手机号</translation>
+    </message>
+    <message>
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Province</source>
+        <translation>省份</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>专属客服</translation>
+    </message>
+    <message>
+        <source>Consent given</source>
+        <translation>授权时间</translation>
+    </message>
+    <message>
+        <source>Consent note</source>
+        <translation>授权说明</translation>
+    </message>
+    <message>
+        <source>Customer since</source>
+        <translation>成为客户</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Merge customers</source>
+        <translation>合并客户</translation>
+    </message>
+    <message>
+        <source>Merge these two customers into one? Their orders, notes, tags, points and accounts are all kept.</source>
+        <translation>把这两位客户合并为一位？订单、备注、标签、积分和账号都会保留。</translation>
+    </message>
+    <message>
+        <source>Merged: one customer now holds everything.</source>
+        <translation>已合并：所有记录都在一位客户名下。</translation>
+    </message>
+    <message>
+        <source>Noted: this pair will not be proposed again.</source>
+        <translation>已记下：这两位不会再被提示为重复。</translation>
     </message>
 </context>
 <context>
