@@ -380,6 +380,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         summary = importing.import_orders(store.session_factory, args.file, options,
                                           progress=None if args.json else progress)
+        if summary.committed:  # new orders owe welcomes and thank-yous now, not at the next app start
+            from livedesk.services import followups
+
+            with store.begin() as session:
+                followups.generate(session)
     except importing.ImportSetupError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_USAGE

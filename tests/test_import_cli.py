@@ -45,3 +45,19 @@ def test_usage_problems_exit_2(tmp_path, capsys):
     assert main(["--db", db, "import", "orders", csv, "--map", "order_id=没有这列"]) == 2
     assert main(["--db", db, "import", "orders", str(tmp_path / "missing.csv")]) == 2
     assert "livedesk:" in capsys.readouterr().err
+
+
+def test_an_import_of_fresh_orders_leaves_their_follow_ups_in_the_queue(tmp_path, capsys):
+    from datetime import datetime, timedelta
+
+    db = str(tmp_path / "s.sqlite3")
+    placed = (datetime.now() - timedelta(hours=30)).strftime("%Y-%m-%d %H:%M:%S")  # shop time: +8 by default
+    export = tmp_path / "today.csv"
+    export.write_text(
+        "order_id,product_name,quantity,item_amount,order_total,ordered_at,status,buyer_id,buyer_handle,platform\n"
+        f"LD-1,洁面乳 120g,1,79.00,79.00,{placed},paid,U1,小美,douyin\n", encoding="utf-8")
+    assert main(["--db", db, "import", "orders", str(export), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "followups", "list", "--json"]) == 0
+    kinds = {task["kind"] for task in json.loads(capsys.readouterr().out)}
+    assert "welcome" in kinds or "thanks" in kinds
