@@ -132,3 +132,78 @@ def test_the_page_draws_exactly_the_service_figures_and_exports_them(qtbot, stor
         QPointF(0, 0.1)))
     assert "High-value VIP" in page.tier_chart.hover.text()
     tasks.shutdown()
+
+
+def test_the_overview_counts_stored_tiers_like_the_order_figures_do(store, shop):
+    facts = facts_of(store)
+    with store.begin() as s:
+        cheap = dashboard.overview(s, PERIOD)
+        full = dashboard.figures(s, facts, PERIOD, cheap)
+    t = dashboard.tiers(facts, PERIOD)
+    assert cheap.tier_counts["customers"].tolist() == t["customers"].tolist() == [1, 0, 2, 0, 0, 1]
+    assert cheap.tier_counts["customers_ratio"].tolist() == t["customers_ratio"].tolist()
+    assert full.followup_sla is cheap.followup_sla and full.nps is cheap.nps
+
+
+def _page(qtbot, store):
+    from livedesk.ui.context import AppContext
+    from livedesk.ui.dashboard_page import DashboardPage
+    from livedesk.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    page = DashboardPage(AppContext(store, tasks, "en"))
+    qtbot.addWidget(page)
+    page.start.setDate(page.start.date().fromString("2026-01-01", "yyyy-MM-dd"))
+    page.end.setDate(page.end.date().fromString("2026-03-31", "yyyy-MM-dd"))
+    return page, tasks
+
+
+def test_the_page_paints_the_cheap_figures_first_and_says_loading_until_the_orders_arrive(
+        qtbot, store, shop, monkeypatch):
+    import threading
+
+    import pandas as pd
+
+    orders_may_load = threading.Event()
+    real_load = dashboard.load_facts
+
+    def slow_load(session):
+        assert orders_may_load.wait(10)
+        return real_load(session)
+
+    monkeypatch.setattr(dashboard, "load_facts", slow_load)
+    page, tasks = _page(qtbot, store)
+    with qtbot.waitSignal(page.overview_painted, timeout=10_000):
+        page.show()
+    with store.begin() as s:
+        cheap = dashboard.overview(s, PERIOD)
+    pd.testing.assert_frame_equal(page.tier_chart.frame, cheap.tier_counts)
+    assert page.service_chart.message is None and page.tier_chart.message is None
+    for chart in (page.repurchase_chart, page.aov_chart, page.cohort_chart, page.activity_chart):
+        assert chart.message == "Loading…" and chart.frame.empty
+    assert page.figures is None
+    with qtbot.waitSignal(page.painted, timeout=10_000):
+        orders_may_load.set()
+    assert all(chart.message is None for chart in (page.tier_chart, page.repurchase_chart, page.cohort_chart))
+    tasks.shutdown()
+
+
+def test_a_new_range_repaints_from_the_orders_in_memory_with_the_service_figures(qtbot, store, shop, monkeypatch):
+    import pandas as pd
+
+    page, tasks = _page(qtbot, store)
+    with qtbot.waitSignal(page.painted, timeout=10_000):
+        page.show()
+    loads = []
+    monkeypatch.setattr(dashboard, "load_facts", lambda s: loads.append(s))  # must not be needed again
+    with qtbot.waitSignal(page.painted, timeout=10_000):
+        page.start.setDate(page.start.date().fromString("2026-02-01", "yyyy-MM-dd"))
+    assert loads == []
+    period = Period(date(2026, 2, 1), date(2026, 3, 31))
+    with store.begin() as s:
+        expected = dashboard.figures(s, page.facts, period)
+    for name in ("tiers", "monthly", "cohorts", "activity", "followup_sla", "nps", "private_sessions"):
+        pd.testing.assert_frame_equal(getattr(page.figures, name), getattr(expected, name))
+    pd.testing.assert_frame_equal(page.aov_chart.frame.drop(columns="aov_yuan"), expected.monthly)
+    assert page.figures.period == period
+    tasks.shutdown()

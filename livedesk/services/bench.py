@@ -23,8 +23,9 @@ BENCHES: dict[str, str] = {
     "segments": "livedesk.services.bench_segments:bench_segments",
     "followups": "livedesk.services.followups.bench:bench_followups",
     "import": "livedesk.services.importing.bench_import:bench_import",
-    # Drives the live console offscreen, so it lives with the UI; only its name is here.
+    # Drive widgets offscreen, so they live with the UI; only their names are here.
     "lookup": "livedesk.ui.bench_lookup:bench_lookup",
+    "dashboard": "livedesk.ui.bench_dashboard:bench_dashboard",
 }
 
 

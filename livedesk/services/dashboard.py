@@ -1,10 +1,13 @@
 """The 看板 figures: customers and GMV by tier, repurchase, AOV, cohort retention,
 active vs lapsed, follow-up SLA and NPS — each for a date range, as DataFrames.
 
-Every paid order is read once into ``OrderFacts`` (customer, local month, fen: three
-numpy arrays); all order figures for any date range are then vectorised slices of
-it, so changing the range on the page costs no query. Months are the shop's local
-months (``shop.utc_offset_hours``).
+Two speeds. ``overview`` is cheap: the tiers already stored on customers and the small
+tables (follow-ups, surveys, private sessions), set-based SQL, milliseconds on any store;
+the page paints it first. Every order figure needs the paid orders themselves: they are
+read once into ``OrderFacts`` (customer, local month, fen: numpy arrays, the columns
+packed across the driver), and all order figures for any date range are then
+vectorised slices of it, so changing the range on the page costs no query. Months are
+the shop's local months (``shop.utc_offset_hours``).
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, FollowUpTask, Order, SurveyResponse
 from livedesk.models.engine import utc_hour
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import settings
-from livedesk.services.frames import fetch_rows
+from livedesk.services.frames import read_columns
 from livedesk.services.periods import Period, month_label
 
 TIER_ORDER = ("vip", "potential", "new", "dormant", "lost", "prospect")
@@ -36,13 +39,18 @@ class OrderFacts:
     month: np.ndarray  # int64 local month numbers
     fen: np.ndarray  # int64 order totals
     day: np.ndarray  # datetime64[D] local days, for day-precise period edges
-    tiers: dict[int, str]  # customer id -> today's tier
+    buyer: np.ndarray  # int64 per order: its buyer's position in ``first``
+    first: np.ndarray  # int64 per buyer: the local month of their first paid order ever (their cohort)
+    people: np.ndarray  # int64 every customer id, ascending
+    people_tiers: np.ndarray  # today's tier of each of ``people`` (object)
     offset_hours: int
     load_ms: float
 
     def first_month(self) -> pd.Series:
-        """Each buyer's cohort: the local month of their first paid order ever."""
-        return pd.Series(self.month).groupby(self.customer).min()
+        """Each buyer's cohort, by customer id."""
+        buyers = np.empty(len(self.first), np.int64)
+        buyers[self.buyer] = self.customer
+        return pd.Series(self.first, index=buyers).sort_index()
 
     def within(self, period: Period) -> np.ndarray:
         start, end = np.datetime64(period.start, "D"), np.datetime64(period.end, "D")
@@ -52,22 +60,31 @@ class OrderFacts:
 def load_facts(session: Session) -> OrderFacts:
     started = time.perf_counter()
     offset = int(settings.get(session, "shop.utc_offset_hours"))
+    conn = session.connection()
     o = Order.__table__.c
-    statement = select(o.customer_id, utc_hour(o.ordered_at), o.total_fen).where(o.status.in_(SPEND_STATUSES))
+    statement = select(o.customer_id, utc_hour(o.ordered_at).label("hour"), o.total_fen).where(
+        o.status.in_(SPEND_STATUSES))
+    orders = read_columns(conn, statement, ints=("customer_id", "total_fen"))
     # The hour strings repeat, so each is parsed once (pd.factorize), not per order.
-    _names, rows = fetch_rows(session.connection(), statement)
-    customers, hours, fens = zip(*rows) if rows else ((), (), ())
-    codes, unique_hours = pd.factorize(pd.Series(hours, dtype=object))
-    local = pd.to_datetime(pd.Series(unique_hours), format="%Y-%m-%d %H") + pd.Timedelta(hours=offset)
+    codes, unique_hours = pd.factorize(orders["hour"])
+    local = pd.to_datetime(pd.Series(unique_hours, dtype=object), format="%Y-%m-%d %H") + pd.Timedelta(hours=offset)
     local_days = local.to_numpy().astype("datetime64[D]")
     local_months = local.to_numpy().astype("datetime64[M]").astype(np.int64)
-    tiers = dict(session.execute(select(Customer.id, Customer.tier)).all())
+    month = local_months[codes]
+    buyer, _ids = pd.factorize(orders["customer_id"])
+    first = np.full(len(_ids), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, buyer, month)
+    c = Customer.__table__.c
+    people = read_columns(conn, select(c.id, c.tier).order_by(c.id), ints=("id",))
     return OrderFacts(
-        customer=np.fromiter(customers, np.int64, len(rows)),
-        month=local_months[codes] if len(rows) else np.empty(0, np.int64),
-        fen=np.fromiter(fens, np.int64, len(rows)),
-        day=local_days[codes] if len(rows) else np.empty(0, "datetime64[D]"),
-        tiers=tiers,
+        customer=orders["customer_id"],
+        month=month,
+        fen=orders["total_fen"],
+        day=local_days[codes],
+        buyer=buyer.astype(np.int64),
+        first=first,
+        people=people["id"],
+        people_tiers=people["tier"],
         offset_hours=offset,
         load_ms=round((time.perf_counter() - started) * 1000, 1),
     )
@@ -78,18 +95,19 @@ def monthly(facts: OrderFacts, period: Period) -> pd.DataFrame:
 
     A repeat buyer bought that month and had first bought in an earlier month.
     """
+    months = period.month_numbers()
     keep = facts.within(period)
-    frame = pd.DataFrame({"customer": facts.customer[keep], "month": facts.month[keep], "fen": facts.fen[keep]})
-    first = facts.first_month()
-    frame["repeat"] = first.reindex(frame["customer"]).to_numpy() < frame["month"].to_numpy()
-    grouped = frame.groupby("month")
-    buyers = frame.drop_duplicates(["customer", "month"])
-    out = pd.DataFrame(index=pd.Index(period.month_numbers(), name="number"))
-    out["orders"] = grouped.size()
-    out["gmv_fen"] = grouped["fen"].sum()
-    out["buyers"] = buyers.groupby("month").size()
-    out["repeat_buyers"] = buyers[buyers["repeat"]].groupby("month").size()
-    out = out.fillna(0).astype("int64")
+    slot = facts.month[keep] - months[0]  # a day in the period is in one of its months
+    span = len(months)
+    pairs = pd.unique(facts.buyer[keep] * span + slot)  # each buyer once per month
+    buyer, pair_slot = np.divmod(pairs, span)
+    repeat = facts.first[buyer] < pair_slot + months[0]
+    out = pd.DataFrame(index=pd.Index(months, name="number"))
+    out["orders"] = np.bincount(slot, minlength=span)
+    out["gmv_fen"] = pd.Series(facts.fen[keep]).groupby(slot).sum().reindex(range(span), fill_value=0).to_numpy()
+    out["buyers"] = np.bincount(pair_slot, minlength=span)
+    out["repeat_buyers"] = np.bincount(pair_slot[repeat], minlength=span)
+    out = out.astype("int64")
     out["aov_fen"] = (out["gmv_fen"] // out["orders"].where(out["orders"] > 0)).fillna(0).astype("int64")
     out["repurchase_ratio"] = (out["repeat_buyers"] / out["buyers"].where(out["buyers"] > 0)).fillna(0.0)
     out.insert(0, "month", [month_label(int(n)) for n in out.index])
@@ -99,16 +117,22 @@ def monthly(facts: OrderFacts, period: Period) -> pd.DataFrame:
 def cohorts(facts: OrderFacts, period: Period) -> pd.DataFrame:
     """Rows: cohorts whose first purchase falls in the period; columns: months since (0, 1…);
     values: the share of the cohort that bought in that month (up to the period's end)."""
-    first = facts.first_month()
     months = period.month_numbers()
+    span = len(months)
     keep = facts.month <= months[-1]
-    frame = pd.DataFrame({"customer": facts.customer[keep], "month": facts.month[keep]}).drop_duplicates()
-    frame["cohort"] = first.reindex(frame["customer"]).to_numpy()
-    frame = frame[np.isin(frame["cohort"], months)]
-    if frame.empty:
+    cohort_of_order = facts.first[facts.buyer[keep]]
+    keep[keep] = (cohort_of_order >= months[0]) & (cohort_of_order <= months[-1])
+    # Each buyer once per month: (buyer, months since the period's first month).
+    pairs = pd.unique(facts.buyer[keep] * span + (facts.month[keep] - months[0]))
+    buyer, slot = np.divmod(pairs, span)
+    row = facts.first[buyer] - months[0]
+    since = slot - row
+    if len(pairs) == 0:
         return pd.DataFrame(index=pd.Index([], name="cohort"))
-    frame["since"] = frame["month"] - frame["cohort"]
-    matrix = frame.pivot_table(index="cohort", columns="since", values="customer", aggfunc="count", fill_value=0)
+    counts = np.bincount(row * span + since, minlength=span * span).reshape(span, span)
+    rows, columns = np.flatnonzero(counts[:, 0]), np.flatnonzero(counts.any(axis=0))
+    matrix = pd.DataFrame(counts[np.ix_(rows, columns)], index=pd.Index(months[rows], name="cohort"),
+                          columns=pd.Index(columns, name="since"))
     matrix = matrix.div(matrix[0], axis=0)
     matrix.index = pd.Index([month_label(int(n)) for n in matrix.index], name="cohort")
     return matrix
@@ -122,11 +146,11 @@ def activity(facts: OrderFacts, period: Period, rules: dict) -> pd.DataFrame:
     keep = facts.month <= months[-1]
     if not keep.any():
         return frame
-    customer = pd.factorize(facts.customer[keep])[0]
+    buyer = facts.buyer[keep]
     base = int(min(facts.month[keep].min(), months[0]))
     number = facts.month[keep] - base
-    grid = np.full((customer.max() + 1, months[-1] - base + 1), -1, dtype=np.int32)
-    grid[customer, number] = number
+    grid = np.full((len(facts.first), months[-1] - base + 1), -1, dtype=np.int32)
+    grid[buyer, number] = number
     ends = months - base
     last = np.maximum.accumulate(grid, axis=1)[:, ends]  # each buyer's latest purchase month so far
     bought = last >= 0
@@ -139,21 +163,38 @@ def activity(facts: OrderFacts, period: Period, rules: dict) -> pd.DataFrame:
     return frame
 
 
+def tier_counts(session: Session) -> pd.DataFrame:
+    """Customers per tier, as the last recompute stored them: the cheap half of ``tiers``."""
+    rows = dict(session.execute(select(Customer.tier, func.count()).group_by(Customer.tier)).all())
+    return _tier_frame({t: int(rows.get(t, 0)) for t in TIER_ORDER}, None)
+
+
+def _tier_frame(customers: dict[str, int], gmv: dict[str, int] | None) -> pd.DataFrame:
+    frame = pd.DataFrame({"tier": list(TIER_ORDER), "customers": [customers[t] for t in TIER_ORDER]})
+    if gmv is not None:
+        frame["gmv_fen"] = [gmv[t] for t in TIER_ORDER]
+    for column, ratio in (("customers", "customers_ratio"), ("gmv_fen", "gmv_ratio")):
+        if column in frame:
+            total = frame[column].sum()
+            frame[ratio] = frame[column] / total if total else 0.0
+    return frame
+
+
 def tiers(facts: OrderFacts, period: Period) -> pd.DataFrame:
     """Per tier (today's tiers): customers, GMV in the period, and each one's share."""
     keep = facts.within(period)
-    tier_of = pd.Series(facts.tiers)
-    gmv = pd.Series(facts.fen[keep]).groupby(tier_of.reindex(facts.customer[keep]).to_numpy()).sum()
-    counts = tier_of.value_counts()
-    frame = pd.DataFrame({
-        "tier": list(TIER_ORDER),
-        "customers": [int(counts.get(t, 0)) for t in TIER_ORDER],
-        "gmv_fen": [int(gmv.get(t, 0)) for t in TIER_ORDER],
-    })
-    for column, ratio in (("customers", "customers_ratio"), ("gmv_fen", "gmv_ratio")):
-        total = frame[column].sum()
-        frame[ratio] = frame[column] / total if total else 0.0
-    return frame
+    codes = pd.Categorical(facts.people_tiers, categories=TIER_ORDER).codes  # -1: not a dashboard tier
+    counts = np.bincount(codes[codes >= 0], minlength=len(TIER_ORDER))
+    customer = facts.customer[keep]
+    order_codes = np.full(len(customer), -1, np.int64)
+    if len(facts.people):
+        at = np.minimum(np.searchsorted(facts.people, customer), len(facts.people) - 1)
+        found = facts.people[at] == customer
+        order_codes[found] = codes[at[found]]
+    known = order_codes >= 0
+    gmv = pd.Series(facts.fen[keep][known]).groupby(order_codes[known]).sum()
+    return _tier_frame({t: int(counts[i]) for i, t in enumerate(TIER_ORDER)},
+                       {t: int(gmv.get(i, 0)) for i, t in enumerate(TIER_ORDER)})
 
 
 def _by_month(session: Session, period: Period, column, *measures) -> pd.DataFrame:
@@ -222,6 +263,22 @@ def private_sessions(session: Session, period: Period) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class Overview:
+    """The cheap figures: no order is read."""
+
+    period: Period
+    tier_counts: pd.DataFrame
+    followup_sla: pd.DataFrame
+    nps: pd.DataFrame
+    private_sessions: pd.DataFrame
+
+
+def overview(session: Session, period: Period) -> Overview:
+    return Overview(period=period, tier_counts=tier_counts(session), followup_sla=followup_sla(session, period),
+                    nps=nps(session, period), private_sessions=private_sessions(session, period))
+
+
+@dataclass(frozen=True)
 class Figures:
     period: Period
     tiers: pd.DataFrame
@@ -233,15 +290,16 @@ class Figures:
     private_sessions: pd.DataFrame
 
 
-def figures(session: Session, facts: OrderFacts, period: Period) -> Figures:
-    """Everything the dashboard draws for one period."""
+def figures(session: Session, facts: OrderFacts, period: Period, base: Overview | None = None) -> Figures:
+    """Everything the dashboard draws for one period (``base``: its overview, if already computed)."""
+    base = base if base is not None and base.period == period else overview(session, period)
     return Figures(
         period=period,
         tiers=tiers(facts, period),
         monthly=monthly(facts, period),
         cohorts=cohorts(facts, period),
         activity=activity(facts, period, settings.get(session, "tiers.rules")),
-        followup_sla=followup_sla(session, period),
-        nps=nps(session, period),
-        private_sessions=private_sessions(session, period),
+        followup_sla=base.followup_sla,
+        nps=base.nps,
+        private_sessions=base.private_sessions,
     )

@@ -53,6 +53,7 @@ class ChartCard(QWidget):
         self.frame = pd.DataFrame()
         self._describe: Callable[[int], str] = lambda _i: ""
         self._image: pg.ImageItem | None = None
+        self.message: str | None = None  # the text shown instead of a chart, if any
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.setStyleSheet("ChartCard { background: white; border: 1px solid #e3e6ea; border-radius: 8px; }")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -62,11 +63,13 @@ class ChartCard(QWidget):
         self.plot.clear()
         self.legend.clear()
         self._image = None
+        self.message = None
         self.frame = frame
         self.hover.setText("")
 
     def show_message(self, text: str) -> None:
         self._reset(pd.DataFrame())
+        self.message = text
         message = pg.TextItem(text, color="#888", anchor=(0.5, 0.5))
         self.plot.addItem(message)
         message.setPos(0.5, 0.5)

@@ -1,7 +1,10 @@
 """The 看板 page: the owner's charts for a date range, each exportable to PNG and XLSX.
 
-Paid orders are loaded once on the worker (services.dashboard.load_facts); changing
-the range recomputes from memory, also on the worker, and repaints.
+It paints in steps, all computed on the worker: first the cheap figures (customers by
+tier as stored, follow-up SLA, NPS, private sessions: services.dashboard.overview), with
+the order charts saying "Loading…" (加载中…); then the paid orders are loaded once
+(services.dashboard.load_facts) and the tier GMV, repurchase and AOV charts fill in,
+then cohorts and active/lapsed. Changing the range recomputes from the orders in memory.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
 if TYPE_CHECKING:  # the dashboard service brings pandas: imported by the worker, not at start-up
-    from livedesk.services.dashboard import Figures, OrderFacts
+    import pandas as pd
+
+    from livedesk.services.dashboard import Figures, OrderFacts, Overview
 
 RANGES = (3, 6, 12, 18)  # months back from today
 
 
 class DashboardPage(QWidget):
-    painted = Signal()
+    overview_painted = Signal()  # the cheap figures are on screen; the order charts say "Loading…"
+    painted = Signal()  # every chart is filled: ``figures`` holds what is drawn
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +38,7 @@ class DashboardPage(QWidget):
         self.facts: OrderFacts | None = None
         self.figures: Figures | None = None
         self._seq = 0
+        self._parts: dict[str, object] = {}  # this load's results so far, by step
 
         self.range = QComboBox(self)
         for months in RANGES:
@@ -71,8 +78,9 @@ class DashboardPage(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self.charts_built:
+            self.reload()  # the worker starts reading while pyqtgraph loads and the charts are built
             self._build_charts()
-            self.reload()
+            self._show_pending()
 
     def _build_charts(self) -> None:
         # pyqtgraph is imported the first time the page is opened, not at start-up.
@@ -94,41 +102,93 @@ class DashboardPage(QWidget):
     # -- loading -----------------------------------------------------------------------
     def reload(self) -> None:
         """Read the orders again (after an import, say), then redraw."""
-        self._seq += 1
-        seq, period = self._seq, self.period()
-        self.status.setText(self.tr("Loading…"))
+        seq, period = self._start()
 
-        def load() -> tuple[OrderFacts, Figures]:
+        def orders() -> tuple[OrderFacts, dict[str, pd.DataFrame]]:
             from livedesk.services import dashboard
 
             with self.ctx.store.begin() as session:
                 facts = dashboard.load_facts(session)
-                return facts, dashboard.figures(session, facts, period)
+            return facts, {"tiers": dashboard.tiers(facts, period), "monthly": dashboard.monthly(facts, period)}
 
-        self.ctx.tasks.submit(load, on_done=lambda result: self._loaded(seq, *result),
-                              on_error=lambda exc: self.status.setText(str(exc)))
+        self.ctx.tasks.submit(orders, on_done=lambda result: self._orders_loaded(seq, period, *result),
+                              on_error=self._failed)
 
     def _recompute(self) -> None:
         if self.facts is None:
             return
-        self._seq += 1
-        seq, facts, period = self._seq, self.facts, self.period()
+        seq, period = self._start()
+        facts = self.facts
 
-        def compute() -> Figures:
+        def compute() -> dict[str, pd.DataFrame]:
+            from livedesk.services import dashboard
+
+            return {"tiers": dashboard.tiers(facts, period), "monthly": dashboard.monthly(facts, period)}
+
+        self.ctx.tasks.submit(compute, on_done=lambda part: self._orders_loaded(seq, period, facts, part),
+                              on_error=self._failed)
+
+    def _start(self) -> tuple[int, Period]:
+        """A new load for the chosen period: the cheap figures are asked for first."""
+        self._seq += 1
+        self._parts = {}
+        seq, period = self._seq, self.period()
+        self.status.setText(self.tr("Loading…"))
+        self._show_pending()
+
+        def overview() -> Overview:
             from livedesk.services import dashboard
 
             with self.ctx.store.begin() as session:
-                return dashboard.figures(session, facts, period)
+                return dashboard.overview(session, period)
 
-        self.ctx.tasks.submit(compute, on_done=lambda figures: self._loaded(seq, facts, figures))
+        self.ctx.tasks.submit(overview, on_done=lambda result: self._overview_loaded(seq, result),
+                              on_error=self._failed)
+        return seq, period
 
-    def _loaded(self, seq: int, facts: OrderFacts, figures: Figures) -> None:
+    def _overview_loaded(self, seq: int, overview: Overview) -> None:
         if seq != self._seq:
             return
-        self.facts, self.figures = facts, figures
-        self._paint(figures)
+        self._parts["overview"] = overview
+        if "tiers" not in self._parts:  # (the orders' tier figures are the fuller version)
+            self._paint_tier_counts(overview.tier_counts)
+        self._paint_service(overview)
+        self.overview_painted.emit()
+
+    def _orders_loaded(self, seq: int, period: Period, facts: OrderFacts, part: dict[str, pd.DataFrame]) -> None:
+        if seq != self._seq:
+            return
+        self.facts = facts
+        self._parts.update(part)
+        self._paint_orders(part["tiers"], part["monthly"])
+
+        def rest() -> dict[str, pd.DataFrame]:
+            from livedesk.services import dashboard, settings
+
+            with self.ctx.store.begin() as session:
+                rules = settings.get(session, "tiers.rules")
+            return {"cohorts": dashboard.cohorts(facts, period), "activity": dashboard.activity(facts, period, rules)}
+
+        self.ctx.tasks.submit(rest, on_done=lambda more: self._rest_loaded(seq, period, facts, more),
+                              on_error=self._failed)
+
+    def _rest_loaded(self, seq: int, period: Period, facts: OrderFacts, part: dict[str, pd.DataFrame]) -> None:
+        if seq != self._seq:
+            return
+        self._parts.update(part)
+        self._paint_rest(part["cohorts"], part["activity"])
+        from livedesk.services.dashboard import Figures
+
+        overview = self._parts["overview"]
+        self.figures = Figures(period=period, tiers=self._parts["tiers"], monthly=self._parts["monthly"],
+                               cohorts=part["cohorts"], activity=part["activity"],
+                               followup_sla=overview.followup_sla, nps=overview.nps,
+                               private_sessions=overview.private_sessions)
         self.status.setText(self.tr("%n paid order(s)", "", len(facts.fen)))
         self.painted.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText(str(exc))
 
     # -- range -------------------------------------------------------------------------
     def _set_range_dates(self, months: int) -> None:
@@ -152,8 +212,26 @@ class DashboardPage(QWidget):
             self._recompute()
 
     # -- painting ------------------------------------------------------------------------
-    def _paint(self, f: Figures) -> None:
-        tiers = f.tiers
+    def _show_pending(self) -> None:
+        """Every chart still waiting for its figures says so."""
+        if not self.charts_built:
+            return
+        pending = self.tr("Loading…")  # 加载中…: this page's own words, already translated
+        for chart in (self.tier_chart, self.repurchase_chart, self.aov_chart, self.cohort_chart, self.activity_chart):
+            chart.show_message(pending)
+        if "overview" not in self._parts:
+            self.service_chart.show_message(pending)
+            self.vip_chart.show_message(pending)
+
+    def _paint_tier_counts(self, tiers: pd.DataFrame) -> None:
+        """Customers by tier as stored on them, before the orders give each tier's GMV."""
+        self.tier_chart.set_bars(
+            tiers, [labels.tier(t) for t in tiers["tier"]], {self.tr("Customers"): "customers_ratio"},
+            lambda i: self.tr("%1: %2 customers (%3), GMV %4 (%5)")
+            .replace("%1", labels.tier(tiers["tier"][i])).replace("%2", f"{tiers['customers'][i]:,}")
+            .replace("%3", f"{tiers['customers_ratio'][i]:.1%}").replace("%4", "…").replace("%5", "…"))
+
+    def _paint_orders(self, tiers: pd.DataFrame, monthly: pd.DataFrame) -> None:
         self.tier_chart.set_bars(
             tiers, [labels.tier(t) for t in tiers["tier"]],
             {self.tr("Customers"): "customers_ratio", self.tr("GMV"): "gmv_ratio"},
@@ -161,7 +239,6 @@ class DashboardPage(QWidget):
             .replace("%1", labels.tier(tiers["tier"][i])).replace("%2", f"{tiers['customers'][i]:,}")
             .replace("%3", f"{tiers['customers_ratio'][i]:.1%}").replace("%4", labels.money(int(tiers["gmv_fen"][i])))
             .replace("%5", f"{tiers['gmv_ratio'][i]:.1%}"))
-        monthly = f.monthly
         months = list(monthly["month"])
         ticks = [m[2:] for m in months]  # 25-12: short enough not to collide
         self.repurchase_chart.set_lines(
@@ -175,21 +252,23 @@ class DashboardPage(QWidget):
             lambda i: self.tr("%1: %2 orders, GMV %3, average %4")
             .replace("%1", months[i]).replace("%2", f"{monthly['orders'][i]:,}")
             .replace("%3", labels.money(int(monthly["gmv_fen"][i]))).replace("%4", labels.money(int(monthly["aov_fen"][i]))))
-        if f.cohorts.empty:
+
+    def _paint_rest(self, cohorts: pd.DataFrame, act: pd.DataFrame) -> None:
+        if cohorts.empty:
             self.cohort_chart.show_message(self.tr("No first purchases in this period"))
         else:
-            cohorts = f.cohorts
             self.cohort_chart.set_heatmap(
                 cohorts, lambda row, col: self.tr("Cohort %1, month %2: %3 still buying")
                 .replace("%1", str(cohorts.index[row])).replace("%2", str(cohorts.columns[col]))
                 .replace("%3", f"{cohorts.iat[row, col]:.1%}"))
-        act = f.activity
         self.activity_chart.set_lines(
             act, [m[2:] for m in act["month"]],
             {self.tr("Active"): "active", self.tr("Dormant"): "dormant", self.tr("Lost"): "lost"},
             lambda i: self.tr("%1: %2 active, %3 dormant, %4 lost")
             .replace("%1", act["month"][i]).replace("%2", f"{act['active'][i]:,}")
             .replace("%3", f"{act['dormant'][i]:,}").replace("%4", f"{act['lost'][i]:,}"))
+
+    def _paint_service(self, f: Overview) -> None:
         service = f.followup_sla.merge(f.nps, on="month")
         if service["due"].sum() == 0 and service["responses"].sum() == 0:
             self.service_chart.show_message(self.tr("No follow-ups or survey answers in this period yet"))
