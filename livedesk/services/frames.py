@@ -43,16 +43,26 @@ def read_frame(conn: Connection, statement: Select, times: tuple[str, ...] = ())
 
 
 def read_columns(conn: Connection, statement: Select, ints: Collection[str] = ()) -> dict[str, np.ndarray]:
-    """The statement's result as one numpy array per column, keyed by column name, rows in
-    the statement's order. ``ints`` name integer columns that are never NULL (int64
-    arrays); every other column is an object array of the driver's values, None for NULL
-    (on SQLite through ``packed``: text, the storage form).
+    """The statement's result as one numpy array per column, keyed by column name, every
+    column in the same row order (not necessarily the statement's ORDER BY: sort if it
+    matters). ``ints`` name integer columns that are never NULL (int64 arrays); every
+    other column is an object array of the driver's values, None for NULL (on SQLite,
+    through ``packed``: text, the storage form).
+
+    A text value holding the pack separators (control characters) makes the packed read
+    fall back to fetching rows; a value that is exactly ``PACK_NULL`` reads as None.
     """
-    if not can_pack(conn.dialect):
-        names, rows = fetch_rows(conn, statement)
-        columns = list(zip(*rows)) if rows else [()] * len(names)
-        return {name: np.fromiter(values, np.int64, len(values)) if name in ints else _objects(values)
-                for name, values in zip(names, columns)}
+    if can_pack(conn.dialect):
+        packed_columns = _read_packed(conn, statement, ints)
+        if packed_columns is not None:
+            return packed_columns
+    names, rows = fetch_rows(conn, statement)
+    columns = list(zip(*rows)) if rows else [()] * len(names)
+    return {name: np.fromiter(values, np.int64, len(values)) if name in ints else _objects(values)
+            for name, values in zip(names, columns)}
+
+
+def _read_packed(conn: Connection, statement: Select, ints: Collection[str]) -> dict[str, np.ndarray] | None:
     inner = statement.subquery()
     names = list(inner.c.keys())
     _names, [(count, *texts)] = fetch_rows(conn, select(func.count(), *(packed(inner.c[n]) for n in names)))
@@ -67,7 +77,7 @@ def read_columns(conn: Connection, statement: Select, ints: Collection[str] = ()
             values[values == PACK_NULL] = None
             out[name] = values
         if len(out[name]) != count:
-            raise ValueError(f"column {name!r}: {len(out[name])} values for {count} rows")
+            return None  # a separator inside a value: the rows must come one by one
     return out
 
 
