@@ -174,3 +174,21 @@ def test_a_survey_answer_is_recorded_and_closes_the_survey_task(qtbot, ctx, cust
         answer = s.scalar(select(SurveyResponse))
         assert (answer.customer_id, answer.score, answer.comment) == (customer, 4, "发货太慢")
         assert s.get(FollowUpTask, task_id).outcome == "replied"
+
+
+def test_a_survey_answer_being_typed_survives_the_queue_refreshing_in_the_background(qtbot, ctx, customer, store):
+    from livedesk.ui.followups_page import FollowupsPage
+
+    with store.begin() as s:
+        templates.ensure_default_templates(s)
+        task_id = followups.create_manual(s, customer, "survey", datetime.now(timezone.utc) - timedelta(hours=1))
+    page = FollowupsPage(ctx)
+    qtbot.addWidget(page)
+    page.reload()
+    qtbot.waitUntil(lambda: page.current() is not None and page.current().id == task_id)
+    page.survey_score.setValue(3)
+    page.survey_comment.setText("客服回复太慢")
+    with qtbot.waitSignal(page.model.modelReset):
+        page.reload()  # what the ten-minute timer (and the first generation) does
+    assert page.current().id == task_id
+    assert (page.survey_score.value(), page.survey_comment.text()) == (3, "客服回复太慢")

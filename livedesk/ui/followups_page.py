@@ -154,6 +154,7 @@ class FollowupsPage(QWidget):
         survey.addWidget(self.survey_comment, 1)
         survey.addWidget(record)
         self.survey_row.hide()
+        self._shown_task_id: int | None = None
         manual = QPushButton(self.tr("New task for this customer (N)"), self)
         manual.clicked.connect(self.add_task)
         self.feedback = QLabel(self)
@@ -236,8 +237,10 @@ class FollowupsPage(QWidget):
         if task is None:
             return
         self.survey_row.setVisible(task.kind == "survey")
-        self.survey_score.setValue(10)
-        self.survey_comment.clear()
+        if task.id != self._shown_task_id:  # a refresh of the same task keeps the answer being typed
+            self._shown_task_id = task.id
+            self.survey_score.setValue(10)
+            self.survey_comment.clear()
         with self.ctx.store.begin() as session:
             self.card.show_card(panel_card(session, task.customer_id, language=self.ctx.language))
             try:
