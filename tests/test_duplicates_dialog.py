@@ -36,7 +36,7 @@ def twins(store):
 def _dialog(qtbot, ctx) -> DuplicatesDialog:
     dialog = DuplicatesDialog(ctx)
     qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: dialog.pair is not None or "No possible" in dialog.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.merge_button.isEnabled() or "No possible" in dialog.status.text(), timeout=10_000)
     return dialog
 
 

@@ -38,6 +38,7 @@ class DuplicatesDialog(QDialog):
         self.reveal = reveal
         self.merged_any = False
         self.pair: tuple[int, int] | None = None  # (keep, drop) as previewed
+        self._preview_seq = 0  # a later choice wins over a preview still being prepared
         with ctx.store.begin() as session:
             self.members = {member_id: name for member_id, name, _role in customers.team(session)}
         self.profile_labels = {f.key: f.label(ctx.language) for p in presets.presets().values() for f in p.fields}
@@ -128,11 +129,24 @@ class DuplicatesDialog(QDialog):
             self.show_preview(self.pair[1], self.pair[0])
 
     def show_preview(self, keep_id: int, drop_id: int) -> None:
-        from livedesk.services import merge
-
-        with self.ctx.store.begin() as session:
-            shown = merge.preview(session, keep_id, drop_id)
+        """Ask for the preview on the worker (it rehearses the merge: half a second at 200k)."""
+        self._preview_seq += 1
+        seq = self._preview_seq
         self.pair = (keep_id, drop_id)
+        self._enable(False)
+        self.feedback.setText(self.tr("Preparing the preview…"))
+        self.feedback.setStyleSheet("color: #555;")
+
+        def run():
+            from livedesk.services import merge
+
+            with self.ctx.store.begin() as session:
+                return merge.preview(session, keep_id, drop_id)
+
+        self.ctx.tasks.submit(run, on_done=lambda shown: seq == self._preview_seq and self._show_preview(shown),
+                              on_error=self._error)
+
+    def _show_preview(self, shown: Any) -> None:
         rows: list[tuple[Any, ...]] = []
         for choice in shown.fields:
             if choice.keep in (None, "") and choice.drop in (None, ""):

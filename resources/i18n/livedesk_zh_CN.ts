@@ -563,6 +563,10 @@
         <translation>昵称相近、同城</translation>
     </message>
     <message>
+        <source>Preparing the preview…</source>
+        <translation>正在准备预览…</translation>
+    </message>
+    <message>
         <source>Platform accounts</source>
         <translation>平台账号</translation>
     </message>
@@ -1690,6 +1694,10 @@
     <message>
         <source>Note</source>
         <translation>备注</translation>
+    </message>
+    <message>
+        <source>This customer is no longer in the store: merged into another customer or erased. Look them up again.</source>
+        <translation>这位客户已不在库中：已合并到另一位客户或已删除。请重新查找。</translation>
     </message>
 </context>
 <context>
