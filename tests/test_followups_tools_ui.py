@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtGui import QTextCharFormat
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from livedesk.models import FollowUpTask, MessageTemplate, SurveyResponse
@@ -192,3 +193,62 @@ def test_a_survey_answer_being_typed_survives_the_queue_refreshing_in_the_backgr
         page.reload()  # what the ten-minute timer (and the first generation) does
     assert page.current().id == task_id
     assert (page.survey_score.value(), page.survey_comment.text()) == (3, "客服回复太慢")
+
+
+def _merge_away(store, keep: int, drop: int) -> None:
+    from livedesk.services import merge
+
+    with store.begin() as s:
+        merge.merge(s, keep, drop, actor="test")
+
+
+def test_the_template_preview_falls_back_to_the_latest_buyer_when_its_customer_was_merged_away(qtbot, ctx, store,
+                                                                                              customer):
+    with store.begin() as s:
+        other = customers.create(s, NewCustomer(nickname="王姐姐"))
+    page = TemplatesPage(ctx)
+    qtbot.addWidget(page)
+    page.customer.setText("王姐姐")
+    page._pick_customer()
+    assert page.preview_customer == other
+    _merge_away(store, customer, other)  # from the 查重合并 dialog, while this page keeps the id
+    page.body.set_text("{称呼}，好久不见")
+    page.update_preview()  # raised NotFound from a timer slot
+    assert page.preview.text() == "王姐，好久不见"
+    assert page.preview_customer is None
+
+
+def test_a_manual_task_for_a_customer_merged_away_meanwhile_is_refused_without_a_crash(qtbot, ctx, store, customer,
+                                                                                      monkeypatch):
+    from livedesk.ui import manual_task_dialog
+
+    with store.begin() as s:
+        other = customers.create(s, NewCustomer(nickname="王姐姐"))
+    _merge_away(store, customer, other)  # the live console or the queue still shows the old id
+    said = []
+    monkeypatch.setattr(manual_task_dialog.QMessageBox, "information", lambda *args: said.append(args))
+    monkeypatch.setattr(manual_task_dialog.ManualTaskDialog, "exec", lambda self: pytest.fail("dialog opened"))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert manual_task_dialog.add_manual_task(ctx, other, parent) is None  # raised KeyError
+    assert len(said) == 1
+
+
+def test_the_queue_shows_a_task_whose_customer_was_merged_away_under_the_customer_kept(qtbot, ctx, store, customer):
+    from livedesk.ui.followups_page import FollowupsPage
+
+    with store.begin() as s:
+        templates.ensure_default_templates(s)
+        other = customers.create(s, NewCustomer(nickname="王姐姐"))
+        first = followups.create_manual(s, customer, "manual", datetime.now(timezone.utc) - timedelta(hours=2))
+        second = followups.create_manual(s, other, "manual", datetime.now(timezone.utc) - timedelta(hours=1))
+    page = FollowupsPage(ctx)
+    qtbot.addWidget(page)
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2 and page.current() is not None)
+    _merge_away(store, customer, other)  # in 查重合并, while the queue still lists 王姐姐
+    page.table.selectRow(1)  # raised NotFound from the selection slot
+    qtbot.waitUntil(lambda: page.current() is not None and page.current().id == second
+                    and page.current().customer_id == customer)
+    assert "王姐" in page.message.toPlainText()
+    assert first in [t.id for t in page.model.tasks]

@@ -242,7 +242,12 @@ class FollowupsPage(QWidget):
             self.survey_score.setValue(10)
             self.survey_comment.clear()
         with self.ctx.store.begin() as session:
-            self.card.show_card(panel_card(session, task.customer_id, language=self.ctx.language))
+            try:
+                card = panel_card(session, task.customer_id, language=self.ctx.language)
+            except LookupError:  # merged into another customer since the queue was read: its tasks moved there
+                self.reload()
+                return
+            self.card.show_card(card)
             try:
                 self.message.setPlainText(templates.task_message(session, task.id))
             except templates.TemplateError as exc:  # an unacknowledged flagged template says why

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QTime
+from PySide6.QtCore import QCoreApplication, QDateTime, QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QWidget,
 )
@@ -92,6 +93,13 @@ class ManualTaskDialog(QDialog):
 def add_manual_task(ctx: AppContext, customer_id: int | None, parent: QWidget) -> int | None:
     """Ask for a new task for this customer; the new task's id, or None if cancelled."""
     if customer_id is None:
+        return None
+    with ctx.store.begin() as session:
+        gone = not customers.rows(session, [customer_id])
+    if gone:  # merged into another customer (or erased) while this page still showed it
+        QMessageBox.information(parent, "LiveDesk", QCoreApplication.translate(
+            "ManualTaskDialog", "This customer is no longer in the store: merged into another customer or erased. "
+            "Look them up again."))
         return None
     dialog = ManualTaskDialog(ctx, customer_id, parent)
     dialog.exec()

@@ -207,6 +207,8 @@ class TemplatesPage(QWidget):
     def update_preview(self) -> None:
         self._preview_timer.stop()
         with self.ctx.store.begin() as session:
+            if self.preview_customer is not None and not customers.rows(session, [self.preview_customer]):
+                self.preview_customer = None  # merged away or erased since it was picked: the latest buyer
             customer_id = self.preview_customer or templates.sample_customer_id(session)
             shown = templates.preview(session, self.body.text(), customer_id)
             if customer_id is not None:
