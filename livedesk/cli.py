@@ -133,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--customers", type=int, default=200_000)
     bench.add_argument("--rows", type=int, default=1_000_000)
     bench.add_argument("--runs", type=int, default=5)
+    bench.add_argument("--repeat", type=int, default=1,
+                       help="import: run the import and its baseline N times, alternating; medians reported")
     bench.add_argument("--rate", type=int, default=1000)
     bench.add_argument("--seconds", type=float, default=30)
     bench.add_argument("--cache", metavar="FOLDER", help="where built benchmark stores are kept")
@@ -282,18 +284,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_feed(args: argparse.Namespace) -> int:
     import asyncio
 
-    from livedesk.services.feeds.formats import open_source
+    from livedesk.services.feeds.formats import listener_secret, open_source
     from livedesk.services.feeds.source import FeedConfigError
     from livedesk.services.feeds.watch import load_index, watch
 
     store = _open(args)
     try:
         index = load_index(store)
+        with store.begin() as session:  # dycast pushes to the same address as in the app
+            secret = listener_secret(session)
     finally:
         store.dispose()
     try:
         source = open_source(args.format, args.target, index=index, speed=args.speed, host=args.host,
-                             port=args.port, allow_remote=args.allow_remote)
+                             port=args.port, allow_remote=args.allow_remote, secret=secret)
     except FeedConfigError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_USAGE

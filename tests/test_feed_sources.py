@@ -153,6 +153,44 @@ def test_dycast_listener_accepts_pushed_arrays_on_loopback():
     asyncio.run(main())
 
 
+def test_a_dycast_listener_with_a_secret_refuses_other_addresses():
+    """A web page in the host's browser can reach 127.0.0.1 too: only the shown address is let in."""
+    from websockets.exceptions import InvalidStatus
+
+    async def main():
+        source = open_source("dycast", "127.0.0.1:0", backoff=FAST, secret="s3cret")
+        source.start()
+        try:
+            await asyncio.wait_for(source.ready.wait(), WAIT)
+            endpoint = source.transport.endpoint
+            assert endpoint.endswith("/s3cret")
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(endpoint.removesuffix("/s3cret")):
+                    pass
+            assert refused.value.response.status_code == 403
+            async with connect(endpoint) as ws:
+                await ws.send(json.dumps([{"id": "1", "method": "WebcastChatMessage",
+                                           "user": {"id": "9", "name": "阿May"}, "content": "在吗"}],
+                                         ensure_ascii=False))
+                events = await collect(source, 1)
+        finally:
+            await source.stop()
+        assert [e.event.kind for e in events] == [Kind.COMMENT] and source.transport.refused == 1
+
+    asyncio.run(main())
+
+
+def test_the_listener_secret_is_made_once_per_store_and_a_target_path_wins(store):
+    from livedesk.services.feeds.formats import listener_secret
+
+    with store.begin() as s:
+        first = listener_secret(s)
+    with store.begin() as s:
+        assert listener_secret(s) == first and len(first) >= 12
+    assert open_source("dycast", "127.0.0.1:8899/mine", secret=first).transport.secret == "mine"
+    assert open_source("dycast", "ws://127.0.0.1:8899", secret=first).transport.endpoint.endswith("/" + first)
+
+
 @pytest.mark.parametrize("target", ["0.0.0.0:8899", "192.168.1.20:8899", "[::]:8899", "example.com:8899"])
 def test_dycast_refuses_a_non_loopback_address_by_default(target):
     with pytest.raises(FeedConfigError):

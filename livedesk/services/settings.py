@@ -75,6 +75,8 @@ DEFAULTS: dict[str, Any] = {
     "compliance.exempt_terms": [],
     # Order-import column mappings a user corrected, per source (platform): {source: {field: column}}.
     "import.mappings": {},
+    # The path a capture tool pushing to LiveDesk (dycast) must use: made once, kept (feeds/formats).
+    "feeds.listener_secret": None,
 }
 
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QColor
 
 from livedesk.services.feeds.events import Kind
-from livedesk.services.feeds.formats import open_source
+from livedesk.services.feeds.formats import listener_secret, open_source
 from livedesk.services.feeds.matching import KnownCustomer, ViewerIndex, link_viewer
 from livedesk.services.feeds.recording import AppearanceTally, record_appearances
 from livedesk.services.feeds.source import FeedConfigError, FeedSource, FeedStatus, MatchedEvent
@@ -120,6 +120,7 @@ class FeedController(QObject):
         self.arrivals = ArrivalsModel(self)
         self.sources: list[FeedSource] = []
         self.index: ViewerIndex | None = None
+        self.listener_secret: str | None = None  # dycast's path, read with the index
         self.broadcast_id: int | None = None
         self.latencies_ms: list[float] = []  # frame read -> in the model; the console shows the last
         self._tally = AppearanceTally()
@@ -134,7 +135,8 @@ class FeedController(QObject):
         def go(index: ViewerIndex) -> None:
             self.index = index
             try:
-                source = open_source(fmt, target or None, index=index, speed=speed, port=port)
+                source = open_source(fmt, target or None, index=index, speed=speed, port=port,
+                                     secret=self.listener_secret)
             except FeedConfigError as exc:
                 self.failed.emit(str(exc))
                 return
@@ -153,6 +155,7 @@ class FeedController(QObject):
 
     def _load_index(self) -> ViewerIndex:
         with self.store.begin() as session:
+            self.listener_secret = listener_secret(session)
             return ViewerIndex.load(session)
 
     async def stop_all(self) -> None:

@@ -6,10 +6,14 @@ index=index)`` returns a ``FeedSource`` ready for ``start()``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from livedesk.services import settings
 from livedesk.services.feeds import barragegrab, douyinlive, dycast
 from livedesk.services.feeds.events import FeedEvent, load_json
 from livedesk.services.feeds.matching import ViewerIndex
@@ -39,6 +43,16 @@ PARSERS: dict[str, Parser] = {
 FORMATS = ("barragegrab", "douyinlive", "dycast", "replay")
 
 
+def listener_secret(session: Session) -> str:
+    """The path dycast pushes to (``ws://127.0.0.1:PORT/<secret>``), made once and kept so the
+    address pasted into dycast stays valid; web pages the host visits cannot guess it."""
+    secret = settings.get(session, "feeds.listener_secret")
+    if not secret:
+        secret = secrets.token_urlsafe(9)
+        settings.set_value(session, "feeds.listener_secret", secret)
+    return secret
+
+
 def demo_feed() -> Path:
     """The recorded demo broadcast shipped with the app."""
     from livedesk.resources_path import resource_path
@@ -49,8 +63,10 @@ def demo_feed() -> Path:
 def open_source(fmt: str, target: str | None = None, *, index: ViewerIndex | None = None,
                 buffer: EventBuffer | None = None, speed: float = 1.0, host: str = "127.0.0.1",
                 port: int | None = None, allow_remote: bool = False, backoff: Backoff = Backoff(),
-                name: str | None = None) -> FeedSource:
-    """A source for ``fmt``; ``target`` is the URL (clients), ``host:port`` (dycast) or file (replay).
+                name: str | None = None, secret: str | None = None) -> FeedSource:
+    """A source for ``fmt``; ``target`` is the URL (clients), ``host:port[/secret]`` (dycast) or file (replay).
+
+    ``secret``: the path a dycast listener accepts when ``target`` names none.
 
     Raises ``FeedConfigError`` for a configuration that can never work.
     """
@@ -63,13 +79,15 @@ def open_source(fmt: str, target: str | None = None, *, index: ViewerIndex | Non
         transport = WebSocketClient(douyinlive.url_for(target), douyinlive.parse)
     elif fmt == "dycast":
         if target:
-            host, _, given_port = target.removeprefix("ws://").rstrip("/").rpartition(":")
+            address, _, path = target.removeprefix("ws://").partition("/")
+            host, _, given_port = address.rpartition(":")
             if not given_port.isdigit():
-                raise FeedConfigError(f"dycast listens on HOST:PORT, not {target!r}")
+                raise FeedConfigError(f"dycast listens on HOST:PORT[/SECRET], not {target!r}")
             port = int(given_port)
             host = host.strip("[]") or "127.0.0.1"
+            secret = path.strip("/") or secret
         transport = WebSocketListener(dycast.parse, host, dycast.DEFAULT_PORT if port is None else port,
-                                      allow_remote=allow_remote)
+                                      allow_remote=allow_remote, secret=secret)
     elif fmt == "replay":
         transport = ReplayFile(target or demo_feed(), PARSERS, speed=speed)
     else:

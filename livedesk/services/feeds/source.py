@@ -22,6 +22,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any, Protocol
 
 from websockets.asyncio.client import connect
@@ -365,25 +366,37 @@ class WebSocketListener:
     """The capture tool connects to LiveDesk (dycast). Loopback only unless ``allow_remote``.
 
     A feed is untrusted input that reaches the host's screen: anyone who can connect
-    can put words there, so listening beyond this computer must be asked for.
+    can put words there, so listening beyond this computer must be asked for. Even on
+    loopback, any web page open in the host's browser can open a WebSocket to
+    127.0.0.1; with ``secret`` only ``ws://host:port/<secret>`` is accepted (the
+    address the live console shows for pasting into dycast), other paths get 403.
     """
 
     finite = False
 
     def __init__(self, parse: Parser, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False,
-                 max_clients: int = 4) -> None:
+                 max_clients: int = 4, secret: str | None = None) -> None:
         if not allow_remote and not is_loopback(host):
             raise FeedConfigError(f"refusing to listen on {host!r}: only loopback addresses unless allowed")
         self.parse = parse
         self.host = host
         self.port = port  # 0 picks a free port; the bound one is set once listening
         self.max_clients = max_clients
+        self.secret = secret
         self.clients = 0
+        self.refused = 0  # handshakes to a wrong path
         self.endpoint = self._address()
 
     def _address(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}"
+        return f"ws://{host}:{self.port}" + (f"/{self.secret}" if self.secret else "")
+
+    def _check_path(self, connection: ServerConnection, request: Any) -> Any:
+        if self.secret and request.path.split("?", 1)[0].rstrip("/") != f"/{self.secret}":
+            self.refused += 1
+            log.warning("feed listener: refused a connection to %s (not the shown address)", request.path)
+            return connection.respond(HTTPStatus.FORBIDDEN, "not the address LiveDesk shows\n")
+        return None
 
     async def run(self, feed: FeedSource) -> None:
         async def handle(ws: ServerConnection) -> None:
@@ -402,7 +415,8 @@ class WebSocketListener:
                 if self.clients == 0:
                     feed.set_connected(False, "listening")
 
-        async with serve(handle, self.host, self.port, max_size=MAX_FRAME) as server:
+        async with serve(handle, self.host, self.port, max_size=MAX_FRAME,
+                         process_request=self._check_path) as server:
             self.port = next(iter(server.sockets)).getsockname()[1]
             self.endpoint = self._address()
             feed.set_connected(False, "listening")
