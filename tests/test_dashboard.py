@@ -207,3 +207,20 @@ def test_a_new_range_repaints_from_the_orders_in_memory_with_the_service_figures
     pd.testing.assert_frame_equal(page.aov_chart.frame.drop(columns="aov_yuan"), expected.monthly)
     assert page.figures.period == period
     tasks.shutdown()
+
+
+def test_a_range_chosen_while_the_orders_load_is_the_one_painted(qtbot, store, shop, monkeypatch):
+    import threading
+
+    orders_may_load = threading.Event()
+    real_load = dashboard.load_facts
+    monkeypatch.setattr(dashboard, "load_facts", lambda s: orders_may_load.wait(10) and real_load(s))
+    page, tasks = _page(qtbot, store)
+    with qtbot.waitSignal(page.overview_painted, timeout=10_000):
+        page.show()
+    page.start.setDate(page.start.date().fromString("2026-02-01", "yyyy-MM-dd"))
+    with qtbot.waitSignal(page.painted, timeout=10_000):
+        orders_may_load.set()
+    assert page.figures.period == Period(date(2026, 2, 1), date(2026, 3, 31))
+    assert page.repurchase_chart.frame["month"].tolist() == ["2026-02", "2026-03"]
+    tasks.shutdown()

@@ -116,7 +116,9 @@ class DashboardPage(QWidget):
 
     def _recompute(self) -> None:
         if self.facts is None:
-            return
+            if self.charts_built:  # the orders are still on their way: read them for this period instead
+                self.reload()
+            return  # (not shown yet: the first showing loads the period chosen by then)
         seq, period = self._start()
         facts = self.facts
 
