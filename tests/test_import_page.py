@@ -109,3 +109,16 @@ def test_reverting_an_import_removes_its_orders_and_new_customers(qtbot, page, s
     qtbot.waitUntil(lambda: "Reverted" in page.summary.text(), timeout=30_000)
     assert _count(store, Order) == 0 and _count(store, Customer) == 0
     assert not page.batches_model.keys[0].revertible
+
+
+def test_phones_and_recipient_names_in_the_file_are_masked_on_the_page(page, tmp_path):
+    # Taobao and Shopify exports carry full numbers; this screen may be filmed or shared.
+    source = tmp_path / "full_phones.csv"
+    text = (DATA / "douyin_orders.csv").read_text(encoding="utf-8").replace("138****5678", "13812345678")
+    source.write_text(text.replace("王丽", "王丽娟"), encoding="utf-8")
+    page.open_file(source)
+    assert page.combos["phone"].currentData() == "收件人手机号"
+    shown = [str(v) for row in page.preview_model.rows for v in row]
+    shown += [combo.itemText(i) for combo in page.combos.values() for i in range(combo.count())]
+    assert not any("13812345678" in v or "王丽娟" in v for v in shown)
+    assert "138****5678" in shown and "王**" in shown

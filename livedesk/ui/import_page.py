@@ -11,6 +11,7 @@ is valid; cancelling writes nothing either.
 from __future__ import annotations
 
 import getpass
+import re
 import threading
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.rows_model import RowsModel, rows_table
@@ -45,6 +47,9 @@ PROGRESS_EVERY_S = 0.1
 ERRORS_SHOWN = 1000
 FILE_FILTER = "CSV / Excel (*.csv *.txt *.xlsx *.xlsm);;*"
 PLATFORM_CODES = ("douyin", "taobao", "kuaishou", "channels", "tiktok", "shopify", "livedesk")
+# Shown masked, as everywhere else on screen: the mapped columns, and any cell that reads as a phone.
+PRIVATE_FIELDS = {"phone": mask_phone, "recipient_name": mask_name}
+PHONE_LIKE = re.compile(r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 
 
 class ImportPage(QWidget):
@@ -193,7 +198,8 @@ class ImportPage(QWidget):
         self.file_label.setStyleSheet("color: #1f2430;")
         self._show_mapping()
         frame = self.preview.rows
-        self.preview_model.set_rows([tuple(r) for r in frame.itertuples(index=False)],
+        self.preview_model.set_rows([tuple(self._shown(h, v) for h, v in zip(frame.columns, r))
+                                     for r in frame.itertuples(index=False)],
                                     headers=[str(c) for c in frame.columns])
         self._set_running(False)
 
@@ -218,7 +224,7 @@ class ImportPage(QWidget):
             combo = QComboBox(self)
             combo.addItem(self.tr("— not imported —"), "")
             for header in headers:
-                sample = first.get(header) if first is not None else None
+                sample = self._shown(header, first.get(header)) if first is not None else None
                 combo.addItem(f"{header}  ({sample})" if sample else header, header)
             column = self.preview.mapping.column(field)
             combo.setCurrentIndex(max(0, combo.findData(column or "")))
@@ -230,6 +236,16 @@ class ImportPage(QWidget):
             self.mapping_grid.addWidget(origin, row, 2)
             self.combos[field], self.origins[field] = combo, origin
         self.mapping_grid.setColumnStretch(1, 1)
+
+    def _shown(self, header: Any, value: Any) -> Any:
+        """A cell as this page shows it: phones and recipients' names masked."""
+        if value is None or self.preview is None or (isinstance(value, float) and value != value):
+            return value
+        text = str(value)
+        for field, mask in PRIVATE_FIELDS.items():
+            if header is not None and header == self.preview.mapping.column(field):
+                return mask(text)
+        return PHONE_LIKE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)
 
     def _remap(self, field: str, column: str) -> None:
         self.overrides[field] = column
@@ -299,7 +315,8 @@ class ImportPage(QWidget):
             head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))
             self._say(head, error=True)
-            self.errors_model.set_rows([(e.row, e.column, e.value, e.reason) for e in summary.errors[:ERRORS_SHOWN]])
+            self.errors_model.set_rows([(e.row, e.column, self._shown(e.column, e.value), e.reason)
+                                        for e in summary.errors[:ERRORS_SHOWN]])
             self.errors_view.show()
         elif summary.dry_run:
             self._say(self.tr("The file is valid. Nothing was written yet.") + "\n" + counts)
