@@ -81,12 +81,22 @@ def search_text(
     handles: tuple[str, ...] | list[str] = (),
 ) -> str:
     """The denormalised key the lookup matches: names, their pinyin, handles and phone."""
+    parts = _name_parts(nickname, real_name, tuple(handles))
+    if phone:
+        digits = phone.replace("*", "")
+        if digits not in parts:
+            return "\x1f".join((*parts, digits))
+    return "\x1f".join(parts)
+
+
+@lru_cache(maxsize=65536)
+def _name_parts(nickname: str | None, real_name: str | None, handles: tuple[str, ...]) -> tuple[str, ...]:
+    """The phone-less part of a search key: names repeat across customers (an import makes
+    hundreds of thousands of keys from far fewer names)."""
     parts: list[str] = []
     for name in (nickname, real_name):
         if name:
             parts.append(name.lower())
             parts.extend(pinyin_keys(name))
     parts.extend(h.lower() for h in handles if h)
-    if phone:
-        parts.append(phone.replace("*", ""))
-    return "\x1f".join(dict.fromkeys(parts))
+    return tuple(dict.fromkeys(parts))

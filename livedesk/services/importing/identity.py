@@ -13,6 +13,8 @@ for a person to confirm; it never merges anyone.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -26,16 +28,22 @@ SAME_HANDLE = "same_handle"
 PHONE_FITS_MASK = "phone_fits_masked"
 NAME_MASK_OTHER_PLACE = "same_name_masked_phone"
 NICKNAME_CITY = "same_nickname_city"
+LOAD_PART = 20_000  # rows between progress ticks while the index is loaded
 
 
 def _norm(text: str | None) -> str | None:
     if not text:
         return None
+    return _fold(text)
+
+
+@lru_cache(maxsize=1 << 17)  # names, handles and cities repeat from row to row
+def _fold(text: str) -> str | None:
     folded = unicodedata.normalize("NFKC", text).strip().lower()
     return " ".join(folded.split()) or None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per distinct buyer of an import: hundreds of thousands
 class Buyer:
     """The identity evidence one order carries."""
 
@@ -85,18 +93,28 @@ class IdentityIndex:
         self.by_nick_city: dict[tuple[str, str], int] = {}
 
     @classmethod
-    def load(cls, conn: Connection) -> IdentityIndex:
+    def load(cls, conn: Connection, tick: Callable[[int], None] | None = None) -> IdentityIndex:
+        """Every platform account and customer of the store; ``tick(rows_so_far)`` every few
+        thousand rows (a progress report, and the place to stop a cancelled run)."""
         index = cls()
-        for platform, uid, handle, cid in conn.execute(
-            select(PlatformAccount.platform, PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.customer_id)
-        ):
-            index.learn(cid, Buyer(platform, uid, handle))
-        for cid, nickname, name, phone, masked, city, address in conn.execute(
-            select(Customer.id, Customer.nickname, Customer.real_name, Customer.phone, Customer.phone_masked,
-                   Customer.city, Customer.address)
-        ):
-            index.learn(cid, Buyer("", name=name, phone=phone or masked, city=city, address=address),
-                        nickname=nickname)
+        done = 0
+        accounts = conn.execute(select(PlatformAccount.platform, PlatformAccount.uid, PlatformAccount.handle,
+                                       PlatformAccount.customer_id))
+        for part in accounts.partitions(LOAD_PART):
+            for platform, uid, handle, cid in part:
+                index.learn(cid, Buyer(platform, uid, handle))
+            done += len(part)
+            if tick:
+                tick(done)
+        customers = conn.execute(select(Customer.id, Customer.nickname, Customer.real_name, Customer.phone,
+                                        Customer.phone_masked, Customer.city, Customer.address))
+        for part in customers.partitions(LOAD_PART):
+            for cid, nickname, name, phone, masked, city, address in part:
+                index.learn(cid, Buyer("", name=name, phone=phone or masked, city=city, address=address),
+                            nickname=nickname)
+            done += len(part)
+            if tick:
+                tick(done)
         return index
 
     def match(self, buyer: Buyer) -> Match:
@@ -115,20 +133,45 @@ class IdentityIndex:
         for via, key in hits[1:]:
             if key != found.key:
                 found.possible.append((key, SAME_PHONE if via in ("phone", "name_phone_place") else SAME_HANDLE))
-        if name and buyer.phone:
-            for key in self.by_name_mask.get((name, buyer.masked_phone), ()):
-                if key == found.key:
-                    continue
-                if buyer.full_phone and key not in self.with_full_phone:
-                    found.possible.append((key, PHONE_FITS_MASK))
-                elif found.via != "phone":
-                    found.possible.append((key, NAME_MASK_OTHER_PLACE))
+        found.possible.extend(self.fitting_masks(buyer, found))
         if handle and buyer.city:
             key = self.by_nick_city.get((handle, _norm(buyer.city)))
             if key is not None and key != found.key:
                 found.possible.append((key, NICKNAME_CITY))
         found.possible = list(dict.fromkeys(found.possible))
         return found
+
+    def fitting_masks(self, buyer: Buyer, found: Match) -> list[tuple[int, str]]:
+        """Others under the same name whose masked phone ``buyer``'s phone fits.
+
+        The only part of a match that can change when the same buyer comes again later in
+        an import (the others this index learnt meanwhile): an importer that matched a
+        buyer once calls just this for their next orders, when ``shares_mask`` says so.
+        """
+        name = _norm(buyer.name)
+        if not (name and buyer.phone):
+            return []
+        possible = []
+        for key in self.by_name_mask.get((name, buyer.masked_phone), ()):
+            if key == found.key:
+                continue
+            if buyer.full_phone and key not in self.with_full_phone:
+                possible.append((key, PHONE_FITS_MASK))
+            elif found.via != "phone":
+                possible.append((key, NAME_MASK_OTHER_PLACE))
+        return possible
+
+    @staticmethod
+    def finds_again(buyer: Buyer) -> bool:
+        """Whether, once learnt, ``buyer``'s evidence matches that customer again: it carries a
+        key ``match`` looks up (a name alone does not, so such rows stay separate customers)."""
+        return bool(buyer.buyer_id or _norm(buyer.handle) or buyer.full_phone
+                    or (_norm(buyer.name) and buyer.phone and _norm(buyer.city or buyer.address)))
+
+    def mask_group(self, buyer: Buyer) -> set[int] | None:
+        """The customers known under ``buyer``'s name and masked phone (None: no such evidence)."""
+        name = _norm(buyer.name)
+        return self.by_name_mask.get((name, buyer.masked_phone)) if name and buyer.phone else None
 
     def learn(self, key: int, buyer: Buyer, nickname: str | None = None) -> None:
         """Remember ``buyer``'s keys as ``key``'s (a key already taken keeps its customer)."""

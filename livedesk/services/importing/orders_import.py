@@ -1,18 +1,31 @@
 """Importing a platform's order export: all or nothing, idempotent, one batch that can be reverted.
 
-The file is read in chunks cut at order boundaries, so an order spread over several
-item rows is one order. Each chunk is parsed and validated; while the file has no error
-its orders are written straight away inside one transaction, and the first error turns
-the rest of the run into validation only. At the end the transaction commits only if
-the whole file was clean, the run was not cancelled and it is not a dry run: anything
-else rolls back, so nothing is ever half-imported and a dry run reports exactly what a
-real run would do. An order already in the store (same platform and order number) is
-updated where the export says something new (status, after-sale, total, payment) and
-otherwise left alone, so re-importing a file changes nothing and a newer export marks
-refunds without touching the notes, tags or points the team added.
+A run has four phases, each reported through ``progress`` and each stoppable by ``cancel``:
+
+1. **read** (phase ``import``, or ``check`` once an error is found): the file is read in
+   chunks, outside any transaction. Each distinct cell of a column is parsed once (amounts,
+   times, phones and statuses repeat down an export), every row is validated, and the rows
+   are kept compactly as column arrays. An order's item rows become one order wherever they
+   are in the file. With any invalid row the run stops here: nothing was written.
+2. **match** (``match``): one transaction starts (taking the store's write lock, so the
+   run's reads and writes see one state). The store's customers are loaded into an index
+   once; orders the store already has (same platform and order number) are compared with
+   the file; each distinct buyer of a new order is matched or created once.
+3. **write** (``write``): customers, accounts, orders and items go in with the driver's
+   executemany in storage form, in batches; changed orders are updated.
+4. **finish** (``finish``): growth points settle and tiers are recomputed (set-based),
+   the batch is closed and audited, and the transaction commits. A dry run rolls back
+   after the match phase, with the counts a real run would report.
+
+An order already in the store is updated where the export says something new (status,
+after-sale, total, payment) and otherwise left alone, so re-importing a file changes
+nothing and a newer export marks refunds without touching the notes, tags or points the
+team added. Cancelling at any point rolls back: nothing is ever half-imported.
 
 A Qt controller runs ``import_orders`` on a worker thread with its own session factory,
-a ``progress(done_rows, total_rows_or_None, phase)`` callback and a cancel event.
+a ``progress(done, total_or_None, phase)`` callback and a cancel event; both are called
+at least every ``HEARTBEAT_S`` seconds, inside long SQL statements too (SQLite adapter).
+``ImportSummary.phases_ms`` says where the time went.
 """
 
 from __future__ import annotations
@@ -21,7 +34,8 @@ import csv
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
@@ -29,7 +43,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import String, bindparam, delete, exists, func, insert, or_, select, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import (
@@ -56,7 +70,7 @@ from livedesk.services.importing.columns import (
     remembered_mapping,
 )
 from livedesk.services.importing.identity import Buyer, IdentityIndex
-from livedesk.services.importing.reading import CHUNK_ROWS, ReadError, TableFile, open_table
+from livedesk.services.importing.reading import ReadError, TableFile, open_table
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +84,16 @@ _PLATFORM_NAMES = {
     "快手小店": "kuaishou", "视频号": "channels", "视频号小店": "channels", "微信": "channels",
     "tiktok shop": "tiktok",
 }
-_TEXT_FIELDS = ("sub_order_id", "product_code", "buyer_id", "buyer_handle", "recipient_name", "province", "city",
-                "address", "after_sale", "product_name", "phone")
+CHUNK_ROWS = 25_000  # rows read and checked between two progress reports
+WRITE_BATCH = 10_000  # rows per executemany between two progress reports
+MATCH_BATCH = 4_096  # orders matched between two progress reports
+HEARTBEAT_S = 0.25  # progress is reported (and cancel checked) at least this often
+_SQLITE_PROGRESS_OPS = 20_000  # SQLite VM steps between two looks at the clock inside a statement
+BULK_ROWS = 20_000  # new rows from which a table's indexes are built after the load, not during
+# Columns of one order (the first non-empty cell among its rows) and of one item row.
+_ORDER_TEXT = ("after_sale", "buyer_id", "buyer_handle", "recipient_name", "phone", "province", "city", "address")
+_ITEM_TEXT = ("sub_order_id", "product_name")
+_EVIDENCE = ("platform", "buyer_id", "buyer_handle", "recipient_name", "phone", "city", "address")
 _STORED_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 IN_BATCH = 5_000  # ids per IN (...) lookup: far below every driver's parameter limit
 # Column widths of the store: longer text is cut (names, addresses), longer ids refused.
@@ -80,9 +102,8 @@ _WIDTH = {"product_name": 200, "address": 200, "recipient_name": 50, "city": 32,
 _ID_WIDTH = {"order_id": 64, "sub_order_id": 64, "buyer_id": 128}
 REPORT_SUFFIX = ".import-report.csv"
 ERRORS_IN_JSON = 200
-# Core tables for executemany updates keyed by a bind parameter (the ORM's bulk update wants
-# the primary key under its own name, which would then also be a value to set).
-_ORDERS, _ITEMS = Order.__table__, OrderItem.__table__
+# Core tables for the bulk statements.
+_ORDERS, _ITEMS, _CUSTOMERS = Order.__table__, OrderItem.__table__, Customer.__table__
 
 
 class ImportSetupError(ValueError):
@@ -133,6 +154,7 @@ class ImportSummary:
     dry_run: bool = False
     committed: bool = False
     elapsed_s: float = 0.0
+    phases_ms: dict[str, int] = field(default_factory=dict)  # read, identity, write, recompute, commit
 
     @property
     def ok(self) -> bool:
@@ -189,20 +211,27 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
     source = options.platform or detect_platform(table.headers)
     if source is not None and source not in (*STORE_PLATFORMS, "livedesk"):
         raise ImportSetupError(f"unknown platform {source!r}: use one of {', '.join(STORE_PLATFORMS)}")
+    ticker = _Ticker(progress or _no_progress, _cancel_check(cancel))
     session = session_factory()
     try:
-        transaction = session.begin()
-        try:
-            run = _Run(session, table, source, options, progress or _no_progress, _cancel_check(cancel))
-            summary = run.execute()
-            if summary.errors or options.dry_run:
-                transaction.rollback()
-            else:
-                transaction.commit()
-                summary.committed = True
-        except BaseException:
-            transaction.rollback()
-            raise
+        with session.begin():  # the mapping remembered for this source, the shop's zone
+            run = _Run(session, table, source, options, ticker)
+        with ticker.pulse():
+            parsed = run.read()  # the file alone: no transaction is open meanwhile
+            summary = run.summary
+            if parsed is not None:
+                transaction = session.begin()
+                try:
+                    run.store(parsed)
+                    if options.dry_run:
+                        transaction.rollback()
+                    else:
+                        with run.phase("commit"):  # too late to cancel from here
+                            transaction.commit()
+                        summary.committed = True
+                except BaseException:
+                    transaction.rollback()
+                    raise
     finally:
         session.close()
     if summary.errors or options.report_path is not None:
@@ -296,13 +325,226 @@ def _local_zone(session: Session, options: ImportOptions) -> tzinfo:
     return timezone(timedelta(hours=float(settings.get(session, "shop.utc_offset_hours"))))
 
 
+class _Ticker:
+    """The run's progress reports and its cancel check, in one place.
+
+    ``tick`` reports between two steps and stops the run (ImportCancelled) if the user
+    cancelled. While a single step runs longer than ``HEARTBEAT_S`` (an index being sorted,
+    the commit's checkpoint), ``pulse`` repeats the last report from a helper thread, so a
+    progress bar never looks stuck; inside SQL statements ``stop_statement`` lets SQLite
+    abandon the statement when the user cancels.
+    """
+
+    def __init__(self, progress: Progress, cancelled: Callable[[], bool]) -> None:
+        self.progress, self.cancelled = progress, cancelled
+        self.state: tuple[int, int | None, str] | None = None
+        self.last = time.monotonic()
+        self.stopped = False
+
+    def tick(self, done: int, total: int | None, phase: str) -> None:
+        self.state, self.last = (done, total, phase), time.monotonic()
+        self.progress(done, total, phase)
+        if self.cancelled():
+            raise ImportCancelled()
+
+    def again(self) -> None:
+        """The last report once more, and the cancel check (a step is still going on)."""
+        if self.state is not None:
+            self.tick(*self.state)
+
+    def stop_statement(self) -> bool:
+        try:
+            self.stopped = self.stopped or bool(self.cancelled())
+        except Exception:  # raised inside the driver's callback: stop the statement instead
+            log.exception("import cancel check failed")
+            self.stopped = True
+        return self.stopped
+
+    @contextmanager
+    def pulse(self) -> Iterator[None]:
+        """Keep the reports coming from a helper thread while the body runs (see the class)."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(HEARTBEAT_S / 2):
+                state = self.state
+                if state is None or time.monotonic() - self.last < HEARTBEAT_S:
+                    continue
+                self.last = time.monotonic()
+                try:
+                    self.progress(*state)
+                except Exception:
+                    log.exception("import progress callback failed")
+                    return
+
+        thread = threading.Thread(target=beat, name="import-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+
+@contextmanager
+def _cancellable(conn: Any, ticker: _Ticker) -> Iterator[None]:
+    """SQLite adapter: a cancel stops a long statement (settling points, building an index)
+    instead of waiting for its end. SQLite asks every few thousand VM steps; a true answer
+    interrupts the statement, and the transaction then rolls back. Elsewhere the run stops
+    at its next step."""
+    dbapi = conn.connection.dbapi_connection
+    handler = getattr(dbapi, "set_progress_handler", None)
+    if handler is None:
+        yield
+        return
+    handler(lambda: 1 if ticker.stop_statement() else 0, _SQLITE_PROGRESS_OPS)
+    try:
+        yield
+    except Exception as exc:
+        if ticker.stopped:
+            raise ImportCancelled() from exc
+        raise
+    finally:
+        handler(None, 0)
+    if ticker.stopped:
+        raise ImportCancelled()
+
+
+class _Cells:
+    """One field of a chunk: each distinct cell once (stripped), and which one each row holds.
+
+    ``codes[i]`` indexes ``uniques`` for row ``i``, -1 when the cell is empty. Parsers run
+    over ``uniques`` and ``take`` spreads their results back over the rows.
+    """
+
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, codes: np.ndarray, uniques: np.ndarray) -> None:
+        self.codes, self.uniques = codes, uniques
+
+    @classmethod
+    def of(cls, column: np.ndarray) -> _Cells:
+        codes, found = pd.factorize(column)  # NaN and None: -1
+        uniques = np.empty(len(found), dtype=object)
+        uniques[:] = [str(u).strip() for u in found]
+        blank = uniques == ""
+        if blank.any():
+            codes = np.where(codes >= 0, np.where(blank, -1, np.arange(len(uniques)))[codes], -1)
+        return cls(codes, uniques)
+
+    @classmethod
+    def empty(cls, rows: int) -> _Cells:
+        return cls(np.full(rows, -1, dtype=np.intp), np.empty(0, dtype=object))
+
+    def subset(self, keep: np.ndarray) -> _Cells:
+        return _Cells(self.codes[keep], self.uniques)
+
+    def present(self) -> np.ndarray:
+        return self.codes >= 0
+
+    def take(self, per_unique: np.ndarray, empty: object) -> np.ndarray:
+        """Each row's value, from one value per distinct cell; ``empty`` for an empty cell."""
+        spread = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
+        spread[:-1], spread[-1] = per_unique, empty
+        return spread[self.codes]
+
+    def text(self) -> np.ndarray:
+        return self.take(self.uniques, None)
+
+    def rows(self, per_unique: np.ndarray) -> np.ndarray:
+        """The rows whose cell is one of those flagged in ``per_unique`` (a bool per distinct cell)."""
+        return self.take(np.asarray(per_unique, dtype=bool), False)
+
+
+def _group_codes(platform: np.ndarray, order_id: np.ndarray) -> tuple[np.ndarray, int]:
+    """A code per row for its (platform, order number), numbered in order of first appearance."""
+    codes, found = pd.factorize(order_id)
+    platform_codes, platforms = pd.factorize(platform)
+    if len(platforms) > 1:
+        codes, found = pd.factorize(codes.astype(np.int64) * len(platforms) + platform_codes)
+    return codes.astype(np.intp, copy=False), len(found)
+
+
+def _row_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """A code per row for the combination of its values (None counts as a value), numbered in
+    order of first appearance."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        own, found = pd.factorize(column)
+        codes, _ = pd.factorize(codes * (len(found) + 1) + own + 1)
+        codes = codes.astype(np.int64, copy=False)
+    return codes
+
+
+def _first_positions(codes: np.ndarray) -> np.ndarray:
+    """Where each code first appears, given codes numbered in order of first appearance."""
+    if not len(codes):
+        return np.empty(0, dtype=np.intp)
+    first = np.empty(len(codes), dtype=bool)
+    first[0] = True
+    first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    return np.flatnonzero(first)
+
+
+def _first_present(codes: np.ndarray, first: np.ndarray, column: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per group: the value of its first row (file order) where ``present``; where no row has
+    one, the value of its first row (which holds the column's empty value)."""
+    out = column[first]
+    if present.all():
+        return out
+    where = np.flatnonzero(present)
+    groups, at = np.unique(codes[where], return_index=True)
+    out[groups] = column[where[at]]
+    return out
+
+
+def _present(column: np.ndarray) -> np.ndarray:
+    if column.dtype.kind == "M":
+        return ~np.isnat(column)
+    return pd.notna(column)
+
+
+def _stored_times(moments: np.ndarray) -> list[str | None]:
+    """Naive-UTC times in the store's own form (as UTCDateTime writes them), None for NaT."""
+    if not len(moments):
+        return []
+    text = np.char.replace(np.datetime_as_string(moments.astype("datetime64[us]"), unit="us"), "T", " ")
+    out = text.astype(object)
+    out[np.isnat(moments)] = None
+    return out.tolist()
+
+
+def _stored(moment: pd.Timestamp) -> str:
+    """A UTC time in the store's own form (naive UTC text, as UTCDateTime writes it)."""
+    return moment.strftime(_STORED_FORMAT)
+
+
+@dataclass
+class _Parsed:
+    """A whole file, checked: one entry per order and one per item row, as column arrays."""
+
+    orders: dict[str, np.ndarray]
+    items: dict[str, np.ndarray]  # "order": index into the orders
+
+
+@dataclass
+class _Matched:
+    """What the match phase found: who each new order belongs to, who is new, what changed."""
+
+    new: np.ndarray  # indexes of the orders the store does not have
+    keys: np.ndarray  # per new order: a customer id, or -n for the n-th customer this run creates
+    customers: dict[str, list[Any]]  # columns of the customers to create
+    accounts: list[tuple[int, Buyer]]
+    updates: list[tuple[Any, ...]]  # (status, after_sale, total_fen, paid_at, order id) of changed orders
+    existing_ids: np.ndarray  # store ids of the file's orders it already had
+
+
 class _Run:
-    """One import in one transaction: state shared by the chunks of a file."""
+    """One import: the file's checked rows, then one transaction that stores them."""
 
     def __init__(self, session: Session, table: TableFile, source: str | None, options: ImportOptions,
-                 progress: Progress, cancelled: Callable[[], bool]) -> None:
-        self.session, self.conn = session, session.connection()
-        self.table, self.options, self.progress, self.cancelled = table, options, progress, cancelled
+                 ticker: _Ticker) -> None:
+        self.session, self.table, self.options, self.ticker = session, table, options, ticker
         self.source = source or "unknown"
         remembered = remembered_mapping(session, source) if source else {}
         try:
@@ -316,49 +558,59 @@ class _Run:
         self.local = _local_zone(session, options)
         self.summary = ImportSummary(file=str(table.path), platform=self.default_platform or source or "mixed",
                                      dry_run=options.dry_run)
+        self.batch_id: int | None = None
+        # Parsed values of the cells met so far, per parser: an export repeats its buyers'
+        # phones and its prices from chunk to chunk, each is parsed once per file.
+        self.known: dict[str, dict[str, tuple[Any, bool]]] = {}
         self.index: IdentityIndex | None = None
-        self.ids: dict[int, int] = {}  # provisional customer key -> id
-        self.next_key = -1
         self.matched: set[int] = set()
-        self.seen: dict[tuple[str, str], tuple[int, bool]] = {}  # this run's orders: id, total from items
         self.duplicates: dict[tuple[int, int, str], None] = {}
         self.search_refresh: set[int] = set()
 
-    # -- driver --
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = self.summary.phases_ms.get(name, 0) + (time.perf_counter() - started) * 1000
+            self.summary.phases_ms[name] = round(spent)
 
-    def execute(self) -> ImportSummary:
-        summary, table = self.summary, self.table
+    # -- 1. read and check -----------------------------------------------------------------
+
+    def read(self) -> _Parsed | None:
+        """The whole file, checked; None when it has errors (they are in the summary)."""
+        summary, table, tick = self.summary, self.table, self.ticker.tick
         summary.errors.extend(self._missing_columns())
         if summary.errors:
-            return summary
-        self.progress(0, table.total_rows, "prepare")
-        self.index = IdentityIndex.load(self.conn)
-        batch = ImportBatch(kind="orders", source=self.source, file_name=table.path.name[:260],
-                            file_sha256=_sha256(table.path), status="running")
-        self.session.add(batch)
-        self.session.flush()
-        self.batch_id = summary.batch_id = batch.id
-        done = 0
-        try:
-            for frame in self._order_chunks():
-                if self.cancelled():
-                    raise ImportCancelled()
-                orders, rows = self._parse(frame)
-                if not summary.errors:
-                    self._write(orders, rows)
-                done += len(frame)
-                summary.rows_read += len(frame)
-                self.progress(done, table.total_rows, "check" if summary.errors else "import")
-        except ReadError as exc:  # the rest of the file cannot be read: that row is the error
-            summary.errors.append(RowError(exc.row or table.header_row, None, None, "unreadable"))
-        if self.cancelled():
-            raise ImportCancelled()
+            return None
+        tick(0, table.total_rows, "prepare")
+        with self.phase("read"):
+            orders: list[dict[str, np.ndarray]] = []
+            items: list[dict[str, np.ndarray]] = []
+            done = 0
+            try:
+                for chunk in table.chunks(CHUNK_ROWS, list(dict.fromkeys(self.mapping.columns.values())), raw=True):
+                    for row in chunk.attrs.get("wide_rows", ()):
+                        summary.errors.append(RowError(row, None, None, "unreadable"))
+                    part = self._parse(chunk)
+                    if part is not None:
+                        orders.append(part[0])
+                        items.append(part[1])
+                    done += len(chunk)
+                    tick(done, table.total_rows, "check" if summary.errors else "import")
+            except ReadError as exc:  # the rest of the file cannot be read: that row is the error
+                summary.errors.append(RowError(exc.row or table.header_row, None, None, "unreadable"))
+            self.known.clear()
+            phase = "check" if summary.errors else "import"
+            parsed = self._combine(orders, items)
+            tick(done, table.total_rows, phase)
+            self._order_level(parsed.orders)
+            tick(done, table.total_rows, phase)
         if summary.errors:
-            summary.batch_id = None
             summary.errors.sort(key=lambda e: e.row)
-            return summary
-        self._finish(batch)
-        return summary
+            return None
+        return parsed
 
     def _missing_columns(self) -> list[RowError]:
         cols = self.mapping.columns
@@ -367,380 +619,645 @@ class _Run:
         return [RowError(self.table.header_row, None, " / ".join(group), "missing_column")
                 for group in needs if not any(f in cols for f in group)]
 
-    def _order_chunks(self) -> Iterator[pd.DataFrame]:
-        """Chunks of the mapped fields, cut so an order's consecutive rows stay together."""
-        held: pd.DataFrame | None = None
-        for chunk in self.table.chunks(CHUNK_ROWS):
-            for row in chunk.attrs.get("wide_rows", ()):
-                self.summary.errors.append(RowError(row, None, None, "unreadable"))
-            frame = self._fields(chunk)
-            if held is not None:
-                frame = pd.concat([held, frame])
-            last = frame["order_id"].iat[-1] if len(frame) else None
-            tail = (frame["order_id"] == last).to_numpy()
-            # Only the trailing run of the last order waits for the next chunk.
-            cut = len(frame) - int(np.argmin(tail[::-1])) if not tail.all() else 0
-            held, frame = frame.iloc[cut:], frame.iloc[:cut]
-            if len(frame):
-                yield frame
-        if held is not None and len(held):
-            yield held
-
-    def _fields(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        """The mapped columns under field names, trimmed, blank rows dropped."""
-        frame = pd.DataFrame(index=chunk.index)
-        for name, column in self.mapping.columns.items():
-            text = chunk[column].astype(object).str.strip()
-            frame[name] = text.where(text.notna() & (text != ""), None).astype(object)
-        for name in FIELDS:
-            if name not in frame:
-                frame[name] = pd.Series(None, index=chunk.index, dtype=object)
-        return frame[frame.notna().any(axis=1)]
-
-    # -- parsing and validation --
-
-    def _error(self, rows: pd.Index, field_name: str | None, raw: pd.Series | None, code: str) -> None:
+    def _flag(self, rows: np.ndarray, mask: np.ndarray, field_name: str | None, cells: _Cells | None,
+              code: str) -> None:
+        if not mask.any():
+            return
         column = self.mapping.column(field_name) if field_name else None
-        for row in rows:
-            self.summary.errors.append(RowError(int(row), column, None if raw is None else raw.get(row), code))
+        given = cells.text()[mask].tolist() if cells is not None else [None] * int(mask.sum())
+        self.summary.errors.extend(RowError(int(row), column, value, code)
+                                   for row, value in zip(rows[mask].tolist(), given))
 
-    def _parse(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Row values in store form and one row per order; errors go to the summary."""
-        rows = pd.DataFrame(index=frame.index)
-        missing = frame["order_id"].isna()
-        self._error(frame.index[missing.to_numpy()], "order_id", frame["order_id"], "required")
+    def _parse(self, chunk: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None:
+        """A chunk's rows checked and parsed, grouped into its orders; errors go to the summary."""
+        rows = chunk.index.to_numpy()
+        cells = {name: _Cells.of(chunk[column].to_numpy()) for name, column in self.mapping.columns.items()}
+        filled = np.zeros(len(rows), dtype=bool)
+        for c in cells.values():
+            filled |= c.present()
+        if not filled.all():  # blank rows are skipped
+            rows = rows[filled]
+            cells = {name: c.subset(filled) for name, c in cells.items()}
+        if not len(rows):
+            return None
+        self.summary.rows_read += len(rows)
+        blank = _Cells.empty(len(rows))
+        cell: dict[str, _Cells] = {name: cells.get(name, blank) for name in FIELDS}
+
+        order_ids = cell["order_id"]
+        self._flag(rows, ~order_ids.present(), "order_id", order_ids, "required")
         for name, width in _ID_WIDTH.items():
-            too_long = frame[name].str.len().gt(width).fillna(False).to_numpy(dtype=bool)
-            self._error(frame.index[too_long], name, frame[name], "too_long")
-        platform = self._platforms(frame)
-        rows["platform"], rows["order_id"] = platform, frame["order_id"]
+            c = cell[name]
+            self._flag(rows, c.rows([len(u) > width for u in c.uniques]), name, c, "too_long")
+        platform = self._platforms(cell["platform"], rows)
+        money = {}
         for name in ("unit_price", "item_amount", "order_total"):
-            rows[name], bad = values.money_column(frame[name])
-            self._error(frame.index[bad], name, frame[name], "money")
-        rows["quantity"], bad = values.quantity_column(frame["quantity"])
-        self._error(frame.index[bad], "quantity", frame["quantity"], "quantity")
+            c = cell[name]
+            fen, bad = self._each("money", c.uniques, values.money_fen, 0, np.int64)
+            refused = c.rows(bad)
+            self._flag(rows, refused, name, c, "money")
+            money[name] = (c.take(fen, 0), c.present() & ~refused)
+        c = cell["quantity"]
+        counts, bad = self._each("quantity", c.uniques, values.quantity, 1, np.int64)
+        self._flag(rows, c.rows(bad), "quantity", c, "quantity")
+        quantity = c.take(counts, 1)  # an empty quantity is one item
+        times = {}
         for name in ("ordered_at", "paid_at"):
-            rows[name], bad = values.datetime_column(frame[name], self.local)
-            self._error(frame.index[bad], name, frame[name], "datetime")
-        rows["phone"], bad = values.phone_column(frame["phone"])
-        self._error(frame.index[bad], "phone", frame["phone"], "phone")
-        rows["status"], bad = values.status_column(frame["status"])
-        self._error(frame.index[bad], "status", frame["status"], "status")
-        rows["refunded"] = values.refund_column(frame["after_sale"])
-        for name in _TEXT_FIELDS[:-1]:
-            width = _WIDTH.get(name)
-            text = frame[name].str.slice(0, width) if width else frame[name]
-            rows[name] = text.astype(object).where(text.notna(), None)  # None, never NaN, for the store
-        rows["amount"] = rows["item_amount"].fillna(rows["unit_price"] * rows["quantity"])
-        rows["unit"] = rows["unit_price"].fillna(rows["item_amount"] // rows["quantity"])
-        rows["row"] = frame.index
-        # A time that was there but unreadable is already reported; only a missing one is "required".
-        rows["time_given"] = (frame["ordered_at"].notna() | frame["paid_at"].notna()).to_numpy()
-        rows = rows[~missing.to_numpy()]
+            c = cell[name]
+            if len(c.uniques):
+                moments, bad = values.naive_utc(c.uniques, self.local)
+            else:
+                moments, bad = np.empty(0, dtype="datetime64[us]"), np.empty(0, dtype=bool)
+            self._flag(rows, c.rows(bad), name, c, "datetime")
+            times[name] = c.take(moments, np.datetime64("NaT", "us"))
+        c = cell["phone"]
+        phones, bad = self._each("phone", c.uniques, values.phone, None, object)
+        self._flag(rows, c.rows(bad), "phone", c, "phone")
+        text = {"phone": c.take(phones, None)}
+        c = cell["status"]
+        statuses, bad = self._each("status", c.uniques, values.order_status, None, object)
+        self._flag(rows, c.rows(bad), "status", c, "status")
+        status = c.take(statuses, None)
+        c = cell["after_sale"]
+        refunded = c.take(np.array([values.refund_done(u) for u in c.uniques], dtype=bool), False)
+        for name in (*_ORDER_TEXT, *_ITEM_TEXT):
+            if name != "phone":
+                c, width = cell[name], _WIDTH.get(name)
+                cut = c.uniques if width is None else np.array([u[:width] for u in c.uniques], dtype=object)
+                text[name] = c.take(cut, None)
+        time_given = cell["ordered_at"].present() | cell["paid_at"].present()
 
-        group = rows.groupby(["platform", "order_id"], sort=False)
-        orders = group.first()  # first non-empty value of each column within the order
-        orders["first_row"] = group["row"].min()
-        orders["all_refunded"] = group["refunded"].all()
-        orders["items_total"] = group["amount"].sum()
-        when = orders["ordered_at"].fillna(orders["paid_at"])
-        no_time = (when.isna() & ~group["time_given"].any()).to_numpy()
-        self._error(pd.Index(orders["first_row"][no_time]), "ordered_at", frame["ordered_at"], "required")
+        (unit, unit_given), (item_amount, amount_given) = money["unit_price"], money["item_amount"]
+        amount = np.where(amount_given, item_amount, np.where(unit_given, unit * quantity, 0))
+        unit = np.where(unit_given, unit, np.where(amount_given, item_amount // quantity, 0))
+
+        # One order per (platform, order number); rows without a number are already errors.
+        keep = order_ids.present()
+        if not keep.all():
+            rows, platform, quantity, unit, amount, refunded, status, time_given = (
+                a[keep] for a in (rows, platform, quantity, unit, amount, refunded, status, time_given))
+            text = {name: a[keep] for name, a in text.items()}
+            times = {name: a[keep] for name, a in times.items()}
+            money = {name: (v[keep], g[keep]) for name, (v, g) in money.items()}
+        number = order_ids.text()[keep]
+        if not len(number):
+            return None
+        codes, count = _group_codes(platform, number)
+        first = _first_positions(codes)
+        total, total_given = money["order_total"]
+        orders = {
+            "platform": platform[first], "order_id": number[first], "first_row": rows[first],
+            "total": _first_present(codes, first, total, total_given),
+            "total_given": np.bincount(codes[total_given], minlength=count) > 0,
+            "status": _first_present(codes, first, status, _present(status)),
+            "all_refunded": np.bincount(codes[~refunded], minlength=count) == 0,
+            "items_total": np.bincount(codes, weights=amount, minlength=count).round().astype(np.int64),
+            "time_given": np.bincount(codes[time_given], minlength=count) > 0,
+        }
+        for name, column in times.items():
+            orders[name] = _first_present(codes, first, column, _present(column))
+        for name in _ORDER_TEXT:
+            orders[name] = _first_present(codes, first, text[name], _present(text[name]))
+        product = text["product_name"]
+        product[pd.isna(product)] = ""
+        items = {"order": codes, "sub_order_id": text["sub_order_id"], "product_name": product,
+                 "quantity": quantity, "unit": unit, "amount": amount, "refunded": refunded}
+        return orders, items
+
+    def _each(self, kind: str, uniques: np.ndarray, parse: Callable[[str], Any], empty: object,
+              dtype: object) -> tuple[np.ndarray, np.ndarray]:
+        """``values.parse_each`` over a chunk's distinct cells, remembering them for the next chunks."""
+        known = self.known.setdefault(kind, {})
+        parsed, refused = np.empty(len(uniques), dtype=dtype), np.zeros(len(uniques), dtype=bool)
+        fresh = []
+        for i, text in enumerate(uniques.tolist()):
+            hit = known.get(text)
+            if hit is None:
+                fresh.append(i)
+            else:
+                parsed[i], refused[i] = hit
+        if fresh:
+            new_values, new_refused = values.parse_each(uniques[fresh], parse, empty, dtype)
+            parsed[fresh], refused[fresh] = new_values, new_refused
+            known.update(zip(uniques[fresh].tolist(), zip(new_values.tolist(), new_refused.tolist())))
+        return parsed, refused
+
+    def _platforms(self, c: _Cells, rows: np.ndarray) -> np.ndarray:
+        named = np.array([_PLATFORM_NAMES.get(u.lower()) for u in c.uniques], dtype=object)
+        unknown = c.rows(pd.isna(named))
+        self._flag(rows, unknown, "platform", c, "platform")
+        platform = c.take(named, None)
+        if self.default_platform:
+            platform[pd.isna(platform)] = self.default_platform
+        self._flag(rows, pd.isna(platform) & ~unknown, "platform", c, "required")
+        platform[pd.isna(platform)] = ""
+        return platform
+
+    def _combine(self, orders: list[dict[str, np.ndarray]], items: list[dict[str, np.ndarray]]) -> _Parsed:
+        """The chunks' orders and items as one; an order met again in a later chunk (its rows
+        were not all together) becomes one order, as if its rows had been read together."""
+        offsets = np.cumsum([0] + [len(part["order_id"]) for part in orders])
+        for part, offset in zip(items, offsets):
+            part["order"] = part["order"] + offset
+        merged = {name: _concat([part.pop(name) for part in orders], name) for name in _ORDER_COLUMNS}
+        rows = {name: _concat([part.pop(name) for part in items], name) for name in _ITEM_COLUMNS}
+        codes, count = _group_codes(merged["platform"], merged["order_id"])
+        if count < len(codes):
+            first = _first_positions(codes)
+            again = {
+                "platform": merged["platform"][first], "order_id": merged["order_id"][first],
+                "first_row": merged["first_row"][first],
+                "total": _first_present(codes, first, merged["total"], merged["total_given"]),
+                "total_given": np.bincount(codes[merged["total_given"]], minlength=count) > 0,
+                "all_refunded": np.bincount(codes[~merged["all_refunded"]], minlength=count) == 0,
+                "items_total": np.zeros(count, dtype=np.int64),
+                "time_given": np.bincount(codes[merged["time_given"]], minlength=count) > 0,
+            }
+            np.add.at(again["items_total"], codes, merged["items_total"])
+            for name in ("status", "ordered_at", "paid_at", *_ORDER_TEXT):
+                again[name] = _first_present(codes, first, merged[name], _present(merged[name]))
+            merged = again
+            rows["order"] = codes[rows["order"]]
+        return _Parsed(merged, rows)
+
+    def _order_level(self, orders: dict[str, np.ndarray]) -> None:
+        """Checks and values that need all of an order's rows: its time, its buyer, status, total."""
+        first_row = orders["first_row"]
+        when = np.where(np.isnat(orders["ordered_at"]), orders["paid_at"], orders["ordered_at"])
+        no_time = np.isnat(when) & ~orders["time_given"]
+        no_buyer = np.ones(len(first_row), dtype=bool)
+        for name in ("buyer_id", "buyer_handle", "recipient_name", "phone"):
+            no_buyer &= pd.isna(orders[name])
+        # An order's errors come after its rows' own: the report is sorted by row, stably.
+        self._flag(first_row, no_time, "ordered_at", None, "required")
+        self._flag(first_row, no_buyer, None, None, "no_buyer")
         orders["ordered_at"] = when
-        no_buyer = orders[["buyer_id", "buyer_handle", "recipient_name", "phone"]].isna().all(axis=1).to_numpy()
-        self._error(pd.Index(orders["first_row"][no_buyer]), None, None, "no_buyer")
-        status = orders["status"].where(orders["status"].notna(),
-                                        np.where(orders["paid_at"].notna(), "paid", "pending"))
-        refund = orders["all_refunded"].to_numpy() & (status != "cancelled").to_numpy()
-        orders["status"] = status.where(~refund, "refunded")
-        orders["total"] = orders["order_total"].fillna(orders["items_total"]).astype("int64")
-        orders["total_from_items"] = orders["order_total"].isna()
-        for name in ("ordered_at", "paid_at"):  # storage form, formatted for the whole chunk at once
-            stored = orders[name].dt.strftime(_STORED_FORMAT)
-            orders[name + "_stored"] = stored.astype(object).where(stored.notna(), None)
-        for name in _TEXT_FIELDS:  # NaN from an all-empty group would read as a true value
-            orders[name] = orders[name].astype(object).where(orders[name].notna(), None)
-        return orders, rows
+        status = orders["status"]
+        unset = pd.isna(status)
+        status[unset] = np.where(np.isnat(orders["paid_at"][unset]), "pending", "paid")
+        status[orders["all_refunded"] & (status != "cancelled")] = "refunded"
+        orders["total"] = np.where(orders["total_given"], orders["total"], orders["items_total"])
 
-    def _platforms(self, frame: pd.DataFrame) -> pd.Series:
-        given = frame["platform"]
-        named = given.str.lower().map(lambda v: _PLATFORM_NAMES.get(v) if isinstance(v, str) else None)
-        unknown = (given.notna() & named.isna()).to_numpy()
-        self._error(frame.index[unknown], "platform", given, "platform")
-        platform = named.fillna(self.default_platform) if self.default_platform else named
-        empty = (platform.isna() & ~unknown).to_numpy()
-        self._error(frame.index[empty], "platform", given, "required")
-        return platform.fillna("").astype(object)
+    # -- 2.-4. store -----------------------------------------------------------------------
 
-    # -- writing --
+    def store(self, parsed: _Parsed) -> None:
+        """Match, write and finish inside the caller's transaction (a dry run only matches).
 
-    def _write(self, orders: pd.DataFrame, rows: pd.DataFrame) -> None:
-        existing = self._existing(orders.index)
-        new_customers: list[dict[str, Any]] = []
-        new_accounts: list[tuple[int, Buyer]] = []
-        new_orders: list[tuple[tuple[str, str], int, Any]] = []  # key, customer key, order row
-        extra_items: list[tuple[tuple[str, str], int]] = []
-        updates: list[dict[str, Any]] = []
-        for order in orders.itertuples():
-            key = order.Index
-            if key in self.seen:  # rows of an order met earlier in this file, further down
-                extra_items.append((key, self.seen[key][0]))
+        Takes ``parsed`` over and lets it go once written: the recompute has the memory."""
+        conn = self.session.connection()
+        with _cancellable(conn, self.ticker):
+            if not self.options.dry_run:
+                digest = _sha256(self.table.path, lambda: self.ticker.tick(0, None, "match"))
+                # The first statement writes: the store's write lock is ours from here on, so
+                # nobody changes what the match phase reads before the write phase uses it.
+                batch = ImportBatch(kind="orders", source=self.source, file_name=self.table.path.name[:260],
+                                    file_sha256=digest, status="running")
+                self.session.add(batch)
+                self.session.flush()
+                self.batch_id = self.summary.batch_id = batch.id
+            with self.phase("identity"):
+                matched = self._match(conn, parsed)
+                self.index = None
+            if self.options.dry_run:
+                self._count_only(conn, matched)
+                return
+            with self.phase("write"):
+                # Customers' indexes come back after the recompute, which rewrites their tiers.
+                customer_indexes = _drop_indexes(conn, _CUSTOMERS, len(matched.customers["nickname"]))
+                self._write(conn, parsed, matched)
+                parsed.orders.clear()
+                parsed.items.clear()
+                del matched
+            self._finish(batch)
+            with self.phase("write"):
+                _build_indexes(conn, customer_indexes, self.ticker)
+
+    # -- 2. match --
+
+    def _match(self, conn: Any, parsed: _Parsed) -> _Matched:
+        orders, tick = parsed.orders, self.ticker.tick
+        total = len(orders["order_id"])
+        tick(0, total, "match")
+        self.index = IdentityIndex.load(conn, lambda n: tick(0, total, "match"))
+        where, stored = self._existing(conn, orders)
+        exists = np.zeros(total, dtype=bool)
+        exists[where] = True
+        updates = self._compare(orders, where, stored)
+        new = np.flatnonzero(~exists)
+        evidence = {name: orders[name][new] for name in (*_EVIDENCE, "province")}
+        codes = _row_codes([evidence[name] for name in _EVIDENCE])
+        firsts = _first_positions(codes)
+        columns = {name: evidence[name][firsts].tolist() for name in evidence}  # per distinct evidence
+        customers: dict[str, list[Any]] = {name: [] for name in _NEW_CUSTOMER}
+        accounts: list[tuple[int, Buyer]] = []
+        # Per distinct buyer evidence, in order of first appearance: its buyer, the customer its
+        # first order went to, that customer again if the evidence finds them again (else None),
+        # and its name + masked phone group.
+        buyers: list[Buyer] = []
+        made: list[int] = []  # the customer its first order was given
+        found: list[int | None] = []
+        groups: list[set[int] | None] = []
+        own: dict[int, int] = {}  # new orders whose evidence never matches: the customer each made
+        index, duplicates, resolve = self.index, self.duplicates, self._resolve
+        codes_list = codes.tolist()
+        for a in range(0, len(codes_list), MATCH_BATCH):
+            tick(a, len(codes_list), "match")
+            for i in range(a, min(a + MATCH_BATCH, len(codes_list))):
+                code = codes_list[i]
+                if code == len(buyers):
+                    buyer = Buyer(*(columns[name][code] for name in _EVIDENCE))
+                    key = resolve(buyer, columns["province"][code], customers, accounts)
+                    buyers.append(buyer)
+                    made.append(key)
+                    found.append(key if index.finds_again(buyer) else None)
+                    groups.append(index.mask_group(buyer))
+                elif found[code] is None:  # evidence that never matches (a name alone): as new each time
+                    own[i] = resolve(buyers[code], evidence["province"][i], customers, accounts)
+                else:
+                    # The same evidence again finds the same customer (the index only ever adds
+                    # keys, never moves one); only possible duplicates under the same name and
+                    # masked phone can have appeared since.
+                    group = groups[code]
+                    if group is not None and len(group) > 1:
+                        for other, reason in index.match(buyers[code]).possible:
+                            duplicates[(found[code], other, reason)] = None
+        tick(len(codes_list), len(codes_list), "match")
+        keys = np.asarray(made, dtype=np.int64)[codes] if len(codes) else np.empty(0, dtype=np.int64)
+        for i, key in own.items():
+            keys[i] = key
+        return _Matched(new=new, keys=keys, customers=customers, accounts=accounts, updates=updates,
+                        existing_ids=stored["id"])
+
+    def _existing(self, conn: Any, orders: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The file's orders the store already has: their indexes, and their stored values."""
+        found: dict[str, list[Any]] = {name: [] for name in _STORED}
+        where: list[np.ndarray] = []
+        o = _ORDERS.c
+        columns = (o.platform_order_id, o.id, o.customer_id, o.status, o.after_sale, o.total_fen,
+                   type_coerce(o.paid_at, String).label("paid_at"))  # as stored: compared, maybe written back
+        for platform in pd.unique(orders["platform"]):
+            mine = np.flatnonzero(orders["platform"] == platform)
+            in_store = conn.scalar(select(func.count()).select_from(_ORDERS).where(o.platform == platform))
+            if not in_store:
                 continue
-            if key in existing:
-                self._compare(order, existing[key], updates)
-                continue
-            buyer = Buyer(key[0], order.buyer_id, order.buyer_handle, order.recipient_name, order.phone,
-                          order.city, order.address)
-            new_orders.append((key, self._resolve(buyer, order, new_customers, new_accounts), order))
-        self._insert_customers(new_customers)
-        self._insert_accounts(new_accounts)
-        self._insert_orders(new_orders, rows)
-        self._insert_more_items(extra_items, orders, rows)
-        if updates:
-            self.conn.execute(update(_ORDERS).where(_ORDERS.c.id == bindparam("oid")), updates)
-            self.conn.execute(update(_ITEMS).where(_ITEMS.c.order_id == bindparam("oid")),
-                              [{"oid": u["oid"], "status": u["status"]} for u in updates])
-        self.summary.orders_updated += len(updates)
+            numbers = orders["order_id"][mine]
+            if in_store <= 4 * len(numbers):  # one pass over the platform's orders beats many lookups
+                queries = [select(*columns).where(o.platform == platform)]
+            else:
+                queries = [select(*columns).where(o.platform == platform, o.platform_order_id.in_(
+                    numbers[a:a + IN_BATCH].tolist())) for a in range(0, len(numbers), IN_BATCH)]
+            position = pd.Index(numbers)
+            for query in queries:
+                for part in conn.execute(query).partitions(WRITE_BATCH):
+                    got = list(zip(*part))
+                    at = position.get_indexer(list(got[0]))
+                    hit = at >= 0
+                    where.append(mine[at[hit]])
+                    for name, column in zip(_STORED, got[1:]):
+                        found[name].extend(np.asarray(column, dtype=object)[hit].tolist())
+                    self.ticker.tick(0, len(orders["order_id"]), "match")
+        stored = {name: np.asarray(found[name], dtype=object) for name in _STORED}
+        return (np.concatenate(where) if where else np.empty(0, dtype=np.intp)), stored
 
-    def _existing(self, keys: pd.Index) -> dict[tuple[str, str], tuple[Any, ...]]:
-        found: dict[tuple[str, str], tuple[Any, ...]] = {}
-        by_platform: dict[str, list[str]] = {}
-        for platform, order_id in keys:
-            if (platform, order_id) not in self.seen:
-                by_platform.setdefault(platform, []).append(order_id)
-        for platform, order_ids in by_platform.items():
-            for a in range(0, len(order_ids), IN_BATCH):
-                for row in self.conn.execute(
-                    select(Order.platform_order_id, Order.id, Order.customer_id, Order.status, Order.after_sale,
-                           Order.total_fen, Order.paid_at)
-                    .where(Order.platform == platform, Order.platform_order_id.in_(order_ids[a:a + IN_BATCH]))
-                ):
-                    found[(platform, row[0])] = tuple(row[1:])
-        return found
+    def _compare(self, orders: dict[str, np.ndarray], where: np.ndarray,
+                 stored: dict[str, np.ndarray]) -> list[tuple[Any, ...]]:
+        """Orders the store has: unchanged, or the new status, after-sale, total and payment time."""
+        if not len(where):
+            return []
+        self.matched.update(stored["customer_id"].tolist())
+        paid = orders["paid_at"][where]
+        stored_paid = pd.to_datetime(pd.Series(stored["paid_at"], dtype=object), format="ISO8601")
+        stored_paid = stored_paid.to_numpy(dtype="datetime64[us]")
+        status, after_sale, total = orders["status"][where], orders["after_sale"][where], orders["total"][where]
+        same = ((status == stored["status"]) & (after_sale == stored["after_sale"])
+                & (total == stored["total_fen"].astype(np.int64)) & (np.isnat(paid) | (paid == stored_paid)))
+        self.summary.orders_unchanged += int(same.sum())
+        changed = np.flatnonzero(~same)
+        paid_text = np.asarray(_stored_times(paid[changed]), dtype=object)
+        keep = pd.isna(paid_text)
+        paid_text[keep] = stored["paid_at"][changed][keep]  # no payment time in the file: keep the stored one
+        return list(zip(status[changed].tolist(), after_sale[changed].tolist(), total[changed].tolist(),
+                        paid_text.tolist(), stored["id"][changed].tolist()))
 
-    def _compare(self, order: Any, stored: tuple[Any, ...], updates: list[dict[str, Any]]) -> None:
-        oid, customer_id, status, after_sale, total, paid_at = stored
-        self.matched.add(customer_id)
-        new_paid = None if pd.isna(order.paid_at) else order.paid_at.to_pydatetime()
-        fresh = {"status": order.status, "after_sale": order.after_sale, "total_fen": int(order.total),
-                 "paid_at": new_paid or paid_at}
-        if (status, after_sale, total, paid_at) == tuple(fresh.values()):
-            self.summary.orders_unchanged += 1
-        else:
-            updates.append({"oid": oid, **fresh, "updated_at": utcnow()})
-
-    def _resolve(self, buyer: Buyer, order: Any, new_customers: list[dict[str, Any]],
-                 new_accounts: list[tuple[int, Buyer]]) -> int:
+    def _resolve(self, buyer: Buyer, province: str | None, customers: dict[str, list[Any]],
+                 accounts: list[tuple[int, Buyer]]) -> int:
         assert self.index is not None
         match = self.index.match(buyer)
         key = match.key
         if key is None:
-            key, self.next_key = self.next_key, self.next_key - 1
+            key = -1 - len(customers["nickname"])
             masked = buyer.masked_phone
             nickname = buyer.display_name()[:100]
-            new_customers.append({
-                "key": key, "nickname": nickname, "real_name": buyer.name, "phone": buyer.full_phone,
-                "phone_masked": masked, "province": order.province, "city": buyer.city, "address": buyer.address,
-                "source_batch_id": self.batch_id,
-                "search_text": search_text(nickname, buyer.name, buyer.full_phone or masked,
-                                           [v for v in (buyer.handle, buyer.buyer_id) if v]),
-            })
+            for name, value in (("nickname", nickname), ("real_name", buyer.name), ("phone", buyer.full_phone),
+                                ("phone_masked", masked), ("province", province), ("city", buyer.city),
+                                ("address", buyer.address),
+                                ("search_text", search_text(nickname, buyer.name, buyer.full_phone or masked,
+                                                            [v for v in (buyer.handle, buyer.buyer_id) if v]))):
+                customers[name].append(value)
             if buyer.buyer_id or buyer.handle:
-                new_accounts.append((key, buyer))
+                accounts.append((key, buyer))
         else:
             if key > 0:
                 self.matched.add(key)
             # A known customer seen with a platform identity the store did not have yet.
             if match.via not in ("buyer_id", "handle") and (buyer.buyer_id or buyer.handle):
-                new_accounts.append((key, buyer))
+                accounts.append((key, buyer))
         for other, reason in match.possible:
             self.duplicates[(key, other, reason)] = None
         self.index.learn(key, buyer)
         return key
 
-    def _customer_id(self, key: int) -> int:
-        return self.ids[key] if key < 0 else key
+    def _count_only(self, conn: Any, matched: _Matched) -> None:
+        """A dry run's counts: what the write phase would report, without writing."""
+        summary = self.summary
+        created = len(matched.customers["nickname"])
+        first = (conn.scalar(select(func.max(_CUSTOMERS.c.id))) or 0) + 1  # as the write phase numbers them
+        summary.customers_created = created
+        summary.orders_created = len(matched.new)
+        summary.orders_updated = len(matched.updates)
+        summary.customers_matched = len(self.matched)
+        summary.possible_duplicates = len(self._duplicate_rows(conn, np.arange(first, first + created)))
 
-    def _insert_customers(self, new_customers: list[dict[str, Any]]) -> None:
-        if not new_customers:
-            return
-        keys = [c.pop("key") for c in new_customers]
-        table = Customer.__table__
-        if self.conn.dialect.name == "sqlite":
+    # -- 3. write --
+
+    def _write(self, conn: Any, parsed: _Parsed, matched: _Matched) -> None:
+        orders, items, summary = parsed.orders, parsed.items, self.summary
+        new = matched.new
+        work = len(matched.customers["nickname"]) + len(new) + len(items["order"])
+        done = 0
+
+        def step(rows: int) -> None:
+            nonlocal done
+            done += rows
+            self.ticker.tick(done, work, "write")
+
+        step(0)
+        customer_ids = self._insert_customers(conn, matched.customers, step)
+        keys = matched.keys
+        owner = np.where(keys > 0, keys, customer_ids[np.where(keys < 0, -keys - 1, 0)] if len(customer_ids)
+                         else 0)
+        self._insert_accounts(conn, matched.accounts, customer_ids)
+        order_indexes = _drop_indexes(conn, _ORDERS, len(new))
+        order_ids = self._insert_orders(conn, orders, new, owner, step)
+        _build_indexes(conn, order_indexes, self.ticker)  # the recompute reads orders through them
+        # Items of the new orders only: those of orders the store had are there already.
+        id_of_order = np.zeros(len(orders["order_id"]), dtype=np.int64)
+        id_of_order[new] = order_ids
+        mine = np.flatnonzero(id_of_order[items["order"]] > 0)
+        self._insert_items(conn, items, mine, id_of_order, orders["status"], step)
+        if matched.updates:
+            now = _stored(pd.Timestamp.now(tz="UTC"))
+            o, i = _ORDERS.c, _ITEMS.c
+            _executemany(conn, update(_ORDERS).where(o.id == bindparam("oid")).values(
+                status=bindparam("v_status"), after_sale=bindparam("v_after_sale"),
+                total_fen=bindparam("v_total"), paid_at=bindparam("v_paid"), updated_at=bindparam("v_now")),
+                ["v_status", "v_after_sale", "v_total", "v_paid", "oid", "v_now"],
+                [(*u, now) for u in matched.updates])
+            _executemany(conn, update(_ITEMS).where(i.order_id == bindparam("oid")).values(
+                status=bindparam("v_status")), ["v_status", "oid"], [(u[0], u[4]) for u in matched.updates])
+        summary.orders_updated = len(matched.updates)
+        summary.orders_created = len(new)
+        summary.customers_created = len(customer_ids)
+        self._insert_duplicates(conn, customer_ids)
+        self._refresh_search_text(conn)
+        summary.customers_matched = len(self.matched)
+
+    def _insert_customers(self, conn: Any, customers: dict[str, list[Any]],
+                          step: Callable[[int], None]) -> np.ndarray:
+        count = len(customers["nickname"])
+        if not count:
+            return np.empty(0, dtype=np.int64)
+        columns = {**customers, "source_batch_id": [self.batch_id] * count}
+        if conn.dialect.name == "sqlite":
             # SQLite adapter: RETURNING in parameter order runs one statement per row there.
             # This transaction holds the only write lock, so the next ids are ours to take.
-            first = (self.conn.scalar(select(func.max(table.c.id))) or 0) + 1
-            ids = list(range(first, first + len(new_customers)))
-            for cid, row in zip(ids, new_customers):
-                row["id"] = cid
-            self.conn.execute(insert(table), new_customers)
-        else:
-            ids = self.conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                    new_customers).scalars().all()
-        self.ids.update(zip(keys, ids))
-        self.summary.customers_created += len(ids)
+            first = (conn.scalar(select(func.max(_CUSTOMERS.c.id))) or 0) + 1
+            ids = np.arange(first, first + count, dtype=np.int64)
+            _insert_columns(conn, _CUSTOMERS, {"id": ids.tolist(), **columns}, step)
+            return ids
+        rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
+        returned = conn.execute(insert(_CUSTOMERS).returning(_CUSTOMERS.c.id, sort_by_parameter_order=True),
+                                rows).scalars().all()
+        step(count)
+        return np.asarray(returned, dtype=np.int64)
 
-    def _insert_accounts(self, new_accounts: list[tuple[int, Buyer]]) -> None:
+    def _insert_accounts(self, conn: Any, accounts: list[tuple[int, Buyer]], customer_ids: np.ndarray) -> None:
         rows, known = [], set()
-        for key, buyer in new_accounts:
+        for key, buyer in accounts:
             ident = (buyer.platform, buyer.buyer_id or f"@{buyer.handle}")
             if ident in known:
                 continue
             known.add(ident)
-            customer_id = self._customer_id(key)
+            customer_id = key if key > 0 else int(customer_ids[-key - 1])
             rows.append({"customer_id": customer_id, "platform": buyer.platform, "uid": buyer.buyer_id,
                          "handle": (buyer.handle or "")[:64] or None, "nickname": (buyer.handle or "")[:100] or None})
             if key > 0:
                 self.search_refresh.add(customer_id)
         if rows:
-            self.conn.execute(insert(PlatformAccount.__table__), rows)
+            conn.execute(insert(PlatformAccount.__table__), rows)
 
-    def _insert_orders(self, new_orders: list[tuple[tuple[str, str], int, Any]], rows: pd.DataFrame) -> None:
-        if not new_orders:
-            return
-        records = []
-        for (platform, order_id), key, o in new_orders:
-            records.append({
-                "platform": platform, "platform_order_id": order_id, "customer_id": self._customer_id(key),
-                "status": o.status, "after_sale": o.after_sale, "total_fen": int(o.total),
-                "ordered_at": o.ordered_at_stored, "paid_at": o.paid_at_stored,
-                "import_batch_id": self.batch_id, "recipient_name": o.recipient_name, "recipient_phone": o.phone,
-                "city": o.city, "address": o.address,
-            })
-        _executemany(self.conn, _ORDERS, records)
+    def _insert_orders(self, conn: Any, orders: dict[str, np.ndarray], new: np.ndarray, owner: np.ndarray,
+                       step: Callable[[int], None]) -> np.ndarray:
+        if not len(new):
+            return np.empty(0, dtype=np.int64)
+        columns = {
+            "platform": orders["platform"][new], "platform_order_id": orders["order_id"][new],
+            "customer_id": owner, "status": orders["status"][new], "after_sale": orders["after_sale"][new],
+            "total_fen": orders["total"][new], "ordered_at": orders["ordered_at"][new],
+            "paid_at": orders["paid_at"][new], "import_batch_id": np.full(len(new), self.batch_id, dtype=object),
+            "recipient_name": orders["recipient_name"][new], "recipient_phone": orders["phone"][new],
+            "city": orders["city"][new], "address": orders["address"][new],
+        }
+        if conn.dialect.name == "sqlite":  # the write lock is ours: see _insert_customers
+            first = (conn.scalar(select(func.max(_ORDERS.c.id))) or 0) + 1
+            ids = np.arange(first, first + len(new), dtype=np.int64)
+            _insert_columns(conn, _ORDERS, {"id": ids, **columns}, step)
+            return ids
+        _insert_columns(conn, _ORDERS, columns, step)
         # Read the new ids back by order number (the unique index): cheaper than RETURNING per row.
-        order_ids: dict[tuple[str, str], int] = {}
-        for platform in {key[0] for key, _, _ in new_orders}:
-            numbers = [key[1] for key, _, _ in new_orders if key[0] == platform]
-            for a in range(0, len(numbers), IN_BATCH):
-                order_ids.update(((platform, number), oid) for number, oid in self.conn.execute(
-                    select(_ORDERS.c.platform_order_id, _ORDERS.c.id).where(
-                        _ORDERS.c.platform == platform, _ORDERS.c.platform_order_id.in_(numbers[a:a + IN_BATCH]))))
-        for key, _, o in new_orders:
-            self.seen[key] = (order_ids[key], bool(o.total_from_items))
-        self.summary.orders_created += len(new_orders)
-        self._insert_items(rows, order_ids, {key: o.status for key, _, o in new_orders})
+        ids = np.zeros(len(new), dtype=np.int64)
+        for platform in pd.unique(columns["platform"]):
+            mine = np.flatnonzero(columns["platform"] == platform)
+            position = pd.Index(columns["platform_order_id"][mine])
+            for a in range(0, len(mine), IN_BATCH):
+                got = conn.execute(select(_ORDERS.c.platform_order_id, _ORDERS.c.id).where(
+                    _ORDERS.c.platform == platform,
+                    _ORDERS.c.platform_order_id.in_(position[a:a + IN_BATCH].tolist()))).all()
+                if got:
+                    numbers, found = zip(*got)
+                    ids[mine[position.get_indexer(list(numbers))]] = found
+        return ids
 
-    def _insert_items(self, rows: pd.DataFrame, order_ids: dict[tuple[str, str], int],
-                      statuses: dict[tuple[str, str], str]) -> None:
-        keys = list(zip(rows["platform"], rows["order_id"]))
-        items = []
-        for key, r in zip(keys, rows.itertuples(index=False)):
-            oid = order_ids.get(key)
-            if oid is None:
-                continue
-            items.append({
-                "order_id": oid, "sub_order_id": r.sub_order_id, "product_name": r.product_name or "",
-                "quantity": int(r.quantity), "unit_price_fen": 0 if pd.isna(r.unit) else int(r.unit),
-                "amount_fen": 0 if pd.isna(r.amount) else int(r.amount),
-                "status": "refunded" if r.refunded else statuses[key],
-            })
-        if items:
-            _executemany(self.conn, _ITEMS, items)
-
-    def _insert_more_items(self, extra: list[tuple[tuple[str, str], int]], orders: pd.DataFrame,
-                           rows: pd.DataFrame) -> None:
-        """Rows of an order this run created from rows higher up: more items, and its total if it
-        is the sum of its items."""
-        if not extra:
+    def _insert_items(self, conn: Any, items: dict[str, np.ndarray], mine: np.ndarray, id_of_order: np.ndarray,
+                      status: np.ndarray, step: Callable[[int], None]) -> None:
+        if not len(mine):
             return
-        order_ids = dict(extra)
-        self._insert_items(rows, order_ids, {key: orders.at[key, "status"] for key in order_ids})
-        grown = [{"oid": oid, "more": int(orders.at[key, "items_total"])}
-                 for key, oid in extra if self.seen[key][1]]
-        if grown:
-            self.conn.execute(update(_ORDERS).where(_ORDERS.c.id == bindparam("oid"))
-                              .values(total_fen=_ORDERS.c.total_fen + bindparam("more")), grown)
+        order = items["order"][mine]
+        item_status = status[order].copy()
+        item_status[items["refunded"][mine]] = "refunded"
+        _insert_columns(conn, _ITEMS, {
+            "order_id": id_of_order[order], "sub_order_id": items["sub_order_id"][mine],
+            "product_name": items["product_name"][mine], "quantity": items["quantity"][mine],
+            "unit_price_fen": items["unit"][mine], "amount_fen": items["amount"][mine], "status": item_status,
+        }, step)
 
-    # -- the end of a clean run --
+    # -- 4. finish --
 
     def _finish(self, batch: ImportBatch) -> None:
         summary = self.summary
-        self.progress(summary.rows_read, summary.rows_read, "finish")
-        self._insert_duplicates()
-        self._refresh_search_text()
-        summary.customers_matched = len(self.matched)
-        if self.options.recompute_segments and not self.options.dry_run:
-            from livedesk.services import points, segments
+        self.ticker.tick(summary.rows_read, summary.rows_read, "finish")
+        with self.phase("recompute"):
+            if self.options.recompute_segments:
+                from livedesk.services import points, segments
 
-            points.settle_orders(self.session)
-            segments.recompute(self.session)
+                points.settle_orders(self.session)
+                self.ticker.tick(summary.rows_read, summary.rows_read, "finish")
+                segments.recompute(self.session)
         if self.options.overrides and self.source != "unknown":
             remember_mapping(self.session, self.source, self.options.overrides)
         detail = summary.as_dict(errors_listed=0)
         batch.status, batch.row_count, batch.finished_at = "done", summary.rows_read, utcnow()
-        batch.summary = {k: v for k, v in detail.items() if k not in ("error_rows", "file")}
+        batch.summary = {k: v for k, v in detail.items() if k not in ("error_rows", "file", "phases_ms")}
         self.session.add(AuditEntry(actor=self.options.actor, action="import", entity="import_batch",
                                     entity_id=str(self.batch_id), detail=batch.summary | {"file": batch.file_name}))
+        self.ticker.tick(summary.rows_read, summary.rows_read, "finish")
 
-    def _insert_duplicates(self) -> None:
+    def _duplicate_rows(self, conn: Any, customer_ids: np.ndarray) -> list[dict[str, Any]]:
+        """Possible duplicates found by this run that the store does not list yet."""
         pairs: dict[tuple[int, int, str], None] = {}
         for key, other, reason in self.duplicates:
-            a, b = sorted((self._customer_id(key), self._customer_id(other)))
+            a, b = sorted(int(k) if k > 0 else int(customer_ids[-k - 1]) for k in (key, other))
             if a != b:
                 pairs[(a, b, reason)] = None
         known = set()
         ids = sorted({a for a, _, _ in pairs})
         for i in range(0, len(ids), IN_BATCH):
-            known.update(self.conn.execute(
+            known.update(conn.execute(
                 select(PossibleDuplicate.customer_id, PossibleDuplicate.other_id, PossibleDuplicate.reason)
                 .where(PossibleDuplicate.customer_id.in_(ids[i:i + IN_BATCH]))).all())
-        rows = [{"customer_id": a, "other_id": b, "reason": r, "batch_id": self.batch_id}
+        return [{"customer_id": a, "other_id": b, "reason": r, "batch_id": self.batch_id}
                 for a, b, r in pairs if (a, b, r) not in known]
+
+    def _insert_duplicates(self, conn: Any, customer_ids: np.ndarray) -> None:
+        rows = self._duplicate_rows(conn, customer_ids)
         if rows:
-            self.conn.execute(insert(PossibleDuplicate.__table__), rows)
+            conn.execute(insert(PossibleDuplicate.__table__), rows)
         self.summary.possible_duplicates = len(rows)
 
-    def _refresh_search_text(self) -> None:
+    def _refresh_search_text(self, conn: Any) -> None:
         """Customers the run gave a new platform account: their handles join the search key."""
         ids = sorted(self.search_refresh)
         for i in range(0, len(ids), IN_BATCH):
             part = ids[i:i + IN_BATCH]
             handles: dict[int, list[str]] = {}
-            for cid, *keys in self.conn.execute(
+            for cid, *keys in conn.execute(
                 select(PlatformAccount.customer_id, PlatformAccount.handle, PlatformAccount.uid,
                        PlatformAccount.nickname).where(PlatformAccount.customer_id.in_(part))
             ):
                 handles.setdefault(cid, []).extend(k for k in keys if k)
             rows = [{"cid": cid, "search_text": search_text(nick, real, phone or masked, handles.get(cid, []))}
-                    for cid, nick, real, phone, masked in self.conn.execute(
+                    for cid, nick, real, phone, masked in conn.execute(
                         select(Customer.id, Customer.nickname, Customer.real_name, Customer.phone,
                                Customer.phone_masked).where(Customer.id.in_(part)))]
-            customers = Customer.__table__
-            self.conn.execute(update(customers).where(customers.c.id == bindparam("cid")), rows)
+            conn.execute(update(_CUSTOMERS).where(_CUSTOMERS.c.id == bindparam("cid")), rows)
 
 
-def _stored(moment: pd.Timestamp) -> str:
-    """A UTC time in the store's own form (naive UTC text, as UTCDateTime writes it)."""
-    return moment.strftime(_STORED_FORMAT)
+_ORDER_COLUMNS = ("platform", "order_id", "first_row", "total", "total_given", "status", "all_refunded",
+                  "items_total", "time_given", "ordered_at", "paid_at", *_ORDER_TEXT)
+_ITEM_COLUMNS = ("order", "sub_order_id", "product_name", "quantity", "unit", "amount", "refunded")
+_STORED = ("id", "customer_id", "status", "after_sale", "total_fen", "paid_at")
+_NEW_CUSTOMER = ("nickname", "real_name", "phone", "phone_masked", "province", "city", "address", "search_text")
+_EMPTY = {"first_row": np.int64, "total": np.int64, "items_total": np.int64, "total_given": bool,
+          "all_refunded": bool, "time_given": bool, "ordered_at": "datetime64[us]", "paid_at": "datetime64[us]",
+          "order": np.intp, "quantity": np.int64, "unit": np.int64, "amount": np.int64, "refunded": bool}
 
 
-def _executemany(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows already in storage form through the driver's executemany.
+def _concat(parts: list[np.ndarray], name: str) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=_EMPTY.get(name, object))
+
+
+def _drop_indexes(conn: Any, table: Any, incoming: int) -> list[str]:
+    """SQLite adapter: before a bulk load that at least doubles ``table``, drop its secondary
+    indexes and return the statements that build them again.
+
+    Inserting rows in random key order into half a dozen B-trees costs several times what
+    building each index once from sorted keys does (CREATE INDEX). Both happen inside the
+    import's transaction: a rollback brings the indexes back, other connections never see
+    the store without them, and the unique constraints' own indexes stay to check every row.
+    """
+    if conn.dialect.name != "sqlite" or incoming < BULK_ROWS:
+        return []
+    if incoming < (conn.scalar(select(func.count()).select_from(table)) or 0):
+        return []
+    found = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                 "AND sql IS NOT NULL ORDER BY name", (table.name,)).all()
+    for name, _sql in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+def _build_indexes(conn: Any, statements: list[str], ticker: _Ticker) -> None:
+    for sql in statements:
+        conn.exec_driver_sql(sql)
+        ticker.again()
+
+
+def _insert_columns(conn: Any, table: Any, columns: dict[str, Any], step: Callable[[int], None]) -> None:
+    """Insert rows given as columns already in storage form (times: datetime64 arrays), in
+    batches of WRITE_BATCH through the driver's executemany; ``step(rows)`` after each."""
+    names = list(columns)
+    count = len(next(iter(columns.values())))
+    fixed = _fixed_values(table, names)
+    statement = insert(table)
+    keys = [*names, *fixed]
+    for a in range(0, count, WRITE_BATCH):
+        part = []
+        for name in names:
+            column = columns[name][a:a + WRITE_BATCH]
+            if isinstance(column, np.ndarray) and column.dtype.kind == "M":
+                part.append(_stored_times(column))
+            else:
+                part.append(column.tolist() if isinstance(column, np.ndarray) else column)
+        rows = list(zip(*part, *([value] * len(part[0]) for value in fixed.values())))
+        _executemany(conn, statement, keys, rows)
+        step(len(rows))
+
+
+def _fixed_values(table: Any, names: list[str]) -> dict[str, Any]:
+    """Values for the columns the rows leave out: scalar defaults, and now for the time stamps."""
+    now = _stored(pd.Timestamp.now(tz="UTC"))
+    fixed: dict[str, Any] = {c.name: c.default.arg for c in table.columns
+                             if c.default is not None and c.default.is_scalar and c.name not in names}
+    fixed.update({c.name: now for c in table.columns if c.name in ("created_at", "updated_at") and c.name not in names})
+    return fixed
+
+
+def _executemany(conn: Any, statement: Any, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Run ``statement`` once per row through the driver's executemany, values in storage form.
 
     SQLAlchemy's per-row bind processing costs more than SQLite's insert itself; the rows
-    here carry plain ints and text (times via ``_stored``), so the statement is compiled
-    once and handed over. Column defaults the rows omit are filled in first.
+    here carry plain ints and text (times as the store writes them), so the statement is
+    compiled once and handed over. ``keys`` names the rows' values, in order.
     """
-    defaults = {c.name: c.default.arg for c in table.columns
-                if c.default is not None and c.default.is_scalar and c.name not in rows[0]}
-    now = _stored(pd.Timestamp.now(tz="UTC"))
-    stamps = {c.name: now for c in table.columns if c.name in ("created_at", "updated_at") and c.name not in rows[0]}
-    keys = [*rows[0], *defaults, *stamps]
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    fixed = {**defaults, **stamps}
+    if not rows:
+        return
+    compiled = statement.compile(dialect=conn.dialect, column_keys=keys)
     if compiled.positional:
-        order = compiled.positiontup or []
-        conn.exec_driver_sql(compiled.string, [tuple({**row, **fixed}[k] for k in order) for row in rows])
+        order = [keys.index(name) for name in (compiled.positiontup or [])]
+        if order != list(range(len(keys))):
+            rows = [tuple(row[i] for i in order) for row in rows]
+        conn.exec_driver_sql(compiled.string, rows)
     else:
-        conn.exec_driver_sql(compiled.string, [{**row, **fixed} for row in rows])
+        conn.exec_driver_sql(compiled.string, [dict(zip(keys, row)) for row in rows])
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, tick: Callable[[], None] | None = None) -> str:
     import hashlib
 
     digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+        for block in iter(lambda: fh.read(1 << 24), b""):
             digest.update(block)
+            if tick:
+                tick()
     return digest.hexdigest()

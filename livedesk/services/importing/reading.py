@@ -13,7 +13,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import islice
@@ -52,14 +52,19 @@ class TableFile:
     headers: list[str]
     total_rows: int | None  # data rows below the header (CSV: counted lines, so an estimate)
 
-    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    def chunks(self, size: int = CHUNK_ROWS, columns: Sequence[str] | None = None,
+               raw: bool = False) -> Iterator[pd.DataFrame]:
         """The data rows, ``size`` at a time: str cells, None when empty, index = row number.
 
+        ``columns`` keeps only those headers;
+        ``raw`` leaves an empty cell as the reader gives it (NaN or None), which saves a
+        pass over every cell for a caller that treats both as empty.
         ``attrs["wide_rows"]`` lists the rows with more cells than the header."""
+        wanted = list(self.headers if columns is None else columns)
         if self.kind == "xlsx":
-            yield from _xlsx_chunks(self, size)
+            yield from _xlsx_chunks(self, size, wanted)
         else:
-            yield from _csv_chunks(self, size)
+            yield from _csv_chunks(self, size, wanted, raw)
 
     def preview(self, rows: int = 20) -> pd.DataFrame:
         return next(self.chunks(rows), pd.DataFrame(columns=self.headers))
@@ -149,7 +154,7 @@ def _open_csv(path: Path) -> TableFile:
     )
 
 
-def _csv_chunks(table: TableFile, size: int) -> Iterator[pd.DataFrame]:
+def _csv_chunks(table: TableFile, size: int, columns: list[str], raw: bool) -> Iterator[pd.DataFrame]:
     spare = [f"\x00spare{i}" for i in range(SPARE_COLUMNS)]
     reader = pd.read_csv(
         table.path, encoding=table.encoding, sep=table.delimiter, header=None, names=[*table.headers, *spare],
@@ -163,8 +168,9 @@ def _csv_chunks(table: TableFile, size: int) -> Iterator[pd.DataFrame]:
             chunk.index = pd.RangeIndex(first, first + len(chunk))
             first += len(chunk)
             wide = chunk.index[chunk[spare].notna().any(axis=1).to_numpy()].tolist()
-            chunk = chunk[table.headers]
-            chunk = chunk.astype(object).where(chunk.notna(), None)
+            chunk = chunk[columns]
+            if not raw:
+                chunk = chunk.astype(object).where(chunk.notna(), None)
             chunk.attrs["wide_rows"] = wide
             yield chunk
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -216,7 +222,7 @@ def _open_xlsx(path: Path) -> TableFile:
     )
 
 
-def _xlsx_chunks(table: TableFile, size: int) -> Iterator[pd.DataFrame]:
+def _xlsx_chunks(table: TableFile, size: int, columns: list[str]) -> Iterator[pd.DataFrame]:
     from openpyxl import load_workbook
 
     book = load_workbook(table.path, read_only=True, data_only=True)
@@ -231,7 +237,7 @@ def _xlsx_chunks(table: TableFile, size: int) -> Iterator[pd.DataFrame]:
             frame = pd.DataFrame(block, columns=table.headers, index=pd.RangeIndex(first, first + len(block)),
                                  dtype=object)
             frame.attrs["wide_rows"] = []  # cells past the header's last column are not read
-            yield frame
+            yield frame if columns == table.headers else frame[columns]
             first += len(block)
     finally:
         book.close()

@@ -11,9 +11,11 @@ a million rows parse in seconds with the same rules.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -176,18 +178,26 @@ def refund_done(after_sale: str) -> bool:
 # The rules are the scalar parsers above, applied once per distinct spelling.
 
 
-def _by_unique(column: pd.Series, parse, empty: object, dtype: object) -> tuple[np.ndarray, np.ndarray]:
-    """Parse each distinct spelling once: prices, phones and quantities repeat down an export."""
-    codes, uniques = pd.factorize(column)
-    parsed = np.empty(len(uniques) + 1, dtype=dtype)
-    refused = np.zeros(len(uniques) + 1, dtype=bool)
-    parsed[-1] = empty  # code -1: the empty cells
+def parse_each(uniques: Sequence[str], parse: Callable[[str], Any], empty: object,
+               dtype: object) -> tuple[np.ndarray, np.ndarray]:
+    """``parse`` applied to each of ``uniques`` (distinct cells): the values, and a mask of
+    those refused (their value is ``empty``)."""
+    parsed = np.empty(len(uniques), dtype=dtype)
+    refused = np.zeros(len(uniques), dtype=bool)
     for i, text in enumerate(uniques):
         try:
             parsed[i] = parse(text)
         except BadValue:
             parsed[i], refused[i] = empty, True
-    return parsed[codes], refused[codes]
+    return parsed, refused
+
+
+def _by_unique(column: pd.Series, parse, empty: object, dtype: object) -> tuple[np.ndarray, np.ndarray]:
+    """Parse each distinct spelling once: prices, phones and quantities repeat down an export."""
+    codes, uniques = pd.factorize(column)
+    parsed, refused = parse_each(uniques, parse, empty, dtype)
+    # code -1: the empty cells
+    return np.append(parsed, np.array([empty], dtype=dtype))[codes], np.append(refused, False)[codes]
 
 
 def money_column(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -218,6 +228,12 @@ def datetime_column(column: pd.Series, local: tzinfo) -> tuple[pd.Series, np.nda
         if fixed.any():
             out[fixed] = pd.to_datetime(pd.Series(values[~refused], index=rest.index[~refused]), utc=True)
     return out, bad
+
+
+def naive_utc(uniques: Sequence[str], local: tzinfo) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct time cells as naive-UTC ``datetime64[us]`` (NaT where refused), and the refused mask."""
+    parsed, bad = datetime_column(pd.Series(uniques, dtype=object), local)
+    return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"), bad
 
 
 def phone_column(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
