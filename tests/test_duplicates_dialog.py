@@ -3,6 +3,8 @@ dismissed; and the list's export of customers and orders."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
@@ -92,3 +94,30 @@ def test_the_customer_list_exports_what_its_filter_shows(qtbot, ctx, twins, tmp_
     page.export_to("customers", str(bad))
     qtbot.waitUntil(lambda: ".xlsx or .csv" in page.notice.text(), timeout=10_000)
     assert not bad.exists()
+
+
+def test_the_list_keeps_answering_while_a_long_export_runs(qtbot, ctx, twins, tmp_path, monkeypatch):
+    import threading
+
+    from livedesk.services import export
+    from livedesk.ui.customers_page import CustomersPage
+
+    release = threading.Event()
+
+    def slow_export(session, path, flt, actor=None):  # a million orders take minutes
+        release.wait(10)
+        return SimpleNamespace(rows=0, path=str(path))
+
+    monkeypatch.setattr(export, "export_orders", slow_export)
+    page = CustomersPage(ctx)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=10_000)
+    page.export_to("orders", str(tmp_path / "all.xlsx"))
+    try:
+        page.search.setText("小鹿")
+        with qtbot.waitSignal(page.loaded, timeout=3000):  # waited behind the export on the shared worker
+            page.reload()
+        assert page.model.rowCount() == 1
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: "Exported" in page.notice.text(), timeout=10_000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -27,6 +27,7 @@ from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_list import COLUMNS, CustomerListModel
 from livedesk.ui.customer_view import CustomerView
+from livedesk.ui.tasks import TaskRunner
 
 
 class CustomersPage(QWidget):
@@ -36,6 +37,11 @@ class CustomersPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # Exports get their own thread, as imports do: a million orders must not hold up the pages' reads.
+        self.exports = TaskRunner(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.exports.shutdown)
         self.sort_key, self.descending = "total_spent_fen", True
         self._load_seq = 0
 
@@ -236,7 +242,7 @@ class CustomersPage(QWidget):
                 return write(session, path, flt, actor=getpass.getuser())
 
         self._notify(self.tr("Exporting…"))
-        self.ctx.tasks.submit(
+        self.exports.submit(
             run,
             on_done=lambda summary: self._notify(
                 self.tr("Exported %1 rows to %2").replace("%1", f"{summary.rows:,}").replace("%2", summary.path)),
