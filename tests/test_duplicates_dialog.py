@@ -121,3 +121,16 @@ def test_the_list_keeps_answering_while_a_long_export_runs(qtbot, ctx, twins, tm
     finally:
         release.set()
     qtbot.waitUntil(lambda: "Exported" in page.notice.text(), timeout=10_000)
+
+
+def test_an_export_named_without_an_extension_takes_the_chosen_file_type(qtbot, ctx, twins, tmp_path, monkeypatch):
+    from livedesk.ui import customers_page
+
+    # Qt's own dialog (Linux) adds no extension: "wang" with the CSV filter chosen.
+    monkeypatch.setattr(customers_page.QFileDialog, "getSaveFileName",
+                        lambda *args: (str(tmp_path / "wang"), "CSV (*.csv)"))
+    page = customers_page.CustomersPage(ctx)
+    qtbot.addWidget(page)
+    page.export("customers")
+    qtbot.waitUntil(lambda: "Exported" in page.notice.text() or "xlsx" in page.notice.text(), timeout=10_000)
+    assert (tmp_path / "wang.csv").is_file(), page.notice.text()

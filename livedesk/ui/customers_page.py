@@ -224,8 +224,10 @@ class CustomersPage(QWidget):
     def export(self, kind: str) -> None:
         """The customers the filter shows now, or their orders, to an Excel or CSV file."""
         title = self.tr("Export customers") if kind == "customers" else self.tr("Export orders")
-        name, _f = QFileDialog.getSaveFileName(self, title, f"livedesk-{kind}.xlsx",
-                                               "Excel (*.xlsx);;CSV (*.csv)")
+        name, chosen = QFileDialog.getSaveFileName(self, title, f"livedesk-{kind}.xlsx",
+                                                   "Excel (*.xlsx);;CSV (*.csv)")
+        if name and not name.lower().endswith((".xlsx", ".csv")) and "." not in name.rsplit("/", 1)[-1]:
+            name += ".csv" if "csv" in chosen.lower() else ".xlsx"  # Qt's own dialog adds no extension
         if name:
             self.export_to(kind, name)
 
