@@ -252,3 +252,48 @@ def test_the_queue_shows_a_task_whose_customer_was_merged_away_under_the_custome
                     and page.current().customer_id == customer)
     assert "王姐" in page.message.toPlainText()
     assert first in [t.id for t in page.model.tasks]
+
+
+def test_a_word_added_to_the_list_marks_an_old_template_when_the_editor_is_shown_again(qtbot, ctx, store):
+    page = TemplatesPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    _select_template(page, "followup.thanks")
+    assert not page.list.currentItem().text().startswith("⚠")
+    page.body.editor.setPlainText("还没保存的改动")
+    with store.begin() as s:
+        from livedesk.services import settings
+
+        settings.set_value(s, "compliance.extra_terms", [{"term": "在路上", "reason": "店铺禁用"}])
+    page.hide()
+    page.show()
+    assert page.list.currentItem().text().startswith("⚠")
+    assert page.body.text() == "还没保存的改动"  # unsaved edits survive the re-check
+
+
+def test_two_new_templates_never_share_a_key(qtbot, ctx, store, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    page = TemplatesPage(ctx)
+    qtbot.addWidget(page)
+    names = iter(["开播提醒", "返场提醒"])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (next(names), True))
+    page.new_template()
+    page.new_template()
+    custom = [v for v in page.views if v.key.startswith("custom.")]
+    assert sorted(v.name for v in custom) == ["开播提醒", "返场提醒"] and len({v.key for v in custom}) == 2
+
+
+def test_a_manual_task_is_timed_in_the_shops_clock_whatever_the_laptops(qtbot, ctx, customer, store):
+    from PySide6.QtCore import QDate, QDateTime, QTime
+
+    with store.begin() as s:
+        from livedesk.services import settings
+
+        settings.set_value(s, "shop.utc_offset_hours", -5)
+    dialog = ManualTaskDialog(ctx, customer)
+    qtbot.addWidget(dialog)
+    dialog.due.setDateTime(QDateTime(QDate(2026, 12, 1), QTime(10, 0)))
+    dialog.accept()
+    with store.begin() as s:
+        assert s.get(FollowUpTask, dialog.task_id).due_at == datetime(2026, 12, 1, 15, tzinfo=timezone.utc)

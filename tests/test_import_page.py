@@ -122,3 +122,27 @@ def test_phones_and_recipient_names_in_the_file_are_masked_on_the_page(page, tmp
     shown += [combo.itemText(i) for combo in page.combos.values() for i in range(combo.count())]
     assert not any("13812345678" in v or "王丽娟" in v for v in shown)
     assert "138****5678" in shown and "王**" in shown
+
+
+def test_a_column_mapped_by_hand_to_the_recipient_is_masked_too(page, tmp_path):
+    source = tmp_path / "renamed.csv"
+    text = (DATA / "douyin_orders.csv").read_text(encoding="utf-8")
+    source.write_text(text.replace("收件人,", "联系人,", 1).replace("王丽", "王丽娟"), encoding="utf-8")
+    page.open_file(source)
+    assert page.combos["recipient_name"].currentData() == ""  # 联系人 is not a known header
+    column = page.preview_model.headers.index("联系人")
+    assert "王丽娟" in {row[column] for row in page.preview_model.rows}
+    page.combos["recipient_name"].setCurrentIndex(page.combos["recipient_name"].findData("联系人"))
+    assert "王丽娟" not in {row[column] for row in page.preview_model.rows}
+
+
+def test_no_revert_while_an_import_runs(qtbot, page, monkeypatch):
+    page.open_file(DATA / "douyin_orders.csv")
+    page.run(dry_run=False)
+    _wait_done(qtbot, page)
+    assert page.revert_button.isEnabled()
+    page.summary.clear()
+    page.run(dry_run=True)
+    assert not page.revert_button.isEnabled()
+    _wait_done(qtbot, page)
+    assert page.revert_button.isEnabled()

@@ -10,7 +10,7 @@ generated when the page opens and every ten minutes while the app runs.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, followups, templates
+from livedesk.services import customers, followups, settings, templates
 from livedesk.services.followups import TaskView
 from livedesk.services.panel import panel_card
 from livedesk.ui import labels
@@ -46,6 +46,7 @@ class TaskModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tasks: list[TaskView] = []
+        self.zone: tzinfo = timezone.utc  # the shop's, set by the page: due times read as the queue counts days
 
     def set_tasks(self, tasks: list[TaskView]) -> None:
         self.beginResetModel()
@@ -76,7 +77,7 @@ class TaskModel(QAbstractTableModel):
         column = index.column()
         if column == 0:
             due = task.sla_due_at or task.due_at
-            return due.astimezone().strftime("%m-%d %H:%M") + (" ⚠" if task.overdue else "")
+            return due.astimezone(self.zone).strftime("%m-%d %H:%M") + (" ⚠" if task.overdue else "")
         if column == 1:
             return labels.task_kind(task.kind)
         if column == 2:
@@ -96,6 +97,7 @@ class FollowupsPage(QWidget):
         with ctx.store.begin() as session:
             for member_id, name, _role in customers.team(session):
                 self.assignee.addItem(name, member_id)
+            zone = settings.shop_zone(session)
         self.kind = QComboBox(self)
         self.kind.addItem(self.tr("All kinds"), None)
         for code, words in labels.task_kinds():
@@ -111,6 +113,7 @@ class FollowupsPage(QWidget):
         bar.addWidget(self.count)
 
         self.model = TaskModel(self)
+        self.model.zone = zone
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -197,11 +197,14 @@ class ImportPage(QWidget):
         self.file_label.setText(" · ".join(facts))
         self.file_label.setStyleSheet("color: #1f2430;")
         self._show_mapping()
+        self._show_rows()
+        self._set_running(False)
+
+    def _show_rows(self) -> None:
         frame = self.preview.rows
         self.preview_model.set_rows([tuple(self._shown(h, v) for h, v in zip(frame.columns, r))
                                      for r in frame.itertuples(index=False)],
                                     headers=[str(c) for c in frame.columns])
-        self._set_running(False)
 
     def _show_mapping(self) -> None:
         from livedesk.services.importing import FIELDS
@@ -243,7 +246,8 @@ class ImportPage(QWidget):
             return value
         text = str(value)
         for field, mask in PRIVATE_FIELDS.items():
-            if header is not None and header == self.preview.mapping.column(field):
+            column = self.overrides[field] if field in self.overrides else self.preview.mapping.column(field)
+            if header is not None and header == column:
                 return mask(text)
         return PHONE_LIKE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)
 
@@ -251,6 +255,8 @@ class ImportPage(QWidget):
         self.overrides[field] = column
         self.origins[field].setText(self.tr("your choice"))
         self.origins[field].setStyleSheet("color: #1565c0;")
+        if field in PRIVATE_FIELDS:  # the column now holding phones or names is shown masked
+            self._show_rows()
 
     # -- running -----------------------------------------------------------------------------
     def run(self, *, dry_run: bool) -> None:
@@ -346,6 +352,7 @@ class ImportPage(QWidget):
         for combo in self.combos.values():
             combo.setEnabled(not running)
         self.platform.setEnabled(not running)
+        self.revert_button.setEnabled(not running and self.batches_model.rowCount() > 0)
 
     # -- earlier imports ---------------------------------------------------------------------
     def reload_batches(self) -> None:
@@ -361,7 +368,7 @@ class ImportPage(QWidget):
               f"{b.orders_updated:,}", f"{b.customers_created:,}", states.get(b.status, b.status))
              for b in batches],
             keys=batches)
-        self.revert_button.setEnabled(bool(batches))
+        self.revert_button.setEnabled(bool(batches) and not self.runner.busy())
 
     def revert_selected(self) -> None:
         index = self.batches_view.currentIndex()

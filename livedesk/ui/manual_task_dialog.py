@@ -4,7 +4,7 @@ which message, and a note for whoever picks it up."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QTime
 from PySide6.QtWidgets import (
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, followups, templates
+from livedesk.services import customers, followups, settings, templates
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
@@ -35,6 +35,7 @@ class ManualTaskDialog(QDialog):
             team = customers.team(session)
             assigned = customers.assigned_member(session, customer_id)
             messages = [v for v in templates.listing(session) if v.kind == "followup"]
+            self.zone = settings.shop_zone(session)  # times are picked in the shop's clock, as the queue shows them
         self.setWindowTitle(self.tr("New follow-up for %1").replace("%1", row.nickname))
 
         self.kind = QComboBox(self)
@@ -43,8 +44,8 @@ class ManualTaskDialog(QDialog):
         self.due = QDateTimeEdit(self)
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("yyyy-MM-dd HH:mm")
-        soon = QDateTime.currentDateTime().addSecs(3600)
-        self.due.setDateTime(QDateTime(soon.date(), QTime(soon.time().hour(), 0)))
+        soon = (datetime.now(self.zone) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+        self.due.setDateTime(QDateTime(soon.date(), QTime(soon.hour, 0)))
         self.assignee = QComboBox(self)
         self.assignee.addItem(self.tr("Nobody yet"), None)
         for member_id, name, _role in team:
@@ -74,8 +75,7 @@ class ManualTaskDialog(QDialog):
         form.addRow(buttons)
 
     def due_at(self) -> datetime:
-        local = self.due.dateTime().toPython()
-        return local.astimezone()  # the laptop's zone, as the person picked it
+        return self.due.dateTime().toPython().replace(tzinfo=self.zone)
 
     def accept(self) -> None:
         try:

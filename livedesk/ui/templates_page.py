@@ -7,9 +7,10 @@ accepts it; services/templates.py enforces that, this page asks for it).
 from __future__ import annotations
 
 import getpass
-from datetime import datetime
+import uuid
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -146,15 +147,37 @@ class TemplatesPage(QWidget):
                 font.setBold(True)
                 title.setFont(font)
                 self.list.addItem(title)
-            item = QListWidgetItem(("⚠ " if view.pending else "   ") + view.name)
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, index)
             item.setToolTip(view.key)
-            if view.pending:
-                item.setForeground(Qt.GlobalColor.red)
+            self._mark(item, view)
             self.list.addItem(item)
         self.list.blockSignals(False)
         keys = [v.key for v in self.views]
         self.select(keys.index(keep) if keep in keys else 0)
+
+    def _mark(self, item: QListWidgetItem, view: TemplateView) -> None:
+        item.setText(("⚠ " if view.pending else "   ") + view.name)
+        item.setForeground(Qt.GlobalColor.red if view.pending else self.palette().text().color())
+
+    def refresh_marks(self) -> None:
+        """Re-check every template's ⚠ (the word list may have changed) without touching the editor."""
+        with self.ctx.store.begin() as session:
+            fresh = templates.listing(session)
+        if [v.key for v in fresh] != [v.key for v in self.views]:
+            self.reload()
+            return
+        self.views = fresh
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            index = item.data(Qt.ItemDataRole.UserRole)
+            if index is not None:
+                self._mark(item, fresh[index])
+        self._show_status()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.refresh_marks()
 
     def select(self, view_index: int) -> None:
         for row in range(self.list.count()):
@@ -181,7 +204,7 @@ class TemplatesPage(QWidget):
         name, ok = QInputDialog.getText(self, self.tr("New template"), self.tr("Name of the template"))
         if not ok or not name.strip():
             return
-        key = f"custom.{datetime.now().strftime('%Y%m%d%H%M%S')}"
+        key = f"custom.{uuid.uuid4().hex[:12]}"
         with self.ctx.store.begin() as session:
             templates.save(session, key, "{称呼}您好，", name=name.strip())
         self.reload(select_key=key)
