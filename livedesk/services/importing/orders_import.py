@@ -426,7 +426,10 @@ class _Cells:
     def of(cls, column: np.ndarray) -> _Cells:
         codes, found = pd.factorize(column)  # NaN and None: -1
         uniques = np.empty(len(found), dtype=object)
-        uniques[:] = [str(u).strip() for u in found]
+        try:
+            uniques[:] = list(map(str.strip, found.tolist()))
+        except TypeError:  # a cell that is not text (the readers give text; be safe all the same)
+            uniques[:] = [str(u).strip() for u in found]
         blank = uniques == ""
         if blank.any():
             codes = np.where(codes >= 0, np.where(blank, -1, np.arange(len(uniques)))[codes], -1)
@@ -670,21 +673,22 @@ class _Run:
                 moments, bad = np.empty(0, dtype="datetime64[us]"), np.empty(0, dtype=bool)
             self._flag(rows, c.rows(bad), name, c, "datetime")
             times[name] = c.take(moments, np.datetime64("NaT", "us"))
+        # Text columns with a mask of the rows that have a value (None elsewhere).
         c = cell["phone"]
         phones, bad = self._each("phone", c.uniques, values.phone, None, object)
         self._flag(rows, c.rows(bad), "phone", c, "phone")
-        text = {"phone": c.take(phones, None)}
+        text = {"phone": (c.take(phones, None), c.present() & ~c.rows(bad))}
         c = cell["status"]
         statuses, bad = self._each("status", c.uniques, values.order_status, None, object)
         self._flag(rows, c.rows(bad), "status", c, "status")
-        status = c.take(statuses, None)
+        status, status_given = c.take(statuses, None), c.present() & ~c.rows(bad)
         c = cell["after_sale"]
         refunded = c.take(np.array([values.refund_done(u) for u in c.uniques], dtype=bool), False)
         for name in (*_ORDER_TEXT, *_ITEM_TEXT):
             if name != "phone":
                 c, width = cell[name], _WIDTH.get(name)
                 cut = c.uniques if width is None else np.array([u[:width] for u in c.uniques], dtype=object)
-                text[name] = c.take(cut, None)
+                text[name] = (c.take(cut, None), c.present())
         time_given = cell["ordered_at"].present() | cell["paid_at"].present()
 
         (unit, unit_given), (item_amount, amount_given) = money["unit_price"], money["item_amount"]
@@ -694,9 +698,9 @@ class _Run:
         # One order per (platform, order number); rows without a number are already errors.
         keep = order_ids.present()
         if not keep.all():
-            rows, platform, quantity, unit, amount, refunded, status, time_given = (
-                a[keep] for a in (rows, platform, quantity, unit, amount, refunded, status, time_given))
-            text = {name: a[keep] for name, a in text.items()}
+            rows, platform, quantity, unit, amount, refunded, status, status_given, time_given = (
+                a[keep] for a in (rows, platform, quantity, unit, amount, refunded, status, status_given, time_given))
+            text = {name: (v[keep], g[keep]) for name, (v, g) in text.items()}
             times = {name: a[keep] for name, a in times.items()}
             money = {name: (v[keep], g[keep]) for name, (v, g) in money.items()}
         number = order_ids.text()[keep]
@@ -709,18 +713,18 @@ class _Run:
             "platform": platform[first], "order_id": number[first], "first_row": rows[first],
             "total": _first_present(codes, first, total, total_given),
             "total_given": np.bincount(codes[total_given], minlength=count) > 0,
-            "status": _first_present(codes, first, status, _present(status)),
+            "status": _first_present(codes, first, status, status_given),
             "all_refunded": np.bincount(codes[~refunded], minlength=count) == 0,
             "items_total": np.bincount(codes, weights=amount, minlength=count).round().astype(np.int64),
             "time_given": np.bincount(codes[time_given], minlength=count) > 0,
         }
         for name, column in times.items():
-            orders[name] = _first_present(codes, first, column, _present(column))
+            orders[name] = _first_present(codes, first, column, ~np.isnat(column))
         for name in _ORDER_TEXT:
-            orders[name] = _first_present(codes, first, text[name], _present(text[name]))
-        product = text["product_name"]
-        product[pd.isna(product)] = ""
-        items = {"order": codes, "sub_order_id": text["sub_order_id"], "product_name": product,
+            orders[name] = _first_present(codes, first, *text[name])
+        product, named = text["product_name"]
+        product[~named] = ""
+        items = {"order": codes, "sub_order_id": text["sub_order_id"][0], "product_name": product,
                  "quantity": quantity, "unit": unit, "amount": amount, "refunded": refunded}
         return orders, items
 
@@ -728,29 +732,28 @@ class _Run:
               dtype: object) -> tuple[np.ndarray, np.ndarray]:
         """``values.parse_each`` over a chunk's distinct cells, remembering them for the next chunks."""
         known = self.known.setdefault(kind, {})
-        parsed, refused = np.empty(len(uniques), dtype=dtype), np.zeros(len(uniques), dtype=bool)
-        fresh = []
-        for i, text in enumerate(uniques.tolist()):
-            hit = known.get(text)
-            if hit is None:
-                fresh.append(i)
-            else:
-                parsed[i], refused[i] = hit
+        texts = uniques.tolist()
+        hits = list(map(known.get, texts))
+        fresh = [i for i, hit in enumerate(hits) if hit is None]
         if fresh:
-            new_values, new_refused = values.parse_each(uniques[fresh], parse, empty, dtype)
-            parsed[fresh], refused[fresh] = new_values, new_refused
-            known.update(zip(uniques[fresh].tolist(), zip(new_values.tolist(), new_refused.tolist())))
-        return parsed, refused
+            new_values, new_refused = values.parse_each([texts[i] for i in fresh], parse, empty, dtype)
+            for i, hit in zip(fresh, zip(new_values.tolist(), new_refused.tolist())):
+                hits[i] = known[texts[i]] = hit
+        parsed = np.empty(len(hits), dtype=dtype)
+        parsed[:] = [hit[0] for hit in hits]
+        return parsed, np.array([hit[1] for hit in hits], dtype=bool)
 
     def _platforms(self, c: _Cells, rows: np.ndarray) -> np.ndarray:
         named = np.array([_PLATFORM_NAMES.get(u.lower()) for u in c.uniques], dtype=object)
-        unknown = c.rows(pd.isna(named))
+        known = np.array([n is not None for n in named.tolist()], dtype=bool)
+        unknown = c.rows(~known)
         self._flag(rows, unknown, "platform", c, "platform")
-        platform = c.take(named, None)
+        platform, missing = c.take(named, None), ~c.rows(known)  # empty, or not a platform's name
         if self.default_platform:
-            platform[pd.isna(platform)] = self.default_platform
-        self._flag(rows, pd.isna(platform) & ~unknown, "platform", c, "required")
-        platform[pd.isna(platform)] = ""
+            platform[missing] = self.default_platform
+        else:
+            self._flag(rows, missing & ~unknown, "platform", c, "required")
+            platform[missing] = ""
         return platform
 
     def _combine(self, orders: list[dict[str, np.ndarray]], items: list[dict[str, np.ndarray]]) -> _Parsed:

@@ -26,7 +26,7 @@ from livedesk.services.importing.columns import known_field_count
 CHUNK_ROWS = 50_000
 # Spare columns past the header: a row wider than its header is reported, not cut short
 # (pandas drops the extra cells of a wide first row silently).
-SPARE_COLUMNS = 8
+SPARE_COLUMNS = 1
 SAMPLE_BYTES = 256 * 1024
 HEADER_SEARCH_ROWS = 30
 # GBK and GB2312 are subsets of GB18030: reading as GB18030 never loses a character.
