@@ -16,6 +16,7 @@ import unicodedata
 from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -70,6 +71,18 @@ class Buyer:
         return self.handle or self.name or self.masked_phone or self.buyer_id or "?"
 
 
+class Keys(NamedTuple):
+    """The index's keys for one buyer (None where the buyer lacks the evidence)."""
+
+    uid: tuple[str, str] | None  # (platform, buyer id)
+    handle: tuple[str, str] | None  # (platform, normalised handle)
+    phone: str | None  # a full phone
+    name_mask_place: tuple[str, str, str] | None  # name, masked phone, city (or address)
+    name_mask: tuple[str, str] | None  # name, masked phone
+    handle_city: tuple[str, str] | None  # what a buyer's handle and city look up
+    nick_city: tuple[str, str] | None  # what learning them records (a customer's nickname, else the handle)
+
+
 @dataclass
 class Match:
     # A customer id, or a provisional key (< 0) of a customer this import is making, or None.
@@ -117,15 +130,31 @@ class IdentityIndex:
                 tick(done)
         return index
 
-    def match(self, buyer: Buyer) -> Match:
+    @staticmethod
+    def keys(buyer: Buyer, nickname: str | None = None) -> Keys:
+        """Every key ``buyer`` can be looked up or learnt by, worked out once."""
         p = buyer.platform
         handle, name, place = _norm(buyer.handle), _norm(buyer.name), _norm(buyer.city or buyer.address)
+        full = buyer.full_phone
+        masked = buyer.masked_phone if name and buyer.phone else None
+        nick = _norm(nickname) or handle
+        return Keys(
+            uid=(p, buyer.buyer_id) if buyer.buyer_id else None,
+            handle=(p, handle) if handle else None,
+            phone=full,
+            name_mask_place=(name, masked, place) if masked is not None and place else None,
+            name_mask=(name, masked) if masked is not None else None,
+            handle_city=(handle, _norm(buyer.city)) if handle and buyer.city else None,
+            nick_city=(nick, _norm(buyer.city)) if nick and buyer.city else None,
+        )
+
+    def match(self, buyer: Buyer, keys: Keys | None = None) -> Match:
+        k = keys or self.keys(buyer)
         candidates = (
-            ("buyer_id", self.by_uid.get((p, buyer.buyer_id)) if buyer.buyer_id else None),
-            ("handle", self.by_handle.get((p, handle)) if handle else None),
-            ("phone", self.by_phone.get(buyer.full_phone) if buyer.full_phone else None),
-            ("name_phone_place", self.by_name_mask_place.get((name, buyer.masked_phone, place))
-             if name and buyer.phone and place else None),
+            ("buyer_id", self.by_uid.get(k.uid) if k.uid else None),
+            ("handle", self.by_handle.get(k.handle) if k.handle else None),
+            ("phone", self.by_phone.get(k.phone) if k.phone else None),
+            ("name_phone_place", self.by_name_mask_place.get(k.name_mask_place) if k.name_mask_place else None),
         )
         hits = [(via, key) for via, key in candidates if key is not None]
         found = Match(hits[0][1], hits[0][0]) if hits else Match(None, None)
@@ -133,61 +162,60 @@ class IdentityIndex:
         for via, key in hits[1:]:
             if key != found.key:
                 found.possible.append((key, SAME_PHONE if via in ("phone", "name_phone_place") else SAME_HANDLE))
-        found.possible.extend(self.fitting_masks(buyer, found))
-        if handle and buyer.city:
-            key = self.by_nick_city.get((handle, _norm(buyer.city)))
+        found.possible.extend(self.fitting_masks(buyer, found, k))
+        if k.handle_city:
+            key = self.by_nick_city.get(k.handle_city)
             if key is not None and key != found.key:
                 found.possible.append((key, NICKNAME_CITY))
-        found.possible = list(dict.fromkeys(found.possible))
+        if len(found.possible) > 1:
+            found.possible = list(dict.fromkeys(found.possible))
         return found
 
-    def fitting_masks(self, buyer: Buyer, found: Match) -> list[tuple[int, str]]:
+    def fitting_masks(self, buyer: Buyer, found: Match, keys: Keys | None = None) -> list[tuple[int, str]]:
         """Others under the same name whose masked phone ``buyer``'s phone fits.
 
         The only part of a match that can change when the same buyer comes again later in
-        an import (the others this index learnt meanwhile): an importer that matched a
-        buyer once calls just this for their next orders, when ``shares_mask`` says so.
+        an import (the others this index learnt meanwhile): see ``mask_group``.
         """
-        name = _norm(buyer.name)
-        if not (name and buyer.phone):
+        k = keys or self.keys(buyer)
+        if k.name_mask is None:
             return []
         possible = []
-        for key in self.by_name_mask.get((name, buyer.masked_phone), ()):
+        for key in self.by_name_mask.get(k.name_mask, ()):
             if key == found.key:
                 continue
-            if buyer.full_phone and key not in self.with_full_phone:
+            if k.phone and key not in self.with_full_phone:
                 possible.append((key, PHONE_FITS_MASK))
             elif found.via != "phone":
                 possible.append((key, NAME_MASK_OTHER_PLACE))
         return possible
 
     @staticmethod
-    def finds_again(buyer: Buyer) -> bool:
-        """Whether, once learnt, ``buyer``'s evidence matches that customer again: it carries a
-        key ``match`` looks up (a name alone does not, so such rows stay separate customers)."""
-        return bool(buyer.buyer_id or _norm(buyer.handle) or buyer.full_phone
-                    or (_norm(buyer.name) and buyer.phone and _norm(buyer.city or buyer.address)))
+    def finds_again(keys: Keys) -> bool:
+        """Whether, once learnt, these keys match that customer again: they include one that
+        ``match`` looks up (a name alone does not, so such rows stay separate customers)."""
+        return bool(keys.uid or keys.handle or keys.phone or keys.name_mask_place)
 
-    def mask_group(self, buyer: Buyer) -> set[int] | None:
-        """The customers known under ``buyer``'s name and masked phone (None: no such evidence)."""
-        name = _norm(buyer.name)
-        return self.by_name_mask.get((name, buyer.masked_phone)) if name and buyer.phone else None
+    def mask_group(self, keys: Keys) -> set[int] | None:
+        """The customers known under these keys' name and masked phone (None: no such evidence).
 
-    def learn(self, key: int, buyer: Buyer, nickname: str | None = None) -> None:
+        The set grows as the index learns; while it holds only the buyer's own customer, the
+        same buyer matched again finds nothing new."""
+        return self.by_name_mask.get(keys.name_mask) if keys.name_mask else None
+
+    def learn(self, key: int, buyer: Buyer, nickname: str | None = None, keys: Keys | None = None) -> None:
         """Remember ``buyer``'s keys as ``key``'s (a key already taken keeps its customer)."""
-        p = buyer.platform
-        handle, name, place = _norm(buyer.handle), _norm(buyer.name), _norm(buyer.city or buyer.address)
-        if buyer.buyer_id:
-            self.by_uid.setdefault((p, buyer.buyer_id), key)
-        if handle:
-            self.by_handle.setdefault((p, handle), key)
-        if buyer.full_phone:
-            self.by_phone.setdefault(buyer.full_phone, key)
+        k = keys if keys is not None and nickname is None else self.keys(buyer, nickname)
+        if k.uid:
+            self.by_uid.setdefault(k.uid, key)
+        if k.handle:
+            self.by_handle.setdefault(k.handle, key)
+        if k.phone:
+            self.by_phone.setdefault(k.phone, key)
             self.with_full_phone.add(key)
-        if name and buyer.phone:
-            if place:
-                self.by_name_mask_place.setdefault((name, buyer.masked_phone, place), key)
-            self.by_name_mask.setdefault((name, buyer.masked_phone), set()).add(key)
-        nick = _norm(nickname) or handle
-        if nick and buyer.city:
-            self.by_nick_city.setdefault((nick, _norm(buyer.city)), key)
+        if k.name_mask:
+            if k.name_mask_place:
+                self.by_name_mask_place.setdefault(k.name_mask_place, key)
+            self.by_name_mask.setdefault(k.name_mask, set()).add(key)
+        if k.nick_city:
+            self.by_nick_city.setdefault(k.nick_city, key)

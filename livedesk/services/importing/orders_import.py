@@ -69,7 +69,7 @@ from livedesk.services.importing.columns import (
     remember_mapping,
     remembered_mapping,
 )
-from livedesk.services.importing.identity import Buyer, IdentityIndex
+from livedesk.services.importing.identity import Buyer, IdentityIndex, Keys
 from livedesk.services.importing.reading import ReadError, TableFile, open_table
 
 log = logging.getLogger(__name__)
@@ -856,7 +856,7 @@ class _Run:
         # Per distinct buyer evidence, in order of first appearance: its buyer, the customer its
         # first order went to, that customer again if the evidence finds them again (else None),
         # and its name + masked phone group.
-        buyers: list[Buyer] = []
+        buyers: list[tuple[Buyer, Keys]] = []
         made: list[int] = []  # the customer its first order was given
         found: list[int | None] = []
         groups: list[set[int] | None] = []
@@ -869,20 +869,21 @@ class _Run:
                 code = codes_list[i]
                 if code == len(buyers):
                     buyer = Buyer(*(columns[name][code] for name in _EVIDENCE))
-                    key = resolve(buyer, columns["province"][code], customers, accounts)
-                    buyers.append(buyer)
+                    keys = index.keys(buyer)
+                    key = resolve(buyer, keys, columns["province"][code], customers, accounts)
+                    buyers.append((buyer, keys))
                     made.append(key)
-                    found.append(key if index.finds_again(buyer) else None)
-                    groups.append(index.mask_group(buyer))
+                    found.append(key if index.finds_again(keys) else None)
+                    groups.append(index.mask_group(keys))
                 elif found[code] is None:  # evidence that never matches (a name alone): as new each time
-                    own[i] = resolve(buyers[code], evidence["province"][i], customers, accounts)
+                    own[i] = resolve(*buyers[code], evidence["province"][i], customers, accounts)
                 else:
                     # The same evidence again finds the same customer (the index only ever adds
                     # keys, never moves one); only possible duplicates under the same name and
                     # masked phone can have appeared since.
                     group = groups[code]
                     if group is not None and len(group) > 1:
-                        for other, reason in index.match(buyers[code]).possible:
+                        for other, reason in index.match(*buyers[code]).possible:
                             duplicates[(found[code], other, reason)] = None
         tick(len(codes_list), len(codes_list), "match")
         keys = np.asarray(made, dtype=np.int64)[codes] if len(codes) else np.empty(0, dtype=np.int64)
@@ -942,10 +943,10 @@ class _Run:
         return list(zip(status[changed].tolist(), after_sale[changed].tolist(), total[changed].tolist(),
                         paid_text.tolist(), stored["id"][changed].tolist()))
 
-    def _resolve(self, buyer: Buyer, province: str | None, customers: dict[str, list[Any]],
+    def _resolve(self, buyer: Buyer, keys: Keys, province: str | None, customers: dict[str, list[Any]],
                  accounts: list[tuple[int, Buyer]]) -> int:
         assert self.index is not None
-        match = self.index.match(buyer)
+        match = self.index.match(buyer, keys)
         key = match.key
         if key is None:
             key = -1 - len(customers["nickname"])
@@ -967,7 +968,7 @@ class _Run:
                 accounts.append((key, buyer))
         for other, reason in match.possible:
             self.duplicates[(key, other, reason)] = None
-        self.index.learn(key, buyer)
+        self.index.learn(key, buyer, keys=keys)
         return key
 
     def _count_only(self, conn: Any, matched: _Matched) -> None:
