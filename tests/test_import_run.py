@@ -175,3 +175,20 @@ def test_bench_import_reports_times_phases_and_memory(tmp_path):
         assert result[key] >= 0, key
     assert result["import_to_baseline_ratio"] > 0
     assert result["peak_rss_mb"] >= result["rss_before_mb"] > 0
+
+
+def test_the_cycle_collector_runs_again_after_an_import_even_a_cancelled_one(store):
+    import gc
+
+    assert gc.isenabled()
+    import_orders(store.session_factory, DATA / "douyin_orders.csv", ImportOptions())
+    assert gc.isenabled()
+
+    def stop_while_matching(done, total, phase):
+        if phase == "write":
+            assert not gc.isenabled()  # paused while the run makes its many small objects
+            raise ImportCancelled()
+
+    with pytest.raises(ImportCancelled):
+        import_orders(store.session_factory, DATA / "douyin_orders_refunds.csv", ImportOptions(), stop_while_matching)
+    assert gc.isenabled()

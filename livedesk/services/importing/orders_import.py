@@ -31,6 +31,7 @@ at least every ``HEARTBEAT_S`` seconds, inside long SQL statements too (SQLite a
 from __future__ import annotations
 
 import csv
+import gc
 import logging
 import threading
 import time
@@ -408,6 +409,36 @@ def _cancellable(conn: Any, ticker: _Ticker) -> Iterator[None]:
         handler(None, 0)
     if ticker.stopped:
         raise ImportCancelled()
+
+
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while the body runs.
+
+    Matching and writing create hundreds of thousands of small containers that all live on
+    (the identity index's keys and sets, rows for the driver): each automatic collection
+    walks every one of them again, a third of the matching time at a million rows. The body
+    makes no reference cycles worth collecting (no DataFrames); refcounting frees the rest.
+    Process-wide, so nested or concurrent users keep it paused until the last one is done.
+    """
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        _gc_holders += 1
+        if _gc_holders == 1:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class _Cells:
@@ -818,19 +849,20 @@ class _Run:
                 self.session.add(batch)
                 self.session.flush()
                 self.batch_id = self.summary.batch_id = batch.id
-            with self.phase("identity"):
-                matched = self._match(conn, parsed)
-                self.index = None
-            if self.options.dry_run:
-                self._count_only(conn, matched)
-                return
-            with self.phase("write"):
-                # Customers' indexes come back after the recompute, which rewrites their tiers.
-                customer_indexes = _drop_indexes(conn, _CUSTOMERS, len(matched.customers["nickname"]))
-                self._write(conn, parsed, matched)
-                parsed.orders.clear()
-                parsed.items.clear()
-                del matched
+            with _no_cycle_collection():  # see there: hundreds of thousands of new containers
+                with self.phase("identity"):
+                    matched = self._match(conn, parsed)
+                    self.index = None
+                if self.options.dry_run:
+                    self._count_only(conn, matched)
+                    return
+                with self.phase("write"):
+                    # Customers' indexes come back after the recompute, which rewrites their tiers.
+                    customer_indexes = _drop_indexes(conn, _CUSTOMERS, len(matched.customers["nickname"]))
+                    self._write(conn, parsed, matched)
+                    parsed.orders.clear()
+                    parsed.items.clear()
+                    del matched
             self._finish(batch)
             with self.phase("write"):
                 _build_indexes(conn, customer_indexes, self.ticker)
