@@ -321,7 +321,7 @@ class ImportPage(QWidget):
             head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))
             self._say(head, error=True)
-            self.errors_model.set_rows([(e.row, e.column, self._shown(e.column, e.value), e.reason)
+            self.errors_model.set_rows([(e.row, e.column, self._shown(e.column, e.value), self._reason(e))
                                         for e in summary.errors[:ERRORS_SHOWN]])
             self.errors_view.show()
         elif summary.dry_run:
@@ -343,6 +343,24 @@ class ImportPage(QWidget):
             self._say(self.tr("Cancelled: nothing was written."))
         else:
             self._say(str(exc), error=True)
+
+    def _reason(self, error: Any) -> str:
+        """A row error's reason in the UI's language (the report file keeps the bilingual text)."""
+        return {
+            "required": self.tr("required, but empty"),
+            "money": self.tr("not an amount: write 1299.00, ¥1,299.00 or 1299元"),
+            "money_negative": self.tr("an amount cannot be negative"),
+            "money_fraction": self.tr("more than two decimals: amounts are in fen at most"),
+            "quantity": self.tr("the quantity must be a whole number above 0"),
+            "datetime": self.tr("not a date and time: write it like 2024-05-01 12:30:00"),
+            "phone": self.tr("not a phone number"),
+            "status": self.tr("an order status LiveDesk does not know"),
+            "too_long": self.tr("too long"),
+            "no_buyer": self.tr("nobody to match: buyer id, nickname, recipient and phone are all empty"),
+            "missing_column": self.tr("the file has no column for this field: choose one in Columns → fields"),
+            "platform": self.tr("a platform LiveDesk does not know"),
+            "unreadable": self.tr("the row cannot be read: more cells than the header, or broken text"),
+        }.get(error.code, error.reason)
 
     def _set_running(self, running: bool) -> None:
         ready = self.preview is not None and not running

@@ -1051,6 +1051,58 @@
         <translation>已取消：没有写入任何数据。</translation>
     </message>
     <message>
+        <source>required, but empty</source>
+        <translation>必填，但为空</translation>
+    </message>
+    <message>
+        <source>not an amount: write 1299.00, ¥1,299.00 or 1299元</source>
+        <translation>不是金额：请写成 1299.00、¥1,299.00 或 1299元</translation>
+    </message>
+    <message>
+        <source>an amount cannot be negative</source>
+        <translation>金额不能为负</translation>
+    </message>
+    <message>
+        <source>more than two decimals: amounts are in fen at most</source>
+        <translation>超过两位小数：金额最多精确到分</translation>
+    </message>
+    <message>
+        <source>the quantity must be a whole number above 0</source>
+        <translation>数量应为大于 0 的整数</translation>
+    </message>
+    <message>
+        <source>not a date and time: write it like 2024-05-01 12:30:00</source>
+        <translation>不是日期时间：请写成 2024-05-01 12:30:00 这样的格式</translation>
+    </message>
+    <message>
+        <source>not a phone number</source>
+        <translation>不是手机号</translation>
+    </message>
+    <message>
+        <source>an order status LiveDesk does not know</source>
+        <translation>无法识别的订单状态</translation>
+    </message>
+    <message>
+        <source>too long</source>
+        <translation>内容过长</translation>
+    </message>
+    <message>
+        <source>nobody to match: buyer id, nickname, recipient and phone are all empty</source>
+        <translation>无法识别买家：买家 ID、昵称、收件人和手机号全为空</translation>
+    </message>
+    <message>
+        <source>the file has no column for this field: choose one in Columns → fields</source>
+        <translation>文件里没有这个字段的列：请在“列 → 字段”中选择</translation>
+    </message>
+    <message>
+        <source>a platform LiveDesk does not know</source>
+        <translation>无法识别的平台</translation>
+    </message>
+    <message>
+        <source>the row cannot be read: more cells than the header, or broken text</source>
+        <translation>此行无法读取：单元格比表头多，或文字编码损坏</translation>
+    </message>
+    <message>
         <source>imported</source>
         <translation>已导入</translation>
     </message>
