@@ -44,7 +44,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, bindparam, delete, exists, func, insert, or_, select, type_coerce, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import (
@@ -1063,15 +1075,16 @@ class _Run:
         count = len(customers["nickname"])
         if not count:
             return np.empty(0, dtype=np.int64)
-        columns = {**customers, "source_batch_id": [self.batch_id] * count}
+        columns = dict(customers)
         if conn.dialect.name == "sqlite":
             # SQLite adapter: RETURNING in parameter order runs one statement per row there.
             # This transaction holds the only write lock, so the next ids are ours to take.
             first = (conn.scalar(select(func.max(_CUSTOMERS.c.id))) or 0) + 1
             ids = np.arange(first, first + count, dtype=np.int64)
-            _insert_columns(conn, _CUSTOMERS, {"id": ids.tolist(), **columns}, step)
+            _insert_columns(conn, _CUSTOMERS, {"id": ids.tolist(), **columns}, step,
+                            {"source_batch_id": self.batch_id})
             return ids
-        rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
+        rows = [{**dict(zip(columns, row)), "source_batch_id": self.batch_id} for row in zip(*columns.values())]
         returned = conn.execute(insert(_CUSTOMERS).returning(_CUSTOMERS.c.id, sort_by_parameter_order=True),
                                 rows).scalars().all()
         step(count)
@@ -1100,16 +1113,16 @@ class _Run:
             "platform": orders["platform"][new], "platform_order_id": orders["order_id"][new],
             "customer_id": owner, "status": orders["status"][new], "after_sale": orders["after_sale"][new],
             "total_fen": orders["total"][new], "ordered_at": orders["ordered_at"][new],
-            "paid_at": orders["paid_at"][new], "import_batch_id": np.full(len(new), self.batch_id, dtype=object),
+            "paid_at": orders["paid_at"][new],
             "recipient_name": orders["recipient_name"][new], "recipient_phone": orders["phone"][new],
             "city": orders["city"][new], "address": orders["address"][new],
         }
         if conn.dialect.name == "sqlite":  # the write lock is ours: see _insert_customers
             first = (conn.scalar(select(func.max(_ORDERS.c.id))) or 0) + 1
             ids = np.arange(first, first + len(new), dtype=np.int64)
-            _insert_columns(conn, _ORDERS, {"id": ids, **columns}, step)
+            _insert_columns(conn, _ORDERS, {"id": ids, **columns}, step, {"import_batch_id": self.batch_id})
             return ids
-        _insert_columns(conn, _ORDERS, columns, step)
+        _insert_columns(conn, _ORDERS, columns, step, {"import_batch_id": self.batch_id})
         # Read the new ids back by order number (the unique index): cheaper than RETURNING per row.
         ids = np.zeros(len(new), dtype=np.int64)
         for platform in pd.unique(columns["platform"]):
@@ -1146,7 +1159,10 @@ class _Run:
             if self.options.recompute_segments:
                 from livedesk.services import points, segments
 
+                conn = self.session.connection()
+                ledger_indexes = _drop_indexes(conn, PointsEntry.__table__, summary.orders_created)
                 points.settle_orders(self.session)
+                _build_indexes(conn, ledger_indexes, self.ticker)  # balances are summed through one
                 self.ticker.tick(summary.rows_read, summary.rows_read, "finish")
                 segments.recompute(self.session)
         if self.options.overrides and self.source != "unknown":
@@ -1219,7 +1235,7 @@ def _drop_indexes(conn: Any, table: Any, incoming: int) -> list[str]:
     Inserting rows in random key order into half a dozen B-trees costs several times what
     building each index once from sorted keys does (CREATE INDEX). Both happen inside the
     import's transaction: a rollback brings the indexes back, other connections never see
-    the store without them, and the unique constraints' own indexes stay to check every row.
+    the store without them, and unique indexes (constraints') stay to check every row.
     """
     if conn.dialect.name != "sqlite" or incoming < BULK_ROWS:
         return []
@@ -1227,6 +1243,7 @@ def _drop_indexes(conn: Any, table: Any, incoming: int) -> list[str]:
         return []
     found = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                                  "AND sql IS NOT NULL ORDER BY name", (table.name,)).all()
+    found = [(name, sql) for name, sql in found if not sql.upper().startswith("CREATE UNIQUE")]
     for name, _sql in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [sql for _name, sql in found]
@@ -1238,14 +1255,18 @@ def _build_indexes(conn: Any, statements: list[str], ticker: _Ticker) -> None:
         ticker.again()
 
 
-def _insert_columns(conn: Any, table: Any, columns: dict[str, Any], step: Callable[[int], None]) -> None:
+def _insert_columns(conn: Any, table: Any, columns: dict[str, Any], step: Callable[[int], None],
+                    same: dict[str, Any] | None = None) -> None:
     """Insert rows given as columns already in storage form (times: datetime64 arrays), in
-    batches of WRITE_BATCH through the driver's executemany; ``step(rows)`` after each."""
+    batches of WRITE_BATCH through the driver's executemany; ``step(rows)`` after each.
+
+    ``same`` holds values every row shares; they, the columns' scalar defaults and the time
+    stamps are written into the statement once instead of being bound for every row."""
     names = list(columns)
     count = len(next(iter(columns.values())))
-    fixed = _fixed_values(table, names)
-    statement = insert(table)
-    keys = [*names, *fixed]
+    fixed = {**_fixed_values(table, [*names, *(same or {})]), **(same or {})}
+    statement = insert(table).values({**{name: bindparam(name) for name in names},
+                                      **{name: literal_column(_sql_literal(v)) for name, v in fixed.items()}})
     for a in range(0, count, WRITE_BATCH):
         part = []
         for name in names:
@@ -1254,8 +1275,8 @@ def _insert_columns(conn: Any, table: Any, columns: dict[str, Any], step: Callab
                 part.append(_stored_times(column))
             else:
                 part.append(column.tolist() if isinstance(column, np.ndarray) else column)
-        rows = list(zip(*part, *([value] * len(part[0]) for value in fixed.values())))
-        _executemany(conn, statement, keys, rows)
+        rows = list(zip(*part))
+        _executemany(conn, statement, names, rows)
         step(len(rows))
 
 
@@ -1266,6 +1287,19 @@ def _fixed_values(table: Any, names: list[str]) -> dict[str, Any]:
                              if c.default is not None and c.default.is_scalar and c.name not in names}
     fixed.update({c.name: now for c in table.columns if c.name in ("created_at", "updated_at") and c.name not in names})
     return fixed
+
+
+def _sql_literal(value: Any) -> str:
+    """One of the importer's own constants (an id, a default, a time stamp) as SQL text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")
 
 
 def _executemany(conn: Any, statement: Any, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
