@@ -544,6 +544,33 @@ def _first_present(codes: np.ndarray, first: np.ndarray, column: np.ndarray, pre
     return out
 
 
+def _merge_orders(orders: dict[str, np.ndarray], codes: np.ndarray, count: int) -> dict[str, np.ndarray]:
+    """One entry per order (``codes`` numbers them in order of first appearance) from chunks'
+    entries, some of them parts of one order: first non-empty values, sums, all / any.
+
+    Only the orders met more than once (cut by a chunk boundary, or rows far apart) are
+    worked on; the others are taken as they are."""
+    first = _first_positions(codes)
+    out = {name: column[first] for name, column in orders.items()}
+    repeated = np.bincount(codes, minlength=count)[codes] > 1
+    where = np.flatnonzero(repeated)  # their entries, in file order
+    part, groups = pd.factorize(codes[where])
+    part = part.astype(np.intp, copy=False)
+    lead = _first_positions(part)
+    n = len(groups)
+    out["total"][groups] = _first_present(part, lead, orders["total"][where], orders["total_given"][where])
+    out["total_given"][groups] = np.bincount(part[orders["total_given"][where]], minlength=n) > 0
+    out["all_refunded"][groups] = np.bincount(part[~orders["all_refunded"][where]], minlength=n) == 0
+    out["time_given"][groups] = np.bincount(part[orders["time_given"][where]], minlength=n) > 0
+    totals = np.zeros(n, dtype=np.int64)
+    np.add.at(totals, part, orders["items_total"][where])
+    out["items_total"][groups] = totals
+    for name in ("status", "ordered_at", "paid_at", *_ORDER_TEXT):
+        column = orders[name][where]
+        out[name][groups] = _first_present(part, lead, column, _present(column))
+    return out
+
+
 def _present(column: np.ndarray) -> np.ndarray:
     if column.dtype.kind == "M":
         return ~np.isnat(column)
@@ -809,20 +836,7 @@ class _Run:
         rows = {name: _concat([part.pop(name) for part in items], name) for name in _ITEM_COLUMNS}
         codes, count = _group_codes(merged["platform"], merged["order_id"])
         if count < len(codes):
-            first = _first_positions(codes)
-            again = {
-                "platform": merged["platform"][first], "order_id": merged["order_id"][first],
-                "first_row": merged["first_row"][first],
-                "total": _first_present(codes, first, merged["total"], merged["total_given"]),
-                "total_given": np.bincount(codes[merged["total_given"]], minlength=count) > 0,
-                "all_refunded": np.bincount(codes[~merged["all_refunded"]], minlength=count) == 0,
-                "items_total": np.zeros(count, dtype=np.int64),
-                "time_given": np.bincount(codes[merged["time_given"]], minlength=count) > 0,
-            }
-            np.add.at(again["items_total"], codes, merged["items_total"])
-            for name in ("status", "ordered_at", "paid_at", *_ORDER_TEXT):
-                again[name] = _first_present(codes, first, merged[name], _present(merged[name]))
-            merged = again
+            merged = _merge_orders(merged, codes, count)
             rows["order"] = codes[rows["order"]]
         return _Parsed(merged, rows)
 
