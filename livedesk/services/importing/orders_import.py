@@ -35,6 +35,7 @@ import gc
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -909,44 +910,58 @@ class _Run:
         codes = _row_codes([evidence[name] for name in _EVIDENCE])
         firsts = _first_positions(codes)
         columns = {name: evidence[name][firsts].tolist() for name in evidence}  # per distinct evidence
-        customers: dict[str, list[Any]] = {name: [] for name in _NEW_CUSTOMER}
-        accounts: list[tuple[int, Buyer]] = []
-        # Per distinct buyer evidence, in order of first appearance: its buyer, the customer its
-        # first order went to, that customer again if the evidence finds them again (else None),
-        # and its name + masked phone group.
-        buyers: list[tuple[Buyer, Keys]] = []
-        made: list[int] = []  # the customer its first order was given
-        found: list[int | None] = []
-        groups: list[set[int] | None] = []
-        own: dict[int, int] = {}  # new orders whose evidence never matches: the customer each made
         index, duplicates, resolve = self.index, self.duplicates, self._resolve
-        codes_list = codes.tolist()
-        for a in range(0, len(codes_list), MATCH_BATCH):
-            tick(a, len(codes_list), "match")
-            for i in range(a, min(a + MATCH_BATCH, len(codes_list))):
-                code = codes_list[i]
-                if code == len(buyers):
-                    buyer = Buyer(*(columns[name][code] for name in _EVIDENCE))
-                    keys = index.keys(buyer)
-                    key = resolve(buyer, keys, columns["province"][code], customers, accounts)
-                    buyers.append((buyer, keys))
-                    made.append(key)
-                    found.append(key if index.finds_again(keys) else None)
-                    groups.append(index.mask_group(keys))
-                elif found[code] is None:  # evidence that never matches (a name alone): as new each time
-                    own[i] = resolve(*buyers[code], evidence["province"][i], customers, accounts)
+        # Each distinct buyer evidence (in order of first appearance) and its keys, once.
+        buyers = [Buyer(*row) for row in zip(*(columns[name] for name in _EVIDENCE))]
+        keys_of = [index.keys(buyer) for buyer in buyers]
+        findable = [index.finds_again(keys) for keys in keys_of]
+        # A buyer's later orders can only change something when their evidence never matches
+        # (a name alone: each order makes a customer) or when others share their name and
+        # masked phone (another buyer of this file, a stored customer): possible duplicates
+        # may have appeared in between. The other later orders find the same customer and
+        # nothing new: they are not visited.
+        shared = Counter(keys.name_mask for keys in keys_of if keys.name_mask)
+        watch = np.array([not can or (keys.name_mask is not None and (shared[keys.name_mask] > 1
+                                                                       or keys.name_mask in index.by_name_mask))
+                          for keys, can in zip(keys_of, findable)], dtype=bool)
+        visit = np.zeros(len(codes), dtype=bool)
+        visit[firsts] = True
+        if len(codes):
+            visit |= watch[codes]
+        visit = np.flatnonzero(visit)
+        new_customers: list[tuple[Any, ...]] = []
+        accounts: list[tuple[int, Buyer]] = []
+        made: list[int] = [0] * len(buyers)  # the customer each evidence's first order was given
+        found: list[int | None] = [None] * len(buyers)  # that customer, if the evidence finds them again
+        groups: list[set[int] | None] = [None] * len(buyers)  # its name + masked phone group
+        own: dict[int, int] = {}  # later orders of evidence that never matches: the customer each made
+        seen = 0
+        for a in range(0, len(visit), MATCH_BATCH):
+            tick(a, len(visit), "match")
+            part = visit[a:a + MATCH_BATCH]
+            for i, code in zip(part.tolist(), codes[part].tolist()):
+                if code == seen:  # the first order with this evidence
+                    keys = keys_of[code]
+                    key = resolve(buyers[code], keys, columns["province"][code], new_customers, accounts)
+                    made[code] = key
+                    found[code] = key if findable[code] else None
+                    groups[code] = index.mask_group(keys)
+                    seen += 1
+                elif found[code] is None:  # evidence that never matches: as new each time
+                    own[i] = resolve(buyers[code], keys_of[code], evidence["province"][i], new_customers, accounts)
                 else:
                     # The same evidence again finds the same customer (the index only ever adds
-                    # keys, never moves one); only possible duplicates under the same name and
-                    # masked phone can have appeared since.
+                    # keys, never moves one); only possible duplicates can be new.
                     group = groups[code]
                     if group is not None and len(group) > 1:
-                        for other, reason in index.match(*buyers[code]).possible:
+                        for other, reason in index.match(buyers[code], keys_of[code]).possible:
                             duplicates[(found[code], other, reason)] = None
-        tick(len(codes_list), len(codes_list), "match")
+        tick(len(visit), len(visit), "match")
         keys = np.asarray(made, dtype=np.int64)[codes] if len(codes) else np.empty(0, dtype=np.int64)
         for i, key in own.items():
             keys[i] = key
+        customers = {name: list(column) for name, column in zip(_NEW_CUSTOMER, zip(*new_customers))} \
+            if new_customers else {name: [] for name in _NEW_CUSTOMER}
         return _Matched(new=new, keys=keys, customers=customers, accounts=accounts, updates=updates,
                         existing_ids=stored["id"])
 
@@ -1001,21 +1016,20 @@ class _Run:
         return list(zip(status[changed].tolist(), after_sale[changed].tolist(), total[changed].tolist(),
                         paid_text.tolist(), stored["id"][changed].tolist()))
 
-    def _resolve(self, buyer: Buyer, keys: Keys, province: str | None, customers: dict[str, list[Any]],
+    def _resolve(self, buyer: Buyer, keys: Keys, province: str | None, customers: list[tuple[Any, ...]],
                  accounts: list[tuple[int, Buyer]]) -> int:
+        """The customer of ``buyer``: matched, or a new one added to ``customers`` (columns as
+        ``_NEW_CUSTOMER``) under the key -n for the n-th."""
         assert self.index is not None
         match = self.index.match(buyer, keys)
         key = match.key
         if key is None:
-            key = -1 - len(customers["nickname"])
-            masked = buyer.masked_phone
+            key = -1 - len(customers)
+            masked, full = buyer.masked_phone, buyer.full_phone
             nickname = buyer.display_name()[:100]
-            for name, value in (("nickname", nickname), ("real_name", buyer.name), ("phone", buyer.full_phone),
-                                ("phone_masked", masked), ("province", province), ("city", buyer.city),
-                                ("address", buyer.address),
-                                ("search_text", search_text(nickname, buyer.name, buyer.full_phone or masked,
-                                                            [v for v in (buyer.handle, buyer.buyer_id) if v]))):
-                customers[name].append(value)
+            customers.append((nickname, buyer.name, full, masked, province, buyer.city, buyer.address,
+                              search_text(nickname, buyer.name, full or masked,
+                                          [v for v in (buyer.handle, buyer.buyer_id) if v])))
             if buyer.buyer_id or buyer.handle:
                 accounts.append((key, buyer))
         else:
