@@ -88,3 +88,15 @@ def test_a_recent_upgrade_is_said_on_the_panel(window, store):
     window.push_to_panel(cid)
     shown = " ".join(label.text() for label in window.host_panel.findChildren(QLabel))
     assert "Became Gold Diamond member 3 day(s) ago" in shown
+
+
+def test_closing_during_an_import_asks_first_and_a_no_keeps_the_window(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(window.import_page, "running", lambda: True)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    window.show()
+    assert window.close() is False and window.isVisible() and len(asked) == 1
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.close() is True

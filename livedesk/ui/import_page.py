@@ -362,6 +362,10 @@ class ImportPage(QWidget):
             "unreadable": self.tr("the row cannot be read: more cells than the header, or broken text"),
         }.get(error.code, error.reason)
 
+    def running(self) -> bool:
+        """An import, check or revert is under way."""
+        return self.runner.busy()
+
     def _set_running(self, running: bool) -> None:
         ready = self.preview is not None and not running
         self.check_button.setEnabled(ready)

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
         self.settings_page = SettingsPage(self.ctx, self)
+        self.import_page = ImportPage(self.ctx, self)
         # New tiers move people in the list and in search ranking.
         self.settings_page.saved.connect(self.customers_page.reload)
         self.settings_page.saved.connect(self.search.rebuild)
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
             (self.tr("Follow-ups"), self._followups_tabs(FollowupsPage(self.ctx, self))),
             (self.tr("VIP sessions"), VipPage(self.ctx, self)),
             (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
-            (self.tr("Import"), ImportPage(self.ctx, self)),
+            (self.tr("Import"), self.import_page),
             (self.tr("Settings"), self.settings_page),
         ]
         for title, page in pages:
@@ -195,6 +196,11 @@ class MainWindow(QMainWindow):
                           self.tr("LiveDesk %1 — the customer desk for live-stream selling teams.")
                           .replace("%1", __version__))
 
+    def _confirm_close_during_import(self) -> bool:
+        answer = QMessageBox.question(self, self.windowTitle(), self.tr(
+            "An import is still running. Closing cancels it and nothing of it is written. Close anyway?"))
+        return answer == QMessageBox.StandardButton.Yes
+
     # -- window state --------------------------------------------------
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main_window/geometry") if self._remember_state else None
@@ -208,6 +214,9 @@ class MainWindow(QMainWindow):
         self.shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.import_page.running() and not self._confirm_close_during_import():
+            event.ignore()
+            return
         if self._remember_state:
             QSettings().setValue("main_window/geometry", self.saveGeometry())
         if self.host_panel is not None:

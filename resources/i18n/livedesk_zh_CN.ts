@@ -1708,6 +1708,10 @@
         <source>LiveDesk %1 — the customer desk for live-stream selling teams.</source>
         <translation>LiveDesk %1 —— 直播带货团队的客户工作台。</translation>
     </message>
+    <message>
+        <source>An import is still running. Closing cancels it and nothing of it is written. Close anyway?</source>
+        <translation>导入还在进行。现在关闭会取消导入，不会写入任何数据。仍然关闭吗？</translation>
+    </message>
 </context>
 <context>
     <name>ManualTaskDialog</name>
