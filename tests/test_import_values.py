@@ -134,3 +134,15 @@ def test_xlsx_title_rows_are_skipped_and_rows_keep_their_sheet_numbers():
     chunk = table.preview(2)
     assert list(chunk.index) == [4, 5] and chunk["商品数量"].tolist() == ["1", "1"]
     assert chunk["订单提交时间"].iat[0] == "2024-05-01 20:15:03"
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("13812345678", "13812345678"), ("8613812345678", "13812345678"), ("861381234567", "861381234567"),
+    ("138****5678", "138****5678"), ("86138****5678", "86138****5678"), ("1234**********12345678", "1234**********12345678"),
+    ("1234*123456789", "1234*123456789"), ("１３８１２３４５６７８", "13812345678"), (" 13812345678 ", "13812345678"),
+    ("+86 138-1234-5678", "13812345678"), ("*", "*"), ("", None), ("无", None),
+])
+def test_phones_already_clean_or_not_read_the_same(raw, clean):
+    from livedesk.services.identity_text import clean_phone
+
+    assert clean_phone(raw) == clean

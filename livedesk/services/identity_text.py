@@ -9,6 +9,8 @@ from functools import lru_cache
 
 _NON_DIGIT = re.compile(r"\D")
 _MASKED_PHONE = re.compile(r"^\+?\d{0,4}[\d*]*\*+[\d*]*$")
+# Already clean: ASCII digits, or digits around a run of asterisks (138****5678).
+_CLEAN_PHONE = re.compile(r"[0-9]{1,4}\*+[0-9]{1,8}\Z|[0-9]+\Z")
 MAX_READINGS = 8  # pinyin combinations kept per name: heteronyms multiply fast
 
 
@@ -16,6 +18,8 @@ def clean_phone(raw: str | None) -> str | None:
     """A phone as digits (masked digits as ``*``), without the ``'``/tab/+86 spreadsheets add."""
     if raw is None:
         return None
+    if type(raw) is str and _CLEAN_PHONE.match(raw):  # most cells already are (an import has 100,000s)
+        return raw[2:] if len(raw) == 13 and raw.startswith("86") and "*" not in raw else raw
     text = unicodedata.normalize("NFKC", str(raw)).strip().lstrip("'\t ")
     if not text:
         return None
