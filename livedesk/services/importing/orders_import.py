@@ -582,7 +582,11 @@ def _stored_times(moments: np.ndarray) -> list[str | None]:
     """Naive-UTC times in the store's own form (as UTCDateTime writes them), None for NaT."""
     if not len(moments):
         return []
-    text = np.char.replace(np.datetime_as_string(moments.astype("datetime64[us]"), unit="us"), "T", " ")
+    text = np.datetime_as_string(moments.astype("datetime64[us]"), unit="us")  # 2024-05-01T12:15:03.000000
+    if text.dtype.itemsize == 4 * 26:  # every time in the years 1000-9999: put the space in place
+        text.view(np.uint32).reshape(-1, 26)[:, 10] = ord(" ")
+    else:
+        text = np.char.replace(text, "T", " ")
     out = text.astype(object)
     out[np.isnat(moments)] = None
     return out.tolist()
@@ -906,7 +910,7 @@ class _Run:
         exists[where] = True
         updates = self._compare(orders, where, stored)
         new = np.flatnonzero(~exists)
-        evidence = {name: orders[name][new] for name in (*_EVIDENCE, "province")}
+        evidence = {name: orders[name] if len(new) == total else orders[name][new] for name in (*_EVIDENCE, "province")}
         codes = _row_codes([evidence[name] for name in _EVIDENCE])
         firsts = _first_positions(codes)
         columns = {name: evidence[name][firsts].tolist() for name in evidence}  # per distinct evidence
