@@ -67,7 +67,11 @@ class TableFile:
             yield from _csv_chunks(self, size, wanted, raw)
 
     def preview(self, rows: int = 20) -> pd.DataFrame:
-        return next(self.chunks(rows), pd.DataFrame(columns=self.headers))
+        chunks = self.chunks(rows)
+        try:
+            return next(chunks, pd.DataFrame(columns=self.headers))
+        finally:
+            chunks.close()  # the reader's file with it
 
 
 def open_table(path: str | Path) -> TableFile:
@@ -178,6 +182,8 @@ def _csv_chunks(table: TableFile, size: int, columns: list[str], raw: bool) -> I
         line = re.search(r"line (\d+)", str(exc))
         raise ReadError(f"the file cannot be read past row {first}: {exc}",
                         int(line.group(1)) if line else first) from exc
+    finally:
+        reader.close()  # also when the caller stops early
 
 
 # --- XLSX --------------------------------------------------------------------------------
