@@ -146,3 +146,14 @@ def test_no_revert_while_an_import_runs(qtbot, page, monkeypatch):
     assert not page.revert_button.isEnabled()
     _wait_done(qtbot, page)
     assert page.revert_button.isEnabled()
+
+
+def test_the_import_ui_bench_imports_through_the_page_and_reports_the_ui_stalls(tmp_path, capsys):
+    import json
+
+    from livedesk.cli import main
+
+    assert main(["bench", "import-ui", "--rows", "400", "--cache", str(tmp_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["bench"] == "import-ui" and result["rows"] == 400 and result["imported"] is True
+    assert result["ticks"] > 0 and result["ui_stall_max_ms"] >= result["ui_stall_p95_ms"] >= 0

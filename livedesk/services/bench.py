@@ -26,6 +26,7 @@ BENCHES: dict[str, str] = {
     # Drive widgets offscreen, so they live with the UI; only their names are here.
     "lookup": "livedesk.ui.bench_lookup:bench_lookup",
     "dashboard": "livedesk.ui.bench_dashboard:bench_dashboard",
+    "import-ui": "livedesk.ui.bench_import_page:bench_import_page",  # the UI while the 导入 page imports
 }
 
 
