@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import itertools
 import logging
 import threading
 import time
@@ -103,6 +104,7 @@ WRITE_BATCH = 10_000  # rows per executemany between two progress reports
 MATCH_BATCH = 4_096  # orders matched between two progress reports
 HEARTBEAT_S = 0.25  # progress is reported (and cancel checked) at least this often
 _SQLITE_PROGRESS_OPS = 20_000  # SQLite VM steps between two looks at the clock inside a statement
+MULTI_ROW_VARIABLES = 32_000  # parameters per multi-row INSERT (SQLite), at most the build's limit
 BULK_ROWS = 20_000  # new rows from which a table's indexes are built after the load, not during
 # Columns of one order (the first non-empty cell among its rows) and of one item row.
 _ORDER_TEXT = ("after_sale", "buyer_id", "buyer_handle", "recipient_name", "phone", "province", "city", "address")
@@ -1348,9 +1350,30 @@ def _executemany(conn: Any, statement: Any, keys: list[str], rows: list[tuple[An
         order = [keys.index(name) for name in (compiled.positiontup or [])]
         if order != list(range(len(keys))):
             rows = [tuple(row[i] for i in order) for row in rows]
+        head, values, one = compiled.string.rpartition(" VALUES ")
+        if conn.dialect.name == "sqlite" and statement.is_insert and values and order:
+            # SQLite adapter: many rows per INSERT statement. Each execution of a statement
+            # sets up its cursors and foreign-key lookups again; a few thousand rows share
+            # them. The driver keeps the prepared statement for the next batch of that size.
+            per = max(1, min(MULTI_ROW_VARIABLES, _variable_limit(conn)) // len(order))
+            for a in range(0, len(rows), per):
+                part = rows[a:a + per]
+                conn.exec_driver_sql(head + values + ", ".join([one] * len(part)),
+                                     tuple(itertools.chain.from_iterable(part)))
+            return
         conn.exec_driver_sql(compiled.string, rows)
     else:
         conn.exec_driver_sql(compiled.string, [dict(zip(keys, row)) for row in rows])
+
+
+def _variable_limit(conn: Any) -> int:
+    """SQLite adapter: how many parameters one statement may have (999 in old builds)."""
+    getlimit = getattr(conn.connection.dbapi_connection, "getlimit", None)
+    if getlimit is None:
+        return 999
+    import sqlite3
+
+    return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
 
 def _sha256(path: Path, tick: Callable[[], None] | None = None) -> str:
