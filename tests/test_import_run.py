@@ -192,3 +192,15 @@ def test_the_cycle_collector_runs_again_after_an_import_even_a_cancelled_one(sto
     with pytest.raises(ImportCancelled):
         import_orders(store.session_factory, DATA / "douyin_orders_refunds.csv", ImportOptions(), stop_while_matching)
     assert gc.isenabled()
+
+
+def test_times_are_written_in_the_stores_own_text_form():
+    import numpy as np
+
+    from livedesk.models.base import UTCDateTime  # noqa: F401  (the form it writes is SQLite's DATETIME text)
+
+    moments = np.array(["2024-05-01T12:15:03", "NaT", "1999-12-31T23:59:59.123456", "0999-01-01T00:00:00"],
+                       dtype="datetime64[us]")
+    assert orders_import._stored_times(moments) == [
+        "2024-05-01 12:15:03.000000", None, "1999-12-31 23:59:59.123456", "0999-01-01 00:00:00.000000"]
+    assert orders_import._stored_times(np.array(["NaT"], dtype="datetime64[us]")) == [None]

@@ -585,12 +585,14 @@ def _stored_times(moments: np.ndarray) -> list[str | None]:
     if not len(moments):
         return []
     text = np.datetime_as_string(moments.astype("datetime64[us]"), unit="us")  # 2024-05-01T12:15:03.000000
-    if text.dtype.itemsize == 4 * 26:  # every time in the years 1000-9999: put the space in place
-        text.view(np.uint32).reshape(-1, 26)[:, 10] = ord(" ")
+    missing = np.isnat(moments)
+    chars = text.view(np.uint32).reshape(len(text), -1)  # one code point per column (numpy's UCS-4)
+    if chars.shape[1] > 10 and bool(((chars[:, 10] == ord("T")) | missing).all()):
+        chars[:, 10] = ord(" ")  # four-digit years, the date's 'T' at the same place: put the space in
     else:
         text = np.char.replace(text, "T", " ")
     out = text.astype(object)
-    out[np.isnat(moments)] = None
+    out[missing] = None
     return out.tolist()
 
 
