@@ -123,6 +123,8 @@ class ImportPage(QWidget):
         self.errors_view = rows_table(self.errors_model, self)
         self.report_button = QPushButton(self.tr("Open the error report"), self)
         self.report_button.clicked.connect(self._open_report)
+        self.duplicates_button = QPushButton(self.tr("Review the possible duplicates…"), self)
+        self.duplicates_button.clicked.connect(self.review_duplicates)
         self._report_path: str | None = None
 
         self.batches_model = RowsModel([
@@ -147,6 +149,7 @@ class ImportPage(QWidget):
         results_layout.addWidget(self.summary)
         results_layout.addWidget(self.errors_view, 1)
         results_layout.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
+        results_layout.addWidget(self.duplicates_button, 0, Qt.AlignmentFlag.AlignLeft)
         body = QSplitter(Qt.Orientation.Vertical, self)
         body.addWidget(upper)
         body.addWidget(results)
@@ -161,6 +164,7 @@ class ImportPage(QWidget):
         self._set_running(False)
         self.errors_view.hide()
         self.report_button.hide()
+        self.duplicates_button.hide()
         self.reload_batches()
 
     # -- choosing and mapping ----------------------------------------------------------------
@@ -331,6 +335,7 @@ class ImportPage(QWidget):
             self.reload_batches()
         self._report_path = summary.report_path
         self.report_button.setVisible(bool(summary.report_path))
+        self.duplicates_button.setVisible(summary.committed and summary.possible_duplicates > 0)
 
     def _failed(self, exc: BaseException) -> None:
         from livedesk.services import importing
@@ -429,6 +434,13 @@ class ImportPage(QWidget):
         self.errors_model.set_rows([])
         self.errors_view.hide()
         self.report_button.hide()
+        self.duplicates_button.hide()
+
+    def review_duplicates(self) -> None:
+        """The pairs this import could not decide on, with the others, for a person to settle."""
+        from livedesk.ui.duplicates_dialog import DuplicatesDialog
+
+        DuplicatesDialog(self.ctx, self).exec()
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.summary.setText(text)

@@ -937,6 +937,10 @@
         <translation>打开错误报告</translation>
     </message>
     <message>
+        <source>Review the possible duplicates…</source>
+        <translation>查看疑似重复…</translation>
+    </message>
+    <message>
         <source>Imported</source>
         <translation>导入时间</translation>
     </message>
