@@ -100,3 +100,15 @@ def test_closing_during_an_import_asks_first_and_a_no_keeps_the_window(window, m
     assert window.close() is False and window.isVisible() and len(asked) == 1
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     assert window.close() is True
+
+
+def test_an_upgrade_today_says_today_not_zero_days_ago(window, store):
+    from datetime import datetime, timedelta, timezone
+
+    with store.begin() as s:
+        cid = customers.create(s, NewCustomer(nickname="小鹿"))
+        c = s.get(Customer, cid)
+        c.level, c.level_since = "silver", datetime.now(timezone.utc) - timedelta(hours=2)
+    window.push_to_panel(cid)
+    shown = " ".join(label.text() for label in window.host_panel.findChildren(QLabel))
+    assert "Became Silver Diamond member today" in shown and "0 day" not in shown

@@ -60,8 +60,9 @@ class PanelCardView(QWidget):
         if card.level != "none" and card.level_since is not None:
             days = (datetime.now(timezone.utc) - card.level_since).days
             if 0 <= days <= LEVEL_NEWS_DAYS:  # a recent upgrade is worth a word on air
-                self._add(self.tr("Became %1 %n day(s) ago", "", days).replace("%1", labels.level(card.level)),
-                          "Section")
+                news = (self.tr("Became %1 today") if days == 0
+                        else self.tr("Became %1 %n day(s) ago", "", days)).replace("%1", labels.level(card.level))
+                self._add(news, "Section")
         who = " · ".join(x for x in (card.masked_name, card.masked_phone) if x)
         if who:
             self._add(who, "Body")

@@ -1797,6 +1797,10 @@
         <source>Waiting for viewers…</source>
         <translation>等待观众进入直播间…</translation>
     </message>
+    <message>
+        <source>Became %1 today</source>
+        <translation>今天升级为%1</translation>
+    </message>
     <message numerus="yes">
         <source>Became %1 %n day(s) ago</source>
         <translation>
