@@ -893,7 +893,8 @@ class _Run:
                     return
                 with self.phase("write"):
                     # Customers' indexes come back after the recompute, which rewrites their tiers.
-                    customer_indexes = _drop_indexes(conn, _CUSTOMERS, len(matched.customers["nickname"]))
+                    customer_indexes = _drop_indexes(conn, _CUSTOMERS, len(matched.customers["nickname"]),
+                                                     steady=("created_at", "source_batch_id"))
                     self._write(conn, parsed, matched)
                     parsed.orders.clear()
                     parsed.items.clear()
@@ -1081,7 +1082,7 @@ class _Run:
         owner = np.where(keys > 0, keys, customer_ids[np.where(keys < 0, -keys - 1, 0)] if len(customer_ids)
                          else 0)
         self._insert_accounts(conn, matched.accounts, customer_ids)
-        order_indexes = _drop_indexes(conn, _ORDERS, len(new))
+        order_indexes = _drop_indexes(conn, _ORDERS, len(new), steady=("import_batch_id", "broadcast_id"))
         order_ids = self._insert_orders(conn, orders, new, owner, step)
         _build_indexes(conn, order_indexes, self.ticker)  # the recompute reads orders through them
         # Items of the new orders only: those of orders the store had are there already.
@@ -1264,7 +1265,7 @@ def _concat(parts: list[np.ndarray], name: str) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype=_EMPTY.get(name, object))
 
 
-def _drop_indexes(conn: Any, table: Any, incoming: int) -> list[str]:
+def _drop_indexes(conn: Any, table: Any, incoming: int, steady: tuple[str, ...] = ()) -> list[str]:
     """SQLite adapter: before a bulk load that at least doubles ``table``, drop its secondary
     indexes and return the statements that build them again.
 
@@ -1272,6 +1273,8 @@ def _drop_indexes(conn: Any, table: Any, incoming: int) -> list[str]:
     building each index once from sorted keys does (CREATE INDEX). Both happen inside the
     import's transaction: a rollback brings the indexes back, other connections never see
     the store without them, and unique indexes (constraints') stay to check every row.
+    An index on ``steady`` columns only (every new row holds one same value there, and the
+    import rewrites none of them) grows at its end: cheaper kept than built again.
     """
     if conn.dialect.name != "sqlite" or incoming < BULK_ROWS:
         return []
@@ -1279,7 +1282,8 @@ def _drop_indexes(conn: Any, table: Any, incoming: int) -> list[str]:
         return []
     found = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                                  "AND sql IS NOT NULL ORDER BY name", (table.name,)).all()
-    found = [(name, sql) for name, sql in found if not sql.upper().startswith("CREATE UNIQUE")]
+    found = [(name, sql) for name, sql in found if not sql.upper().startswith("CREATE UNIQUE")
+             and not {row[2] for row in conn.exec_driver_sql(f'PRAGMA index_info("{name}")')} <= set(steady)]
     for name, _sql in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [sql for _name, sql in found]
@@ -1301,8 +1305,9 @@ def _insert_columns(conn: Any, table: Any, columns: dict[str, Any], step: Callab
     names = list(columns)
     count = len(next(iter(columns.values())))
     fixed = {**_fixed_values(table, [*names, *(same or {})]), **(same or {})}
-    statement = insert(table).values({**{name: bindparam(name) for name in names},
-                                      **{name: literal_column(_sql_literal(v)) for name, v in fixed.items()}})
+    statement = _Bulk(conn, insert(table).values({**{name: bindparam(name) for name in names},
+                                                  **{name: literal_column(_sql_literal(v))
+                                                     for name, v in fixed.items()}}), names)
     for a in range(0, count, WRITE_BATCH):
         part = []
         for name in names:
@@ -1312,7 +1317,7 @@ def _insert_columns(conn: Any, table: Any, columns: dict[str, Any], step: Callab
             else:
                 part.append(column.tolist() if isinstance(column, np.ndarray) else column)
         rows = list(zip(*part))
-        _executemany(conn, statement, names, rows)
+        statement.run(rows)
         step(len(rows))
 
 
@@ -1339,33 +1344,49 @@ def _sql_literal(value: Any) -> str:
 
 
 def _executemany(conn: Any, statement: Any, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Run ``statement`` once per row through the driver's executemany, values in storage form.
+    """Run ``statement`` once per row through the driver, values in storage form (see ``_Bulk``)."""
+    _Bulk(conn, statement, keys).run(rows)
+
+
+class _Bulk:
+    """One statement for many rows, compiled once, handed to the driver with values in storage form.
 
     SQLAlchemy's per-row bind processing costs more than SQLite's insert itself; the rows
-    here carry plain ints and text (times as the store writes them), so the statement is
-    compiled once and handed over. ``keys`` names the rows' values, in order.
+    here carry plain ints and text (times as the store writes them). ``keys`` names the
+    rows' values, in order. SQLite adapter: an INSERT goes a few thousand rows per statement
+    (each execution of a statement sets up its cursors and foreign-key lookups again), the
+    SQL text of each batch size made once and kept by the driver as a prepared statement.
     """
-    if not rows:
-        return
-    compiled = statement.compile(dialect=conn.dialect, column_keys=keys)
-    if compiled.positional:
-        order = [keys.index(name) for name in (compiled.positiontup or [])]
-        if order != list(range(len(keys))):
-            rows = [tuple(row[i] for i in order) for row in rows]
-        head, values, one = compiled.string.rpartition(" VALUES ")
-        if conn.dialect.name == "sqlite" and statement.is_insert and values and order:
-            # SQLite adapter: many rows per INSERT statement. Each execution of a statement
-            # sets up its cursors and foreign-key lookups again; a few thousand rows share
-            # them. The driver keeps the prepared statement for the next batch of that size.
-            per = max(1, min(MULTI_ROW_VARIABLES, _variable_limit(conn)) // len(order))
-            for a in range(0, len(rows), per):
-                part = rows[a:a + per]
-                conn.exec_driver_sql(head + values + ", ".join([one] * len(part)),
-                                     tuple(itertools.chain.from_iterable(part)))
+
+    def __init__(self, conn: Any, statement: Any, keys: list[str]) -> None:
+        self.conn, self.keys = conn, keys
+        compiled = statement.compile(dialect=conn.dialect, column_keys=keys)
+        self.sql, self.positional = compiled.string, compiled.positional
+        self.order = [keys.index(name) for name in (compiled.positiontup or [])] if self.positional else []
+        head, values, one = self.sql.rpartition(" VALUES ")
+        self.multi = (conn.dialect.name == "sqlite" and statement.is_insert and bool(values) and bool(self.order))
+        if self.multi:
+            self.head, self.one = head + values, one
+            self.per = max(1, min(MULTI_ROW_VARIABLES, _variable_limit(conn)) // len(self.order))
+            self.texts: dict[int, str] = {}
+
+    def run(self, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
             return
-        conn.exec_driver_sql(compiled.string, rows)
-    else:
-        conn.exec_driver_sql(compiled.string, [dict(zip(keys, row)) for row in rows])
+        if not self.positional:
+            self.conn.exec_driver_sql(self.sql, [dict(zip(self.keys, row)) for row in rows])
+            return
+        if self.order != list(range(len(self.keys))):
+            rows = [tuple(row[i] for i in self.order) for row in rows]
+        if not self.multi:
+            self.conn.exec_driver_sql(self.sql, rows)
+            return
+        for a in range(0, len(rows), self.per):
+            part = rows[a:a + self.per]
+            sql = self.texts.get(len(part))
+            if sql is None:
+                sql = self.texts[len(part)] = self.head + ", ".join([self.one] * len(part))
+            self.conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(part)))
 
 
 def _variable_limit(conn: Any) -> int:
