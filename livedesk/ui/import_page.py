@@ -304,7 +304,9 @@ class ImportPage(QWidget):
 
     def _phase_words(self, phase: str) -> str:
         return {"prepare": self.tr("Preparing"), "import": self.tr("Importing rows"),
-                "check": self.tr("Checking rows"), "finish": self.tr("Saving, then tiers and points")}.get(phase, phase)
+                "check": self.tr("Checking rows"), "match": self.tr("Matching customers"),
+                "write": self.tr("Writing orders"),
+                "finish": self.tr("Saving, then tiers and points")}.get(phase, phase)
 
     def cancel(self) -> None:
         self._cancel.set()

@@ -1025,6 +1025,14 @@
         <translation>检查中</translation>
     </message>
     <message>
+        <source>Matching customers</source>
+        <translation>匹配客户中</translation>
+    </message>
+    <message>
+        <source>Writing orders</source>
+        <translation>写入订单中</translation>
+    </message>
+    <message>
         <source>Saving, then tiers and points</source>
         <translation>保存并更新分层与积分</translation>
     </message>
