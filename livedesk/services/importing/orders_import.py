@@ -3,16 +3,17 @@
 A run has four phases, each reported through ``progress`` and each stoppable by ``cancel``:
 
 1. **read** (phase ``import``, or ``check`` once an error is found): the file is read in
-   chunks, outside any transaction. Each distinct cell of a column is parsed once (amounts,
-   times, phones and statuses repeat down an export), every row is validated, and the rows
-   are kept compactly as column arrays. An order's item rows become one order wherever they
-   are in the file. With any invalid row the run stops here: nothing was written.
+   chunks, outside any transaction. Each distinct cell of a column is parsed once (phones
+   and amounts once per file: they repeat down an export), every row is validated, and the
+   rows are kept compactly as column arrays. An order's item rows become one order wherever
+   they are in the file. With any invalid row the run stops here: nothing was written.
 2. **match** (``match``): one transaction starts (taking the store's write lock, so the
    run's reads and writes see one state). The store's customers are loaded into an index
    once; orders the store already has (same platform and order number) are compared with
    the file; each distinct buyer of a new order is matched or created once.
-3. **write** (``write``): customers, accounts, orders and items go in with the driver's
-   executemany in storage form, in batches; changed orders are updated.
+3. **write** (``write``): customers, accounts, orders and items go in, in storage form, a
+   few thousand rows per statement; changed orders are updated. A load that at least
+   doubles a table builds its secondary indexes afterwards (SQLite adapter).
 4. **finish** (``finish``): growth points settle and tiers are recomputed (set-based),
    the batch is closed and audited, and the transaction commits. A dry run rolls back
    after the match phase, with the counts a real run would report.
@@ -23,9 +24,11 @@ nothing and a newer export marks refunds without touching the notes, tags or poi
 team added. Cancelling at any point rolls back: nothing is ever half-imported.
 
 A Qt controller runs ``import_orders`` on a worker thread with its own session factory,
-a ``progress(done, total_or_None, phase)`` callback and a cancel event; both are called
-at least every ``HEARTBEAT_S`` seconds, inside long SQL statements too (SQLite adapter).
-``ImportSummary.phases_ms`` says where the time went.
+a ``progress(done, total_or_None, phase)`` callback and a cancel event. Progress comes
+at least every ``HEARTBEAT_S`` seconds (a helper thread repeats the last report while one
+step runs long, so ``progress`` may be called from it); a cancel is seen at the next step,
+or inside a long SQL statement (SQLite adapter). ``ImportSummary.phases_ms`` says where
+the time went: read, identity, write, recompute, commit.
 """
 
 from __future__ import annotations
