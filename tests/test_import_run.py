@@ -7,41 +7,21 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
-from livedesk.models import Customer, ImportBatch, Order, OrderItem, PointsEntry, PossibleDuplicate
+from livedesk.models import Customer, ImportBatch, Order, OrderItem, PointsEntry
 from livedesk.services import bench
 from livedesk.services.identity_text import pinyin_keys, search_text
 from livedesk.services.importing import ImportCancelled, ImportOptions, import_orders, orders_import
+from tests.test_import_orders import counts, snapshot
 
 DATA = Path(__file__).parent / "data"
 HEAD = "主订单编号,子订单编号,选购商品,商品金额,订单提交时间,订单状态,收件人,收件人手机号,市\n"
 
 
-def counts(store) -> dict[str, int]:
-    with store.begin() as s:
-        return {m.__tablename__: s.scalar(select(func.count()).select_from(m))
-                for m in (Customer, Order, OrderItem, PointsEntry, PossibleDuplicate, ImportBatch)}
-
-
 def schema(store) -> list[tuple]:
     with store.engine.connect() as conn:
         return conn.execute(text("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")).all()
-
-
-def contents(store) -> dict[str, list]:
-    with store.begin() as s:
-        return {
-            "customers": s.execute(select(Customer.id, Customer.nickname, Customer.phone_masked, Customer.city,
-                                          Customer.search_text, Customer.order_count, Customer.total_spent_fen,
-                                          Customer.tier).order_by(Customer.id)).all(),
-            "orders": s.execute(select(Order.id, Order.platform_order_id, Order.customer_id, Order.status,
-                                       Order.total_fen, Order.ordered_at).order_by(Order.id)).all(),
-            "items": s.execute(select(OrderItem.order_id, OrderItem.product_name, OrderItem.amount_fen,
-                                      OrderItem.status).order_by(OrderItem.id)).all(),
-            "points": s.execute(select(PointsEntry.customer_id, PointsEntry.delta, PointsEntry.ref)
-                                .order_by(PointsEntry.id)).all(),
-        }
 
 
 def test_an_orders_rows_far_apart_in_the_file_are_one_order_whatever_the_chunks(store, tmp_path, monkeypatch):
@@ -62,7 +42,7 @@ def test_an_orders_rows_far_apart_in_the_file_are_one_order_whatever_the_chunks(
         with store.begin() as s:
             first = s.scalars(select(Order).where(Order.platform_order_id == "9001")).one()
             assert sorted(i.amount_fen for i in first.items) == [7900, 19900] and first.total_fen == 27800
-        results.append([row[1:] for row in contents(store)["orders"]])
+        results.append([row[1:] for row in snapshot(store)["orders"]])
     assert results[0] == results[1] == results[2]
 
 
@@ -145,7 +125,7 @@ def test_bulk_loading_leaves_the_same_store_as_row_by_row_inserts(tmp_path, monk
             assert schema(store) == shape  # every index is back, exactly as it was
             with store.engine.connect() as conn:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-            results.append(contents(store))
+            results.append(snapshot(store))
         finally:
             store.dispose()
     assert results[0] == results[1]
@@ -197,8 +177,7 @@ def test_the_cycle_collector_runs_again_after_an_import_even_a_cancelled_one(sto
 def test_times_are_written_in_the_stores_own_text_form():
     import numpy as np
 
-    from livedesk.models.base import UTCDateTime  # noqa: F401  (the form it writes is SQLite's DATETIME text)
-
+    # The form UTCDateTime writes through SQLAlchemy's SQLite DATETIME: 'YYYY-MM-DD HH:MM:SS.ffffff'.
     moments = np.array(["2024-05-01T12:15:03", "NaT", "1999-12-31T23:59:59.123456", "0999-01-01T00:00:00"],
                        dtype="datetime64[us]")
     assert orders_import._stored_times(moments) == [
