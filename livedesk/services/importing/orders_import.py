@@ -621,7 +621,6 @@ class _Matched:
     customers: dict[str, list[Any]]  # columns of the customers to create
     accounts: list[tuple[int, Buyer]]
     updates: list[tuple[Any, ...]]  # (status, after_sale, total_fen, paid_at, order id) of changed orders
-    existing_ids: np.ndarray  # store ids of the file's orders it already had
 
 
 class _Run:
@@ -974,8 +973,7 @@ class _Run:
             keys[i] = key
         customers = {name: list(column) for name, column in zip(_NEW_CUSTOMER, zip(*new_customers))} \
             if new_customers else {name: [] for name in _NEW_CUSTOMER}
-        return _Matched(new=new, keys=keys, customers=customers, accounts=accounts, updates=updates,
-                        existing_ids=stored["id"])
+        return _Matched(new=new, keys=keys, customers=customers, accounts=accounts, updates=updates)
 
     def _existing(self, conn: Any, orders: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The file's orders the store already has: their indexes, and their stored values."""
