@@ -54,7 +54,8 @@ def bench_import_page(args: argparse.Namespace) -> dict[str, Any]:
 
             loop = QEventLoop()
             timer = QTimer(interval=TICK_MS, timeout=tick)
-            watch = QTimer(interval=50, timeout=lambda: page.running() or loop.quit())
+            # Done when the page has shown its result (its slot runs after the worker is idle).
+            watch = QTimer(interval=50, timeout=lambda: page.running() or not page.summary.text() or loop.quit())
             started = time.perf_counter()
             page.run(dry_run=False)
             timer.start()
