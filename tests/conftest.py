@@ -25,3 +25,14 @@ def store(tmp_path) -> Store:
     s = open_store(sqlite_url(tmp_path / "store.sqlite3"))
     yield s
     s.dispose()
+
+
+@pytest.fixture
+def ctx(store):
+    """What a page is handed: the store, a worker, English words (the sources of the translations)."""
+    from livedesk.ui.context import AppContext
+    from livedesk.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    yield AppContext(store, tasks, "en")
+    tasks.shutdown()

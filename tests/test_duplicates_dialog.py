@@ -12,16 +12,7 @@ from sqlalchemy import func, select
 from livedesk.models import AuditEntry, Customer
 from livedesk.services import customers
 from livedesk.services.customers import NewCustomer
-from livedesk.ui.context import AppContext
 from livedesk.ui.duplicates_dialog import DuplicatesDialog
-from livedesk.ui.tasks import TaskRunner
-
-
-@pytest.fixture
-def ctx(store):
-    tasks = TaskRunner()
-    yield AppContext(store, tasks, "en")
-    tasks.shutdown()
 
 
 @pytest.fixture

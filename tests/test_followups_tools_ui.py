@@ -15,18 +15,9 @@ from livedesk.services import customers, followups, templates
 from livedesk.services.customers import NewCustomer
 from livedesk.services.followups.config import rule_settings
 from livedesk.ui.compliance_view import ScriptCheckPage, utf16_spans
-from livedesk.ui.context import AppContext
 from livedesk.ui.manual_task_dialog import ManualTaskDialog
 from livedesk.ui.settings_page import ComplianceTermsBox, FollowupRulesBox
-from livedesk.ui.tasks import TaskRunner
 from livedesk.ui.templates_page import TemplatesPage
-
-
-@pytest.fixture
-def ctx(store):
-    tasks = TaskRunner()
-    yield AppContext(store, tasks, "en")
-    tasks.shutdown()
 
 
 @pytest.fixture
@@ -156,7 +147,9 @@ def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(q
         assert "好久没见到您" in templates.task_message(s, task.id)
 
 
-def test_a_survey_answer_is_recorded_and_closes_the_survey_task(qtbot, ctx, customer, store):
+@pytest.fixture
+def survey_task(qtbot, ctx, customer, store):
+    """The 跟进 page showing a survey task due an hour ago: (page, task id)."""
     from livedesk.ui.followups_page import FollowupsPage
 
     with store.begin() as s:
@@ -166,6 +159,11 @@ def test_a_survey_answer_is_recorded_and_closes_the_survey_task(qtbot, ctx, cust
     qtbot.addWidget(page)
     page.reload()
     qtbot.waitUntil(lambda: page.current() is not None and page.current().id == task_id)
+    return page, task_id
+
+
+def test_a_survey_answer_is_recorded_and_closes_the_survey_task(qtbot, survey_task, customer, store):
+    page, task_id = survey_task
     assert page.survey_row.isVisibleTo(page)
     page.survey_score.setValue(4)
     page.survey_comment.setText("发货太慢")
@@ -177,16 +175,8 @@ def test_a_survey_answer_is_recorded_and_closes_the_survey_task(qtbot, ctx, cust
         assert s.get(FollowUpTask, task_id).outcome == "replied"
 
 
-def test_a_survey_answer_being_typed_survives_the_queue_refreshing_in_the_background(qtbot, ctx, customer, store):
-    from livedesk.ui.followups_page import FollowupsPage
-
-    with store.begin() as s:
-        templates.ensure_default_templates(s)
-        task_id = followups.create_manual(s, customer, "survey", datetime.now(timezone.utc) - timedelta(hours=1))
-    page = FollowupsPage(ctx)
-    qtbot.addWidget(page)
-    page.reload()
-    qtbot.waitUntil(lambda: page.current() is not None and page.current().id == task_id)
+def test_a_survey_answer_being_typed_survives_the_queue_refreshing_in_the_background(qtbot, survey_task):
+    page, task_id = survey_task
     page.survey_score.setValue(3)
     page.survey_comment.setText("客服回复太慢")
     with qtbot.waitSignal(page.model.modelReset):

@@ -37,7 +37,7 @@ from livedesk.ui.search_controller import SearchController
 FEED_FORMATS = (  # code, default target shown as a hint
     ("barragegrab", "ws://127.0.0.1:8888"),
     ("douyinlive", "ws://127.0.0.1:1088/ws/<room_id>"),
-    ("dycast", "127.0.0.1:8899 (then give dycast the ws:// address shown below)"),
+    ("dycast", "127.0.0.1:8899"),  # the ws:// address with its secret shows in the feed status
     ("replay", "resources/feeds/demo_broadcast.jsonl"),
 )
 

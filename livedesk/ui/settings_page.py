@@ -218,6 +218,17 @@ def _hours_box(parent: QWidget, suffix: str, maximum: int = 24 * 14) -> QSpinBox
     return box
 
 
+def _save_row(form: QFormLayout, save: QPushButton, slot) -> QLabel:
+    """A box's save button with the label that says what saving did; the label is returned."""
+    save.clicked.connect(slot)
+    feedback = QLabel(save.parentWidget())
+    row = QHBoxLayout()
+    row.addWidget(save)
+    row.addWidget(feedback, 1)
+    form.addRow(row)
+    return feedback
+
+
 class FollowupRulesBox(QGroupBox):
     """Each follow-up rule on or off, with its timing; saved as the ``followups.rules`` setting."""
 
@@ -260,13 +271,7 @@ class FollowupRulesBox(QGroupBox):
                 check.toggled.connect(field.setEnabled)
             line.addStretch(1)
             form.addRow(check, line)
-        self.feedback = QLabel(self)
-        save = QPushButton(self.tr("Save follow-up rules"), self)
-        save.clicked.connect(self.save)
-        bottom = QHBoxLayout()
-        bottom.addWidget(save)
-        bottom.addWidget(self.feedback, 1)
-        form.addRow(bottom)
+        self.feedback = _save_row(form, QPushButton(self.tr("Save follow-up rules"), self), self.save)
         self.load()
 
     def load(self) -> None:
@@ -327,17 +332,11 @@ class ComplianceTermsBox(QGroupBox):
         self.exempt.setPlaceholderText(self.tr("e.g. the shop's trademark that contains 最"))
         for box in (self.extra, self.exempt):
             box.setMaximumHeight(90)
-        self.feedback = QLabel(self)
-        save = QPushButton(self.tr("Save word list"), self)
-        save.clicked.connect(self.save)
         form = QFormLayout(self)
         form.addRow(intro)
         form.addRow(self.tr("Also flag"), self.extra)
         form.addRow(self.tr("Never flag"), self.exempt)
-        bottom = QHBoxLayout()
-        bottom.addWidget(save)
-        bottom.addWidget(self.feedback, 1)
-        form.addRow(bottom)
+        self.feedback = _save_row(form, QPushButton(self.tr("Save word list"), self), self.save)
         self.load()
 
     def load(self) -> None:
