@@ -203,7 +203,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
     store = _open(args)
     try:
-        with store.begin() as session:
+        with store.read() as session:
             matches = lookup(session, args.query, limit=args.limit)
     finally:
         store.dispose()
@@ -228,7 +228,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
 
     store = _open(args)
     try:
-        with store.begin() as session:
+        with store.write() as session:
             summary = segments.recompute_if_stale(session, date.today(), force=True)
     finally:
         store.dispose()
@@ -291,7 +291,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
         index = load_index(store)
-        with store.begin() as session:  # dycast pushes to the same address as in the app
+        with store.write() as session:  # dycast pushes to the same address as in the app
             secret = listener_secret(session)
     finally:
         store.dispose()
@@ -313,7 +313,7 @@ def cmd_followups(args: argparse.Namespace) -> int:
 
     store = _open(args)
     try:
-        with store.begin() as session:
+        with store.write() as session:
             if args.action == "generate":
                 summary = followups.generate(session)
                 made = ", ".join(f"{k} {n}" for k, n in summary.created.items() if n) or "nothing new"
@@ -342,7 +342,7 @@ def cmd_compliance(args: argparse.Namespace) -> int:
     text = path.read_text(encoding="utf-8") if len(args.text) < 4096 and path.is_file() else args.text
     store = _open(args)  # the owner's extra and exempt terms live in the store
     try:
-        with store.begin() as session:
+        with store.read() as session:
             findings = compliance.check_for_shop(session, text)
     finally:
         store.dispose()
@@ -359,7 +359,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.action == "revert":
         store = _open(args)
         try:
-            with store.begin() as session:
+            with store.write() as session:
                 result = importing.revert_batch(session, args.batch_id)
         except (LookupError, ValueError) as exc:
             print(f"livedesk: {exc}", file=sys.stderr)
@@ -382,12 +382,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     store = _open(args)
     try:
-        summary = importing.import_orders(store.session_factory, args.file, options,
+        summary = importing.import_orders(store.write_factory, args.file, options,
                                           progress=None if args.json else progress)
         if summary.committed:  # new orders owe welcomes and thank-yous now, not at the next app start
             from livedesk.services import followups
 
-            with store.begin() as session:
+            with store.write() as session:
                 followups.generate(session)
     except importing.ImportSetupError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
@@ -419,7 +419,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     store = _open(args)
     try:
-        with store.begin() as session:
+        with store.write() as session:
             if args.action == "find":
                 findings = merge.find_duplicates(session, limit=args.limit or None)
                 _print(merge.as_dict(findings), args.json, _describe_findings(findings))
@@ -500,7 +500,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _open(args)
     try:
-        with store.begin() as session:
+        with store.read() as session:
             write = export.export_customers if args.what == "customers" else export.export_orders
             summary = write(session, args.file, CustomerFilter(tier=args.tier), args.customer,
                             actor=getpass.getuser(), progress=None if args.json else progress)

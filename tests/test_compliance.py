@@ -51,7 +51,7 @@ def test_medical_and_efficacy_claims_are_flagged():
 
 
 def test_the_owner_can_add_terms_and_exempt_a_trademark(store):
-    with store.begin() as s:
+    with store.write() as s:
         settings.set_value(s, "compliance.extra_terms", ["秒杀价", {"term": "包邮到家", "reason": "平台不包邮"}])
         settings.set_value(s, "compliance.exempt_terms", ["顶级臻选"])
         found = compliance.check_for_shop(s, "顶级臻选旗舰店，秒杀价包邮到家，顶级品质")

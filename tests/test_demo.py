@@ -50,7 +50,7 @@ def test_same_seed_and_now_give_identical_data(filled, tmp_path):
 
 def test_refuses_a_store_that_already_has_customers(store):
     assert demo.is_empty(store)
-    with store.begin() as s:
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="真实客户"))
     assert not demo.is_empty(store)
     with pytest.raises(demo.NotEmpty):
@@ -136,7 +136,7 @@ def test_tiers_levels_and_segments_are_set(filled):
 
 def test_customers_are_found_by_pinyin_and_platform_id(filled):
     store, _ = filled
-    with store.begin() as s:
+    with store.write() as s:
         nickname, uid = s.execute(text(
             "SELECT c.nickname, a.uid FROM customers c JOIN platform_accounts a ON a.customer_id = c.id "
             "WHERE c.nickname LIKE '王%' ORDER BY c.id LIMIT 1")).one()

@@ -28,7 +28,7 @@ def page(qtbot, store):
 
 
 def _count(store, model) -> int:
-    with store.begin() as s:
+    with store.write() as s:
         return s.scalar(select(func.count()).select_from(model))
 
 
@@ -60,7 +60,7 @@ def test_checking_writes_nothing_and_importing_writes_the_orders_and_their_follo
     assert page.progress.value() == page.progress.maximum()
     # The fixture has a buyer whose second order only weakly matches: a person settles it.
     assert "1 possible duplicates" in page.summary.text() and page.duplicates_button.isVisibleTo(page)
-    with store.begin() as s:  # new orders may owe a welcome or thanks: generation ran after the import
+    with store.write() as s:  # new orders may owe a welcome or thanks: generation ran after the import
         assert settings.get(s, "followups.generated_at") is not None
 
 
@@ -84,7 +84,7 @@ def test_a_corrected_mapping_is_used_and_remembered_for_the_source(qtbot, page, 
     assert page.overrides == {"address": ""}
     page.run(dry_run=False)
     _wait_done(qtbot, page)
-    with store.begin() as s:
+    with store.write() as s:
         assert s.scalar(select(func.count()).select_from(Customer).where(Customer.address.is_not(None))) == 0
         assert settings.get(s, "import.mappings")["douyin"] == {"address": ""}
 

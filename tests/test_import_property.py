@@ -30,7 +30,7 @@ def shared_store():
 
 
 def _counts(store) -> tuple[int, int, int]:
-    with store.begin() as s:
+    with store.write() as s:
         return tuple(s.scalar(select(func.count()).select_from(m)) for m in (Customer, Order, ImportBatch))
 
 

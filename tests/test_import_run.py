@@ -34,12 +34,12 @@ def test_an_orders_rows_far_apart_in_the_file_are_one_order_whatever_the_chunks(
     results = []
     for chunk in (1, 2, 1000):
         monkeypatch.setattr(orders_import, "CHUNK_ROWS", chunk)
-        with store.begin() as s:  # a fresh start for each chunk size
+        with store.write() as s:  # a fresh start for each chunk size
             for model in (PointsEntry, OrderItem, Order, Customer, ImportBatch):
                 s.execute(model.__table__.delete())
         summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin"))
         assert (summary.orders_created, summary.customers_created) == (3, 2)
-        with store.begin() as s:
+        with store.write() as s:
             first = s.scalars(select(Order).where(Order.platform_order_id == "9001")).one()
             assert sorted(i.amount_fen for i in first.items) == [7900, 19900] and first.total_fen == 27800
         results.append([row[1:] for row in snapshot(store)["orders"]])

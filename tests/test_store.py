@@ -102,7 +102,7 @@ def test_a_store_at_the_first_migration_is_backed_up_then_upgraded_with_its_data
 
     store = open_store(sqlite_url(path))
     try:
-        with store.begin() as s:
+        with store.write() as s:
             assert s.execute(select(Customer.nickname, Customer.total_spent_fen)).one() == ("王姐", 4500000)
         assert store.engine.connect().exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
             == HEAD_REVISION
@@ -132,17 +132,17 @@ def test_db_flag_wins_over_environment_then_url_then_default(tmp_path):
 
 def test_a_failed_write_leaves_nothing_behind(store):
     with pytest.raises(ValueError):
-        with store.begin() as s:
+        with store.write() as s:
             customers.create(s, customers.NewCustomer(nickname="小鹿"))
             raise ValueError("crash mid-way")
-    with store.begin() as s:
+    with store.write() as s:
         assert s.scalars(select(Customer)).all() == []
 
 
 def test_timestamps_round_trip_as_aware_utc(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, customers.NewCustomer(nickname="阿May"))
-    with store.begin() as s:
+    with store.write() as s:
         created = s.get(Customer, cid).created_at
     assert created.tzinfo == timezone.utc
     assert abs((datetime.now(timezone.utc) - created).total_seconds()) < 60
@@ -155,17 +155,17 @@ def test_every_model_table_exists_after_migration(store):
 def test_backup_then_restore_brings_back_the_data_and_keeps_the_replaced_store(store, tmp_path):
     from livedesk.services.store import backup_sqlite, restore_sqlite
 
-    with store.begin() as s:
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="备份前"))
     backup = backup_sqlite(store.path, folder=tmp_path / "bk")
-    with store.begin() as s:
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="备份后"))
     store.dispose()
 
     safety = restore_sqlite(backup, store.path)
     reopened = open_store(store.url)
     try:
-        with reopened.begin() as s:
+        with reopened.write() as s:
             assert s.scalars(select(Customer.nickname)).all() == ["备份前"]
         assert safety is not None
         assert sorted(r[0] for r in sqlite3.connect(safety).execute("SELECT nickname FROM customers")) \

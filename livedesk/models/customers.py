@@ -115,6 +115,9 @@ class Note(Base):
     kind: Mapped[str] = mapped_column(String(16), default="note")  # note | complaint | followup
     body: Mapped[str] = mapped_column(Text)
     pinned: Mapped[bool] = mapped_column(default=False)
+    # Bumped by every edit: an edit made against an older version asks before overwriting.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

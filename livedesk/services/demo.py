@@ -161,7 +161,7 @@ class DemoSummary:
 
 
 def is_empty(store: Store) -> bool:
-    with store.begin() as session:
+    with store.read() as session:
         return session.scalar(select(Customer.id).limit(1)) is None
 
 
@@ -191,7 +191,7 @@ def generate(
     shop = _Shop(np.random.default_rng(seed), customers, now)
 
     # One transaction: a demo that fails half-way leaves the store empty, not half-filled.
-    with store.begin() as session:
+    with store.write() as session:
         conn = session.connection()
         if session.scalar(select(Customer.id).limit(1)) is not None:
             raise NotEmpty("the store already has customers; demo data goes into an empty store only")

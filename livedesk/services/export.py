@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Customer, CustomerTag, Order, OrderItem, PlatformAccount, Tag
+from livedesk.models.engine import WritePolicy, write_engine
 from livedesk.services import customers, settings
 from livedesk.services.customers import CustomerFilter
 from livedesk.services.frames import fetch_rows, read_frame
@@ -185,20 +185,16 @@ def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: Cust
 def _audit(session: Session, actor: str | None, kind: str, detail: dict[str, Any]) -> int:
     """The export's audit entry, written before the file takes its name.
 
-    In the caller's transaction when it can be. On SQLite a transaction that has only read
-    cannot start writing once another connection has committed since its first read (the
-    snapshot is stale: "database is locked") — likely after an export of minutes — so the
-    entry is then committed on its own short transaction instead.
+    In the caller's transaction when it is a writing one. An export read in a reading unit
+    (the usual way: minutes of reading must not hold the write lock) writes the entry on
+    its own short writing transaction.
     """
-    try:
-        with session.begin_nested():
-            entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
-            session.add(entry)
-            session.flush()
+    if not session.info.get("read_only"):
+        entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
+        session.add(entry)
+        session.flush()
         return entry.id
-    except OperationalError:
-        log.info("export audit: the caller's snapshot is stale; writing it on its own transaction")
-    with sessionmaker(bind=session.get_bind()).begin() as own:
+    with sessionmaker(bind=write_engine(session.get_bind(), WritePolicy())).begin() as own:
         entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
         own.add(entry)
         own.flush()

@@ -3,31 +3,49 @@
 ``open_store`` is the only way the app, the CLI and the tests get an engine and a
 session factory. A file that is not a LiveDesk database is refused untouched; an
 existing database is copied aside (SQLite online backup) before any migration.
+
+A unit of work is either ``store.read()`` or ``store.write(actor)``: a writing one begins
+as a writer (see ``models.engine``), records its change set in the change log and tells
+``store.listeners`` after it commits.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import sqlite3
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from livedesk.models.engine import is_sqlite, make_engine, make_session_factory
+from livedesk.models.engine import (
+    StoreBusy,
+    WritePolicy,
+    is_sqlite,
+    make_engine,
+    make_session_factory,
+    write_engine,
+)
+from livedesk.services import changes
+from livedesk.services.changes import ChangeSet
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "LiveDesk"
 # The newest migration this build knows. Checked against Alembic's head by a test, so
 # start-up can skip importing Alembic when the store is already current.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BACKUPS_KEPT = 10
@@ -37,22 +55,85 @@ class StoreError(Exception):
     """The store cannot be opened; the message says which file and why, for a person."""
 
 
+__all__ = ["ChangeSet", "Op", "Store", "StoreBusy", "StoreError", "open_store"]
+
+
+def new_origin() -> str:
+    """This process's name in the change log: host, pid and a random part (pids are reused)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Op:
+    """What a write returns: its result and the change set it committed."""
+
+    result: Any
+    changes: ChangeSet
+
+
 @dataclass
 class Store:
     engine: Engine
-    session_factory: sessionmaker[Session]
+    session_factory: sessionmaker[Session]  # reading units
     url: str
     path: Path | None  # the SQLite file, None for a server database
     backup: Path | None = None  # made before this opening's migration, if any
+    origin: str = field(default_factory=new_origin)
+    write_policy: WritePolicy = field(default_factory=WritePolicy)
+    # Called after each local commit with its change set, on the committing thread.
+    listeners: list[Callable[[ChangeSet], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.write_factory = make_session_factory(write_engine(self.engine, self.write_policy))
+        notify = None
+        if self.engine.dialect.name == "postgresql":
+            from livedesk.services.change_feed import pg_notify as notify
+        changes.install(self.write_factory, self.origin, self.listeners, notify=notify)
+        event.listen(self.session_factory, "before_flush", _refuse_writes)
+        event.listen(self.session_factory, "do_orm_execute", _refuse_bulk_writes)
 
     @contextmanager
-    def begin(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back on error."""
+    def read(self) -> Iterator[Session]:
+        """A reading unit of work: it never takes the write lock and may not write."""
         with self.session_factory.begin() as session:
+            session.info["read_only"] = True
             yield session
+
+    @contextmanager
+    def write(self, actor: Any = None) -> Iterator[Session]:
+        """A writing unit of work: begins as a writer, commits on success, rolls back on error.
+
+        ``actor`` (a ``team.Actor``) is who is acting: services read it for authorship, audit
+        entries and role checks.
+        """
+        with self.write_factory.begin() as session:
+            session.info["actor"] = actor
+            yield session
+
+    # Until every caller says which of the two it means, a unit of work that may write.
+    begin = write
+
+    def apply(self, operation: Callable[..., T], *args: Any, actor: Any = None, **kwargs: Any) -> Op:
+        """Run ``operation(session, *args, **kwargs)`` as one writing unit; return it with its changes."""
+        with self.write(actor) as session:
+            result = operation(session, *args, **kwargs)
+        return Op(result, session.info.pop("livedesk_committed", None) or ChangeSet(origin=self.origin))
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_READ_ONLY = "a reading unit of work tried to write: open it with store.write()"
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise RuntimeError(_READ_ONLY)
+
+
+def _refuse_bulk_writes(state: Any) -> None:
+    if state.session.info.get("read_only") and (state.is_insert or state.is_update or state.is_delete):
+        raise RuntimeError(_READ_ONLY)
 
 
 def default_data_dir() -> Path:

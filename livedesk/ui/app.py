@@ -128,7 +128,7 @@ def _recompute_if_stale(store: Store) -> bool:
 
     from livedesk.services import segments
 
-    with store.begin() as session:
+    with store.write() as session:
         summary = segments.recompute_if_stale(session, date.today())
     return bool(summary and summary.changed)
 

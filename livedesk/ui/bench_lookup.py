@@ -62,7 +62,7 @@ def keystrokes(query: str) -> list[str]:
 def bench_lookup(args: argparse.Namespace) -> dict[str, Any]:
     store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
     try:
-        with store.begin() as session:
+        with store.read() as session:
             index = SearchIndex.build(session)
         mix = query_mix(index)
         service: list[float] = []

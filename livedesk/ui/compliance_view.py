@@ -100,7 +100,7 @@ class CheckedEditor(QWidget):
         self.check_now()
 
     def load_terms(self) -> None:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self._terms = (settings.get(session, "compliance.extra_terms"),
                            settings.get(session, "compliance.exempt_terms"))
 

@@ -97,7 +97,7 @@ class CustomerListModel(QAbstractTableModel):
             return found
         start = (row // BLOCK) * BLOCK
         block = self._ids[start : start + BLOCK]
-        with self._store.begin() as session:
+        with self._store.read() as session:
             fetched = customers.rows(session, block)
         self.fetches += 1
         self._cache.update(fetched)

@@ -166,7 +166,7 @@ class CustomerView(QWidget):
     def reload(self) -> None:
         if self.customer_id is None:
             return
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self.card = customers.card(session, self.customer_id)
             preset = presets.preset(settings.get(session, "shop.preset"))
         self.setEnabled(True)
@@ -348,7 +348,7 @@ class CustomerView(QWidget):
         customer_id = self.customer_id
 
         def run() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 change(session, *args)
 
         def done(_result: Any) -> None:

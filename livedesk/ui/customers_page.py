@@ -163,7 +163,7 @@ class CustomersPage(QWidget):
         self.count_label.setText(self.tr("Loading…"))
 
         def load() -> tuple[list[int], bool]:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 ids = customers.list_ids(session, flt, sort_key, descending)
                 empty_store = not ids and customers.count(session) == 0
             return ids, empty_store
@@ -186,7 +186,7 @@ class CustomersPage(QWidget):
 
     def reload_tags(self) -> None:
         current = self.tag.currentData()
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             tags = customers.all_tags(session)
         self.tag.blockSignals(True)
         self.tag.clear()
@@ -239,7 +239,7 @@ class CustomersPage(QWidget):
 
             from livedesk.services import export
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 write = export.export_customers if kind == "customers" else export.export_orders
                 return write(session, path, flt, actor=getpass.getuser())
 

@@ -107,7 +107,7 @@ class DashboardPage(QWidget):
         def orders() -> tuple[OrderFacts, dict[str, pd.DataFrame]]:
             from livedesk.services import dashboard
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 facts = dashboard.load_facts(session)
             return facts, {"tiers": dashboard.tiers(facts, period), "monthly": dashboard.monthly(facts, period)}
 
@@ -141,7 +141,7 @@ class DashboardPage(QWidget):
         def overview() -> Overview:
             from livedesk.services import dashboard
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 return dashboard.overview(session, period)
 
         self.ctx.tasks.submit(overview, on_done=lambda result: self._overview_loaded(seq, result),
@@ -167,7 +167,7 @@ class DashboardPage(QWidget):
         def rest() -> dict[str, pd.DataFrame]:
             from livedesk.services import dashboard, settings
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 rules = settings.get(session, "tiers.rules")
             return {"cohorts": dashboard.cohorts(facts, period), "activity": dashboard.activity(facts, period, rules)}
 

@@ -39,7 +39,7 @@ class DuplicatesDialog(QDialog):
         self.merged_any = False
         self.pair: tuple[int, int] | None = None  # (keep, drop) as previewed
         self._preview_seq = 0  # a later choice wins over a preview still being prepared
-        with ctx.store.begin() as session:
+        with ctx.store.read() as session:
             self.members = {member_id: name for member_id, name, _role in customers.team(session)}
         self.profile_labels = {f.key: f.label(ctx.language) for p in presets.presets().values() for f in p.fields}
         self.setWindowTitle(self.tr("Possible duplicate customers"))
@@ -88,7 +88,7 @@ class DuplicatesDialog(QDialog):
         def run():
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 return merge.find_duplicates(session, limit=CANDIDATES_SHOWN)
 
         self.ctx.tasks.submit(run, on_done=self._show_pairs, on_error=self._error)
@@ -140,7 +140,7 @@ class DuplicatesDialog(QDialog):
         def run():
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return merge.preview(session, keep_id, drop_id)
 
         self.ctx.tasks.submit(run, on_done=lambda shown: seq == self._preview_seq and self._show_preview(shown),
@@ -215,7 +215,7 @@ class DuplicatesDialog(QDialog):
         def run():
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return merge.merge(session, keep, drop, actor=getpass.getuser())
 
         def done(_result: Any) -> None:
@@ -232,7 +232,7 @@ class DuplicatesDialog(QDialog):
         def run() -> None:
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 merge.dismiss(session, a, b, actor=getpass.getuser())
 
         def done(_r: Any) -> None:

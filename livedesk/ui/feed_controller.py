@@ -154,7 +154,7 @@ class FeedController(QObject):
             self.tasks.submit(self._load_index, on_done=go, on_error=lambda exc: self.failed.emit(str(exc)))
 
     def _load_index(self) -> ViewerIndex:
-        with self.store.begin() as session:
+        with self.store.write() as session:
             self.listener_secret = listener_secret(session)
             return ViewerIndex.load(session)
 
@@ -220,7 +220,7 @@ class FeedController(QObject):
             return
 
         def write() -> None:
-            with self.store.begin() as session:
+            with self.store.write() as session:
                 if tallies and broadcast_id is not None:
                     record_appearances(session, broadcast_id, tallies)
                 points.award_interactions(session, interactions)
@@ -230,7 +230,7 @@ class FeedController(QObject):
     # -- "this is 王姐" ----------------------------------------------------------------
     def link(self, arrival: Arrival, customer_id: int, on_done=None, on_error=None) -> None:
         def write() -> KnownCustomer:
-            with self.store.begin() as session:
+            with self.store.write() as session:
                 return link_viewer(session, customer_id, arrival.platform, arrival.uid, arrival.handle,
                                    arrival.nickname)
 

@@ -180,7 +180,7 @@ class ImportPage(QWidget):
         self.path = path
         self._clear_result()
         try:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 self.preview = importing.inspect_file(path, session, platform=self.platform.currentData(),
                                                       overrides=self.overrides)
         except (importing.ImportSetupError, importing.MappingError) as exc:
@@ -274,7 +274,7 @@ class ImportPage(QWidget):
         self._clear_result()
         self._set_running(True)
         self.phase.setText(self.tr("Reading…"))
-        path, factory = self.path, self.ctx.store.session_factory
+        path, factory = self.path, self.ctx.store.write_factory
 
         def work():
             summary = importing.import_orders(factory, path, options, progress=self._progress_from_thread,
@@ -282,7 +282,7 @@ class ImportPage(QWidget):
             if summary.committed:  # new orders owe welcomes and thank-yous: don't wait for the timer
                 from livedesk.services import followups
 
-                with self.ctx.store.begin() as session:
+                with self.ctx.store.write() as session:
                     followups.generate(session)
             return summary
 
@@ -387,7 +387,7 @@ class ImportPage(QWidget):
     def reload_batches(self) -> None:
         from livedesk.services.import_batches import recent_batches
 
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             batches = recent_batches(session)
         states = {"done": self.tr("imported"), "reverted": self.tr("reverted"), "failed": self.tr("failed"),
                   "running": self.tr("running")}
@@ -419,7 +419,7 @@ class ImportPage(QWidget):
         from livedesk.services import importing
 
         def work():
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return importing.revert_batch(session, batch_id, actor=getpass.getuser())
 
         def done(result: Any) -> None:

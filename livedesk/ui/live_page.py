@@ -259,7 +259,7 @@ class LivePage(QWidget):
         customer_id = self.selected_id()
         if customer_id is None:
             return
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             card = panel_card(session, customer_id, language=self.ctx.language)
         self.preview.show_card(card)
 
@@ -286,7 +286,7 @@ class LivePage(QWidget):
                               on_error=self._show_error)
 
     def _add_note(self, customer_id: int, text: str, broadcast_id: int | None) -> int:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             return customers.add_note(session, customer_id, text, broadcast_id=broadcast_id)
 
     def mark_greeted(self) -> None:
@@ -299,7 +299,7 @@ class LivePage(QWidget):
         broadcast_id = self.broadcast.id
 
         def greet() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 broadcasts.mark_greeted(session, broadcast_id, customer_id)
 
         self.ctx.tasks.submit(greet, on_done=lambda _r: self._say(self.tr("Marked as greeted")),
@@ -371,7 +371,7 @@ class LivePage(QWidget):
 
     # -- broadcast -----------------------------------------------------------
     def refresh_broadcast(self) -> None:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self.broadcast = broadcasts.current(session)
         self.feeds.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
         self.feeds.broadcast_id = self.broadcast.id if self.broadcast else None
@@ -397,7 +397,7 @@ class LivePage(QWidget):
 
     def _start(self, title: str, platform: str, room: str) -> None:
         def start() -> BroadcastView:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return broadcasts.start(session, title, platform, room)
 
         self.ctx.tasks.submit(start, on_done=lambda _b: self.refresh_broadcast(), on_error=self._show_error)
@@ -408,7 +408,7 @@ class LivePage(QWidget):
         broadcast_id = self.broadcast.id
 
         def end() -> broadcasts.BroadcastSummary:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 broadcasts.end(session, broadcast_id)
                 return broadcasts.summary(session, broadcast_id)
 

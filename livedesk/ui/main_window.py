@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
 
         panel = self.open_host_panel()
         live = self.live_page.broadcast
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             card = panel_card(session, customer_id, language=self.ctx.language,
                               broadcast_id=live.id if live else None)
         panel.show_card(card)

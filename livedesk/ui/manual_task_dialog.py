@@ -30,7 +30,7 @@ class ManualTaskDialog(QDialog):
         self.ctx = ctx
         self.customer_id = customer_id
         self.task_id: int | None = None
-        with ctx.store.begin() as session:
+        with ctx.store.read() as session:
             row = customers.rows(session, [customer_id])[customer_id]
             team = customers.team(session)
             assigned = customers.assigned_member(session, customer_id)
@@ -79,7 +79,7 @@ class ManualTaskDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 self.task_id = followups.create_manual(
                     session, self.customer_id, self.kind.currentData(), self.due_at(), self.note.toPlainText(),
                     self.assignee.currentData(), template_id=self.template.currentData(),
@@ -94,7 +94,7 @@ def add_manual_task(ctx: AppContext, customer_id: int | None, parent: QWidget) -
     """Ask for a new task for this customer; the new task's id, or None if cancelled."""
     if customer_id is None:
         return None
-    with ctx.store.begin() as session:
+    with ctx.store.read() as session:
         gone = not customers.rows(session, [customer_id])
     if gone:  # merged into another customer (or erased) while this page still showed it
         QMessageBox.information(parent, "LiveDesk", QCoreApplication.translate(

@@ -42,7 +42,7 @@ class SearchController(QObject):
         self._builder.submit(self._build, on_done=self._built, on_error=self._build_failed)
 
     def _build(self) -> SearchIndex:
-        with self._store.begin() as session:
+        with self._store.read() as session:
             return SearchIndex.build(session)
 
     def _built(self, index: SearchIndex) -> None:
@@ -70,7 +70,7 @@ class SearchController(QObject):
         self._tasks.submit(self._sql_lookup, query, limit, on_done=on_hits)
 
     def _sql_lookup(self, query: str, limit: int) -> list[Hit]:
-        with self._store.begin() as session:
+        with self._store.read() as session:
             return lookup(session, query, limit)
 
     def shutdown(self) -> None:

@@ -165,7 +165,7 @@ def bench_import(args: argparse.Namespace) -> dict[str, Any]:
             try:
                 with PeakRss() as memory:
                     started = time.perf_counter()
-                    summary = import_orders(store.session_factory, export, ImportOptions(report_path=Path(folder)))
+                    summary = import_orders(store.write_factory, export, ImportOptions(report_path=Path(folder)))
                     import_s = time.perf_counter() - started
             finally:
                 store.dispose()

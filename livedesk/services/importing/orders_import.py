@@ -76,7 +76,7 @@ from livedesk.models import (
     PossibleDuplicate,
 )
 from livedesk.models.base import utcnow
-from livedesk.services import settings
+from livedesk.services import changes, settings
 from livedesk.services.identity_text import search_text
 from livedesk.services.importing import values
 from livedesk.services.importing.columns import (
@@ -904,6 +904,9 @@ class _Run:
             self._finish(batch)
             with self.phase("write"):
                 _build_indexes(conn, customer_indexes, self.ticker)
+            for table in ("orders", "order_items", "customers", "platform_accounts", "points_ledger",
+                          "possible_duplicates"):
+                changes.touch(self.session, table)
 
     # -- 2. match --
 
