@@ -142,12 +142,14 @@ def _object_changes(session: Session) -> None:
             collector.add("customers", [owner])
 
 
-def install(factory: sessionmaker[Session], origin: str,
-            listeners: list[Callable[[ChangeSet], None]], *, notify: Callable[[Any, int], None] | None) -> None:
+def install(factory: sessionmaker[Session], origin: str, listeners: list[Callable[[ChangeSet], None]], *,
+            before_log: Callable[[Any], None] | None = None,
+            notify: Callable[[Any, int], None] | None = None) -> None:
     """Track changes on every session ``factory`` makes, log them at commit, tell ``listeners``.
 
-    ``notify(connection, seq)`` runs inside the committing transaction (PostgreSQL's NOTIFY is
-    delivered at commit, and only if it commits).
+    ``before_log(connection)`` and ``notify(connection, seq)`` run inside the committing
+    transaction, around the log row's insert (PostgreSQL: take the log's turn, then NOTIFY,
+    which is delivered at commit and only if it commits).
     """
 
     @event.listens_for(factory, "after_flush")
@@ -158,17 +160,24 @@ def install(factory: sessionmaker[Session], origin: str,
     @event.listens_for(factory, "after_transaction_create")
     def _savepoint(session: Session, transaction: Any) -> None:
         if transaction.nested:
+            # Objects still pending are flushed into the enclosing transaction right after this
+            # event (new ones' ids are not known yet): count them as the enclosing one's.
+            _object_changes(session)
             session.info.setdefault("livedesk_savepoints", {})[transaction] = _collector(session).snapshot()
 
     @event.listens_for(factory, "after_soft_rollback")
     def _savepoint_rolled_back(session: Session, previous: Any) -> None:
-        state = session.info.get("livedesk_savepoints", {}).get(previous)
+        state = session.info.get("livedesk_savepoints", {}).pop(previous, None)
         if state is not None:
             _collector(session).restore(state)
 
     @event.listens_for(factory, "after_transaction_end")
-    def _savepoint_ended(session: Session, transaction: Any) -> None:
-        session.info.get("livedesk_savepoints", {}).pop(transaction, None)
+    def _transaction_ended(session: Session, transaction: Any) -> None:
+        # (A savepoint's snapshot stays until then: SQLAlchemy ends it before it reports its rollback.)
+        if transaction.parent is None:  # committed (already reported) or rolled back: start afresh
+            session.info.pop("livedesk_savepoints", None)
+            session.info.pop(INFO_KEY, None)
+            session.info.pop("livedesk_committing", None)
 
     @event.listens_for(factory, "do_orm_execute")
     def _bulk(state: Any) -> None:
@@ -189,6 +198,8 @@ def install(factory: sessionmaker[Session], origin: str,
         actor_id = getattr(actor, "member_id", None)
         payload = collector.change_set(actor_id, origin, None).as_payload()
         connection = session.connection()
+        if before_log is not None:
+            before_log(connection)
         seq = connection.execute(
             insert(ChangeLogEntry).values(origin=origin, actor_id=actor_id, payload=payload)
             .returning(ChangeLogEntry.id)).scalar_one()
@@ -199,7 +210,6 @@ def install(factory: sessionmaker[Session], origin: str,
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
         committed = session.info.pop("livedesk_committing", None)
-        session.info.pop(INFO_KEY, None)
         if committed is None:
             return
         session.info["livedesk_committed"] = committed
@@ -208,11 +218,6 @@ def install(factory: sessionmaker[Session], origin: str,
                 listener(committed)
             except Exception:  # a page that fails to refresh must not undo a commit's report
                 log.exception("change listener failed")
-
-    @event.listens_for(factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(INFO_KEY, None)
-        session.info.pop("livedesk_committing", None)
 
 
 def since(session: Session, seq: int, *, limit: int = 1000) -> list[ChangeSet]:

@@ -85,10 +85,12 @@ class Store:
 
     def __post_init__(self) -> None:
         self.write_factory = make_session_factory(write_engine(self.engine, self.write_policy))
-        notify = None
+        hooks = {}
         if self.engine.dialect.name == "postgresql":
-            from livedesk.services.change_feed import pg_notify as notify
-        changes.install(self.write_factory, self.origin, self.listeners, notify=notify)
+            from livedesk.services.change_feed import pg_log_in_order, pg_notify
+
+            hooks = {"before_log": pg_log_in_order, "notify": pg_notify}
+        changes.install(self.write_factory, self.origin, self.listeners, **hooks)
         event.listen(self.session_factory, "before_flush", _refuse_writes)
         event.listen(self.session_factory, "do_orm_execute", _refuse_bulk_writes)
 
