@@ -95,7 +95,8 @@ def test_a_write_returns_and_logs_its_change_set(store, one_customer):
     store.listeners.append(heard.append)
     op = store.apply(customers.add_note, one_customer, "hello")
     assert op.changes.touches("notes", op.result)
-    assert op.changes.touches("customers", one_customer)  # a note belongs to its customer
+    assert op.changes.touches_customer(one_customer)  # a note belongs to its customer
+    assert not op.changes.touches("customers")  # ... but the customer row itself did not change
     assert not op.changes.touches("orders")
     assert heard == [op.changes] and op.changes.origin == store.origin
     with store.read() as s:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from livedesk.models import Appearance, Broadcast, Customer, Note
@@ -71,10 +72,16 @@ def start(session: Session, title: str, platform: str, room_id: str | None = Non
     live = current(session)
     if live is not None:
         raise BroadcastError(f"“{live.title}” is still live: end it before starting another")
-    b = Broadcast(title=title, platform=platform, room_id=(room_id or "").strip() or None,
-                  host_member_id=host_member_id, started_at=now or utcnow())
-    session.add(b)
-    session.flush()
+    room = (room_id or "").strip() or None
+    b = Broadcast(title=title, platform=platform, room_id=room, host_member_id=host_member_id,
+                  started_at=now or utcnow(), live_room=f"{platform}:{room or ''}"[:96])
+    try:
+        with session.begin_nested():  # two machines starting the same room at once: one wins
+            session.add(b)
+            session.flush()
+    except IntegrityError:
+        live = current(session)
+        raise BroadcastError(f"“{live.title if live else title}” is already live in this room") from None
     return _view(b)
 
 
@@ -85,10 +92,44 @@ def end(session: Session, broadcast_id: int, now: datetime | None = None) -> Bro
     if b.ended_at is not None:
         raise BroadcastError(f"“{b.title}” has already ended")
     b.ended_at = now or utcnow()
+    b.live_room = b.recorder = b.recorder_member_id = None
     return _view(b)
 
 
-def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: datetime | None = None) -> None:
+class RecorderTaken(BroadcastError):
+    """Another machine records this broadcast's capture feed."""
+
+    def __init__(self, member: str | None, since_s: float) -> None:
+        super().__init__(f"{member or 'another machine'} is recording this broadcast's feed")
+        self.member, self.since_s = member, since_s
+
+
+def claim_recorder(session: Session, broadcast_id: int, origin: str, member_id: int | None = None, *,
+                   take_over: bool = False) -> None:
+    """Make this process the one that records the broadcast's capture feed.
+
+    Two recorders would count every viewer twice and fight over appearances. The second is
+    told who records; ``take_over`` is for a recorder whose machine is gone.
+    """
+    b = session.get(Broadcast, broadcast_id, with_for_update=True)
+    if b is None or b.ended_at is not None:
+        raise BroadcastError("the feed is recorded during a live broadcast")
+    if b.recorder not in (None, origin) and not take_over:
+        from livedesk.models import TeamMember
+
+        name = session.scalar(select(TeamMember.name).where(TeamMember.id == b.recorder_member_id))
+        raise RecorderTaken(name, 0.0)
+    b.recorder, b.recorder_member_id = origin, member_id
+
+
+def release_recorder(session: Session, broadcast_id: int, origin: str) -> None:
+    b = session.get(Broadcast, broadcast_id, with_for_update=True)
+    if b is not None and b.recorder == origin:
+        b.recorder = b.recorder_member_id = None
+
+
+def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: datetime | None = None,
+                 member_id: int | None = None) -> None:
     b = session.get(Broadcast, broadcast_id)
     if b is None or b.ended_at is not None:
         raise BroadcastError("greetings are recorded during a live broadcast")
@@ -106,7 +147,7 @@ def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: dat
                                 first_seen_at=now, last_seen_at=now)
         session.add(appearance)
     if appearance.greeted_at is None:
-        appearance.greeted_at = now
+        appearance.greeted_at, appearance.greeted_by_id = now, member_id
 
 
 def greeted_ids(session: Session, broadcast_id: int) -> set[int]:

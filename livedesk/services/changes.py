@@ -8,8 +8,9 @@ set is written to the change log in the same transaction, so another process or 
 reads exactly what this one committed, and never a change that was rolled back; then this
 process's listeners hear it. Pages refresh from change sets, never by polling tables.
 
-Rows owned by a customer (notes, tags, orders, tasks…) also mark that customer, so a
-customer page need only ask ``touches("customers", id)``.
+Rows owned by a customer (notes, tags, orders, tasks…) also mark that customer under
+``customer_data``, so a customer page asks ``touches_customer(id)`` while the customer list,
+which shows none of them, refreshes only for ``customers`` rows.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 ALL = None  # "every row of this table": too many ids to list, or not known
 IDS_PER_TABLE = 200  # past this a table is sent as ALL: a NOTIFY payload and a log row stay small
 INFO_KEY = "livedesk_changes"
+CUSTOMER_DATA = "customer_data"  # not a table: the customers whose own rows elsewhere changed
 UNTRACKED = frozenset({ChangeLogEntry.__tablename__, "alembic_version"})
 
 
@@ -47,6 +49,10 @@ class ChangeSet:
             return False
         ids = self.tables[table]
         return row_id is None or ids is ALL or row_id in ids
+
+    def touches_customer(self, customer_id: int) -> bool:
+        """Anything shown on this customer's page: the customer row or rows they own."""
+        return self.touches("customers", customer_id) or self.touches(CUSTOMER_DATA, customer_id)
 
     def touches_any(self, *tables: str) -> bool:
         return any(t in self.tables for t in tables)
@@ -139,7 +145,7 @@ def _object_changes(session: Session) -> None:
             collector.add(table, [])
         owner = getattr(obj, "customer_id", None)
         if isinstance(owner, int) and table != "customers":
-            collector.add("customers", [owner])
+            collector.add(CUSTOMER_DATA, [owner])
 
 
 def install(factory: sessionmaker[Session], origin: str, listeners: list[Callable[[ChangeSet], None]], *,

@@ -53,6 +53,7 @@ class CustomerView(QWidget):
         self.customer_id: int | None = None
         self.card: CustomerCard | None = None
         self.reveal = False
+        ctx.changes.changed.connect(self.refresh_from)
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 22px; font-weight: 600;")
@@ -159,6 +160,16 @@ class CustomerView(QWidget):
         return tile
 
     # -- showing -----------------------------------------------------------------
+    def refresh_from(self, change_set) -> None:
+        """Another page or machine changed this customer (a note, a tag, a merge): show it."""
+        if self.customer_id is None or not change_set.touches_customer(self.customer_id):
+            return
+        try:
+            self.reload()
+        except LookupError:  # merged into another customer or erased elsewhere
+            self.customer_id = self.card = None
+            self.setEnabled(False)
+
     def show_customer(self, customer_id: int) -> None:
         self.customer_id = customer_id
         self.reload()
@@ -231,8 +242,8 @@ class CustomerView(QWidget):
                 if value and editor.findData(value) < 0:
                     editor.addItem(value, value)
                 editor.setCurrentIndex(max(0, editor.findData(value)))
-            elif editor.text() != value:
-                editor.setText(value)
+            elif editor.text() != value and not (editor.hasFocus() and editor.isModified()):
+                editor.setText(value)  # (what the user is typing right now stays: it saves on leaving)
             editor.blockSignals(False)
 
     def _build_profile_editors(self, preset: presets.Preset) -> None:

@@ -106,6 +106,7 @@ class CustomersPage(QWidget):
         self.detail = CustomerView(ctx, self)
         self.detail.push_to_panel.connect(self.push_to_panel)
         self.detail.changed.connect(self._customer_changed)
+        ctx.changes.changed.connect(self._on_changes)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -156,9 +157,13 @@ class CustomersPage(QWidget):
         return CustomerFilter(tier=self.tier.currentData(), level=self.level.currentData(),
                               tag_id=self.tag.currentData(), text=self.search.text())
 
-    def reload(self) -> None:
-        """Ask the worker for the ids of the current filter and order; the newest answer wins."""
+    def reload(self, keep_selection: bool = False) -> None:
+        """Ask the worker for the ids of the current filter and order; the newest answer wins.
+
+        ``keep_selection``: a refresh because others changed the store, not the user's choice:
+        the customer shown stays shown."""
         self._load_seq += 1
+        shown = self.detail.customer_id if keep_selection else None
         seq, flt, sort_key, descending = self._load_seq, self.current_filter(), self.sort_key, self.descending
         self.count_label.setText(self.tr("Loading…"))
 
@@ -178,7 +183,10 @@ class CustomersPage(QWidget):
             self.empty_hint.setText(self.tr(
                 "No customers yet. Import the shop's order exports on the Import page, or try LiveDesk "
                 "with demo data: livedesk demo --customers 3000"))
-            if ids:
+            row = self.model.row_of(shown) if shown is not None else None
+            if row is not None:
+                self.table.selectRow(row)
+            elif ids and shown is None:
                 self.table.selectRow(0)
             self.loaded.emit(len(ids))
 
@@ -203,6 +211,18 @@ class CustomersPage(QWidget):
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             self.detail.show_customer(self.model.id_at(current.row()))
+
+    def _on_changes(self, change_set) -> None:
+        if change_set.touches_any("tags"):
+            self.reload_tags()
+        if not change_set.touches("customers"):
+            return
+        ids = change_set.ids("customers")
+        if ids is None or any(self.model.row_of(i) is None for i in ids):
+            self.reload(keep_selection=True)  # new, merged or many customers: the list itself moved
+        else:
+            for customer_id in ids:
+                self.model.refresh(customer_id)
 
     def _customer_changed(self, customer_id: int) -> None:
         self.model.refresh(customer_id)

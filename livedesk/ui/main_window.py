@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
         self._restore_geometry()
         self.nav.setCurrentRow(0)
+        ctx.changes.changed.connect(self._on_changes)
+        ctx.changes.connection.connect(self._on_connection)
 
     def _build_pages(self) -> None:
         from livedesk.ui.customers_page import CustomersPage
@@ -85,12 +87,16 @@ class MainWindow(QMainWindow):
         # New tiers move people in the list and in search ranking.
         self.settings_page.saved.connect(self.customers_page.reload)
         self.settings_page.saved.connect(self.search.rebuild)
+        self.followups_page = FollowupsPage(self.ctx, self)
+        self.vip_page = VipPage(self.ctx, self)
+        self.dashboard_page = DashboardPage(self.ctx, self)
+        self._refresh_from_changes()
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
             (self.tr("Live"), self.live_page),
-            (self.tr("Follow-ups"), self._followups_tabs(FollowupsPage(self.ctx, self))),
-            (self.tr("VIP sessions"), VipPage(self.ctx, self)),
-            (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
+            (self.tr("Follow-ups"), self._followups_tabs(self.followups_page)),
+            (self.tr("VIP sessions"), self.vip_page),
+            (self.tr("Dashboard"), self.dashboard_page),
             (self.tr("Import"), self.import_page),
             (self.tr("Settings"), self.settings_page),
         ]
@@ -99,6 +105,19 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(140, 44))
             self.nav.addItem(item)
             self.pages.addWidget(page)
+
+    def _refresh_from_changes(self) -> None:
+        """Each page refreshes what a change set touches, whoever made it and wherever.
+
+        (The customer page and list follow change sets themselves: they refresh row by row.)"""
+        follow = self.ctx.changes.changed.connect
+        follow(lambda c: c.touches_any("customers", "platform_accounts") and self.search.rebuild())
+        follow(lambda c: c.touches_any("followup_tasks", "survey_responses") and self.followups_page.reload())
+        follow(lambda c: c.touches_any("broadcasts", "appearances") and self.live_page.refresh_broadcast())
+        follow(lambda c: c.touches_any("invitations", "private_sessions") and self.vip_page.reload())
+        follow(lambda c: c.touches_any("import_batches") and self.import_page.reload_batches())
+        follow(lambda c: c.touches_any("orders", "customers", "followup_tasks", "survey_responses")
+               and self.dashboard_page.isVisible() and self.dashboard_page.reload())
 
     def _followups_tabs(self, queue: QWidget) -> QTabWidget:
         """跟进: today's queue, the messages it sends, and the script check before going live.
@@ -169,14 +188,42 @@ class MainWindow(QMainWindow):
         return self.host_panel
 
     def push_to_panel(self, customer_id: int) -> None:
+        """Show the card here and on every other machine's open host panel (the host's PC)."""
+        from livedesk.services import live_room
+
+        self._show_on_panel(self.open_host_panel(), customer_id)
+        live = self.live_page.broadcast
+        broadcast_id = live.id if live else None
+        self.ctx.tasks.submit(lambda: self.ctx.store.apply(live_room.push, customer_id, broadcast_id,
+                                                           actor=self.ctx.actor),
+                              on_error=lambda exc: self.statusBar().showMessage(
+                                  self.tr("The card was not sent to the other screens: %1").replace("%1", str(exc)),
+                                  8000))
+
+    def _show_on_panel(self, panel: HostPanel, customer_id: int) -> None:
         from livedesk.services.panel import panel_card
 
-        panel = self.open_host_panel()
         live = self.live_page.broadcast
-        with self.ctx.store.read() as session:
-            card = panel_card(session, customer_id, language=self.ctx.language,
-                              broadcast_id=live.id if live else None)
+        try:
+            with self.ctx.store.read() as session:
+                card = panel_card(session, customer_id, language=self.ctx.language,
+                                  broadcast_id=live.id if live else None)
+        except LookupError:  # merged away or erased since it was pushed
+            return
         panel.show_card(card)
+
+    def _on_changes(self, change_set) -> None:
+        if change_set.origin == self.ctx.store.origin:
+            return  # pushed from here: already shown
+        pushes = change_set.events_of("push")
+        if pushes and self.host_panel is not None and self.host_panel.isVisible():
+            self._show_on_panel(self.host_panel, pushes[-1]["customer_id"])
+
+    def _on_connection(self, state: str) -> None:
+        if state == "reconnecting":
+            self.statusBar().showMessage(self.tr("Reconnecting to the shared store…"))
+        else:
+            self.statusBar().clearMessage()
 
     def backup_now(self) -> None:
         from livedesk.services.store import backup_sqlite
