@@ -1705,6 +1705,14 @@
         <translation>数据库：%1</translation>
     </message>
     <message>
+        <source>The card was not sent to the other screens: %1</source>
+        <translation>卡片未能发送到其他屏幕：%1</translation>
+    </message>
+    <message>
+        <source>Reconnecting to the shared store…</source>
+        <translation>重新连接中…</translation>
+    </message>
+    <message>
         <source>A shared server is backed up by its own tools.</source>
         <translation>共享服务器请使用服务器自带的工具备份。</translation>
     </message>
