@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.customers_page.push_to_panel.connect(self.push_to_panel)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
+        self.live_page.greeted.connect(self._greeted)
         self.settings_page = SettingsPage(self.ctx, self)
         self.import_page = ImportPage(self.ctx, self)
         # New tiers move people in the list and in search ranking.
@@ -177,6 +178,11 @@ class MainWindow(QMainWindow):
             card = panel_card(session, customer_id, language=self.ctx.language,
                               broadcast_id=live.id if live else None)
         panel.show_card(card)
+
+    def _greeted(self, customer_id: int) -> None:
+        """The card on air drops its "not greeted yet" as soon as someone marks it."""
+        if self.host_panel is not None and self.host_panel.shown_customer() == customer_id:
+            self.push_to_panel(customer_id)
 
     def backup_now(self) -> None:
         from livedesk.services.store import backup_sqlite
