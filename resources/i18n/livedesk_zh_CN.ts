@@ -50,6 +50,10 @@
         <translation>表格</translation>
     </message>
     <message>
+        <source>No data</source>
+        <translation>暂无数据</translation>
+    </message>
+    <message>
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
@@ -358,6 +362,18 @@
         <translation>时间范围</translation>
     </message>
     <message>
+        <source>Buyers</source>
+        <translation>买家数</translation>
+    </message>
+    <message>
+        <source>Repurchase</source>
+        <translation>复购率</translation>
+    </message>
+    <message>
+        <source>Follow-ups on time</source>
+        <translation>跟进及时率</translation>
+    </message>
+    <message>
         <source>Customers and GMV by tier (share)</source>
         <translation>各分层客户数与 GMV 占比</translation>
     </message>
@@ -394,6 +410,10 @@
         <translation>
             <numerusform>共 %n 笔已付订单</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>暂无数据</translation>
     </message>
     <message>
         <source>Customers</source>
