@@ -36,3 +36,18 @@ def ctx(store):
     tasks = TaskRunner()
     yield AppContext(store, tasks, "en")
     tasks.shutdown()
+
+
+@pytest.fixture
+def ui_language(qapp):
+    """``ui_language("zh_CN")`` shows the UI's words in that language for one test; undone after."""
+    from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+    from livedesk.ui.i18n import install_translators
+
+    before = QLocale()
+    yield lambda language: install_translators(qapp, language)
+    for translator in qapp.findChildren(QTranslator):
+        QCoreApplication.removeTranslator(translator)
+        translator.deleteLater()
+    QLocale.setDefault(before)

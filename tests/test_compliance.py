@@ -59,3 +59,8 @@ def test_the_owner_can_add_terms_and_exempt_a_trademark(store):
         ("秒杀价", "shop", compliance.SHOP_REASON), ("包邮到家", "shop", "平台不包邮"),
         ("顶级", "grade", found[2].reason),
     ]
+
+
+def test_a_safety_promise_for_pregnant_women_is_flagged():
+    assert terms("敏感肌孕妇都能用") == [("孕妇都能用", "safety")]
+    assert terms("没有副作用，宝宝都能用") == [("没有副作用", "safety"), ("宝宝都能用", "safety")]

@@ -158,3 +158,39 @@ def test_a_vip_not_greeted_this_stream_is_flagged_until_greeted(store, shop):
         assert "not_greeted" not in {a.kind for a in panel_card(s, shop["lu"], now=NOW, broadcast_id=live.id).alerts}
         broadcasts.mark_greeted(s, live.id, shop["wang"])
         assert "not_greeted" not in {a.kind for a in panel_card(s, shop["wang"], now=NOW, broadcast_id=live.id).alerts}
+
+
+def test_a_fresh_upgrade_is_sales_news_but_an_old_or_downward_change_is_not(store, shop):
+    from livedesk.models import LevelChange
+
+    with store.write() as s:
+        wang = s.get(Customer, shop["wang"])
+        wang.level_since = NOW - timedelta(days=2)
+        s.add(LevelChange(customer_id=wang.id, from_level="silver", to_level="gold", changed_at=wang.level_since))
+    with store.write() as s:
+        upgrade = [a for a in panel_card(s, shop["wang"], now=NOW).alerts if a.kind == "upgrade"]
+        assert [(a.text, a.category) for a in upgrade] == [("2", "sales")]
+        assert {a.category for a in panel_card(s, shop["wang"], now=NOW).alerts if a.kind == "allergy"} == {"safety"}
+        s.add(LevelChange(customer_id=shop["wang"], from_level="gold", to_level="silver", changed_at=NOW))
+        s.get(Customer, shop["wang"]).level, s.get(Customer, shop["wang"]).level_since = "silver", NOW
+    with store.write() as s:
+        assert "upgrade" not in {a.kind for a in panel_card(s, shop["wang"], now=NOW).alerts}
+        s.get(Customer, shop["wang"]).level_since = NOW - timedelta(days=90)
+        assert "upgrade" not in {a.kind for a in panel_card(s, shop["wang"], now=NOW + timedelta(days=1)).alerts}
+
+
+def test_the_shipped_greeting_is_left_to_the_ui_and_a_shops_own_is_its_own_words(store, shop):
+    from livedesk.services.templates import DEFAULT_TEMPLATES
+
+    gold = next(body for key, _k, _n, body in DEFAULT_TEMPLATES if key == "greeting.gold")
+    with store.write() as s:
+        template = MessageTemplate(key="greeting.gold", kind="greeting", name="金钻", body=gold)
+        s.add(template)
+    with store.write() as s:
+        card = panel_card(s, shop["wang"], now=NOW)
+        assert (card.greeting_key, card.greeting_custom) == ("greeting.gold", False)
+        s.get(MessageTemplate, template.id).body = "{称呼}回来啦，{等级}专属福利已备好"
+    with store.write() as s:
+        card = panel_card(s, shop["wang"], now=NOW)
+        assert card.greeting_custom and card.custom_greeting() == "王姐回来啦，金钻会员专属福利已备好"
+        assert panel_card(s, shop["lu"], now=NOW).greeting_key == "greeting.default"

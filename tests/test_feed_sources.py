@@ -15,7 +15,7 @@ from livedesk.services.feeds.formats import open_source
 from livedesk.services.feeds.matching import KnownCustomer, ViewerIndex
 from livedesk.services.feeds.source import PROTECTED, Backoff, EventBuffer, FeedConfigError, MatchedEvent
 
-from tests.test_feed_adapters import WANG, bg
+from helpers import WANG, bg
 
 FAST = Backoff(initial=0.02, maximum=0.1, stable_after=60)
 WAIT = 5.0  # seconds any single wait may take before the test fails instead of hanging

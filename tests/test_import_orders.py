@@ -33,36 +33,14 @@ from livedesk.services.importing import (
 from livedesk.services.importing import orders_import
 from livedesk.services.importing.identity import NAME_MASK_OTHER_PLACE, PHONE_FITS_MASK
 
+from helpers import counts, snapshot
+
 DATA = Path(__file__).parent / "data"
 ENCODED = ["douyin_orders.csv", "douyin_orders_bom.csv", "douyin_orders_gbk.csv", "douyin_orders_title_rows.xlsx"]
-COUNTED = (Customer, PlatformAccount, Order, OrderItem, PointsEntry, PossibleDuplicate, ImportBatch)
 
 
 def run(store, name: str, tmp_path: Path, **options):
     return import_orders(store.session_factory, DATA / name, ImportOptions(report_path=tmp_path, **options))
-
-
-def counts(store) -> dict[str, int]:
-    with store.write() as s:
-        return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in COUNTED}
-
-
-def snapshot(store) -> dict[str, list]:
-    """Everything an import may touch, except the batch and audit bookkeeping."""
-    with store.write() as s:
-        return {
-            "customers": s.execute(select(Customer.id, Customer.nickname, Customer.phone, Customer.phone_masked,
-                                          Customer.city, Customer.search_text, Customer.order_count,
-                                          Customer.total_spent_fen).order_by(Customer.id)).all(),
-            "orders": s.execute(select(Order.id, Order.platform_order_id, Order.customer_id, Order.status,
-                                       Order.total_fen, Order.ordered_at, Order.paid_at).order_by(Order.id)).all(),
-            "items": s.execute(select(OrderItem.id, OrderItem.order_id, OrderItem.amount_fen, OrderItem.status)
-                               .order_by(OrderItem.id)).all(),
-            "points": s.execute(select(PointsEntry.customer_id, PointsEntry.delta, PointsEntry.reason,
-                                       PointsEntry.ref).order_by(PointsEntry.id)).all(),
-            "duplicates": s.execute(select(PossibleDuplicate.customer_id, PossibleDuplicate.other_id,
-                                           PossibleDuplicate.reason)).all(),
-        }
 
 
 @pytest.mark.parametrize("name", ENCODED)

@@ -13,7 +13,7 @@ from livedesk.models import Customer, ImportBatch, Order, OrderItem, PointsEntry
 from livedesk.services import bench
 from livedesk.services.identity_text import pinyin_keys, search_text
 from livedesk.services.importing import ImportCancelled, ImportOptions, import_orders, orders_import
-from tests.test_import_orders import counts, snapshot
+from helpers import counts, snapshot
 
 DATA = Path(__file__).parent / "data"
 HEAD = "主订单编号,子订单编号,选购商品,商品金额,订单提交时间,订单状态,收件人,收件人手机号,市\n"

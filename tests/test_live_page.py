@@ -89,8 +89,13 @@ def test_greeting_is_recorded_only_during_a_broadcast(qtbot, page, store, shop):
     assert "Start a broadcast" in page.feedback.text()
     page._start("周二美妆专场", "douyin", "")
     qtbot.waitUntil(lambda: page.broadcast is not None)
-    page.mark_greeted()
+    page._show_preview()
+    assert "not_greeted" in {a.kind for a in page.preview.card.alerts}  # a VIP, not greeted yet this stream
+    with qtbot.waitSignal(page.greeted) as greeted:  # the host panel listens: its card updates at once
+        page.mark_greeted()
+    assert greeted.args == [shop["wang"]]
     qtbot.waitUntil(lambda: "greeted" in page.feedback.text())
+    assert "not_greeted" not in {a.kind for a in page.preview.card.alerts}
     with store.write() as s:
         assert s.scalars(select(Appearance.customer_id).where(Appearance.greeted_at.is_not(None))).all() \
             == [shop["wang"]]

@@ -115,6 +115,32 @@ def monthly(facts: OrderFacts, period: Period) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The period's figures at the top of 看板; a rate is None when nothing could be measured."""
+
+    gmv_fen: int
+    buyers: int
+    repurchase_ratio: float | None  # buyers of the period who had bought before, or twice in it
+    nps: float | None
+    on_time_ratio: float | None
+
+
+def headline(facts: OrderFacts, period: Period, sla: pd.DataFrame, scores: pd.DataFrame) -> Headline:
+    keep = facts.within(period)
+    buyers = np.unique(facts.buyer[keep])
+    until_end = facts.day <= np.datetime64(period.end, "D")
+    orders_so_far = np.bincount(facts.buyer[until_end], minlength=len(facts.first))
+    answers, due = int(scores["responses"].sum()), int(sla["due"].sum())
+    return Headline(
+        gmv_fen=int(facts.fen[keep].sum()),
+        buyers=len(buyers),
+        repurchase_ratio=float((orders_so_far[buyers] >= 2).mean()) if len(buyers) else None,
+        nps=float((scores["promoters"].sum() - scores["detractors"].sum()) * 100 / answers) if answers else None,
+        on_time_ratio=float(sla["on_time"].sum() / due) if due else None,
+    )
+
+
 def cohorts(facts: OrderFacts, period: Period) -> pd.DataFrame:
     """Rows: cohorts whose first purchase falls in the period; columns: months since (0, 1…);
     values: the share of the cohort that bought in that month (up to the period's end)."""

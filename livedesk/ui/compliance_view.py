@@ -18,7 +18,7 @@ from livedesk.services.compliance import Finding
 from livedesk.ui.context import AppContext
 
 CHECK_AFTER_MS = 250
-CATEGORY_COLOURS = {"medical": "#8e24aa", "efficacy": "#8e24aa"}  # health claims read apart from absolutes
+CATEGORY_COLOURS = {"medical": "#8e24aa", "efficacy": "#8e24aa", "safety": "#8e24aa"}  # health claims read apart from absolutes
 DEFAULT_COLOUR = "#c62828"
 
 

@@ -21,6 +21,21 @@ _LEVELS = {
     "silver": QT_TRANSLATE_NOOP("Labels", "Silver Diamond member"),
     "gold": QT_TRANSLATE_NOOP("Labels", "Gold Diamond member"),
 }
+# The shipped greetings (services/templates.py DEFAULT_TEMPLATES), worded in the UI's language
+# beside the level names they use, so a greeting never mixes languages. %1 is the level's
+# name, %2 the nickname; the short form (nickname only) is for when the long one does not fit.
+_GREETINGS = {
+    "greeting.gold": (QT_TRANSLATE_NOOP("Labels", "Welcome home, %1 %2"),
+                      QT_TRANSLATE_NOOP("Labels", "Welcome home, %2")),
+    "greeting.silver": (QT_TRANSLATE_NOOP("Labels", "Welcome, %1 %2, we saved something good for you"),
+                        QT_TRANSLATE_NOOP("Labels", "Welcome, %2")),
+    "greeting.vip": (QT_TRANSLATE_NOOP("Labels", "%2 is here! Good to see you again"),
+                     QT_TRANSLATE_NOOP("Labels", "%2 is here!")),
+    "greeting.new": (QT_TRANSLATE_NOOP("Labels", "Welcome %2, first time here? Ask me anything"),
+                     QT_TRANSLATE_NOOP("Labels", "Welcome, %2")),
+    "greeting.default": (QT_TRANSLATE_NOOP("Labels", "Welcome to the stream, %2"),
+                         QT_TRANSLATE_NOOP("Labels", "Welcome, %2")),
+}
 _PLATFORMS = {
     "douyin": QT_TRANSLATE_NOOP("Labels", "Douyin"),
     "taobao": QT_TRANSLATE_NOOP("Labels", "Taobao"),
@@ -109,6 +124,18 @@ def tier(code: str) -> str:
 
 def level(code: str) -> str:
     return _word(_LEVELS, code)
+
+
+def greeting(key: str, level_code: str, nickname: str, *, short: bool = False) -> str:
+    """A shipped greeting in the UI's language, with the level named from this same catalogue."""
+    full, brief = _GREETINGS.get(key, _GREETINGS["greeting.default"])
+    text = QCoreApplication.translate("Labels", brief if short else full)
+    return text.replace("%1", level(level_code)).replace("%2", nickname)
+
+
+def short_greeting(nickname: str) -> str:
+    """The shortest greeting, for a shop's own template that does not fit on one line."""
+    return QCoreApplication.translate("Labels", _GREETINGS["greeting.default"][1]).replace("%2", nickname)
 
 
 def platform(code: str) -> str:

@@ -99,6 +99,7 @@ class StartBroadcastDialog(QDialog):
 
 class LivePage(QWidget):
     push_to_panel = Signal(int)
+    greeted = Signal(int)  # a customer just marked greeted: the host panel updates at once
 
     def __init__(self, ctx: AppContext, search: SearchController, feeds: FeedController,
                  parent: QWidget | None = None) -> None:
@@ -260,7 +261,8 @@ class LivePage(QWidget):
         if customer_id is None:
             return
         with self.ctx.store.read() as session:
-            card = panel_card(session, customer_id, language=self.ctx.language)
+            card = panel_card(session, customer_id, language=self.ctx.language,
+                              broadcast_id=self.broadcast.id if self.broadcast else None)
         self.preview.show_card(card)
 
     # -- actions -----------------------------------------------------------
@@ -302,8 +304,12 @@ class LivePage(QWidget):
             with self.ctx.store.write() as session:
                 broadcasts.mark_greeted(session, broadcast_id, customer_id)
 
-        self.ctx.tasks.submit(greet, on_done=lambda _r: self._say(self.tr("Marked as greeted")),
-                              on_error=self._show_error)
+        def done(_result: object) -> None:
+            self._say(self.tr("Marked as greeted"))
+            self.greeted.emit(customer_id)
+            self._show_preview()
+
+        self.ctx.tasks.submit(greet, on_done=done, on_error=self._show_error)
 
     # -- live feed -------------------------------------------------------------
     def _toggle_feed(self) -> None:

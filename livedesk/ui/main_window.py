@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.customers_page.push_to_panel.connect(self.push_to_panel)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
+        self.live_page.greeted.connect(self._greeted)
         self.settings_page = SettingsPage(self.ctx, self)
         self.import_page = ImportPage(self.ctx, self)
         # New tiers move people in the list and in search ranking.
@@ -224,6 +225,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Reconnecting to the shared store…"))
         else:
             self.statusBar().clearMessage()
+
+    def _greeted(self, customer_id: int) -> None:
+        """The card on air drops its "not greeted yet" as soon as someone marks it."""
+        if self.host_panel is not None and self.host_panel.shown_customer() == customer_id:
+            self.push_to_panel(customer_id)
 
     def backup_now(self) -> None:
         from livedesk.services.store import backup_sqlite

@@ -50,6 +50,10 @@
         <translation>表格</translation>
     </message>
     <message>
+        <source>No data</source>
+        <translation>暂无数据</translation>
+    </message>
+    <message>
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
@@ -358,6 +362,18 @@
         <translation>时间范围</translation>
     </message>
     <message>
+        <source>Buyers</source>
+        <translation>买家数</translation>
+    </message>
+    <message>
+        <source>Repurchase</source>
+        <translation>复购率</translation>
+    </message>
+    <message>
+        <source>Follow-ups on time</source>
+        <translation>跟进及时率</translation>
+    </message>
+    <message>
         <source>Customers and GMV by tier (share)</source>
         <translation>各分层客户数与 GMV 占比</translation>
     </message>
@@ -394,6 +410,10 @@
         <translation>
             <numerusform>共 %n 笔已付订单</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>暂无数据</translation>
     </message>
     <message>
         <source>Customers</source>
@@ -866,16 +886,32 @@
         <translation>LiveDesk 主播面板</translation>
     </message>
     <message>
-        <source>Just arrived (click or press 1–6)</source>
-        <translation>刚刚进来（点击或按 1–6）</translation>
-    </message>
-    <message>
         <source>Always on top</source>
         <translation>窗口置顶</translation>
     </message>
     <message>
+        <source>Standard text</source>
+        <translation>标准字号</translation>
+    </message>
+    <message>
+        <source>Large text</source>
+        <translation>大字号</translation>
+    </message>
+    <message>
+        <source>Extra large text (TV)</source>
+        <translation>特大字号（电视）</translation>
+    </message>
+    <message>
         <source>Waiting for viewers…</source>
         <translation>等待观众进入直播间…</translation>
+    </message>
+    <message>
+        <source>Just arrived: press 1–6</source>
+        <translation>刚进直播间：按 1–6 调出</translation>
+    </message>
+    <message>
+        <source>Just arrived: nobody yet</source>
+        <translation>刚进直播间：暂时没有老客户</translation>
     </message>
 </context>
 <context>
@@ -1175,6 +1211,19 @@
     </message>
 </context>
 <context>
+    <name>KnownArrivals</name>
+    <message>
+        <source>just now</source>
+        <translation>刚刚</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min ago</source>
+        <translation>
+            <numerusform>%n 分钟前</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Labels</name>
     <message>
         <source>High-value VIP</source>
@@ -1211,6 +1260,38 @@
     <message>
         <source>Gold Diamond member</source>
         <translation>金钻会员</translation>
+    </message>
+    <message>
+        <source>Welcome home, %1 %2</source>
+        <translation>欢迎%1%2回家</translation>
+    </message>
+    <message>
+        <source>Welcome home, %2</source>
+        <translation>欢迎%2回家</translation>
+    </message>
+    <message>
+        <source>Welcome, %1 %2, we saved something good for you</source>
+        <translation>欢迎%1%2，今天给您留了好东西</translation>
+    </message>
+    <message>
+        <source>Welcome, %2</source>
+        <translation>欢迎%2</translation>
+    </message>
+    <message>
+        <source>%2 is here! Good to see you again</source>
+        <translation>%2来啦！老朋友好久不见</translation>
+    </message>
+    <message>
+        <source>%2 is here!</source>
+        <translation>%2来啦！</translation>
+    </message>
+    <message>
+        <source>Welcome %2, first time here? Ask me anything</source>
+        <translation>欢迎%2第一次来直播间，有问题随时问我</translation>
+    </message>
+    <message>
+        <source>Welcome to the stream, %2</source>
+        <translation>欢迎%2来到直播间</translation>
     </message>
     <message>
         <source>Douyin</source>
@@ -1814,6 +1895,10 @@
         <translation>等待观众进入直播间…</translation>
     </message>
     <message>
+        <source>Running out: %1</source>
+        <translation>快用完了：%1</translation>
+    </message>
+    <message>
         <source>Became %1 today</source>
         <translation>今天升级为%1</translation>
     </message>
@@ -1826,6 +1911,10 @@
     <message>
         <source>Bought recently</source>
         <translation>最近购买</translation>
+    </message>
+    <message>
+        <source>Not greeted yet</source>
+        <translation>还没打招呼</translation>
     </message>
     <message>
         <source>Profile</source>
@@ -1848,14 +1937,6 @@
     <message>
         <source>Open complaint: %1</source>
         <translation>未处理投诉：%1</translation>
-    </message>
-    <message>
-        <source>Running out now: %1</source>
-        <translation>快用完了：%1</translation>
-    </message>
-    <message>
-        <source>VIP not greeted yet this stream</source>
-        <translation>本场还没打招呼的 VIP</translation>
     </message>
 </context>
 <context>
