@@ -13,13 +13,14 @@ in short slices, telling ``WritePolicy.on_wait`` how long it has waited, up to
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -103,6 +104,18 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             _begin_immediate(connection.connection.dbapi_connection, policy)
+
+
+def serialize(session: Session, name: str) -> None:
+    """Make writing units that run ``name`` take turns, for work that reads what it then writes
+    (follow-up generation checks which tasks exist, then adds the rest).
+
+    SQLite has one writer at a time already (BEGIN IMMEDIATE); PostgreSQL takes a transaction
+    advisory lock, released at commit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

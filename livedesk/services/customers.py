@@ -107,6 +107,7 @@ class NoteView:
     broadcast_id: int | None
     created_at: datetime
     updated_at: datetime
+    version: int = 1  # what an edit was made against: see edit_note
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def card(session: Session, customer_id: int, order_limit: int = 50) -> CustomerC
         ],
         notes=[
             NoteView(n.id, n.body, n.kind, n.pinned, authors.get(n.author_id) if n.author_id else None,
-                     n.broadcast_id, n.created_at, n.updated_at)
+                     n.broadcast_id, n.created_at, n.updated_at, n.version)
             for n in notes
         ],
         tags=[TagView(t.id, t.name, t.color) for t in tags],
@@ -312,13 +313,34 @@ def add_note(
     return note.id
 
 
-def edit_note(session: Session, note_id: int, body: str) -> None:
-    note = _note(session, note_id)
+class NoteConflict(Exception):
+    """The note was edited elsewhere since it was opened: overwrite it only if the user says so."""
+
+    def __init__(self, note_id: int, body: str, by: str | None, version: int) -> None:
+        super().__init__(f"note {note_id} was changed by {by or 'someone else'} since it was opened")
+        self.note_id, self.body, self.by, self.version = note_id, body, by, version
+
+
+def edit_note(session: Session, note_id: int, body: str, expected_version: int | None = None) -> int:
+    """Replace a note's text; returns its new version.
+
+    ``expected_version`` is the version the editor showed: if someone saved the note since,
+    ``NoteConflict`` carries their text and name, and saving again with that version overwrites.
+    """
+    note = session.get(Note, note_id, with_for_update=True)
+    if note is None:
+        raise NotFound(f"note {note_id} does not exist")
     body = body.strip()
     if not body:
         raise ValueError("a note cannot be empty")
-    note.body = body
-    note.updated_at = utcnow()
+    if expected_version is not None and note.version != expected_version:
+        who = session.scalar(select(TeamMember.name).where(TeamMember.id == note.edited_by_id)) \
+            if note.edited_by_id else None
+        raise NoteConflict(note_id, note.body, who, note.version)
+    actor = session.info.get("actor")
+    note.body, note.updated_at, note.version = body, utcnow(), note.version + 1
+    note.edited_by_id = actor.member_id if actor is not None else None
+    return note.version
 
 
 def set_note_pinned(session: Session, note_id: int, pinned: bool) -> None:
@@ -355,23 +377,6 @@ def untag_customer(session: Session, customer_id: int, tag_id: int) -> None:
 def assigned_member(session: Session, customer_id: int) -> int | None:
     """The team member who looks after this customer (their tasks go to them by default)."""
     return _require(session, customer_id).assigned_member_id
-
-
-def add_team_member(session: Session, name: str, role: str = "assistant") -> int:
-    if not name.strip():
-        raise ValueError("a team member needs a name")
-    if role not in ("owner", "host", "assistant"):
-        raise ValueError(f"unknown role {role!r}: owner, host or assistant")
-    member = TeamMember(name=name.strip(), role=role)
-    session.add(member)
-    session.flush()
-    return member.id
-
-
-def team(session: Session) -> list[tuple[int, str, str]]:
-    return list(session.execute(
-        select(TeamMember.id, TeamMember.name, TeamMember.role).where(TeamMember.active).order_by(TeamMember.id)
-    ).all())
 
 
 def _require(session: Session, customer_id: int) -> Customer:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Customer, CustomerTag, Order, OrderItem, PlatformAccount, Tag
 from livedesk.models.engine import WritePolicy, write_engine
-from livedesk.services import customers, settings
+from livedesk.services import customers, settings, team
 from livedesk.services.customers import CustomerFilter
 from livedesk.services.frames import fetch_rows, read_frame
 
@@ -151,6 +151,8 @@ def check_target(path: str | os.PathLike[str]) -> tuple[Path, str]:
 def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: CustomerFilter,
             customer_ids: Sequence[int] | None, actor: str | None, progress: Progress | None) -> ExportSummary:
     started = time.perf_counter()
+    if customer_ids is None and flt == CustomerFilter():
+        team.require(session, "export_all")
     target, fmt = check_target(path)
     if flt.tier and flt.tier not in customers.TIERS:
         raise ExportError(f"unknown tier {flt.tier!r}; tiers: {', '.join(customers.TIERS)}")
@@ -194,8 +196,10 @@ def _audit(session: Session, actor: str | None, kind: str, detail: dict[str, Any
         session.add(entry)
         session.flush()
         return entry.id
+    member = team.acting(session)
     with sessionmaker(bind=write_engine(session.get_bind(), WritePolicy())).begin() as own:
-        entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
+        entry = AuditEntry(actor=member.name if member else actor, member_id=member.member_id if member else None,
+                           action="export", entity=kind, detail=detail)
         own.add(entry)
         own.flush()
         return entry.id

@@ -48,7 +48,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import customers, points, segments
+from livedesk.services import customers, points, segments, team
 from livedesk.services.frames import fetch_rows
 from livedesk.services.identity_text import clean_phone
 from livedesk.services.importing.identity import (
@@ -409,6 +409,7 @@ def merge(session: Session, keep_id: int, drop_id: int, actor: str | None = None
           now: date | datetime | None = None) -> MergeResult:
     """Merge ``drop_id`` into ``keep_id``: everything moves, the dropped customer goes, the
     audit log says what moved. The caller owns the transaction."""
+    team.require(session, "merge")
     _pair(session, keep_id, drop_id)
     before = {"keep": _brief(side(session, keep_id)), "drop": _brief(side(session, drop_id))}
     moves, filled, overridden, reasons = _merge(session, keep_id, drop_id, now)

@@ -35,7 +35,7 @@ from livedesk.models.engine import (
     make_session_factory,
     write_engine,
 )
-from livedesk.services import changes
+from livedesk.services import changes, team
 from livedesk.services.changes import ChangeSet
 
 T = TypeVar("T")
@@ -82,6 +82,8 @@ class Store:
     write_policy: WritePolicy = field(default_factory=WritePolicy)
     # Called after each local commit with its change set, on the committing thread.
     listeners: list[Callable[[ChangeSet], None]] = field(default_factory=list)
+    # The team member this process acts as (team.Actor): every writing unit carries it.
+    actor: Any = None
 
     def __post_init__(self) -> None:
         self.write_factory = make_session_factory(write_engine(self.engine, self.write_policy))
@@ -91,6 +93,7 @@ class Store:
 
             hooks = {"before_log": pg_log_in_order, "notify": pg_notify}
         changes.install(self.write_factory, self.origin, self.listeners, **hooks)
+        team.install(self.write_factory)
         event.listen(self.session_factory, "before_flush", _refuse_writes)
         event.listen(self.session_factory, "do_orm_execute", _refuse_bulk_writes)
 
@@ -99,17 +102,18 @@ class Store:
         """A reading unit of work: it never takes the write lock and may not write."""
         with self.session_factory.begin() as session:
             session.info["read_only"] = True
+            session.info["actor"] = self.actor  # reads are checked too: who may export everyone
             yield session
 
     @contextmanager
     def write(self, actor: Any = None) -> Iterator[Session]:
         """A writing unit of work: begins as a writer, commits on success, rolls back on error.
 
-        ``actor`` (a ``team.Actor``) is who is acting: services read it for authorship, audit
-        entries and role checks.
+        ``actor`` (a ``team.Actor``, by default the store's) is who is acting: services read it
+        for authorship, audit entries and role checks.
         """
         with self.write_factory.begin() as session:
-            session.info["actor"] = actor
+            session.info["actor"] = actor if actor is not None else self.actor
             yield session
 
     # Until every caller says which of the two it means, a unit of work that may write.

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -333,8 +334,25 @@ class CustomerView(QWidget):
         dialog.setLabelText(self.tr("Note"))
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
         dialog.setTextValue(note.body)
-        dialog.textValueSelected.connect(lambda text: self._write(customers.edit_note, note.id, text))
+        dialog.textValueSelected.connect(lambda text: self._save_note(note.id, text, note.version))
         dialog.open()  # not exec(): the qasync loop keeps running
+
+    def _save_note(self, note_id: int, text: str, version: int) -> None:
+        """Save an edit made against ``version``; if someone saved the note meanwhile, ask first."""
+        self._write(customers.edit_note, note_id, text, version,
+                    on_error=lambda exc: self._note_conflict(exc, note_id, text))
+
+    def _note_conflict(self, exc: BaseException, note_id: int, text: str) -> None:
+        if not isinstance(exc, customers.NoteConflict):
+            self._failed(exc)
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Edit note"), self.tr(
+            "%1 changed this note while you were editing it. Their text:\n\n%2\n\nReplace it with yours?")
+            .replace("%1", exc.by or self.tr("Someone else")).replace("%2", exc.body),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.finished.connect(lambda answer: answer == QMessageBox.StandardButton.Yes.value
+                             and self._save_note(note_id, text, exc.version))
+        box.open()
 
     def add_tag(self) -> None:
         name = self.tag_input.text().strip()
@@ -355,7 +373,8 @@ class CustomerView(QWidget):
         if self.card is not None and self.card.profile.get(key, "") != value.strip():
             self.save_profile(key, value)
 
-    def _write(self, change: Callable[..., Any], *args: Any) -> None:
+    def _write(self, change: Callable[..., Any], *args: Any,
+               on_error: Callable[[BaseException], None] | None = None) -> None:
         customer_id = self.customer_id
 
         def run() -> None:
@@ -367,7 +386,7 @@ class CustomerView(QWidget):
                 self.reload()
             self.changed.emit(customer_id)
 
-        self.ctx.tasks.submit(run, on_done=done, on_error=self._failed)
+        self.ctx.tasks.submit(run, on_done=done, on_error=on_error or self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.error.setText(self.tr("Not saved: %1").replace("%1", str(exc)))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, presets
+from livedesk.services import customers, presets, team
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
@@ -40,7 +40,7 @@ class DuplicatesDialog(QDialog):
         self.pair: tuple[int, int] | None = None  # (keep, drop) as previewed
         self._preview_seq = 0  # a later choice wins over a preview still being prepared
         with ctx.store.read() as session:
-            self.members = {member_id: name for member_id, name, _role in customers.team(session)}
+            self.members = {member_id: name for member_id, name in team.names(session)}
         self.profile_labels = {f.key: f.label(ctx.language) for p in presets.presets().values() for f in p.fields}
         self.setWindowTitle(self.tr("Possible duplicate customers"))
         self.resize(1180, 720)

@@ -76,7 +76,7 @@ from livedesk.models import (
     PossibleDuplicate,
 )
 from livedesk.models.base import utcnow
-from livedesk.services import changes, settings
+from livedesk.services import changes, settings, team
 from livedesk.services.identity_text import search_text
 from livedesk.services.importing import values
 from livedesk.services.importing.columns import (
@@ -266,6 +266,7 @@ def revert_batch(session: Session, batch_id: int, actor: str | None = None,
     A customer the batch created who has since gained other orders or notes is kept. The
     caller owns the transaction.
     """
+    team.require(session, "revert_import")
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise LookupError(f"no import batch {batch_id}")
