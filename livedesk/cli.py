@@ -24,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help="SQLite store to use (default: LIVEDESK_DB, "
                         "LIVEDESK_DATABASE_URL, or livedesk.sqlite3 in the user data folder)")
     parser.add_argument("--lang", default=None, help="UI language: zh_CN (default) or en")
+    parser.add_argument("--as", dest="member", metavar="NAME", default=None,
+                        help="act as this team member (default: LIVEDESK_MEMBER); their role decides what "
+                             "commands may do")
+    parser.add_argument("--pin", default=None, help="the member's PIN, if they have one (default: LIVEDESK_PIN)")
     parser.add_argument("--demo", action="store_true",
                         help="with no subcommand: fill an empty store with demo data first")
     parser.add_argument("--demo-customers", type=int, default=3000, help=argparse.SUPPRESS)
@@ -123,6 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only this customer (repeatable)")
     export.add_argument("--json", action="store_true")
 
+    members = sub.add_parser("team", help="the shop's team: who may do what")
+    members_sub = members.add_subparsers(dest="action", required=True, metavar="ACTION")
+    members_list = members_sub.add_parser("list", help="active members with their roles")
+    members_list.add_argument("--all", action="store_true", help="deactivated members too")
+    members_list.add_argument("--json", action="store_true")
+    member_add = members_sub.add_parser("add", help="add a member")
+    member_add.add_argument("name")
+    member_add.add_argument("--role", choices=["owner", "host", "assistant"], default="assistant")
+    member_add.add_argument("--new-pin", metavar="PIN", help="4 to 8 digits asked when they sign in")
+    member_rename = members_sub.add_parser("rename", help="rename a member")
+    member_rename.add_argument("name")
+    member_rename.add_argument("new_name")
+    member_role = members_sub.add_parser("role", help="change a member's role")
+    member_role.add_argument("name")
+    member_role.add_argument("role", choices=["owner", "host", "assistant"])
+    member_off = members_sub.add_parser("deactivate", help="a member who left: they can no longer sign in")
+    member_off.add_argument("name")
+
     from livedesk.services.bench import BENCHES
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
@@ -156,12 +178,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except PermissionError as exc:  # team.PermissionDenied: the acting member's role may not
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _open(args: argparse.Namespace):
-    from livedesk.services.store import open_store, resolve_url
+    """The store, acting as ``--as NAME`` (or LIVEDESK_MEMBER) when given."""
+    import os
 
-    return open_store(resolve_url(args.db))
+    from livedesk.services import team
+    from livedesk.services.store import StoreError, open_store, resolve_url
+
+    store = open_store(resolve_url(args.db))
+    name = getattr(args, "member", None) or os.environ.get("LIVEDESK_MEMBER")
+    if name:
+        try:
+            with store.read() as session:
+                store.actor = team.sign_in(session, team.find(session, name).id,
+                                           getattr(args, "pin", None) or os.environ.get("LIVEDESK_PIN"))
+        except team.TeamError as exc:
+            store.dispose()
+            raise StoreError(str(exc)) from exc
+    return store
+
+
+def cmd_team(args: argparse.Namespace) -> int:
+    from livedesk.services import team
+
+    store = _open(args)
+    try:
+        if args.action == "list":
+            with store.read() as session:
+                found = team.members(session, include_inactive=args.all)
+            _print([asdict(m) for m in found], args.json, "\n".join(
+                f"{m.id}  {m.name}  {m.role}{'' if m.active else '  (deactivated)'}{'  PIN' if m.has_pin else ''}"
+                for m in found) or "no team members yet: livedesk team add NAME --role owner")
+            return EXIT_OK
+        with store.write() as session:
+            if args.action == "add":
+                team.add_member(session, args.name, args.role, args.new_pin)
+            else:
+                member = team.find(session, args.name).id
+                {"rename": lambda: team.rename(session, member, args.new_name),
+                 "role": lambda: team.set_role(session, member, args.role),
+                 "deactivate": lambda: team.deactivate(session, member)}[args.action]()
+        print(f"{args.action}: {args.name}")
+        return EXIT_OK
+    except (team.TeamError, team.PermissionDenied) as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
 
 
 def _print(data: Any, as_json: bool, text: str) -> None:
@@ -381,14 +449,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"\r{phase}: {done}/{total or '?'} rows", end="", file=sys.stderr, flush=True)
 
     store = _open(args)
+    followups_state = None
     try:
         summary = importing.import_orders(store.write_factory, args.file, options,
                                           progress=None if args.json else progress)
         if summary.committed:  # new orders owe welcomes and thank-yous now, not at the next app start
-            from livedesk.services import followups
-
-            with store.write() as session:
-                followups.generate(session)
+            followups_state = _followups_after_import(store)
     except importing.ImportSetupError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -404,8 +470,25 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{s.customers_matched} matched; {s.possible_duplicates} possible duplicates; {len(s.errors)} errors"
             + (f" (nothing written; report: {s.report_path})" if s.errors else "")
             + (f"; batch {s.batch_id}" if s.committed else ""))
-    _print(summary.as_dict(), args.json, text)
+    if followups_state is not None and followups_state != "ok":
+        text += f"; follow-up tasks not generated yet ({followups_state}): the app or `livedesk followups generate` will"
+    _print({**summary.as_dict(), "followups": followups_state}, args.json, text)
+    # The orders are in: what follows them failing is reported above, not as the import's failure.
     return EXIT_FAILED if summary.errors else EXIT_OK
+
+
+def _followups_after_import(store) -> str:
+    from livedesk.services import followups
+    from livedesk.services.store import StoreBusy
+
+    try:
+        with store.write() as session:
+            followups.generate(session)
+    except StoreBusy as exc:
+        return f"the store was busy for {exc.waited_s:.0f} s"
+    except Exception as exc:  # noqa: BLE001 - the import committed; this part is reported, not raised
+        return str(exc) or type(exc).__name__
+    return "ok"
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
@@ -530,4 +613,5 @@ COMMANDS = {
     "import": cmd_import,
     "duplicates": cmd_duplicates,
     "export": cmd_export,
+    "team": cmd_team,
 }

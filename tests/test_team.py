@@ -87,3 +87,32 @@ def test_only_an_owner_manages_the_team(store, crew):
         team.add_member(s, "新人")
     with store.write() as s:  # but a member changes their own PIN
         team.set_pin(s, crew["host"], "1357")
+
+
+def test_the_command_line_acts_as_a_member_and_obeys_their_role(store, tmp_path, capsys):
+    from livedesk.cli import main
+
+    db = ["--db", str(store.path)]
+    assert main([*db, "team", "add", "老板", "--role", "owner"]) == 0
+    assert main([*db, "--as", "老板", "team", "add", "小周", "--new-pin", "2468"]) == 0
+    assert main([*db, "--as", "小周", "--pin", "2468", "export", "customers", str(tmp_path / "all.csv")]) == 1
+    assert "may not export all" in capsys.readouterr().err
+    assert not (tmp_path / "all.csv").exists()
+    assert main([*db, "--as", "小周", "--pin", "1111", "team", "list"]) == 1
+    assert "wrong PIN" in capsys.readouterr().err
+    assert main([*db, "--as", "老板", "export", "customers", str(tmp_path / "all.csv")]) == 0
+
+
+def test_an_import_whose_follow_ups_meet_a_busy_store_still_exits_0_and_says_so(store, tmp_path, capsys,
+                                                                                  monkeypatch):
+    import json
+    from pathlib import Path
+
+    from livedesk import cli
+    from livedesk.services.store import StoreBusy
+
+    monkeypatch.setattr("livedesk.services.followups.generate", lambda _s: (_ for _ in ()).throw(StoreBusy(120)))
+    code = cli.main(["--db", str(store.path), "import", "orders",
+                     str(Path(__file__).parent / "data" / "douyin_orders.csv"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["committed"] and "busy" in out["followups"]
