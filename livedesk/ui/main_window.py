@@ -58,7 +58,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._build_menus()
+        self.member_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.member_label)
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
+        self._show_member()
+        self.settings_page.team_box.signed_in.connect(lambda _actor: self._show_member())
         self._restore_geometry()
         self.nav.setCurrentRow(0)
         ctx.changes.changed.connect(self._on_changes)
@@ -171,6 +175,17 @@ class MainWindow(QMainWindow):
         about = QAction(self.tr("About LiveDesk"), self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _show_member(self) -> None:
+        actor = self.ctx.store.actor
+        self.member_label.setText(self.tr("Signed in: %1").replace("%1", actor.name) if actor else
+                                  self.tr("Not signed in: choose who you are in Settings › Team") if self._has_team() else "")
+
+    def _has_team(self) -> bool:
+        from livedesk.services import team
+
+        with self.ctx.store.read() as session:
+            return bool(team.members(session))
 
     def _store_label(self) -> str:
         where = str(self.ctx.store.path) if self.ctx.store.path else self.tr("shared server")

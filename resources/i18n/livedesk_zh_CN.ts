@@ -224,6 +224,22 @@
         <translation>已置顶</translation>
     </message>
     <message>
+        <source>%1 changed this note while you were editing it. Their text:
+
+%2
+
+Replace it with yours?</source>
+        <translation>%1 在你编辑时修改了这条备注。对方的内容：
+
+%2
+
+要用你的内容替换吗？</translation>
+    </message>
+    <message>
+        <source>Someone else</source>
+        <translation>其他人</translation>
+    </message>
+    <message>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
@@ -1778,6 +1794,14 @@
         <translation>关于 LiveDesk</translation>
     </message>
     <message>
+        <source>Signed in: %1</source>
+        <translation>当前成员：%1</translation>
+    </message>
+    <message>
+        <source>Not signed in: choose who you are in Settings › Team</source>
+        <translation>未登录成员：请在 设置 › 团队 中选择你是谁</translation>
+    </message>
+    <message>
         <source>shared server</source>
         <translation>共享服务器</translation>
     </message>
@@ -1855,6 +1879,56 @@
     <message>
         <source>This customer is no longer in the store: merged into another customer or erased. Look them up again.</source>
         <translation>这位客户已不在库中：已合并到另一位客户或已删除。请重新查找。</translation>
+    </message>
+</context>
+<context>
+    <name>MemberDialog</name>
+    <message>
+        <source>Add a team member</source>
+        <translation>添加团队成员</translation>
+    </message>
+    <message>
+        <source>optional, 4 to 8 digits</source>
+        <translation>可选，4 到 8 位数字</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+</context>
+<context>
+    <name>MembersModel</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>在职</translation>
+    </message>
+    <message>
+        <source>left the team</source>
+        <translation>已离开团队</translation>
+    </message>
+    <message>
+        <source> · PIN</source>
+        <translation> · 已设 PIN</translation>
     </message>
 </context>
 <context>
@@ -2077,6 +2151,125 @@
     <message>
         <source>nobody</source>
         <translation>未分配</translation>
+    </message>
+</context>
+<context>
+    <name>TeamBox</name>
+    <message>
+        <source>Owner</source>
+        <translation>店主</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>主播</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助理</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>改名…</translation>
+    </message>
+    <message>
+        <source>Change role…</source>
+        <translation>更改角色…</translation>
+    </message>
+    <message>
+        <source>Left the team</source>
+        <translation>已离开团队</translation>
+    </message>
+    <message>
+        <source>Set PIN…</source>
+        <translation>设置 PIN…</translation>
+    </message>
+    <message>
+        <source>Sign in as…</source>
+        <translation>以此成员登录…</translation>
+    </message>
+    <message>
+        <source>This laptop acts as %1 (%2)</source>
+        <translation>这台电脑当前以 %1（%2）身份操作</translation>
+    </message>
+    <message>
+        <source>Nobody has signed in: add the team, then sign in as a member.</source>
+        <translation>尚未登录成员：先添加团队成员，再选择以谁的身份登录。</translation>
+    </message>
+    <message>
+        <source>Only an owner can change the team.</source>
+        <translation>只有店主可以修改团队。</translation>
+    </message>
+    <message>
+        <source>Someone on the team already has that name.</source>
+        <translation>团队里已有同名成员。</translation>
+    </message>
+    <message>
+        <source>A name is needed (at most 50 characters).</source>
+        <translation>需要填写姓名（最多 50 个字）。</translation>
+    </message>
+    <message>
+        <source>A PIN is 4 to 8 digits.</source>
+        <translation>PIN 码是 4 到 8 位数字。</translation>
+    </message>
+    <message>
+        <source>The shop needs at least one owner.</source>
+        <translation>店铺至少需要一位店主。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码不对。</translation>
+    </message>
+    <message>
+        <source>That change could not be made.</source>
+        <translation>无法完成这项修改。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>Added %1</source>
+        <translation>已添加 %1</translation>
+    </message>
+    <message>
+        <source>New name for %1</source>
+        <translation>%1 的新名字</translation>
+    </message>
+    <message>
+        <source>Renamed</source>
+        <translation>已改名</translation>
+    </message>
+    <message>
+        <source>Role of %1</source>
+        <translation>%1 的角色</translation>
+    </message>
+    <message>
+        <source>Role changed</source>
+        <translation>角色已更改</translation>
+    </message>
+    <message>
+        <source>%1 can no longer sign in; their notes keep their name</source>
+        <translation>%1 已不能再登录；其备注仍保留署名</translation>
+    </message>
+    <message>
+        <source>PIN for %1 (4 to 8 digits; empty: no PIN)</source>
+        <translation>%1 的 PIN 码（4 到 8 位数字；留空则不设）</translation>
+    </message>
+    <message>
+        <source>PIN saved</source>
+        <translation>PIN 码已保存</translation>
+    </message>
+    <message>
+        <source>PIN of %1</source>
+        <translation>%1 的 PIN 码</translation>
     </message>
 </context>
 <context>
