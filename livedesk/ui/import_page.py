@@ -363,7 +363,6 @@ class ImportPage(QWidget):
             "phone": self.tr("not a phone number"),
             "status": self.tr("an order status LiveDesk does not know"),
             "too_long": self.tr("too long"),
-            "no_buyer": self.tr("nobody to match: buyer id, nickname, recipient and phone are all empty"),
             "missing_column": self.tr("the file has no column for this field: choose one in Columns → fields"),
             "platform": self.tr("a platform LiveDesk does not know"),
             "unreadable": self.tr("the row cannot be read: more cells than the header, or broken text"),
