@@ -132,6 +132,12 @@ def detect_platform(headers: Iterable[object]) -> str | None:
     return best if scores[best] >= 2 else None
 
 
+# 抖店's order export (2024+) has one row per sub-order and no 商品金额 column: its
+# 订单应付金额 is then the sub-order's payable amount, so it is the line's amount (the
+# order's total is the sum of its lines), not a total repeated on every row.
+_PER_LINE_PAYABLE = normalise("订单应付金额")
+
+
 def auto_map(headers: Iterable[object]) -> dict[str, str]:
     """field -> column for every header that is a known name; the leftmost wins a tie."""
     mapping: dict[str, str] = {}
@@ -139,6 +145,10 @@ def auto_map(headers: Iterable[object]) -> dict[str, str]:
         field = _LOOKUP.get(normalise(header))
         if field and field not in mapping:
             mapping[field] = str(header)
+    total = mapping.get("order_total")
+    if (total is not None and normalise(total) == _PER_LINE_PAYABLE and "sub_order_id" in mapping
+            and "item_amount" not in mapping):
+        mapping["item_amount"] = mapping.pop("order_total")
     return mapping
 
 
