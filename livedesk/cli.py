@@ -114,6 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     dismiss.add_argument("a", type=int, metavar="A")
     dismiss.add_argument("b", type=int, metavar="B")
 
+    orders = sub.add_parser("orders", help="orders whose buyer is not known yet (未识别买家)")
+    orders_sub = orders.add_subparsers(dest="action", required=True, metavar="ACTION")
+    unknown = orders_sub.add_parser("unknown", help="orders waiting for someone to say whose they are, newest first")
+    unknown.add_argument("--limit", type=int, default=200, help="show at most N orders (default 200)")
+    unknown.add_argument("--json", action="store_true")
+    attach = orders_sub.add_parser(
+        "attach", help="ORDER_ID is CUSTOMER_ID's: attach it (and their other waiting orders with its buyer id)")
+    attach.add_argument("order_id", type=int, metavar="ORDER_ID")
+    attach.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
+    attach.add_argument("--json", action="store_true")
+
     export = sub.add_parser("export", help="export customers or orders to XLSX or CSV (recorded in the audit log)")
     export.add_argument("what", choices=["customers", "orders"])
     export.add_argument("file", metavar="FILE", help="FILE.xlsx or FILE.csv (CSV in UTF-8 with BOM, for Excel)")
@@ -483,6 +494,36 @@ def _describe_preview(shown: Any) -> str:
     return "\n".join(lines)
 
 
+def cmd_orders(args: argparse.Namespace) -> int:
+    import getpass
+    from dataclasses import asdict
+
+    from livedesk.services import unknown_buyers
+
+    store = _open(args)
+    try:
+        with store.begin() as session:
+            if args.action == "unknown":
+                waiting = unknown_buyers.unknown_orders(session, limit=args.limit)
+                total = unknown_buyers.count(session)
+                lines = [f"{o.id:>8}  {o.platform:<8} {o.platform_order_id:<22} {o.ordered_at:%Y-%m-%d %H:%M} UTC  "
+                         f"¥{o.total_fen / 100:>10,.2f}  {o.status:<10} {o.buyer_uid or '-':<20} {o.products[:30]}"
+                         for o in waiting]
+                lines.append(f"{total} orders without a known buyer, {len(waiting)} shown")
+                _print({"total": total, "orders": [asdict(o) for o in waiting]}, args.json, "\n".join(lines))
+                return EXIT_OK
+            result = unknown_buyers.attach(session, args.order_id, args.customer_id, actor=getpass.getuser())
+    except unknown_buyers.AttachError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    _print(asdict(result), args.json,
+           f"orders {', '.join(map(str, result.order_ids))} now belong to customer {result.customer_id}"
+           + ("; their buyer id is now the customer's account" if result.account_linked else ""))
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     import getpass
 
@@ -529,5 +570,6 @@ COMMANDS = {
     "feed": cmd_feed,
     "import": cmd_import,
     "duplicates": cmd_duplicates,
+    "orders": cmd_orders,
     "export": cmd_export,
 }
