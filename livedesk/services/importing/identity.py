@@ -70,11 +70,12 @@ class Buyer:
         return not (self.buyer_id or self.handle or self.name or self.phone)
 
     def recognisable(self) -> bool:
-        """Whether a person could know this buyer again: a nickname, a name or a phone.
+        """Whether a person could know this buyer again: a nickname, a name or a full phone.
 
-        A platform's buyer id alone (an opaque open id) matches a customer who has it, but
-        never makes one: such an order waits for an assistant to say whose it is."""
-        return bool(self.handle or self.name or self.phone)
+        A platform's buyer id alone (an opaque open id) or a masked phone alone matches a
+        customer who has it, but never makes one: such an order waits for an assistant to
+        say whose it is."""
+        return bool(self.handle or self.name or self.full_phone)
 
     def display_name(self) -> str:
         return self.handle or self.name or self.masked_phone or self.buyer_id or "?"
