@@ -75,13 +75,18 @@ _WITHHELD_WORDS = ("密文", "隐私", "加密", "保密", "敏感信息", "已�
 _NOT_GIVEN = frozenset({"-", "--", "—", "/", "无", "null", "none", "n/a", "未知"})
 
 
+def _ciphertext(text: str) -> bool:
+    """##密文 / $$密文 as exports write it, or a ciphertext as APIs give it (#…#, $…$, ~…~)."""
+    return text[0] in "#$~" and len(text) > 1 and (text[1] in "#$~" or (len(text) >= 8 and text[-1] == text[0]))
+
+
 @lru_cache(maxsize=1 << 16)
 def withheld(text: str) -> bool:
     """Whether an identity cell (buyer id, nickname, name, address) is withheld: an encrypted
     placeholder, a privacy notice, a mask (王**, 文三路***号), or a "nothing" mark (-)."""
     if not text:
         return False
-    if text[0] in "#$~" and len(text) > 1 and text[1] in "#$~" or "*" in text:
+    if _ciphertext(text) or "*" in text:
         return True
     lowered = text.lower()
     return lowered in _NOT_GIVEN or any(word in lowered for word in _WITHHELD_WORDS)
@@ -98,7 +103,7 @@ def phone_withheld(text: str) -> bool:
     stars only, or a virtual number. A masked number (138****5678) is still partial evidence."""
     if not text:
         return False
-    if text[0] in "#$~":
+    if _ciphertext(text):
         return True
     lowered = text.lower()
     return (lowered in _NOT_GIVEN or any(word in lowered for word in _WITHHELD_WORDS)
