@@ -1241,7 +1241,8 @@ class _Run:
         for name in {row[0] for row in found}:
             mine = [row for row in found if row[0] == name]
             starts = pd.to_datetime(pd.Series([r[2] for r in mine]), format="ISO8601").to_numpy("datetime64[us]")
-            ends = pd.to_datetime(pd.Series([r[3] for r in mine]), format="ISO8601").to_numpy("datetime64[us]")
+            ends = pd.to_datetime(pd.Series([r[3] for r in mine]), format="ISO8601")
+            ends = ends.to_numpy("datetime64[us]", copy=True)
             ends[np.isnat(ends)] = never
             at = np.flatnonzero(platform == name)
             slot = np.searchsorted(starts, when[at], side="right") - 1
