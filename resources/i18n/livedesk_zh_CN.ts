@@ -295,6 +295,10 @@
         <translation>查重合并…</translation>
     </message>
     <message>
+        <source>Orders without a known buyer…</source>
+        <translation>未识别买家的订单…</translation>
+    </message>
+    <message>
         <source>Export these customers…</source>
         <translation>导出这些客户…</translation>
     </message>
@@ -1099,10 +1103,6 @@
         <translation>内容过长</translation>
     </message>
     <message>
-        <source>nobody to match: buyer id, nickname, recipient and phone are all empty</source>
-        <translation>无法识别买家：买家 ID、昵称、收件人和手机号全为空</translation>
-    </message>
-    <message>
         <source>the file has no column for this field: choose one in Columns → fields</source>
         <translation>文件里没有这个字段的列：请在“列 → 字段”中选择</translation>
     </message>
@@ -1618,6 +1618,10 @@
         <translation>值得关注的新观众：%1</translation>
     </message>
     <message>
+        <source>Sold: %1 orders, %2; buyers not known yet: %3 orders; conversion %4</source>
+        <translation>成交：%1 单，%2；其中未识别买家 %3 单；转化率 %4</translation>
+    </message>
+    <message>
         <source>Broadcast summary</source>
         <translation>直播小结</translation>
     </message>
@@ -2079,6 +2083,113 @@
     <message>
         <source>Accepted: the template is used again</source>
         <translation>已确认：模板恢复使用</translation>
+    </message>
+</context>
+<context>
+    <name>UnknownBuyersDialog</name>
+    <message>
+        <source>Orders without a known buyer</source>
+        <translation>未识别买家</translation>
+    </message>
+    <message>
+        <source>Reading the orders…</source>
+        <translation>正在读取订单…</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>Order number</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Placed</source>
+        <translation>下单时间</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Whose is it? Nickname, pinyin, platform id or phone tail</source>
+        <translation>是谁的订单？输入昵称、拼音、平台ID或手机尾号</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>消费</translation>
+    </message>
+    <message>
+        <source>Attach the order to this customer</source>
+        <translation>把订单归到这位客户</translation>
+    </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise (the platform encrypted or masked it). They already count in the sales figures. When you know whose an order is, find the customer on the right and attach it.</source>
+        <translation>%1 个订单没有可识别的买家（平台已加密或打码）。这些订单已计入销售数据。知道是谁的订单后，在右侧找到客户并归入。</translation>
+    </message>
+    <message>
+        <source>Every order has its customer.</source>
+        <translation>所有订单都已归到客户。</translation>
+    </message>
+    <message>
+        <source>Nobody found: try another name, the pinyin initials or a phone tail.</source>
+        <translation>没有找到：换个名字、拼音首字母或手机尾号试试。</translation>
+    </message>
+    <message>
+        <source>Attached %1 orders to %2.</source>
+        <translation>已把 %1 个订单归到 %2。</translation>
+    </message>
+    <message>
+        <source>Their next orders with this buyer id will find them by themselves.</source>
+        <translation>以后带这个买家ID的订单会自动归到这位客户。</translation>
+    </message>
+    <message>
+        <source>That order is gone: someone reverted its import.</source>
+        <translation>这个订单已不存在：它所在的导入已被撤销。</translation>
+    </message>
+    <message>
+        <source>Someone attached that order already.</source>
+        <translation>这个订单已经被别人归到客户了。</translation>
+    </message>
+    <message>
+        <source>That customer is gone: merged or erased.</source>
+        <translation>这位客户已不存在：已被合并或删除。</translation>
+    </message>
+    <message>
+        <source>The platform says this buyer is another customer (#%1): attach the order to them, or merge the two customers first.</source>
+        <translation>平台显示这个买家是另一位客户（#%1）：请把订单归到那位客户，或先合并这两位客户。</translation>
+    </message>
+    <message>
+        <source>The order could not be attached.</source>
+        <translation>订单未能归入客户。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
     </message>
 </context>
 <context>
