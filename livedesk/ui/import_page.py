@@ -323,6 +323,13 @@ class ImportPage(QWidget):
                   .replace("%3", f"{summary.orders_updated:,}").replace("%4", f"{summary.orders_unchanged:,}")
                   .replace("%5", f"{summary.customers_created:,}").replace("%6", f"{summary.customers_matched:,}")
                   .replace("%7", f"{summary.possible_duplicates:,}"))
+        if summary.orders_without_buyer:
+            counts += "\n" + self.tr("%1 orders came without a buyer anyone can recognise: they count in the "
+                                      "figures and wait under Customers › Tools › Orders without a known buyer.") \
+                .replace("%1", f"{summary.orders_without_buyer:,}")
+        if summary.orders_outdated:
+            counts += "\n" + self.tr("%1 orders were left as a newer export had them.") \
+                .replace("%1", f"{summary.orders_outdated:,}")
         if summary.errors:
             head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))

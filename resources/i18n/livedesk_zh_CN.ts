@@ -1048,6 +1048,14 @@
         <source>%1 rows read: %2 new orders, %3 updated, %4 unchanged; %5 new customers, %6 matched to existing ones; %7 possible duplicates to review.</source>
         <translation>读取 %1 行：新订单 %2，更新 %3，未变 %4；新客户 %5，匹配到已有客户 %6；疑似重复 %7 个待确认。</translation>
     </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise: they count in the figures and wait under Customers › Tools › Orders without a known buyer.</source>
+        <translation>%1 个订单没有可识别的买家：已计入数据，在 客户 › 工具 › 未识别买家的订单 中等待归入客户。</translation>
+    </message>
+    <message>
+        <source>%1 orders were left as a newer export had them.</source>
+        <translation>%1 个订单保持较新导出中的状态未改。</translation>
+    </message>
     <message numerus="yes">
         <source>%n row(s) cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
         <translation>
