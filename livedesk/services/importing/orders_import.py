@@ -1136,13 +1136,16 @@ class _Run:
             now = _stored(pd.Timestamp.now(tz="UTC"))
             o, i = _ORDERS.c, _ITEMS.c
             # The export time travels with the status it vouches for (kept when the file has none).
-            exported = _stored(pd.Timestamp(self.exported_at)) if self.exported_at is not None else None
-            _executemany(conn, update(_ORDERS).where(o.id == bindparam("oid")).values(
-                status=bindparam("v_status"), after_sale=bindparam("v_after_sale"),
-                total_fen=bindparam("v_total"), paid_at=bindparam("v_paid"), updated_at=bindparam("v_now"),
-                exported_at=func.coalesce(bindparam("v_exported", type_=String), o.exported_at)),
-                ["v_status", "v_after_sale", "v_total", "v_paid", "oid", "v_now", "v_exported"],
-                [(*u, now, exported) for u in matched.updates])
+            changes = {"status": bindparam("v_status"), "after_sale": bindparam("v_after_sale"),
+                       "total_fen": bindparam("v_total"), "paid_at": bindparam("v_paid"),
+                       "updated_at": bindparam("v_now")}
+            keys, extra = ["v_status", "v_after_sale", "v_total", "v_paid", "oid", "v_now"], ()
+            if self.exported_at is not None:
+                changes["exported_at"] = bindparam("v_exported")
+                keys.append("v_exported")
+                extra = (_stored(pd.Timestamp(self.exported_at)),)
+            _executemany(conn, update(_ORDERS).where(o.id == bindparam("oid")).values(changes), keys,
+                         [(*u, now, *extra) for u in matched.updates])
             _executemany(conn, update(_ITEMS).where(i.order_id == bindparam("oid")).values(
                 status=bindparam("v_status")), ["v_status", "oid"], [(u[0], u[4]) for u in matched.updates])
         summary.orders_updated = len(matched.updates)
