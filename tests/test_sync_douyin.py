@@ -211,3 +211,30 @@ def test_cli_keeps_credentials_then_syncs(memory_keyring, tmp_path, capsys, monk
         standin.ip_refused = True
         assert main(["--db", db, "sync", "douyin", "--gateway", standin.url]) == 1
         assert "ip_whitelist" in capsys.readouterr().err
+
+
+def test_the_import_pages_sync_box_keeps_the_keys_syncs_and_words_a_refusal(qtbot, ctx, store, memory_keyring):
+    from livedesk.ui.douyin_sync_box import DouyinSyncBox
+
+    box = DouyinSyncBox(ctx)
+    qtbot.addWidget(box)
+    assert "Enter the app key" in box.status.text()
+    box.app_key.setText(KEY)
+    box.app_secret.setText(SECRET)
+    box.shop_id.setText(SHOP)
+    box.keep_credentials()
+    assert "keychain" in box.status.text() and box.app_secret.text() == ""
+    assert credentials.load("douyin") == AppCredentials(KEY, SECRET)
+    with store.begin() as s:  # the fixture's orders are older than a first sync's 30 days
+        settings.set_value(s, SYNCED_UNTIL, SINCE.isoformat())
+    with DouyinStandIn(KEY, SECRET, _orders()) as standin:
+        box.gateway = standin.url
+        with qtbot.waitSignal(box.synced, timeout=20_000):
+            box.sync_now()
+        assert "Synced: 3 orders" in box.status.text() and "3 wait for their buyer" in box.status.text()
+        standin.ip_refused = True
+        box.sync_now()
+        qtbot.waitUntil(lambda: "IP whitelist" in box.status.text(), timeout=20_000)
+    assert "Nothing was written" in box.status.text() and box.sync_button.isEnabled()
+    assert _count(store, Order) == 3
+    box.shutdown()

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.douyin_sync_box import DouyinSyncBox
 from livedesk.ui.rows_model import RowsModel, rows_table
 from livedesk.ui.tasks import TaskRunner
 
@@ -159,6 +160,9 @@ class ImportPage(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(top)
         layout.addWidget(body, 1)
+        self.sync_box = DouyinSyncBox(ctx, self)  # the second way in, beside files
+        self.sync_box.synced.connect(self.reload_batches)
+        layout.addWidget(self.sync_box)
 
         self.progressed.connect(self._show_progress)
         self._set_running(False)
@@ -461,3 +465,4 @@ class ImportPage(QWidget):
     def _quit(self) -> None:
         self._cancel.set()  # an import still running rolls back; nothing half-written
         self.runner.shutdown()
+        self.sync_box.shutdown()

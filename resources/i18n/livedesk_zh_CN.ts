@@ -485,6 +485,137 @@
     </message>
 </context>
 <context>
+    <name>DouyinSyncBox</name>
+    <message>
+        <source>抖店 order sync (open platform)</source>
+        <translation>抖店订单同步（开放平台）</translation>
+    </message>
+    <message>
+        <source>App key</source>
+        <translation>App Key</translation>
+    </message>
+    <message>
+        <source>App secret (kept in the system&apos;s keychain)</source>
+        <translation>App Secret（保存在系统钥匙串中）</translation>
+    </message>
+    <message>
+        <source>Shop id</source>
+        <translation>店铺ID</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Every 30 minutes while LiveDesk is open</source>
+        <translation>LiveDesk 打开时每 30 分钟同步一次</translation>
+    </message>
+    <message>
+        <source>Kept in the system&apos;s keychain</source>
+        <translation>已保存在系统钥匙串中</translation>
+    </message>
+    <message>
+        <source>Ready to sync shop %1.</source>
+        <translation>可以同步店铺 %1。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret of the shop&apos;s 抖店 app (自用型), and the shop id.</source>
+        <translation>请填写店铺抖店应用（自用型）的 App Key、App Secret 和店铺ID。</translation>
+    </message>
+    <message>
+        <source>The app key, the app secret and the shop id are all needed.</source>
+        <translation>App Key、App Secret 和店铺ID 都需要填写。</translation>
+    </message>
+    <message>
+        <source>Kept. The secret is in the system&apos;s keychain, not in LiveDesk&apos;s data.</source>
+        <translation>已保存。密钥存放在系统钥匙串中，不在 LiveDesk 的数据里。</translation>
+    </message>
+    <message>
+        <source>This computer has no keychain LiveDesk can use, so the secret cannot be kept safely.</source>
+        <translation>这台电脑没有 LiveDesk 可用的钥匙串，无法安全保存密钥。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the orders changed since the last sync…</source>
+        <translation>正在向抖店获取上次同步以来有变化的订单…</translation>
+    </message>
+    <message>
+        <source>Reading page %1 of %2…</source>
+        <translation>正在读取第 %1 / %2 页…</translation>
+    </message>
+    <message>
+        <source>Importing the orders…</source>
+        <translation>正在导入订单…</translation>
+    </message>
+    <message>
+        <source>Synced: %1 orders changed on 抖店; %2 new, %3 updated, %4 unchanged.</source>
+        <translation>同步完成：抖店上有 %1 个订单有变化；新增 %2，更新 %3，未变 %4。</translation>
+    </message>
+    <message>
+        <source>%1 wait for their buyer (Customers › Tools).</source>
+        <translation>%1 个订单等待归入客户（客户 › 工具）。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret first.</source>
+        <translation>请先填写 App Key 和 App Secret。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
+        <translation>抖店拒绝了签名：App Secret 与这个 App Key 不匹配。</translation>
+    </message>
+    <message>
+        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
+        <translation>抖店提示请求太频繁（限流）：请过几分钟再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
+        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
+    </message>
+    <message>
+        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
+        <translation>抖店不再接受这个应用的授权：请重新授权。</translation>
+    </message>
+    <message>
+        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
+        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
+    </message>
+    <message>
+        <source>This app may not read orders: ask for the order permission in the 抖店 open platform.</source>
+        <translation>这个应用无权读取订单：请在抖店开放平台申请订单权限。</translation>
+    </message>
+    <message>
+        <source>抖店 is not answering properly right now: try again later.</source>
+        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
+        <translation>连不上抖店，或连接一再中断：请检查网络后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the request.</source>
+        <translation>抖店拒绝了请求。</translation>
+    </message>
+    <message>
+        <source>Nothing was written.</source>
+        <translation>没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Some of 抖店&apos;s orders could not be read, so nothing was written.</source>
+        <translation>抖店的部分订单无法读取，因此没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesDialog</name>
     <message>
         <source>Possible duplicate customers</source>
