@@ -89,6 +89,15 @@ def test_pages_are_all_read_and_a_second_sync_changes_nothing(store):
     assert _count(store, Order) == 230
 
 
+def test_a_window_with_more_orders_than_paging_reaches_is_read_in_halves(store, monkeypatch):
+    monkeypatch.setattr("livedesk.services.sync.douyin.MAX_PAGED", 100)
+    with DouyinStandIn(KEY, SECRET, _many(230)) as standin:
+        summary = sync_orders(store.session_factory, _api(standin), SINCE, UNTIL)
+        windows = {(p["update_time_start"], p["update_time_end"]) for m, p in standin.requests
+                   if m == "order.searchList"}
+    assert summary.orders_created == 230 and len(windows) > 2
+
+
 def test_the_rate_limit_is_waited_out(store):
     waits: list[float] = []
     with DouyinStandIn(KEY, SECRET, _orders()) as standin:

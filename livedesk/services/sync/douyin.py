@@ -35,6 +35,9 @@ from livedesk.services.importing import ImportCancelled, ImportOptions, import_o
 from livedesk.services.sync.douyin_api import PAGE_SIZE, DouyinApi
 
 FIRST_SYNC_DAYS = 30  # a first sync reaches this far back
+# Deep paging is capped on such search APIs (page × size); a window with more orders than
+# this is split in two and each half paged on its own.
+MAX_PAGED = 10_000
 OVERLAP = timedelta(minutes=5)  # each sync starts a little before the last one ended: no edge is missed
 SYNCED_UNTIL = "sync.douyin.synced_until"
 # 抖店's shop-order status codes (order.searchList ``order_status``), as the importer reads statuses.
@@ -80,24 +83,35 @@ def fetch_orders(api: DouyinApi, start: datetime, end: datetime, progress: Progr
                  cancelled: Callable[[], bool] = lambda: False) -> tuple[list[dict[str, Any]], int]:
     """Every order updated in [start, end], once each (the newest version of one met twice), and
     the number of pages read."""
-    first, last = int(start.timestamp()), int(end.timestamp())
     found: dict[str, dict[str, Any]] = {}
+    pages = _fetch_window(api, int(start.timestamp()), int(end.timestamp()), found, progress, cancelled)
+    return list(found.values()), pages
+
+
+def _fetch_window(api: DouyinApi, first: int, last: int, found: dict[str, dict[str, Any]],
+                  progress: Progress | None, cancelled: Callable[[], bool]) -> int:
+    """The pages of [first, last] into ``found``; a window holding more orders than paging
+    reaches is read as two halves instead."""
     page = pages = 0
     while True:
         if cancelled():
             raise ImportCancelled()
         got = api.search_orders(first, last, page)
         pages += 1
+        if page == 0 and got.total > MAX_PAGED and last > first:
+            middle = (first + last) // 2
+            return pages + _fetch_window(api, first, middle, found, progress, cancelled) + \
+                _fetch_window(api, middle + 1, last, found, progress, cancelled)
         for order in got.orders:
             number = str(order.get("order_id") or "")
             if number and int(order.get("update_time") or 0) >= int(found.get(number, {}).get("update_time") or 0):
                 found[number] = order
         total_pages = max(1, -(-got.total // PAGE_SIZE))
         if progress:
-            progress(pages, total_pages, "fetch")
+            progress(page + 1, total_pages, "fetch")
         page += 1
         if len(got.orders) < PAGE_SIZE or page >= total_pages:
-            return list(found.values()), pages
+            return pages
 
 
 def _yuan(fen: Any) -> str:
