@@ -118,6 +118,31 @@ def build_parser() -> argparse.ArgumentParser:
     dismiss.add_argument("a", type=int, metavar="A")
     dismiss.add_argument("b", type=int, metavar="B")
 
+    orders = sub.add_parser("orders", help="orders whose buyer is not known yet (未识别买家)")
+    orders_sub = orders.add_subparsers(dest="action", required=True, metavar="ACTION")
+    unknown = orders_sub.add_parser("unknown", help="orders waiting for someone to say whose they are, newest first")
+    unknown.add_argument("--limit", type=int, default=200, help="show at most N orders (default 200)")
+    unknown.add_argument("--json", action="store_true")
+    attach = orders_sub.add_parser(
+        "attach", help="ORDER_ID is CUSTOMER_ID's: attach it (and their other waiting orders with its buyer id)")
+    attach.add_argument("order_id", type=int, metavar="ORDER_ID")
+    attach.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
+    attach.add_argument("--json", action="store_true")
+
+    sync = sub.add_parser("sync", help="pull orders from a platform's open API (the shop's app key in the OS keyring)")
+    sync_sub = sync.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    douyin = sync_sub.add_parser("douyin", help="抖店: import the orders changed since the last sync")
+    douyin.add_argument("--since", metavar="T", help="from this time (ISO, e.g. 2026-10-01 or 2026-10-01T08:00+08:00) "
+                                                     "instead of the last sync's end")
+    douyin.add_argument("--dry-run", action="store_true", help="fetch and check, write nothing")
+    douyin.add_argument("--set-credentials", action="store_true",
+                        help="enter the app key, secret (asked, not echoed) and shop id, keep them, and stop")
+    douyin.add_argument("--shop-id", help="with --set-credentials: the shop's id (店铺ID)")
+    douyin.add_argument("--app-key", help="with --set-credentials: the app key")
+    douyin.add_argument("--gateway", default=None, help="the API's address (default: 抖店's; its sandbox: "
+                                                        "https://openapi-sandbox.jinritemai.com)")
+    douyin.add_argument("--json", action="store_true")
+
     export = sub.add_parser("export", help="export customers or orders to XLSX or CSV (recorded in the audit log)")
     export.add_argument("what", choices=["customers", "orders"])
     export.add_argument("file", metavar="FILE", help="FILE.xlsx or FILE.csv (CSV in UTF-8 with BOM, for Excel)")
@@ -566,6 +591,102 @@ def _describe_preview(shown: Any) -> str:
     return "\n".join(lines)
 
 
+def cmd_orders(args: argparse.Namespace) -> int:
+    import getpass
+    from dataclasses import asdict
+
+    from livedesk.services import unknown_buyers
+
+    store = _open(args)
+    try:
+        with store.write() as session:
+            if args.action == "unknown":
+                waiting = unknown_buyers.unknown_orders(session, limit=args.limit)
+                total = unknown_buyers.count(session)
+                lines = [f"{o.id:>8}  {o.platform:<8} {o.platform_order_id:<22} {o.ordered_at:%Y-%m-%d %H:%M} UTC  "
+                         f"¥{o.total_fen / 100:>10,.2f}  {o.status:<10} {o.buyer_uid or '-':<20} {o.products[:30]}"
+                         for o in waiting]
+                lines.append(f"{total} orders without a known buyer, {len(waiting)} shown")
+                _print({"total": total, "orders": [asdict(o) for o in waiting]}, args.json, "\n".join(lines))
+                return EXIT_OK
+            result = unknown_buyers.attach(session, args.order_id, args.customer_id, actor=getpass.getuser())
+    except unknown_buyers.AttachError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    _print(asdict(result), args.json,
+           f"orders {', '.join(map(str, result.order_ids))} now belong to customer {result.customer_id}"
+           + ("; their buyer id is now the customer's account" if result.account_linked else ""))
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    import getpass
+    from datetime import datetime, timezone
+
+    from livedesk.services import settings
+    from livedesk.services.importing import ImportCancelled
+    from livedesk.services.sync import credentials
+    from livedesk.services.sync.douyin import SyncError, sync_orders
+    from livedesk.services.sync.douyin_api import GATEWAY, DouyinApi, DouyinApiError
+
+    store = _open(args)
+    try:
+        if args.set_credentials:
+            if not (args.app_key and args.shop_id):
+                print("livedesk: --set-credentials needs --app-key and --shop-id", file=sys.stderr)
+                return EXIT_USAGE
+            secret = getpass.getpass("app secret: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+            if not secret:
+                print("livedesk: no app secret given", file=sys.stderr)
+                return EXIT_USAGE
+            credentials.save("douyin", credentials.AppCredentials(args.app_key.strip(), secret))
+            with store.write() as session:
+                settings.set_value(session, "sync.douyin.shop_id", args.shop_id.strip())
+            print("kept: the app key and secret in the OS keyring, the shop id in the store")
+            return EXIT_OK
+        since = None
+        if args.since:
+            try:
+                since = datetime.fromisoformat(args.since)
+            except ValueError:
+                print(f"livedesk: --since {args.since!r} is not a time (2026-10-01 or 2026-10-01T08:00+08:00)",
+                      file=sys.stderr)
+                return EXIT_USAGE
+            if since.tzinfo is None:  # the shop's clock
+                with store.read() as session:
+                    since = since.replace(tzinfo=settings.shop_zone(session))
+        with store.read() as session:
+            shop_id = settings.get(session, "sync.douyin.shop_id")
+        if not shop_id:
+            print("livedesk: no 抖店 shop id yet: run `livedesk sync douyin --set-credentials --app-key K "
+                  "--shop-id S` first", file=sys.stderr)
+            return EXIT_FAILED
+        api = DouyinApi(credentials.load("douyin"), str(shop_id), args.gateway or GATEWAY)
+        summary = sync_orders(store.write_factory, api, since, dry_run=args.dry_run, actor=getpass.getuser())
+    except credentials.CredentialsError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except DouyinApiError as exc:
+        print(f"livedesk: 抖店 refused ({exc.kind}): {exc}; nothing was written", file=sys.stderr)
+        return EXIT_FAILED
+    except SyncError as exc:
+        print(f"livedesk: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_FAILED
+    except ImportCancelled:
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    s = summary
+    _print(s.as_dict(), args.json,
+           f"抖店 {s.since} → {s.until}: {s.orders_fetched} orders in {s.pages} pages; {s.orders_created} new, "
+           f"{s.orders_updated} updated, {s.orders_unchanged} unchanged, {s.orders_outdated} older than the store; "
+           f"{s.orders_without_buyer} wait for a buyer (livedesk orders unknown)"
+           + (" (dry run: nothing written)" if s.dry_run else ""))
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     import getpass
 
@@ -612,6 +733,8 @@ COMMANDS = {
     "feed": cmd_feed,
     "import": cmd_import,
     "duplicates": cmd_duplicates,
+    "orders": cmd_orders,
+    "sync": cmd_sync,
     "export": cmd_export,
     "team": cmd_team,
 }

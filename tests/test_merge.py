@@ -42,7 +42,7 @@ HEADER = ("order_id,product_name,quantity,unit_price,order_total,ordered_at,paid
 def _import(store, tmp_path: Path, rows: list[str], name: str = "orders.csv") -> importing.ImportSummary:
     path = tmp_path / name
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    summary = importing.import_orders(store.session_factory, path)
+    summary = importing.import_orders(store.write_factory, path)
     assert not summary.errors, summary.errors
     return summary
 

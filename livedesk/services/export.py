@@ -284,7 +284,7 @@ def _order_chunks(conn: Connection, chosen: list[int] | None) -> Iterator[pd.Dat
     statement = select(
         o.id, o.platform, o.platform_order_id, o.customer_id, Customer.nickname, o.status, o.after_sale,
         o.total_fen, o.ordered_at, o.paid_at, o.recipient_name, o.recipient_phone, o.city, o.address,
-    ).join(Customer, Customer.id == o.customer_id)
+    ).outerjoin(Customer, Customer.id == o.customer_id)  # everyone's: orders of unknown buyers too
     if chosen is None:
         frames = _pages(conn, statement, o.id)
     else:  # customer by customer (their orders in time order), through the (customer, ordered_at) index
@@ -334,6 +334,8 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
         elif col.kind == "time":
             local = (pd.to_datetime(values, format="ISO8601") + offset).dt.floor("s")
             values = local.dt.strftime("%Y-%m-%d %H:%M:%S") if fmt == "csv" else local
+        elif col.kind == "int" and values.isna().any():  # an unknown buyer's order: no customer id, not NaN
+            values = values.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
         elif col.kind == "date":
             days = pd.to_datetime(values, format="ISO8601")
             values = days.dt.strftime("%Y-%m-%d") if fmt == "csv" else days.dt.date

@@ -77,6 +77,10 @@ DEFAULTS: dict[str, Any] = {
     "import.mappings": {},
     # The path a capture tool pushing to LiveDesk (dycast) must use: made once, kept (feeds/formats).
     "feeds.listener_secret": None,
+    # 抖店 open-platform order sync (services/sync): the shop id (its app key and secret live in
+    # the OS keyring, never here) and the update time the last sync covered (ISO UTC).
+    "sync.douyin.shop_id": None,
+    "sync.douyin.synced_until": None,
 }
 
 

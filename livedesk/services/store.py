@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "LiveDesk"
 # The newest migration this build knows. Checked against Alembic's head by a test, so
 # start-up can skip importing Alembic when the store is already current.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BACKUPS_KEPT = 10
@@ -54,6 +55,8 @@ BACKUPS_KEPT = 10
 class StoreError(Exception):
     """The store cannot be opened; the message says which file and why, for a person."""
 
+
+_writing = threading.local()  # the store this thread has a writing unit open on
 
 __all__ = ["ChangeSet", "Op", "Store", "StoreBusy", "StoreError", "open_store"]
 
@@ -112,9 +115,16 @@ class Store:
         ``actor`` (a ``team.Actor``, by default the store's) is who is acting: services read it
         for authorship, audit entries and role checks.
         """
-        with self.write_factory.begin() as session:
-            session.info["actor"] = actor if actor is not None else self.actor
-            yield session
+        if getattr(_writing, "store", None) is self:
+            # A second writing unit on this thread would wait for the first one's lock for ever.
+            raise RuntimeError("a writing unit of work is already open on this thread: pass its session on")
+        _writing.store = self
+        try:
+            with self.write_factory.begin() as session:
+                session.info["actor"] = actor if actor is not None else self.actor
+                yield session
+        finally:
+            _writing.store = None
 
     # Until every caller says which of the two it means, a unit of work that may write.
     begin = write

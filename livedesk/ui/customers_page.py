@@ -70,6 +70,7 @@ class CustomersPage(QWidget):
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(more)
         menu.addAction(self.tr("Find and merge duplicates…"), self.find_duplicates)
+        menu.addAction(self.tr("Orders without a known buyer…"), self.unknown_buyers)
         menu.addSeparator()
         menu.addAction(self.tr("Export these customers…"), lambda: self.export("customers"))
         menu.addAction(self.tr("Export their orders…"), lambda: self.export("orders"))
@@ -239,6 +240,14 @@ class CustomersPage(QWidget):
         dialog = DuplicatesDialog(self.ctx, self, reveal=self.reveal.isChecked())
         dialog.exec()
         if dialog.merged_any:
+            self.reload()
+
+    def unknown_buyers(self) -> None:
+        from livedesk.ui.unknown_buyers_dialog import UnknownBuyersDialog
+
+        dialog = UnknownBuyersDialog(self.ctx, self)
+        dialog.exec()
+        if dialog.attached_any:
             self.reload()
 
     def export(self, kind: str) -> None:

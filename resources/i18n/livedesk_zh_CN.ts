@@ -315,6 +315,10 @@ Replace it with yours?</source>
         <translation>查重合并…</translation>
     </message>
     <message>
+        <source>Orders without a known buyer…</source>
+        <translation>未识别买家的订单…</translation>
+    </message>
+    <message>
         <source>Export these customers…</source>
         <translation>导出这些客户…</translation>
     </message>
@@ -514,6 +518,137 @@ Replace it with yours?</source>
     <message>
         <source>%1: %2 of %3 came; %4 of attendees bought, %5 of the absent</source>
         <translation>%1：受邀 %3 位，到场 %2 位；到场客户 %4 下单，未到场 %5 下单</translation>
+    </message>
+</context>
+<context>
+    <name>DouyinSyncBox</name>
+    <message>
+        <source>抖店 order sync (open platform)</source>
+        <translation>抖店订单同步（开放平台）</translation>
+    </message>
+    <message>
+        <source>App key</source>
+        <translation>App Key</translation>
+    </message>
+    <message>
+        <source>App secret (kept in the system&apos;s keychain)</source>
+        <translation>App Secret（保存在系统钥匙串中）</translation>
+    </message>
+    <message>
+        <source>Shop id</source>
+        <translation>店铺ID</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Every 30 minutes while LiveDesk is open</source>
+        <translation>LiveDesk 打开时每 30 分钟同步一次</translation>
+    </message>
+    <message>
+        <source>Kept in the system&apos;s keychain</source>
+        <translation>已保存在系统钥匙串中</translation>
+    </message>
+    <message>
+        <source>Ready to sync shop %1.</source>
+        <translation>可以同步店铺 %1。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret of the shop&apos;s 抖店 app (自用型), and the shop id.</source>
+        <translation>请填写店铺抖店应用（自用型）的 App Key、App Secret 和店铺ID。</translation>
+    </message>
+    <message>
+        <source>The app key, the app secret and the shop id are all needed.</source>
+        <translation>App Key、App Secret 和店铺ID 都需要填写。</translation>
+    </message>
+    <message>
+        <source>Kept. The secret is in the system&apos;s keychain, not in LiveDesk&apos;s data.</source>
+        <translation>已保存。密钥存放在系统钥匙串中，不在 LiveDesk 的数据里。</translation>
+    </message>
+    <message>
+        <source>This computer has no keychain LiveDesk can use, so the secret cannot be kept safely.</source>
+        <translation>这台电脑没有 LiveDesk 可用的钥匙串，无法安全保存密钥。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the orders changed since the last sync…</source>
+        <translation>正在向抖店获取上次同步以来有变化的订单…</translation>
+    </message>
+    <message>
+        <source>Reading page %1 of %2…</source>
+        <translation>正在读取第 %1 / %2 页…</translation>
+    </message>
+    <message>
+        <source>Importing the orders…</source>
+        <translation>正在导入订单…</translation>
+    </message>
+    <message>
+        <source>Synced: %1 orders changed on 抖店; %2 new, %3 updated, %4 unchanged.</source>
+        <translation>同步完成：抖店上有 %1 个订单有变化；新增 %2，更新 %3，未变 %4。</translation>
+    </message>
+    <message>
+        <source>%1 wait for their buyer (Customers › Tools).</source>
+        <translation>%1 个订单等待归入客户（客户 › 工具）。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret first.</source>
+        <translation>请先填写 App Key 和 App Secret。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
+        <translation>抖店拒绝了签名：App Secret 与这个 App Key 不匹配。</translation>
+    </message>
+    <message>
+        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
+        <translation>抖店提示请求太频繁（限流）：请过几分钟再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
+        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
+    </message>
+    <message>
+        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
+        <translation>抖店不再接受这个应用的授权：请重新授权。</translation>
+    </message>
+    <message>
+        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
+        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
+    </message>
+    <message>
+        <source>This app may not read orders: ask for the order permission in the 抖店 open platform.</source>
+        <translation>这个应用无权读取订单：请在抖店开放平台申请订单权限。</translation>
+    </message>
+    <message>
+        <source>抖店 is not answering properly right now: try again later.</source>
+        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
+        <translation>连不上抖店，或连接一再中断：请检查网络后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the request.</source>
+        <translation>抖店拒绝了请求。</translation>
+    </message>
+    <message>
+        <source>Nothing was written.</source>
+        <translation>没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Some of 抖店&apos;s orders could not be read, so nothing was written.</source>
+        <translation>抖店的部分订单无法读取，因此没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
     </message>
 </context>
 <context>
@@ -1096,6 +1231,14 @@ Replace it with yours?</source>
         <source>%1 rows read: %2 new orders, %3 updated, %4 unchanged; %5 new customers, %6 matched to existing ones; %7 possible duplicates to review.</source>
         <translation>读取 %1 行：新订单 %2，更新 %3，未变 %4；新客户 %5，匹配到已有客户 %6；疑似重复 %7 个待确认。</translation>
     </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise: they count in the figures and wait under Customers › Tools › Orders without a known buyer.</source>
+        <translation>%1 个订单没有可识别的买家：已计入数据，在 客户 › 工具 › 未识别买家的订单 中等待归入客户。</translation>
+    </message>
+    <message>
+        <source>%1 orders were left as a newer export had them.</source>
+        <translation>%1 个订单保持较新导出中的状态未改。</translation>
+    </message>
     <message numerus="yes">
         <source>%n row(s) cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
         <translation>
@@ -1149,10 +1292,6 @@ Replace it with yours?</source>
     <message>
         <source>too long</source>
         <translation>内容过长</translation>
-    </message>
-    <message>
-        <source>nobody to match: buyer id, nickname, recipient and phone are all empty</source>
-        <translation>无法识别买家：买家 ID、昵称、收件人和手机号全为空</translation>
     </message>
     <message>
         <source>the file has no column for this field: choose one in Columns → fields</source>
@@ -1713,6 +1852,10 @@ Replace it with yours?</source>
     <message>
         <source>New viewers to look at: %1</source>
         <translation>值得关注的新观众：%1</translation>
+    </message>
+    <message>
+        <source>Sold: %1 orders, %2; buyers not known yet: %3 orders; conversion %4</source>
+        <translation>成交：%1 单，%2；其中未识别买家 %3 单；转化率 %4</translation>
     </message>
     <message>
         <source>Broadcast summary</source>
@@ -2361,6 +2504,113 @@ Replace it with yours?</source>
     <message>
         <source>Accepted: the template is used again</source>
         <translation>已确认：模板恢复使用</translation>
+    </message>
+</context>
+<context>
+    <name>UnknownBuyersDialog</name>
+    <message>
+        <source>Orders without a known buyer</source>
+        <translation>未识别买家</translation>
+    </message>
+    <message>
+        <source>Reading the orders…</source>
+        <translation>正在读取订单…</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>Order number</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Placed</source>
+        <translation>下单时间</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Whose is it? Nickname, pinyin, platform id or phone tail</source>
+        <translation>是谁的订单？输入昵称、拼音、平台ID或手机尾号</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>消费</translation>
+    </message>
+    <message>
+        <source>Attach the order to this customer</source>
+        <translation>把订单归到这位客户</translation>
+    </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise (the platform encrypted or masked it). They already count in the sales figures. When you know whose an order is, find the customer on the right and attach it.</source>
+        <translation>%1 个订单没有可识别的买家（平台已加密或打码）。这些订单已计入销售数据。知道是谁的订单后，在右侧找到客户并归入。</translation>
+    </message>
+    <message>
+        <source>Every order has its customer.</source>
+        <translation>所有订单都已归到客户。</translation>
+    </message>
+    <message>
+        <source>Nobody found: try another name, the pinyin initials or a phone tail.</source>
+        <translation>没有找到：换个名字、拼音首字母或手机尾号试试。</translation>
+    </message>
+    <message>
+        <source>Attached %1 orders to %2.</source>
+        <translation>已把 %1 个订单归到 %2。</translation>
+    </message>
+    <message>
+        <source>Their next orders with this buyer id will find them by themselves.</source>
+        <translation>以后带这个买家ID的订单会自动归到这位客户。</translation>
+    </message>
+    <message>
+        <source>That order is gone: someone reverted its import.</source>
+        <translation>这个订单已不存在：它所在的导入已被撤销。</translation>
+    </message>
+    <message>
+        <source>Someone attached that order already.</source>
+        <translation>这个订单已经被别人归到客户了。</translation>
+    </message>
+    <message>
+        <source>That customer is gone: merged or erased.</source>
+        <translation>这位客户已不存在：已被合并或删除。</translation>
+    </message>
+    <message>
+        <source>The platform says this buyer is another customer (#%1): attach the order to them, or merge the two customers first.</source>
+        <translation>平台显示这个买家是另一位客户（#%1）：请把订单归到那位客户，或先合并这两位客户。</translation>
+    </message>
+    <message>
+        <source>The order could not be attached.</source>
+        <translation>订单未能归入客户。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
     </message>
 </context>
 <context>
