@@ -27,6 +27,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Erasure (PIPL) must leave no trace in the file: every delete and update zeroes the
+        # bytes it frees, on every connection. Only on the erasing one would leave the stale
+        # copies that earlier updates (a recompute rewriting a customer's row) left in free
+        # space. The cost is a memset per freed cell and writing freed pages as zeros.
+        cursor.execute("PRAGMA secure_delete=ON")
+        # Freed pages leave the file at the next incremental vacuum (erasure runs one). Takes
+        # effect only before the first table exists; older stores are converted once by a
+        # VACUUM in store.ensure_incremental_vacuum.
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         # Customer data must survive a power cut: WAL with FULL sync.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")

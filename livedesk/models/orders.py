@@ -27,8 +27,9 @@ class Order(Base):
     platform: Mapped[str] = mapped_column(String(16))
     platform_order_id: Mapped[str] = mapped_column(String(64))
     # No cascade: an order never disappears with a customer by accident; merges move
-    # orders explicitly and erasure anonymises them.
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    # orders explicitly and erasure anonymises them (customer_id NULL: kept for the accounts,
+    # linked to no one).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     status: Mapped[str] = mapped_column(String(16), default="paid")
     after_sale: Mapped[str | None] = mapped_column(String(32))
     total_fen: Mapped[int] = mapped_column(default=0)
