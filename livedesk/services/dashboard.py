@@ -62,7 +62,10 @@ def load_facts(session: Session) -> OrderFacts:
     offset = int(settings.get(session, "shop.utc_offset_hours"))
     conn = session.connection()
     o = Order.__table__.c
-    statement = select(o.customer_id, utc_hour(o.ordered_at).label("hour"), o.total_fen).where(
+    # An anonymised order (its buyer erased) still counts in GMV; as its buyer it has a
+    # stand-in of its own (minus the order id), a one-time buyer no customer lookup finds.
+    buyer = func.coalesce(o.customer_id, -o.id).label("customer_id")
+    statement = select(buyer, utc_hour(o.ordered_at).label("hour"), o.total_fen).where(
         o.status.in_(SPEND_STATUSES))
     orders = read_columns(conn, statement, ints=("customer_id", "total_fen"))
     # The hour strings repeat, so each is parsed once (pd.factorize), not per order.

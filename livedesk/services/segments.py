@@ -205,7 +205,8 @@ def _order_stats(conn: Connection, now: datetime, ids: list[int] | None = None) 
         )
         # Orders placed after ``now`` are not known yet at ``now``: a recompute "as of"
         # a past day must give the answer that day would have given.
-        .where(o.status.in_(SPEND_STATUSES), o.ordered_at <= now)
+        # An anonymised order (its buyer erased) is nobody's spend.
+        .where(o.status.in_(SPEND_STATUSES), o.ordered_at <= now, o.customer_id.is_not(None))
         .group_by(o.customer_id)
     )
     if ids is not None:
