@@ -211,3 +211,60 @@ def test_scrub_value_replaces_values_inside_strings_and_keys():
                                                                                            ensure_ascii=False)
     assert cleaned["filter"]["text"] == erasure.ERASED and cleaned["file"] == "/tmp/[erased].csv"
     assert erasure.scrub_value({"a": 1}, ("x",)) == ({"a": 1}, False)
+
+
+def test_cli_erase_with_yes_prints_counts_and_lists_backups_that_still_hold_the_person(store, person, capsys):
+    from livedesk.cli import main
+
+    pid, _other = person
+    old = backup_sqlite(store.path, reason="manual")
+    store.dispose()
+    assert main(["--db", str(store.path), "customers", "erase", str(pid), "--yes", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["deleted"]["customers"] == 1 and out["orders_anonymised"] == 2
+    assert out["scrub"]["complete"] and out["backups_holding"] == [str(old)] and out["backups_purged"] == []
+    assert PERSON["phone"] not in json.dumps(out)
+    assert main(["--db", str(store.path), "customers", "erase", str(pid), "--yes"]) == 1  # gone already
+
+
+def test_cli_erase_without_yes_off_a_terminal_refuses_and_changes_nothing(store, person, capsys, monkeypatch):
+    from livedesk.cli import main
+
+    pid, _other = person
+    store.dispose()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(["--db", str(store.path), "customers", "erase", str(pid)]) == 2
+    assert "--yes" in capsys.readouterr().err
+    again = open_store(sqlite_url(store.path))
+    with again.begin() as s:
+        assert s.get(Customer, pid) is not None
+    again.dispose()
+
+
+def test_cli_erase_on_a_terminal_asks_for_the_id_and_offers_to_purge_backups(store, person, capsys, monkeypatch):
+    from livedesk.cli import main
+
+    pid, _other = person
+    old = backup_sqlite(store.path, reason="manual")
+    store.dispose()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    answers = iter(["no"])
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
+    assert main(["--db", str(store.path), "customers", "erase", str(pid)]) == 1
+    shown = capsys.readouterr().out
+    assert PERSON["nickname"] in shown and "cannot be undone" in shown and "nothing was erased" in shown
+    answers = iter([str(pid), "y"])
+    assert main(["--db", str(store.path), "customers", "erase", str(pid)]) == 0
+    assert "1 backup(s) that held the customer deleted" in capsys.readouterr().out
+    assert not old.exists()
+
+
+def test_cli_access_export_writes_the_file_and_refuses_a_wrong_name(store, person, tmp_path, capsys):
+    from livedesk.cli import main
+
+    pid, _other = person
+    store.dispose()
+    assert main(["--db", str(store.path), "customers", "access-export", str(pid), str(tmp_path / "p.json"),
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"]["orders"] == 2
+    assert main(["--db", str(store.path), "customers", "access-export", str(pid), str(tmp_path / "p.txt")]) == 2
