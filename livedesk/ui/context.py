@@ -13,3 +13,6 @@ class AppContext:
     store: Store
     tasks: TaskRunner
     language: str
+    # The acting team member's role. Until team sign-in exists the person at the laptop is the
+    # owner; services check it (erasure.check_may_erase), pages only hide what it may not do.
+    acting_role: str = "owner"

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.feeds = FeedController(self.ctx.store, self.ctx.tasks, self)
         self.customers_page = CustomersPage(self.ctx, self)
         self.customers_page.push_to_panel.connect(self.push_to_panel)
+        self.customers_page.erased.connect(self.search.forget)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
         self.settings_page = SettingsPage(self.ctx, self)

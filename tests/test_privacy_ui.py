@@ -1,0 +1,104 @@
+"""The customer page's privacy box: consent shown and edited, the access export, and erasure
+(owner only, a confirmation naming the customer and what goes, then the backups still holding them)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from livedesk.models import Customer
+from livedesk.services import customers
+from livedesk.services.store import backup_sqlite
+from livedesk.ui.context import AppContext
+from livedesk.ui.customers_page import CustomersPage
+from livedesk.ui.privacy_box import BackupsDialog, ConsentDialog, EraseDialog
+from livedesk.ui.tasks import TaskRunner
+from tests.conftest import PERSON
+
+
+def _page(qtbot, store, role="owner"):
+    tasks = TaskRunner()
+    page = CustomersPage(AppContext(store=store, tasks=tasks, language="en", acting_role=role))
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 2, timeout=5000)
+    return page, tasks
+
+
+@pytest.fixture
+def shown(qtbot, store, person):
+    pid, _other = person
+    page, tasks = _page(qtbot, store)
+    page.detail.show_customer(pid)
+    yield page, pid
+    tasks.shutdown()
+
+
+def test_consent_is_shown_and_edited_on_the_customer_page(qtbot, shown, store):
+    page, pid = shown
+    box = page.detail.privacy
+    assert box.consent_label.text() == "No consent recorded"
+    box.consent_button.click()
+    dialog = box.dialog
+    assert isinstance(dialog, ConsentDialog) and not dialog.channel.isEnabled()
+    dialog.given.setChecked(True)
+    dialog.channel.setCurrentIndex(dialog.channel.findData("phone"))
+    dialog.note.setText("电话里口头同意")
+    dialog.accept()
+    qtbot.waitUntil(lambda: "Phone call" in box.consent_label.text())
+    assert "电话里口头同意" in box.consent_label.text()
+    with store.begin() as s:
+        consent = customers.card(s, pid).consent
+    assert (consent.channel, consent.note) == ("phone", "电话里口头同意") and consent.at is not None
+
+
+def test_the_access_export_is_written_from_the_customer_page(qtbot, shown, tmp_path):
+    page, pid = shown
+    box = page.detail.privacy
+    box.export_to(str(tmp_path / "person.json"))
+    qtbot.waitUntil(lambda: "person.json" in box.message.text(), timeout=5000)
+    assert json.loads((tmp_path / "person.json").read_text(encoding="utf-8"))["customer_id"] == pid
+    box.export_to(str(tmp_path / "person.txt"))
+    qtbot.waitUntil(lambda: ".xlsx or .json" in box.message.text(), timeout=5000)
+
+
+def test_erasing_from_the_page_confirms_by_name_then_offers_to_delete_old_backups(qtbot, shown, store):
+    page, pid = shown
+    old = backup_sqlite(store.path, reason="manual")
+    box = page.detail.privacy
+    erased = []
+    page.erased.connect(erased.append)
+    assert box.erase_button.isVisible() or box.erase_button.isVisibleTo(page)
+    box.erase_button.click()
+    qtbot.waitUntil(lambda: isinstance(box.dialog, EraseDialog), timeout=5000)
+    dialog = box.dialog
+    assert PERSON["nickname"] in dialog.summary and "Notes: 1" in dialog.summary
+    assert "2 orders stay" in dialog.summary
+    assert not dialog.erase_button.isEnabled()  # not before "cannot be undone" is ticked
+    dialog.understood.setChecked(True)
+    dialog.erase_button.click()
+    qtbot.waitUntil(lambda: erased == [pid], timeout=10000)
+    with store.begin() as s:
+        assert s.get(Customer, pid) is None
+    qtbot.waitUntil(lambda: pid not in [page.model.id_at(r) for r in range(page.model.rowCount())])
+    assert page.detail.customer_id != pid and PERSON["nickname"] not in page.detail.title.text()
+    assert f"Customer {pid} was erased" in page.notice.text()
+    qtbot.waitUntil(lambda: isinstance(box.dialog, BackupsDialog), timeout=5000)
+    box.dialog.delete_button.click()
+    qtbot.waitUntil(lambda: not old.exists(), timeout=5000)
+
+
+def test_a_team_member_who_is_not_the_owner_sees_no_erase_button_and_the_service_refuses(qtbot, store, person):
+    pid, _other = person
+    page, tasks = _page(qtbot, store, role="assistant")
+    try:
+        page.detail.show_customer(pid)
+        box = page.detail.privacy
+        assert not box.erase_button.isVisibleTo(page)
+        box.erase_now(pid)  # as if the button were reached another way
+        qtbot.waitUntil(lambda: "Only the shop owner" in box.message.text(), timeout=5000)
+        with store.begin() as s:
+            assert s.scalar(select(Customer.id).where(Customer.id == pid)) == pid
+    finally:
+        tasks.shutdown()
