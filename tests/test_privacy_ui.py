@@ -102,3 +102,24 @@ def test_a_team_member_who_is_not_the_owner_sees_no_erase_button_and_the_service
             assert s.scalar(select(Customer.id).where(Customer.id == pid)) == pid
     finally:
         tasks.shutdown()
+
+
+def test_the_search_controller_forgets_an_erased_customer_at_once(qtbot, store, person):
+    from livedesk.ui.search_controller import SearchController
+
+    pid, _other = person
+    tasks = TaskRunner()
+    controller = SearchController(store, tasks)
+    try:
+        controller.rebuild()
+        qtbot.waitUntil(lambda: controller.index is not None, timeout=10000)
+        hits: list = []
+        controller.search(PERSON["handle"], hits.extend)
+        assert pid in {h.id for h in hits}
+        controller.forget(pid)
+        hits.clear()
+        controller.search(PERSON["handle"], hits.extend)
+        assert pid not in {h.id for h in hits}
+    finally:
+        controller.shutdown()
+        tasks.shutdown()

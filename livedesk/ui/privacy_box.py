@@ -230,6 +230,7 @@ class ConsentDialog(QDialog):
     def __init__(self, consent: Consent, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Consent"))
+        self.setMinimumWidth(420)
         self.given = QCheckBox(self.tr("The customer agreed that the shop keeps their data"), self)
         self.date = QDateEdit(self)
         self.date.setCalendarPopup(True)
@@ -287,6 +288,7 @@ class EraseDialog(QDialog):
     def __init__(self, plan: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Erase customer"))
+        self.setMinimumWidth(480)
         title = QLabel(self.tr("Erase %1 (customer %2) for good?").replace("%1", plan.nickname)
                        .replace("%2", str(plan.customer_id)), self)
         title.setStyleSheet("font-size: 16px; font-weight: 600;")
@@ -318,6 +320,7 @@ class BackupsDialog(QDialog):
     def __init__(self, nickname: str, holding: list[Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Backups that still hold the customer"))
+        self.setMinimumWidth(520)
         text = QLabel(self.tr("%n backup(s) made before the erasure still hold %1. Delete them now, or keep "
                               "them until they expire.", "", len(holding)).replace("%1", nickname), self)
         text.setWordWrap(True)
