@@ -169,8 +169,13 @@ def test_the_rest_of_the_app_runs_on_with_anonymised_orders(store, person, tmp_p
         generate(s, now)
         facts = dashboard.load_facts(s)
         export.export_orders(s, tmp_path / "orders.xlsx")
+        export.export_orders(s, tmp_path / "orders.csv")
         assert _count(s, PointsEntry, PointsEntry.customer_id.is_(None)) == 0
     assert int(facts.fen.sum()) == (399 + 300 + 150) * 100  # the shop's GMV keeps the erased person's orders
+    lines = (tmp_path / "orders.csv").read_text(encoding="utf-8-sig").splitlines()
+    anonymous = [line for line in lines if line.split(",")[1] in ("P1", "P2")]
+    assert len(anonymous) == 2 and all(line.split(",")[2:4] == ["", ""] for line in anonymous), anonymous
+    assert PERSON["phone"] not in "".join(lines)
 
 
 def test_the_search_index_forgets_an_erased_customer(store, person):

@@ -284,7 +284,7 @@ def _order_chunks(conn: Connection, chosen: list[int] | None) -> Iterator[pd.Dat
     statement = select(
         o.id, o.platform, o.platform_order_id, o.customer_id, Customer.nickname, o.status, o.after_sale,
         o.total_fen, o.ordered_at, o.paid_at, o.recipient_name, o.recipient_phone, o.city, o.address,
-    ).join(Customer, Customer.id == o.customer_id)
+    ).outerjoin(Customer, Customer.id == o.customer_id)  # an erased buyer's orders stay in the accounts
     if chosen is None:
         frames = _pages(conn, statement, o.id)
     else:  # customer by customer (their orders in time order), through the (customer, ordered_at) index
@@ -328,7 +328,9 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
         values = frame[col.key]
         if col.words is not None:
             values = values.map(lambda v, w=col.words: w.get(v, v) if isinstance(v, str) else v)
-        if col.kind == "money":
+        if col.kind == "int":
+            values = values.astype("Int64")  # an anonymised order's empty customer id, not 12.0
+        elif col.kind == "money":
             fen = values.fillna(0).astype("int64")
             values = yuan_text(fen) if fmt == "csv" else fen / 100
         elif col.kind == "time":

@@ -80,7 +80,7 @@ MAX_GROUP_PAIRS = 8  # a key shared by more customers pairs each with the oldest
 
 # Customer columns a merge takes from the dropped customer when the kept one has none.
 FIELDS = ("nickname", "real_name", "phone", "phone_masked", "gender", "birthday", "province", "city", "address",
-          "assigned_member_id", "consent_at", "consent_note")
+          "assigned_member_id", "consent_at", "consent_channel", "consent_note")
 # An invitation's answers, least to most informative: a merged pair keeps the most informative.
 RSVP_RANK = {"waitlisted": 0, "invited": 1, "no_answer": 2, "declined": 3, "no_show": 4, "accepted": 5,
              "attended": 6}

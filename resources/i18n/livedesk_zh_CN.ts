@@ -707,6 +707,10 @@
         <translation>授权时间</translation>
     </message>
     <message>
+        <source>Consent channel</source>
+        <translation>授权渠道</translation>
+    </message>
+    <message>
         <source>Consent note</source>
         <translation>授权说明</translation>
     </message>
