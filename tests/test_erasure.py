@@ -273,3 +273,22 @@ def test_cli_access_export_writes_the_file_and_refuses_a_wrong_name(store, perso
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rows"]["orders"] == 2
     assert main(["--db", str(store.path), "customers", "access-export", str(pid), str(tmp_path / "p.txt")]) == 2
+
+
+def test_opening_another_connection_writes_nothing_so_a_read_then_write_unit_is_not_refused(store):
+    from sqlalchemy import text
+
+    from livedesk.models.engine import make_engine
+
+    other = make_engine(store.url)
+    with store.engine.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM customers")).scalar()  # a unit that reads first...
+        fresh = other.connect()  # ...while another program connects (the connect pragmas run)
+        try:
+            reader.execute(text("INSERT INTO customers (nickname, tier, level, order_count, total_spent_fen, "
+                                "spent_12m_fen, points_balance, search_text, created_at, updated_at) VALUES "
+                                "('新客', 'prospect', 'none', 0, 0, 0, 0, '', '2026-01-01', '2026-01-01')"))
+            reader.commit()  # ...then writes: refused ("database is locked") if opening had written
+        finally:
+            fresh.close()
+            other.dispose()

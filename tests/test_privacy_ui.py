@@ -123,3 +123,49 @@ def test_the_search_controller_forgets_an_erased_customer_at_once(qtbot, store, 
     finally:
         controller.shutdown()
         tasks.shutdown()
+
+
+def test_the_live_feed_forgets_an_erased_customer_and_never_records_them(store, person):
+    from livedesk.services import broadcasts
+    from livedesk.services.feeds.events import FeedEvent, Kind, Viewer, utc_now
+    from livedesk.services.feeds.recording import AppearanceTally, record_appearances
+    from livedesk.services.feeds.source import MatchedEvent
+    from livedesk.services.feeds.matching import ViewerIndex
+    from livedesk.services import erasure
+
+    pid, _other = person
+    with store.begin() as s:
+        index = ViewerIndex.load(s)
+        live = broadcasts.current(s)
+    comment = FeedEvent(Kind.COMMENT, "douyin", Viewer(PERSON["uid"], None, None, PERSON["handle"],
+                                                       PERSON["nickname"]), utc_now(), content="在吗")
+    assert index.match(comment).customer.id == pid
+    tally = AppearanceTally()
+    tally.add(MatchedEvent(comment, index.match(comment), "test", 0.0))
+    with store.begin() as s:
+        erasure.erase(s, pid, acting_role="owner")
+    index.forget(pid)
+    tally.forget(pid)
+    assert index.match(comment).customer is None
+    with store.begin() as s:  # would fail on the missing customer if the tally still held them
+        record_appearances(s, live.id, tally.take())
+
+
+def test_the_main_window_takes_an_erased_customer_off_the_host_panel(qtbot, store, person):
+    from livedesk.ui.main_window import MainWindow
+
+    pid, other = person
+    tasks = TaskRunner()
+    window = MainWindow(AppContext(store=store, tasks=tasks, language="en"))
+    qtbot.addWidget(window)
+    try:
+        window.push_to_panel(pid)
+        assert window.host_panel.card_view.card.customer_id == pid
+        window.forget_customer(other)
+        assert window.host_panel.card_view.card.customer_id == pid  # someone else's erasure: stays
+        window.forget_customer(pid)
+        assert window.host_panel.card_view.card is None
+    finally:
+        window.host_panel.close()
+        window.host_panel.deleteLater()
+        tasks.shutdown()
