@@ -3,7 +3,9 @@
 Each trial copies a demo store, starts the erasure of its busiest customer in a child process,
 kills it with SIGKILL at a random moment and opens the store again. It holds when the store
 passes ``integrity_check`` and the customer is either fully there (every row as before) or
-fully erased (no row about them, their orders kept and anonymised, the erasure audited).
+fully erased (no row about them, their orders kept and anonymised, the erasure audited, and —
+once the store has been opened and closed cleanly — no byte of their phone, names or address
+left in the file or its WAL, even when the kill came between the commit and the scrub).
 
     python scripts/kill_trials_erase.py [--trials 20] [--customers 2000] [--seed 1] [--json]
 
@@ -32,13 +34,21 @@ OWNED = ("notes", "profile_values", "customer_tags", "followup_tasks", "survey_r
          "level_changes", "invitations", "appearances", "platform_accounts")
 
 
-def build_base(folder: Path, customers: int, seed: int) -> tuple[Path, int]:
-    """A demo store and the customer with the most rows; an export in the audit log names them."""
-    sys.path.insert(0, str(ROOT))
-    from sqlalchemy import func, select
+# The person erased in every trial: values no other demo customer has, so a byte search for
+# them after the erasure can only find what the erasure left behind.
+PERSON = {"nickname": "试删客户Zed", "real_name": "欧阳试删", "phone": "19999999999", "address": "试删路998号"}
 
-    from livedesk.models import Order
-    from livedesk.services import demo, export
+
+def build_base(folder: Path, customers: int, seed: int) -> tuple[Path, int]:
+    """A demo store and the customer with the most rows, renamed to PERSON (orders too, after
+    some history: older row versions sit in the file as well); an export in the audit log
+    names them."""
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import func, select, update
+
+    from livedesk.models import Customer, Order
+    from livedesk.services import customers as customer_service
+    from livedesk.services import demo, export, segments
     from livedesk.services.customers import CustomerFilter
     from livedesk.services.store import open_store, sqlite_url
 
@@ -49,8 +59,16 @@ def build_base(folder: Path, customers: int, seed: int) -> tuple[Path, int]:
         with store.begin() as s:
             target = s.scalar(select(Order.customer_id).where(Order.customer_id.is_not(None))
                               .group_by(Order.customer_id).order_by(func.count().desc()).limit(1))
-            phone = s.execute(select(func.max(Order.recipient_phone)).where(Order.customer_id == target)).scalar()
-            export.export_customers(s, folder / "one.csv", CustomerFilter(text=phone or ""), [target], actor="trial")
+            s.execute(update(Customer).where(Customer.id == target).values(
+                nickname=PERSON["nickname"], real_name=PERSON["real_name"], phone=PERSON["phone"],
+                address=PERSON["address"]))
+            s.execute(update(Order).where(Order.customer_id == target).values(
+                recipient_name=PERSON["real_name"], recipient_phone=PERSON["phone"], address=PERSON["address"]))
+            customer_service.refresh_search_text(s, s.get(Customer, target))
+        with store.begin() as s:
+            segments.recompute(s)  # rewrites the row: a stale copy of the old one is left behind
+            export.export_customers(s, folder / "one.csv", CustomerFilter(text=PERSON["phone"]), [target],
+                                    actor="trial")
     finally:
         store.dispose()
     return path, int(target)
@@ -74,6 +92,18 @@ def snapshot(path: Path, customer_id: int) -> dict[str, Any]:
     finally:
         conn.close()
     return state
+
+
+def traces_left(path: Path) -> int:
+    """After one clean opening and closing (SQLite checkpoints and removes the WAL then): how
+    often the person's values occur in the file and its WAL, UTF-8, UTF-16 and JSON-escaped."""
+    from livedesk.services.erasure import Traces, count_occurrences
+
+    conn = sqlite3.connect(path)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file: recovers the WAL
+    conn.close()  # the last connection: checkpoints and deletes the WAL
+    patterns = Traces(tuple(PERSON.values())).patterns()
+    return sum(count_occurrences(Path(f"{path}{extra}"), patterns) for extra in ("", "-wal"))
 
 
 def verdict(before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -127,8 +157,10 @@ def run_trials(trials: int = 20, customers: int = 2000, seed: int = 1, folder: P
             if not finished:
                 child.send_signal(signal.SIGKILL)
             child.wait()
-            results.append({"delay_s": round(delay, 3), "finished": finished,
-                            "verdict": verdict(before, snapshot(db, customer_id))})
+            outcome = verdict(before, snapshot(db, customer_id))
+            if outcome == "erased" and (left := traces_left(db)):
+                outcome = f"erased but {left} traces left"
+            results.append({"delay_s": round(delay, 3), "finished": finished, "verdict": outcome})
             for extra in ("", "-wal", "-shm"):
                 Path(f"{db}{extra}").unlink(missing_ok=True)
         held = sum(r["verdict"] in ("there", "erased") for r in results)
