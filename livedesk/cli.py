@@ -585,7 +585,7 @@ def _erase(args: argparse.Namespace) -> int:
             with store.begin() as session:
                 plan = erasure.plan(session, args.customer_id)
             print(_describe_plan(plan))
-            answer = input(f"Type the customer id ({plan.customer_id}) to erase, anything else to stop: ").strip()
+            answer = _ask(f"Type the customer id ({plan.customer_id}) to erase, anything else to stop: ")
             if answer != str(plan.customer_id):
                 print("nothing was erased")
                 return EXIT_FAILED
@@ -598,7 +598,7 @@ def _erase(args: argparse.Namespace) -> int:
             print(f"{len(holding)} backup(s) still hold this customer:")
             for h in holding:
                 print(f"  {h.path}  ({h.size / 1e6:.1f} MB)")
-            purge = input("Delete them now? [y/N] ").strip().lower() in ("y", "yes")
+            purge = _ask("Delete them now? [y/N] ").lower() in ("y", "yes")
         purged = erasure.purge_backups([h.path for h in holding]) if purge and holding else []
     except (NotFound, erasure.NotAllowed) as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
@@ -622,6 +622,15 @@ def _erase(args: argparse.Namespace) -> int:
         text += f"\n{len(purged)} backup(s) that held the customer deleted"
     _print(out, args.json, text)
     return EXIT_OK
+
+
+def _ask(prompt: str) -> str:
+    """A terminal's answer; Ctrl-D or Ctrl-C is no answer (nothing is done), not a traceback."""
+    try:
+        return input(prompt).strip()
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return ""
 
 
 def _describe_plan(plan: Any) -> str:

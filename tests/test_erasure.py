@@ -292,3 +292,18 @@ def test_opening_another_connection_writes_nothing_so_a_read_then_write_unit_is_
         finally:
             fresh.close()
             other.dispose()
+
+
+def test_cli_erase_stops_when_the_terminal_closes_the_question(store, person, capsys, monkeypatch):
+    from livedesk.cli import main
+
+    pid, _other = person
+    store.dispose()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+
+    def closed(_prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", closed)
+    assert main(["--db", str(store.path), "customers", "erase", str(pid)]) == 1
+    assert "nothing was erased" in capsys.readouterr().out

@@ -126,12 +126,11 @@ def test_the_search_controller_forgets_an_erased_customer_at_once(qtbot, store, 
 
 
 def test_the_live_feed_forgets_an_erased_customer_and_never_records_them(store, person):
-    from livedesk.services import broadcasts
+    from livedesk.services import broadcasts, erasure
     from livedesk.services.feeds.events import FeedEvent, Kind, Viewer, utc_now
+    from livedesk.services.feeds.matching import ViewerIndex
     from livedesk.services.feeds.recording import AppearanceTally, record_appearances
     from livedesk.services.feeds.source import MatchedEvent
-    from livedesk.services.feeds.matching import ViewerIndex
-    from livedesk.services import erasure
 
     pid, _other = person
     with store.begin() as s:

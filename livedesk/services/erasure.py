@@ -197,7 +197,6 @@ def erase(session: Session, customer_id: int, *, acting_role: str | None, actor:
         raise RuntimeError("erasure does not know " + ", ".join(f"{t}.{c}" for t, c in sorted(unhandled)))
     if session.get_bind().dialect.name == "sqlite":
         # The engine sets it on connect; said again here because this connection must have it.
-        session.execute(select(1))  # the connection exists
         session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
     session.flush()
     traces = traces_of(session, customer_id)
