@@ -307,3 +307,38 @@ def test_cli_erase_stops_when_the_terminal_closes_the_question(store, person, ca
     monkeypatch.setattr("builtins.input", closed)
     assert main(["--db", str(store.path), "customers", "erase", str(pid)]) == 1
     assert "nothing was erased" in capsys.readouterr().out
+
+
+def test_migration_0004_keeps_orders_lets_them_belong_to_no_one_and_still_checks_the_customer(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from livedesk.models.engine import make_engine
+    from livedesk.services.store import alembic_config
+
+    path = tmp_path / "at-0003.sqlite3"
+    engine = make_engine(sqlite_url(path))
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003")
+        conn.exec_driver_sql(
+            "INSERT INTO customers (id, nickname, tier, level, order_count, total_spent_fen, spent_12m_fen, "
+            "points_balance, search_text, created_at, updated_at) "
+            "VALUES (1, '王姐', 'vip', 'gold', 1, 100, 100, 1, '王姐', '2026-01-01', '2026-01-01')")
+        conn.exec_driver_sql(
+            "INSERT INTO orders (id, platform, platform_order_id, customer_id, status, total_fen, ordered_at, "
+            "created_at, updated_at) VALUES (1, 'douyin', '6912345', 1, 'completed', 100, '2026-01-01', "
+            "'2026-01-01', '2026-01-01')")
+    engine.dispose()
+    upgraded = open_store(sqlite_url(path))
+    try:
+        with upgraded.begin() as s:
+            assert s.execute(select(Order.platform_order_id, Order.customer_id)).one() == ("6912345", 1)
+            s.execute(text("UPDATE orders SET customer_id = NULL WHERE id = 1"))
+            s.execute(text("UPDATE customers SET consent_channel = 'wechat' WHERE id = 1"))
+        with pytest.raises(IntegrityError), upgraded.begin() as s:
+            s.execute(text("UPDATE orders SET customer_id = 999 WHERE id = 1"))
+    finally:
+        upgraded.dispose()
