@@ -169,6 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
     member_role.add_argument("role", choices=["owner", "host", "assistant"])
     member_off = members_sub.add_parser("deactivate", help="a member who left: they can no longer sign in")
     member_off.add_argument("name")
+    people = sub.add_parser("customers", help="one customer's data: erase it (PIPL), export everything about them")
+    people_sub = people.add_subparsers(dest="action", required=True, metavar="ACTION")
+    erase = people_sub.add_parser(
+        "erase", help="erase a customer: their notes, profile, tags, accounts, tasks, surveys, points, appearances "
+                      "and invitations are deleted, their orders kept without name, phone or address (audited)")
+    erase.add_argument("customer_id", type=int, metavar="ID")
+    erase.add_argument("--yes", action="store_true", help="do not ask (scripts); without it a terminal is asked")
+    erase.add_argument("--purge-backups", action="store_true",
+                       help="also delete the backups that still hold the customer (otherwise listed; they expire)")
+    erase.add_argument("--json", action="store_true")
+    access = people_sub.add_parser("access-export",
+                                   help="write everything the store holds about one customer (audited)")
+    access.add_argument("customer_id", type=int, metavar="ID")
+    access.add_argument("file", metavar="FILE", help="FILE.xlsx (a sheet per table) or FILE.json")
+    access.add_argument("--json", action="store_true")
 
     from livedesk.services.bench import BENCHES
 
@@ -720,7 +735,117 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Who the command line acts as until team sign-in exists: the person at the laptop, the owner.
+# The lead wires the acting member here (erasure checks the role in the service).
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    if args.action == "access-export":
+        return _access_export(args)
+    return _erase(args)
+
+
+def _access_export(args: argparse.Namespace) -> int:
+    import getpass
+
+    from livedesk.services import access_export
+    from livedesk.services.customers import NotFound
+
+    try:
+        access_export.check_target(args.file)
+    except access_export.AccessExportError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    store = _open(args)
+    try:
+        with store.write() as session:
+            summary = access_export.access_export(session, args.customer_id, args.file, actor=getpass.getuser())
+    except (NotFound, access_export.AccessExportError) as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    tables = ", ".join(f"{name} {n}" for name, n in summary.rows.items() if n)
+    _print(summary.as_dict(), args.json, f"customer {summary.customer_id} written to {summary.path} "
+           f"({summary.format}: {tables}); audit entry {summary.audit_id}")
+    return EXIT_OK
+
+
+def _erase(args: argparse.Namespace) -> int:
+    import getpass
+
+    from livedesk.services import erasure
+    from livedesk.services.customers import NotFound
+    from livedesk.services.store import scrub_freed_pages
+
+    if not args.yes and not sys.stdin.isatty():
+        print("livedesk: erasing cannot be undone: confirm with --yes when not run from a terminal", file=sys.stderr)
+        return EXIT_USAGE
+    store = _open(args)
+    try:
+        if not args.yes:
+            with store.write() as session:
+                plan = erasure.plan(session, args.customer_id)
+            print(_describe_plan(plan))
+            answer = _ask(f"Type the customer id ({plan.customer_id}) to erase, anything else to stop: ")
+            if answer != str(plan.customer_id):
+                print("nothing was erased")
+                return EXIT_FAILED
+        with store.write() as session:
+            result = erasure.erase(session, args.customer_id, actor=getpass.getuser())
+        scrub = scrub_freed_pages(store)
+        holding = erasure.backups_holding(erasure.backup_files(store.path), result.traces) if store.path else []
+        purge = args.purge_backups
+        if holding and not purge and not args.yes and sys.stdin.isatty():
+            print(f"{len(holding)} backup(s) still hold this customer:")
+            for h in holding:
+                print(f"  {h.path}  ({h.size / 1e6:.1f} MB)")
+            purge = _ask("Delete them now? [y/N] ").lower() in ("y", "yes")
+        purged = erasure.purge_backups([h.path for h in holding]) if purge and holding else []
+    except (NotFound, PermissionError) as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    out = {**result.as_dict(), "scrub": {"complete": scrub.complete, "method": scrub.method,
+                                         "wal_bytes": scrub.wal_bytes},
+           "backups_holding": [h.path for h in holding], "backups_purged": purged}
+    left = [h.path for h in holding if h.path not in purged]
+    text = (f"customer {result.customer_id} erased: deleted "
+            + ", ".join(f"{t} {n}" for t, n in result.deleted.items())
+            + f"; {result.orders_anonymised} orders kept without name, phone or address; "
+            f"{result.audit_entries_scrubbed} audit entries scrubbed; audit entry {result.audit_id}; "
+            + ("freed pages overwritten" if scrub.complete else
+               "the store is in use by another program: its freed pages are overwritten when it closes"))
+    if left:
+        text += "\nthese backups still hold the customer (delete them or let them expire):\n" + "\n".join(
+            f"  {p}" for p in left)
+    if purged:
+        text += f"\n{len(purged)} backup(s) that held the customer deleted"
+    _print(out, args.json, text)
+    return EXIT_OK
+
+
+def _ask(prompt: str) -> str:
+    """A terminal's answer; Ctrl-D or Ctrl-C is no answer (nothing is done), not a traceback."""
+    try:
+        return input(prompt).strip()
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return ""
+
+
+def _describe_plan(plan: Any) -> str:
+    deleted = ", ".join(f"{table} {n}" for table, n in plan.deleted.items()) or "no other rows"
+    return (f"Erase customer {plan.customer_id} {plan.nickname}?\n"
+            f"  deleted: the customer, {deleted}\n"
+            f"  kept for the accounts without name, phone, address or link: {plan.orders_anonymised} orders\n"
+            f"  audit entries that lose this customer's values: {plan.audit_entries_scrubbed}\n"
+            "This cannot be undone.")
+
+
 COMMANDS = {
+    "customers": cmd_customers,
     "demo": cmd_demo,
     "lookup": cmd_lookup,
     "self-test": cmd_self_test,

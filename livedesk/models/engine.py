@@ -90,6 +90,18 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Erasure (PIPL) must leave no trace in the file: every delete and update zeroes the
+        # bytes it frees, on every connection. Only on the erasing one would leave the stale
+        # copies that earlier updates (a recompute rewriting a customer's row) left in free
+        # space. The cost is a memset per freed cell and writing freed pages as zeros.
+        cursor.execute("PRAGMA secure_delete=ON")
+        # Freed pages leave the file at the next incremental vacuum (erasure runs one). Set on a
+        # new, empty file only: it must come before the first table, and on an existing store
+        # the pragma opens a write transaction (it rewrites a header field) on every connect,
+        # which makes other connections' read-then-write units fail with "database is locked".
+        # Older stores are converted once by a VACUUM in store.ensure_incremental_vacuum.
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         # Customer data must survive a power cut: WAL with FULL sync.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")

@@ -27,7 +27,7 @@ class Order(Base):
     platform: Mapped[str] = mapped_column(String(16))
     platform_order_id: Mapped[str] = mapped_column(String(64))
     # No cascade: an order never disappears with a customer by accident; merges move
-    # orders explicitly and erasure anonymises them. NULL: the export withheld the buyer
+    # orders explicitly and erasure anonymises them. NULL: the export withheld the buyer, or the buyer was erased
     # (encrypted recipients); the order counts and waits on the unknown-buyers list.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     # The platform's buyer id as the source gave it: attaching the order links it to the customer.

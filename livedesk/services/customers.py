@@ -135,6 +135,27 @@ class CustomerCard:
     tags: list[TagView]
     order_total: int = 0  # all orders, when ``orders`` holds only the latest
     vip_sessions: list[tuple[str, datetime, str]] = field(default_factory=list)  # title, starts, RSVP
+    consent: Consent | None = None
+
+
+# How a customer gave consent to keep their data (PIPL); the UI words each code.
+CONSENT_CHANNELS = ("wechat", "platform_chat", "phone", "in_person", "paper_form", "online_form", "other")
+CONSENT_NOTE_MAX = 200
+
+
+@dataclass(frozen=True)
+class Consent:
+    at: datetime | None
+    channel: str | None
+    note: str | None
+
+
+class ConsentError(ValueError):
+    """Consent cannot be recorded as given; ``code`` says why (the UI words it)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # unknown_channel | note_too_long | in_the_future | needs_date
 
 
 @dataclass
@@ -254,7 +275,28 @@ def card(session: Session, customer_id: int, order_limit: int = 50) -> CustomerC
             .join(Invitation, Invitation.session_id == PrivateSession.id)
             .where(Invitation.customer_id == customer_id).order_by(PrivateSession.starts_at.desc())
         ).all()),
+        consent=Consent(c.consent_at, c.consent_channel, c.consent_note),
     )
+
+
+def set_consent(session: Session, customer_id: int, at: datetime | None, channel: str | None,
+                note: str | None, now: datetime | None = None) -> Consent:
+    """Record when and how the customer consented (all None: consent withdrawn / unknown)."""
+    c = _require(session, customer_id)
+    note = (note or "").strip() or None
+    channel = channel or None
+    if channel is not None and channel not in CONSENT_CHANNELS:
+        raise ConsentError("unknown_channel", f"unknown consent channel {channel!r}; "
+                                              f"channels: {', '.join(CONSENT_CHANNELS)}")
+    if note is not None and len(note) > CONSENT_NOTE_MAX:
+        raise ConsentError("note_too_long", f"the consent note has {len(note)} characters; "
+                                            f"at most {CONSENT_NOTE_MAX}")
+    if at is None and (channel or note):
+        raise ConsentError("needs_date", "consent with a channel or a note needs the date it was given")
+    if at is not None and at > (now or utcnow()):
+        raise ConsentError("in_the_future", f"consent dated {at.isoformat()} is in the future")
+    c.consent_at, c.consent_channel, c.consent_note = at, channel, note
+    return Consent(at, channel, note)
 
 
 def refresh_search_text(session: Session, customer: Customer) -> None:

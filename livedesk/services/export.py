@@ -328,7 +328,9 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
         values = frame[col.key]
         if col.words is not None:
             values = values.map(lambda v, w=col.words: w.get(v, v) if isinstance(v, str) else v)
-        if col.kind == "money":
+        if col.kind == "int":
+            values = values.astype("Int64")  # an anonymised order's empty customer id, not 12.0
+        elif col.kind == "money":
             fen = values.fillna(0).astype("int64")
             values = yuan_text(fen) if fmt == "csv" else fen / 100
         elif col.kind == "time":

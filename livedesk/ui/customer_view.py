@@ -36,6 +36,7 @@ from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
 from livedesk.ui.flow_layout import FlowLayout
 from livedesk.ui.manual_task_dialog import add_manual_task
+from livedesk.ui.privacy_box import PrivacyBox
 
 TILE_STYLE = """
 QFrame#StatTile { background: #f4f6f9; border-radius: 6px; }
@@ -47,6 +48,7 @@ QLabel#StatCaption { font-size: 11px; color: #7a8190; }
 class CustomerView(QWidget):
     push_to_panel = Signal(int)
     changed = Signal(int)  # a customer's row in the list should be read again
+    erased = Signal(int)  # the customer is gone
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,6 +125,10 @@ class CustomerView(QWidget):
         notes_layout.addLayout(add_row)
         notes_layout.addLayout(self.notes_list)
 
+        self.privacy = PrivacyBox(ctx, self)
+        self.privacy.changed.connect(self._privacy_changed)
+        self.privacy.erased.connect(self._erased)
+
         orders_box = QGroupBox(self.tr("Orders"), self)
         self.orders = OrdersModel(self)
         self.orders_view = OrdersView(self.orders, self)
@@ -136,7 +142,8 @@ class CustomerView(QWidget):
         layout.addLayout(header)
         layout.addLayout(tiles)
         layout.addWidget(self.error)
-        for box in (self.profile_box, accounts_box, self.sessions_box, tags_box, notes_box, orders_box):
+        for box in (self.profile_box, accounts_box, self.sessions_box, tags_box, notes_box, orders_box,
+                    self.privacy):
             layout.addWidget(box)
         layout.addStretch(1)
         self.setStyleSheet(TILE_STYLE)
@@ -182,6 +189,9 @@ class CustomerView(QWidget):
             self.card = customers.card(session, self.customer_id)
             preset = presets.preset(settings.get(session, "shop.preset"))
         self.setEnabled(True)
+        for widget in (self.push_button, self.task_button, self.privacy.consent_button,
+                       self.privacy.export_button, self.privacy.erase_button, self.add_note_button):
+            widget.setEnabled(True)
         self.error.hide()
         self._show_header(self.card)
         self._show_profile(self.card, preset)
@@ -194,6 +204,7 @@ class CustomerView(QWidget):
             for title, starts, status in self.card.vip_sessions))
         self._show_tags(self.card)
         self._show_notes(self.card.notes)
+        self.privacy.show_customer(self.customer_id, self.card.row.nickname, self.card.consent)
         self.orders.set_orders(self.card.orders)
         self.orders_view.setVisible(bool(self.card.orders))
         self.orders_caption.setText(
@@ -387,6 +398,36 @@ class CustomerView(QWidget):
             self.changed.emit(customer_id)
 
         self.ctx.tasks.submit(run, on_done=done, on_error=on_error or self._failed)
+
+    def _privacy_changed(self, customer_id: int) -> None:
+        if customer_id == self.customer_id:
+            self.reload()
+        self.changed.emit(customer_id)
+
+    def _erased(self, customer_id: int) -> None:
+        """Nothing of the customer stays on screen; the privacy box keeps its message."""
+        if customer_id == self.customer_id:
+            self.customer_id, self.card = None, None
+            self.title.setText(self.tr("Customer erased"))
+            for label in (self.badges, self.identity, self.accounts_label, self.sessions_label):
+                label.clear()
+            for value in self.stat_values.values():
+                value.setText("—")
+            _clear(self.tags_row)
+            _clear(self.notes_list)
+            self.orders.set_orders([])
+            for editor in self._editors.values():
+                editor.blockSignals(True)
+                if isinstance(editor, QComboBox):
+                    editor.setCurrentIndex(0)
+                else:
+                    editor.clear()
+                editor.blockSignals(False)
+            for widget in (self.push_button, self.task_button, self.privacy.consent_button,
+                           self.privacy.export_button, self.privacy.erase_button, self.add_note_button):
+                widget.setEnabled(False)
+            self.privacy.consent_label.clear()
+        self.erased.emit(customer_id)
 
     def _failed(self, exc: BaseException) -> None:
         self.error.setText(self.tr("Not saved: %1").replace("%1", str(exc)))

@@ -33,6 +33,7 @@ from livedesk.ui.tasks import TaskRunner
 class CustomersPage(QWidget):
     push_to_panel = Signal(int)
     loaded = Signal(int)  # the list holds this many customers now
+    erased = Signal(int)  # a customer was erased (PIPL): the search index forgets them
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +109,7 @@ class CustomersPage(QWidget):
         self.detail.push_to_panel.connect(self.push_to_panel)
         self.detail.changed.connect(self._customer_changed)
         ctx.changes.changed.connect(self._on_changes)
+        self.detail.erased.connect(self._customer_erased)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -228,6 +230,13 @@ class CustomersPage(QWidget):
     def _customer_changed(self, customer_id: int) -> None:
         self.model.refresh(customer_id)
         self.reload_tags()
+
+    def _customer_erased(self, customer_id: int) -> None:
+        self._notify(self.tr("Customer %1 was erased; their orders stay without name, phone or address.")
+                     .replace("%1", str(customer_id)))
+        self.reload()
+        self.reload_tags()
+        self.erased.emit(customer_id)
 
     def _set_reveal(self, reveal: bool) -> None:
         self.model.set_reveal(reveal)

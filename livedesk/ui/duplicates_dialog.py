@@ -181,7 +181,8 @@ class DuplicatesDialog(QDialog):
                 "phone_masked": self.tr("Masked phone"), "gender": self.tr("Gender"),
                 "birthday": self.tr("Birthday"), "province": self.tr("Province"), "city": self.tr("City"),
                 "address": self.tr("Address"), "assigned_member_id": self.tr("Assistant"),
-                "consent_at": self.tr("Consent given"), "consent_note": self.tr("Consent note"),
+                "consent_at": self.tr("Consent given"), "consent_channel": self.tr("Consent channel"),
+                "consent_note": self.tr("Consent note"),
                 "created_at": self.tr("Customer since")}.get(field, field)
 
     def _value(self, field: str, value: Any) -> str:
@@ -191,6 +192,8 @@ class DuplicatesDialog(QDialog):
             return PRIVATE_FIELDS[field](str(value))
         if field == "assigned_member_id":
             return self.members.get(value, str(value))
+        if field == "consent_channel":
+            return labels.consent_channel(value)
         if field == "gender":
             return {"F": self.tr("Female"), "M": self.tr("Male")}.get(value, str(value))
         if hasattr(value, "astimezone") and hasattr(value, "hour"):

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.feeds = FeedController(self.ctx.store, self.ctx.tasks, self)
         self.customers_page = CustomersPage(self.ctx, self)
         self.customers_page.push_to_panel.connect(self.push_to_panel)
+        self.customers_page.erased.connect(self.forget_customer)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
         self.live_page.greeted.connect(self._greeted)
@@ -202,6 +203,14 @@ class MainWindow(QMainWindow):
         self.host_panel.show()
         self.host_panel.raise_()
         return self.host_panel
+
+    def forget_customer(self, customer_id: int) -> None:
+        """An erased customer leaves every in-memory copy: search, the live feed's matcher and
+        queue, the host panel."""
+        self.search.forget(customer_id)
+        self.feeds.forget(customer_id)
+        if self.host_panel is not None:
+            self.host_panel.forget(customer_id)
 
     def push_to_panel(self, customer_id: int) -> None:
         """Show the card here and on every other machine's open host panel (the host's PC)."""

@@ -40,6 +40,27 @@
     </message>
 </context>
 <context>
+    <name>BackupsDialog</name>
+    <message>
+        <source>Backups that still hold the customer</source>
+        <translation>仍含该客户的备份</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n backup(s) made before the erasure still hold %1. Delete them now, or keep them until they expire.</source>
+        <translation>
+            <numerusform>删除前的 %n 个备份仍含有 %1 的资料。可以现在删除，或保留到它们过期。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete these backups</source>
+        <translation>删除这些备份</translation>
+    </message>
+    <message>
+        <source>Keep them</source>
+        <translation>保留</translation>
+    </message>
+</context>
+<context>
     <name>ChartCard</name>
     <message>
         <source>PNG</source>
@@ -108,6 +129,33 @@
     <message>
         <source>Saved: templates and scripts are checked with these words now</source>
         <translation>已保存：模板和话术现在按这些词检查</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentDialog</name>
+    <message>
+        <source>Consent</source>
+        <translation>授权同意</translation>
+    </message>
+    <message>
+        <source>The customer agreed that the shop keeps their data</source>
+        <translation>客户已同意店铺保存其个人信息</translation>
+    </message>
+    <message>
+        <source>What they agreed to, where the record is</source>
+        <translation>同意的内容、记录保存在哪里</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
@@ -240,6 +288,10 @@ Replace it with yours?</source>
         <translation>其他人</translation>
     </message>
     <message>
+        <source>Customer erased</source>
+        <translation>客户已删除</translation>
+    </message>
+    <message>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
@@ -343,6 +395,10 @@ Replace it with yours?</source>
     <message>
         <source>All tags</source>
         <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>Customer %1 was erased; their orders stay without name, phone or address.</source>
+        <translation>客户 %1 已删除；其订单保留，但已去除姓名、电话和地址。</translation>
     </message>
     <message>
         <source>Export customers</source>
@@ -822,6 +878,10 @@ Replace it with yours?</source>
         <translation>授权时间</translation>
     </message>
     <message>
+        <source>Consent channel</source>
+        <translation>授权渠道</translation>
+    </message>
+    <message>
         <source>Consent note</source>
         <translation>授权说明</translation>
     </message>
@@ -852,6 +912,33 @@ Replace it with yours?</source>
     <message>
         <source>Noted: this pair will not be proposed again.</source>
         <translation>已记下：这两位不会再被提示为重复。</translation>
+    </message>
+</context>
+<context>
+    <name>EraseDialog</name>
+    <message>
+        <source>Erase customer</source>
+        <translation>删除客户</translation>
+    </message>
+    <message>
+        <source>Erase %1 (customer %2) for good?</source>
+        <translation>要永久删除 %1（客户 %2）吗？</translation>
+    </message>
+    <message>
+        <source>Deleted:</source>
+        <translation>将删除：</translation>
+    </message>
+    <message>
+        <source>%1 orders stay for the accounts, without name, phone, address or link to anyone. %2 audit entries lose this customer&apos;s details. Backups that still hold the customer are listed afterwards.</source>
+        <translation>%1 个订单为记账保留，但去除姓名、电话、地址，也不再关联任何人。%2 条审计记录中的该客户信息将被抹去。删除后会列出仍含该客户的备份。</translation>
+    </message>
+    <message>
+        <source>I understand this cannot be undone</source>
+        <translation>我知道此操作无法撤销</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>删除</translation>
     </message>
 </context>
 <context>
@@ -1641,6 +1728,82 @@ Replace it with yours?</source>
         <translation>候补</translation>
     </message>
     <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>Platform chat</source>
+        <translation>平台客服聊天</translation>
+    </message>
+    <message>
+        <source>Phone call</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>In person</source>
+        <translation>当面</translation>
+    </message>
+    <message>
+        <source>Paper form</source>
+        <translation>纸质表格</translation>
+    </message>
+    <message>
+        <source>Online form</source>
+        <translation>线上表单</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s record</source>
+        <translation>客户档案</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Profile values</source>
+        <translation>画像信息</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Follow-up tasks</source>
+        <translation>跟进任务</translation>
+    </message>
+    <message>
+        <source>Survey answers</source>
+        <translation>满意度回访</translation>
+    </message>
+    <message>
+        <source>Growth point entries</source>
+        <translation>成长值记录</translation>
+    </message>
+    <message>
+        <source>Membership level history</source>
+        <translation>会员等级变动</translation>
+    </message>
+    <message>
+        <source>VIP session invitations</source>
+        <translation>私享会邀请</translation>
+    </message>
+    <message>
+        <source>Possible duplicate pairs</source>
+        <translation>疑似重复客户</translation>
+    </message>
+    <message>
+        <source>Live appearances</source>
+        <translation>直播间出现记录</translation>
+    </message>
+    <message>
+        <source>Platform accounts</source>
+        <translation>平台账号</translation>
+    </message>
+    <message>
         <source>First-order welcome</source>
         <translation>首单欢迎</translation>
     </message>
@@ -2154,6 +2317,109 @@ Replace it with yours?</source>
     <message>
         <source>Open complaint: %1</source>
         <translation>未处理投诉：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyBox</name>
+    <message>
+        <source>Privacy</source>
+        <translation>隐私</translation>
+    </message>
+    <message>
+        <source>Edit consent…</source>
+        <translation>编辑授权同意…</translation>
+    </message>
+    <message>
+        <source>Export this person&apos;s data…</source>
+        <translation>导出此人的全部资料…</translation>
+    </message>
+    <message>
+        <source>Everything the store holds about this customer, for their request</source>
+        <translation>本店保存的该客户全部资料，用于答复其查询请求</translation>
+    </message>
+    <message>
+        <source>Erase this customer…</source>
+        <translation>删除此客户…</translation>
+    </message>
+    <message>
+        <source>No consent recorded</source>
+        <translation>未记录授权同意</translation>
+    </message>
+    <message>
+        <source>Consent given %1</source>
+        <translation>%1 已授权同意</translation>
+    </message>
+    <message>
+        <source>Export this person&apos;s data</source>
+        <translation>导出此人的全部资料</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx);;JSON (*.json)</source>
+        <translation>Excel (*.xlsx);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Everything about this customer was written to %1</source>
+        <translation>该客户的全部资料已写入 %1</translation>
+    </message>
+    <message>
+        <source>%1 was erased: %2 orders kept without name, phone or address.</source>
+        <translation>%1 已删除：%2 个订单保留，已去除姓名、电话和地址。</translation>
+    </message>
+    <message>
+        <source>Another program has the store open: the freed space is overwritten when it closes.</source>
+        <translation>另一个程序正打开着数据库：释放的空间将在它关闭时被覆盖。</translation>
+    </message>
+    <message>
+        <source>Erasing…</source>
+        <translation>正在删除…</translation>
+    </message>
+    <message>
+        <source>%1 backups deleted</source>
+        <translation>已删除 %1 个备份</translation>
+    </message>
+    <message>
+        <source>Choose how consent was given from the list.</source>
+        <translation>请从列表中选择授权渠道。</translation>
+    </message>
+    <message>
+        <source>The consent note is too long (at most %1 characters).</source>
+        <translation>授权备注太长（最多 %1 个字）。</translation>
+    </message>
+    <message>
+        <source>Give the date consent was given.</source>
+        <translation>请填写授权同意的日期。</translation>
+    </message>
+    <message>
+        <source>The consent date is in the future.</source>
+        <translation>授权日期不能晚于今天。</translation>
+    </message>
+    <message>
+        <source>Consent was not saved.</source>
+        <translation>授权同意未保存。</translation>
+    </message>
+    <message>
+        <source>Only the shop owner may erase a customer.</source>
+        <translation>只有店主可以删除客户。</translation>
+    </message>
+    <message>
+        <source>This customer no longer exists.</source>
+        <translation>该客户已不存在。</translation>
+    </message>
+    <message>
+        <source>The file could not be written there. Choose a file name ending in .xlsx or .json in a folder you can write to.</source>
+        <translation>无法在该位置写入文件。请选择可写入的文件夹，文件名以 .xlsx 或 .json 结尾。</translation>
+    </message>
+    <message>
+        <source>The file could not be written: %1</source>
+        <translation>无法写入文件：%1</translation>
+    </message>
+    <message>
+        <source>That did not work. Nothing was changed.</source>
+        <translation>操作未成功，数据没有任何改动。</translation>
     </message>
 </context>
 <context>
