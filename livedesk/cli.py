@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="with no subcommand: fill an empty store with demo data first")
     parser.add_argument("--demo-customers", type=int, default=3000, help=argparse.SUPPRESS)
-    parser.add_argument("--page", choices=["customers", "live", "followups", "vip", "dashboard", "import", "settings"],
+    parser.add_argument("--page", choices=["customers", "live", "followups", "vip", "dashboard", "import", "settings",
+                                               "backups"],
                         help="with no subcommand: the page to open on")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
