@@ -55,6 +55,7 @@ def test_wrong_usage_exits_with_status_2(argv):
 
 def test_start_up_leaves_pandas_and_pyqtgraph_for_later(tmp_path):
     """They cost ~0.4 s to import: the pages that need them import them on first use."""
+    assert livedesk("init", str(tmp_path / "s.sqlite3")).returncode == 0
     probe = (
         "import sys\n"
         "from livedesk.cli import main\n"
