@@ -258,6 +258,7 @@ def test_restore_refuses_a_bad_file_with_the_reason_and_leaves_the_store_unchang
     result = livedesk("--db", str(store.path), "restore", str(bad))
     assert result.returncode == 1, result.stdout
     assert words in result.stderr and "Traceback" not in result.stderr
+    assert "left unchanged" in result.stderr
     assert nicknames(store.path) == before
     assert not any(b.reason == backups.BEFORE_RESTORE for b in backups.list_backups(store.path))
     again = open_store(store.url, create=False)  # still opens

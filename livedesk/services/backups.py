@@ -198,10 +198,18 @@ def clean_leftovers(folder: Path) -> list[Path]:
         p.unlink(missing_ok=True)
         removed.append(p)
     for sidecar in folder.glob("*.sqlite3.json"):
-        if not sidecar.with_name(sidecar.name[: -len(".json")]).exists():
+        # A record is published a moment before its copy: leave a fresh one to its writer.
+        if not sidecar.with_name(sidecar.name[: -len(".json")]).exists() and _age_s(sidecar) > 60:
             sidecar.unlink(missing_ok=True)
             removed.append(sidecar)
     return removed
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return datetime.now().timestamp() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _alive(pid: int) -> bool:
@@ -379,7 +387,11 @@ def restore(backup: Path, target: Path) -> RestoreResult:
     open: their next reads see the restored contents. A store too damaged to be copied row by
     row is moved aside whole (as its ``before-restore`` copy, marked unverified).
     """
-    checked = inspect_backup(backup)
+    try:
+        checked = inspect_backup(backup)
+    except BackupError as exc:
+        exc.args = (f"{exc.args[0]}. The store was left unchanged.",)
+        raise
     if target.exists() and target.resolve() == backup.resolve():
         raise BackupError(f"{backup} is the store itself", code=problems.OTHER, path=backup)
     folder = backups_folder(target)
