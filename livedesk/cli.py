@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="with no subcommand: fill an empty store with demo data first")
     parser.add_argument("--demo-customers", type=int, default=3000, help=argparse.SUPPRESS)
-    parser.add_argument("--page", choices=["customers", "live", "followups", "vip", "dashboard", "import", "settings"],
+    parser.add_argument("--page", choices=["customers", "live", "followups", "vip", "dashboard", "import", "settings",
+                                               "backups"],
                         help="with no subcommand: the page to open on")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -55,8 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     recompute = segments_sub.add_parser("recompute", help="recompute every customer now")
     recompute.add_argument("--json", action="store_true")
 
-    backup = sub.add_parser("backup", help="copy the store to a timestamped backup")
+    init = sub.add_parser("init", help="create a new, empty store at PATH (other commands never create one)")
+    init.add_argument("path", metavar="PATH")
+
+    backup = sub.add_parser("backup", help="make a verified backup of the store now; --list shows them")
     backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store)")
+    backup.add_argument("--list", action="store_true", help="list the store's backups, newest first")
+    backup.add_argument("--json", action="store_true")
+
+    recover = sub.add_parser("recover", help="save what can be read from a damaged store into a new file")
+    recover.add_argument("--out", metavar="FILE", help="the new file (default: beside the store)")
+    recover.add_argument("--json", action="store_true")
 
     feed = sub.add_parser("feed", help="live comment feeds from capture tools")
     feed_sub = feed.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -189,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
     restore.add_argument("backup", metavar="BACKUP_FILE")
+    restore.add_argument("--json", action="store_true")
 
     bench = sub.add_parser("bench", help="benchmarks; each prints one JSON object")
     bench.add_argument("name", choices=sorted(BENCHES))
@@ -213,24 +224,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = COMMANDS[args.command]
     from livedesk.services.store import StoreError
 
+    from livedesk.services.team import PermissionDenied
+
     try:
         return handler(args)
+    except PermissionDenied as exc:  # the acting member's role may not
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except StoreError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except PermissionError as exc:  # team.PermissionDenied: the acting member's role may not
-        print(f"livedesk: {exc}", file=sys.stderr)
+        # A missing or empty store is a wrong path, not a failure of the command.
+        return EXIT_USAGE if exc.code in ("missing", "empty") else EXIT_FAILED
+    except Exception as exc:  # a full disk, a lock, damage met mid-command: in words, not a traceback
+        from livedesk.services import store_problems
+
+        code = store_problems.classify(exc)
+        if code == store_problems.OTHER:
+            raise
+        print(f"livedesk: {store_problems.describe(code)} ({getattr(exc, 'orig', None) or exc})", file=sys.stderr)
         return EXIT_FAILED
 
 
-def _open(args: argparse.Namespace):
-    """The store, acting as ``--as NAME`` (or LIVEDESK_MEMBER) when given."""
+def _open(args: argparse.Namespace, *, create: bool = False):
+    """The store named by --db / the environment / the default, acting as ``--as NAME`` (or
+    LIVEDESK_MEMBER) when given. Only ``demo`` and ``init`` create one."""
     import os
 
     from livedesk.services import team
     from livedesk.services.store import StoreError, open_store, resolve_url
 
-    store = open_store(resolve_url(args.db))
+    store = open_store(resolve_url(args.db), create=create)
     name = getattr(args, "member", None) or os.environ.get("LIVEDESK_MEMBER")
     if name:
         try:
@@ -272,6 +295,20 @@ def cmd_team(args: argparse.Namespace) -> int:
         store.dispose()
 
 
+def _store_path(args: argparse.Namespace):
+    from pathlib import Path
+
+    from livedesk.models.engine import is_sqlite
+    from livedesk.services.store import StoreError, resolve_url
+
+    url = resolve_url(args.db)
+    if not is_sqlite(url):
+        raise StoreError("this command works on SQLite stores; a server database has its own tools")
+    from sqlalchemy.engine import make_url
+
+    return Path(make_url(url).database)
+
+
 def _print(data: Any, as_json: bool, text: str) -> None:
     if as_json:
         print(json.dumps(data, ensure_ascii=False, default=str))
@@ -282,7 +319,7 @@ def _print(data: Any, as_json: bool, text: str) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from livedesk.services import demo
 
-    store = _open(args)
+    store = _open(args, create=True)
     try:
         if args.if_empty and not demo.is_empty(store):
             _print({"skipped": True}, args.json, "the store already has customers: nothing done")
@@ -347,37 +384,90 @@ def cmd_segments(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from livedesk.services.store import open_store, sqlite_url
+
+    path = Path(args.path).expanduser()
+    if path.exists() and path.stat().st_size > 0:
+        print(f"livedesk: {path} already exists; nothing was changed", file=sys.stderr)
+        return EXIT_FAILED
+    open_store(sqlite_url(path), create=True).dispose()
+    print(f"new empty store at {path.resolve()}")
+    return EXIT_OK
+
+
+def _describe_backup(info: Any) -> str:
+    counts = info.counts
+    return (f"{info.path}  {info.created_at.astimezone():%Y-%m-%d %H:%M}  {info.reason}  {info.size / 1e6:.1f} MB  "
+            f"{'verified' if info.verified else 'not verified'}"
+            + (f"  {counts.get('customers', 0)} customers, {counts.get('orders', 0)} orders" if counts else ""))
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from livedesk.services.store import backup_sqlite
+    from livedesk.services import backups
 
-    store = _open(args)
-    try:
-        if store.path is None:
-            print("livedesk: backup copies SQLite stores; back up a server database with its own tools",
-                  file=sys.stderr)
-            return EXIT_FAILED
-        target = backup_sqlite(store.path, folder=Path(args.to) if args.to else None)
-    finally:
-        store.dispose()
-    print(target)
+    path = _store_path(args)
+    if args.list:
+        found = backups.list_backups(path, Path(args.to) if args.to else None)
+        _print([b.as_dict() for b in found], args.json,
+               "\n".join(_describe_backup(b) for b in found) or "no backups yet")
+        return EXIT_OK
+    _open(args).dispose()  # refuses a missing, foreign or newer store before copying it
+    info = backups.make_backup(path, "manual", folder=Path(args.to) if args.to else None)
+    _print(info.as_dict(), args.json, _describe_backup(info))
     return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from livedesk.services.store import StoreError, restore_sqlite
+    from livedesk.services import backups
+    from livedesk.services.store import StoreError, _check_sqlite_file
 
-    store = _open(args)  # refuses a damaged or foreign target before anything is replaced
-    path = store.path
-    store.dispose()
-    if path is None:
-        raise StoreError("restore replaces SQLite stores; restore a server database with its own tools")
-    safety = restore_sqlite(Path(args.backup), path)
+    path = _store_path(args)
+    if not path.exists():
+        print(f"livedesk: there is no LiveDesk store at {path}. Check the path; to make a new store there: "
+              f"livedesk init {path}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        _check_sqlite_file(path)  # never replace another program's file
+    except StoreError as exc:
+        if exc.code != "damaged":  # a damaged store is exactly what a restore is for
+            raise
+    result = backups.restore(Path(args.backup), path)
     _open(args).dispose()  # the restored copy may be older: migrate it now
-    print(f"restored {path} from {args.backup}" + (f"; the replaced store is kept at {safety}" if safety else ""))
+    counts = result.counts
+    text = (f"restored {path} from {args.backup} ({counts.get('customers', 0)} customers, "
+            f"{counts.get('orders', 0)} orders)"
+            + (f"; the replaced store is kept at {result.safety.path}" if result.safety else ""))
+    _print({"restored_from": str(result.restored_from), "revision": result.revision, "counts": counts,
+            "replaced_store": str(result.safety.path) if result.safety else None}, args.json, text)
+    return EXIT_OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from pathlib import Path
+
+    from livedesk.services import sqlite_files
+
+    path = _store_path(args)
+    if not path.is_file() or path.stat().st_size == 0:
+        print(f"livedesk: there is no store to recover at {path}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out) if args.out else path.with_name(f"{path.stem}-recovered-{datetime.now():%Y%m%d-%H%M%S}.sqlite3")
+    if out.exists():
+        print(f"livedesk: {out} already exists; choose another --out", file=sys.stderr)
+        return EXIT_USAGE
+    counts = sqlite_files.recover(path, out)
+    lines = [f"{table:<22}{n:>10}" for table, n in counts.items()]
+    _print({"out": str(out), "counts": counts}, args.json,
+           "\n".join([f"recovered into {out}:", *lines,
+                      f"check it, then: livedesk restore {out}"]))
     return EXIT_OK
 
 
@@ -774,7 +864,7 @@ def _access_export(args: argparse.Namespace) -> int:
 def _erase(args: argparse.Namespace) -> int:
     import getpass
 
-    from livedesk.services import erasure
+    from livedesk.services import erasure, team
     from livedesk.services.customers import NotFound
     from livedesk.services.store import scrub_freed_pages
 
@@ -802,7 +892,7 @@ def _erase(args: argparse.Namespace) -> int:
                 print(f"  {h.path}  ({h.size / 1e6:.1f} MB)")
             purge = _ask("Delete them now? [y/N] ").lower() in ("y", "yes")
         purged = erasure.purge_backups([h.path for h in holding]) if purge and holding else []
-    except (NotFound, PermissionError) as exc:
+    except (NotFound, team.PermissionDenied) as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
@@ -850,8 +940,10 @@ COMMANDS = {
     "lookup": cmd_lookup,
     "self-test": cmd_self_test,
     "segments": cmd_segments,
+    "init": cmd_init,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "recover": cmd_recover,
     "bench": cmd_bench,
     "followups": cmd_followups,
     "compliance": cmd_compliance,

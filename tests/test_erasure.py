@@ -32,7 +32,8 @@ from livedesk.services import dashboard, erasure, export, points, segments, team
 from livedesk.services.customers import NotFound
 from livedesk.services.followups import generate
 from livedesk.services.search_index import SearchIndex
-from livedesk.services.store import backup_sqlite, open_store, scrub_freed_pages, sqlite_url
+from livedesk.services.backups import make_backup
+from livedesk.services.store import open_store, scrub_freed_pages, sqlite_url
 from helpers import PERSON
 
 OWNED = (Note, ProfileValue, CustomerTag, FollowUpTask, SurveyResponse, PointsEntry, LevelChange, Invitation,
@@ -135,7 +136,7 @@ def test_after_erasure_the_store_its_wal_and_a_new_backup_hold_no_trace_of_the_p
     assert before > 0  # the search can find them
     _result, scrub = _erase(store, pid)
     assert scrub.complete and scrub.method == "incremental_vacuum" and scrub.wal_bytes == 0
-    backup = backup_sqlite(store.path, reason="after-erase", folder=tmp_path / "later")
+    backup = make_backup(store.path, reason="manual", folder=tmp_path / "later").path
     for path in (store.path, wal, backup):
         for key in NEEDLES:
             assert erasure.count_occurrences(path, _patterns(key)) == 0, (path.name, key)
@@ -198,12 +199,17 @@ def test_the_search_index_forgets_an_erased_customer(store, person):
 
 def test_backups_that_still_hold_the_person_are_listed_and_can_be_purged(store, person):
     pid, _other = person
-    old = backup_sqlite(store.path, reason="manual")
+    old = make_backup(store.path, reason="manual").path
     result, _scrub = _erase(store, pid)
-    new = backup_sqlite(store.path, reason="after")
+    new = make_backup(store.path, reason="manual").path
+    before = [p for p in erasure.backup_files(store.path) if p != new]
+    # Every copy made before the erasure holds them (the automatic ones before the import and the
+    # merge too; the erasure's own is skipped: the manual one already holds what it would); the
+    # one made after does not.
+    assert str(old) in {str(p) for p in before} and any("before-merge" in p.name for p in before)
     holding = erasure.backups_holding(erasure.backup_files(store.path), result.traces)
-    assert [h.path for h in holding] == [str(old)]
-    assert erasure.purge_backups([h.path for h in holding]) == [str(old)]
+    assert sorted(h.path for h in holding) == sorted(map(str, before))
+    assert sorted(erasure.purge_backups([h.path for h in holding])) == sorted(map(str, before))
     assert not old.exists() and new.exists()
     assert erasure.backups_holding(erasure.backup_files(store.path), result.traces) == []
 
@@ -229,12 +235,12 @@ def test_cli_erase_with_yes_prints_counts_and_lists_backups_that_still_hold_the_
     from livedesk.cli import main
 
     pid, _other = person
-    old = backup_sqlite(store.path, reason="manual")
+    old = make_backup(store.path, reason="manual").path
     store.dispose()
     assert main(["--db", str(store.path), "customers", "erase", str(pid), "--yes", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["deleted"]["customers"] == 1 and out["orders_anonymised"] == 2
-    assert out["scrub"]["complete"] and out["backups_holding"] == [str(old)] and out["backups_purged"] == []
+    assert out["scrub"]["complete"] and str(old) in out["backups_holding"] and out["backups_purged"] == []
     assert PERSON["phone"] not in json.dumps(out)
     assert main(["--db", str(store.path), "customers", "erase", str(pid), "--yes"]) == 1  # gone already
 
@@ -257,7 +263,7 @@ def test_cli_erase_on_a_terminal_asks_for_the_id_and_offers_to_purge_backups(sto
     from livedesk.cli import main
 
     pid, _other = person
-    old = backup_sqlite(store.path, reason="manual")
+    old = make_backup(store.path, reason="manual").path
     store.dispose()
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     answers = iter(["no"])
@@ -267,7 +273,7 @@ def test_cli_erase_on_a_terminal_asks_for_the_id_and_offers_to_purge_backups(sto
     assert PERSON["nickname"] in shown and "cannot be undone" in shown and "nothing was erased" in shown
     answers = iter([str(pid), "y"])
     assert main(["--db", str(store.path), "customers", "erase", str(pid)]) == 0
-    assert "1 backup(s) that held the customer deleted" in capsys.readouterr().out
+    assert "4 backup(s) that held the customer deleted" in capsys.readouterr().out  # and those before the import and merge
     assert not old.exists()
 
 

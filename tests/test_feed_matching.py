@@ -136,6 +136,9 @@ def test_shipped_demo_broadcast_replays_to_the_end(store, people):
 
 
 def test_cli_feed_watch_prints_matched_events_as_json(tmp_path):
+    from livedesk.services.store import open_store, sqlite_url
+
+    open_store(sqlite_url(tmp_path / "s.sqlite3")).dispose()  # commands other than init/demo never create one
     out = subprocess.run(
         [sys.executable, "-m", "livedesk", "--db", str(tmp_path / "s.sqlite3"), "feed", "watch", "--format",
          "replay", "--speed", "0", "--limit", "5", "--json"],

@@ -27,10 +27,12 @@ def window(qtbot, store):
     tasks.shutdown()
 
 
-def test_navigation_has_the_seven_pages_and_switches_between_them(window):
-    assert window.nav.count() == 7
+def test_navigation_has_the_eight_pages_and_switches_between_them(window):
+    assert window.nav.count() == 8
     window.nav.setCurrentRow(4)
     assert window.pages.currentIndex() == 4
+    window.show_page("backups")
+    assert window.pages.currentWidget() is window.backups_page
 
 
 def test_pushing_a_customer_shows_a_masked_card_on_the_host_panel(window, store):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from livedesk.models import Customer
 from livedesk.services import customers, team
-from livedesk.services.store import backup_sqlite
+from livedesk.services.backups import make_backup
 from livedesk.ui.context import AppContext
 from livedesk.ui.customers_page import CustomersPage
 from livedesk.ui.privacy_box import BackupsDialog, ConsentDialog, EraseDialog
@@ -71,7 +71,7 @@ def test_the_access_export_is_written_from_the_customer_page(qtbot, shown, tmp_p
 
 def test_erasing_from_the_page_confirms_by_name_then_offers_to_delete_old_backups(qtbot, shown, store):
     page, pid = shown
-    old = backup_sqlite(store.path, reason="manual")
+    old = make_backup(store.path, reason="manual").path
     box = page.detail.privacy
     erased = []
     page.erased.connect(erased.append)

@@ -208,6 +208,7 @@ def test_cli_keeps_credentials_then_syncs(memory_keyring, tmp_path, capsys, monk
     import io
 
     db = str(tmp_path / "s.sqlite3")
+    assert main(["init", db]) == 0  # only init, demo and the app's first run make a store
     monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
     assert main(["--db", db, "sync", "douyin", "--set-credentials", "--app-key", KEY, "--shop-id", SHOP]) == 0
     capsys.readouterr()

@@ -123,6 +123,7 @@ def test_unknown_buyer_orders_export_and_revert(store, tmp_path):
 
 def test_cli_lists_and_attaches_unknown_orders(tmp_path, capsys):
     db = str(tmp_path / "s.sqlite3")
+    assert main(["init", db]) == 0
     assert main(["--db", db, "import", "orders", str(DATA / "douyin_orders_encrypted.csv"), "--json"]) == 0
     capsys.readouterr()
     assert main(["--db", db, "orders", "unknown", "--json"]) == 0

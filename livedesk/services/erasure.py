@@ -35,7 +35,7 @@ from livedesk.models import (
     PlatformAccount,
     PossibleDuplicate,
 )
-from livedesk.services import team
+from livedesk.services import backups, team
 from livedesk.services.customers import NotFound
 
 ERASED = "[erased]"  # what a scrubbed value becomes in an audit entry
@@ -180,6 +180,7 @@ def plan(session: Session, customer_id: int) -> ErasurePlan:
 def erase(session: Session, customer_id: int, *, actor: str | None = None) -> ErasureResult:
     """Erase one customer. The caller commits, then calls ``store.scrub_freed_pages``."""
     team.require(session, "erase")
+    backups.before_destructive(session, "before-erase")
     unhandled = _customer_references() - handled_references()
     if unhandled:  # a new table would keep the person's rows (or lose them to a cascade unseen)
         raise RuntimeError("erasure does not know " + ", ".join(f"{t}.{c}" for t, c in sorted(unhandled)))
@@ -266,9 +267,8 @@ class BackupHolding:
 
 
 def backup_files(store_path: Path) -> list[Path]:
-    """The store's backups (``backups/`` beside it), oldest first."""
-    folder = store_path.parent / "backups"
-    return sorted(p for p in folder.glob("*.sqlite3") if p.is_file()) if folder.is_dir() else []
+    """The store's backups, oldest first."""
+    return sorted(Path(info.path) for info in backups.list_backups(store_path))
 
 
 def backups_holding(paths: Iterable[Path], traces: Traces) -> list[BackupHolding]:

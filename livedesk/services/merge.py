@@ -48,7 +48,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import customers, points, segments, team
+from livedesk.services import backups, customers, points, segments, team
 from livedesk.services.frames import fetch_rows
 from livedesk.services.identity_text import clean_phone
 from livedesk.services.importing.identity import (
@@ -408,9 +408,10 @@ def preview(session: Session, keep_id: int, drop_id: int, now: date | datetime |
 def merge(session: Session, keep_id: int, drop_id: int, actor: str | None = None,
           now: date | datetime | None = None) -> MergeResult:
     """Merge ``drop_id`` into ``keep_id``: everything moves, the dropped customer goes, the
-    audit log says what moved. The caller owns the transaction."""
+    audit log says what moved. The caller owns the transaction; a verified backup is taken first."""
     team.require(session, "merge")
     _pair(session, keep_id, drop_id)
+    backups.before_destructive(session, "before-merge")
     before = {"keep": _brief(side(session, keep_id)), "drop": _brief(side(session, drop_id))}
     moves, filled, overridden, reasons = _merge(session, keep_id, drop_id, now)
     merged = side(session, keep_id)

@@ -61,8 +61,8 @@ class TeamError(ValueError):
         self.code = code
 
 
-class PermissionDenied(PermissionError):
-    """The acting member's role may not do this."""
+class PermissionDenied(Exception):
+    """The acting member's role may not do this (not an OSError: no file was refused)."""
 
     def __init__(self, permission: str, actor: Actor) -> None:
         super().__init__(f"{actor.name} ({actor.role}) may not {permission.replace('_', ' ')}")

@@ -27,7 +27,7 @@ QListWidget#Nav::item:selected { background: #2d3545; color: #ffffff; border-lef
 """
 
 
-PAGES = ("customers", "live", "followups", "vip", "dashboard", "import", "settings")
+PAGES = ("customers", "live", "followups", "vip", "dashboard", "import", "settings", "backups")
 
 
 class MainWindow(QMainWindow):
@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self._remember_state = remember_state
+        self.restart_requested = False  # a restore replaced the store: the app opens it afresh
         self.setWindowTitle(self.tr("LiveDesk — live-stream customer desk"))
         self.host_panel: HostPanel | None = None
 
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         ctx.changes.connection.connect(self._on_connection)
 
     def _build_pages(self) -> None:
+        from livedesk.ui.backups_page import BackupsPage
         from livedesk.ui.customers_page import CustomersPage
         from livedesk.ui.dashboard_page import DashboardPage
         from livedesk.ui.followups_page import FollowupsPage
@@ -90,6 +92,8 @@ class MainWindow(QMainWindow):
         self.live_page.greeted.connect(self._greeted)
         self.settings_page = SettingsPage(self.ctx, self)
         self.import_page = ImportPage(self.ctx, self)
+        self.backups_page = BackupsPage(self.ctx, self)
+        self.backups_page.restore_done.connect(self._restart_after_restore)
         # New tiers move people in the list and in search ranking.
         self.settings_page.saved.connect(self.customers_page.reload)
         self.settings_page.saved.connect(self.search.rebuild)
@@ -105,6 +109,7 @@ class MainWindow(QMainWindow):
             (self.tr("Dashboard"), self.dashboard_page),
             (self.tr("Import"), self.import_page),
             (self.tr("Settings"), self.settings_page),
+            (self.tr("Backups"), self.backups_page),
         ]
         for title, page in pages:
             item = QListWidgetItem(title)
@@ -256,17 +261,17 @@ class MainWindow(QMainWindow):
             self.push_to_panel(customer_id)
 
     def backup_now(self) -> None:
-        from livedesk.services.store import backup_sqlite
-
         if self.ctx.store.path is None:
             QMessageBox.information(self, self.windowTitle(), self.tr("A shared server is backed up by its own tools."))
             return
-        self.statusBar().showMessage(self.tr("Backing up…"))
-        self.ctx.tasks.submit(
-            backup_sqlite, self.ctx.store.path,
-            on_done=lambda path: self.statusBar().showMessage(self.tr("Backed up to %1").replace("%1", str(path)), 8000),
-            on_error=lambda exc: QMessageBox.warning(self, self.windowTitle(), str(exc)),
-        )
+        self.show_page("backups")
+        self.backups_page.back_up_now()
+
+    def _restart_after_restore(self, _safety: str) -> None:
+        QMessageBox.information(self, self.windowTitle(), self.tr(
+            "The backup is restored. LiveDesk now restarts to open it."))
+        self.restart_requested = True
+        self.close()
 
     def _about(self) -> None:
         QMessageBox.about(self, self.tr("About LiveDesk"),

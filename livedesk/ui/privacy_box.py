@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers
+from livedesk.services import customers, team
 from livedesk.services.customers import CONSENT_NOTE_MAX, Consent, ConsentError
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
@@ -205,7 +205,7 @@ class PrivacyBox(QGroupBox):
                 "needs_date": self.tr("Give the date consent was given."),
                 "in_the_future": self.tr("The consent date is in the future."),
             }.get(exc.code, self.tr("Consent was not saved."))
-        elif isinstance(exc, PermissionError):  # team.PermissionDenied
+        elif isinstance(exc, team.PermissionDenied):
             text = self.tr("Only the shop owner may erase a customer.")
         elif isinstance(exc, customers.NotFound):
             text = self.tr("This customer no longer exists.")

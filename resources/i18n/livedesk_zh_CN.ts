@@ -7,6 +7,10 @@
         <source>Something went wrong. Your data is safe; the details are in the log file.</source>
         <translation>出了点问题。您的数据是安全的，详情已记录在日志文件中。</translation>
     </message>
+    <message>
+        <source>To make a new store there, run: %1</source>
+        <translation>如需在这里新建数据库，请运行：%1</translation>
+    </message>
 </context>
 <context>
     <name>ArrivalsModel</name>
@@ -40,6 +44,129 @@
     </message>
 </context>
 <context>
+    <name>BackupLabels</name>
+    <message>
+        <source>Backed up by hand</source>
+        <translation>手动备份</translation>
+    </message>
+    <message>
+        <source>Automatic (every 30 minutes)</source>
+        <translation>自动（每 30 分钟）</translation>
+    </message>
+    <message>
+        <source>Daily</source>
+        <translation>每日</translation>
+    </message>
+    <message>
+        <source>On closing</source>
+        <translation>关闭时</translation>
+    </message>
+    <message>
+        <source>Before an import</source>
+        <translation>导入前</translation>
+    </message>
+    <message>
+        <source>Before reverting an import</source>
+        <translation>撤销导入前</translation>
+    </message>
+    <message>
+        <source>Before merging customers</source>
+        <translation>合并客户前</translation>
+    </message>
+    <message>
+        <source>Before erasing a customer</source>
+        <translation>删除客户前</translation>
+    </message>
+    <message>
+        <source>The store replaced by a restore</source>
+        <translation>恢复时被替换的数据库</translation>
+    </message>
+    <message>
+        <source>Before upgrading the store</source>
+        <translation>升级数据库前</translation>
+    </message>
+    <message>
+        <source>The disk is full. Free some space and try again.</source>
+        <translation>磁盘已满。请腾出空间后重试。</translation>
+    </message>
+    <message>
+        <source>The folder or the file is read-only: LiveDesk cannot write there.</source>
+        <translation>文件夹或文件是只读的：LiveDesk 无法写入。</translation>
+    </message>
+    <message>
+        <source>Another program is using the store (it is locked). Close it and try again.</source>
+        <translation>另一个程序正在使用数据库（已被锁定）。请关闭该程序后重试。</translation>
+    </message>
+    <message>
+        <source>The store is damaged.</source>
+        <translation>数据库已损坏。</translation>
+    </message>
+    <message>
+        <source>There is no store at this path.</source>
+        <translation>这个路径下没有数据库。</translation>
+    </message>
+    <message>
+        <source>The file is empty (0 bytes): it is not a store.</source>
+        <translation>文件是空的（0 字节），不是数据库。</translation>
+    </message>
+    <message>
+        <source>The file is not a LiveDesk store.</source>
+        <translation>这个文件不是 LiveDesk 数据库。</translation>
+    </message>
+    <message>
+        <source>The file was made by a newer LiveDesk. Update LiveDesk to use it.</source>
+        <translation>这个文件由更新版本的 LiveDesk 创建。请先升级 LiveDesk。</translation>
+    </message>
+    <message>
+        <source>An unexpected storage error. The details are in the log file.</source>
+        <translation>出现了意外的存储错误，详情已记录在日志文件中。</translation>
+    </message>
+    <message>
+        <source>This backup is damaged: it cannot be restored. Choose another one. The store was left unchanged.</source>
+        <translation>这个备份已损坏，无法恢复，请选择另一个。数据库没有任何改动。</translation>
+    </message>
+    <message>
+        <source>This file is not a LiveDesk backup. The store was left unchanged.</source>
+        <translation>这个文件不是 LiveDesk 备份。数据库没有任何改动。</translation>
+    </message>
+    <message>
+        <source>This backup was made by a newer LiveDesk: update LiveDesk to restore it. The store was left unchanged.</source>
+        <translation>这个备份由更新版本的 LiveDesk 创建：请先升级 LiveDesk 再恢复。数据库没有任何改动。</translation>
+    </message>
+    <message>
+        <source>This backup file is no longer there.</source>
+        <translation>这个备份文件已经不在了。</translation>
+    </message>
+    <message>
+        <source>This backup file is empty (0 bytes).</source>
+        <translation>这个备份文件是空的（0 字节）。</translation>
+    </message>
+    <message>
+        <source>customers</source>
+        <translation>位客户</translation>
+    </message>
+    <message>
+        <source>orders</source>
+        <translation>笔订单</translation>
+    </message>
+    <message>
+        <source>notes</source>
+        <translation>条备注</translation>
+    </message>
+    <message>
+        <source>follow-up tasks</source>
+        <translation>个跟进任务</translation>
+    </message>
+    <message>
+        <source>imports</source>
+        <translation>次导入</translation>
+    </message>
+    <message>
+        <source>%1 customers, %2 orders</source>
+        <translation>%1 位客户，%2 笔订单</translation>
+    </message>
+</context>
+<context>
     <name>BackupsDialog</name>
     <message>
         <source>Backups that still hold the customer</source>
@@ -58,6 +185,117 @@
     <message>
         <source>Keep them</source>
         <translation>保留</translation>
+    </message>
+</context>
+<context>
+    <name>BackupsPage</name>
+    <message>
+        <source>LiveDesk backs the store up every 30 minutes when something changed, when it closes, and before every import, revert, merge and restore. Each copy is checked before it is kept.</source>
+        <translation>数据有变化时 LiveDesk 每 30 分钟自动备份一次，关闭时、以及每次导入、撤销导入、合并和恢复之前也会备份。每份备份都先经过校验才保留。</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <source>Holds</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Choose a backup to see what it holds.</source>
+        <translation>选中一个备份，查看其中的内容。</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>立即备份</translation>
+    </message>
+    <message>
+        <source>Restore this backup…</source>
+        <translation>恢复这个备份…</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>备份</translation>
+    </message>
+    <message>
+        <source>A shared server is backed up by its own tools.</source>
+        <translation>共享服务器请使用服务器自带的工具备份。</translation>
+    </message>
+    <message>
+        <source>Backups are kept in %1</source>
+        <translation>备份保存在 %1</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>已校验</translation>
+    </message>
+    <message>
+        <source>Not verified</source>
+        <translation>未通过校验</translation>
+    </message>
+    <message>
+        <source>Not checked (old)</source>
+        <translation>未校验（旧版备份）</translation>
+    </message>
+    <message>
+        <source>%1 — %2: %3</source>
+        <translation>%1 — %2：%3</translation>
+    </message>
+    <message>
+        <source>counted when you restore it</source>
+        <translation>恢复时统计</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Backed up and verified: %1</source>
+        <translation>已备份并校验：%1</translation>
+    </message>
+    <message>
+        <source>Checking the backup…</source>
+        <translation>正在检查备份…</translation>
+    </message>
+    <message>
+        <source>Restore a backup</source>
+        <translation>恢复备份</translation>
+    </message>
+    <message>
+        <source>Replace the store with the backup of %1?
+
+It holds %2.
+
+The store as it is now is kept as a backup of its own, so this can be undone. LiveDesk restarts afterwards.</source>
+        <translation>用 %1 的备份替换当前数据库吗？
+
+备份中有 %2。
+
+当前的数据库会另存为一份备份，可以撤回。恢复后 LiveDesk 会重新启动。</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Restoring…</source>
+        <translation>正在恢复…</translation>
+    </message>
+    <message>
+        <source>Restored. The replaced store is kept at %1</source>
+        <translation>已恢复。被替换的数据库保存在 %1</translation>
     </message>
 </context>
 <context>
@@ -2060,6 +2298,10 @@ Replace it with yours?</source>
         <translation>设置</translation>
     </message>
     <message>
+        <source>Backups</source>
+        <translation>备份</translation>
+    </message>
+    <message>
         <source>Today&apos;s tasks</source>
         <translation>今日任务</translation>
     </message>
@@ -2128,12 +2370,8 @@ Replace it with yours?</source>
         <translation>共享服务器请使用服务器自带的工具备份。</translation>
     </message>
     <message>
-        <source>Backing up…</source>
-        <translation>正在备份…</translation>
-    </message>
-    <message>
-        <source>Backed up to %1</source>
-        <translation>已备份到 %1</translation>
+        <source>The backup is restored. LiveDesk now restarts to open it.</source>
+        <translation>备份已恢复。LiveDesk 将重新启动并打开它。</translation>
     </message>
     <message>
         <source>LiveDesk %1 — the customer desk for live-stream selling teams.</source>
@@ -2420,6 +2658,75 @@ Replace it with yours?</source>
     <message>
         <source>That did not work. Nothing was changed.</source>
         <translation>操作未成功，数据没有任何改动。</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryWindow</name>
+    <message>
+        <source>LiveDesk — the store needs attention</source>
+        <translation>LiveDesk — 数据库需要处理</translation>
+    </message>
+    <message>
+        <source>LiveDesk checked the store before using it and found that part of it cannot be read (a disk fault or a crash can do this). Nothing has been changed or deleted.
+%1</source>
+        <translation>LiveDesk 在使用前检查了数据库，发现其中一部分无法读取（磁盘故障或程序崩溃都可能造成）。没有任何数据被修改或删除。
+%1</translation>
+    </message>
+    <message>
+        <source>Restore the newest verified backup</source>
+        <translation>恢复最新的已校验备份</translation>
+    </message>
+    <message>
+        <source>Looking for backups…</source>
+        <translation>正在查找备份…</translation>
+    </message>
+    <message>
+        <source>Restore this backup</source>
+        <translation>恢复这个备份</translation>
+    </message>
+    <message>
+        <source>Or save what can still be read</source>
+        <translation>或者保存仍可读取的数据</translation>
+    </message>
+    <message>
+        <source>Copies every readable row into a new file beside the store; the damaged store is kept as it is.</source>
+        <translation>把所有还能读取的记录复制到数据库旁边的新文件中；损坏的数据库保持原样。</translation>
+    </message>
+    <message>
+        <source>Recover into a new file</source>
+        <translation>抢救到新文件</translation>
+    </message>
+    <message>
+        <source>Use the recovered file</source>
+        <translation>使用抢救出的文件</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>There is no verified backup of this store.</source>
+        <translation>这个数据库还没有已校验的备份。</translation>
+    </message>
+    <message>
+        <source>%1 — %2
+It holds %3.</source>
+        <translation>%1 — %2
+其中有 %3。</translation>
+    </message>
+    <message>
+        <source>Restoring…</source>
+        <translation>正在恢复…</translation>
+    </message>
+    <message>
+        <source>Recovering…</source>
+        <translation>正在抢救…</translation>
+    </message>
+    <message>
+        <source>Saved into %1:
+%2</source>
+        <translation>已保存到 %1：
+%2</translation>
     </message>
 </context>
 <context>

@@ -77,7 +77,7 @@ from livedesk.models import (
     PossibleDuplicate,
 )
 from livedesk.models.base import utcnow
-from livedesk.services import changes, settings, team
+from livedesk.services import backups, changes, settings, team
 from livedesk.services.identity_text import search_text
 from livedesk.services.importing import values
 from livedesk.services.importing.columns import (
@@ -248,6 +248,8 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
             parsed = run.read()  # the file alone: no transaction is open meanwhile
             summary = run.summary
             if parsed is not None:
+                if not options.dry_run:  # a valid file is about to be written: keep what was there
+                    backups.before_destructive(session_factory, "before-import")
                 transaction = session.begin()
                 try:
                     run.store(parsed)
@@ -273,7 +275,7 @@ def revert_batch(session: Session, batch_id: int, actor: str | None = None,
     """Remove the batch's orders and the customers it created (those it only touched stay).
 
     A customer the batch created who has since gained other orders or notes is kept. The
-    caller owns the transaction.
+    caller owns the transaction; a verified backup is taken first.
     """
     team.require(session, "revert_import")
     batch = session.get(ImportBatch, batch_id)
@@ -281,6 +283,7 @@ def revert_batch(session: Session, batch_id: int, actor: str | None = None,
         raise LookupError(f"no import batch {batch_id}")
     if batch.status != "done":
         raise ValueError(f"import batch {batch_id} is {batch.status}: only a finished import can be reverted")
+    backups.before_destructive(session, "before-revert")
     order_ids = select(Order.id).where(Order.import_batch_id == batch_id)
     # Growth points the batch's orders paid out (or took back) go with them.
     session.execute(delete(PointsEntry).where(
