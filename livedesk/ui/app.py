@@ -75,6 +75,9 @@ def run_app(args: argparse.Namespace) -> int:
     if not args.startup_probe:
         setup_logging(default_data_dir() / "logs")
         install_excepthook()
+        from livedesk.services import private
+
+        private.clean_leftovers()  # what a killed export or import left in the private folder
 
     try:
         store = open_store(resolve_url(args.db))
