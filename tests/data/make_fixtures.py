@@ -125,6 +125,20 @@ def write_one_gbk_row(path: Path) -> None:
             fh.write((",".join(row) + "\r\n").encode("gbk"))
 
 
+def write_one_gbk_row_among_utf8(path: Path) -> None:
+    """The issue's file: UTF-8, 浙江省 on every third row, one row (row 32) pasted in from a GBK
+    file. charset-normalizer calls its sample ptcp154: 张三丰 became ХЕИэ·б, 浙江省 жөҷжұҹзңҒ."""
+    rows = template_rows(60)
+    with path.open("wb") as fh:
+        fh.write((",".join(TEMPLATE_HEADER) + "\r\n").encode())
+        for n, row in enumerate(rows):
+            if n % 3 == 0:
+                row[11] = "浙江省"
+            if n == 30:
+                row[8:12] = ["张三丰", "张三丰", "13800001111", "浙江省"]
+            fh.write((",".join(row) + "\r\n").encode("gbk" if n == 30 else "utf-8"))
+
+
 def write_mixed_encodings(path: Path) -> None:
     """The UTF-8 export with one more row pasted in from a GBK file (row 10)."""
     header, rows = DOUYIN_HEADER, douyin_rows()
@@ -175,6 +189,7 @@ def main() -> None:
     write_csv(HERE / "douyin_orders_bad_rows.csv", header[:-1], BAD_ROWS)
     write_one_gbk_row(HERE / "orders_template_one_gbk_row.csv")
     write_mixed_encodings(HERE / "douyin_orders_mixed_encodings.csv")
+    write_one_gbk_row_among_utf8(HERE / "orders_template_one_gbk_row_among_utf8.csv")
     write_stale_dimension(HERE / "douyin_orders_stale_dimension.xlsx")
 
 

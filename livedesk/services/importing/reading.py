@@ -191,8 +191,9 @@ def _open_csv(path: Path, encoding: str | None) -> TableFile:
 
 def _csv_chunks(table: TableFile, size: int, columns: list[str], raw: bool) -> Iterator[pd.DataFrame]:
     spare = [f"\x00spare{i}" for i in range(SPARE_COLUMNS)]
-    stop = _rows_before(table.problems)
-    if stop is not None and stop <= table.header_row + 1:
+    if _rows_before(table.problems) is not None:
+        # A cell or row too big to hold: no row is read (the parser would hold that one whole
+        # on its way to the rows before it); the run reports the problems and stops there.
         return
     reader = pd.read_csv(
         table.path, encoding=table.encoding, sep=table.delimiter, header=None, names=[*table.headers, *spare],
@@ -202,7 +203,6 @@ def _csv_chunks(table: TableFile, size: int, columns: list[str], raw: bool) -> I
         # Strict, unless the check found bytes that do not decode: they are its problems, and
         # the rows around them can still be shown (a preview) with U+FFFD in their place.
         encoding_errors="replace" if table.problems else "strict",
-        nrows=None if stop is None else stop - table.header_row - 1,
     )
     first = table.header_row + 1
     try:
@@ -245,27 +245,26 @@ def _cell_text(value: object) -> str | None:
 
 
 def _open_xlsx(path: Path) -> TableFile:
-    from openpyxl import load_workbook
-
-    from livedesk.services.importing.xlsx_check import WorkbookTooBig, check_xlsx
+    from livedesk.services.importing.xlsx_check import WorkbookTooBig, bounded_copy, check_xlsx
 
     try:
         check = check_xlsx(path)  # before openpyxl holds anything: see xlsx_check
-        book = load_workbook(path, read_only=True, data_only=True)
     except WorkbookTooBig as exc:
         raise ReadError(f"the workbook's text table is {exc}: too big to read safely") from exc
-    except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged or foreign zip
+    except Exception as exc:  # zipfile raises many kinds for a damaged or foreign zip
         raise ReadError(f"the file is not a readable XLSX workbook ({exc})") from exc
-    try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # the <dimension ref> of other tools' files is often stale
-        stop = _rows_before(check.problems)
-        last = HEADER_SEARCH_ROWS if stop is None else min(HEADER_SEARCH_ROWS, stop - 1)
-        rows = [[_cell_text(v) or "" for v in row][:COLUMN_LIMIT + 1]
-                for row in sheet.iter_rows(max_row=last, values_only=True)] if last > 0 else []
-        header_index = _find_header(rows)
-    finally:
-        book.close()
+    stop = _rows_before(check.problems)
+    if stop is None:
+        rows = _first_rows(path, HEADER_SEARCH_ROWS)
+    else:  # a cell too big to hold: the header is read from a copy with such texts cut short
+        from livedesk.services import private
+
+        copy = private.private_file(".xlsx", prefix="bounded-")
+        try:
+            rows = _first_rows(bounded_copy(path, copy), min(HEADER_SEARCH_ROWS, stop - 1))
+        finally:
+            copy.unlink(missing_ok=True)
+    header_index = _find_header(rows)
     headers = list(rows[header_index])
     while headers and not headers[-1]:  # a row read to its last cell: blank cells after the header's
         headers.pop()
@@ -276,19 +275,35 @@ def _open_xlsx(path: Path) -> TableFile:
     )
 
 
+def _first_rows(path: Path, count: int) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    if count <= 0:
+        return []
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign zip
+        raise ReadError(f"the file is not a readable XLSX workbook ({exc})") from exc
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the <dimension ref> of other tools' files is often stale
+        return [[_cell_text(v) or "" for v in row][:COLUMN_LIMIT + 1]
+                for row in sheet.iter_rows(max_row=count, values_only=True)]
+    finally:
+        book.close()
+
+
 def _xlsx_chunks(table: TableFile, size: int, columns: list[str]) -> Iterator[pd.DataFrame]:
     from openpyxl import load_workbook
 
-    stop = _rows_before(table.problems)
-    if stop is not None and stop <= table.header_row + 1:
+    if _rows_before(table.problems) is not None:  # see _csv_chunks
         return
     book = load_workbook(table.path, read_only=True, data_only=True)
     try:
         width = len(table.headers)
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # read to the sheet's real end, whatever <dimension ref> says
-        rows = sheet.iter_rows(min_row=table.header_row + 1, max_row=None if stop is None else stop - 1,
-                               max_col=width, values_only=True)
+        rows = sheet.iter_rows(min_row=table.header_row + 1, max_col=width, values_only=True)
         first = table.header_row + 1
         while True:
             block = []

@@ -55,6 +55,26 @@ def check_xlsx(path: Path) -> XlsxCheck:
     return XlsxCheck(rows, tuple(sorted(shown, key=lambda p: p.row)[:PROBLEMS_KEPT]))
 
 
+def bounded_copy(path: Path, target: Path) -> Path:
+    """A copy of the workbook in which every text over _CAP bytes is cut to its first
+    characters, so that openpyxl can open it (read the header) without holding the text."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if not info.filename.endswith(".xml"):
+                dst.writestr(info, src.read(info.filename))
+                continue
+            with src.open(info) as fh, dst.open(info.filename, "w", force_zip64=True) as out:
+                for body, overflow in _blocks(fh):
+                    if not overflow:
+                        out.write(body)
+                        continue
+                    tag, _, text = body.partition(b">")
+                    kept = text[:200].decode("utf-8", errors="ignore")
+                    kept = kept[: kept.rfind("&")] if "&" in kept[-8:] and ";" not in kept[kept.rfind("&"):] else kept
+                    out.write(tag + b">" + kept.encode() + "…".encode())
+    return target
+
+
 def _first_sheet(book: zipfile.ZipFile) -> str:
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
     first = workbook.find("m:sheets/m:sheet", _NS)
