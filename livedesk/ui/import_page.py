@@ -78,11 +78,19 @@ class ImportPage(QWidget):
         for code in PLATFORM_CODES:
             self.platform.addItem(labels.platform(code), code)
         self.platform.currentIndexChanged.connect(lambda _i: self.path and self.open_file(self.path))
+        # A CSV is read in one encoding, detected (UTF-8, else GBK) or chosen here: every row held to it.
+        self.encoding = QComboBox(self)
+        self.encoding.addItem(self.tr("Detect the encoding"), None)
+        for label, code in (("UTF-8", "utf-8"), ("GBK / GB18030", "gb18030"), ("Big5", "big5"),
+                            ("UTF-16", "utf-16")):
+            self.encoding.addItem(label, code)
+        self.encoding.currentIndexChanged.connect(lambda _i: self.path and self.open_file(self.path))
         top = QHBoxLayout()
         top.addWidget(pick)
         top.addWidget(self.file_label, 1)
         top.addWidget(QLabel(self.tr("Source"), self))
         top.addWidget(self.platform)
+        top.addWidget(self.encoding)
 
         self.mapping_grid = QGridLayout()
         mapping_inner = QWidget(self)
@@ -182,7 +190,7 @@ class ImportPage(QWidget):
         try:
             with self.ctx.store.begin() as session:
                 self.preview = importing.inspect_file(path, session, platform=self.platform.currentData(),
-                                                      overrides=self.overrides)
+                                                      overrides=self.overrides, encoding=self.encoding.currentData())
         except (importing.ImportSetupError, importing.MappingError) as exc:
             self.preview = None
             self._show_mapping()
@@ -269,7 +277,8 @@ class ImportPage(QWidget):
         if self.path is None or self.runner.busy():
             return
         options = importing.ImportOptions(platform=self.platform.currentData(), overrides=dict(self.overrides),
-                                          dry_run=dry_run, actor=getpass.getuser())
+                                          dry_run=dry_run, actor=getpass.getuser(),
+                                          encoding=self.encoding.currentData())
         self._cancel.clear()
         self._clear_result()
         self._set_running(True)
@@ -326,6 +335,9 @@ class ImportPage(QWidget):
         if summary.errors:
             head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))
+            if summary.report_path:  # private, in the app's folder: say where
+                head += "\n" + self.tr("The list of errors is saved (only you can read it) in %1").replace(
+                    "%1", summary.report_path)
             self._say(head, error=True)
             self.errors_model.set_rows([(e.row, e.column, self._shown(e.column, e.value), self._reason(e))
                                         for e in summary.errors[:ERRORS_SHOWN]])
@@ -367,6 +379,14 @@ class ImportPage(QWidget):
             "missing_column": self.tr("the file has no column for this field: choose one in Columns → fields"),
             "platform": self.tr("a platform LiveDesk does not know"),
             "unreadable": self.tr("the row cannot be read: more cells than the header, or broken text"),
+            "encoding": self.tr("bytes that are not text in the file's encoding: save the file again as UTF-8 or "
+                                "GBK, or choose its encoding"),
+            "mixed_gbk": self.tr("this row is GBK while the rest of the file is UTF-8: save the whole file in one "
+                                 "encoding"),
+            "mixed_utf8": self.tr("this row is UTF-8 while the rest of the file is GBK: save the whole file in one "
+                                  "encoding"),
+            "cell_too_big": self.tr("a cell over 32,767 characters (Excel's limit)"),
+            "row_too_big": self.tr("a row over 4 MB: it was not read"),
         }.get(error.code, error.reason)
 
     def running(self) -> bool:

@@ -893,6 +893,10 @@
         <translation>按列名自动识别</translation>
     </message>
     <message>
+        <source>Detect the encoding</source>
+        <translation>自动识别编码</translation>
+    </message>
+    <message>
         <source>Source</source>
         <translation>来源</translation>
     </message>
@@ -1051,6 +1055,10 @@
         </translation>
     </message>
     <message>
+        <source>The list of errors is saved (only you can read it) in %1</source>
+        <translation>错误清单已保存（仅您本人可读）：%1</translation>
+    </message>
+    <message>
         <source>The file is valid. Nothing was written yet.</source>
         <translation>文件没有问题，尚未写入。</translation>
     </message>
@@ -1113,6 +1121,26 @@
     <message>
         <source>the row cannot be read: more cells than the header, or broken text</source>
         <translation>此行无法读取：单元格比表头多，或文字编码损坏</translation>
+    </message>
+    <message>
+        <source>bytes that are not text in the file&apos;s encoding: save the file again as UTF-8 or GBK, or choose its encoding</source>
+        <translation>这些字节不是文件所用编码的文字：请将文件另存为 UTF-8 或 GBK，或选择文件的编码</translation>
+    </message>
+    <message>
+        <source>this row is GBK while the rest of the file is UTF-8: save the whole file in one encoding</source>
+        <translation>此行是 GBK 编码，而文件其余部分是 UTF-8：请将整个文件另存为同一种编码</translation>
+    </message>
+    <message>
+        <source>this row is UTF-8 while the rest of the file is GBK: save the whole file in one encoding</source>
+        <translation>此行是 UTF-8 编码，而文件其余部分是 GBK：请将整个文件另存为同一种编码</translation>
+    </message>
+    <message>
+        <source>a cell over 32,767 characters (Excel&apos;s limit)</source>
+        <translation>单元格超过 32767 个字符（Excel 的上限）</translation>
+    </message>
+    <message>
+        <source>a row over 4 MB: it was not read</source>
+        <translation>此行超过 4 MB，未读取</translation>
     </message>
     <message>
         <source>imported</source>

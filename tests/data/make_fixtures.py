@@ -141,13 +141,20 @@ def write_one_gbk_row_among_utf8(path: Path) -> None:
 
 def write_mixed_encodings(path: Path) -> None:
     """The UTF-8 export with one more row pasted in from a GBK file (row 10)."""
+    import io
+
+    def line(row: list[str]) -> str:
+        text = io.StringIO()
+        csv.writer(text).writerow(row)
+        return text.getvalue()
+
     header, rows = DOUYIN_HEADER, douyin_rows()
     extra = list(rows[0])
     extra[0], extra[1], extra[11] = "6921000000000009", "6921000000000009-1", "张三丰"
     with path.open("wb") as fh:
         for row in [header, *rows]:
-            fh.write((",".join(row) + "\r\n").encode("utf-8"))
-        fh.write((",".join(c.replace("¥", "￥") for c in extra) + "\r\n").encode("gbk"))
+            fh.write(line(row).encode("utf-8"))
+        fh.write(line([c.replace("¥", "￥") for c in extra]).encode("gbk"))
 
 
 def write_stale_dimension(path: Path, rows: int = 100) -> None:

@@ -96,6 +96,8 @@ class TableFile:
         chunks = self.chunks(rows)
         try:
             return next(chunks, pd.DataFrame(columns=self.headers))
+        except ReadError:  # a row among the first that cannot be read: the check names it
+            return pd.DataFrame(columns=self.headers)
         finally:
             chunks.close()  # the reader's file with it
 
