@@ -146,6 +146,18 @@ def test_a_csv_cell_over_the_limit_inside_quotes_over_many_lines_is_found(store,
     assert [(e.row, e.column, e.code) for e in summary.errors] == [(3, "详细地址", "cell_too_big")]
 
 
+@pytest.mark.parametrize("block", [1 << 20, 4096])
+def test_a_long_quoted_cell_is_found_across_the_checks_reading_blocks(tmp_path, monkeypatch, block):
+    from livedesk.services.importing import text_check
+
+    monkeypatch.setattr(text_check, "BLOCK", block)  # the cell's lines fall in many blocks
+    path = tmp_path / "spread.csv"
+    spread = '"' + "\n".join(["a,b" * 10] * 2000) + '"'  # 62k characters, lines of 31
+    path.write_text("h1,h2\n1,x\n2," + spread + "\n3,y\n", encoding="utf-8")
+    check = text_check.check_csv(path)
+    assert [(p.row, p.column, p.code) for p in check.problems] == [(3, 1, "cell_too_big")]
+
+
 def test_a_header_past_the_column_limit_is_refused(store, tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(",".join(["主订单编号", *(f"c{i}" for i in range(1500))]) + "\n1\n", encoding="utf-8")

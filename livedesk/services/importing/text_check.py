@@ -26,6 +26,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BLOCK = 1 << 20
 CELL_LIMIT = 32_767  # characters in one cell: Excel's limit, far above any real export's cell
@@ -109,6 +110,8 @@ def check_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> 
 def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
     """One pass at C speed: the whole file decodes, no line is long enough to hold a cell
     over the limit, and no quoted cell runs over lines long enough to. None otherwise."""
+    import numpy as np
+
     lines = longest = 0
     in_quotes = False  # inside a quoted cell that spans lines
     spanned = 0  # bytes of the record spanning lines so far
@@ -121,7 +124,7 @@ def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
             fh.read(3)
         for block in iter(lambda: fh.read(BLOCK), b""):
             last = block
-            data = carry + block
+            data = carry + block if carry else block
             cut = data.rfind(b"\n") + 1
             if cut == 0:  # no line ends in this block: a very long line
                 carry = data
@@ -133,21 +136,17 @@ def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
                 decode(piece)  # strict: a line end never falls inside a character here
             except UnicodeDecodeError:
                 return None
-            parts = piece.split(b"\n")
-            parts.pop()  # after the last line end: empty
-            lines += len(parts)
-            longest = max(longest, max(map(len, parts)))  # the first part holds the carry
-            if longest >= CELL_LIMIT:
+            raw = np.frombuffer(piece, dtype=np.uint8)
+            ends = np.flatnonzero(raw == 10)  # every line's end; the piece ends with one
+            widths = np.diff(ends, prepend=-1)  # each line's bytes, its end included
+            lines += len(ends)
+            longest = max(longest, int(widths.max()))
+            if longest > CELL_LIMIT:
                 return None
             if in_quotes or b'"' in piece:
-                for part in parts:  # a record over lines: where its quotes do not pair up
-                    odd = part.count(b'"') & 1
-                    if in_quotes:
-                        spanned += len(part) + 1
-                        if spanned >= CELL_LIMIT:
-                            return None
-                    if odd:
-                        in_quotes, spanned = not in_quotes, len(part) + 1
+                in_quotes, spanned, record = _spans(raw, ends, widths, in_quotes, spanned)
+                if record >= CELL_LIMIT:
+                    return None
         if carry:
             try:
                 decode(carry)
@@ -159,112 +158,207 @@ def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
     return TextCheck(encoding, lines, last.endswith(b"\n"), longest)
 
 
-def _records(path: Path, skip: int) -> Iterator[tuple[int, list[bytes], bool]]:
-    """The file's records as (row, lines, too_big): lines joined while a quoted cell is open.
+def _spans(raw: Any, ends: Any, widths: Any, in_quotes: bool, spanned: int) -> tuple[bool, int, int]:
+    """Records that run over several lines (a quoted cell with line breaks) in a piece of the
+    file: whether one is still open at its end, its bytes so far, and the longest record's."""
+    import numpy as np
 
-    A record over ROW_LIMIT bytes comes with too_big and without its lines (never held whole)."""
-    row = 0
-    record: list[bytes] = []
-    size = 0
-    in_quotes = False
-    too_big = False
+    quotes = np.concatenate(([0], np.searchsorted(np.flatnonzero(raw == 34), ends)))  # quotes before each line end
+    odd = np.flatnonzero(np.diff(quotes) & 1)  # lines where a quoted cell opens or closes
+    before = np.concatenate(([0], np.cumsum(widths)))  # bytes before each line
+    longest = 0
+    at = 0  # where the open record started in this piece (line index), if one is open
+    for line in odd.tolist():
+        if in_quotes:
+            longest = max(longest, spanned + int(before[line + 1] - before[at]))
+            in_quotes, spanned = False, 0
+        else:
+            in_quotes, at = True, line
+    if in_quotes:
+        spanned += int(before[-1] - before[at])
+        longest = max(longest, spanned)
+    return in_quotes, spanned, longest
+
+
+def _pieces(path: Path, skip: int) -> Iterator[bytes | None]:
+    """The file in pieces of whole lines, about BLOCK bytes each; None stands for one line over
+    ROW_LIMIT bytes (never held: skipped to its end)."""
     carry = b""
+    skipping = False
     with path.open("rb") as fh:
         fh.read(skip)
-        while True:
-            block = fh.read(BLOCK)
-            data = carry + block
-            if not block:
-                parts = [data] if data else []
-                carry = b""
+        for block in iter(lambda: fh.read(BLOCK), b""):
+            if skipping:
+                at = block.find(b"\n")
+                if at < 0:
+                    continue
+                block, skipping = block[at + 1:], False
+                yield None
+            data = carry + block if carry else block
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield data[:cut]
+                data = data[cut:]
+            if len(data) > ROW_LIMIT:
+                carry, skipping = b"", True
             else:
-                parts = data.split(b"\n")
-                carry = parts.pop()
-                if len(carry) > ROW_LIMIT:  # an endless line: count it, keep none of it
-                    too_big, record, size = True, [], size + len(carry)
-                    carry = b""
-            for part in parts:
-                size += len(part) + 1
-                if not too_big:
-                    record.append(part)
-                    if size > ROW_LIMIT:
-                        too_big, record = True, []
-                if part.count(b'"') & 1:
-                    in_quotes = not in_quotes
-                if not in_quotes:
-                    row += 1
-                    yield row, record, too_big
-                    record, size, too_big = [], 0, False
-            if not block:
-                break
-    if record or too_big:
-        yield row + 1, record, too_big
+                carry = data
+    if skipping:
+        yield None
+    elif carry:
+        yield carry + b"\n"
+
+
+class _Rows:
+    """The rows' encodings, bad bytes and long cells, gathered piece by piece (see _record_pass)."""
+
+    def __init__(self, codec: str | None, delimiter: str) -> None:
+        self.codec, self.delimiter = codec, delimiter
+        self.row = 0  # records started so far
+        self.in_quotes = False
+        self.open: list[bytes] = []  # lines of the record still open (a quoted cell over lines)
+        self.open_size = 0
+        self.utf8: list[int] = []  # rows with non-ASCII text that is UTF-8
+        self.gbk: list[int] = []  # rows with non-ASCII text that is GB18030 and not UTF-8
+        self.undecodable: list[tuple[int, bytes, bool]] = []  # (row, line, line starts the row)
+        self.problems: list[Problem] = []
+        self.lines = self.longest = 0
+
+    def huge_line(self) -> None:
+        self.row += 0 if self.in_quotes else 1
+        self.problems.append(Problem(self.row, None, None, "row_too_big"))
+        self.lines += 1
+
+    def piece(self, piece: bytes) -> None:
+        import numpy as np
+
+        raw = np.frombuffer(piece, dtype=np.uint8)
+        ends = np.flatnonzero(raw == 10)
+        widths = np.diff(ends, prepend=-1)
+        self.lines += len(ends)
+        self.longest = max(self.longest, int(widths.max()))
+        quotes = np.concatenate(([0], np.searchsorted(np.flatnonzero(raw == 34), ends)))  # quotes before each line end
+        odd = (np.diff(quotes) & 1).astype(bool)
+        toggled = np.cumsum(odd) - odd  # toggles before each line
+        starts = ((toggled + self.in_quotes) & 1) == 0  # the line begins a row
+        rows = (self.row + np.cumsum(starts)).tolist()
+        starts_list = starts.tolist()
+        self.row = rows[-1]
+        self.in_quotes = bool((int(odd.sum()) + self.in_quotes) & 1)
+        lines = piece.split(b"\n")
+        lines.pop()
+        self._encodings(piece, lines, rows, starts_list)
+        if self.longest >= CELL_LIMIT or self.open or (odd.any() and self._spans_long(widths, starts)):
+            self._long_rows(lines, rows, starts_list)
+        elif self.in_quotes:  # a row goes on in the next piece: keep its lines to measure it whole
+            last = len(starts_list) - 1 - starts_list[::-1].index(True) if True in starts_list else 0
+            self.open = lines[last:]
+            self.open_size = sum(map(len, self.open)) + len(self.open)
+
+    def _encodings(self, piece: bytes, lines: list[bytes], rows: list[int], starts: list[bool]) -> None:
+        codec = self.codec
+        try:  # the common case: the whole piece decodes in one call
+            piece.decode(codec or "gb18030")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if codec is None:  # GB18030 reads nearly any bytes: which lines are UTF-8 too?
+                text = piece.decode("utf-8", errors="replace").split("\n")  # U+FFFD: not UTF-8
+                kinds = [0 if line.isascii() else 2 if "\ufffd" in t else 1 for line, t in zip(lines, text)]
+                self.utf8.extend(r for r, k in zip(rows, kinds) if k == 1)
+                self.gbk.extend(r for r, k in zip(rows, kinds) if k == 2)
+            return
+        for i, line in enumerate(lines):  # line by line, to find the rows
+            if line.isascii():
+                continue
+            if codec is not None:
+                try:
+                    line.decode(codec)
+                except UnicodeDecodeError:
+                    self.undecodable.append((rows[i], line, starts[i]))
+                continue
+            try:
+                line.decode("utf-8")
+                self.utf8.append(rows[i])
+            except UnicodeDecodeError:
+                try:
+                    line.decode("gb18030")
+                    self.gbk.append(rows[i])
+                except UnicodeDecodeError:
+                    self.undecodable.append((rows[i], line, starts[i]))
+
+    def _spans_long(self, widths: Any, starts: Any) -> bool:
+        """Whether a row over lines in this piece reaches CELL_LIMIT bytes."""
+        import numpy as np
+
+        first = np.flatnonzero(starts)
+        sizes = np.add.reduceat(widths, first) if len(first) else np.array([], dtype=widths.dtype)
+        return bool(len(sizes) and sizes.max() >= CELL_LIMIT) or (not len(first) and widths.sum() >= CELL_LIMIT)
+
+    def _long_rows(self, lines: list[bytes], rows: list[int], starts: list[bool]) -> None:
+        """Rows of the piece (and the one carried over) long enough to hold a long cell: parsed."""
+        for i, line in enumerate(lines):
+            if starts[i] and self.open:
+                self._finish(rows[i] - 1)
+            if starts[i] or self.open or self.open_size:
+                if self.open_size + len(line) > ROW_LIMIT:
+                    self.open, self.open_size = [], ROW_LIMIT + 1  # too long to hold: counted only
+                    continue
+                self.open.append(line)
+                self.open_size += len(line) + 1
+        if not self.in_quotes and self.open:
+            self._finish(rows[-1])
+
+    def _finish(self, row: int) -> None:
+        raw, size = b"\n".join(self.open), self.open_size
+        self.open, self.open_size = [], 0
+        if size > ROW_LIMIT:
+            self.problems.append(Problem(row, None, None, "row_too_big"))
+        elif size >= CELL_LIMIT:
+            text = raw.decode(self.codec or ("utf-8" if raw.isascii() else "gb18030"), errors="replace")
+            self.problems.extend(_long_cells(row, text, self.delimiter))
 
 
 def _record_pass(path: Path, fixed: str | None, delimiter: str) -> TextCheck:
-    """Record by record: which encoding each row is in, which bytes do not decode, which cells
-    are too long. ``fixed``: the encoding to hold every row to; None: UTF-8 or GB18030, chosen
-    by the rows themselves."""
+    """Row by row: which encoding each row is in, which bytes do not decode, which cells are
+    too long. ``fixed``: the encoding to hold every row to; None: UTF-8 or GB18030, chosen by
+    the rows themselves. Lines are decoded one by one (a line end never falls inside a
+    character in these encodings); rows over several lines are told by their quotes."""
     skip = 3 if fixed == "utf-8-sig" else 0
-    codec = "utf-8" if fixed == "utf-8-sig" else fixed
-    lines = longest = 0
-    ends_with_newline = False
-    utf8_rows: list[int] = []  # rows with non-ASCII text that is UTF-8
-    gbk_rows: list[int] = []  # rows with non-ASCII text that is GB18030 but not UTF-8
-    utf8_count = gbk_count = 0
-    undecodable: list[tuple[int, bytes]] = []  # (row, raw record) neither reads
-    problems: list[Problem] = []
-    for row, record, too_big in _records(path, skip):
-        lines += len(record) if record else 1
-        if too_big:
-            problems.append(Problem(row, None, None, "row_too_big"))
-            continue
-        raw = b"\n".join(record)
-        longest = max(longest, max(map(len, record)) if record else 0)
-        if raw.isascii():
-            text = raw.decode("ascii")
-        elif codec is not None:
-            try:
-                text = raw.decode(codec)
-            except UnicodeDecodeError as exc:
-                problems.append(_bad_bytes(row, raw, exc, codec, delimiter))
-                continue
+    seen = _Rows("utf-8" if fixed == "utf-8-sig" else fixed, delimiter)
+    for piece in _pieces(path, skip):
+        if piece is None:
+            seen.huge_line()
         else:
-            try:
-                text = raw.decode("utf-8")
-                utf8_count += 1
-                if len(utf8_rows) < PROBLEMS_KEPT:
-                    utf8_rows.append(row)
-            except UnicodeDecodeError:
-                try:
-                    text = raw.decode("gb18030")
-                    gbk_count += 1
-                    if len(gbk_rows) < PROBLEMS_KEPT:
-                        gbk_rows.append(row)
-                except UnicodeDecodeError:
-                    undecodable.append((row, raw))
-                    continue
-        if len(raw) >= CELL_LIMIT:
-            problems.extend(_long_cells(row, text, delimiter))
-        if len(problems) >= PROBLEMS_KEPT:
+            seen.piece(piece)
+        if len(seen.problems) + len(seen.undecodable) >= PROBLEMS_KEPT:
             break
+    if seen.open:
+        seen._finish(seen.row)
     with path.open("rb") as fh:
         fh.seek(max(0, path.stat().st_size - 1))
         ends_with_newline = fh.read(1) == b"\n"
+    problems = seen.problems
+    codec = seen.codec
     if codec is None:
+        utf8, gbk = sorted(set(seen.utf8)), sorted(set(seen.gbk))
         # UTF-8 when no row needs more (an ASCII file is UTF-8 too), else GB18030.
-        codec = "gb18030" if gbk_count > utf8_count else "utf-8"
-        if utf8_count and gbk_count:
-            minority, code = (utf8_rows, "mixed_utf8") if codec == "gb18030" else (gbk_rows, "mixed_gbk")
-            problems.extend(Problem(r, None, label("utf-8" if code == "mixed_utf8" else "gb18030"), code)
-                            for r in minority)
-        for row, raw in undecodable:
-            try:
-                raw.decode(codec)
-            except UnicodeDecodeError as exc:
-                problems.append(_bad_bytes(row, raw, exc, codec, delimiter))
+        codec = "gb18030" if len(gbk) > len(utf8) else "utf-8"
+        if utf8 and gbk:
+            minority, code = (utf8, "mixed_utf8") if codec == "gb18030" else (gbk, "mixed_gbk")
+            shown = label("utf-8" if code == "mixed_utf8" else "gb18030")
+            problems.extend(Problem(r, None, shown, code) for r in minority[:PROBLEMS_KEPT])
+    for row, line, whole in seen.undecodable:
+        try:
+            line.decode(codec)
+        except UnicodeDecodeError as exc:
+            problem = _bad_bytes(row, line, exc, codec, delimiter)
+            problems.append(problem if whole else Problem(row, None, problem.value, problem.code))
     problems.sort(key=lambda p: p.row)
-    return TextCheck(codec, lines, ends_with_newline, longest, tuple(problems[:PROBLEMS_KEPT]))
+    kept: dict[tuple[int, str], Problem] = {}
+    for p in problems:  # one problem of a kind per row (a row over lines: its first)
+        kept.setdefault((p.row, p.code), p)
+    return TextCheck(codec, seen.lines, ends_with_newline, seen.longest, tuple(list(kept.values())[:PROBLEMS_KEPT]))
 
 
 def _bad_bytes(row: int, raw: bytes, exc: UnicodeDecodeError, codec: str, delimiter: str) -> Problem:
