@@ -42,8 +42,8 @@ def cli(*args: str) -> list[str]:
 
 def kill_at_random(command: Sequence[str], env: dict[str, str], longest_s: float, rng: random.Random
                    ) -> tuple[float, bool]:
-    """Run ``command`` and SIGKILL it after a random delay in [0, longest_s]: (delay, killed
-    while still running)."""
+    """Run ``command`` and SIGKILL it after a random delay within a calibrated run's length
+    ``longest_s`` (from start-up to the final writes): (delay, killed while still running)."""
     delay = rng.uniform(0.0, longest_s)
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -145,7 +145,7 @@ def main() -> int:
         db = work / f"import-{n}.sqlite3"
         shutil.copy(empty, db)
         delay, killed = kill_at_random(cli("--db", str(db), "import", "orders", str(source), "--platform", "douyin"),
-                                       env, import_s * 1.1, rng)
+                                       env, import_s, rng)
         ok, counts = store_state(db)
         whole = counts in ((0, 0, 0), expected)
         beside = sorted(p.name for p in source_dir.iterdir()) == ["orders.csv"]
@@ -159,8 +159,8 @@ def main() -> int:
 
     target_dir = work / "target"
     target_dir.mkdir()
-    export_s = max(timed(cli("--db", str(full), "export", "orders", str(target_dir / f"probe.{fmt}")), env)
-                   for fmt in ("csv", "xlsx"))
+    export_s = {fmt: timed(cli("--db", str(full), "export", "orders", str(target_dir / f"probe.{fmt}")), env)
+                for fmt in ("csv", "xlsx")}
     for probe in target_dir.iterdir():
         probe.unlink()
 
@@ -168,8 +168,8 @@ def main() -> int:
         fmt = "xlsx" if n % 2 else "csv"
         target = target_dir / f"orders-{n}.{fmt}"
         since = time.time() - 1
-        delay, killed = kill_at_random(cli("--db", str(full), "export", "orders", str(target)), env, export_s * 1.1,
-                                       rng)
+        delay, killed = kill_at_random(cli("--db", str(full), "export", "orders", str(target)), env,
+                                       export_s[fmt], rng)
         present = sorted(p.name for p in target_dir.iterdir())
         complete = not present or (present == [target.name] and _complete(target, expected[0]))
         leaked = tmp_files_holding(marker.encode(), since) + [
