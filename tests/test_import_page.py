@@ -159,3 +159,24 @@ def test_the_import_ui_bench_imports_through_the_page_and_reports_the_ui_stalls(
     result = json.loads(capsys.readouterr().out)
     assert result["bench"] == "import-ui" and result["rows"] == 400 and result["imported"] is True
     assert result["ticks"] > 0 and result["ui_stall_max_ms"] >= result["ui_stall_p95_ms"] >= 0
+
+
+def test_a_file_that_cannot_be_read_is_explained_in_the_pages_language(qtbot, store, tmp_path, qapp):
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from livedesk.ui.i18n import install_translators
+
+    install_translators(qapp, "zh_CN")
+    tasks = TaskRunner()
+    try:
+        page = ImportPage(AppContext(store, tasks, "zh_CN"))
+        qtbot.addWidget(page)
+        wide = tmp_path / "wide.csv"
+        wide.write_text(",".join(["主订单编号", *(f"c{i}" for i in range(1500))]) + "\n1\n", encoding="utf-8")
+        page.open_file(wide)
+        assert "表头有 1501 列" in page.summary.text() and "columns" not in page.summary.text()
+    finally:
+        for translator in qapp.findChildren(QTranslator):
+            QCoreApplication.removeTranslator(translator)
+            translator.deleteLater()
+        tasks.shutdown()

@@ -194,7 +194,7 @@ class ImportPage(QWidget):
         except (importing.ImportSetupError, importing.MappingError) as exc:
             self.preview = None
             self._show_mapping()
-            self._say(str(exc), error=True)
+            self._say(self._setup_words(exc), error=True)
             return
         table = self.preview.table
         facts = [path.name, table.kind.upper()]
@@ -362,6 +362,23 @@ class ImportPage(QWidget):
             self._say(self.tr("Cancelled: nothing was written."))
         else:
             self._say(str(exc), error=True)
+
+    def _setup_words(self, exc: Exception) -> str:
+        """Why the file cannot be read, in the UI's language (the service's English otherwise)."""
+        detail = str(getattr(exc, "detail", None) or "")
+        words = {
+            "no_file": self.tr("The file does not exist (any more)."),
+            "empty": self.tr("The file is empty."),
+            "no_header": self.tr("No header row was found in the file's first rows."),
+            "too_many_columns": self.tr("The header has %1 columns; at most 1,000 are read. Is this an order "
+                                        "export?"),
+            "unknown_encoding": self.tr("Unknown text encoding: %1"),
+            "not_a_table": self.tr("The file's first rows cannot be read as a table."),
+            "workbook_too_big": self.tr("The workbook's text is too big to read safely (%1). Save the sheet as CSV "
+                                        "and import that."),
+            "not_xlsx": self.tr("The file is not an Excel workbook LiveDesk can read (damaged, or another format)."),
+        }.get(getattr(exc, "code", None) or "")
+        return words.replace("%1", detail) if words else str(exc)
 
     def _reason(self, error: Any) -> str:
         """A row error's reason in the UI's language (the report file keeps the bilingual text)."""

@@ -1071,6 +1071,38 @@
         <translation>已取消：没有写入任何数据。</translation>
     </message>
     <message>
+        <source>The file does not exist (any more).</source>
+        <translation>文件不存在（或已被移走）。</translation>
+    </message>
+    <message>
+        <source>The file is empty.</source>
+        <translation>文件是空的。</translation>
+    </message>
+    <message>
+        <source>No header row was found in the file&apos;s first rows.</source>
+        <translation>在文件开头几行中没有找到表头。</translation>
+    </message>
+    <message>
+        <source>The header has %1 columns; at most 1,000 are read. Is this an order export?</source>
+        <translation>表头有 %1 列，最多只读取 1000 列。这是订单导出文件吗？</translation>
+    </message>
+    <message>
+        <source>Unknown text encoding: %1</source>
+        <translation>无法识别的文字编码：%1</translation>
+    </message>
+    <message>
+        <source>The file&apos;s first rows cannot be read as a table.</source>
+        <translation>文件开头几行无法作为表格读取。</translation>
+    </message>
+    <message>
+        <source>The workbook&apos;s text is too big to read safely (%1). Save the sheet as CSV and import that.</source>
+        <translation>工作簿中的文字过大，无法安全读取（%1）。请将工作表另存为 CSV 后再导入。</translation>
+    </message>
+    <message>
+        <source>The file is not an Excel workbook LiveDesk can read (damaged, or another format).</source>
+        <translation>该文件不是 LiveDesk 能读取的 Excel 工作簿（已损坏或是其他格式）。</translation>
+    </message>
+    <message>
         <source>required, but empty</source>
         <translation>必填，但为空</translation>
     </message>

@@ -129,7 +129,12 @@ _ORDERS, _ITEMS, _CUSTOMERS = Order.__table__, OrderItem.__table__, Customer.__t
 
 
 class ImportSetupError(ValueError):
-    """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem."""
+    """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem.
+    ``code``/``detail``: a ReadError's, when the file could not be read (see reading.ReadError)."""
+
+    def __init__(self, message: str, code: str | None = None, detail: object = None) -> None:
+        super().__init__(message)
+        self.code, self.detail = code, detail
 
 
 class ImportCancelled(Exception):
@@ -336,7 +341,7 @@ def _open(path: str | Path, encoding: str | None = None) -> TableFile:
     try:
         return open_table(path, encoding)
     except ReadError as exc:
-        raise ImportSetupError(f"{path}: {exc}") from exc
+        raise ImportSetupError(f"{path}: {exc}", exc.code, exc.detail) from exc
 
 
 def _report_target(source: Path, given: Path | None) -> Path:

@@ -51,11 +51,15 @@ REASONS = {
 
 class ReadError(ValueError):
     """The file cannot be read as a table; the message says why, for a person, and ``row``
-    where, when the trouble is one row further down (a row wider than the header)."""
+    where, when the trouble is one row further down (a row wider than the header).
+    ``code`` and ``detail`` say it for a UI to word in its language: no_file, empty,
+    no_header, too_many_columns (detail: how many), unknown_encoding (its name),
+    not_a_table, workbook_too_big (MB), not_xlsx, unreadable (the row)."""
 
-    def __init__(self, message: str, row: int | None = None) -> None:
+    def __init__(self, message: str, row: int | None = None, code: str = "unreadable",
+                 detail: object = None) -> None:
         super().__init__(message)
-        self.row = row
+        self.row, self.code, self.detail = row, code, detail
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def open_table(path: str | Path, encoding: str | None = None) -> TableFile:
     detecting it."""
     path = Path(path)
     if not path.is_file():
-        raise ReadError(f"{path}: no such file")
+        raise ReadError(f"{path}: no such file", code="no_file")
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04"):  # XLSX is a zip; anything else is read as text
@@ -118,7 +122,7 @@ def open_table(path: str | Path, encoding: str | None = None) -> TableFile:
 def _checked_header(headers: list[str], row: int) -> list[str]:
     if len(headers) > COLUMN_LIMIT:
         raise ReadError(f"the header (row {row}) has {len(headers):,} columns; at most {COLUMN_LIMIT:,} are read",
-                        row)
+                        row, "too_many_columns", len(headers))
     return _unique(headers)
 
 
@@ -151,7 +155,7 @@ def _find_header(rows: list[list[str]]) -> int:
             return i
     widths = [sum(1 for c in row if c) for row in rows]
     if not widths or max(widths) == 0:
-        raise ReadError("the file has no header row")
+        raise ReadError("the file has no header row", code="no_header")
     return widths.index(max(widths))
 
 
@@ -164,12 +168,12 @@ def _open_csv(path: Path, encoding: str | None) -> TableFile:
     # The delimiter and quotes are ASCII in every encoding read here but UTF-16: bytes will do.
     ascii_lines = sample.decode("latin-1").splitlines()[:HEADER_SEARCH_ROWS]
     if not ascii_lines:
-        raise ReadError("the file is empty")
+        raise ReadError("the file is empty", code="empty")
     delimiter = max(",\t;|", key=lambda d: sum(line.count(d) for line in ascii_lines))
     try:
         check = check_csv(path, encoding, delimiter)
     except EncodingUnknown as exc:
-        raise ReadError(f"unknown text encoding {exc}") from exc
+        raise ReadError(f"unknown text encoding {exc}", code="unknown_encoding", detail=str(exc)) from exc
     text = sample.decode(check.encoding, errors="replace")
     lines = []
     for line in text.splitlines()[:HEADER_SEARCH_ROWS]:
@@ -181,7 +185,7 @@ def _open_csv(path: Path, encoding: str | None) -> TableFile:
     try:
         rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     except csv.Error as exc:
-        raise ReadError(f"the first rows cannot be read as a table ({exc})") from exc
+        raise ReadError(f"the first rows cannot be read as a table ({exc})", code="not_a_table") from exc
     header_index = _find_header([[c.strip() for c in row] for row in rows])
     return TableFile(
         path=path, kind="csv", encoding=check.encoding, delimiter=delimiter, header_row=header_index + 1,
@@ -252,9 +256,10 @@ def _open_xlsx(path: Path) -> TableFile:
     try:
         check = check_xlsx(path)  # before openpyxl holds anything: see xlsx_check
     except WorkbookTooBig as exc:
-        raise ReadError(f"the workbook's text table is {exc}: too big to read safely") from exc
+        raise ReadError(f"the workbook's text table is {exc}: too big to read safely", code="workbook_too_big",
+                        detail=str(exc)) from exc
     except Exception as exc:  # zipfile raises many kinds for a damaged or foreign zip
-        raise ReadError(f"the file is not a readable XLSX workbook ({exc})") from exc
+        raise ReadError(f"the file is not a readable XLSX workbook ({exc})", code="not_xlsx") from exc
     stop = _rows_before(check.problems)
     if stop is None:
         rows = _first_rows(path, HEADER_SEARCH_ROWS)
@@ -285,7 +290,7 @@ def _first_rows(path: Path, count: int) -> list[list[str]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign zip
-        raise ReadError(f"the file is not a readable XLSX workbook ({exc})") from exc
+        raise ReadError(f"the file is not a readable XLSX workbook ({exc})", code="not_xlsx") from exc
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # the <dimension ref> of other tools' files is often stale
