@@ -171,32 +171,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _in_words(exc: BaseException) -> str | None:
-    """What a person is told about a failure of the disk or the store that no command can
-    help (a full disk, a store another program holds), instead of a traceback. None: not one
-    of those."""
-    import errno
-    import sqlite3
+    """What a person is told about a failure of the disk or the store (failures.kind) instead
+    of a traceback; None: not one of those."""
+    from livedesk.services import failures
 
-    from sqlalchemy.exc import OperationalError
-
-    cause = exc.orig if isinstance(exc, OperationalError) else exc
-    text = str(cause).lower()
-    if isinstance(cause, sqlite3.OperationalError) or isinstance(exc, OperationalError):
-        if "disk is full" in text or "disk full" in text:
-            return "the disk is full: nothing was written. Free some space and run the command again."
-        if "locked" in text or "busy" in text:
-            return ("the store is in use by another program (another LiveDesk window or command) and stayed "
-                    "locked: nothing was written. Run the command again when it is done.")
-        if "readonly" in text or "read-only" in text:
-            return "the store's folder cannot be written to (read-only): nothing was written."
-        return None
-    if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if exc.filename else ""
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return f"the disk is full{where}: nothing was written. Free some space and run the command again."
-        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            return f"cannot write{where}: the folder is read-only or not yours."
-    return None
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    return {
+        failures.DISK_FULL: f"the disk is full{where}: nothing was written. Free some space and run the command again.",
+        failures.LOCKED: "the store is in use by another program (another LiveDesk window or command) and stayed "
+                         "locked: nothing was written. Run the command again when it is done.",
+        failures.READ_ONLY: f"cannot write{where}: the folder or the store is read-only, or not yours.",
+    }.get(failures.kind(exc) or "")
 
 
 def _open(args: argparse.Namespace):

@@ -175,3 +175,17 @@ def test_a_full_disk_and_a_locked_store_end_in_words_on_the_cli(store, people, t
     err = capsys.readouterr().err
     assert code == 1 and "in use by another program" in err, err
     assert time.monotonic() - started < 60
+
+
+def test_failures_of_the_machine_are_named_for_the_ui_to_word():
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from livedesk.services import failures
+
+    full = OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full"))
+    locked = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    assert [failures.kind(e) for e in (full, locked, OSError(errno.ENOSPC, "No space left on device"),
+                                        OSError(errno.EROFS, "Read-only file system"), ValueError("a bug"))] == [
+        "disk_full", "locked", "disk_full", "read_only", None]

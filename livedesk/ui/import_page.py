@@ -360,8 +360,10 @@ class ImportPage(QWidget):
         self.phase.clear()
         if isinstance(exc, importing.ImportCancelled):
             self._say(self.tr("Cancelled: nothing was written."))
+        elif isinstance(exc, importing.ImportSetupError):
+            self._say(self._setup_words(exc), error=True)
         else:
-            self._say(str(exc), error=True)
+            self._say(labels.failure(exc), error=True)
 
     def _setup_words(self, exc: Exception) -> str:
         """Why the file cannot be read, in the UI's language (the service's English otherwise)."""
@@ -465,7 +467,7 @@ class ImportPage(QWidget):
                       .replace("%2", f"{result.customers_removed:,}").replace("%3", f"{result.customers_kept:,}"))
             self.reload_batches()
 
-        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(str(exc), error=True))
+        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(labels.failure(exc), error=True))
 
     # -- feedback ----------------------------------------------------------------------------
     def _clear_result(self) -> None:

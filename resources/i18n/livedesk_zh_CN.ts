@@ -1504,6 +1504,18 @@
         <source>Manual</source>
         <translation>手动</translation>
     </message>
+    <message>
+        <source>The disk is full: nothing was written. Free some space and try again.</source>
+        <translation>磁盘已满，没有写入任何数据。请腾出空间后重试。</translation>
+    </message>
+    <message>
+        <source>The store is in use by another program (another LiveDesk window or command) and stayed locked: nothing was written. Try again when it is done.</source>
+        <translation>数据库正被另一个程序（另一个 LiveDesk 窗口或命令）占用并一直锁定，没有写入任何数据。请等它完成后重试。</translation>
+    </message>
+    <message>
+        <source>The folder or the store cannot be written to (read-only, or not yours): nothing was written.</source>
+        <translation>无法写入该文件夹或数据库（只读，或不属于您），没有写入任何数据。</translation>
+    </message>
 </context>
 <context>
     <name>LivePage</name>
