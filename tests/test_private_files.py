@@ -127,6 +127,7 @@ def test_a_killed_export_leaves_nothing_in_the_users_folder_and_its_leftovers_go
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait(30)
+        child.stdout.close()
     assert list(target_dir.iterdir()) == []  # no hidden .part with names and phones
     assert list((tmp_path / "systmp").iterdir()) == []  # nor openpyxl.* in the system's temp folder
     left = tmp_path / "data" / "LiveDesk" / "tmp"

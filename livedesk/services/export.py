@@ -501,6 +501,11 @@ class _XlsxWriter(_Writer):
 
         if not self.closed:
             self.closed = True
+            for sheet in self.book.worksheets:  # end each sheet's stream now, not when collected
+                try:
+                    sheet.close()
+                except Exception:  # already closed, or never written
+                    log.debug("closing an abandoned sheet", exc_info=True)
             self.book.close()
         for name in self.temp_files:  # the sheets' rows, phones included: not left until exit
             Path(name).unlink(missing_ok=True)
