@@ -116,8 +116,8 @@ def template_rows(count: int) -> list[list[str]]:
 
 
 def write_one_gbk_row(path: Path) -> None:
-    """A mostly-ASCII file with one row typed on a Chinese Windows (GBK): charset-normalizer
-    calls the sample ptcp154 and 张三丰 became ХЕИэ·б."""
+    """A mostly-ASCII file with one row typed on a Chinese Windows (GBK): the whole file is
+    GBK (every byte of it decodes as GB18030), so it is read as GBK."""
     rows = template_rows(60)
     rows[40][8:14] = ["张三丰", "张三丰", "13800001111", "浙江省", "杭州市", "文三路 1 号"]
     with path.open("wb") as fh:

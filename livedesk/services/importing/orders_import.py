@@ -79,7 +79,7 @@ from livedesk.models.base import utcnow
 from livedesk.services import private, settings
 from livedesk.services.cells import literal
 from livedesk.services.identity_text import search_text
-from livedesk.services.importing import values
+from livedesk.services.importing import reading, values
 from livedesk.services.importing.columns import (
     FIELDS,
     ColumnMapping,
@@ -89,7 +89,6 @@ from livedesk.services.importing.columns import (
     remembered_mapping,
 )
 from livedesk.services.importing.identity import Buyer, IdentityIndex, Keys
-from livedesk.services.importing import reading
 from livedesk.services.importing.reading import ReadError, TableFile, open_table
 from livedesk.services.importing.text_check import short
 

@@ -3,8 +3,8 @@
 The whole file is decoded strictly in one encoding: the one given, the one its BOM names,
 UTF-8 if every byte of it is UTF-8, else GB18030 (a superset of GBK and GB2312, what a
 Chinese shop's non-UTF-8 export is) if every byte of it is that. A guess from a sample
-is never taken: charset-normalizer answers ``ptcp154`` for a mostly-ASCII file with one
-GBK row, and a single-byte code page decodes anything, garbling every Chinese name. What
+is never taken: charset-normalizer answers ``ptcp154`` for a UTF-8 file with one GBK row,
+and a single-byte code page decodes anything, garbling every Chinese name. What
 does not decode is a ``Problem`` naming its row and column; a file whose rows are in two
 encodings (some UTF-8, some GBK: rows pasted together from two exports) is refused,
 naming the rows of the smaller part.
