@@ -158,6 +158,14 @@ def test_a_long_quoted_cell_is_found_across_the_checks_reading_blocks(tmp_path, 
     assert [(p.row, p.column, p.code) for p in check.problems] == [(3, 1, "cell_too_big")]
 
 
+def test_a_csv_with_old_mac_line_ends_is_read_row_by_row(store, tmp_path):
+    path = tmp_path / "mac.csv"
+    rows = [douyin_row(n).replace("\r\n", "\r") for n in range(400)]  # 45 KB: past one line's limit
+    path.write_bytes((DOUYIN_HEAD.replace("\r\n", "\r") + "".join(rows)).encode("utf-8"))
+    summary = run(store, path, tmp_path, platform="douyin")
+    assert summary.ok and summary.rows_read == 400, summary.errors[:3]
+
+
 def test_a_header_past_the_column_limit_is_refused(store, tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(",".join(["主订单编号", *(f"c{i}" for i in range(1500))]) + "\n1\n", encoding="utf-8")

@@ -88,7 +88,9 @@ def short(text: str) -> str:
 def check_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> TextCheck:
     """The file's encoding (``encoding`` when given) and what in it cannot be read; see the module."""
     with path.open("rb") as fh:
-        head = fh.read(4)
+        head = fh.read(BLOCK)
+    # Lines end in LF (or CR LF); a file with no LF but CRs is an old Mac "CSV (Macintosh)".
+    nl = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
     if encoding is not None:
         chosen, fixed = normalise(encoding), True
         if chosen == "utf-8" and head.startswith(codecs.BOM_UTF8):
@@ -101,13 +103,13 @@ def check_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> 
         chosen, fixed = "utf-8", False
     if chosen.startswith(("utf-16", "utf-32")):
         return _check_wide(path, chosen)
-    fast = _fast_pass(path, chosen)
+    fast = _fast_pass(path, chosen, nl)
     if fast is not None:
         return fast
-    return _record_pass(path, chosen if fixed else None, delimiter)
+    return _record_pass(path, chosen if fixed else None, delimiter, nl)
 
 
-def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
+def _fast_pass(path: Path, encoding: str, nl: bytes) -> TextCheck | None:
     """One pass at C speed: the whole file decodes, no line is long enough to hold a cell
     over the limit, and no quoted cell runs over lines long enough to. None otherwise."""
     import numpy as np
@@ -125,7 +127,7 @@ def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
         for block in iter(lambda: fh.read(BLOCK), b""):
             last = block
             data = carry + block if carry else block
-            cut = data.rfind(b"\n") + 1
+            cut = data.rfind(nl) + 1
             if cut == 0:  # no line ends in this block: a very long line
                 carry = data
                 if len(carry) >= CELL_LIMIT:
@@ -137,7 +139,7 @@ def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
             except UnicodeDecodeError:
                 return None
             raw = np.frombuffer(piece, dtype=np.uint8)
-            ends = np.flatnonzero(raw == 10)  # every line's end; the piece ends with one
+            ends = np.flatnonzero(raw == nl[0])  # every line's end; the piece ends with one
             widths = np.diff(ends, prepend=-1)  # each line's bytes, its end included
             lines += len(ends)
             longest = max(longest, int(widths.max()))
@@ -155,7 +157,7 @@ def _fast_pass(path: Path, encoding: str) -> TextCheck | None:
             if len(carry) >= CELL_LIMIT:
                 return None
             longest = max(longest, len(carry))
-    return TextCheck(encoding, lines, last.endswith(b"\n"), longest)
+    return TextCheck(encoding, lines, last.endswith(nl), longest)
 
 
 def _spans(raw: Any, ends: Any, widths: Any, in_quotes: bool, spanned: int) -> tuple[bool, int, int]:
@@ -180,7 +182,7 @@ def _spans(raw: Any, ends: Any, widths: Any, in_quotes: bool, spanned: int) -> t
     return in_quotes, spanned, longest
 
 
-def _pieces(path: Path, skip: int) -> Iterator[bytes | None]:
+def _pieces(path: Path, skip: int, nl: bytes) -> Iterator[bytes | None]:
     """The file in pieces of whole lines, about BLOCK bytes each; None stands for one line over
     ROW_LIMIT bytes (never held: skipped to its end)."""
     carry = b""
@@ -189,13 +191,13 @@ def _pieces(path: Path, skip: int) -> Iterator[bytes | None]:
         fh.read(skip)
         for block in iter(lambda: fh.read(BLOCK), b""):
             if skipping:
-                at = block.find(b"\n")
+                at = block.find(nl)
                 if at < 0:
                     continue
                 block, skipping = block[at + 1:], False
                 yield None
             data = carry + block if carry else block
-            cut = data.rfind(b"\n") + 1
+            cut = data.rfind(nl) + 1
             if cut:
                 yield data[:cut]
                 data = data[cut:]
@@ -206,14 +208,14 @@ def _pieces(path: Path, skip: int) -> Iterator[bytes | None]:
     if skipping:
         yield None
     elif carry:
-        yield carry + b"\n"
+        yield carry + nl
 
 
 class _Rows:
     """The rows' encodings, bad bytes and long cells, gathered piece by piece (see _record_pass)."""
 
-    def __init__(self, codec: str | None, delimiter: str) -> None:
-        self.codec, self.delimiter = codec, delimiter
+    def __init__(self, codec: str | None, delimiter: str, nl: bytes) -> None:
+        self.codec, self.delimiter, self.nl = codec, delimiter, nl
         self.row = 0  # records started so far
         self.in_quotes = False
         self.open: list[bytes] = []  # lines of the record still open (a quoted cell over lines)
@@ -233,7 +235,7 @@ class _Rows:
         import numpy as np
 
         raw = np.frombuffer(piece, dtype=np.uint8)
-        ends = np.flatnonzero(raw == 10)
+        ends = np.flatnonzero(raw == self.nl[0])
         widths = np.diff(ends, prepend=-1)
         self.lines += len(ends)
         self.longest = max(self.longest, int(widths.max()))
@@ -245,7 +247,7 @@ class _Rows:
         starts_list = starts.tolist()
         self.row = rows[-1]
         self.in_quotes = bool((int(odd.sum()) + self.in_quotes) & 1)
-        lines = piece.split(b"\n")
+        lines = piece.split(self.nl)
         lines.pop()
         self._encodings(piece, lines, rows, starts_list)
         if self.longest >= CELL_LIMIT or self.open or (odd.any() and self._spans_long(widths, starts)):
@@ -263,7 +265,7 @@ class _Rows:
             pass
         else:
             if codec is None:  # GB18030 reads nearly any bytes: which lines are UTF-8 too?
-                text = piece.decode("utf-8", errors="replace").split("\n")  # U+FFFD: not UTF-8
+                text = piece.decode("utf-8", errors="replace").split(self.nl.decode())  # U+FFFD: not UTF-8
                 kinds = [0 if line.isascii() else 2 if "\ufffd" in t else 1 for line, t in zip(lines, text)]
                 self.utf8.extend(r for r, k in zip(rows, kinds) if k == 1)
                 self.gbk.extend(r for r, k in zip(rows, kinds) if k == 2)
@@ -310,7 +312,7 @@ class _Rows:
             self._finish(rows[-1])
 
     def _finish(self, row: int) -> None:
-        raw, size = b"\n".join(self.open), self.open_size
+        raw, size = self.nl.join(self.open), self.open_size
         self.open, self.open_size = [], 0
         if size > ROW_LIMIT:
             self.problems.append(Problem(row, None, None, "row_too_big"))
@@ -319,14 +321,14 @@ class _Rows:
             self.problems.extend(_long_cells(row, text, self.delimiter))
 
 
-def _record_pass(path: Path, fixed: str | None, delimiter: str) -> TextCheck:
+def _record_pass(path: Path, fixed: str | None, delimiter: str, nl: bytes) -> TextCheck:
     """Row by row: which encoding each row is in, which bytes do not decode, which cells are
     too long. ``fixed``: the encoding to hold every row to; None: UTF-8 or GB18030, chosen by
     the rows themselves. Lines are decoded one by one (a line end never falls inside a
     character in these encodings); rows over several lines are told by their quotes."""
     skip = 3 if fixed == "utf-8-sig" else 0
-    seen = _Rows("utf-8" if fixed == "utf-8-sig" else fixed, delimiter)
-    for piece in _pieces(path, skip):
+    seen = _Rows("utf-8" if fixed == "utf-8-sig" else fixed, delimiter, nl)
+    for piece in _pieces(path, skip, nl):
         if piece is None:
             seen.huge_line()
         else:
@@ -337,7 +339,7 @@ def _record_pass(path: Path, fixed: str | None, delimiter: str) -> TextCheck:
         seen._finish(seen.row)
     with path.open("rb") as fh:
         fh.seek(max(0, path.stat().st_size - 1))
-        ends_with_newline = fh.read(1) == b"\n"
+        ends_with_newline = fh.read(1) == nl
     problems = seen.problems
     codec = seen.codec
     if codec is None:
