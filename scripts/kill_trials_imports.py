@@ -123,6 +123,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--only", choices=["import", "export"], help="run one command's trials")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="livedesk-kill-"))
@@ -172,8 +173,9 @@ def main() -> int:
                                        export_s[fmt], rng)
         present = sorted(p.name for p in target_dir.iterdir())
         complete = not present or (present == [target.name] and _complete(target, expected[0]))
-        leaked = tmp_files_holding(marker.encode(), since) + [
-            p for p in Path(tempfile.gettempdir()).glob("openpyxl.*") if p.stat().st_mtime >= since]
+        # Only files holding this run's phones: other programs (other LiveDesk checkouts) may
+        # write /tmp/openpyxl.* files of their own meanwhile.
+        leaked = tmp_files_holding(marker.encode(), since)
         left = private_tmp_after_start(env, full, data)
         for p in target_dir.iterdir():
             p.unlink()
@@ -182,7 +184,8 @@ def main() -> int:
                 f"{'' if complete else ' INCOMPLETE'}, temp files with phones {leaked or 'none'}, "
                 f"private tmp {'empty' if not left else left}")
 
-    results = [run_trials("import", args.trials, import_trial), run_trials("export", args.trials, export_trial)]
+    results = [run_trials(name, args.trials, attempt) for name, attempt in
+               (("import", import_trial), ("export", export_trial)) if args.only in (None, name)]
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     else:
