@@ -128,7 +128,10 @@ def main() -> int:
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="livedesk-kill-"))
     data = work / "data"
-    env = {**os.environ, "XDG_DATA_HOME": str(data), "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    systmp = work / "systmp"  # the children's system temp folder (TMPDIR): anything there is theirs
+    systmp.mkdir()
+    env = {**os.environ, "XDG_DATA_HOME": str(data), "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen",
+           "TMPDIR": str(systmp)}
     marker = f"199{rng.randrange(10_000):04d}"
     source_dir = work / "source"
     source_dir.mkdir()
@@ -173,9 +176,9 @@ def main() -> int:
                                        export_s[fmt], rng)
         present = sorted(p.name for p in target_dir.iterdir())
         complete = not present or (present == [target.name] and _complete(target, expected[0]))
-        # Only files holding this run's phones: other programs (other LiveDesk checkouts) may
-        # write /tmp/openpyxl.* files of their own meanwhile.
-        leaked = tmp_files_holding(marker.encode(), since)
+        # Whatever the child left in its system temp folder (openpyxl's rows: /tmp/openpyxl.*), and
+        # any file in the real /tmp holding this run's phones (other programs write there too).
+        leaked = sorted(systmp.iterdir()) + tmp_files_holding(marker.encode(), since)
         left = private_tmp_after_start(env, full, data)
         for p in target_dir.iterdir():
             p.unlink()
