@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,7 +62,8 @@ def bounded_copy(path: Path, target: Path) -> Path:
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             if not info.filename.endswith(".xml"):
-                dst.writestr(info, src.read(info.filename))
+                with src.open(info) as fh, dst.open(info.filename, "w", force_zip64=True) as out:
+                    shutil.copyfileobj(fh, out, BLOCK)
                 continue
             with src.open(info) as fh, dst.open(info.filename, "w", force_zip64=True) as out:
                 for body, overflow in _blocks(fh):
@@ -147,8 +149,12 @@ def _long_texts(book: zipfile.ZipFile, name: str) -> dict[int, str]:
     """Index of each shared string (``<si>``) over CELL_LIMIT characters -> its first characters."""
     found: dict[int, str] = {}
     index = -1
+    size = 0  # as inflated: the size the zip declares may be a lie
     with book.open(name) as fh:
         for body, overflow in _blocks(fh):
+            size += len(body)
+            if size > STRINGS_LIMIT:
+                raise WorkbookTooBig(f"over {STRINGS_LIMIT >> 20} MB")
             for offset, shown in _long_pieces(body, overflow):
                 found[index + _count_si(body[:offset])] = shown
             if not overflow:
