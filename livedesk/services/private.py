@@ -199,12 +199,13 @@ def _make_private(path: Path, mode: int) -> None:
         log.warning("could not make %s private", path)
 
 
-def write_private(path: Path) -> Any:
-    """Open ``path`` for writing text as a private file (0600), whatever was there before."""
+def open_private(path: Path, **text: Any) -> IO[str]:
+    """``path`` opened for writing text (``text``: open()'s encoding, newline…) as a private
+    file (0600), whatever its mode was if it existed; its folder made private if new."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     _make_private(path, 0o600)
-    return fd
+    return open(fd, "w", **text)
 
 
 def stamped(stem: str, suffix: str) -> str:

@@ -313,7 +313,7 @@ def write_report(errors: list[RowError], target: Path) -> Path:
     Private (0600): the values are buyers' names and phones. A value is echoed as its first
     characters only, and a cell the file's author could have made a formula (``=HYPERLINK``)
     is written so that Excel shows it as text (``cells.literal``)."""
-    with open(private.write_private(target), "w", encoding="utf-8-sig", newline="") as fh:
+    with private.open_private(target, encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["行号 row", "列 column", "值 value", "原因 reason", "code"])
         for e in errors:
