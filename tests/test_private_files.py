@@ -190,3 +190,14 @@ def test_failures_of_the_machine_are_named_for_the_ui_to_word():
     assert [failures.kind(e) for e in (full, locked, OSError(errno.ENOSPC, "No space left on device"),
                                         OSError(errno.EROFS, "Read-only file system"), ValueError("a bug"))] == [
         "disk_full", "locked", "disk_full", "read_only", None]
+
+
+def test_import_reports_older_than_a_month_go_at_start():
+    reports = private.reports_dir()
+    old, new = reports / "a-20200101-000000.import-report.csv", reports / "b.import-report.csv"
+    for path in (old, new):
+        path.write_text("行号 row\n", encoding="utf-8")
+    month = time.time() - (private.REPORTS_KEPT_DAYS + 1) * 86_400
+    os.utime(old, (month, month))
+    assert old in private.clean_leftovers()
+    assert not old.exists() and new.exists()

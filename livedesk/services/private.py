@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _work: tuple[Path, IO[bytes]] | None = None  # this process's folder and its held lock file
 PENDING = "pending-targets.txt"  # temporary names this process made in users' folders
+REPORTS_KEPT_DAYS = 30  # import reports hold buyers' names and phones: not kept for ever
 
 
 def data_dir() -> Path:
@@ -101,14 +102,13 @@ def publish(source: Path, target: Path) -> None:
 
 def clean_leftovers() -> list[Path]:
     """Remove what killed or crashed LiveDesk processes left in ``tmp/`` (and the temporary
-    files they noted in users' folders); returns what was removed. Never fails the start."""
+    files they noted in users' folders), and import reports older than REPORTS_KEPT_DAYS;
+    returns what was removed. Never fails the start."""
     removed: list[Path] = []
     try:
         root = data_dir() / "tmp"
-        if not root.is_dir():
-            return removed
         own = _work[0] if _work is not None else None
-        for entry in root.iterdir():
+        for entry in root.iterdir() if root.is_dir() else ():
             if entry == own:
                 continue
             if entry.is_dir():
@@ -122,11 +122,25 @@ def clean_leftovers() -> list[Path]:
             else:
                 entry.unlink(missing_ok=True)
             removed.append(entry)
+        removed.extend(_old_reports())
     except OSError:
         log.exception("cleaning the private temporary folder failed")
     if removed:
         log.info("removed %d leftovers of an interrupted run: %s", len(removed), removed)
     return removed
+
+
+def _old_reports() -> list[Path]:
+    import time
+
+    folder = data_dir() / "reports"
+    if not folder.is_dir():
+        return []
+    limit = time.time() - REPORTS_KEPT_DAYS * 86_400
+    old = [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < limit]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
 
 
 def _abandoned(folder: Path) -> bool:
