@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.services.importing.text_check import short
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.rows_model import RowsModel, rows_table
@@ -256,7 +257,7 @@ class ImportPage(QWidget):
         """A cell as this page shows it: phones and recipients' names masked."""
         if value is None or self.preview is None or (isinstance(value, float) and value != value):
             return value
-        text = str(value)
+        text = short(str(value))  # a cell may be 32,767 characters: its start says enough
         for field, mask in PRIVATE_FIELDS.items():
             column = self.overrides[field] if field in self.overrides else self.preview.mapping.column(field)
             if header is not None and header == column:
