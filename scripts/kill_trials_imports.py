@@ -55,12 +55,17 @@ def kill_at_random(command: Sequence[str], env: dict[str, str], longest_s: float
         return delay, True
 
 
-def timed(command: Sequence[str], env: dict[str, str]) -> float:
-    started = time.monotonic()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"calibration run failed: {' '.join(command)}\n{done.stderr[-2000:]}")
-    return time.monotonic() - started
+def timed(command: Sequence[str], env: dict[str, str], runs: int = 2) -> float:
+    """The shortest of ``runs`` full runs (seconds): kills drawn within it land mid-run even
+    when the machine is busier during calibration than during the trials."""
+    best = float("inf")
+    for _ in range(runs):
+        started = time.monotonic()
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"calibration run failed: {' '.join(command)}\n{done.stderr[-2000:]}")
+        best = min(best, time.monotonic() - started)
+    return best
 
 
 def write_export(path: Path, rows: int, marker: str) -> None:
@@ -108,12 +113,14 @@ def private_tmp_after_start(env: dict[str, str], db: Path, data: Path) -> list[P
 
 
 def run_trials(name: str, trials: int, attempt: Callable[[int], tuple[bool, str]]) -> tuple[int, int]:
-    held = 0
+    held = finished = 0
     for n in range(trials):
         ok, line = attempt(n)
         held += ok
+        finished += "(had finished)" in line
         print(f"{name} {n + 1:>2}: {'held' if ok else 'NOT HELD'}  {line}", flush=True)
-    print(f"{name}: run {trials}, held {held}", flush=True)
+    print(f"{name}: run {trials}, held {held} ({trials - finished} killed mid-run, {finished} had finished)",
+          flush=True)
     return trials, held
 
 
