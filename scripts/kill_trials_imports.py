@@ -97,6 +97,13 @@ def tmp_files_holding(marker: bytes, since: float) -> list[Path]:
     return found
 
 
+def fresh_copy(source: Path, db: Path) -> None:
+    """``source`` copied to ``db``, without a WAL of an earlier ``db`` that SQLite would replay."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(source, db)
+
+
 def store_state(db: Path) -> tuple[bool, tuple[int, int, int]]:
     conn = sqlite3.connect(db)
     try:
@@ -151,12 +158,12 @@ def main() -> int:
 
     full = work / "full.sqlite3"
     import_s = timed(cli("--db", str(full), "import", "orders", str(source), "--platform", "douyin", "--json"), env,
-                     before=lambda: shutil.copy(empty, full))  # each run into an empty store
+                     before=lambda: fresh_copy(empty, full))  # each run into an empty store
     _, expected = store_state(full)
 
     def import_trial(n: int) -> tuple[bool, str]:
         db = work / f"import-{n}.sqlite3"
-        shutil.copy(empty, db)
+        fresh_copy(empty, db)
         delay, killed = kill_at_random(cli("--db", str(db), "import", "orders", str(source), "--platform", "douyin"),
                                        env, import_s, rng)
         ok, counts = store_state(db)
