@@ -90,6 +90,20 @@ def test_a_gbk_file_whose_first_256_kb_are_ascii_is_read_whole_as_gbk(store, tmp
     assert "张三丰" in names(store)
 
 
+def test_the_preview_checks_the_start_and_the_import_checks_the_whole_file(store, tmp_path, monkeypatch):
+    from livedesk.services.importing import reading
+
+    monkeypatch.setattr(reading, "PREVIEW_CHECK_BYTES", 64 * 1024)  # the UI thread reads this much
+    big = tmp_path / "big.csv"
+    with big.open("wb") as fh:
+        fh.write(DOUYIN_HEAD.encode())
+        fh.write("".join(douyin_row(n) for n in range(3000)).encode("utf-8"))
+        fh.write(douyin_row(5000, "张三丰").replace("¥", "￥").encode("gbk"))
+    preview = inspect_file(big)
+    assert preview.table.problems == () and 2700 < preview.table.total_rows < 3300
+    assert [(e.row, e.code) for e in run(store, big, tmp_path, platform="douyin").errors] == [(3002, "mixed_gbk")]
+
+
 def test_a_byte_that_is_not_text_is_an_error_naming_its_row_and_column(store, tmp_path):
     path = tmp_path / "broken.csv"
     body = DOUYIN_HEAD.encode() + "".join(douyin_row(n) for n in range(5)).encode()

@@ -219,8 +219,9 @@ class RevertSummary:
 
 def inspect_file(path: str | Path, session: Session | None = None, platform: str | None = None,
                  overrides: dict[str, str] | None = None, rows: int = 20, encoding: str | None = None) -> FilePreview:
-    """Read the header and the first rows and propose a mapping (remembered corrections included)."""
-    table = _open(path, encoding)
+    """Read the header and the first rows and propose a mapping (remembered corrections included).
+    Quick (the text of a big CSV is checked as a whole by the import, not here)."""
+    table = _open(path, encoding, preview=True)
     platform = platform or detect_platform(table.headers)
     remembered = remembered_mapping(session, platform) if session is not None and platform else {}
     return FilePreview(table, platform, build_mapping(table.headers, remembered, overrides), table.preview(rows))
@@ -336,9 +337,9 @@ def _cancel_check(cancel: CancelCheck) -> Callable[[], bool]:
     return cancel
 
 
-def _open(path: str | Path, encoding: str | None = None) -> TableFile:
+def _open(path: str | Path, encoding: str | None = None, preview: bool = False) -> TableFile:
     try:
-        return open_table(path, encoding)
+        return open_table(path, encoding, preview)
     except ReadError as exc:
         raise ImportSetupError(f"{path}: {exc}", exc.code, exc.detail) from exc
 

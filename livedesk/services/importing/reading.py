@@ -106,9 +106,14 @@ class TableFile:
             chunks.close()  # the reader's file with it
 
 
-def open_table(path: str | Path, encoding: str | None = None) -> TableFile:
+PREVIEW_CHECK_BYTES = 4 << 20  # a preview checks the text of the file's first 4 MB only
+
+
+def open_table(path: str | Path, encoding: str | None = None, preview: bool = False) -> TableFile:
     """The file as a table; ``encoding`` (CSV) holds every row to that encoding instead of
-    detecting it."""
+    detecting it. ``preview``: a CSV's text is checked in its first PREVIEW_CHECK_BYTES only
+    (quick enough for the UI thread; its rows count is then an estimate): an import opens
+    the file again and checks all of it."""
     path = Path(path)
     if not path.is_file():
         raise ReadError(f"{path}: no such file", code="no_file")
@@ -116,7 +121,7 @@ def open_table(path: str | Path, encoding: str | None = None) -> TableFile:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04"):  # XLSX is a zip; anything else is read as text
         return _open_xlsx(path)
-    return _open_csv(path, encoding)
+    return _open_csv(path, encoding, PREVIEW_CHECK_BYTES if preview else None)
 
 
 def _checked_header(headers: list[str], row: int) -> list[str]:
@@ -162,7 +167,7 @@ def _find_header(rows: list[list[str]]) -> int:
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, encoding: str | None) -> TableFile:
+def _open_csv(path: Path, encoding: str | None, check_bytes: int | None) -> TableFile:
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     # The delimiter and quotes are ASCII in every encoding read here but UTF-16: bytes will do.
@@ -171,7 +176,7 @@ def _open_csv(path: Path, encoding: str | None) -> TableFile:
         raise ReadError("the file is empty", code="empty")
     delimiter = max(",\t;|", key=lambda d: sum(line.count(d) for line in ascii_lines))
     try:
-        check = check_csv(path, encoding, delimiter)
+        check = check_csv(path, encoding, delimiter, check_bytes)
     except EncodingUnknown as exc:
         raise ReadError(f"unknown text encoding {exc}", code="unknown_encoding", detail=str(exc)) from exc
     text = sample.decode(check.encoding, errors="replace")

@@ -85,12 +85,18 @@ def short(text: str) -> str:
     return text if len(text) <= VALUE_SHOWN else text[:VALUE_SHOWN] + "…"
 
 
-def check_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> TextCheck:
-    """The file's encoding (``encoding`` when given) and what in it cannot be read; see the module."""
-    with path.open("rb") as fh:
+def check_csv(path: Path, encoding: str | None = None, delimiter: str = ",", sample: int | None = None
+              ) -> TextCheck:
+    """The file's encoding (``encoding`` when given) and what in it cannot be read; see the module.
+
+    ``sample``: check only the file's first bytes (whole lines): for a preview on the UI
+    thread, its ``lines`` then an estimate; the import itself checks the whole file."""
+    source = _Source(path, sample)
+    with source.open() as fh:
         head = fh.read(BLOCK)
     # Lines end in LF (or CR LF); a file with no LF but CRs is an old Mac "CSV (Macintosh)".
     nl = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
+    source.cut_at(nl)
     if encoding is not None:
         chosen, fixed = normalise(encoding), True
         if chosen == "utf-8" and head.startswith(codecs.BOM_UTF8):
@@ -102,14 +108,46 @@ def check_csv(path: Path, encoding: str | None = None, delimiter: str = ",") -> 
     else:
         chosen, fixed = "utf-8", False
     if chosen.startswith(("utf-16", "utf-32")):
-        return _check_wide(path, chosen)
-    fast = _fast_pass(path, chosen, nl)
+        return source.scaled(_check_wide(source, chosen))
+    fast = _fast_pass(source, chosen, nl)
     if fast is not None:
-        return fast
-    return _record_pass(path, chosen if fixed else None, delimiter, nl)
+        return source.scaled(fast)
+    return source.scaled(_record_pass(source, chosen if fixed else None, delimiter, nl))
 
 
-def _fast_pass(path: Path, encoding: str, nl: bytes) -> TextCheck | None:
+class _Source:
+    """The file, or its first ``sample`` bytes cut after a line end (then held in memory)."""
+
+    def __init__(self, path: Path, sample: int | None) -> None:
+        self.path, self.data, self.size = path, None, path.stat().st_size
+        if sample is not None and self.size > sample:
+            with path.open("rb") as fh:
+                self.data = fh.read(sample)
+
+    def cut_at(self, nl: bytes) -> None:
+        if self.data is not None and nl in self.data:
+            self.data = self.data[: self.data.rfind(nl) + 1]
+
+    def open(self) -> Any:
+        return io.BytesIO(self.data) if self.data is not None else self.path.open("rb")
+
+    def last_byte(self) -> bytes:
+        if self.data is not None:
+            return self.data[-1:]
+        with self.path.open("rb") as fh:
+            fh.seek(max(0, self.size - 1))
+            return fh.read(1)
+
+    def scaled(self, check: TextCheck) -> TextCheck:
+        """A sample's line count as an estimate of the whole file's."""
+        if self.data is None or not self.data:
+            return check
+        from dataclasses import replace
+
+        return replace(check, lines=round(check.lines * self.size / len(self.data)), ends_with_newline=True)
+
+
+def _fast_pass(path: _Source, encoding: str, nl: bytes) -> TextCheck | None:
     """One pass at C speed: the whole file decodes, no line is long enough to hold a cell
     over the limit, and no quoted cell runs over lines long enough to. None otherwise."""
     import numpy as np
@@ -121,7 +159,7 @@ def _fast_pass(path: Path, encoding: str, nl: bytes) -> TextCheck | None:
     last = b""
     skip_bom = encoding == "utf-8-sig"
     decode = codecs.getdecoder("utf-8" if skip_bom else encoding)
-    with path.open("rb") as fh:
+    with path.open() as fh:
         if skip_bom:
             fh.read(3)
         for block in iter(lambda: fh.read(BLOCK), b""):
@@ -182,12 +220,12 @@ def _spans(raw: Any, ends: Any, widths: Any, in_quotes: bool, spanned: int) -> t
     return in_quotes, spanned, longest
 
 
-def _pieces(path: Path, skip: int, nl: bytes) -> Iterator[bytes | None]:
+def _pieces(path: _Source, skip: int, nl: bytes) -> Iterator[bytes | None]:
     """The file in pieces of whole lines, about BLOCK bytes each; None stands for one line over
     ROW_LIMIT bytes (never held: skipped to its end)."""
     carry = b""
     skipping = False
-    with path.open("rb") as fh:
+    with path.open() as fh:
         fh.read(skip)
         for block in iter(lambda: fh.read(BLOCK), b""):
             if skipping:
@@ -321,7 +359,7 @@ class _Rows:
             self.problems.extend(_long_cells(row, text, self.delimiter))
 
 
-def _record_pass(path: Path, fixed: str | None, delimiter: str, nl: bytes) -> TextCheck:
+def _record_pass(path: _Source, fixed: str | None, delimiter: str, nl: bytes) -> TextCheck:
     """Row by row: which encoding each row is in, which bytes do not decode, which cells are
     too long. ``fixed``: the encoding to hold every row to; None: UTF-8 or GB18030, chosen by
     the rows themselves. Lines are decoded one by one (a line end never falls inside a
@@ -337,9 +375,7 @@ def _record_pass(path: Path, fixed: str | None, delimiter: str, nl: bytes) -> Te
             break
     if seen.open:
         seen._finish(seen.row)
-    with path.open("rb") as fh:
-        fh.seek(max(0, path.stat().st_size - 1))
-        ends_with_newline = fh.read(1) == nl
+    ends_with_newline = path.last_byte() == nl
     problems = seen.problems
     codec = seen.codec
     if codec is None:
@@ -392,11 +428,11 @@ def _long_cells(row: int, text: str, delimiter: str) -> list[Problem]:
             if isinstance(cell, str) and len(cell) > CELL_LIMIT]
 
 
-def _check_wide(path: Path, encoding: str) -> TextCheck:
+def _check_wide(path: _Source, encoding: str) -> TextCheck:
     """UTF-16/32 (a BOM says so: Excel's "Unicode text"): decoded whole, strictly."""
     decoder = codecs.getincrementaldecoder(encoding)()
     lines = longest = current = 0
-    with path.open("rb") as fh:
+    with path.open() as fh:
         try:
             for block in iter(lambda: fh.read(BLOCK), b""):
                 text = decoder.decode(block)
