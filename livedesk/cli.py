@@ -381,7 +381,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from livedesk.services import importing
-    from livedesk.services.importing.text_check import short
+    from livedesk.services.cells import short
 
     if args.action == "revert":
         store = _open(args)

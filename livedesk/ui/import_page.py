@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services.identity_text import mask_name, mask_phone
-from livedesk.services.importing.text_check import short
+from livedesk.services.cells import short
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.rows_model import RowsModel, rows_table

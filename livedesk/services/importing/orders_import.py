@@ -77,7 +77,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.services import private, settings
-from livedesk.services.cells import literal
+from livedesk.services.cells import literal, short
 from livedesk.services.identity_text import search_text
 from livedesk.services.importing import reading, values
 from livedesk.services.importing.columns import (
@@ -90,7 +90,6 @@ from livedesk.services.importing.columns import (
 )
 from livedesk.services.importing.identity import Buyer, IdentityIndex, Keys
 from livedesk.services.importing.reading import ReadError, TableFile, open_table
-from livedesk.services.importing.text_check import short
 
 log = logging.getLogger(__name__)
 

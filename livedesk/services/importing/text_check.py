@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livedesk.services.cells import short
+
 BLOCK = 1 << 20
 CELL_LIMIT = 32_767  # characters in one cell: Excel's limit, far above any real export's cell
 ROW_LIMIT = 4 << 20  # bytes of one row: past this it is not read at all
 CHUNK_BYTES = 64 << 20  # raw bytes the reader takes at once, at most (see chunk_rows)
 PROBLEMS_KEPT = 1_000  # a broken file gets this many row problems reported, not millions
-VALUE_SHOWN = 40  # characters of a bad value echoed back, at most
 # GBK and GB2312 are subsets of GB18030: reading as GB18030 never loses a character.
 _CHINESE = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "hz": "gb18030", "gb18030": "gb18030"}
 _LABEL = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
@@ -78,11 +79,6 @@ def normalise(encoding: str) -> str:
     except LookupError as exc:
         raise EncodingUnknown(encoding) from exc
     return _CHINESE.get(name, name)
-
-
-def short(text: str) -> str:
-    """At most VALUE_SHOWN characters of a value, marked when cut."""
-    return text if len(text) <= VALUE_SHOWN else text[:VALUE_SHOWN] + "…"
 
 
 def check_csv(path: Path, encoding: str | None = None, delimiter: str = ",", sample: int | None = None

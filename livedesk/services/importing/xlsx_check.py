@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from livedesk.services.importing.text_check import BLOCK, CELL_LIMIT, PROBLEMS_KEPT, Problem, short
+from livedesk.services.cells import short
+from livedesk.services.importing.text_check import BLOCK, CELL_LIMIT, PROBLEMS_KEPT, Problem
 
 STRINGS_LIMIT = 256 << 20  # bytes of shared-strings XML: ~2 GB of Python strings would not fit
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"')
