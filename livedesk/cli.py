@@ -107,7 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     import_orders.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                                help="read FIELD from COLUMN (remembered for this platform); repeatable")
     import_orders.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-    import_orders.add_argument("--report", metavar="PATH", help="error report file or folder (default: next to FILE)")
+    import_orders.add_argument("--encoding", metavar="NAME",
+                               help="read the CSV in this encoding (gbk, utf-8, big5…) instead of detecting it; "
+                                    "every row is held to it")
+    import_orders.add_argument("--report", metavar="PATH",
+                               help="error report file or folder (default: reports/ in the app's private data folder)")
     import_orders.add_argument("--json", action="store_true")
     import_revert = imports_sub.add_parser("revert", help="remove an import's orders and the customers it created")
     import_revert.add_argument("batch_id", type=int, metavar="BATCH_ID")
@@ -222,10 +226,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_app(args)
     handler = COMMANDS[args.command]
+    from livedesk.services import private
     from livedesk.services.store import StoreError
 
     from livedesk.services.team import PermissionDenied
 
+    private.clean_leftovers()  # what a killed export or import left in the private folder
     try:
         return handler(args)
     except PermissionDenied as exc:  # the acting member's role may not
@@ -238,11 +244,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a full disk, a lock, damage met mid-command: in words, not a traceback
         from livedesk.services import store_problems
 
-        code = store_problems.classify(exc)
-        if code == store_problems.OTHER:
-            raise
-        print(f"livedesk: {store_problems.describe(code)} ({getattr(exc, 'orig', None) or exc})", file=sys.stderr)
+        words = _in_words(exc)
+        if words is None:
+            code = store_problems.classify(exc)
+            if code == store_problems.OTHER:
+                raise
+            words = f"{store_problems.describe(code)} ({getattr(exc, 'orig', None) or exc})"
+        print(f"livedesk: {words}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _in_words(exc: BaseException) -> str | None:
+    """What a person is told about a failure of the disk or the store (failures.kind) instead
+    of a traceback; None: not one of those."""
+    from livedesk.services import failures
+
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    return {
+        failures.DISK_FULL: f"the disk is full{where}: nothing was written. Free some space and run the command again.",
+        failures.LOCKED: "the store is in use by another program (another LiveDesk window or command) and stayed "
+                         "locked: nothing was written. Run the command again when it is done.",
+        failures.READ_ONLY: f"cannot write{where}: the folder or the store is read-only, or not yours.",
+    }.get(failures.kind(exc) or "")
 
 
 def _open(args: argparse.Namespace, *, create: bool = False):
@@ -553,6 +576,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from livedesk.services import importing
+    from livedesk.services.cells import short
 
     if args.action == "revert":
         store = _open(args)
@@ -573,7 +597,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
     options = importing.ImportOptions(platform=args.platform, overrides=overrides, dry_run=args.dry_run,
-                                      report_path=Path(args.report) if args.report else None)
+                                      report_path=Path(args.report) if args.report else None,
+                                      encoding=args.encoding)
 
     def progress(done: int, total: int | None, phase: str) -> None:
         print(f"\r{phase}: {done}/{total or '?'} rows", end="", file=sys.stderr, flush=True)
@@ -593,7 +618,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.json:
         print(file=sys.stderr)
         for e in summary.errors[:20]:
-            print(f"row {e.row}  {e.column or ''}  {e.value or ''!r}  {e.reason}", file=sys.stderr)
+            print(f"row {e.row}  {e.column or ''}  {short(e.value or '')!r}  {e.reason}", file=sys.stderr)
     s = summary
     text = (f"{'dry run: ' if s.dry_run else ''}{s.rows_read} rows; orders {s.orders_created} new, "
             f"{s.orders_updated} updated, {s.orders_unchanged} unchanged; customers {s.customers_created} new, "

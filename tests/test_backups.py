@@ -190,7 +190,7 @@ def test_merge_revert_and_import_back_up_first_from_the_service(store, tmp_path)
     a, b = add_customer(store, "王姐"), add_customer(store, "王姐姐")
     with store.write() as s:
         merge.merge(s, a, b)
-    summary = importing.import_orders(store.session_factory, ROOT / "tests/data/douyin_orders.csv")
+    summary = importing.import_orders(store.write_factory, ROOT / "tests/data/douyin_orders.csv")
     assert summary.committed
     with store.write() as s:
         importing.revert_batch(s, summary.batch_id)

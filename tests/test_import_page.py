@@ -169,3 +169,22 @@ def test_an_encrypted_douyin_export_imports_and_says_its_orders_wait_for_a_buyer
     assert "Imported" in page.summary.text(), page.summary.text()
     assert "5 orders came without a buyer" in page.summary.text()
     assert _count(store, Order) == 5 and _count(store, Customer) == 0
+def test_a_file_that_cannot_be_read_is_explained_in_the_pages_language(qtbot, store, tmp_path, qapp):
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from livedesk.ui.i18n import install_translators
+
+    install_translators(qapp, "zh_CN")
+    tasks = TaskRunner()
+    try:
+        page = ImportPage(AppContext(store, tasks, "zh_CN"))
+        qtbot.addWidget(page)
+        wide = tmp_path / "wide.csv"
+        wide.write_text(",".join(["主订单编号", *(f"c{i}" for i in range(1500))]) + "\n1\n", encoding="utf-8")
+        page.open_file(wide)
+        assert "表头有 1501 列" in page.summary.text() and "columns" not in page.summary.text()
+    finally:
+        for translator in qapp.findChildren(QTranslator):
+            QCoreApplication.removeTranslator(translator)
+            translator.deleteLater()
+        tasks.shutdown()

@@ -90,7 +90,7 @@ def test_cancel_at_any_point_writes_nothing_and_keeps_the_indexes(store, tmp_pat
 
     twin = open_store(sqlite_url(tmp_path / "twin.sqlite3"))  # an empty store too, to count the checks
     try:
-        import_orders(twin.session_factory, DATA / "douyin_orders.csv", ImportOptions(), cancel=count)
+        import_orders(twin.write_factory, DATA / "douyin_orders.csv", ImportOptions(), cancel=count)
     finally:
         twin.dispose()
     total, empty, shape = checks, counts(store), schema(store)

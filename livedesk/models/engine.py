@@ -14,6 +14,7 @@ in short slices, telling ``WritePolicy.on_wait`` how long it has waited, up to
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -39,6 +40,8 @@ WAIT_SLICE_MS = 200  # a waiting writer reports this often
 class StoreBusy(Exception):
     """Another program held the store's write lock for longer than a writer may wait."""
 
+    code = "locked"  # store_problems.LOCKED: worded like any other lock
+
     def __init__(self, waited_s: float) -> None:
         super().__init__(f"the store stayed busy with another program's writing for {waited_s:.0f} s")
         self.waited_s = waited_s
@@ -52,7 +55,7 @@ class WritePolicy:
     "waiting for another writer…", the CLI prints it once.
     """
 
-    limit_s: float = 120.0
+    limit_s: float = field(default_factory=lambda: float(os.environ.get("LIVEDESK_WRITE_WAIT_S", "120")))
     on_wait: Callable[[float], None] | None = field(default=None)
 
 

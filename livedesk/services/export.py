@@ -5,15 +5,18 @@ numbers formatted ``0.00`` in XLSX so Excel can sum them); times in the shop's l
 Rows are read in chunks by id (keyset paging) and written as they come: a CSV through one
 UTF-8-with-BOM stream (Excel then reads the Chinese right), an XLSX through openpyxl's
 write-only workbook, a new sheet when one is full (Excel's limit is 1,048,576 rows). The
-file appears under its name only when complete, and every export is written to the audit
-log: who, what, which filter, how many rows, where.
+file is written in the app's private folder (``private.work_dir``, 0700; openpyxl's own
+temporary files too) and appears under its name only when complete, moved into place in
+one rename: a killed export leaves nothing in the user's folder, and what it left in the
+private folder is removed at the next start. Every export is written to the audit log:
+who, what, which filter, how many rows, where.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Customer, CustomerTag, Order, OrderItem, PlatformAccount, Tag
 from livedesk.models.engine import WritePolicy, write_engine
-from livedesk.services import customers, settings, team
+from livedesk.services import customers, private, settings, team
+from livedesk.services.cells import FORMULA_STARTS
 from livedesk.services.customers import CustomerFilter
 from livedesk.services.frames import fetch_rows, read_frame
 
@@ -347,11 +351,6 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
     return out
 
 
-# Free text comes from buyers (nicknames, addresses). A cell starting with one of these is a
-# formula to Excel when it opens a CSV ("CSV injection"): it gets a leading apostrophe.
-FORMULA_STARTS = r"^[=+\-@\t\r]"
-
-
 def _safe_text(values: pd.Series, fmt: str) -> pd.Series:
     if values.isna().all():
         return values
@@ -375,11 +374,9 @@ class _Writer:
     def __init__(self, target: Path, columns: Sequence[Column]) -> None:
         self.target = target
         self.columns = columns
-        # Written beside the target and renamed when complete: no half file under the real name.
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=f".{target.suffix.lstrip('.')}.part",
-                                    dir=target.parent)
-        os.close(fd)
-        self.partial = Path(name)
+        # Written in the private folder and moved into place when complete: no half file
+        # under the real name, and no hidden one beside it if the export is killed.
+        self.partial = private.private_file(suffix=f".{target.suffix.lstrip('.')}")
 
     def write(self, frame: pd.DataFrame) -> None:
         raise NotImplementedError
@@ -388,7 +385,7 @@ class _Writer:
         raise NotImplementedError
 
     def publish(self) -> None:
-        os.replace(self.partial, self.target)
+        private.publish(self.partial, self.target)
 
     def abandon(self) -> None:
         try:
@@ -428,6 +425,9 @@ class _XlsxWriter(_Writer):
         from openpyxl import Workbook
 
         super().__init__(target, columns)
+        _private_openpyxl_temp_files()
+        self.temp_files: list[str] = []  # openpyxl's, for this workbook (removed if abandoned)
+        _openpyxl_made.files = self.temp_files
         self.book = Workbook(write_only=True)
         self.title = title
         self.sheets = 0
@@ -501,6 +501,41 @@ class _XlsxWriter(_Writer):
         return self.sheets
 
     def discard(self) -> None:
+        from openpyxl.worksheet import _writer
+
         if not self.closed:
             self.closed = True
+            for sheet in self.book.worksheets:  # end each sheet's stream now, not when collected
+                try:
+                    sheet.close()
+                except Exception:  # already closed, or never written
+                    log.debug("closing an abandoned sheet", exc_info=True)
             self.book.close()
+        for name in self.temp_files:  # the sheets' rows, phones included: not left until exit
+            Path(name).unlink(missing_ok=True)
+            if name in _writer.ALL_TEMP_FILES:
+                _writer.ALL_TEMP_FILES.remove(name)
+
+
+_openpyxl_made = threading.local()  # .files: where the current thread's workbook notes its temp files
+
+
+def _private_openpyxl_temp_files() -> None:
+    """openpyxl's write-only sheets stream their rows to a temporary file made by
+    ``create_temporary_file`` in the system's temp folder (``/tmp/openpyxl.*``, readable by
+    all, left there when the process is killed). Made in the private folder instead."""
+    from openpyxl.worksheet import _writer
+
+    if getattr(_writer.create_temporary_file, "livedesk_private", False):
+        return
+
+    def create_temporary_file(suffix: str = "") -> str:
+        name = str(private.private_file(suffix, prefix="openpyxl."))
+        _writer.ALL_TEMP_FILES.append(name)  # openpyxl removes it after saving, as its own
+        made = getattr(_openpyxl_made, "files", None)
+        if made is not None:
+            made.append(name)
+        return name
+
+    create_temporary_file.livedesk_private = True  # type: ignore[attr-defined]
+    _writer.create_temporary_file = create_temporary_file

@@ -54,6 +54,12 @@ def classify(exc: BaseException) -> str:
             return code
         if isinstance(current, sqlite3.Error):
             number = getattr(current, "sqlite_errorcode", None)
+            if number is None:  # raised without SQLite's code (older Pythons, wrapped copies): its words
+                text = str(current).lower()
+                for words, meaning in (("full", DISK_FULL), ("locked", LOCKED), ("busy", LOCKED),
+                                       ("readonly", READ_ONLY), ("read-only", READ_ONLY)):
+                    if words in text:
+                        return meaning
             if number is not None:
                 primary = number & 0xFF
                 if primary in _SQLITE_CODES:

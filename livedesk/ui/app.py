@@ -83,6 +83,9 @@ def run_app(args: argparse.Namespace) -> int:
     if not args.startup_probe:
         setup_logging(default_data_dir() / "logs")
         install_excepthook()
+        from livedesk.services import private
+
+        private.clean_leftovers()  # what a killed export or import left in the private folder
 
     tasks = TaskRunner()
     store = _open_or_recover(args, tasks)

@@ -286,7 +286,7 @@ class CustomersPage(QWidget):
             run,
             on_done=lambda summary: self._notify(
                 self.tr("Exported %1 rows to %2").replace("%1", f"{summary.rows:,}").replace("%2", summary.path)),
-            on_error=lambda exc: self._notify(str(exc), error=True),
+            on_error=lambda exc: self._notify(labels.failure(exc), error=True),
         )
 
     def _notify(self, text: str, *, error: bool = False) -> None:

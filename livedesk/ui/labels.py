@@ -136,6 +136,23 @@ _TASK_KINDS = {
 }
 
 
+_FAILURES = {  # services/failures.py kinds
+    "disk_full": QT_TRANSLATE_NOOP("Labels", "The disk is full: nothing was written. Free some space and try again."),
+    "locked": QT_TRANSLATE_NOOP("Labels", "The store is in use by another program (another LiveDesk window or "
+                                          "command) and stayed locked: nothing was written. Try again when it is done."),
+    "read_only": QT_TRANSLATE_NOOP("Labels", "The folder or the store cannot be written to (read-only, or not "
+                                             "yours): nothing was written."),
+}
+
+
+def failure(exc: BaseException) -> str:
+    """A failure of the machine (full disk, locked store) in words; anything else as it says."""
+    from livedesk.services import failures
+
+    code = failures.kind(exc)
+    return _word(_FAILURES, code) if code else str(exc)
+
+
 def _word(table: dict[str, str], code: str | None) -> str:
     if not code:
         return ""

@@ -1405,6 +1405,10 @@ Replace it with yours?</source>
         <translation>按列名自动识别</translation>
     </message>
     <message>
+        <source>Detect the encoding</source>
+        <translation>自动识别编码</translation>
+    </message>
+    <message>
         <source>Source</source>
         <translation>来源</translation>
     </message>
@@ -1571,6 +1575,10 @@ Replace it with yours?</source>
         </translation>
     </message>
     <message>
+        <source>The list of errors is saved (only you can read it) in %1</source>
+        <translation>错误清单已保存（仅您本人可读）：%1</translation>
+    </message>
+    <message>
         <source>The file is valid. Nothing was written yet.</source>
         <translation>文件没有问题，尚未写入。</translation>
     </message>
@@ -1581,6 +1589,38 @@ Replace it with yours?</source>
     <message>
         <source>Cancelled: nothing was written.</source>
         <translation>已取消：没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>The file does not exist (any more).</source>
+        <translation>文件不存在（或已被移走）。</translation>
+    </message>
+    <message>
+        <source>The file is empty.</source>
+        <translation>文件是空的。</translation>
+    </message>
+    <message>
+        <source>No header row was found in the file&apos;s first rows.</source>
+        <translation>在文件开头几行中没有找到表头。</translation>
+    </message>
+    <message>
+        <source>The header has %1 columns; at most 1,000 are read. Is this an order export?</source>
+        <translation>表头有 %1 列，最多只读取 1000 列。这是订单导出文件吗？</translation>
+    </message>
+    <message>
+        <source>Unknown text encoding: %1</source>
+        <translation>无法识别的文字编码：%1</translation>
+    </message>
+    <message>
+        <source>The file&apos;s first rows cannot be read as a table.</source>
+        <translation>文件开头几行无法作为表格读取。</translation>
+    </message>
+    <message>
+        <source>The workbook&apos;s text is too big to read safely (%1). Save the sheet as CSV and import that.</source>
+        <translation>工作簿中的文字过大，无法安全读取（%1）。请将工作表另存为 CSV 后再导入。</translation>
+    </message>
+    <message>
+        <source>The file is not an Excel workbook LiveDesk can read (damaged, or another format).</source>
+        <translation>该文件不是 LiveDesk 能读取的 Excel 工作簿（已损坏或是其他格式）。</translation>
     </message>
     <message>
         <source>required, but empty</source>
@@ -1629,6 +1669,26 @@ Replace it with yours?</source>
     <message>
         <source>the row cannot be read: more cells than the header, or broken text</source>
         <translation>此行无法读取：单元格比表头多，或文字编码损坏</translation>
+    </message>
+    <message>
+        <source>bytes that are not text in the file&apos;s encoding: save the file again as UTF-8 or GBK, or choose its encoding</source>
+        <translation>这些字节不是文件所用编码的文字：请将文件另存为 UTF-8 或 GBK，或选择文件的编码</translation>
+    </message>
+    <message>
+        <source>this row is GBK while the rest of the file is UTF-8: save the whole file in one encoding</source>
+        <translation>此行是 GBK 编码，而文件其余部分是 UTF-8：请将整个文件另存为同一种编码</translation>
+    </message>
+    <message>
+        <source>this row is UTF-8 while the rest of the file is GBK: save the whole file in one encoding</source>
+        <translation>此行是 UTF-8 编码，而文件其余部分是 GBK：请将整个文件另存为同一种编码</translation>
+    </message>
+    <message>
+        <source>a cell over 32,767 characters (Excel&apos;s limit)</source>
+        <translation>单元格超过 32767 个字符（Excel 的上限）</translation>
+    </message>
+    <message>
+        <source>a row over 4 MB: it was not read</source>
+        <translation>此行超过 4 MB，未读取</translation>
     </message>
     <message>
         <source>imported</source>
@@ -2080,6 +2140,18 @@ Replace it with yours?</source>
     <message>
         <source>Manual</source>
         <translation>手动</translation>
+    </message>
+    <message>
+        <source>The disk is full: nothing was written. Free some space and try again.</source>
+        <translation>磁盘已满，没有写入任何数据。请腾出空间后重试。</translation>
+    </message>
+    <message>
+        <source>The store is in use by another program (another LiveDesk window or command) and stayed locked: nothing was written. Try again when it is done.</source>
+        <translation>数据库正被另一个程序（另一个 LiveDesk 窗口或命令）占用并一直锁定，没有写入任何数据。请等它完成后重试。</translation>
+    </message>
+    <message>
+        <source>The folder or the store cannot be written to (read-only, or not yours): nothing was written.</source>
+        <translation>无法写入该文件夹或数据库（只读，或不属于您），没有写入任何数据。</translation>
     </message>
 </context>
 <context>

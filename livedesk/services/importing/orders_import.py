@@ -77,9 +77,10 @@ from livedesk.models import (
     PossibleDuplicate,
 )
 from livedesk.models.base import utcnow
-from livedesk.services import backups, changes, settings, team
+from livedesk.services import backups, changes, private, settings, team
+from livedesk.services.cells import literal, short
 from livedesk.services.identity_text import search_text
-from livedesk.services.importing import values
+from livedesk.services.importing import reading, values
 from livedesk.services.importing.columns import (
     FIELDS,
     ColumnMapping,
@@ -130,7 +131,12 @@ _ORDERS, _ITEMS, _CUSTOMERS = Order.__table__, OrderItem.__table__, Customer.__t
 
 
 class ImportSetupError(ValueError):
-    """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem."""
+    """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem.
+    ``code``/``detail``: a ReadError's, when the file could not be read (see reading.ReadError)."""
+
+    def __init__(self, message: str, code: str | None = None, detail: object = None) -> None:
+        super().__init__(message)
+        self.code, self.detail = code, detail
 
 
 class ImportCancelled(Exception):
@@ -146,7 +152,7 @@ class RowError:
 
     @property
     def reason(self) -> str:
-        return values.REASONS.get(self.code, self.code)
+        return values.REASONS.get(self.code) or reading.REASONS.get(self.code, self.code)
 
 
 @dataclass
@@ -154,7 +160,8 @@ class ImportOptions:
     platform: str | None = None  # douyin | taobao | ... ; detected from the header when None
     overrides: dict[str, str] = field(default_factory=dict)  # field -> column, the user's corrections
     dry_run: bool = False
-    report_path: Path | None = None  # a file or a folder; default: next to the source
+    report_path: Path | None = None  # a file or a folder; default: the app's private reports folder
+    encoding: str | None = None  # CSV: hold every row to this encoding instead of detecting it
     local_tz: tzinfo | None = None  # the shop's zone for times without one; default from settings
     recompute_segments: bool = True  # customers' caches, tiers and points after a committed import
     actor: str | None = None
@@ -191,7 +198,9 @@ class ImportSummary:
     def as_dict(self, errors_listed: int = ERRORS_IN_JSON) -> dict[str, Any]:
         data = asdict(self)
         data["errors"] = len(self.errors)
-        data["error_rows"] = [{**asdict(e), "reason": e.reason} for e in self.errors[:errors_listed]]
+        # A bad value is echoed as its first characters only: a cell may hold megabytes.
+        data["error_rows"] = [{**asdict(e), "value": None if e.value is None else short(e.value), "reason": e.reason}
+                              for e in self.errors[:errors_listed]]
         return data
 
 
@@ -217,9 +226,10 @@ class RevertSummary:
 
 
 def inspect_file(path: str | Path, session: Session | None = None, platform: str | None = None,
-                 overrides: dict[str, str] | None = None, rows: int = 20) -> FilePreview:
-    """Read the header and the first rows and propose a mapping (remembered corrections included)."""
-    table = _open(path)
+                 overrides: dict[str, str] | None = None, rows: int = 20, encoding: str | None = None) -> FilePreview:
+    """Read the header and the first rows and propose a mapping (remembered corrections included).
+    Quick (the text of a big CSV is checked as a whole by the import, not here)."""
+    table = _open(path, encoding, preview=True)
     platform = platform or detect_platform(table.headers)
     remembered = remembered_mapping(session, platform) if session is not None and platform else {}
     return FilePreview(table, platform, build_mapping(table.headers, remembered, overrides), table.preview(rows))
@@ -235,7 +245,7 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
     """
     options = options or ImportOptions()
     started = time.perf_counter()
-    table = _open(path)
+    table = _open(path, options.encoding)
     source = options.platform or detect_platform(table.headers)
     if source is not None and source not in (*STORE_PLATFORMS, "livedesk"):
         raise ImportSetupError(f"unknown platform {source!r}: use one of {', '.join(STORE_PLATFORMS)}")
@@ -311,13 +321,16 @@ def revert_batch(session: Session, batch_id: int, actor: str | None = None,
 
 
 def write_report(errors: list[RowError], target: Path) -> Path:
-    """The errors as a CSV that Excel opens (UTF-8 with BOM): row, column, value, reason."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8-sig", newline="") as fh:
+    """The errors as a CSV that Excel opens (UTF-8 with BOM): row, column, value, reason.
+
+    Private (0600): the values are buyers' names and phones. A value is echoed as its first
+    characters only, and a cell the file's author could have made a formula (``=HYPERLINK``)
+    is written so that Excel shows it as text (``cells.literal``)."""
+    with private.open_private(target, encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["行号 row", "列 column", "值 value", "原因 reason", "code"])
         for e in errors:
-            writer.writerow([e.row, e.column or "", e.value or "", e.reason, e.code])
+            writer.writerow([e.row, literal(e.column or ""), literal(short(e.value or "")), e.reason, e.code])
     return target
 
 
@@ -336,16 +349,16 @@ def _cancel_check(cancel: CancelCheck) -> Callable[[], bool]:
     return cancel
 
 
-def _open(path: str | Path) -> TableFile:
+def _open(path: str | Path, encoding: str | None = None, preview: bool = False) -> TableFile:
     try:
-        return open_table(path)
+        return open_table(path, encoding, preview)
     except ReadError as exc:
-        raise ImportSetupError(f"{path}: {exc}") from exc
+        raise ImportSetupError(f"{path}: {exc}", exc.code, exc.detail) from exc
 
 
 def _report_target(source: Path, given: Path | None) -> Path:
-    if given is None:
-        return source.with_name(source.stem + REPORT_SUFFIX)
+    if given is None:  # not beside the source: the user's folder may be shared, synced, mailed
+        return private.reports_dir() / private.stamped(source.stem, REPORT_SUFFIX)
     given = Path(given)
     return given / (source.stem + REPORT_SUFFIX) if given.is_dir() or not given.suffix else given
 
@@ -696,7 +709,12 @@ class _Run:
         """The whole file, checked; None when it has errors (they are in the summary)."""
         summary, table, tick = self.summary, self.table, self.ticker.tick
         summary.errors.extend(self._missing_columns())
+        # The file's text check found rows that cannot be read as they are (bytes not in its
+        # encoding, rows in two encodings, cells past the size limit): they are the errors,
+        # and no value is read from a file that is not text in one encoding.
+        summary.errors.extend(RowError(p.row, table.problem_column(p), p.value, p.code) for p in table.problems)
         if summary.errors:
+            summary.errors.sort(key=lambda e: e.row)
             return None
         tick(0, table.total_rows, "prepare")
         with self.phase("read"):
