@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from livedesk.models import Customer, Order
 from livedesk.services import customers
 from livedesk.services.customers import NewCustomer
+from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.tasks import TaskRunner
 from livedesk.ui.vip_page import VipPage
@@ -69,7 +70,9 @@ def test_an_impossible_rsvp_shows_why(qtbot, page):
     qtbot.waitUntil(lambda: page.invitations.rowCount() == 3)
     page.table.selectRow(0)
     page.set_rsvp("attended")  # invited -> attended skips accepting
-    qtbot.waitUntil(lambda: "cannot become attended" in page.feedback.text())
+    # Worded by the UI from the refusal's code, with the answers' own names, not the service's English.
+    expected = f"cannot become “{labels.rsvp('attended')}”"
+    qtbot.waitUntil(lambda: expected in page.feedback.text() and page.feedback.error)
 
 
 def test_people_are_added_and_removed_by_hand_and_attendance_comes_from_the_broadcast(qtbot, page, store):
@@ -108,4 +111,4 @@ def test_adding_someone_unknown_says_so(qtbot, page):
     qtbot.waitUntil(lambda: page.current() is not None)
     page.add_edit.setText("没有这个人")
     page.add_edit.returnPressed.emit()
-    qtbot.waitUntil(lambda: "no customer matches" in page.feedback.text())
+    qtbot.waitUntil(lambda: "No customer matches" in page.feedback.text())

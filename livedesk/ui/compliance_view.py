@@ -121,7 +121,7 @@ class CheckedEditor(QWidget):
         if not text.strip():
             self.summary.setText("")
         elif self.findings:
-            self.summary.setText(self.tr("%n risky word(s) under the Advertising Law: reword them, or keep them "
+            self.summary.setText(self.tr("%n risky words under the Advertising Law: reword them, or keep them "
                                          "only if you are sure they are allowed", "", len(self.findings)))
             self.summary.setStyleSheet(f"color: {DEFAULT_COLOUR};")
         else:

@@ -57,6 +57,7 @@ class CustomerListModel(QAbstractTableModel):
         self._positions: dict[int, int] | None = None
         self._cache: OrderedDict[int, CustomerRow] = OrderedDict()
         self.reveal = False  # full phones and names, on this laptop only
+        self.zone = None  # the shop's clock, set by the page (None: this computer's)
         self.fetches = 0  # block queries made: lets tests prove rows are fetched lazily
 
     # -- contents ----------------------------------------------------------
@@ -155,7 +156,7 @@ class CustomerListModel(QAbstractTableModel):
         if column == 7:
             return labels.money(row.total_spent_fen)
         if column == 8:
-            return row.last_order_at.astimezone().strftime("%Y-%m-%d") if row.last_order_at else ""
+            return row.last_order_at.astimezone(self.zone).strftime("%Y-%m-%d") if row.last_order_at else ""
         return f"{row.points_balance:,}"
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

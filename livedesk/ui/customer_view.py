@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from livedesk.services import customers, presets, settings
 from livedesk.services.customers import CustomerCard, NoteView
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
@@ -124,6 +125,7 @@ class CustomerView(QWidget):
 
         orders_box = QGroupBox(self.tr("Orders"), self)
         self.orders = OrdersModel(self)
+        self.orders.zone = ctx.shop_zone()
         self.orders_view = OrdersView(self.orders, self)
         self.orders_view.setMinimumHeight(240)
         self.orders_caption = QLabel(self)
@@ -189,7 +191,7 @@ class CustomerView(QWidget):
             for a in self.card.accounts) or self.tr("none"))
         self.sessions_box.setVisible(bool(self.card.vip_sessions))
         self.sessions_label.setText("\n".join(
-            f"{starts.astimezone():%Y-%m-%d} {title} · {labels.rsvp(status)}"
+            f"{self.ctx.local(starts):%Y-%m-%d} {title} · {labels.rsvp(status)}"
             for title, starts, status in self.card.vip_sessions))
         self._show_tags(self.card)
         self._show_notes(self.card.notes)
@@ -218,7 +220,7 @@ class CustomerView(QWidget):
             "spent_12m": labels.money(card.spent_12m_fen),
             "orders": f"{row.order_count:,}",
             "points": f"{row.points_balance:,}",
-            "last_order": row.last_order_at.astimezone().strftime("%Y-%m-%d") if row.last_order_at else "—",
+            "last_order": self.ctx.local(row.last_order_at).strftime("%Y-%m-%d") if row.last_order_at else "—",
         }
         for key, text in values.items():
             self.stat_values[key].setText(text)
@@ -298,7 +300,7 @@ class CustomerView(QWidget):
         if note.kind == "complaint":
             body.setStyleSheet("color: #c62828;")
         meta = QLabel(" · ".join(x for x in (self.tr("Pinned") if note.pinned else "",
-                                             note.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                                             self.ctx.local(note.created_at).strftime("%Y-%m-%d %H:%M"),
                                              note.author or "") if x), frame)
         meta.setStyleSheet("color: #888; font-size: 11px;")
         pin = QToolButton(frame)
@@ -370,7 +372,7 @@ class CustomerView(QWidget):
         self.ctx.tasks.submit(run, on_done=done, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        self.error.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
+        self.error.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
         self.error.show()
 
 

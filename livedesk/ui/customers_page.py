@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services import customers
 from livedesk.services.customers import CustomerFilter
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_list import COLUMNS, CustomerListModel
@@ -80,6 +81,7 @@ class CustomersPage(QWidget):
         self.notice.hide()
 
         self.model = CustomerListModel(ctx.store, self)
+        self.model.zone = ctx.shop_zone()
         self.model.sort_requested.connect(self._sort)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -178,7 +180,7 @@ class CustomersPage(QWidget):
                 return
             ids, empty_store = result
             self.model.set_ids(ids)
-            self.count_label.setText(self.tr("%n customer(s)", "", len(ids)))
+            self.count_label.setText(self.tr("%n customers", "", len(ids)))
             self.empty_hint.setVisible(empty_store)
             self.empty_hint.setText(self.tr(
                 "No customers yet. Import the shop's order exports on the Import page, or try LiveDesk "
@@ -268,7 +270,7 @@ class CustomersPage(QWidget):
             run,
             on_done=lambda summary: self._notify(
                 self.tr("Exported %1 rows to %2").replace("%1", f"{summary.rows:,}").replace("%2", summary.path)),
-            on_error=lambda exc: self._notify(str(exc), error=True),
+            on_error=lambda exc: self._notify(describe(exc), error=True),
         )
 
     def _notify(self, text: str, *, error: bool = False) -> None:

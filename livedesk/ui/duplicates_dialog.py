@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services import customers, presets
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.rows_model import RowsModel, rows_table
@@ -194,7 +195,7 @@ class DuplicatesDialog(QDialog):
         if field == "gender":
             return {"F": self.tr("Female"), "M": self.tr("Male")}.get(value, str(value))
         if hasattr(value, "astimezone") and hasattr(value, "hour"):
-            return value.astimezone().strftime("%Y-%m-%d")
+            return self.ctx.local(value).strftime("%Y-%m-%d")
         return str(value)
 
     def _accounts(self, side: Any) -> str:
@@ -263,6 +264,6 @@ class DuplicatesDialog(QDialog):
         self.feedback.setStyleSheet("color: #2e7d32;")
 
     def _error(self, exc: BaseException) -> None:
-        self.feedback.setText(str(exc))
+        self.feedback.setText(describe(exc))
         self.feedback.setStyleSheet("color: #c62828;")
         self._enable(self.pair is not None)

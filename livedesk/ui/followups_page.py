@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
 from livedesk.services import customers, followups, settings, templates
 from livedesk.services.followups import TaskView
 from livedesk.services.panel import panel_card
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.manual_task_dialog import add_manual_task
+from livedesk.ui.toast import Toast
 from livedesk.ui.panel_card_view import PanelCardView
 
 GENERATE_EVERY_MS = 10 * 60 * 1000
@@ -160,7 +162,7 @@ class FollowupsPage(QWidget):
         self._shown_task_id: int | None = None
         manual = QPushButton(self.tr("New task for this customer (N)"), self)
         manual.clicked.connect(self.add_task)
-        self.feedback = QLabel(self)
+        self.feedback = Toast(self)
         right = QVBoxLayout()
         right.addWidget(self.card, 1)
         right.addWidget(QLabel(self.tr("Message to send"), self))
@@ -170,7 +172,6 @@ class FollowupsPage(QWidget):
         right.addLayout(later)
         right.addWidget(self.survey_row)
         right.addWidget(manual)
-        right.addWidget(self.feedback)
 
         middle = QHBoxLayout()
         middle.addWidget(self.table, 3)
@@ -215,7 +216,7 @@ class FollowupsPage(QWidget):
         def show(tasks: list[TaskView]) -> None:
             self.model.set_tasks(tasks)
             late = sum(1 for t in tasks if t.overdue)
-            self.count.setText(self.tr("%n task(s)", "", len(tasks)) + (
+            self.count.setText(self.tr("%n tasks", "", len(tasks)) + (
                 self.tr(", %1 overdue").replace("%1", str(late)) if late else ""))
             ids = [t.id for t in tasks]
             if tasks:
@@ -254,7 +255,7 @@ class FollowupsPage(QWidget):
             try:
                 self.message.setPlainText(templates.task_message(session, task.id))
             except templates.TemplateError as exc:  # an unacknowledged flagged template says why
-                self.message.setPlainText(str(exc))
+                self.message.setPlainText(describe(exc))
 
     # -- actions ---------------------------------------------------------------------------
     def copy_message(self) -> None:
@@ -305,13 +306,12 @@ class FollowupsPage(QWidget):
             self.model.set_tasks([t for t in self.model.tasks if t.id != task.id])
             if self.model.rowCount():  # the next task is already under the cursor
                 self.table.selectRow(min(row, self.model.rowCount() - 1))
-            self.count.setText(self.tr("%n task(s)", "", self.model.rowCount()))
+            self.count.setText(self.tr("%n tasks", "", self.model.rowCount()))
 
         self.ctx.tasks.submit(run, on_done=done, on_error=self._error)
 
     def _error(self, exc: BaseException) -> None:
-        self._say(str(exc), error=True)
+        self._say(describe(exc), error=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.feedback.setText(text)
-        self.feedback.setStyleSheet("color: #c62828;" if error else "color: #555;")
+        self.feedback.say(text, error=error)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.rows_model import RowsModel, rows_table
@@ -186,7 +187,7 @@ class ImportPage(QWidget):
         except (importing.ImportSetupError, importing.MappingError) as exc:
             self.preview = None
             self._show_mapping()
-            self._say(str(exc), error=True)
+            self._say(describe(exc), error=True)
             return
         table = self.preview.table
         facts = [path.name, table.kind.upper()]
@@ -324,7 +325,7 @@ class ImportPage(QWidget):
                   .replace("%5", f"{summary.customers_created:,}").replace("%6", f"{summary.customers_matched:,}")
                   .replace("%7", f"{summary.possible_duplicates:,}"))
         if summary.errors:
-            head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
+            head = self.tr("%n rows cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))
             self._say(head, error=True)
             self.errors_model.set_rows([(e.row, e.column, self._shown(e.column, e.value), self._reason(e))
@@ -349,7 +350,7 @@ class ImportPage(QWidget):
         if isinstance(exc, importing.ImportCancelled):
             self._say(self.tr("Cancelled: nothing was written."))
         else:
-            self._say(str(exc), error=True)
+            self._say(describe(exc), error=True)
 
     def _reason(self, error: Any) -> str:
         """A row error's reason in the UI's language (the report file keeps the bilingual text)."""
@@ -392,7 +393,7 @@ class ImportPage(QWidget):
         states = {"done": self.tr("imported"), "reverted": self.tr("reverted"), "failed": self.tr("failed"),
                   "running": self.tr("running")}
         self.batches_model.set_rows(
-            [(b.started_at.astimezone().strftime("%Y-%m-%d %H:%M"), b.file_name,
+            [(self.ctx.local(b.started_at).strftime("%Y-%m-%d %H:%M"), b.file_name,
               labels.platform(b.source) if b.source else "", f"{b.rows:,}", f"{b.orders_created:,}",
               f"{b.orders_updated:,}", f"{b.customers_created:,}", states.get(b.status, b.status))
              for b in batches],
@@ -428,7 +429,7 @@ class ImportPage(QWidget):
                       .replace("%2", f"{result.customers_removed:,}").replace("%3", f"{result.customers_kept:,}"))
             self.reload_batches()
 
-        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(str(exc), error=True))
+        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(describe(exc), error=True))
 
     # -- feedback ----------------------------------------------------------------------------
     def _clear_result(self) -> None:

@@ -27,12 +27,14 @@ from livedesk.services import broadcasts, customers
 from livedesk.services.broadcasts import BroadcastView
 from livedesk.services.panel import panel_card
 from livedesk.services.search_index import Hit
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedController
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
 from livedesk.ui.search_controller import SearchController
+from livedesk.ui.toast import Toast
 
 FEED_FORMATS = (  # code, default target shown as a hint
     ("barragegrab", "ws://127.0.0.1:8888"),
@@ -148,7 +150,7 @@ class LivePage(QWidget):
         self.task_button = QPushButton(self.tr("Follow up later…"), self)
         self.task_button.setToolTip(self.tr("A follow-up task for the selected customer, for after the stream"))
         self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.selected_id(), self))
-        self.feedback = QLabel(self)
+        self.feedback = Toast(self)
 
         self.feed_format = QComboBox(self)
         for code, hint in FEED_FORMATS:
@@ -198,7 +200,6 @@ class LivePage(QWidget):
         layout.addWidget(self.search_box)
         layout.addLayout(middle, 1)
         layout.addLayout(actions)
-        layout.addWidget(self.feedback)
 
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.note_box.setFocus)
         QShortcut(QKeySequence("Ctrl+G"), self, activated=self.mark_greeted)
@@ -214,7 +215,7 @@ class LivePage(QWidget):
 
     # -- search ----------------------------------------------------------
     def _index_ready(self) -> None:
-        self._say(self.tr("Search index ready: %n customer(s)", "", len(self.search_controller.index)))
+        self._say(self.tr("Search index ready: %n customers", "", len(self.search_controller.index)))
         if self.search_box.text():
             self._run_query()
 
@@ -389,7 +390,7 @@ class LivePage(QWidget):
             self.status.setText(self.tr("On air: %1 (%2), since %3")
                                 .replace("%1", self.broadcast.title)
                                 .replace("%2", labels.platform(self.broadcast.platform))
-                                .replace("%3", self.broadcast.started_at.astimezone().strftime("%H:%M")))
+                                .replace("%3", self.ctx.local(self.broadcast.started_at).strftime("%H:%M")))
             self.status.setStyleSheet("color: #c62828; font-weight: 600; font-size: 15px;")
         else:
             self.status.setText(self.tr("Not on air"))
@@ -438,8 +439,7 @@ class LivePage(QWidget):
         self.last_summary = result
 
     def _show_error(self, exc: BaseException) -> None:
-        self._say(str(exc), error=True)
+        self._say(describe(exc), error=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.feedback.setText(text)
-        self.feedback.setStyleSheet("color: #c62828;" if error else "color: #555;")
+        self.feedback.say(text, error=error)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import customers, followups, settings, templates
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
@@ -85,7 +86,7 @@ class ManualTaskDialog(QDialog):
                     self.assignee.currentData(), template_id=self.template.currentData(),
                 )
         except (ValueError, LookupError) as exc:  # TaskError and NotFound say what was wrong
-            self.error.setText(str(exc))
+            self.error.setText(describe(exc))
             return
         super().accept()
 

@@ -147,14 +147,14 @@ class PanelCardView(QWidget):
     def alert_text(self, alert: Alert) -> str:
         if alert.kind == "birthday":
             days = int(alert.text)
-            return self.tr("Birthday today!") if days == 0 else self.tr("Birthday in %n day(s)", "", days)
+            return self.tr("Birthday today!") if days == 0 else self.tr("Birthday in %n days", "", days)
         if alert.kind == "complaint":
             return self.tr("Open complaint: %1").replace("%1", alert.text)
         if alert.kind == "replenish":
             return self.tr("Running out: %1").replace("%1", alert.text)
         if alert.kind == "upgrade" and self.card is not None:
             days = int(alert.text)
-            text = self.tr("Became %1 today") if days == 0 else self.tr("Became %1 %n day(s) ago", "", days)
+            text = self.tr("Became %1 today") if days == 0 else self.tr("Became %1 %n days ago", "", days)
             return text.replace("%1", labels.level(self.card.level))
         return alert.text  # an allergy reads "label: value", the label in the UI's language
 

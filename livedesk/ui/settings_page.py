@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import compliance, presets, settings
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
@@ -208,7 +209,7 @@ class SettingsPage(QWidget):
         QSettings().setValue("ui/language", self.language.currentData())
 
     def _show_error(self, exc: BaseException) -> None:
-        self.preview_label.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
+        self.preview_label.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
 
 
 def _hours_box(parent: QWidget, suffix: str, maximum: int = 24 * 14) -> QSpinBox:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services import customers, lookup, templates
 from livedesk.services.templates import TemplateView
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.compliance_view import CheckedEditor
 from livedesk.ui.context import AppContext
@@ -262,7 +263,7 @@ class TemplatesPage(QWidget):
         elif self.body.findings and view.acknowledged_by:
             self.status.setText(self.tr("Marked words accepted by %1 on %2")
                                 .replace("%1", view.acknowledged_by)
-                                .replace("%2", view.acknowledged_at.astimezone().strftime("%Y-%m-%d %H:%M")))
+                                .replace("%2", self.ctx.local(view.acknowledged_at).strftime("%Y-%m-%d %H:%M")))
             self.status.setStyleSheet(f"color: {GREY};")
         else:
             self.status.setText(self.tr("In use") if not edited else "")
@@ -279,7 +280,7 @@ class TemplatesPage(QWidget):
                 templates.save(session, view.key, self.body.text(), name=self.name.text().strip() or view.name,
                                kind=view.kind)
         except templates.TemplateError as exc:
-            self._say(str(exc), RED)
+            self._say(describe(exc), RED)
             return
         self.reload()
         self._say(self.tr("Saved"), GREEN)

@@ -65,7 +65,7 @@
 <context>
     <name>CheckedEditor</name>
     <message numerus="yes">
-        <source>%n risky word(s) under the Advertising Law: reword them, or keep them only if you are sure they are allowed</source>
+        <source>%n risky words under the Advertising Law: reword them, or keep them only if you are sure they are allowed</source>
         <translation>
             <numerusform>%n 处广告法风险用语：请改写；只有确定允许时才保留</numerusform>
         </translation>
@@ -311,7 +311,7 @@
         <translation>加载中…</translation>
     </message>
     <message numerus="yes">
-        <source>%n customer(s)</source>
+        <source>%n customers</source>
         <translation>
             <numerusform>共 %n 位客户</numerusform>
         </translation>
@@ -344,7 +344,7 @@
 <context>
     <name>DashboardPage</name>
     <message numerus="yes">
-        <source>Last %n month(s)</source>
+        <source>Last %n months</source>
         <translation>
             <numerusform>近 %n 个月</numerusform>
         </translation>
@@ -406,7 +406,7 @@
         <translation>加载中…</translation>
     </message>
     <message numerus="yes">
-        <source>%n paid order(s)</source>
+        <source>%n paid orders</source>
         <translation>
             <numerusform>共 %n 笔已付订单</numerusform>
         </translation>
@@ -857,7 +857,7 @@
         <translation>联系方式有误</translation>
     </message>
     <message numerus="yes">
-        <source>%n task(s)</source>
+        <source>%n tasks</source>
         <translation>
             <numerusform>共 %n 个任务</numerusform>
         </translation>
@@ -1081,7 +1081,7 @@
         <translation>读取 %1 行：新订单 %2，更新 %3，未变 %4；新客户 %5，匹配到已有客户 %6；疑似重复 %7 个待确认。</translation>
     </message>
     <message numerus="yes">
-        <source>%n row(s) cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
+        <source>%n rows cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
         <translation>
             <numerusform>%n 行无法读取，因此没有写入任何数据。请在文件（或列对应）中改正后重新导入。</numerusform>
         </translation>
@@ -1589,7 +1589,7 @@
         <translation>刚进来或刚评论</translation>
     </message>
     <message numerus="yes">
-        <source>Search index ready: %n customer(s)</source>
+        <source>Search index ready: %n customers</source>
         <translation>
             <numerusform>搜索索引已就绪：%n 位客户</numerusform>
         </translation>
@@ -1903,7 +1903,7 @@
         <translation>今天升级为%1</translation>
     </message>
     <message numerus="yes">
-        <source>Became %1 %n day(s) ago</source>
+        <source>Became %1 %n days ago</source>
         <translation>
             <numerusform>%n 天前升级为%1</numerusform>
         </translation>
@@ -1929,7 +1929,7 @@
         <translation>今天生日！</translation>
     </message>
     <message numerus="yes">
-        <source>Birthday in %n day(s)</source>
+        <source>Birthday in %n days</source>
         <translation>
             <numerusform>%n 天后生日</numerusform>
         </translation>
@@ -2321,7 +2321,7 @@
         <translation>受邀 %2 位，到场 %1 位。到场客户：%3 笔订单，%4，%5 下单。受邀未到：%6 笔订单，%7，%8 下单（统计到会后 7 天）。</translation>
     </message>
     <message numerus="yes">
-        <source>%n customer(s) match</source>
+        <source>%n customers match</source>
         <translation>
             <numerusform>符合条件：%n 位客户</numerusform>
         </translation>
@@ -2339,7 +2339,7 @@
         <translation>请选择私享会对应的那场直播</translation>
     </message>
     <message numerus="yes">
-        <source>%n attendee(s) found in the broadcast</source>
+        <source>%n attendees found in the broadcast</source>
         <translation>
             <numerusform>在直播中找到 %n 位到场客户</numerusform>
         </translation>

@@ -77,6 +77,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.services import changes, settings
+from livedesk.services.errors import Refused
 from livedesk.services.identity_text import search_text
 from livedesk.services.importing import values
 from livedesk.services.importing.columns import (
@@ -125,7 +126,7 @@ ERRORS_IN_JSON = 200
 _ORDERS, _ITEMS, _CUSTOMERS = Order.__table__, OrderItem.__table__, Customer.__table__
 
 
-class ImportSetupError(ValueError):
+class ImportSetupError(Refused):
     """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem."""
 
 
@@ -229,7 +230,8 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
     table = _open(path)
     source = options.platform or detect_platform(table.headers)
     if source is not None and source not in (*STORE_PLATFORMS, "livedesk"):
-        raise ImportSetupError(f"unknown platform {source!r}: use one of {', '.join(STORE_PLATFORMS)}")
+        raise ImportSetupError("unknown_platform", f"unknown platform {source!r}: use one of {', '.join(STORE_PLATFORMS)}",
+                               platform=source)
     ticker = _Ticker(progress or _no_progress, _cancel_check(cancel))
     session = session_factory()
     try:
@@ -327,7 +329,7 @@ def _open(path: str | Path) -> TableFile:
     try:
         return open_table(path)
     except ReadError as exc:
-        raise ImportSetupError(f"{path}: {exc}") from exc
+        raise ImportSetupError(exc.code, f"{path}: {exc}", path=str(path), row=exc.row) from exc
 
 
 def _report_target(source: Path, given: Path | None) -> Path:
@@ -634,10 +636,10 @@ class _Run:
         try:
             self.mapping = build_mapping(table.headers, remembered, options.overrides)
         except ValueError as exc:
-            raise ImportSetupError(str(exc)) from exc
+            raise ImportSetupError("bad_mapping", str(exc), detail=str(exc)) from exc
         self.default_platform = source if source in STORE_PLATFORMS else None
         if self.default_platform is None and "platform" not in self.mapping.columns:
-            raise ImportSetupError("cannot tell which platform this export is from: give --platform "
+            raise ImportSetupError("no_platform", "cannot tell which platform this export is from: give --platform "
                                    f"({', '.join(STORE_PLATFORMS)})")
         self.local = _local_zone(session, options)
         self.summary = ImportSummary(file=str(table.path), platform=self.default_platform or source or "mixed",

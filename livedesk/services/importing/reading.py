@@ -37,9 +37,10 @@ class ReadError(ValueError):
     """The file cannot be read as a table; the message says why, for a person, and ``row``
     where, when the trouble is one row further down (a row wider than the header)."""
 
-    def __init__(self, message: str, row: int | None = None) -> None:
+    def __init__(self, message: str, row: int | None = None, *, code: str = "unreadable") -> None:
         super().__init__(message)
         self.row = row
+        self.code = code  # no_file | no_header | encoding | empty | bad_row | not_xlsx | unreadable: the UI words it
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class TableFile:
 def open_table(path: str | Path) -> TableFile:
     path = Path(path)
     if not path.is_file():
-        raise ReadError(f"{path}: no such file")
+        raise ReadError(f"{path}: no such file", code="no_file")
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04"):  # XLSX is a zip; anything else is read as text
@@ -108,7 +109,7 @@ def _find_header(rows: list[list[str]]) -> int:
             return i
     widths = [sum(1 for c in row if c) for row in rows]
     if not widths or max(widths) == 0:
-        raise ReadError("the file has no header row")
+        raise ReadError("the file has no header row", code="no_header")
     return widths.index(max(widths))
 
 
@@ -130,7 +131,7 @@ def detect_encoding(sample: bytes) -> str:
 
     matches = list(from_bytes(sample))
     if not matches:
-        raise ReadError("the file's text encoding cannot be recognised")
+        raise ReadError("the file's text encoding cannot be recognised", code="encoding")
     # A Chinese shop's non-UTF-8 export is GBK/GB18030; prefer it among the plausible guesses.
     for match in matches:
         if match.encoding in _CHINESE:
@@ -145,7 +146,7 @@ def _open_csv(path: Path) -> TableFile:
     text = sample.decode(encoding, errors="replace")
     lines = text.splitlines()[: HEADER_SEARCH_ROWS]
     if not lines:
-        raise ReadError("the file is empty")
+        raise ReadError("the file is empty", code="empty")
     delimiter = max(",\t;|", key=lambda d: sum(line.count(d) for line in lines))
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     header_index = _find_header([[c.strip() for c in row] for row in rows])
@@ -181,7 +182,7 @@ def _csv_chunks(table: TableFile, size: int, columns: list[str], raw: bool) -> I
         # The C parser names the file's line: with one record per line, the spreadsheet's row.
         line = re.search(r"line (\d+)", str(exc))
         raise ReadError(f"the file cannot be read past row {first}: {exc}",
-                        int(line.group(1)) if line else first) from exc
+                        int(line.group(1)) if line else first, code="bad_row") from exc
     finally:
         reader.close()  # also when the caller stops early
 
@@ -212,7 +213,7 @@ def _open_xlsx(path: Path) -> TableFile:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign zip
-        raise ReadError(f"the file is not a readable XLSX workbook ({exc})") from exc
+        raise ReadError(f"the file is not a readable XLSX workbook ({exc})", code="not_xlsx") from exc
     try:
         sheet = book.worksheets[0]
         rows = [[_cell_text(v) or "" for v in row]
