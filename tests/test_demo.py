@@ -181,3 +181,17 @@ def test_members_reached_their_level_over_time_not_all_today(tmp_path):
     assert len(recent) < len(members) / 4  # "upgraded today" is news for a few, not for everyone
     assert all(first <= since <= last for since, first, last in members)
     assert sorted(changes) == sorted(since for since, _f, _l in members)
+
+
+def test_the_queue_opens_with_a_few_dozen_tasks_and_the_older_ones_worked(tmp_path):
+    store = open_store(sqlite_url(tmp_path / "queue.sqlite3"))
+    demo.generate(store, customers=2000, seed=7, now=NOW)
+    with store.read() as s:
+        from livedesk.services import followups
+
+        queue = followups.queue(s, now=NOW)
+        done = _scalar(store, "SELECT count(*) FROM followup_tasks WHERE status = 'done' AND outcome IS NOT NULL")
+    store.dispose()
+    assert 10 <= len(queue) <= demo.OPEN_TASKS  # not hundreds, all red
+    assert sum(t.overdue for t in queue) < len(queue)  # red still means something
+    assert done > len(queue)  # the team's history: older tasks were worked, with an outcome

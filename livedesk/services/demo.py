@@ -25,6 +25,7 @@ from livedesk.models import (
     Broadcast,
     Customer,
     CustomerTag,
+    FollowUpTask,
     LevelChange,
     Note,
     Order,
@@ -36,7 +37,8 @@ from livedesk.models import (
     Tag,
     TeamMember,
 )
-from livedesk.services import segments, templates
+from livedesk.services import followups, segments, settings, templates
+from livedesk.services.followups.clock import local_day_start, local_today
 from livedesk.services.identity_text import mask_phone, pinyin_keys, search_text
 from livedesk.services.store import Store
 
@@ -44,6 +46,7 @@ Progress = Callable[[int, int, str], None]
 UTC = timezone.utc
 CHUNK = 20_000
 HISTORY_DAYS = 548  # 18 months of orders and broadcasts
+OPEN_TASKS = 36  # the queue a shop's first day opens with: a few dozen, not every reason of the last weeks
 
 # --- vocabularies ---------------------------------------------------------------------
 # Nicknames and names come from small vocabularies on purpose: pinyin_keys is cached,
@@ -204,6 +207,7 @@ def generate(
         segments.recompute(session, now)
         shop.spread_level_changes(conn)
         report(1, 1, "segments")
+        shop.settle_followups(session)
     return DemoSummary(
         customers=customers, accounts=shop.account_count, orders=shop.order_count, items=shop.item_count,
         notes=shop.note_count, products=len(shop.product_ids), broadcasts=len(shop.broadcast_ids),
@@ -693,6 +697,32 @@ class _Shop:
         conn.execute(update(LevelChange).where(LevelChange.customer_id == bindparam("cid"))
                      .values(changed_at=bindparam("at")),
                      [{"cid": cid, "at": at} for (cid, _f, _l), at in zip(rows, moments)])
+
+    def settle_followups(self, session: Session) -> None:
+        """The team has worked its queue until today: the demo opens with a few dozen open tasks
+        (today's, some from yesterday, the open complaint call-backs), the rest done with an
+        outcome, instead of every reason of the last weeks overdue in red (red would mean nothing)."""
+        templates.ensure_default_templates(session)
+        followups.generate(session, self.now)
+        zone = settings.shop_zone(session)
+        yesterday = local_day_start(local_today(self.now, zone) - timedelta(days=1), zone)
+        rows = session.execute(select(FollowUpTask.id, FollowUpTask.kind, FollowUpTask.due_at)
+                               .where(FollowUpTask.status == "open").order_by(FollowUpTask.id)).all()
+        recent = [r for r in rows if segments.as_utc(r.due_at) >= yesterday]
+        keep = {r.id for r in recent if r.kind == "callback"}  # a complaint waits for an answer
+        others = [r.id for r in recent if r.id not in keep]
+        room = max(0, OPEN_TASKS - len(keep))
+        if others:
+            keep.update(int(i) for i in self.rng.choice(others, size=min(room, len(others)), replace=False))
+        done = [r for r in rows if r.id not in keep]
+        words = ("replied", "bought", "no_answer")
+        outcomes = [words[i] for i in _pick(self.rng, words, len(done), (5, 2, 3))]
+        hours = self.rng.integers(1, 20, len(done))
+        if done:
+            session.execute(update(FollowUpTask), [
+                {"id": r.id, "status": "done", "outcome": str(o),
+                 "done_at": min(self.now, segments.as_utc(r.due_at) + timedelta(hours=int(h)))}
+                for r, o, h in zip(done, outcomes, hours)])
 
     def write_extras(self, conn: Connection, report: Progress) -> None:
         rng, n = self.rng, self.n

@@ -704,6 +704,253 @@
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>The database cannot be used: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing answers at that address: is the capture tool running?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LiveDesk may not use that file or folder: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such file: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The computer refused: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Something went wrong; it is in the log. Your data is safe.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the broadcast a title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown platform %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“%1” is still on air: end it before starting another</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“%1” is already on air in this room</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That broadcast no longer exists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“%1” has already ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The feed is recorded during a live broadcast: start one first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start a broadcast to record greetings</source>
+        <translation type="unfinished">开播后才能记录打招呼</translation>
+    </message>
+    <message>
+        <source>That customer no longer exists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is already recording this broadcast&apos;s feed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This task was already handled (perhaps on another screen)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick a time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Snooze to a time in the future</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That record no longer exists: another screen may have merged or removed it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown kind of task</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the session a title</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A session needs at least one seat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>They already answered (%1): record a decline instead</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An invitation that is “%1” cannot become “%2”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No seat is free: the session is full</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No broadcast is linked to this session: pick the broadcast it ran as</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That session no longer exists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That customer is not on this session&apos;s list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The template has placeholders LiveDesk does not know: %1. Known: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no template for “%1” follow-ups: add one under Message templates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“%1” is not a WebSocket address (ws://host:port)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LiveDesk only listens on this computer (127.0.0.1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>douyinLive needs the room id or its ws:// address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dycast needs an address like 127.0.0.1:8899</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown feed format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The recorded feed file is missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The replay speed cannot be negative</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This viewer has only a nickname: it changes and is shared, so it cannot be linked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is not there any more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file has no header row</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file&apos;s text encoding cannot be recognised: save it as UTF-8 or GBK</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file cannot be read past row %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file is not a readable Excel workbook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file cannot be read as a table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A column choice does not fit this file: choose the columns again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which platform is this export from? Choose it above</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the capture tool&apos;s answer is not a live feed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file cannot be imported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nothing answers at that address: is the capture tool running?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type why you skip this task: a reason is required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The template has Advertising Law risk terms (%1): the owner must accept them under Message templates before it is used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This account is already linked to another customer: merge the two if they are one person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the capture tool does not answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the capture tool closed the connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the connection failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the feed is not set up right</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FollowupRulesBox</name>
     <message>
         <source>Follow-up rules</source>
@@ -1541,6 +1788,10 @@
         <translation>昵称、拼音、首字母、抖音号或手机尾号…</translation>
     </message>
     <message>
+        <source>Type a nickname, pinyin, handle or phone tail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Pick someone to see what the host will see</source>
         <translation>选中一位客户，这里显示主播面板上的样子</translation>
     </message>
@@ -1577,6 +1828,10 @@
         <translation>直播弹幕</translation>
     </message>
     <message>
+        <source>Viewers who arrive or comment appear here once the live feed is connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>This viewer is the selected customer</source>
         <translation>这位观众就是选中的客户</translation>
     </message>
@@ -1593,6 +1848,10 @@
         <translation>
             <numerusform>搜索索引已就绪：%n 位客户</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No one found: try the pinyin initials or the phone tail</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>No one found</source>
@@ -1615,16 +1874,36 @@
         <translation>已记录打招呼</translation>
     </message>
     <message>
+        <source>Rehearsal (recorded broadcast)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the demo broadcast, or a recorded .jsonl file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Disconnect</source>
         <translation>断开</translation>
     </message>
     <message>
-        <source>%1 %2: %3, %4 events/s, %5 events, %6 skipped, %7 dropped, %8 reconnects</source>
-        <translation>%1 %2：%3，%4 条/秒，共 %5 条，跳过 %6，丢弃 %7，重连 %8 次</translation>
+        <source>%1%2: %3 · %4 events</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>last error: %1</source>
-        <translation>最近错误：%1</translation>
+        <source>%1 a second</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 unreadable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 dropped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 reconnects</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>idle</source>
@@ -2297,8 +2576,16 @@
         <translation>从名单移除</translation>
     </message>
     <message>
-        <source>Take attendance from this broadcast</source>
-        <translation>按这场直播签到</translation>
+        <source>Take attendance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark everyone on the list who was seen in this broadcast as attended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session ran as broadcast</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Copy invitation, next (Ctrl+C)</source>
@@ -2317,6 +2604,10 @@
         <translation>先创建一场私享会，再开始邀请。</translation>
     </message>
     <message>
+        <source>No broadcast near the session&apos;s time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Attended %1 of %2 invited. Attendees: %3 orders, %4, %5 bought. Invited who did not come: %6 orders, %7, %8 bought (orders up to 7 days after).</source>
         <translation>受邀 %2 位，到场 %1 位。到场客户：%3 笔订单，%4，%5 下单。受邀未到：%6 笔订单，%7，%8 下单（统计到会后 7 天）。</translation>
     </message>
@@ -2329,6 +2620,18 @@
     <message>
         <source>%1 invited, %2 on the waitlist</source>
         <translation>已邀请 %1 位，候补 %2 位</translation>
+    </message>
+    <message>
+        <source>No customer matches “%1”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>More match: type more of the name, the handle or the phone tail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Several customers match: pick one</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Added %1</source>
