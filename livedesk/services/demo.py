@@ -532,6 +532,8 @@ class _Shop:
                 values["diet"] = DIETS[picks[i, 5] % len(DIETS)]
             if CATEGORIES[self.favourite[i]] == "appliance" and r[i, 8] < 0.5:
                 values["models_owned"] = MODELS[picks[i, 0] % len(MODELS)]
+            if self.real_names[i] and picks[i, 5] % 10 < 4:  # on WeChat, with the remark a shop gives: 王姐 杭州
+                values["wechat"] = f"{self.real_names[i][0]}{'姐' if female else '哥'} {self.cities[i]}"
             if values.get("skin_type") == "敏感肌":
                 self.tagged["敏感肌"].append(cid)
             rows.extend({"customer_id": cid, "field": key, "value": value, "updated_at": now}
