@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import getpass
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.ui.drop_zone import DropZone, dropped_file
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
@@ -102,6 +105,15 @@ class ImportPage(QWidget):
         upper.addWidget(mapping_box)
         upper.addWidget(preview_box)
         upper.setSizes([560, 560])
+        # Before a file is chosen the mapping area is a drop zone: drag the export in, or choose it.
+        self.drop_zone = DropZone(self)
+        self.drop_zone.dropped.connect(self._open_dropped)
+        self.drop_zone.choose.connect(self.choose_file)
+        self.drop_zone.template.connect(self.save_template)
+        self.upper = QStackedWidget(self)
+        self.upper.addWidget(self.drop_zone)
+        self.upper.addWidget(upper)
+        self.setAcceptDrops(True)  # a file dropped anywhere on the page is taken too
 
         self.check_button = QPushButton(self.tr("Check only (write nothing)"), self)
         self.import_button = QPushButton(self.tr("Import"), self)
@@ -152,7 +164,7 @@ class ImportPage(QWidget):
         results_layout.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
         results_layout.addWidget(self.duplicates_button, 0, Qt.AlignmentFlag.AlignLeft)
         body = QSplitter(Qt.Orientation.Vertical, self)
-        body.addWidget(upper)
+        body.addWidget(self.upper)
         body.addWidget(results)
         body.addWidget(batches_box)
         body.setSizes([380, 220, 200])
@@ -169,6 +181,37 @@ class ImportPage(QWidget):
         self.reload_batches()
 
     # -- choosing and mapping ----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_file(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_file(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self._open_dropped(path)
+
+    def _open_dropped(self, path: Path) -> None:
+        self.overrides = {}
+        self.open_file(path)
+
+    def save_template(self) -> None:
+        """A copy of LiveDesk's own order template where the user wants it (never the shipped file)."""
+        dialog = QFileDialog(self, self.tr("Save the order template"), "orders_template.csv", "CSV (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(self._write_template)
+        dialog.open()
+
+    def _write_template(self, target: str) -> None:
+        from livedesk.resources_path import resource_path
+
+        try:
+            shutil.copyfile(resource_path("templates", "orders_template.csv"), target)
+        except OSError as exc:
+            self._say(describe(exc), error=True)
+            return
+        self._say(self.tr("Template saved: %1. Fill it in and drop it here.").replace("%1", Path(target).name))
+
     def choose_file(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(self, self.tr("Choose an order export"), "", FILE_FILTER)
         if name:
@@ -180,6 +223,7 @@ class ImportPage(QWidget):
 
         self.path = path
         self._clear_result()
+        self.upper.setCurrentIndex(1)
         try:
             with self.ctx.store.read() as session:
                 self.preview = importing.inspect_file(path, session, platform=self.platform.currentData(),
@@ -225,7 +269,7 @@ class ImportPage(QWidget):
         headers = self.preview.table.headers
         first = self.preview.rows.iloc[0] if len(self.preview.rows) else None
         origin_words = {"auto": self.tr("recognised"), "remembered": self.tr("as last time"),
-                        "override": self.tr("your choice")}
+                        "override": self.tr("your choice"), "guess": self.tr("a guess: check it")}
         for row, (field, meaning) in enumerate(FIELDS.items()):
             name = QLabel(labels.import_field(field), self)
             name.setToolTip(meaning)
@@ -237,8 +281,13 @@ class ImportPage(QWidget):
             column = self.preview.mapping.column(field)
             combo.setCurrentIndex(max(0, combo.findData(column or "")))
             combo.currentIndexChanged.connect(lambda _i, f=field, c=combo: self._remap(f, c.currentData()))
-            origin = QLabel(origin_words.get(self.preview.mapping.source.get(field, ""), ""), self)
-            origin.setStyleSheet("color: #2e7d32;" if field in self.preview.mapping.source else "color: #999;")
+            how = self.preview.mapping.source.get(field, "")
+            origin = QLabel(origin_words.get(how, ""), self)
+            origin.setStyleSheet("color: #e65100; font-weight: 600;" if how == "guess"
+                                 else "color: #2e7d32;" if how else "color: #999;")
+            if how == "guess":
+                origin.setToolTip(self.tr("The column's name is close to this field but not the same (payable is "
+                                          "not paid): choose the right column or confirm this one"))
             self.mapping_grid.addWidget(name, row, 0)
             self.mapping_grid.addWidget(combo, row, 1)
             self.mapping_grid.addWidget(origin, row, 2)
