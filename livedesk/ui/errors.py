@@ -21,6 +21,7 @@ from livedesk.services.feeds.matching import LinkError
 from livedesk.services.feeds.source import FeedConfigError
 from livedesk.services.followups.tasks import TaskError
 from livedesk.services.importing.orders_import import ImportSetupError
+from livedesk.services.segments import RulesError
 from livedesk.services.store import StoreError
 from livedesk.services.templates import TemplateError
 from livedesk.services.vip_sessions import InvitationError
@@ -132,6 +133,14 @@ _WORDS: dict[tuple[type, str], tuple[str, Values]] = {
                                                                     "choose the columns again"), _no_values),
     (ImportSetupError, "no_platform"): (QT_TRANSLATE_NOOP("Errors", "Which platform is this export from? Choose it "
                                                                     "above"), _no_values),
+    (RulesError, "vip_share"): (QT_TRANSLATE_NOOP("Errors", "The VIP share must be more than 0 % and at most "
+                                                            "100 %"), _no_values),
+    (RulesError, "minimums"): (QT_TRANSLATE_NOOP("Errors", "The minimum spend cannot be negative and potential "
+                                                           "buyers need at least one order"), _no_values),
+    (RulesError, "active_lost"): (QT_TRANSLATE_NOOP("Errors", "“Active if they bought within” must be shorter "
+                                                              "than “Lost after nothing for”"), _no_values),
+    (RulesError, "levels"): (QT_TRANSLATE_NOOP("Errors", "Each membership level needs its own spend threshold "
+                                                         "above zero"), _no_values),
 }
 _FEED_ERRORS = {
     "refused": QT_TRANSLATE_NOOP("Errors", "nothing answers at that address: is the capture tool running?"),
