@@ -160,3 +160,26 @@ def test_an_empty_store_says_how_to_get_customers(qtbot, store):
     qtbot.waitUntil(lambda: widget.empty_hint.isVisibleTo(widget))
     assert "Import" in widget.empty_hint.text()
     tasks.shutdown()
+
+
+def test_the_sorted_column_points_down_when_descending_and_up_when_ascending(qtbot, page):
+    header = page.model.headerData(7, Qt.Orientation.Horizontal)
+    assert header.endswith("↓")  # the default: biggest spenders first
+    page.model.sort(7, Qt.SortOrder.AscendingOrder)
+    assert page.model.headerData(7, Qt.Orientation.Horizontal).endswith("↑")
+    assert not page.model.headerData(0, Qt.Orientation.Horizontal).endswith(("↑", "↓"))
+
+
+def test_refunded_orders_are_explained_beside_the_orders_tile(qtbot, page, store, shop):
+    with store.write() as s:
+        for number, status in (("R-1", "completed"), ("R-2", "refunded")):
+            s.execute(insert(Order).values(platform="douyin", platform_order_id=number, customer_id=shop["wang"],
+                                           status=status, total_fen=9_900,
+                                           ordered_at=datetime(2026, 5, 1, 12, tzinfo=UTC)))
+        from livedesk.services import segments
+
+        segments.recompute(s)
+    page.detail.show_customer(shop["wang"])
+    qtbot.waitUntil(lambda: "refunded or cancelled" in page.detail.orders_caption.text())
+    assert page.detail.stat_values["orders"].text() == "1"
+    assert page.detail.orders_caption.text().startswith("Latest 2 of 2 orders · 1 refunded")

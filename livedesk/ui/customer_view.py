@@ -83,7 +83,7 @@ class CustomerView(QWidget):
         tiles = QGridLayout()
         tiles.setSpacing(6)
         captions = (("spent", self.tr("Total spent")), ("spent_12m", self.tr("Last 12 months")),
-                    ("orders", self.tr("Orders")), ("points", self.tr("Growth points")),
+                    ("orders", self.tr("Orders kept")), ("points", self.tr("Growth points")),
                     ("last_order", self.tr("Last order")))
         for position, (key, caption) in enumerate(captions):
             tiles.addWidget(self._tile(key, caption), position // 3, position % 3)
@@ -159,6 +159,9 @@ class CustomerView(QWidget):
         column.addWidget(value)
         column.addWidget(label)
         self.stat_values[key] = value
+        if key == "orders":
+            tile.setToolTip(self.tr("Paid and completed orders: refunded and cancelled ones are not counted, "
+                                    "as in the spend"))
         return tile
 
     # -- showing -----------------------------------------------------------------
@@ -197,9 +200,13 @@ class CustomerView(QWidget):
         self._show_notes(self.card.notes)
         self.orders.set_orders(self.card.orders)
         self.orders_view.setVisible(bool(self.card.orders))
-        self.orders_caption.setText(
-            self.tr("Latest %1 of %2 orders").replace("%1", str(len(self.card.orders)))
-            .replace("%2", str(self.card.order_total)) if self.card.orders else self.tr("No orders yet"))
+        caption = (self.tr("Latest %1 of %2 orders").replace("%1", str(len(self.card.orders)))
+                   .replace("%2", str(self.card.order_total)) if self.card.orders else self.tr("No orders yet"))
+        not_kept = self.card.order_total - self.card.row.order_count
+        if not_kept > 0:  # why the "Orders" tile says fewer: it counts the orders whose money stayed
+            caption += " · " + self.tr("%1 refunded or cancelled, not in the Orders tile or the spend").replace(
+                "%1", str(not_kept))
+        self.orders_caption.setText(caption)
 
     def set_reveal(self, reveal: bool) -> None:
         self.reveal = reveal
@@ -262,8 +269,9 @@ class CustomerView(QWidget):
                     lambda _i, key=spec.key, box=editor: self.save_profile(key, box.currentData()))
             else:
                 editor = QLineEdit(self.profile_box)
-                if spec.kind == "multi":
-                    editor.setPlaceholderText("、".join(spec.choices))
+                if spec.kind == "multi":  # a hint that reads as a hint, not as the customer's answer
+                    editor.setPlaceholderText(self.tr("e.g. %1 (several, separated by 、)")
+                                              .replace("%1", "、".join(spec.choices[:2])))
                 editor.editingFinished.connect(
                     lambda key=spec.key, line=editor: self._save_if_changed(key, line.text()))
             editor.setObjectName(f"profile_{spec.key}")

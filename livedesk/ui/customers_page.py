@@ -87,6 +87,8 @@ class CustomersPage(QWidget):
         self.table.setModel(self.model)
         # Indicator first: enabling sorting sorts by the indicator, i.e. asks for a reload.
         self.table.horizontalHeader().setSortIndicator(7, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicatorShown(False)  # the model writes ↓/↑ in the title
+        self.model.sorted_by = (7, True)
         self.model.blockSignals(True)
         self.table.setSortingEnabled(True)
         self.model.blockSignals(False)
@@ -149,9 +151,9 @@ class CustomersPage(QWidget):
                    max((w for _c, w in labels.levels()), key=len), "1,234", "¥123,456.00", "2026-12-31", "123,456")
         text = self.table.fontMetrics()
         header = self.table.horizontalHeader().fontMetrics()
-        arrow = 22  # the sort indicator beside a header's text
+        arrow = header.horizontalAdvance(" ↓")  # the sort direction written after a header's text
         for column, sample in enumerate(samples):
-            title = self.model.headerData(column, Qt.Orientation.Horizontal)
+            title = QCoreApplication.translate("CustomerListModel", COLUMNS[column][1])
             width = max(text.horizontalAdvance(sample), header.horizontalAdvance(title) + arrow) + 16
             self.table.setColumnWidth(column, width)
 
