@@ -17,6 +17,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from livedesk.services.broadcasts import BroadcastError
 from livedesk.services.errors import Refused
+from livedesk.services.export import ExportError
 from livedesk.services.feeds.matching import LinkError
 from livedesk.services.feeds.source import FeedConfigError
 from livedesk.services.followups.tasks import TaskError
@@ -141,6 +142,14 @@ _WORDS: dict[tuple[type, str], tuple[str, Values]] = {
                                                               "than “Lost after nothing for”"), _no_values),
     (RulesError, "levels"): (QT_TRANSLATE_NOOP("Errors", "Each membership level needs its own spend threshold "
                                                          "above zero"), _no_values),
+    (ExportError, "format"): (QT_TRANSLATE_NOOP("Errors", "The file name must end in .xlsx or .csv"), _no_values),
+    (ExportError, "folder"): (QT_TRANSLATE_NOOP("Errors", "That is a folder: give a file name ending in .xlsx or "
+                                                          ".csv"), _no_values),
+    (ExportError, "no_folder"): (QT_TRANSLATE_NOOP("Errors", "The folder %1 does not exist"),
+                                 lambda p: (p.get("path"),)),
+    (ExportError, "read_only"): (QT_TRANSLATE_NOOP("Errors", "LiveDesk may not write in the folder %1"),
+                                 lambda p: (p.get("path"),)),
+    (ExportError, "tier"): (QT_TRANSLATE_NOOP("Errors", "Unknown tier"), _no_values),
 }
 _FEED_ERRORS = {
     "refused": QT_TRANSLATE_NOOP("Errors", "nothing answers at that address: is the capture tool running?"),
