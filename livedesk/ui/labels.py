@@ -195,18 +195,16 @@ def tell_apart(found, zone) -> str:
 
     Eight customers called 清风徐来ya are eight people: a list of them needs more than the name.
     """
-    def t(text: str) -> str:
-        return QCoreApplication.translate("Labels", text)
-
     parts = []
     if found.handle:
         parts.append(f"@{found.handle}")
     if found.phone_tail:
-        parts.append(t("phone …%1").replace("%1", found.phone_tail))
+        parts.append(QCoreApplication.translate("Labels", "phone …%1").replace("%1", found.phone_tail))
     if found.city:
         parts.append(found.city)
     if found.last_order_at:
-        parts.append(t("last order %1").replace("%1", found.last_order_at.astimezone(zone).strftime("%Y-%m-%d")))
+        parts.append(QCoreApplication.translate("Labels", "last order %1").replace(
+            "%1", found.last_order_at.astimezone(zone).strftime("%Y-%m-%d")))
     else:
-        parts.append(t("no order yet"))
+        parts.append(QCoreApplication.translate("Labels", "no order yet"))
     return " · ".join(parts)

@@ -5,9 +5,9 @@
     <name>CheckedEditor</name>
     <message numerus="yes">
         <source>%n risky words under the Advertising Law: reword them, or keep them only if you are sure they are allowed</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n risky word under the Advertising Law: reword it, or keep it only if you are sure it is allowed</numerusform>
+            <numerusform>%n risky words under the Advertising Law: reword them, or keep them only if you are sure they are allowed</numerusform>
         </translation>
     </message>
 </context>
@@ -15,9 +15,9 @@
     <name>CustomersPage</name>
     <message numerus="yes">
         <source>%n customers</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n customer</numerusform>
+            <numerusform>%n customers</numerusform>
         </translation>
     </message>
 </context>
@@ -25,16 +25,16 @@
     <name>DashboardPage</name>
     <message numerus="yes">
         <source>Last %n months</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Last month</numerusform>
+            <numerusform>Last %n months</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n paid orders</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n paid order</numerusform>
+            <numerusform>%n paid orders</numerusform>
         </translation>
     </message>
 </context>
@@ -42,9 +42,9 @@
     <name>FollowupsPage</name>
     <message numerus="yes">
         <source>%n tasks</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n task</numerusform>
+            <numerusform>%n tasks</numerusform>
         </translation>
     </message>
 </context>
@@ -52,9 +52,9 @@
     <name>ImportPage</name>
     <message numerus="yes">
         <source>%n rows cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n row cannot be read, so nothing was written. Fix it in the file (or the mapping) and import again.</numerusform>
+            <numerusform>%n rows cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</numerusform>
         </translation>
     </message>
 </context>
@@ -62,9 +62,9 @@
     <name>KnownArrivals</name>
     <message numerus="yes">
         <source>%n min ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n min ago</numerusform>
+            <numerusform>%n min ago</numerusform>
         </translation>
     </message>
 </context>
@@ -72,9 +72,9 @@
     <name>LivePage</name>
     <message numerus="yes">
         <source>Search index ready: %n customers</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Search index ready: %n customer</numerusform>
+            <numerusform>Search index ready: %n customers</numerusform>
         </translation>
     </message>
 </context>
@@ -82,16 +82,16 @@
     <name>PanelCardView</name>
     <message numerus="yes">
         <source>Birthday in %n days</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Birthday in %n day</numerusform>
+            <numerusform>Birthday in %n days</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Became %1 %n days ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Became %1 %n day ago</numerusform>
+            <numerusform>Became %1 %n days ago</numerusform>
         </translation>
     </message>
 </context>
@@ -99,16 +99,16 @@
     <name>VipPage</name>
     <message numerus="yes">
         <source>%n customers match</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n customer matches</numerusform>
+            <numerusform>%n customers match</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n attendees found in the broadcast</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n attendee found in the broadcast</numerusform>
+            <numerusform>%n attendees found in the broadcast</numerusform>
         </translation>
     </message>
 </context>

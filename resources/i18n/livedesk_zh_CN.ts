@@ -94,20 +94,12 @@
         <translation>例如 含“最”字的店铺商标</translation>
     </message>
     <message>
-        <source>Save word list</source>
-        <translation>保存词表</translation>
-    </message>
-    <message>
         <source>Also flag</source>
         <translation>另外标出</translation>
     </message>
     <message>
         <source>Never flag</source>
         <translation>永不标出</translation>
-    </message>
-    <message>
-        <source>Saved: templates and scripts are checked with these words now</source>
-        <translation>已保存：模板和话术现在按这些词检查</translation>
     </message>
 </context>
 <context>
@@ -180,6 +172,10 @@
         <translation>成长值</translation>
     </message>
     <message>
+        <source>Orders kept</source>
+        <translation>有效订单</translation>
+    </message>
+    <message>
         <source>Last order</source>
         <translation>最近下单</translation>
     </message>
@@ -216,8 +212,20 @@
         <translation>添加备注</translation>
     </message>
     <message>
+        <source>Paid and completed orders: refunded and cancelled ones are not counted, as in the spend</source>
+        <translation>已付款和已完成的订单；退款和取消的订单不计入，与累计消费一致</translation>
+    </message>
+    <message>
         <source>No orders yet</source>
         <translation>暂无订单</translation>
+    </message>
+    <message>
+        <source>%1 refunded or cancelled, not in the Orders tile or the spend</source>
+        <translation>其中 %1 笔已退款或取消，不计入有效订单和消费</translation>
+    </message>
+    <message>
+        <source>e.g. %1 (several, separated by 、)</source>
+        <translation>例如 %1（可填多项，用、分隔）</translation>
     </message>
     <message>
         <source>Pinned</source>
@@ -501,6 +509,25 @@
     </message>
 </context>
 <context>
+    <name>DropZone</name>
+    <message>
+        <source>Drop the platform&apos;s order export here</source>
+        <translation>把平台导出的订单文件拖到这里</translation>
+    </message>
+    <message>
+        <source>CSV (UTF-8, GBK/GB18030) or Excel, as the platform exported it: Douyin, Taobao, Kuaishou, Channels, TikTok Shop, Shopify</source>
+        <translation>CSV（UTF-8、GBK/GB18030）或 Excel，平台导出什么就用什么：抖音、淘宝、快手、视频号、TikTok Shop、Shopify</translation>
+    </message>
+    <message>
+        <source>Choose a file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <source>No export at hand? Save LiveDesk&apos;s template (CSV) and fill it in</source>
+        <translation>手头没有导出文件？保存 LiveDesk 的模板（CSV）填好再导入</translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesDialog</name>
     <message>
         <source>Possible duplicate customers</source>
@@ -707,247 +734,283 @@
     <name>Errors</name>
     <message>
         <source>The database cannot be used: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>数据库无法使用：%1</translation>
     </message>
     <message>
         <source>Nothing answers at that address: is the capture tool running?</source>
-        <translation type="unfinished"></translation>
+        <translation>这个地址没有回应：弹幕抓取工具开着吗？</translation>
     </message>
     <message>
         <source>LiveDesk may not use that file or folder: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>LiveDesk 没有权限使用这个文件或文件夹：%1</translation>
     </message>
     <message>
         <source>No such file: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到文件：%1</translation>
     </message>
     <message>
         <source>The computer refused: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>系统拒绝了操作：%1</translation>
     </message>
     <message>
         <source>Something went wrong; it is in the log. Your data is safe.</source>
-        <translation type="unfinished"></translation>
+        <translation>出了点问题，已记录在日志里。数据是安全的。</translation>
     </message>
     <message>
         <source>Give the broadcast a title</source>
-        <translation type="unfinished"></translation>
+        <translation>请给这场直播起个标题</translation>
     </message>
     <message>
         <source>Unknown platform %1</source>
-        <translation type="unfinished"></translation>
+        <translation>不认识的平台 %1</translation>
     </message>
     <message>
         <source>“%1” is still on air: end it before starting another</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”还在直播中：先结束它再开新的一场</translation>
     </message>
     <message>
         <source>“%1” is already on air in this room</source>
-        <translation type="unfinished"></translation>
+        <translation>这个直播间已经在播“%1”</translation>
     </message>
     <message>
         <source>That broadcast no longer exists</source>
-        <translation type="unfinished"></translation>
+        <translation>这场直播已不存在</translation>
     </message>
     <message>
         <source>“%1” has already ended</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”已经结束了</translation>
     </message>
     <message>
         <source>The feed is recorded during a live broadcast: start one first</source>
-        <translation type="unfinished"></translation>
+        <translation>弹幕只在直播中记录：请先开始直播</translation>
     </message>
     <message>
         <source>Start a broadcast to record greetings</source>
-        <translation type="unfinished">开播后才能记录打招呼</translation>
+        <translation>开播后才能记录打招呼</translation>
     </message>
     <message>
         <source>That customer no longer exists</source>
-        <translation type="unfinished"></translation>
+        <translation>这位客户已不存在</translation>
     </message>
     <message>
         <source>%1 is already recording this broadcast&apos;s feed</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 已经在记录这场直播的弹幕</translation>
     </message>
     <message>
         <source>Another computer</source>
-        <translation type="unfinished"></translation>
+        <translation>另一台电脑</translation>
     </message>
     <message>
         <source>This task was already handled (perhaps on another screen)</source>
-        <translation type="unfinished"></translation>
+        <translation>这条任务已经处理过了（可能是在另一台电脑上）</translation>
     </message>
     <message>
         <source>Unknown outcome</source>
-        <translation type="unfinished"></translation>
+        <translation>不认识的处理结果</translation>
     </message>
     <message>
         <source>Pick a time</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择时间</translation>
     </message>
     <message>
         <source>Snooze to a time in the future</source>
-        <translation type="unfinished"></translation>
+        <translation>请推迟到一个将来的时间</translation>
     </message>
     <message>
         <source>That record no longer exists: another screen may have merged or removed it</source>
-        <translation type="unfinished"></translation>
+        <translation>这条记录已不存在：可能已在别处被合并或删除</translation>
     </message>
     <message>
         <source>Unknown kind of task</source>
-        <translation type="unfinished"></translation>
+        <translation>不认识的任务类型</translation>
     </message>
     <message>
         <source>Give the session a title</source>
-        <translation type="unfinished"></translation>
+        <translation>请给私享会起个标题</translation>
     </message>
     <message>
         <source>A session needs at least one seat</source>
-        <translation type="unfinished"></translation>
+        <translation>私享会至少要有一个名额</translation>
     </message>
     <message>
         <source>They already answered (%1): record a decline instead</source>
-        <translation type="unfinished"></translation>
+        <translation>对方已经回复（%1）：请改为记录婉拒</translation>
     </message>
     <message>
         <source>Unknown answer</source>
-        <translation type="unfinished"></translation>
+        <translation>不认识的回复</translation>
     </message>
     <message>
         <source>An invitation that is “%1” cannot become “%2”</source>
-        <translation type="unfinished"></translation>
+        <translation>邀请状态“%1”不能改为“%2”</translation>
     </message>
     <message>
         <source>No seat is free: the session is full</source>
-        <translation type="unfinished"></translation>
+        <translation>名额已满</translation>
     </message>
     <message>
         <source>No broadcast is linked to this session: pick the broadcast it ran as</source>
-        <translation type="unfinished"></translation>
+        <translation>这场私享会还没关联直播：请选择它对应的那场直播</translation>
     </message>
     <message>
         <source>That session no longer exists</source>
-        <translation type="unfinished"></translation>
+        <translation>这场私享会已不存在</translation>
     </message>
     <message>
         <source>That customer is not on this session&apos;s list</source>
-        <translation type="unfinished"></translation>
+        <translation>这位客户不在本场名单里</translation>
     </message>
     <message>
         <source>The template has placeholders LiveDesk does not know: %1. Known: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>模板里有不认识的占位符：%1。可用的有：%2</translation>
     </message>
     <message>
         <source>There is no template for “%1” follow-ups: add one under Message templates</source>
-        <translation type="unfinished"></translation>
+        <translation>没有“%1”跟进的消息模板：请在消息模板里添加</translation>
     </message>
     <message>
         <source>“%1” is not a WebSocket address (ws://host:port)</source>
-        <translation type="unfinished"></translation>
+        <translation>“%1”不是 WebSocket 地址（ws://主机:端口）</translation>
     </message>
     <message>
         <source>LiveDesk only listens on this computer (127.0.0.1)</source>
-        <translation type="unfinished"></translation>
+        <translation>LiveDesk 只监听本机地址（127.0.0.1）</translation>
     </message>
     <message>
         <source>douyinLive needs the room id or its ws:// address</source>
-        <translation type="unfinished"></translation>
+        <translation>douyinLive 需要直播间号或它的 ws:// 地址</translation>
     </message>
     <message>
         <source>dycast needs an address like 127.0.0.1:8899</source>
-        <translation type="unfinished"></translation>
+        <translation>dycast 需要类似 127.0.0.1:8899 的地址</translation>
     </message>
     <message>
         <source>Unknown feed format</source>
-        <translation type="unfinished"></translation>
+        <translation>不认识的弹幕格式</translation>
     </message>
     <message>
         <source>The recorded feed file is missing</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到录制的弹幕文件</translation>
     </message>
     <message>
         <source>The replay speed cannot be negative</source>
-        <translation type="unfinished"></translation>
+        <translation>回放速度不能是负数</translation>
     </message>
     <message>
         <source>This viewer has only a nickname: it changes and is shared, so it cannot be linked</source>
-        <translation type="unfinished"></translation>
+        <translation>这位观众只有昵称：昵称会变也会重名，不能用来关联</translation>
     </message>
     <message>
         <source>The file is not there any more</source>
-        <translation type="unfinished"></translation>
+        <translation>文件已经不在了</translation>
     </message>
     <message>
         <source>The file has no header row</source>
-        <translation type="unfinished"></translation>
+        <translation>文件没有表头行</translation>
     </message>
     <message>
         <source>The file&apos;s text encoding cannot be recognised: save it as UTF-8 or GBK</source>
-        <translation type="unfinished"></translation>
+        <translation>无法识别文件的文字编码：请另存为 UTF-8 或 GBK</translation>
     </message>
     <message>
         <source>The file is empty</source>
-        <translation type="unfinished"></translation>
+        <translation>文件是空的</translation>
     </message>
     <message>
         <source>The file cannot be read past row %1</source>
-        <translation type="unfinished"></translation>
+        <translation>文件第 %1 行之后无法读取</translation>
     </message>
     <message>
         <source>The file is not a readable Excel workbook</source>
-        <translation type="unfinished"></translation>
+        <translation>这不是能读取的 Excel 文件</translation>
     </message>
     <message>
         <source>The file cannot be read as a table</source>
-        <translation type="unfinished"></translation>
+        <translation>文件无法按表格读取</translation>
     </message>
     <message>
         <source>A column choice does not fit this file: choose the columns again</source>
-        <translation type="unfinished"></translation>
+        <translation>有一列的对应关系和这个文件不符：请重新选择</translation>
     </message>
     <message>
         <source>Which platform is this export from? Choose it above</source>
-        <translation type="unfinished"></translation>
+        <translation>这是哪个平台导出的？请在上方选择来源</translation>
+    </message>
+    <message>
+        <source>The VIP share must be more than 0 % and at most 100 %</source>
+        <translation>高价值VIP比例必须大于 0% 且不超过 100%</translation>
+    </message>
+    <message>
+        <source>The minimum spend cannot be negative and potential buyers need at least one order</source>
+        <translation>最低消费不能为负，潜力活跃客至少要有一笔订单</translation>
+    </message>
+    <message>
+        <source>“Active if they bought within” must be shorter than “Lost after nothing for”</source>
+        <translation>“多少天内购买算活跃”必须短于“多少天没买算流失”</translation>
+    </message>
+    <message>
+        <source>Each membership level needs its own spend threshold above zero</source>
+        <translation>每个会员等级都需要一个大于零且不重复的消费门槛</translation>
+    </message>
+    <message>
+        <source>The file name must end in .xlsx or .csv</source>
+        <translation>文件名必须以 .xlsx 或 .csv 结尾</translation>
+    </message>
+    <message>
+        <source>That is a folder: give a file name ending in .xlsx or .csv</source>
+        <translation>这是一个文件夹：请输入以 .xlsx 或 .csv 结尾的文件名</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist</source>
+        <translation>文件夹 %1 不存在</translation>
+    </message>
+    <message>
+        <source>LiveDesk may not write in the folder %1</source>
+        <translation>LiveDesk 没有权限写入文件夹 %1</translation>
+    </message>
+    <message>
+        <source>Unknown tier</source>
+        <translation>不认识的分层</translation>
     </message>
     <message>
         <source>the capture tool&apos;s answer is not a live feed</source>
-        <translation type="unfinished"></translation>
+        <translation>抓取工具的回应不是弹幕数据</translation>
     </message>
     <message>
         <source>The file cannot be imported</source>
-        <translation type="unfinished"></translation>
+        <translation>文件无法导入</translation>
     </message>
     <message>
         <source>nothing answers at that address: is the capture tool running?</source>
-        <translation type="unfinished"></translation>
+        <translation>这个地址没有回应：弹幕抓取工具开着吗？</translation>
     </message>
     <message>
         <source>Type why you skip this task: a reason is required</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写跳过的原因：跳过必须说明原因</translation>
     </message>
     <message>
         <source>The template has Advertising Law risk terms (%1): the owner must accept them under Message templates before it is used</source>
-        <translation type="unfinished"></translation>
+        <translation>模板含有广告法风险用语（%1）：需店主在消息模板里确认后才能使用</translation>
     </message>
     <message>
         <source>This account is already linked to another customer: merge the two if they are one person</source>
-        <translation type="unfinished"></translation>
+        <translation>这个账号已关联到另一位客户：如果是同一个人，请合并两位客户</translation>
     </message>
     <message>
         <source>the capture tool does not answer</source>
-        <translation type="unfinished"></translation>
+        <translation>抓取工具没有响应</translation>
     </message>
     <message>
         <source>the capture tool closed the connection</source>
-        <translation type="unfinished"></translation>
+        <translation>抓取工具断开了连接</translation>
     </message>
     <message>
         <source>the connection failed</source>
-        <translation type="unfinished"></translation>
+        <translation>连接失败</translation>
     </message>
     <message>
         <source>the feed is not set up right</source>
-        <translation type="unfinished"></translation>
+        <translation>弹幕设置不正确</translation>
     </message>
 </context>
 <context>
@@ -1024,14 +1087,6 @@
         <source>Weekly touch for each VIP, on</source>
         <translation>VIP 每周关怀，在</translation>
     </message>
-    <message>
-        <source>Save follow-up rules</source>
-        <translation>保存跟进规则</translation>
-    </message>
-    <message>
-        <source>Saved: the next look for tasks uses these rules</source>
-        <translation>已保存：下次生成任务时按新规则</translation>
-    </message>
 </context>
 <context>
     <name>FollowupsPage</name>
@@ -1050,6 +1105,10 @@
     <message>
         <source>Look for new tasks now</source>
         <translation>立即检查新任务</translation>
+    </message>
+    <message>
+        <source>Nothing to follow up right now: new tasks appear here when they are due</source>
+        <translation>现在没有需要跟进的客户：任务到期时会出现在这里</translation>
     </message>
     <message>
         <source>Nothing to follow up right now</source>
@@ -1114,16 +1173,44 @@
         <translation>，%1 个已逾期</translation>
     </message>
     <message>
+        <source>WeChat remark: %1</source>
+        <translation>微信备注：%1</translation>
+    </message>
+    <message>
+        <source>Phone %1</source>
+        <translation>手机 %1</translation>
+    </message>
+    <message>
+        <source>No way to reach them is recorded: add a WeChat remark on the customer page</source>
+        <translation>还没有记录联系方式：可在客户页填写微信备注</translation>
+    </message>
+    <message>
+        <source>Reach: %1</source>
+        <translation>联系方式：%1</translation>
+    </message>
+    <message>
         <source>Message copied: send it, then record what happened (1–4)</source>
         <translation>消息已复制：发出后记录结果（1–4）</translation>
+    </message>
+    <message>
+        <source>Done: %1 (%2)</source>
+        <translation>已处理：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Snoozed until %2: %1</source>
+        <translation>已推迟到 %2：%1</translation>
+    </message>
+    <message>
+        <source>Answer recorded: %1</source>
+        <translation>已记录回访结果：%1</translation>
     </message>
     <message>
         <source>Task added for %1</source>
         <translation>已为 %1 新建跟进</translation>
     </message>
     <message>
-        <source>Done: %1</source>
-        <translation>已处理：%1</translation>
+        <source>Skipped: %1</source>
+        <translation>已跳过：%1</translation>
     </message>
 </context>
 <context>
@@ -1260,6 +1347,14 @@
         <translation>导入记录</translation>
     </message>
     <message>
+        <source>Save the order template</source>
+        <translation>保存订单模板</translation>
+    </message>
+    <message>
+        <source>Template saved: %1. Fill it in and drop it here.</source>
+        <translation>模板已保存：%1。填好后拖到这里即可导入。</translation>
+    </message>
+    <message>
         <source>Choose an order export</source>
         <translation>选择订单导出文件</translation>
     </message>
@@ -1288,8 +1383,16 @@
         <translation>手动指定</translation>
     </message>
     <message>
+        <source>a guess: check it</source>
+        <translation>猜测，请核对</translation>
+    </message>
+    <message>
         <source>— not imported —</source>
         <translation>— 不导入 —</translation>
+    </message>
+    <message>
+        <source>The column&apos;s name is close to this field but not the same (payable is not paid): choose the right column or confirm this one</source>
+        <translation>这一列的名称与字段相近但不相同（应付不等于实付）：请选择正确的列，或确认就用这一列</translation>
     </message>
     <message>
         <source>Reading…</source>
@@ -1772,6 +1875,18 @@
         <source>Manual</source>
         <translation>手动</translation>
     </message>
+    <message>
+        <source>phone …%1</source>
+        <translation>尾号 %1</translation>
+    </message>
+    <message>
+        <source>last order %1</source>
+        <translation>最近下单 %1</translation>
+    </message>
+    <message>
+        <source>no order yet</source>
+        <translation>尚未下单</translation>
+    </message>
 </context>
 <context>
     <name>LivePage</name>
@@ -1789,7 +1904,7 @@
     </message>
     <message>
         <source>Type a nickname, pinyin, handle or phone tail</source>
-        <translation type="unfinished"></translation>
+        <translation>输入昵称、拼音、抖音号或手机尾号</translation>
     </message>
     <message>
         <source>Pick someone to see what the host will see</source>
@@ -1829,7 +1944,7 @@
     </message>
     <message>
         <source>Viewers who arrive or comment appear here once the live feed is connected</source>
-        <translation type="unfinished"></translation>
+        <translation>接入直播弹幕后，进场或评论的观众会出现在这里</translation>
     </message>
     <message>
         <source>This viewer is the selected customer</source>
@@ -1851,7 +1966,7 @@
     </message>
     <message>
         <source>No one found: try the pinyin initials or the phone tail</source>
-        <translation type="unfinished"></translation>
+        <translation>没有找到：试试拼音首字母或手机尾号</translation>
     </message>
     <message>
         <source>No one found</source>
@@ -1875,11 +1990,11 @@
     </message>
     <message>
         <source>Rehearsal (recorded broadcast)</source>
-        <translation type="unfinished"></translation>
+        <translation>彩排（录制的直播）</translation>
     </message>
     <message>
         <source>the demo broadcast, or a recorded .jsonl file</source>
-        <translation type="unfinished"></translation>
+        <translation>演示直播，或录制的 .jsonl 文件</translation>
     </message>
     <message>
         <source>Disconnect</source>
@@ -1887,23 +2002,23 @@
     </message>
     <message>
         <source>%1%2: %3 · %4 events</source>
-        <translation type="unfinished"></translation>
+        <translation>%1%2：%3 · %4 条事件</translation>
     </message>
     <message>
         <source>%1 a second</source>
-        <translation type="unfinished"></translation>
+        <translation>每秒 %1 条</translation>
     </message>
     <message>
         <source>%1 unreadable</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 条无法读取</translation>
     </message>
     <message>
         <source>%1 dropped</source>
-        <translation type="unfinished"></translation>
+        <translation>丢弃 %1 条</translation>
     </message>
     <message>
         <source>%1 reconnects</source>
-        <translation type="unfinished"></translation>
+        <translation>重连 %1 次</translation>
     </message>
     <message>
         <source>idle</source>
@@ -2264,12 +2379,12 @@
         <translation>会员等级（按近12个月消费）</translation>
     </message>
     <message>
-        <source>Preview</source>
-        <translation>预览</translation>
+        <source>Discard</source>
+        <translation>放弃修改</translation>
     </message>
     <message>
-        <source>Save and recompute</source>
-        <translation>保存并重新计算</translation>
+        <source>Save changes</source>
+        <translation>保存修改</translation>
     </message>
     <message>
         <source>Shop</source>
@@ -2288,6 +2403,14 @@
         <translation>本机界面语言（重启后生效）</translation>
     </message>
     <message>
+        <source>Unsaved changes</source>
+        <translation>有未保存的修改</translation>
+    </message>
+    <message>
+        <source>All changes saved</source>
+        <translation>所有修改已保存</translation>
+    </message>
+    <message>
         <source>Counting…</source>
         <translation>正在统计…</translation>
     </message>
@@ -2296,12 +2419,20 @@
         <translation>按这些规则（现在 → 之后）：</translation>
     </message>
     <message>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
         <source>Saved: %1 customers recomputed, %2 changed</source>
         <translation>已保存：重新计算了 %1 位客户，%2 位有变化</translation>
     </message>
     <message>
         <source>Recomputing…</source>
         <translation>正在重新计算…</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
@@ -2577,15 +2708,15 @@
     </message>
     <message>
         <source>Take attendance</source>
-        <translation type="unfinished"></translation>
+        <translation>按直播签到</translation>
     </message>
     <message>
         <source>Mark everyone on the list who was seen in this broadcast as attended</source>
-        <translation type="unfinished"></translation>
+        <translation>名单上在这场直播中出现过的客户都记为已到场</translation>
     </message>
     <message>
         <source>The session ran as broadcast</source>
-        <translation type="unfinished"></translation>
+        <translation>私享会对应的直播</translation>
     </message>
     <message>
         <source>Copy invitation, next (Ctrl+C)</source>
@@ -2605,7 +2736,7 @@
     </message>
     <message>
         <source>No broadcast near the session&apos;s time</source>
-        <translation type="unfinished"></translation>
+        <translation>私享会前后没有直播</translation>
     </message>
     <message>
         <source>Attended %1 of %2 invited. Attendees: %3 orders, %4, %5 bought. Invited who did not come: %6 orders, %7, %8 bought (orders up to 7 days after).</source>
@@ -2623,15 +2754,15 @@
     </message>
     <message>
         <source>No customer matches “%1”</source>
-        <translation type="unfinished"></translation>
+        <translation>没有客户匹配“%1”</translation>
     </message>
     <message>
         <source>More match: type more of the name, the handle or the phone tail</source>
-        <translation type="unfinished"></translation>
+        <translation>还有更多匹配：请多输入几个字、抖音号或手机尾号</translation>
     </message>
     <message>
         <source>Several customers match: pick one</source>
-        <translation type="unfinished"></translation>
+        <translation>有多位客户匹配：请选择一位</translation>
     </message>
     <message>
         <source>Added %1</source>
