@@ -47,6 +47,7 @@ UTC = timezone.utc
 CHUNK = 20_000
 HISTORY_DAYS = 548  # 18 months of orders and broadcasts
 OPEN_TASKS = 36  # the queue a shop's first day opens with: a few dozen, not every reason of the last weeks
+OPEN_CALLBACKS = 4
 
 # --- vocabularies ---------------------------------------------------------------------
 # Nicknames and names come from small vocabularies on purpose: pinyin_keys is cached,
@@ -707,15 +708,21 @@ class _Shop:
         templates.ensure_default_templates(session)
         followups.generate(session, self.now)
         zone = settings.shop_zone(session)
-        yesterday = local_day_start(local_today(self.now, zone) - timedelta(days=1), zone)
+        today = local_day_start(local_today(self.now, zone), zone)
+        yesterday = today - timedelta(days=1)
         rows = session.execute(select(FollowUpTask.id, FollowUpTask.kind, FollowUpTask.due_at)
                                .where(FollowUpTask.status == "open").order_by(FollowUpTask.id)).all()
-        recent = [r for r in rows if segments.as_utc(r.due_at) >= yesterday]
-        keep = {r.id for r in recent if r.kind == "callback"}  # a complaint waits for an answer
-        others = [r.id for r in recent if r.id not in keep]
-        room = max(0, OPEN_TASKS - len(keep))
-        if others:
-            keep.update(int(i) for i in self.rng.choice(others, size=min(room, len(others)), replace=False))
+        # A few complaints wait for an answer (the newest: the SLA of older ones has passed).
+        callbacks = sorted((r for r in rows if r.kind == "callback" and segments.as_utc(r.due_at) >= yesterday),
+                           key=lambda r: r.due_at, reverse=True)
+        keep = {r.id for r in callbacks[:OPEN_CALLBACKS]}
+        # Mostly today's work; a few left over from yesterday are the overdue ones (red means late).
+        for since, until, share in ((today, None, 0.8), (yesterday, today, 1.0)):
+            pool = [r.id for r in rows if r.id not in keep and segments.as_utc(r.due_at) >= since
+                    and (until is None or segments.as_utc(r.due_at) < until)]
+            room = max(0, round(OPEN_TASKS * share) - len(keep))
+            if pool and room:
+                keep.update(int(i) for i in self.rng.choice(pool, size=min(room, len(pool)), replace=False))
         done = [r for r in rows if r.id not in keep]
         words = ("replied", "bought", "no_answer")
         outcomes = [words[i] for i in _pick(self.rng, words, len(done), (5, 2, 3))]

@@ -130,6 +130,7 @@ class FollowupsPage(QWidget):
         self.reach.setWordWrap(True)
         self.reach.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reach.setStyleSheet("background: #f5f6f8; padding: 6px 8px; border-radius: 6px;")
+        self.reach.hide()  # no empty box before a task is open
         self.table_hint = EmptyHint(self.table, self.tr("Nothing to follow up right now: new tasks appear here "
                                                         "when they are due"))
         self.card.show_waiting(self.tr("Nothing to follow up right now"))
@@ -232,7 +233,7 @@ class FollowupsPage(QWidget):
             else:
                 self.card.show_waiting(self.tr("Nothing to follow up right now"))
                 self.message.clear()
-                self.reach.clear()
+                self.reach.hide()
 
         self.ctx.tasks.submit(run, on_done=show, on_error=self._error)
 
@@ -262,6 +263,7 @@ class FollowupsPage(QWidget):
                 return
             self.card.show_card(card)
             self.reach.setText(self._reach_words(customers.reach(session, task.customer_id)))
+            self.reach.show()
             try:
                 self.message.setPlainText(templates.task_message(session, task.id))
             except templates.TemplateError as exc:  # an unacknowledged flagged template says why
