@@ -47,10 +47,12 @@ class DropZone(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
         layout.addStretch(1)
-        for widget in (title, detail, pick, link):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-            if isinstance(widget, QLabel):
-                widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for widget in (title, detail, link):
+            widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        layout.addWidget(detail)
+        layout.addWidget(pick, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(link)
         layout.addStretch(1)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

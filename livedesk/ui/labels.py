@@ -195,9 +195,7 @@ def tell_apart(found, zone) -> str:
 
     Eight customers called 清风徐来ya are eight people: a list of them needs more than the name.
     """
-    parts = []
-    if found.handle:
-        parts.append(f"@{found.handle}")
+    parts = []  # shortest and most telling first: a narrow list cuts the end
     if found.phone_tail:
         parts.append(QCoreApplication.translate("Labels", "phone …%1").replace("%1", found.phone_tail))
     if found.city:
@@ -207,4 +205,6 @@ def tell_apart(found, zone) -> str:
             "%1", found.last_order_at.astimezone(zone).strftime("%Y-%m-%d")))
     else:
         parts.append(QCoreApplication.translate("Labels", "no order yet"))
+    if found.handle:
+        parts.append(f"@{found.handle}")
     return " · ".join(parts)

@@ -88,7 +88,8 @@ class HitListModel(QAbstractListModel):
             # The second line tells look-alikes apart: eight 清风徐来ya are eight people.
             return f"{line}\n{labels.tell_apart(found, self.zone)}" if found else line
         if role == Qt.ItemDataRole.ToolTipRole:
-            return hit.nickname
+            found = self.extra.get(hit.id)
+            return f"{hit.nickname}\n{labels.tell_apart(found, self.zone)}" if found else hit.nickname
         if role == Qt.ItemDataRole.ForegroundRole and hit.tier == "vip":
             return QColor("#9a6b00")
         if role == ID_ROLE:
