@@ -55,7 +55,7 @@ class ManualTaskDialog(QDialog):
         self.template = QComboBox(self)
         self.template.addItem(self.tr("The kind's usual message"), None)
         for view in messages:
-            self.template.addItem(("⚠ " if view.pending else "") + view.name, view.id)
+            self.template.addItem(("⚠ " if view.pending else "") + labels.template_name(view.key, view.name), view.id)
         self.note = QPlainTextEdit(self)
         self.note.setPlaceholderText(self.tr("What to talk about, for whoever picks it up"))
         self.note.setMaximumHeight(90)

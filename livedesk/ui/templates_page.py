@@ -61,10 +61,10 @@ class TemplatesPage(QWidget):
         self.key.setStyleSheet(f"color: {GREY};")
         chips = QWidget(self)
         chip_layout = FlowLayout(chips, spacing=4)
-        for name, meaning in templates.PLACEHOLDERS.items():
+        for name in templates.PLACEHOLDERS:
             chip = QToolButton(chips)
             chip.setText(f"{{{name}}}")
-            chip.setToolTip(meaning)
+            chip.setToolTip(labels.placeholder_meaning(name))
             chip.clicked.connect(lambda _c=False, n=name: self._insert(n))
             chip_layout.addWidget(chip)
         self.body = CheckedEditor(ctx, self, placeholder=self.tr("Write the message; click a placeholder to insert it"))
@@ -158,7 +158,7 @@ class TemplatesPage(QWidget):
         self.select(keys.index(keep) if keep in keys else 0)
 
     def _mark(self, item: QListWidgetItem, view: TemplateView) -> None:
-        item.setText(("⚠ " if view.pending else "   ") + view.name)
+        item.setText(("⚠ " if view.pending else "   ") + labels.template_name(view.key, view.name))
         item.setForeground(Qt.GlobalColor.red if view.pending else self.palette().text().color())
 
     def refresh_marks(self) -> None:
@@ -195,7 +195,7 @@ class TemplatesPage(QWidget):
         view = self.current()
         if view is None:
             return
-        self.name.setText(view.name)
+        self.name.setText(labels.template_name(view.key, view.name))
         self.key.setText(view.key)
         self.body.set_text(view.body)
         self.feedback.clear()
@@ -275,10 +275,12 @@ class TemplatesPage(QWidget):
         view = self.current()
         if view is None:
             return
+        name = self.name.text().strip()
+        if not name or name == labels.template_name(view.key, view.name):
+            name = view.name  # the shipped name shown in the UI's language is not a rename
         try:
             with self.ctx.store.write() as session:
-                templates.save(session, view.key, self.body.text(), name=self.name.text().strip() or view.name,
-                               kind=view.kind)
+                templates.save(session, view.key, self.body.text(), name=name, kind=view.kind)
         except templates.TemplateError as exc:
             self._say(describe(exc), RED)
             return

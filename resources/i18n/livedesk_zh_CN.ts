@@ -1887,6 +1887,130 @@
         <source>no order yet</source>
         <translation>尚未下单</translation>
     </message>
+    <message>
+        <source>Gold Diamond member arrives</source>
+        <translation>金钻会员进场</translation>
+    </message>
+    <message>
+        <source>Silver Diamond member arrives</source>
+        <translation>银钻会员进场</translation>
+    </message>
+    <message>
+        <source>VIP arrives</source>
+        <translation>VIP 进场</translation>
+    </message>
+    <message>
+        <source>New buyer arrives</source>
+        <translation>新客进场</translation>
+    </message>
+    <message>
+        <source>Default welcome</source>
+        <translation>默认欢迎</translation>
+    </message>
+    <message>
+        <source>24-hour thank-you</source>
+        <translation>24小时致谢</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>满意度回访</translation>
+    </message>
+    <message>
+        <source>Wake-up</source>
+        <translation>沉睡唤醒</translation>
+    </message>
+    <message>
+        <source>Birthday greeting</source>
+        <translation>生日祝福</translation>
+    </message>
+    <message>
+        <source>Replenishment reminder</source>
+        <translation>补货提醒</translation>
+    </message>
+    <message>
+        <source>Manual follow-up</source>
+        <translation>手动跟进</translation>
+    </message>
+    <message>
+        <source>Private session invitation</source>
+        <translation>私享会邀请</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s nickname</source>
+        <translation>客户的昵称</translation>
+    </message>
+    <message>
+        <source>Membership level, e.g. Gold Diamond member</source>
+        <translation>会员等级，如 金钻会员</translation>
+    </message>
+    <message>
+        <source>The product they bought last</source>
+        <translation>最近一次购买的商品</translation>
+    </message>
+    <message>
+        <source>The task&apos;s product (replenishment); else the product bought last</source>
+        <translation>任务相关的商品（补货提醒），没有时同 上次购买商品</translation>
+    </message>
+    <message>
+        <source>The coupon of the task or of the rule in settings</source>
+        <translation>任务或规则设置里的优惠券</translation>
+    </message>
+    <message>
+        <source>Birthday, e.g. 3月8日</source>
+        <translation>生日，如 3月8日</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s name</source>
+        <translation>店铺名称</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s dedicated assistant</source>
+        <translation>客户的专属客服</translation>
+    </message>
+    <message>
+        <source>The private session&apos;s title (invitation)</source>
+        <translation>私享会的标题（邀请函）</translation>
+    </message>
+    <message>
+        <source>When the private session starts (invitation)</source>
+        <translation>私享会的开始时间（邀请函）</translation>
+    </message>
+    <message>
+        <source>A 最-type absolute term, forbidden by Advertising Law art. 9(3)</source>
+        <translation>“最”字类绝对化用语，《广告法》第九条第三项禁止</translation>
+    </message>
+    <message>
+        <source>A ranking term (第一, 唯一, 首…), forbidden by Advertising Law art. 9(3)</source>
+        <translation>“第一/唯一/首”类排名用语，《广告法》第九条第三项禁止</translation>
+    </message>
+    <message>
+        <source>A grade term (级, 极, 顶…), forbidden by Advertising Law art. 9(3); national standard grades excepted</source>
+        <translation>“级/极/顶”类等级用语，《广告法》第九条第三项禁止；国家标准等级除外</translation>
+    </message>
+    <message>
+        <source>An absolute promise or exaggeration, forbidden by Advertising Law arts. 4 and 9</source>
+        <translation>绝对化承诺或夸大用语，《广告法》第四条、第九条禁止</translation>
+    </message>
+    <message>
+        <source>Uses the name of state bodies, leaders or well-known marks, forbidden by Advertising Law art. 9(2) and Trademark Law art. 14</source>
+        <translation>冒用国家机关、领导人或驰名商标的名义，《广告法》第九条第二项、《商标法》第十四条禁止</translation>
+    </message>
+    <message>
+        <source>A medical term or a claim to treat illness: only medicines and medical devices may say so (Advertising Law art. 17)</source>
+        <translation>医疗用语或疾病治疗功效，非药品、医疗器械不得宣称（《广告法》第十七条）</translation>
+    </message>
+    <message>
+        <source>An efficacy claim (whitening, spot removal, anti hair loss…) that ordinary cosmetics and foods may not make</source>
+        <translation>功效宣称：美白、祛斑、防脱、丰胸等属特殊化妆品或保健食品功效，普通化妆品、普通食品不得宣称（《化妆品监督管理条例》第三十七条、《广告法》第十八条）</translation>
+    </message>
+    <message>
+        <source>A safety guarantee or a claim for pregnant women, nursing mothers or babies: ads may not guarantee safety, and a host cannot vouch for it</source>
+        <translation>安全性保证或特殊人群适用宣称（孕妇、哺乳期、婴幼儿）：广告不得含有安全性、功效的断言或保证（《广告法》第四条、第二十八条），孕妇婴幼儿适用须有依据，主播不能口头担保</translation>
+    </message>
+    <message>
+        <source>A word the shop does not allow</source>
+        <translation>店铺自定义的禁用词</translation>
+    </message>
 </context>
 <context>
     <name>LivePage</name>
