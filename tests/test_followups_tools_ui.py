@@ -134,7 +134,7 @@ def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(q
     dialog = ManualTaskDialog(ctx, customer)
     qtbot.addWidget(dialog)
     assert dialog.kind.currentData() == "manual"
-    dialog.template.setCurrentIndex(dialog.template.findText("Wake-up")  # the shipped name in the UI language)
+    dialog.template.setCurrentIndex(dialog.template.findText("Wake-up"))  # the shipped name in the UI language
     dialog.assignee.setCurrentIndex(dialog.assignee.findData(member_id))
     dialog.note.setPlainText("问问上次的色号")
     dialog.accept()
