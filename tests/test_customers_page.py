@@ -183,3 +183,7 @@ def test_refunded_orders_are_explained_beside_the_orders_tile(qtbot, page, store
     qtbot.waitUntil(lambda: "refunded or cancelled" in page.detail.orders_caption.text())
     assert page.detail.stat_values["orders"].text() == "1"
     assert page.detail.orders_caption.text().startswith("Latest 2 of 2 orders · 1 refunded")
+
+
+def test_qt_s_own_sort_arrow_is_hidden_so_only_the_right_one_shows(page):
+    assert page.table.isSortingEnabled() and not page.table.horizontalHeader().isSortIndicatorShown()

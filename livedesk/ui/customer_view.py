@@ -129,6 +129,7 @@ class CustomerView(QWidget):
         self.orders_view = OrdersView(self.orders, self)
         self.orders_view.setMinimumHeight(240)
         self.orders_caption = QLabel(self)
+        self.orders_caption.setWordWrap(True)  # the refunds line must not widen the page
         orders_layout = QVBoxLayout(orders_box)
         orders_layout.addWidget(self.orders_view)
         orders_layout.addWidget(self.orders_caption)

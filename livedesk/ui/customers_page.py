@@ -87,11 +87,12 @@ class CustomersPage(QWidget):
         self.table.setModel(self.model)
         # Indicator first: enabling sorting sorts by the indicator, i.e. asks for a reload.
         self.table.horizontalHeader().setSortIndicator(7, Qt.SortOrder.DescendingOrder)
-        self.table.horizontalHeader().setSortIndicatorShown(False)  # the model writes ↓/↑ in the title
         self.model.sorted_by = (7, True)
         self.model.blockSignals(True)
         self.table.setSortingEnabled(True)
         self.model.blockSignals(False)
+        # After enabling sorting, which shows Qt's own indicator again: the model writes ↓/↑ in the title.
+        self.table.horizontalHeader().setSortIndicatorShown(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
