@@ -147,13 +147,19 @@ def test_customers_are_found_by_pinyin_and_platform_id(filled):
 
 def test_profiles_notes_and_tags_look_like_the_playbook(filled):
     store, _ = filled
-    fields = {"skin_type", "allergies", "top_size", "taste"}
+    fields = {"skin_type", "allergies", "shade", "wechat"}
     with store.engine.connect() as conn:
         present = set(conn.exec_driver_sql("SELECT DISTINCT field FROM profile_values").scalars())
         kinds = set(conn.exec_driver_sql("SELECT DISTINCT kind FROM notes").scalars())
         tags = set(conn.exec_driver_sql(
             "SELECT DISTINCT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id").scalars())
     assert fields <= present
+    # One industry: the beauty preset's fields and nothing from apparel, food or appliances.
+    from livedesk.services import presets, settings
+
+    with store.read() as s:
+        assert settings.get(s, "shop.preset") == "beauty"
+    assert present <= {f.key for f in presets.preset("beauty").fields}
     assert "note" in kinds
     assert {"回头客", "送礼"} <= tags
     assert _scalar(store, "SELECT count(*) FROM notes WHERE pinned") > 0
