@@ -48,6 +48,7 @@ CHUNK = 20_000
 HISTORY_DAYS = 548  # 18 months of orders and broadcasts
 OPEN_TASKS = 36  # the queue a shop's first day opens with: a few dozen, not every reason of the last weeks
 OPEN_CALLBACKS = 4
+LEFT_FROM_YESTERDAY = 6
 
 # --- vocabularies ---------------------------------------------------------------------
 # Nicknames and names come from small vocabularies on purpose: pinyin_keys is cached,
@@ -707,10 +708,10 @@ class _Shop:
                            key=lambda r: r.due_at, reverse=True)
         keep = {r.id for r in callbacks[:OPEN_CALLBACKS]}
         # Mostly today's work; a few left over from yesterday are the overdue ones (red means late).
-        for since, until, share in ((today, None, 0.8), (yesterday, today, 1.0)):
+        for since, until, most in ((today, None, OPEN_TASKS), (yesterday, today, LEFT_FROM_YESTERDAY)):
             pool = [r.id for r in rows if r.id not in keep and segments.as_utc(r.due_at) >= since
                     and (until is None or segments.as_utc(r.due_at) < until)]
-            room = max(0, round(OPEN_TASKS * share) - len(keep))
+            room = min(most, OPEN_TASKS - len(keep))
             if pool and room:
                 keep.update(int(i) for i in self.rng.choice(pool, size=min(room, len(pool)), replace=False))
         done = [r for r in rows if r.id not in keep]
