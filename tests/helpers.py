@@ -47,3 +47,9 @@ def snapshot(store) -> dict[str, list]:
             "duplicates": s.execute(select(PossibleDuplicate.customer_id, PossibleDuplicate.other_id,
                                            PossibleDuplicate.reason)).all(),
         }
+
+
+# A person to erase or export: someone with a bit of everything the store can hold, whose
+# phone, names, nickname and address are unusual enough that a byte search finds only them.
+PERSON = {"nickname": "雪莉Shirley", "real_name": "欧阳雪莉", "phone": "13987654321",
+          "address": "西湖区文一西路998号", "handle": "shirley_oy", "uid": "MS4wPERSONUID"}

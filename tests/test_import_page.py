@@ -182,3 +182,13 @@ def test_the_template_is_saved_where_the_user_wants_it(page, tmp_path):
     target = tmp_path / "mine.csv"
     page._write_template(str(target))
     assert target.read_text(encoding="utf-8-sig").startswith("order_id")
+
+
+def test_an_encrypted_douyin_export_imports_and_says_its_orders_wait_for_a_buyer(qtbot, page, store):
+    page.open_file(DATA / "douyin_orders_encrypted.csv")
+    assert page.combos["item_amount"].currentData() == "订单应付金额"  # one row per sub-order
+    page.run(dry_run=False)
+    _wait_done(qtbot, page)
+    assert "Imported" in page.summary.text(), page.summary.text()
+    assert "5 orders came without a buyer" in page.summary.text()
+    assert _count(store, Order) == 5 and _count(store, Customer) == 0

@@ -182,6 +182,10 @@ def describe(exc: BaseException) -> str:
         # NotFound: another screen merged or removed what this one still shows.
         return QCoreApplication.translate("Errors", "That record no longer exists: another screen may have merged "
                                                     "or removed it")
+    if type(exc).__name__ == "PermissionDenied":  # services/team: the acting member's role may not do this
+        actor = getattr(exc, "actor", None)
+        return QCoreApplication.translate("Errors", "Only an owner may do this (you act as %1)").replace(
+            "%1", getattr(actor, "name", "") or "?")
     if isinstance(exc, ConnectionRefusedError):
         return QCoreApplication.translate("Errors", "Nothing answers at that address: is the capture tool running?")
     if isinstance(exc, PermissionError):

@@ -115,6 +115,9 @@ class SettingsPage(QWidget):
         self.terms_box = ComplianceTermsBox(ctx, self)
         self._rules_dirty = False  # tiers or levels edited: saving recomputes everyone
         self._dirty = False
+        from livedesk.ui.team_box import TeamBox
+
+        self.team_box = TeamBox(ctx, self)
 
         content = QWidget(self)
         layout = QVBoxLayout(content)
@@ -125,6 +128,7 @@ class SettingsPage(QWidget):
         layout.addWidget(self.rules_box)
         layout.addWidget(self.terms_box)
         layout.addWidget(shop_box)
+        layout.addWidget(self.team_box)
         layout.addStretch(1)
         for field in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,
                       self.silver, self.gold, self.shop_name, self.preset, self.language):

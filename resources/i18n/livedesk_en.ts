@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>BackupsDialog</name>
+    <message numerus="yes">
+        <source>%n backups made before the erasure still hold %1. Delete them now, or keep them until they expire.</source>
+        <translation>
+            <numerusform>%n backup made before the erasure still holds %1. Delete it now, or keep it until it expires.</numerusform>
+            <numerusform>%n backups made before the erasure still hold %1. Delete them now, or keep them until they expire.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CheckedEditor</name>
     <message numerus="yes">
         <source>%n risky words under the Advertising Law: reword them, or keep them only if you are sure they are allowed</source>
