@@ -81,7 +81,7 @@ class PrivacyBox(QGroupBox):
         if c.at is None:
             self.consent_label.setText(self.tr("No consent recorded"))
         else:
-            parts = [self.tr("Consent given %1").replace("%1", c.at.astimezone().strftime("%Y-%m-%d"))]
+            parts = [self.tr("Consent given %1").replace("%1", self.ctx.local(c.at).strftime("%Y-%m-%d"))]
             if c.channel:
                 parts.append(labels.consent_channel(c.channel))
             if c.note:
