@@ -47,3 +47,37 @@ def snapshot(store) -> dict[str, list]:
             "duplicates": s.execute(select(PossibleDuplicate.customer_id, PossibleDuplicate.other_id,
                                            PossibleDuplicate.reason)).all(),
         }
+
+
+def redeem_in_another_process(url: str, customer_id: int, perk: str, barrier, results) -> None:
+    """Run in a child process: wait at ``barrier`` with the others, then redeem; report the outcome."""
+    from livedesk.services.loyalty import perks
+    from livedesk.services.loyalty.errors import LoyaltyError
+    from livedesk.services.store import open_store
+
+    store = open_store(url, migrate=False, backup=False)
+    try:
+        barrier.wait(timeout=60)
+        with store.write() as s:
+            results.put(("ok", perks.redeem(s, customer_id, perk).balance))
+    except LoyaltyError as e:
+        results.put(("refused", e.code))
+    finally:
+        store.dispose()
+
+
+def issue_in_another_process(url: str, batch_id: int, customer_ids: list[int], barrier, results) -> None:
+    """Run in a child process: wait at ``barrier``, then issue one code per customer; report the codes."""
+    from livedesk.services.loyalty import coupons
+    from livedesk.services.store import open_store
+
+    store = open_store(url, migrate=False, backup=False)
+    try:
+        barrier.wait(timeout=60)
+        got = []
+        for customer_id in customer_ids:
+            with store.write() as s:
+                got.append(coupons.issue(s, batch_id, customer_id))
+        results.put(got)
+    finally:
+        store.dispose()
