@@ -34,6 +34,7 @@ from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
 from livedesk.ui.flow_layout import FlowLayout
+from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 
 TILE_STYLE = """
@@ -71,11 +72,13 @@ class CustomerView(QWidget):
         self.push_button.clicked.connect(lambda: self.customer_id and self.push_to_panel.emit(self.customer_id))
         self.task_button = QPushButton(self.tr("New follow-up…"), self)
         self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.customer_id, self))
+        self.redeem_button = redeem_button(ctx, lambda: self.customer_id, self)
         header = QHBoxLayout()
         titles = QVBoxLayout()
         for w in (self.title, self.badges, self.identity):
             titles.addWidget(w)
         header.addLayout(titles, 1)
+        header.addWidget(self.redeem_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.task_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.push_button, 0, Qt.AlignmentFlag.AlignTop)
         self.stat_values: dict[str, QLabel] = {}

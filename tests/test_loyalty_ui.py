@@ -1,0 +1,86 @@
+"""The loyalty windows: 兑换 with its confirmation and undo, the catalogue and coupon boxes, A/B tests."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import insert, select
+
+from livedesk.models import PointsEntry
+from livedesk.services import customers, points
+from livedesk.services.customers import NewCustomer
+
+
+@pytest.fixture
+def rich(store):
+    with store.write() as s:
+        cid = customers.create(s, NewCustomer(nickname="王姐"))
+        s.execute(insert(PointsEntry).values(customer_id=cid, delta=1100, reason="manual", ref="seed"))
+    return cid
+
+
+@pytest.fixture
+def say_yes(monkeypatch):
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _parent, _title, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
+    return asked
+
+
+def _select(view, row: int) -> None:
+    view.selectRow(row)
+
+
+def test_redeem_shows_what_the_customer_can_afford_confirms_then_undoes(qtbot, ctx, rich, say_yes):
+    from livedesk.ui.loyalty.redeem_dialog import RedeemDialog
+
+    dialog = RedeemDialog(ctx, rich)
+    qtbot.addWidget(dialog)
+    offers = {o.perk.code: o.refusal for o in dialog.offers}
+    assert offers == {"small_gift": None, "sample": None, "priority_shipping": None, "dedicated_service": "insufficient"}
+    last = dialog.offers_model.rows[-1]
+    assert last[-1] == "专属客服 costs 3000 points; the customer has 1100"
+    _select(dialog.offers_view, [o.perk.code for o in dialog.offers].index("dedicated_service"))
+    assert not dialog.redeem_button.isEnabled()
+    _select(dialog.offers_view, [o.perk.code for o in dialog.offers].index("priority_shipping"))
+    assert dialog.redeem_button.isEnabled()
+    dialog.redeem_button.click()
+    assert say_yes == ["Redeem 优先发货 for 1,000 points? The balance becomes 100."]
+    qtbot.waitUntil(lambda: "Redeemed 优先发货" in dialog.feedback.text())
+    assert dialog.heading.text() == "王姐 has 100 points"
+    _select(dialog.history_view, 0)
+    assert dialog.undo_button.isEnabled()
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: "Undone; 1,100 points now" in dialog.feedback.text())
+    assert dialog.history_model.rows[1][-1] == "Undone"
+    with ctx.store.read() as s:
+        assert points.balance(s, rich) == 1100
+
+
+def test_an_assistant_cannot_undo_and_a_refusal_is_worded(qtbot, ctx, rich, say_yes):
+    from livedesk.services.loyalty import perks
+    from livedesk.ui.loyalty.redeem_dialog import RedeemDialog
+
+    with ctx.store.write() as s:
+        perks.redeem(s, rich, "priority_shipping")
+    ctx.actor = SimpleNamespace(member_id=None, role="assistant")
+    dialog = RedeemDialog(ctx, rich)
+    qtbot.addWidget(dialog)
+    _select(dialog.history_view, 0)
+    assert not dialog.undo_button.isEnabled()
+    # Someone else spends the rest between the list being read and the click: the refusal is worded.
+    _select(dialog.offers_view, [o.perk.code for o in dialog.offers].index("small_gift"))
+    with ctx.store.write() as s:
+        perks.redeem(s, rich, "small_gift")
+    dialog.redeem_button.click()
+    qtbot.waitUntil(lambda: "costs 100 points; the customer has 0" in dialog.feedback.text())
+
+
+def test_the_customer_page_and_the_live_console_open_it(qtbot, ctx, rich):
+    from livedesk.ui.customer_view import CustomerView
+
+    view = CustomerView(ctx)
+    qtbot.addWidget(view)
+    assert view.redeem_button.text() == "Redeem…"
