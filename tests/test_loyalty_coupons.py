@@ -45,8 +45,9 @@ def test_a_platform_coupon_export_gives_its_code_column():
 
 
 def test_a_bad_code_in_a_file_names_the_row_and_column():
-    with pytest.raises(LoyaltyError, match=r"coupon_codes_bad.csv, row 3, column 券码: 'bad code!'"):
+    with pytest.raises(LoyaltyError, match=r"coupon_codes_bad.csv, row 3, column 券码: 'bad code!'") as e:
         coupons.read_code_file(DATA / "coupon_codes_bad.csv")
+    assert e.value.details == {"file": "coupon_codes_bad.csv", "row": 3, "column": "券码", "value": "bad code!"}
 
 
 def test_a_file_without_a_code_column_is_refused_naming_its_headers():

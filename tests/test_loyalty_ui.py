@@ -84,3 +84,50 @@ def test_the_customer_page_and_the_live_console_open_it(qtbot, ctx, rich):
     view = CustomerView(ctx)
     qtbot.addWidget(view)
     assert view.redeem_button.text() == "Redeem…"
+
+
+def test_the_settings_page_edits_the_catalogue_and_refuses_a_bad_perk(qtbot, ctx):
+    from livedesk.services.loyalty import perks
+    from livedesk.ui.loyalty.perks_box import PerkCatalogueBox
+    from livedesk.ui.settings_page import SettingsPage
+
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    box = page.findChild(PerkCatalogueBox)
+    assert [row[0] for row in box.model.rows] == ["小礼品", "小样", "优先发货", "专属客服"]
+    box.code.setText("gift_box")
+    box.name.setText("满 100 积分兑换小礼品")
+    box.cost.setValue(100)
+    box.stock.setValue(30)
+    box.tiers["vip"].setChecked(True)
+    box.save()
+    assert box.feedback.text() == "Saved: 满 100 积分兑换小礼品"
+    with ctx.store.read() as s:
+        made = next(p for p in perks.catalogue(s) if p.code == "gift_box")
+    assert (made.stock, made.tiers) == (30, ["vip"])
+    box.clear()
+    box.code.setText("x")
+    box.save()
+    assert box.feedback.text() == "A perk needs a code (up to 32 characters) and a name"
+
+
+def test_the_coupon_box_makes_a_batch_adds_codes_and_names_a_bad_row(qtbot, ctx):
+    from pathlib import Path
+
+    from livedesk.ui.loyalty.coupons_box import CouponBatchesBox
+
+    data = Path(__file__).parent / "data"
+    box = CouponBatchesBox(ctx)
+    qtbot.addWidget(box)
+    box.name.setText("回归券")
+    box.rule.setCurrentIndex(box.rule.findData("wakeup"))
+    box.create()
+    assert box.model.rows[0][:4] == ("回归券", "¥20 off", "Always", "30-day wake-up")
+    box.table.selectRow(0)
+    box.add_file(box.batches[0].id, str(data / "coupon_codes_export.csv"))
+    assert box.feedback.text() == "4 codes added"
+    box.add_pasted(box.batches[0].id, "WAKE-0001\nNEW-12345")
+    assert box.feedback.text() == "1 codes added; 1 were already in the store and left as they were"
+    box.add_file(box.batches[0].id, str(data / "coupon_codes_bad.csv"))
+    assert box.feedback.text().startswith("coupon_codes_bad.csv, row 3, column 券码: “bad code!” is not")
+    assert box.model.rows[0][4] == "5"

@@ -140,7 +140,8 @@ def read_code_file(path: str | Path) -> list[str]:
             column = table.headers[0]
         elif column is None:
             raise LoyaltyError("no_code_column", f"{path.name}: no column of coupon codes; expected one headed "
-                               f"券码 or 优惠券码 (the file has: {', '.join(map(str, table.headers))})")
+                               f"券码 or 优惠券码 (the file has: {', '.join(map(str, table.headers))})",
+                               file=path.name, headers=", ".join(map(str, table.headers)))
         else:
             codes = []
         for chunk in table.chunks(columns=[column]):
@@ -149,11 +150,12 @@ def read_code_file(path: str | Path) -> list[str]:
                     continue
                 value = str(value).strip()
                 if not CODE_PATTERN.match(value):
-                    raise LoyaltyError("bad_code", f"{path.name}, row {row}, column {column}: {value!r} is not a "
-                                       "coupon code (4–64 letters, digits, - or _)", codes=[value])
+                    raise LoyaltyError("bad_code_cell", f"{path.name}, row {row}, column {column}: {value!r} is "
+                                       "not a coupon code (4–64 letters, digits, - or _)",
+                                       file=path.name, row=row, column=column, value=value)
                 codes.append(value)
     except ReadError as e:
-        raise LoyaltyError("unreadable", f"{path.name}: {e}") from e
+        raise LoyaltyError("unreadable", f"{path.name}: {e}", file=path.name) from e
     return codes
 
 

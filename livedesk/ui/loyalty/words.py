@@ -30,8 +30,11 @@ _REFUSALS = {
     "bad_value": QT_TRANSLATE_NOOP("Loyalty", "Give an amount off above ¥0, or a discount paying 1–99 % of the price"),
     "batch_exists": QT_TRANSLATE_NOOP("Loyalty", "There is already a coupon batch with this name"),
     "bad_code": QT_TRANSLATE_NOOP("Loyalty", "Not coupon codes (4–64 letters, digits, - or _): %1"),
-    "no_code_column": QT_TRANSLATE_NOOP("Loyalty", "The file has no column of coupon codes (headed 券码 or 优惠券码)"),
-    "unreadable": QT_TRANSLATE_NOOP("Loyalty", "The file cannot be read as a table (CSV or XLSX)"),
+    "bad_code_cell": QT_TRANSLATE_NOOP(
+        "Loyalty", "%file, row %row, column %column: “%value” is not a coupon code (4–64 letters, digits, - or _)"),
+    "no_code_column": QT_TRANSLATE_NOOP(
+        "Loyalty", "%file has no column of coupon codes (headed 券码 or 优惠券码); its columns: %headers"),
+    "unreadable": QT_TRANSLATE_NOOP("Loyalty", "%file cannot be read as a table (CSV or XLSX)"),
     "batch_empty": QT_TRANSLATE_NOOP("Loyalty", "%1 has no codes left to issue: add or generate more"),
     "batch_expired": QT_TRANSLATE_NOOP("Loyalty", "%1 has expired"),
     "busy": QT_TRANSLATE_NOOP("Loyalty", "Others were issuing codes at the same moment: try again"),
@@ -63,8 +66,11 @@ def refusal(code: str, **details: object) -> str:
     codes = details.get("codes")
     if codes:
         name = "、".join(map(str, list(codes)[:5]))
-    return (text.replace("%1", str(name)).replace("%2", str(details.get("cost", "")))
+    text = (text.replace("%1", str(name)).replace("%2", str(details.get("cost", "")))
             .replace("%3", str(details.get("balance", ""))))
+    for key in ("file", "row", "column", "value", "headers"):  # where in a file, for the file's refusals
+        text = text.replace(f"%{key}", str(details.get(key, "")))
+    return text
 
 
 def error_text(exc: BaseException) -> str:
