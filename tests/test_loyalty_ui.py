@@ -131,3 +131,48 @@ def test_the_coupon_box_makes_a_batch_adds_codes_and_names_a_bad_row(qtbot, ctx)
     box.add_file(box.batches[0].id, str(data / "coupon_codes_bad.csv"))
     assert box.feedback.text().startswith("coupon_codes_bad.csv, row 3, column 券码: “bad code!” is not")
     assert box.model.rows[0][4] == "5"
+
+
+def test_an_ab_test_is_started_read_and_its_winner_made_the_default(qtbot, ctx, say_yes):
+    from livedesk.models import MessageTemplate
+    from livedesk.services import templates
+    from livedesk.ui.loyalty.experiments_dialog import ExperimentsDialog, NewExperimentDialog
+
+    with ctx.store.write() as s:
+        templates.ensure_default_templates(s)
+        templates.save(s, "followup.wakeup_b", "{称呼}，想您啦！{优惠券}等您来用", name="唤醒 B")
+    dialog = ExperimentsDialog(ctx)
+    qtbot.addWidget(dialog)
+    assert dialog.title.text() == "No A/B test yet: start one with “New test…”"
+    new = NewExperimentDialog(ctx, dialog)
+    qtbot.addWidget(new)
+    new.accept()
+    assert new.error.text() == "A test needs a name (up to 64 characters)"
+    new.name.setText("唤醒话术")
+    new.choices[0].setCurrentIndex(new.choices[0].findText("沉睡唤醒"))
+    new.choices[1].setCurrentIndex(new.choices[1].findText("唤醒 B"))
+    new.accept()
+    assert new.created_id is not None
+    dialog.load(new.created_id)
+    assert dialog.title.text() == "唤醒话术: the message of “30-day wake-up”, orders within 14 days"
+    assert [row[:3] for row in dialog.variants_model.rows] == [("A", "沉睡唤醒", "0"), ("B", "唤醒 B", "0")]
+    assert dialog.variants_model.rows[0][-1] == "control"
+    dialog.variants_view.selectRow(1)
+    assert dialog.winner_button.isEnabled()
+    dialog.make_default()
+    assert "Make variant B (唤醒 B) the default of “30-day wake-up” and end the test?" in say_yes
+    assert dialog.tests_model.rows[0][2] == "Finished"
+    assert dialog.variants_model.rows[1][0] == "B ★"
+    with ctx.store.read() as s:
+        body = s.scalar(select(MessageTemplate.body).where(MessageTemplate.key == "followup.wakeup"))
+    assert body == "{称呼}，想您啦！{优惠券}等您来用"
+
+
+def test_the_followups_page_opens_the_tests(qtbot, ctx):
+    from PySide6.QtWidgets import QPushButton
+
+    from livedesk.ui.followups_page import FollowupsPage
+
+    page = FollowupsPage(ctx)
+    qtbot.addWidget(page)
+    assert "A/B tests…" in [b.text() for b in page.findChildren(QPushButton)]

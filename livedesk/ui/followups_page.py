@@ -34,6 +34,7 @@ from livedesk.services.followups import TaskView
 from livedesk.services.panel import panel_card
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.loyalty.experiments_dialog import experiments_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
 
@@ -109,6 +110,7 @@ class FollowupsPage(QWidget):
         bar.addWidget(self.assignee)
         bar.addWidget(self.kind)
         bar.addWidget(generate)
+        bar.addWidget(experiments_button(ctx, self))
         bar.addStretch(1)
         bar.addWidget(self.count)
 
