@@ -176,3 +176,19 @@ def test_the_followups_page_opens_the_tests(qtbot, ctx):
     page = FollowupsPage(ctx)
     qtbot.addWidget(page)
     assert "A/B tests…" in [b.text() for b in page.findChildren(QPushButton)]
+
+
+def test_the_dashboards_coupon_card_shows_issued_used_and_gmv_per_rule(qtbot, ctx, rich):
+    from livedesk.services.loyalty import coupons
+    from livedesk.ui.loyalty.coupon_card import CouponFiguresCard
+
+    card = CouponFiguresCard(ctx)
+    qtbot.addWidget(card)
+    card.show()
+    qtbot.waitUntil(lambda: card.empty.isVisible())
+    with ctx.store.write() as s:
+        batch = coupons.create_batch(s, "生日券", amount_fen=1000)
+        coupons.add_codes(s, batch, ["BDAY-0001"])
+        coupons.issue(s, batch, rich)
+    qtbot.waitUntil(lambda: card.model.rows == [("By hand", "1", "0", "0.0%", "¥0.00")])
+    assert not card.empty.isVisible()
