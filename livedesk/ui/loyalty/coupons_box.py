@@ -30,14 +30,6 @@ from livedesk.ui.rows_model import RowsModel, rows_table
 ISSUING_RULES = ("wakeup", "birthday", "vip_touch", "welcome", "thanks", "survey", "callback", "replenish")
 
 
-def value_words(widget: QWidget, amount_fen: int | None, percent_paid: int | None, min_spend_fen: int) -> str:
-    value = (widget.tr("¥%1 off").replace("%1", f"{amount_fen / 100:,.0f}") if amount_fen is not None
-             else widget.tr("%1 % of the price").replace("%1", str(percent_paid)))
-    if min_spend_fen:
-        value = widget.tr("Spend ¥%1, %2").replace("%1", f"{min_spend_fen / 100:,.0f}").replace("%2", value)
-    return value
-
-
 class CouponBatchesBox(QGroupBox):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,6 +103,13 @@ class CouponBatchesBox(QGroupBox):
         self._value_kind()
         self.load()
 
+    def value_words(self, amount_fen: int | None, percent_paid: int | None, min_spend_fen: int) -> str:
+        value = (self.tr("¥%1 off").replace("%1", f"{amount_fen / 100:,.0f}") if amount_fen is not None
+                 else self.tr("%1 % of the price").replace("%1", str(percent_paid)))
+        if min_spend_fen:
+            value = self.tr("Spend ¥%1, %2").replace("%1", f"{min_spend_fen / 100:,.0f}").replace("%2", value)
+        return value
+
     def _fill_rules(self, combo: QComboBox) -> None:
         combo.addItem(self.tr("By hand only"), None)
         for code in ISSUING_RULES:
@@ -128,7 +127,7 @@ class CouponBatchesBox(QGroupBox):
         with self.ctx.store.read() as session:
             self.batches = coupons.batches(session)
         self.model.set_rows([
-            (b.name, value_words(self, b.amount_fen, b.percent_paid, b.min_spend_fen),
+            (b.name, self.value_words(b.amount_fen, b.percent_paid, b.min_spend_fen),
              f"{b.valid_from or '…'} – {b.valid_to or '…'}" if b.valid_from or b.valid_to else self.tr("Always"),
              labels.task_kind(b.rule) if b.rule else self.tr("By hand only"), f"{b.codes:,}", f"{b.issued:,}",
              f"{b.used:,}") for b in self.batches], keys=[b.id for b in self.batches])

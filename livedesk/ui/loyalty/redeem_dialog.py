@@ -116,8 +116,9 @@ class RedeemDialog(QDialog):
             self.batch.addItem(self.tr("%1 (%2 codes free)").replace("%1", b.name)
                                .replace("%2", f"{b.codes - b.issued:,}"), b.id)
         self.batch.setCurrentIndex(max(0, self.batch.findData(current)))
+        used = self.tr("used")
         self.codes_label.setText(self.tr("Issued to this customer: %1").replace("%1", "、".join(
-            f"{i.code}（{i.batch}{'，' + self.tr('used') if i.used_order_id else ''}）" for i in issued))
+            f"{i.code}（{i.batch}{'，' + used if i.used_order_id else ''}）" for i in issued))
             if issued else self.tr("No coupon issued to this customer yet"))
         self._enable()
 

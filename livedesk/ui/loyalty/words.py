@@ -52,16 +52,12 @@ _REFUSALS = {
 }
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Loyalty", text)
-
-
 def refusal(code: str, **details: object) -> str:
     """The words for a refusal code; %1… are the perk or batch name, the cost, the balance."""
     source = _REFUSALS.get(code)
     if source is None:
-        return tr("Not done (%1)").replace("%1", code)
-    text = tr(source)
+        return QCoreApplication.translate("Loyalty", "Not done (%1)").replace("%1", code)
+    text = QCoreApplication.translate("Loyalty", source)
     name = details.get("perk") or details.get("batch") or details.get("running") or ""
     codes = details.get("codes")
     if codes:
@@ -80,5 +76,5 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, LoyaltyError):
         return refusal(exc.code, **exc.details)
     if isinstance(exc, NotFound):
-        return tr("It no longer exists: someone else may have removed it")
-    return tr("Not done: %1").replace("%1", type(exc).__name__)
+        return QCoreApplication.translate("Loyalty", "It no longer exists: someone else may have removed it")
+    return QCoreApplication.translate("Loyalty", "Not done: %1").replace("%1", type(exc).__name__)
