@@ -41,6 +41,7 @@ def test_a_mean_with_its_normal_interval():
     est = stats.mean([0, 0, 100, 300])
     assert (est.value, est.low, est.high) == pytest.approx((100, -38.590, 238.590), abs=1e-3)
     assert stats.mean([]) == stats.Estimate(0.0, 0.0, 0.0)
+    assert stats.mean([0, 0, 100, 300], floor=0.0).low == 0.0  # money spent is never below zero
 
 
 def test_customers_needed_to_tell_15_from_25_percent_is_250_per_group():

@@ -206,7 +206,7 @@
     </message>
     <message>
         <source>%1 % of the price</source>
-        <translation>%1 % 折</translation>
+        <translation>按 %1% 付款</translation>
     </message>
     <message>
         <source>Spend ¥%1, %2</source>
@@ -992,8 +992,8 @@
         <translation>对照组</translation>
     </message>
     <message>
-        <source>different (p = %1)</source>
-        <translation>差异显著（p = %1）</translation>
+        <source>different (p %1)</source>
+        <translation>差异显著（p %1）</translation>
     </message>
     <message>
         <source>no difference yet</source>
@@ -2674,6 +2674,10 @@
     <message>
         <source>%1 (%2 codes free)</source>
         <translation>%1（剩余 %2 个券码）</translation>
+    </message>
+    <message>
+        <source>No coupon batch yet: add one in Settings</source>
+        <translation>还没有优惠券批次：请在设置中添加</translation>
     </message>
     <message>
         <source>used</source>

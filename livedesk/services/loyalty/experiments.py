@@ -234,7 +234,7 @@ def report(session: Session, experiment_id: int) -> ExperimentReport:
         significant = p_value is not None and p_value < stats.ALPHA
         reports.append(VariantReport(
             v.id, v.label, names.get(v.id, ""), n, stats.proportion(sum(r for r, _b, _g in mine), n),
-            stats.proportion(k, n), stats.mean([g for _r, _b, g in mine]), p_value, significant,
+            stats.proportion(k, n), stats.mean([g for _r, _b, g in mine], floor=0.0), p_value, significant,
             0 if significant else needs))
     return ExperimentReport(experiment.id, experiment.name, experiment.rule, experiment.target, experiment.status,
                             experiment.window_days, experiment.seed, experiment.winner_id, experiment.created_at,

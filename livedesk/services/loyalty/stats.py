@@ -53,7 +53,8 @@ def proportion(successes: int, n: int, alpha: float = ALPHA) -> Estimate:
     return Estimate(p, max(0.0, centre - half), min(1.0, centre + half))
 
 
-def mean(values: Sequence[float], alpha: float = ALPHA) -> Estimate:
+def mean(values: Sequence[float], alpha: float = ALPHA, floor: float | None = None) -> Estimate:
+    """The mean with its normal interval; ``floor`` bounds the interval below (GMV is never negative)."""
     n = len(values)
     if n == 0:
         return Estimate(0.0, 0.0, 0.0)
@@ -62,7 +63,7 @@ def mean(values: Sequence[float], alpha: float = ALPHA) -> Estimate:
         return Estimate(m, m, m)
     s = math.sqrt(sum((v - m) ** 2 for v in values) / (n - 1))
     half = norm_ppf(1 - alpha / 2) * s / math.sqrt(n)
-    return Estimate(m, m - half, m + half)
+    return Estimate(m, m - half if floor is None else max(floor, m - half), m + half)
 
 
 def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float | None:

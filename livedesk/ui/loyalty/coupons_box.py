@@ -100,6 +100,7 @@ class CouponBatchesBox(QGroupBox):
         form.addRow(self.tr("Issued by"), self.rule)
         form.addRow("", create)
         self.name.setMaximumWidth(260)
+        self.rule.setMaximumWidth(260)
         self._value_kind()
         self.load()
 
@@ -131,6 +132,7 @@ class CouponBatchesBox(QGroupBox):
              f"{b.valid_from or '…'} – {b.valid_to or '…'}" if b.valid_from or b.valid_to else self.tr("Always"),
              labels.task_kind(b.rule) if b.rule else self.tr("By hand only"), f"{b.codes:,}", f"{b.issued:,}",
              f"{b.used:,}") for b in self.batches], keys=[b.id for b in self.batches])
+        self.table.resizeColumnsToContents()
         if selected is not None and selected.id in self.model.keys:
             self.table.selectRow(self.model.keys.index(selected.id))
         self._enable()

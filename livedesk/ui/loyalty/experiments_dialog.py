@@ -46,7 +46,7 @@ class ExperimentsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("A/B tests of follow-ups"))
-        self.resize(1100, 560)
+        self.resize(1300, 600)
         self.rows: list[experiments.ExperimentRow] = []
         self.report: ExperimentReport | None = None
         self.tests_model = RowsModel([self.tr("Test"), self.tr("Rule"), self.tr("State"), self.tr("Customers")], self)
@@ -86,7 +86,7 @@ class ExperimentsDialog(QDialog):
         split = QSplitter(self)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([300, 800])
+        split.setSizes([320, 960])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -101,6 +101,7 @@ class ExperimentsDialog(QDialog):
         self.tests_model.set_rows([
             (r.name, labels.task_kind(r.rule), self.tr("Running") if r.status == "running" else self.tr("Finished"),
              f"{r.customers:,}") for r in self.rows], keys=[r.id for r in self.rows])
+        self.tests_view.resizeColumnsToContents()
         if self.rows:
             self.tests_view.selectRow(self.tests_model.keys.index(current) if current in self.tests_model.keys else 0)
         else:
@@ -120,17 +121,19 @@ class ExperimentsDialog(QDialog):
         self.variants_model.set_rows([
             (v.label + (" ★" if v.id == r.winner_id else ""), v.detail, f"{v.n:,}", _pct(v.replied), _pct(v.bought),
              _yuan(v.gmv_per_customer_fen), self._against(v)) for v in r.variants])
+        self.variants_view.resizeColumnsToContents()
         self.verdict.setText(self._verdict(r))
         self._enable()
 
     def _against(self, v) -> str:
         if v.p_value is None:
             return self.tr("control")
+        p = f"{v.p_value:.3f}" if v.p_value >= 0.001 else "< 0.001"
         if v.significant:
-            return self.tr("different (p = %1)").replace("%1", f"{v.p_value:.3f}")
+            return self.tr("different (p %1)").replace("%1", p if p.startswith("<") else f"= {p}")
         if v.needs_more is None:
             return self.tr("no difference yet")
-        return self.tr("not yet (p = %1): about %2 more customers").replace("%1", f"{v.p_value:.3f}") \
+        return self.tr("not yet (p = %1): about %2 more customers").replace("%1", p) \
             .replace("%2", f"{v.needs_more:,}")
 
     def _verdict(self, r: ExperimentReport) -> str:

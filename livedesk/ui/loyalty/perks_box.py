@@ -106,6 +106,7 @@ class PerkCatalogueBox(QGroupBox):
              f"{p.active_from or '…'} – {p.active_to or '…'}" if p.active_from or p.active_to else self.tr("Always"),
              self.tr("Yes") if p.active else self.tr("No"))
             for p in self.perks])
+        self.table.resizeColumnsToContents()
 
     def clear(self) -> None:
         self.table.clearSelection()

@@ -38,7 +38,7 @@ class RedeemDialog(QDialog):
         self.offers: list[perks.Offer] = []
         self.lines: list[perks.LedgerLine] = []
         self.balance = 0
-        self.resize(760, 560)
+        self.resize(820, 700)
 
         self.heading = QLabel(self)
         self.heading.setStyleSheet("font-size: 16px; font-weight: 600;")
@@ -106,16 +106,19 @@ class RedeemDialog(QDialog):
              self.tr("Yes") if o.refusal is None else
              refusal(o.refusal, perk=o.perk.name, cost=o.perk.cost, balance=self.balance))
             for o in self.offers])
+        self.offers_view.resizeColumnsToContents()
         self.history_model.set_rows([
             (line.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), f"{line.delta:+,}",
              self._what(line), line.by or "", self.tr("Undone") if line.undone else "")
             for line in self.lines])
+        self.history_view.resizeColumnsToContents()
         current = self.batch.currentData()
         self.batch.clear()
         for b in self.batches:
             self.batch.addItem(self.tr("%1 (%2 codes free)").replace("%1", b.name)
                                .replace("%2", f"{b.codes - b.issued:,}"), b.id)
         self.batch.setCurrentIndex(max(0, self.batch.findData(current)))
+        self.batch.setPlaceholderText(self.tr("No coupon batch yet: add one in Settings"))
         used = self.tr("used")
         self.codes_label.setText(self.tr("Issued to this customer: %1").replace("%1", "、".join(
             f"{i.code}（{i.batch}{'，' + used if i.used_order_id else ''}）" for i in issued))
