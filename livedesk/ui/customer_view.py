@@ -78,7 +78,6 @@ class CustomerView(QWidget):
         for w in (self.title, self.badges, self.identity):
             titles.addWidget(w)
         header.addLayout(titles, 1)
-        header.addWidget(self.redeem_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.task_button, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.push_button, 0, Qt.AlignmentFlag.AlignTop)
         self.stat_values: dict[str, QLabel] = {}
@@ -89,6 +88,7 @@ class CustomerView(QWidget):
                     ("last_order", self.tr("Last order")))
         for position, (key, caption) in enumerate(captions):
             tiles.addWidget(self._tile(key, caption), position // 3, position % 3)
+        tiles.addWidget(self.redeem_button, 1, 2, Qt.AlignmentFlag.AlignLeft)  # beside the points, in the free cell
 
         self.profile_box = QGroupBox(self.tr("Profile"), self)
         self.profile_form = QFormLayout(self.profile_box)
