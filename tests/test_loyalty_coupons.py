@@ -168,3 +168,37 @@ def test_coupon_use_is_learned_from_an_order_export(store):
     with store.write() as s:
         unknown = coupon_usage.learn_from_file(s, DATA / "douyin_orders_coupons.csv", "douyin")
     assert unknown.unknown_codes == ["OTHERSHOP-77"]
+
+
+def test_a_code_stays_taken_after_its_customer_is_erased(store):
+    people = _people(store, 2)
+    batch = _batch(store, ["ONLY-0001"])
+    with store.write() as s:
+        coupons.issue(s, batch, people[0])
+        s.delete(s.get(Customer, people[0]))
+    with store.write() as s, pytest.raises(LoyaltyError, match="no codes left"):
+        coupons.issue(s, batch, people[1])
+
+
+def test_a_merge_moves_the_codes_and_keeps_one_assignment_per_test(store):
+    from livedesk.models import ExperimentAssignment, ExperimentVariant
+    from livedesk.services import merge
+    from livedesk.services.loyalty import experiments
+    from livedesk.services.loyalty.experiments import VariantSpec
+
+    keep, drop = _people(store, 2)
+    batch = _batch(store, ["AAAA1", "BBBB2"])
+    with store.write() as s:
+        templates.ensure_default_templates(s)
+        coupons.issue(s, batch, drop)
+        wakeup = next(t.id for t in templates.listing(s) if t.key == "followup.wakeup")
+        test_id = experiments.create(s, "t", "wakeup", "template",
+                                     [VariantSpec("A", template_id=wakeup), VariantSpec("B", template_id=wakeup)])
+        variant = s.scalar(select(ExperimentVariant.id).where(ExperimentVariant.experiment_id == test_id))
+        for cid in (keep, drop):
+            s.add(ExperimentAssignment(experiment_id=test_id, variant_id=variant, customer_id=cid))
+    with store.write() as s:
+        merge.merge(s, keep, drop)
+    with store.read() as s:
+        assert s.scalar(select(CouponCode.customer_id).where(CouponCode.code == "AAAA1")) == keep
+        assert s.scalars(select(ExperimentAssignment.customer_id)).all() == [keep]

@@ -1,7 +1,7 @@
 """Loyalty: the perk catalogue points buy, coupon batches and their codes, and A/B tests of follow-ups.
 
 Conflicts between two people (or two laptops) acting at once are settled by the schema:
-a code is unique and handed out by a conditional UPDATE (``customer_id IS NULL``), a task
+a code is unique and handed out by a conditional UPDATE (``issued_at IS NULL``), a task
 carries at most one code, a customer is in an experiment once, a perk's stock is taken
 by ``UPDATE … WHERE stock > 0``.
 """
@@ -61,10 +61,10 @@ class CouponBatch(Base):
 
 
 class CouponCode(Base):
-    """One code; issued once (customer set), used once (an imported order names it)."""
+    """One code; issued once (``issued_at`` set, for good), used once (an imported order names it)."""
 
     __tablename__ = "coupon_codes"
-    __table_args__ = (Index("ix_coupon_codes_batch_free", "batch_id", "customer_id"),)
+    __table_args__ = (Index("ix_coupon_codes_batch_free", "batch_id", "issued_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("coupon_batches.id", ondelete="CASCADE"))

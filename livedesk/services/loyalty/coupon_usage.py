@@ -148,7 +148,7 @@ def figures(session: Session, since: datetime | None = None) -> list[RuleFigures
                func.coalesce(func.sum(case((paid, Order.total_fen), else_=0)), 0))
         .outerjoin(FollowUpTask, FollowUpTask.id == CouponCode.task_id)
         .outerjoin(Order, Order.id == CouponCode.used_order_id)
-        .where(CouponCode.customer_id.is_not(None)).group_by(rule).order_by(rule)
+        .where(CouponCode.issued_at.is_not(None)).group_by(rule).order_by(rule)
     )
     if since is not None:
         statement = statement.where(CouponCode.issued_at >= since)

@@ -2,8 +2,9 @@
 
 A batch has one value (¥ off or a discount), a minimum spend and valid days. Codes are
 unique in the store; issuing takes a free code with a conditional UPDATE (``WHERE
-customer_id IS NULL``), so two people or two laptops issuing at once never hand out the
-same code: the loser of a race takes the next free one. A follow-up rule (wake-up,
+issued_at IS NULL``), so two people or two laptops issuing at once never hand out the
+same code: the loser of a race takes the next free one. A code stays taken once issued
+(``issued_at``), even if its customer is later erased. A follow-up rule (wake-up,
 birthday, VIP) issues from the batch set for it; a person can issue one by hand.
 """
 
@@ -209,12 +210,12 @@ def issue(session: Session, batch_id: int, customer_id: int, *, task_id: int | N
     member_id, _role = acting_member(session)
     for _attempt in range(RACE_RETRIES):
         free = session.execute(select(CouponCode.id, CouponCode.code).where(
-            CouponCode.batch_id == batch_id, CouponCode.customer_id.is_(None)).order_by(CouponCode.id).limit(1)).first()
+            CouponCode.batch_id == batch_id, CouponCode.issued_at.is_(None)).order_by(CouponCode.id).limit(1)).first()
         if free is None:
             raise LoyaltyError("batch_empty", f"coupon batch {batch.name} has no codes left to issue",
                                batch=batch.name)
         taken = session.execute(
-            update(CouponCode).where(CouponCode.id == free.id, CouponCode.customer_id.is_(None))
+            update(CouponCode).where(CouponCode.id == free.id, CouponCode.issued_at.is_(None))
             .values(customer_id=customer_id, task_id=task_id, issued_at=now, issued_by_id=member_id)
             .execution_options(synchronize_session=False))
         if taken.rowcount == 1:
@@ -225,7 +226,7 @@ def issue(session: Session, batch_id: int, customer_id: int, *, task_id: int | N
 def batches(session: Session) -> list[BatchView]:
     c = CouponCode
     counts = (select(c.batch_id, func.count().label("codes"),
-                     func.sum(case((c.customer_id.is_not(None), 1), else_=0)).label("issued"),
+                     func.sum(case((c.issued_at.is_not(None), 1), else_=0)).label("issued"),
                      func.sum(case((c.used_order_id.is_not(None), 1), else_=0)).label("used"))
               .group_by(c.batch_id).subquery())
     b = CouponBatch

@@ -93,7 +93,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("task_id", name=op.f("uq_coupon_codes_task_id")),
     )
     with op.batch_alter_table("coupon_codes") as batch_op:
-        batch_op.create_index("ix_coupon_codes_batch_free", ["batch_id", "customer_id"], unique=False)
+        batch_op.create_index("ix_coupon_codes_batch_free", ["batch_id", "issued_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_coupon_codes_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_coupon_codes_used_order_id"), ["used_order_id"], unique=False)
     op.create_table(
