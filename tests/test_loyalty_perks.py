@@ -26,7 +26,8 @@ def _customer(store, balance: int, **fields) -> int:
         if fields:
             s.execute(update(Customer).where(Customer.id == cid).values(**fields))
         if balance:
-            s.execute(insert(PointsEntry).values(customer_id=cid, delta=balance, reason="manual", ref="seed"))
+            s.execute(insert(PointsEntry).values(customer_id=cid, delta=balance, reason="manual", ref="seed",
+                                                 occurred_at=NOON - timedelta(days=1)))
     return cid
 
 
@@ -181,3 +182,30 @@ def test_the_owner_edits_the_catalogue_and_bad_values_are_refused(store):
         assert e.value.code == code
     with store.write(SimpleNamespace(member_id=None, role="host")) as s, pytest.raises(LoyaltyError):
         perks.save_perk(s, "y", "Y", 5)
+
+
+def test_an_older_store_keeps_the_perks_it_had_set_and_gains_the_playbooks(tmp_path):
+    from alembic import command
+
+    from livedesk.models.engine import make_engine
+    from livedesk.services.store import alembic_config, open_store, sqlite_url
+
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(sqlite_url(path))
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004")
+        conn.exec_driver_sql(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('points.perks', "
+            "'[{\"code\": \"priority_shipping\", \"name\": \"优先发货\", \"cost\": 800}, "
+            "{\"code\": \"vip_line\", \"name\": \"VIP 专线\", \"cost\": 5000}]', '2026-01-01')")
+    engine.dispose()
+    store = open_store(sqlite_url(path))
+    try:
+        with store.read() as s:
+            assert {p.code: p.cost for p in perks.catalogue(s)} == {
+                "small_gift": 100, "sample": 300, "priority_shipping": 800, "dedicated_service": 3000,
+                "vip_line": 5000}
+    finally:
+        store.dispose()

@@ -78,7 +78,7 @@ def test_an_assistant_cannot_undo_and_a_refusal_is_worded(qtbot, ctx, rich, say_
     qtbot.waitUntil(lambda: "costs 100 points; the customer has 0" in dialog.feedback.text())
 
 
-def test_the_customer_page_and_the_live_console_open_it(qtbot, ctx, rich):
+def test_the_customer_page_has_the_redeem_button(qtbot, ctx, rich):
     from livedesk.ui.customer_view import CustomerView
 
     view = CustomerView(ctx)
@@ -192,3 +192,19 @@ def test_the_dashboards_coupon_card_shows_issued_used_and_gmv_per_rule(qtbot, ct
         coupons.issue(s, batch, rich)
     qtbot.waitUntil(lambda: card.model.rows == [("By hand", "1", "0", "0.0%", "¥0.00")])
     assert not card.empty.isVisible()
+
+
+def test_the_live_console_has_the_redeem_button_for_the_selected_customer(qtbot, store):
+    from livedesk.ui.context import AppContext
+    from livedesk.ui.feed_controller import FeedController
+    from livedesk.ui.live_page import LivePage
+    from livedesk.ui.search_controller import SearchController
+    from livedesk.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    search, feeds = SearchController(store, tasks), FeedController(store, tasks)
+    page = LivePage(AppContext(store=store, tasks=tasks, language="en"), search, feeds)
+    qtbot.addWidget(page)
+    assert page.redeem_button.text() == "Redeem…"
+    search.shutdown()
+    tasks.shutdown()
