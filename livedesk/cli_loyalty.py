@@ -57,9 +57,9 @@ def add_parsers(sub: Any) -> None:
 
 
 def _open(args: argparse.Namespace):
-    from livedesk.services.store import open_store, resolve_url
+    from livedesk.cli import _open as open_acting  # the store, acting as --as NAME when given
 
-    return open_store(resolve_url(args.db))
+    return open_acting(args)
 
 
 def _jsonable(value: Any) -> Any:

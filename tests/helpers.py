@@ -49,6 +49,12 @@ def snapshot(store) -> dict[str, list]:
         }
 
 
+# A person to erase or export: someone with a bit of everything the store can hold, whose
+# phone, names, nickname and address are unusual enough that a byte search finds only them.
+PERSON = {"nickname": "雪莉Shirley", "real_name": "欧阳雪莉", "phone": "13987654321",
+          "address": "西湖区文一西路998号", "handle": "shirley_oy", "uid": "MS4wPERSONUID"}
+
+
 def redeem_in_another_process(url: str, customer_id: int, perk: str, barrier, results) -> None:
     """Run in a child process: wait at ``barrier`` with the others, then redeem; report the outcome."""
     from livedesk.services.loyalty import perks

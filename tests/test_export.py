@@ -45,7 +45,7 @@ def shop(store, tmp_path):
         rows.append(f"O{n},面膜,1,0,0,{yuan},{at},{at},completed,{buyer},{platform}")
     path = tmp_path / "orders.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    assert not importing.import_orders(store.session_factory, path).errors
+    assert not importing.import_orders(store.write_factory, path).errors
     with store.write() as s:
         segments.recompute(s, NOW)
     return ids

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from livedesk.models import FollowUpTask, MessageTemplate, SurveyResponse
-from livedesk.services import customers, followups, templates
+from livedesk.services import customers, followups, team, templates
 from livedesk.services.customers import NewCustomer
 from livedesk.services.followups.config import rule_settings
 from livedesk.ui.compliance_view import ScriptCheckPage, utf16_spans
@@ -130,7 +130,7 @@ def test_follow_up_rules_are_switched_and_timed_in_settings(qtbot, ctx, store):
 def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(qtbot, ctx, customer, store):
     with store.write() as s:
         templates.ensure_default_templates(s)
-        member_id = customers.add_team_member(s, "小周")
+        member_id = team.add_member(s, "小周")
     dialog = ManualTaskDialog(ctx, customer)
     qtbot.addWidget(dialog)
     assert dialog.kind.currentData() == "manual"

@@ -40,7 +40,7 @@ ENCODED = ["douyin_orders.csv", "douyin_orders_bom.csv", "douyin_orders_gbk.csv"
 
 
 def run(store, name: str, tmp_path: Path, **options):
-    return import_orders(store.session_factory, DATA / name, ImportOptions(report_path=tmp_path, **options))
+    return import_orders(store.write_factory, DATA / name, ImportOptions(report_path=tmp_path, **options))
 
 
 @pytest.mark.parametrize("name", ENCODED)
@@ -95,7 +95,7 @@ def test_full_phone_fitting_a_masked_one_under_the_same_name_is_a_possible_dupli
     target = tmp_path / "full_phone.csv"
     target.write_text("主订单编号,商品金额,订单提交时间,收件人,收件人手机号,市\n"
                       "7001,10.00,2024-06-01 10:00:00,王丽,13812345678,上海市\n", encoding="utf-8")
-    summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin"))
+    summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin"))
     assert summary.customers_created == 1 and summary.possible_duplicates == 1
     with store.write() as s:
         dup = s.scalars(select(PossibleDuplicate)).one()
@@ -158,7 +158,7 @@ def test_errors_in_an_xlsx_point_at_the_row_under_the_title_rows(store, tmp_path
     book = load_workbook(broken)
     book.active["F6"] = "不知道"  # 商品金额 of the third data row; the header is row 3
     book.save(broken)
-    summary = import_orders(store.session_factory, broken, ImportOptions(report_path=tmp_path))
+    summary = import_orders(store.write_factory, broken, ImportOptions(report_path=tmp_path))
     assert [(e.row, e.column, e.code) for e in summary.errors] == [(6, "商品金额", "money")]
     assert counts(store)["orders"] == 0
 
@@ -182,7 +182,7 @@ def test_cancel_rolls_everything_back(store, tmp_path, monkeypatch):
             cancel.set()
 
     with pytest.raises(ImportCancelled):
-        import_orders(store.session_factory, DATA / "douyin_orders.csv", ImportOptions(), progress, cancel)
+        import_orders(store.write_factory, DATA / "douyin_orders.csv", ImportOptions(), progress, cancel)
     assert seen[0] == (0, 8, "prepare") and any(p == "import" for _, _, p in seen)
     assert counts(store) == {name: 0 for name in counts(store)}
 
@@ -228,7 +228,7 @@ def test_a_corrected_mapping_is_remembered_for_the_next_file_of_that_source(stor
     target = tmp_path / "renamed.csv"
     target.write_text("主订单编号,付了多少,订单提交时间,收件人,收件人手机号\n"
                       "8001,¥12.00,2024-06-01 10:00:00,张三,13700000000\n", encoding="utf-8")
-    first = import_orders(store.session_factory, target,
+    first = import_orders(store.write_factory, target,
                           ImportOptions(platform="douyin", overrides={"order_total": "付了多少"}))
     assert first.ok
     with store.write() as s:
@@ -243,14 +243,14 @@ def test_a_file_whose_platform_cannot_be_told_needs_one(store, tmp_path):
     target = tmp_path / "plain.csv"
     target.write_text("订单号,金额,下单时间,手机号\n1,1.00,2024-06-01 10:00:00,13700000000\n", encoding="utf-8")
     with pytest.raises(ImportSetupError):
-        import_orders(store.session_factory, target)
-    assert import_orders(store.session_factory, target, ImportOptions(platform="taobao")).committed
+        import_orders(store.write_factory, target)
+    assert import_orders(store.write_factory, target, ImportOptions(platform="taobao")).committed
 
 
 def test_missing_required_columns_are_reported_against_the_header(store, tmp_path):
     target = tmp_path / "no_money.csv"
     target.write_text("主订单编号,订单提交时间,收件人\n1,2024-06-01 10:00:00,张三\n", encoding="utf-8")
-    summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin", report_path=tmp_path))
+    summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin", report_path=tmp_path))
     assert [(e.row, e.code) for e in summary.errors] == [(1, "missing_column")]
 
 
@@ -260,7 +260,7 @@ def test_a_row_wider_than_its_header_is_an_error_not_lost_cells(store, tmp_path)
     for extra, bad_row in ((",多出来的", 2), (",x" * 20, 2)):  # a spare cell, and far too many
         target = tmp_path / "wide.csv"
         target.write_text(head + row.format(1) + extra + "\n" + row.format(2) + "\n", encoding="utf-8")
-        summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin",
+        summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin",
                                                                              report_path=tmp_path))
         assert [(e.row, e.code) for e in summary.errors] == [(bad_row, "unreadable")]
     assert counts(store)["orders"] == 0

@@ -159,3 +159,13 @@ def test_the_import_ui_bench_imports_through_the_page_and_reports_the_ui_stalls(
     result = json.loads(capsys.readouterr().out)
     assert result["bench"] == "import-ui" and result["rows"] == 400 and result["imported"] is True
     assert result["ticks"] > 0 and result["ui_stall_max_ms"] >= result["ui_stall_p95_ms"] >= 0
+
+
+def test_an_encrypted_douyin_export_imports_and_says_its_orders_wait_for_a_buyer(qtbot, page, store):
+    page.open_file(DATA / "douyin_orders_encrypted.csv")
+    assert page.combos["item_amount"].currentData() == "订单应付金额"  # one row per sub-order
+    page.run(dry_run=False)
+    _wait_done(qtbot, page)
+    assert "Imported" in page.summary.text(), page.summary.text()
+    assert "5 orders came without a buyer" in page.summary.text()
+    assert _count(store, Order) == 5 and _count(store, Customer) == 0

@@ -38,7 +38,7 @@ def _import(store, folder: Path, name: str, data: bytes):
     path = folder / name
     path.write_bytes(data)
     try:
-        return import_orders(store.session_factory, path,
+        return import_orders(store.write_factory, path,
                              ImportOptions(platform="douyin", report_path=folder, recompute_segments=False))
     except ImportSetupError:
         return None

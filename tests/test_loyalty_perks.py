@@ -186,6 +186,7 @@ def test_the_owner_edits_the_catalogue_and_bad_values_are_refused(store):
 
 def test_an_older_store_keeps_the_perks_it_had_set_and_gains_the_playbooks(tmp_path):
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from livedesk.models.engine import make_engine
     from livedesk.services.store import alembic_config, open_store, sqlite_url
@@ -193,9 +194,11 @@ def test_an_older_store_keeps_the_perks_it_had_set_and_gains_the_playbooks(tmp_p
     path = tmp_path / "old.sqlite3"
     engine = make_engine(sqlite_url(path))
     config = alembic_config()
+    before = next(r.down_revision for r in ScriptDirectory.from_config(config).walk_revisions()
+                  if r.path.endswith("_loyalty.py"))  # the store as it was just before this feature
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0004")
+        command.upgrade(config, before)
         conn.exec_driver_sql(
             "INSERT INTO settings (key, value, updated_at) VALUES ('points.perks', "
             "'[{\"code\": \"priority_shipping\", \"name\": \"优先发货\", \"cost\": 800}, "

@@ -42,7 +42,7 @@ HEADER = ("order_id,product_name,quantity,unit_price,order_total,ordered_at,paid
 def _import(store, tmp_path: Path, rows: list[str], name: str = "orders.csv") -> importing.ImportSummary:
     path = tmp_path / name
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    summary = importing.import_orders(store.session_factory, path)
+    summary = importing.import_orders(store.write_factory, path)
     assert not summary.errors, summary.errors
     return summary
 
@@ -183,6 +183,20 @@ def test_the_merge_is_audited_with_both_ids_and_what_moved(store, pair):
     assert detail["reasons"] == [PHONE_FITS_MASK]
     assert detail["before"]["drop"]["orders"] == 2 and detail["after"]["orders"] == 4
     json.dumps(detail)  # plain JSON: dates were written as text
+
+
+def test_the_merge_audit_entry_names_the_fields_but_keeps_no_value_of_the_dropped_customer(store, pair):
+    keep, drop, _third = pair
+    with store.write() as s:
+        dropped = s.get(Customer, drop)
+        values = [v for v in (dropped.nickname, dropped.real_name, dropped.phone, dropped.address,
+                              str(dropped.birthday) if dropped.birthday else None) if v]
+        result = merge.merge(s, keep, drop, actor="小周", now=NOW)
+    with store.write() as s:
+        detail = s.get(AuditEntry, result.audit_id).detail
+    text = json.dumps(detail, ensure_ascii=False)
+    assert values and not [v for v in values if v in text], text
+    assert detail["filled"] == ["address", "birthday"] and detail["overridden"] == ["nickname", "profile.skin_type"]
 
 
 def test_the_pairs_evidence_is_resolved_and_a_third_customers_evidence_moves_to_the_kept_one(store, pair):

@@ -31,6 +31,7 @@ class ImportBatch(Base):
     source: Mapped[str | None] = mapped_column(String(32))
     file_name: Mapped[str] = mapped_column(String(260))
     file_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the source's export time, when known
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed|reverted
     row_count: Mapped[int] = mapped_column(default=0)
     summary: Mapped[Any | None] = mapped_column(JSON)

@@ -48,6 +48,7 @@ class Customer(Base):
     assigned_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_note: Mapped[str | None] = mapped_column(String(200))
+    consent_channel: Mapped[str | None] = mapped_column(String(16))  # services/privacy.py CONSENT_CHANNELS
     source_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -13,13 +13,14 @@ in short slices, telling ``WritePolicy.on_wait`` how long it has waited, up to
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,6 +90,18 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Erasure (PIPL) must leave no trace in the file: every delete and update zeroes the
+        # bytes it frees, on every connection. Only on the erasing one would leave the stale
+        # copies that earlier updates (a recompute rewriting a customer's row) left in free
+        # space. The cost is a memset per freed cell and writing freed pages as zeros.
+        cursor.execute("PRAGMA secure_delete=ON")
+        # Freed pages leave the file at the next incremental vacuum (erasure runs one). Set on a
+        # new, empty file only: it must come before the first table, and on an existing store
+        # the pragma opens a write transaction (it rewrites a header field) on every connect,
+        # which makes other connections' read-then-write units fail with "database is locked".
+        # Older stores are converted once by a VACUUM in store.ensure_incremental_vacuum.
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         # Customer data must survive a power cut: WAL with FULL sync.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
@@ -103,6 +116,18 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             _begin_immediate(connection.connection.dbapi_connection, policy)
+
+
+def serialize(session: Session, name: str) -> None:
+    """Make writing units that run ``name`` take turns, for work that reads what it then writes
+    (follow-up generation checks which tasks exist, then adds the rest).
+
+    SQLite has one writer at a time already (BEGIN IMMEDIATE); PostgreSQL takes a transaction
+    advisory lock, released at commit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from livedesk.models import Appearance, Broadcast, Customer, Note
+from livedesk.models import Appearance, Broadcast, Customer, Note, Order
+from livedesk.models.orders import SPEND_STATUSES
 from livedesk.models.base import utcnow
 
 PLATFORMS = ("douyin", "taobao", "kuaishou", "channels", "tiktok")
@@ -44,6 +45,21 @@ class PresentCustomer:
 
 
 @dataclass(frozen=True)
+class BroadcastSales:
+    """What sold during a broadcast: every order placed on its platform while it ran (or
+    attached to it), whether or not the buyer is known yet."""
+
+    orders: int  # paid or completed
+    gmv_fen: int
+    known_buyers: int  # distinct customers among them
+    unknown_buyer_orders: int  # orders whose buyer is not known yet (on the 未识别买家 list)
+    viewers: int  # distinct viewers the feed saw
+    # Buyers per viewer: known buyers plus one per unknown-buyer order (nothing says two
+    # of them are one person), over the viewers; 0 when no feed was connected.
+    conversion: float
+
+
+@dataclass(frozen=True)
 class BroadcastSummary:
     broadcast: BroadcastView
     known: list[PresentCustomer]
@@ -51,6 +67,7 @@ class BroadcastSummary:
     not_greeted_vips: list[PresentCustomer]
     notes_logged: int
     new_viewers: list[str]  # nicknames of viewers no customer is linked to yet
+    sales: BroadcastSales | None = None
 
 
 def _view(b: Broadcast) -> BroadcastView:
@@ -179,4 +196,24 @@ def summary(session: Session, broadcast_id: int, vip_tiers: tuple[str, ...] = ("
         .order_by(Appearance.comment_count.desc(), Appearance.first_seen_at).limit(50)
     ))
     notes = session.scalar(select(func.count(Note.id)).where(Note.broadcast_id == broadcast_id)) or 0
-    return BroadcastSummary(_view(b), known, vips, [p for p in vips if not p.greeted], notes, new_viewers)
+    return BroadcastSummary(_view(b), known, vips, [p for p in vips if not p.greeted], notes, new_viewers,
+                            sales(session, b))
+
+
+def sales(session: Session, b: Broadcast, now: datetime | None = None) -> BroadcastSales:
+    """The broadcast's sales: orders attached to it, or placed on its platform while it ran
+    (an export imported before the broadcast was recorded did not attach them)."""
+    until = b.ended_at or now or utcnow()
+    during = or_(Order.broadcast_id == b.id, and_(
+        Order.broadcast_id.is_(None), Order.platform == b.platform,
+        Order.ordered_at >= b.started_at, Order.ordered_at < until))
+    orders, gmv, known, unknown = session.execute(
+        select(func.count(Order.id), func.coalesce(func.sum(Order.total_fen), 0),
+               func.count(func.distinct(Order.customer_id)),
+               func.coalesce(func.sum(case((Order.customer_id.is_(None), 1), else_=0)), 0))
+        .where(during, Order.status.in_(SPEND_STATUSES))
+    ).one()
+    viewers = session.scalar(select(func.count(Appearance.id)).where(Appearance.broadcast_id == b.id)) or 0
+    buyers = int(known) + int(unknown)
+    return BroadcastSales(int(orders), int(gmv), int(known), int(unknown), int(viewers),
+                          min(1.0, buyers / viewers) if viewers else 0.0)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Customer, CustomerTag, Order, OrderItem, PlatformAccount, Tag
 from livedesk.models.engine import WritePolicy, write_engine
-from livedesk.services import customers, settings
+from livedesk.services import customers, settings, team
 from livedesk.services.customers import CustomerFilter
 from livedesk.services.frames import fetch_rows, read_frame
 
@@ -151,6 +151,8 @@ def check_target(path: str | os.PathLike[str]) -> tuple[Path, str]:
 def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: CustomerFilter,
             customer_ids: Sequence[int] | None, actor: str | None, progress: Progress | None) -> ExportSummary:
     started = time.perf_counter()
+    if customer_ids is None and flt == CustomerFilter():
+        team.require(session, "export_all")
     target, fmt = check_target(path)
     if flt.tier and flt.tier not in customers.TIERS:
         raise ExportError(f"unknown tier {flt.tier!r}; tiers: {', '.join(customers.TIERS)}")
@@ -194,8 +196,10 @@ def _audit(session: Session, actor: str | None, kind: str, detail: dict[str, Any
         session.add(entry)
         session.flush()
         return entry.id
+    member = team.acting(session)
     with sessionmaker(bind=write_engine(session.get_bind(), WritePolicy())).begin() as own:
-        entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
+        entry = AuditEntry(actor=member.name if member else actor, member_id=member.member_id if member else None,
+                           action="export", entity=kind, detail=detail)
         own.add(entry)
         own.flush()
         return entry.id
@@ -280,7 +284,7 @@ def _order_chunks(conn: Connection, chosen: list[int] | None) -> Iterator[pd.Dat
     statement = select(
         o.id, o.platform, o.platform_order_id, o.customer_id, Customer.nickname, o.status, o.after_sale,
         o.total_fen, o.ordered_at, o.paid_at, o.recipient_name, o.recipient_phone, o.city, o.address,
-    ).join(Customer, Customer.id == o.customer_id)
+    ).outerjoin(Customer, Customer.id == o.customer_id)  # everyone's: orders of unknown buyers too
     if chosen is None:
         frames = _pages(conn, statement, o.id)
     else:  # customer by customer (their orders in time order), through the (customer, ordered_at) index
@@ -324,12 +328,16 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
         values = frame[col.key]
         if col.words is not None:
             values = values.map(lambda v, w=col.words: w.get(v, v) if isinstance(v, str) else v)
-        if col.kind == "money":
+        if col.kind == "int":
+            values = values.astype("Int64")  # an anonymised order's empty customer id, not 12.0
+        elif col.kind == "money":
             fen = values.fillna(0).astype("int64")
             values = yuan_text(fen) if fmt == "csv" else fen / 100
         elif col.kind == "time":
             local = (pd.to_datetime(values, format="ISO8601") + offset).dt.floor("s")
             values = local.dt.strftime("%Y-%m-%d %H:%M:%S") if fmt == "csv" else local
+        elif col.kind == "int" and values.isna().any():  # an unknown buyer's order: no customer id, not NaN
+            values = values.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
         elif col.kind == "date":
             days = pd.to_datetime(values, format="ISO8601")
             values = days.dt.strftime("%Y-%m-%d") if fmt == "csv" else days.dt.date

@@ -215,7 +215,8 @@ def _order_stats(conn: Connection, now: datetime, ids: list[int] | None = None) 
         )
         # Orders placed after ``now`` are not known yet at ``now``: a recompute "as of"
         # a past day must give the answer that day would have given.
-        .where(o.status.in_(SPEND_STATUSES), o.ordered_at <= now)
+        .where(o.status.in_(SPEND_STATUSES), o.ordered_at <= now,
+               o.customer_id.is_not(None))  # an unknown buyer's orders count for the shop, not a person
         .group_by(o.customer_id)
     )
     if ids is not None:

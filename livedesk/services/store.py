@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from livedesk.models.engine import (
     make_session_factory,
     write_engine,
 )
-from livedesk.services import changes
+from livedesk.services import changes, team
 from livedesk.services.changes import ChangeSet
 
 T = TypeVar("T")
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "LiveDesk"
 # The newest migration this build knows. Checked against Alembic's head by a test, so
 # start-up can skip importing Alembic when the store is already current.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0007"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BACKUPS_KEPT = 10
@@ -54,6 +55,8 @@ BACKUPS_KEPT = 10
 class StoreError(Exception):
     """The store cannot be opened; the message says which file and why, for a person."""
 
+
+_writing = threading.local()  # the store this thread has a writing unit open on
 
 __all__ = ["ChangeSet", "Op", "Store", "StoreBusy", "StoreError", "open_store"]
 
@@ -82,6 +85,8 @@ class Store:
     write_policy: WritePolicy = field(default_factory=WritePolicy)
     # Called after each local commit with its change set, on the committing thread.
     listeners: list[Callable[[ChangeSet], None]] = field(default_factory=list)
+    # The team member this process acts as (team.Actor): every writing unit carries it.
+    actor: Any = None
 
     def __post_init__(self) -> None:
         self.write_factory = make_session_factory(write_engine(self.engine, self.write_policy))
@@ -91,6 +96,7 @@ class Store:
 
             hooks = {"before_log": pg_log_in_order, "notify": pg_notify}
         changes.install(self.write_factory, self.origin, self.listeners, **hooks)
+        team.install(self.write_factory)
         event.listen(self.session_factory, "before_flush", _refuse_writes)
         event.listen(self.session_factory, "do_orm_execute", _refuse_bulk_writes)
 
@@ -99,18 +105,26 @@ class Store:
         """A reading unit of work: it never takes the write lock and may not write."""
         with self.session_factory.begin() as session:
             session.info["read_only"] = True
+            session.info["actor"] = self.actor  # reads are checked too: who may export everyone
             yield session
 
     @contextmanager
     def write(self, actor: Any = None) -> Iterator[Session]:
         """A writing unit of work: begins as a writer, commits on success, rolls back on error.
 
-        ``actor`` (a ``team.Actor``) is who is acting: services read it for authorship, audit
-        entries and role checks.
+        ``actor`` (a ``team.Actor``, by default the store's) is who is acting: services read it
+        for authorship, audit entries and role checks.
         """
-        with self.write_factory.begin() as session:
-            session.info["actor"] = actor
-            yield session
+        if getattr(_writing, "store", None) is self:
+            # A second writing unit on this thread would wait for the first one's lock for ever.
+            raise RuntimeError("a writing unit of work is already open on this thread: pass its session on")
+        _writing.store = self
+        try:
+            with self.write_factory.begin() as session:
+                session.info["actor"] = actor if actor is not None else self.actor
+                yield session
+        finally:
+            _writing.store = None
 
     # Until every caller says which of the two it means, a unit of work that may write.
     begin = write
@@ -184,6 +198,8 @@ def open_store(url: str, *, migrate: bool = True, backup: bool = True) -> Store:
             if path is not None and current is not None and backup:
                 store.backup = backup_sqlite(path, reason=f"before-{HEAD_REVISION}")
             upgrade(store)
+        if path is not None and migrate:
+            ensure_incremental_vacuum(store)
     except StoreError:
         engine.dispose()
         raise
@@ -273,6 +289,77 @@ def upgrade(store: Store, revision: str = "head") -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     log.info("store %s migrated to %s", _where(store), revision)
+
+
+def auto_vacuum_mode(store: Store) -> int:
+    """SQLite's ``PRAGMA auto_vacuum``: 0 none, 1 full, 2 incremental."""
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("PRAGMA auto_vacuum").scalar() or 0)
+
+
+def ensure_incremental_vacuum(store: Store) -> bool:
+    """Convert a store made before erasure existed to ``auto_vacuum=INCREMENTAL``, once.
+
+    New stores get it from the engine's connect pragma before their first table. An older
+    store needs one VACUUM (it rewrites the whole file; seconds for a large store), which also
+    drops every stale copy of deleted data that free space still held. It runs after the
+    migration (VACUUM cannot run inside its transaction) and after the pre-migration backup.
+    Another program holding the store makes it wait for the next opening: erasure then does a
+    full VACUUM itself. Returns whether a conversion ran.
+    """
+    if auto_vacuum_mode(store) == 2:
+        return False
+    raw = store.engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        dbapi.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        dbapi.execute("VACUUM")
+    except sqlite3.OperationalError as exc:
+        log.warning("store %s: auto_vacuum not converted yet (%s); next opening tries again", store.path, exc)
+        return False
+    finally:
+        raw.close()
+    log.info("store %s converted to auto_vacuum=INCREMENTAL", store.path)
+    return True
+
+
+@dataclass(frozen=True)
+class Scrub:
+    """What overwriting the freed pages did: ``complete`` is False when another program kept
+    the WAL from being emptied (then a later erasure or closing every program finishes it)."""
+
+    complete: bool
+    method: str  # incremental_vacuum | vacuum | not_sqlite
+    wal_bytes: int  # the -wal file's size afterwards (0 when complete)
+    file_bytes: int
+
+
+def scrub_freed_pages(store: Store) -> Scrub:
+    """After an erasure committed: move every freed page out of the file and empty the WAL.
+
+    The erasing transaction ran with ``secure_delete`` on, so what it freed is zeros, but the
+    old page versions still sit in the main file until a checkpoint and in the WAL until it is
+    truncated. Order: the vacuum first (it writes moved pages through the WAL), then a
+    TRUNCATE checkpoint copies every frame home and cuts the WAL to 0 bytes. SQLite adapter
+    only; a server database answers ``not_sqlite``.
+    """
+    if store.path is None:
+        return Scrub(False, "not_sqlite", 0, 0)
+    method = "incremental_vacuum" if auto_vacuum_mode(store) == 2 else "vacuum"
+    raw = store.engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        if method == "vacuum":
+            dbapi.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            dbapi.execute("VACUUM")
+        else:
+            dbapi.execute("PRAGMA incremental_vacuum").fetchall()  # every step: every free page
+        busy, _frames, _moved = dbapi.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+    wal = store.path.with_name(store.path.name + "-wal")
+    wal_bytes = wal.stat().st_size if wal.exists() else 0
+    return Scrub(busy == 0 and wal_bytes == 0, method, wal_bytes, store.path.stat().st_size)
 
 
 def backup_sqlite(path: Path, *, reason: str = "manual", folder: Path | None = None) -> Path:

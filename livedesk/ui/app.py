@@ -88,9 +88,14 @@ def run_app(args: argparse.Namespace) -> int:
     from livedesk.ui.main_window import MainWindow
 
     tasks = TaskRunner()
+    ctx = AppContext(store=store, tasks=tasks, language=language)
+    if not args.startup_probe:
+        from livedesk.ui.team_box import sign_in_remembered
+
+        sign_in_remembered(ctx)  # the member this machine opened as last time
+        ctx.changes.follow_others()  # other processes and machines on this store
     # The probe must not leave its offscreen window size behind in the user's settings.
-    window = MainWindow(AppContext(store=store, tasks=tasks, language=language),
-                        remember_state=not args.startup_probe)
+    window = MainWindow(ctx, remember_state=not args.startup_probe)
     if args.startup_probe:
         # `livedesk bench startup` reads these lines: the window shown, then the customer
         # list filled (its first rows painted); then the probe closes the window.
@@ -111,6 +116,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         return _run_loop(app, window)
     finally:
+        ctx.changes.stop()
         tasks.shutdown()
         store.dispose()
 

@@ -33,6 +33,7 @@ from livedesk.ui.tasks import TaskRunner
 class CustomersPage(QWidget):
     push_to_panel = Signal(int)
     loaded = Signal(int)  # the list holds this many customers now
+    erased = Signal(int)  # a customer was erased (PIPL): the search index forgets them
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +71,7 @@ class CustomersPage(QWidget):
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(more)
         menu.addAction(self.tr("Find and merge duplicates…"), self.find_duplicates)
+        menu.addAction(self.tr("Orders without a known buyer…"), self.unknown_buyers)
         menu.addSeparator()
         menu.addAction(self.tr("Export these customers…"), lambda: self.export("customers"))
         menu.addAction(self.tr("Export their orders…"), lambda: self.export("orders"))
@@ -107,6 +109,7 @@ class CustomersPage(QWidget):
         self.detail.push_to_panel.connect(self.push_to_panel)
         self.detail.changed.connect(self._customer_changed)
         ctx.changes.changed.connect(self._on_changes)
+        self.detail.erased.connect(self._customer_erased)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -228,6 +231,13 @@ class CustomersPage(QWidget):
         self.model.refresh(customer_id)
         self.reload_tags()
 
+    def _customer_erased(self, customer_id: int) -> None:
+        self._notify(self.tr("Customer %1 was erased; their orders stay without name, phone or address.")
+                     .replace("%1", str(customer_id)))
+        self.reload()
+        self.reload_tags()
+        self.erased.emit(customer_id)
+
     def _set_reveal(self, reveal: bool) -> None:
         self.model.set_reveal(reveal)
         self.detail.set_reveal(reveal)
@@ -239,6 +249,14 @@ class CustomersPage(QWidget):
         dialog = DuplicatesDialog(self.ctx, self, reveal=self.reveal.isChecked())
         dialog.exec()
         if dialog.merged_any:
+            self.reload()
+
+    def unknown_buyers(self) -> None:
+        from livedesk.ui.unknown_buyers_dialog import UnknownBuyersDialog
+
+        dialog = UnknownBuyersDialog(self.ctx, self)
+        dialog.exec()
+        if dialog.attached_any:
             self.reload()
 
     def export(self, kind: str) -> None:

@@ -74,6 +74,14 @@ class ArrivalsModel(QAbstractListModel):
         self.arrivals = ordered[:ARRIVALS_KEPT]
         self.endResetModel()
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer leaves the queue."""
+        kept = [a for a in self.arrivals if a.customer is None or a.customer.id != customer_id]
+        if len(kept) != len(self.arrivals):
+            self.beginResetModel()
+            self.arrivals = kept
+            self.endResetModel()
+
     @staticmethod
     def _key(arrival: Arrival) -> str:
         return f"{arrival.platform}:{arrival.uid or arrival.handle or arrival.nickname}"
@@ -152,6 +160,14 @@ class FeedController(QObject):
             go(self.index)
         else:
             self.tasks.submit(self._load_index, on_done=go, on_error=lambda exc: self.failed.emit(str(exc)))
+
+    def forget(self, customer_id: int) -> None:
+        """A customer was erased: not matched, queued, recorded or awarded points any more."""
+        if self.index is not None:
+            self.index.forget(customer_id)
+        self.arrivals.forget(customer_id)
+        self._tally.forget(customer_id)
+        self._interactions = [i for i in self._interactions if i[0] != customer_id]
 
     def _load_index(self) -> ViewerIndex:
         with self.store.write() as session:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, followups, settings, templates
+from livedesk.services import customers, followups, settings, team, templates
 from livedesk.services.followups import TaskView
 from livedesk.services.panel import panel_card
 from livedesk.ui import labels
@@ -96,7 +96,7 @@ class FollowupsPage(QWidget):
         self.assignee.addItem(self.tr("Everyone"), None)
         self.assignee.addItem(self.tr("Unassigned"), followups.UNASSIGNED)
         with ctx.store.read() as session:
-            for member_id, name, _role in customers.team(session):
+            for member_id, name in team.names(session):
                 self.assignee.addItem(name, member_id)
             zone = settings.shop_zone(session)
         self.kind = QComboBox(self)

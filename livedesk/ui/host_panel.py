@@ -128,6 +128,11 @@ class HostPanel(QWidget):
         self.card_view.show_card(card)
         self._fit_queue()
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer's card leaves the panel."""
+        if self.card_view.card is not None and self.card_view.card.customer_id == customer_id:
+            self.show_waiting()
+
     def show_waiting(self) -> None:
         self.card_view.show_waiting(self.tr("Waiting for viewers…"))
         self._fit_queue()

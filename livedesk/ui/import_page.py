@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.douyin_sync_box import DouyinSyncBox
 from livedesk.ui.rows_model import RowsModel, rows_table
 from livedesk.ui.tasks import TaskRunner
 
@@ -159,6 +160,9 @@ class ImportPage(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(top)
         layout.addWidget(body, 1)
+        self.sync_box = DouyinSyncBox(ctx, self)  # the second way in, beside files
+        self.sync_box.synced.connect(self.reload_batches)
+        layout.addWidget(self.sync_box)
 
         self.progressed.connect(self._show_progress)
         self._set_running(False)
@@ -323,6 +327,13 @@ class ImportPage(QWidget):
                   .replace("%3", f"{summary.orders_updated:,}").replace("%4", f"{summary.orders_unchanged:,}")
                   .replace("%5", f"{summary.customers_created:,}").replace("%6", f"{summary.customers_matched:,}")
                   .replace("%7", f"{summary.possible_duplicates:,}"))
+        if summary.orders_without_buyer:
+            counts += "\n" + self.tr("%1 orders came without a buyer anyone can recognise: they count in the "
+                                      "figures and wait under Customers › Tools › Orders without a known buyer.") \
+                .replace("%1", f"{summary.orders_without_buyer:,}")
+        if summary.orders_outdated:
+            counts += "\n" + self.tr("%1 orders were left as a newer export had them.") \
+                .replace("%1", f"{summary.orders_outdated:,}")
         if summary.errors:
             head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))
@@ -363,7 +374,6 @@ class ImportPage(QWidget):
             "phone": self.tr("not a phone number"),
             "status": self.tr("an order status LiveDesk does not know"),
             "too_long": self.tr("too long"),
-            "no_buyer": self.tr("nobody to match: buyer id, nickname, recipient and phone are all empty"),
             "missing_column": self.tr("the file has no column for this field: choose one in Columns → fields"),
             "platform": self.tr("a platform LiveDesk does not know"),
             "unreadable": self.tr("the row cannot be read: more cells than the header, or broken text"),
@@ -455,3 +465,4 @@ class ImportPage(QWidget):
     def _quit(self) -> None:
         self._cancel.set()  # an import still running rolls back; nothing half-written
         self.runner.shutdown()
+        self.sync_box.shutdown()

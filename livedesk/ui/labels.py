@@ -97,6 +97,31 @@ _RSVP = {
     "waitlisted": QT_TRANSLATE_NOOP("Labels", "waitlist"),
 }
 
+_CONSENT_CHANNELS = {  # services/customers.py CONSENT_CHANNELS
+    "wechat": QT_TRANSLATE_NOOP("Labels", "WeChat"),
+    "platform_chat": QT_TRANSLATE_NOOP("Labels", "Platform chat"),
+    "phone": QT_TRANSLATE_NOOP("Labels", "Phone call"),
+    "in_person": QT_TRANSLATE_NOOP("Labels", "In person"),
+    "paper_form": QT_TRANSLATE_NOOP("Labels", "Paper form"),
+    "online_form": QT_TRANSLATE_NOOP("Labels", "Online form"),
+    "other": QT_TRANSLATE_NOOP("Labels", "Other"),
+}
+# What an erasure deletes, table by table (services/erasure.py ERASERS).
+_ERASED_TABLES = {
+    "customers": QT_TRANSLATE_NOOP("Labels", "The customer's record"),
+    "notes": QT_TRANSLATE_NOOP("Labels", "Notes"),
+    "profile_values": QT_TRANSLATE_NOOP("Labels", "Profile values"),
+    "customer_tags": QT_TRANSLATE_NOOP("Labels", "Tags"),
+    "followup_tasks": QT_TRANSLATE_NOOP("Labels", "Follow-up tasks"),
+    "survey_responses": QT_TRANSLATE_NOOP("Labels", "Survey answers"),
+    "points_ledger": QT_TRANSLATE_NOOP("Labels", "Growth point entries"),
+    "level_changes": QT_TRANSLATE_NOOP("Labels", "Membership level history"),
+    "invitations": QT_TRANSLATE_NOOP("Labels", "VIP session invitations"),
+    "possible_duplicates": QT_TRANSLATE_NOOP("Labels", "Possible duplicate pairs"),
+    "appearances": QT_TRANSLATE_NOOP("Labels", "Live appearances"),
+    "platform_accounts": QT_TRANSLATE_NOOP("Labels", "Platform accounts"),
+}
+
 _TASK_KINDS = {
     "welcome": QT_TRANSLATE_NOOP("Labels", "First-order welcome"),
     "thanks": QT_TRANSLATE_NOOP("Labels", "24 h thank-you"),
@@ -148,6 +173,18 @@ def order_status(code: str) -> str:
 
 def rsvp(code: str) -> str:
     return _word(_RSVP, code)
+
+
+def consent_channel(code: str) -> str:
+    return _word(_CONSENT_CHANNELS, code)
+
+
+def consent_channels() -> list[tuple[str, str]]:
+    return [(code, consent_channel(code)) for code in _CONSENT_CHANNELS]
+
+
+def erased_table(code: str) -> str:
+    return _word(_ERASED_TABLES, code)
 
 
 def task_kind(code: str) -> str:

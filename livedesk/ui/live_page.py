@@ -435,6 +435,11 @@ class LivePage(QWidget):
                 + self.tr("VIPs not greeted: %1").replace("%1", missed) + "\n"
                 + self.tr("Notes logged: %1").replace("%1", str(result.notes_logged)) + "\n"
                 + self.tr("New viewers to look at: %1").replace("%1", new))
+        if result.sales is not None:
+            sold = result.sales
+            text += "\n" + (self.tr("Sold: %1 orders, %2; buyers not known yet: %3 orders; conversion %4")
+                             .replace("%1", f"{sold.orders:,}").replace("%2", labels.money(sold.gmv_fen))
+                             .replace("%3", f"{sold.unknown_buyer_orders:,}").replace("%4", f"{sold.conversion:.1%}"))
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("Broadcast summary"), text,
                           QMessageBox.StandardButton.Ok, self)
         box.open()

@@ -58,7 +58,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._build_menus()
+        self.member_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.member_label)
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
+        self._show_member()
+        self.settings_page.team_box.signed_in.connect(lambda _actor: self._show_member())
         self._restore_geometry()
         self.nav.setCurrentRow(0)
         ctx.changes.changed.connect(self._on_changes)
@@ -80,6 +84,7 @@ class MainWindow(QMainWindow):
         self.feeds = FeedController(self.ctx.store, self.ctx.tasks, self)
         self.customers_page = CustomersPage(self.ctx, self)
         self.customers_page.push_to_panel.connect(self.push_to_panel)
+        self.customers_page.erased.connect(self.forget_customer)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
         self.live_page.greeted.connect(self._greeted)
@@ -172,6 +177,17 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
+    def _show_member(self) -> None:
+        actor = self.ctx.store.actor
+        self.member_label.setText(self.tr("Signed in: %1").replace("%1", actor.name) if actor else
+                                  self.tr("Not signed in: choose who you are in Settings › Team") if self._has_team() else "")
+
+    def _has_team(self) -> bool:
+        from livedesk.services import team
+
+        with self.ctx.store.read() as session:
+            return bool(team.members(session))
+
     def _store_label(self) -> str:
         where = str(self.ctx.store.path) if self.ctx.store.path else self.tr("shared server")
         return self.tr("Store: %1").replace("%1", where)
@@ -187,6 +203,14 @@ class MainWindow(QMainWindow):
         self.host_panel.show()
         self.host_panel.raise_()
         return self.host_panel
+
+    def forget_customer(self, customer_id: int) -> None:
+        """An erased customer leaves every in-memory copy: search, the live feed's matcher and
+        queue, the host panel."""
+        self.search.forget(customer_id)
+        self.feeds.forget(customer_id)
+        if self.host_panel is not None:
+            self.host_panel.forget(customer_id)
 
     def push_to_panel(self, customer_id: int) -> None:
         """Show the card here and on every other machine's open host panel (the host's PC)."""

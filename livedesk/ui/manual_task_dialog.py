@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, followups, settings, templates
+from livedesk.services import customers, followups, settings, team, templates
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
@@ -32,7 +32,7 @@ class ManualTaskDialog(QDialog):
         self.task_id: int | None = None
         with ctx.store.read() as session:
             row = customers.rows(session, [customer_id])[customer_id]
-            team = customers.team(session)
+            members = team.names(session)
             assigned = customers.assigned_member(session, customer_id)
             messages = [v for v in templates.listing(session) if v.kind == "followup"]
             self.zone = settings.shop_zone(session)  # times are picked in the shop's clock, as the queue shows them
@@ -48,7 +48,7 @@ class ManualTaskDialog(QDialog):
         self.due.setDateTime(QDateTime(soon.date(), QTime(soon.hour, 0)))
         self.assignee = QComboBox(self)
         self.assignee.addItem(self.tr("Nobody yet"), None)
-        for member_id, name, _role in team:
+        for member_id, name in members:
             self.assignee.addItem(name, member_id)
         self.assignee.setCurrentIndex(max(0, self.assignee.findData(assigned)))
         self.template = QComboBox(self)

@@ -62,6 +62,14 @@ class SearchController(QObject):
             self._again = False
             self.rebuild()
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer leaves the index now; a build already running read them, so
+        another follows it."""
+        if self.index is not None:
+            self.index.forget(customer_id)
+        if self._building:
+            self._again = True
+
     def search(self, query: str, on_hits: Callable[[list[Hit]], None], limit: int = 20) -> None:
         """Answer now from the index, or later from SQL while the index is being built."""
         if self.index is not None:

@@ -105,6 +105,9 @@ class SettingsPage(QWidget):
 
         self.rules_box = FollowupRulesBox(ctx, self)
         self.terms_box = ComplianceTermsBox(ctx, self)
+        from livedesk.ui.team_box import TeamBox
+
+        self.team_box = TeamBox(ctx, self)
 
         content = QWidget(self)
         layout = QVBoxLayout(content)
@@ -118,6 +121,7 @@ class SettingsPage(QWidget):
         for box in loyalty_boxes(ctx, content):  # the perk catalogue, coupon batches
             layout.addWidget(box)
         layout.addWidget(shop_box)
+        layout.addWidget(self.team_box)
         layout.addStretch(1)
         for field in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,
                       self.silver, self.gold, self.shop_name, self.preset, self.language):

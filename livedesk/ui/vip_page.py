@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, vip_sessions
+from livedesk.services import customers, team, vip_sessions
 from livedesk.services.templates import TemplateError
 from livedesk.services.lookup import lookup
 from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
@@ -88,7 +88,7 @@ class VipPage(QWidget):
         self.host = QComboBox(self)
         self.host.addItem(self.tr("No host yet"), None)
         with ctx.store.read() as session:
-            for member_id, name, _role in customers.team(session):
+            for member_id, name in team.names(session):
                 self.host.addItem(name, member_id)
         create = QPushButton(self.tr("Create session"), self)
         create.clicked.connect(self.create_session)

@@ -40,6 +40,27 @@
     </message>
 </context>
 <context>
+    <name>BackupsDialog</name>
+    <message>
+        <source>Backups that still hold the customer</source>
+        <translation>仍含该客户的备份</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n backup(s) made before the erasure still hold %1. Delete them now, or keep them until they expire.</source>
+        <translation>
+            <numerusform>删除前的 %n 个备份仍含有 %1 的资料。可以现在删除，或保留到它们过期。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete these backups</source>
+        <translation>删除这些备份</translation>
+    </message>
+    <message>
+        <source>Keep them</source>
+        <translation>保留</translation>
+    </message>
+</context>
+<context>
     <name>ChartCard</name>
     <message>
         <source>PNG</source>
@@ -108,6 +129,33 @@
     <message>
         <source>Saved: templates and scripts are checked with these words now</source>
         <translation>已保存：模板和话术现在按这些词检查</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentDialog</name>
+    <message>
+        <source>Consent</source>
+        <translation>授权同意</translation>
+    </message>
+    <message>
+        <source>The customer agreed that the shop keeps their data</source>
+        <translation>客户已同意店铺保存其个人信息</translation>
+    </message>
+    <message>
+        <source>What they agreed to, where the record is</source>
+        <translation>同意的内容、记录保存在哪里</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
@@ -426,6 +474,26 @@
         <translation>已置顶</translation>
     </message>
     <message>
+        <source>%1 changed this note while you were editing it. Their text:
+
+%2
+
+Replace it with yours?</source>
+        <translation>%1 在你编辑时修改了这条备注。对方的内容：
+
+%2
+
+要用你的内容替换吗？</translation>
+    </message>
+    <message>
+        <source>Someone else</source>
+        <translation>其他人</translation>
+    </message>
+    <message>
+        <source>Customer erased</source>
+        <translation>客户已删除</translation>
+    </message>
+    <message>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
@@ -501,6 +569,10 @@
         <translation>查重合并…</translation>
     </message>
     <message>
+        <source>Orders without a known buyer…</source>
+        <translation>未识别买家的订单…</translation>
+    </message>
+    <message>
         <source>Export these customers…</source>
         <translation>导出这些客户…</translation>
     </message>
@@ -525,6 +597,10 @@
     <message>
         <source>All tags</source>
         <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>Customer %1 was erased; their orders stay without name, phone or address.</source>
+        <translation>客户 %1 已删除；其订单保留，但已去除姓名、电话和地址。</translation>
     </message>
     <message>
         <source>Export customers</source>
@@ -703,6 +779,137 @@
     </message>
 </context>
 <context>
+    <name>DouyinSyncBox</name>
+    <message>
+        <source>抖店 order sync (open platform)</source>
+        <translation>抖店订单同步（开放平台）</translation>
+    </message>
+    <message>
+        <source>App key</source>
+        <translation>App Key</translation>
+    </message>
+    <message>
+        <source>App secret (kept in the system&apos;s keychain)</source>
+        <translation>App Secret（保存在系统钥匙串中）</translation>
+    </message>
+    <message>
+        <source>Shop id</source>
+        <translation>店铺ID</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Every 30 minutes while LiveDesk is open</source>
+        <translation>LiveDesk 打开时每 30 分钟同步一次</translation>
+    </message>
+    <message>
+        <source>Kept in the system&apos;s keychain</source>
+        <translation>已保存在系统钥匙串中</translation>
+    </message>
+    <message>
+        <source>Ready to sync shop %1.</source>
+        <translation>可以同步店铺 %1。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret of the shop&apos;s 抖店 app (自用型), and the shop id.</source>
+        <translation>请填写店铺抖店应用（自用型）的 App Key、App Secret 和店铺ID。</translation>
+    </message>
+    <message>
+        <source>The app key, the app secret and the shop id are all needed.</source>
+        <translation>App Key、App Secret 和店铺ID 都需要填写。</translation>
+    </message>
+    <message>
+        <source>Kept. The secret is in the system&apos;s keychain, not in LiveDesk&apos;s data.</source>
+        <translation>已保存。密钥存放在系统钥匙串中，不在 LiveDesk 的数据里。</translation>
+    </message>
+    <message>
+        <source>This computer has no keychain LiveDesk can use, so the secret cannot be kept safely.</source>
+        <translation>这台电脑没有 LiveDesk 可用的钥匙串，无法安全保存密钥。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the orders changed since the last sync…</source>
+        <translation>正在向抖店获取上次同步以来有变化的订单…</translation>
+    </message>
+    <message>
+        <source>Reading page %1 of %2…</source>
+        <translation>正在读取第 %1 / %2 页…</translation>
+    </message>
+    <message>
+        <source>Importing the orders…</source>
+        <translation>正在导入订单…</translation>
+    </message>
+    <message>
+        <source>Synced: %1 orders changed on 抖店; %2 new, %3 updated, %4 unchanged.</source>
+        <translation>同步完成：抖店上有 %1 个订单有变化；新增 %2，更新 %3，未变 %4。</translation>
+    </message>
+    <message>
+        <source>%1 wait for their buyer (Customers › Tools).</source>
+        <translation>%1 个订单等待归入客户（客户 › 工具）。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret first.</source>
+        <translation>请先填写 App Key 和 App Secret。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
+        <translation>抖店拒绝了签名：App Secret 与这个 App Key 不匹配。</translation>
+    </message>
+    <message>
+        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
+        <translation>抖店提示请求太频繁（限流）：请过几分钟再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
+        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
+    </message>
+    <message>
+        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
+        <translation>抖店不再接受这个应用的授权：请重新授权。</translation>
+    </message>
+    <message>
+        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
+        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
+    </message>
+    <message>
+        <source>This app may not read orders: ask for the order permission in the 抖店 open platform.</source>
+        <translation>这个应用无权读取订单：请在抖店开放平台申请订单权限。</translation>
+    </message>
+    <message>
+        <source>抖店 is not answering properly right now: try again later.</source>
+        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
+        <translation>连不上抖店，或连接一再中断：请检查网络后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the request.</source>
+        <translation>抖店拒绝了请求。</translation>
+    </message>
+    <message>
+        <source>Nothing was written.</source>
+        <translation>没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Some of 抖店&apos;s orders could not be read, so nothing was written.</source>
+        <translation>抖店的部分订单无法读取，因此没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesDialog</name>
     <message>
         <source>Possible duplicate customers</source>
@@ -873,6 +1080,10 @@
         <translation>授权时间</translation>
     </message>
     <message>
+        <source>Consent channel</source>
+        <translation>授权渠道</translation>
+    </message>
+    <message>
         <source>Consent note</source>
         <translation>授权说明</translation>
     </message>
@@ -903,6 +1114,33 @@
     <message>
         <source>Noted: this pair will not be proposed again.</source>
         <translation>已记下：这两位不会再被提示为重复。</translation>
+    </message>
+</context>
+<context>
+    <name>EraseDialog</name>
+    <message>
+        <source>Erase customer</source>
+        <translation>删除客户</translation>
+    </message>
+    <message>
+        <source>Erase %1 (customer %2) for good?</source>
+        <translation>要永久删除 %1（客户 %2）吗？</translation>
+    </message>
+    <message>
+        <source>Deleted:</source>
+        <translation>将删除：</translation>
+    </message>
+    <message>
+        <source>%1 orders stay for the accounts, without name, phone, address or link to anyone. %2 audit entries lose this customer&apos;s details. Backups that still hold the customer are listed afterwards.</source>
+        <translation>%1 个订单为记账保留，但去除姓名、电话、地址，也不再关联任何人。%2 条审计记录中的该客户信息将被抹去。删除后会列出仍含该客户的备份。</translation>
+    </message>
+    <message>
+        <source>I understand this cannot be undone</source>
+        <translation>我知道此操作无法撤销</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>删除</translation>
     </message>
 </context>
 <context>
@@ -1409,6 +1647,14 @@
         <source>%1 rows read: %2 new orders, %3 updated, %4 unchanged; %5 new customers, %6 matched to existing ones; %7 possible duplicates to review.</source>
         <translation>读取 %1 行：新订单 %2，更新 %3，未变 %4；新客户 %5，匹配到已有客户 %6；疑似重复 %7 个待确认。</translation>
     </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise: they count in the figures and wait under Customers › Tools › Orders without a known buyer.</source>
+        <translation>%1 个订单没有可识别的买家：已计入数据，在 客户 › 工具 › 未识别买家的订单 中等待归入客户。</translation>
+    </message>
+    <message>
+        <source>%1 orders were left as a newer export had them.</source>
+        <translation>%1 个订单保持较新导出中的状态未改。</translation>
+    </message>
     <message numerus="yes">
         <source>%n row(s) cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
         <translation>
@@ -1462,10 +1708,6 @@
     <message>
         <source>too long</source>
         <translation>内容过长</translation>
-    </message>
-    <message>
-        <source>nobody to match: buyer id, nickname, recipient and phone are all empty</source>
-        <translation>无法识别买家：买家 ID、昵称、收件人和手机号全为空</translation>
     </message>
     <message>
         <source>the file has no column for this field: choose one in Columns → fields</source>
@@ -1815,6 +2057,82 @@
         <translation>候补</translation>
     </message>
     <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>Platform chat</source>
+        <translation>平台客服聊天</translation>
+    </message>
+    <message>
+        <source>Phone call</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>In person</source>
+        <translation>当面</translation>
+    </message>
+    <message>
+        <source>Paper form</source>
+        <translation>纸质表格</translation>
+    </message>
+    <message>
+        <source>Online form</source>
+        <translation>线上表单</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s record</source>
+        <translation>客户档案</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Profile values</source>
+        <translation>画像信息</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Follow-up tasks</source>
+        <translation>跟进任务</translation>
+    </message>
+    <message>
+        <source>Survey answers</source>
+        <translation>满意度回访</translation>
+    </message>
+    <message>
+        <source>Growth point entries</source>
+        <translation>成长值记录</translation>
+    </message>
+    <message>
+        <source>Membership level history</source>
+        <translation>会员等级变动</translation>
+    </message>
+    <message>
+        <source>VIP session invitations</source>
+        <translation>私享会邀请</translation>
+    </message>
+    <message>
+        <source>Possible duplicate pairs</source>
+        <translation>疑似重复客户</translation>
+    </message>
+    <message>
+        <source>Live appearances</source>
+        <translation>直播间出现记录</translation>
+    </message>
+    <message>
+        <source>Platform accounts</source>
+        <translation>平台账号</translation>
+    </message>
+    <message>
         <source>First-order welcome</source>
         <translation>首单欢迎</translation>
     </message>
@@ -2026,6 +2344,10 @@
     <message>
         <source>New viewers to look at: %1</source>
         <translation>值得关注的新观众：%1</translation>
+    </message>
+    <message>
+        <source>Sold: %1 orders, %2; buyers not known yet: %3 orders; conversion %4</source>
+        <translation>成交：%1 单，%2；其中未识别买家 %3 单；转化率 %4</translation>
     </message>
     <message>
         <source>Broadcast summary</source>
@@ -2274,6 +2596,14 @@
         <translation>关于 LiveDesk</translation>
     </message>
     <message>
+        <source>Signed in: %1</source>
+        <translation>当前成员：%1</translation>
+    </message>
+    <message>
+        <source>Not signed in: choose who you are in Settings › Team</source>
+        <translation>未登录成员：请在 设置 › 团队 中选择你是谁</translation>
+    </message>
+    <message>
         <source>shared server</source>
         <translation>共享服务器</translation>
     </message>
@@ -2351,6 +2681,56 @@
     <message>
         <source>This customer is no longer in the store: merged into another customer or erased. Look them up again.</source>
         <translation>这位客户已不在库中：已合并到另一位客户或已删除。请重新查找。</translation>
+    </message>
+</context>
+<context>
+    <name>MemberDialog</name>
+    <message>
+        <source>Add a team member</source>
+        <translation>添加团队成员</translation>
+    </message>
+    <message>
+        <source>optional, 4 to 8 digits</source>
+        <translation>可选，4 到 8 位数字</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+</context>
+<context>
+    <name>MembersModel</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>在职</translation>
+    </message>
+    <message>
+        <source>left the team</source>
+        <translation>已离开团队</translation>
+    </message>
+    <message>
+        <source> · PIN</source>
+        <translation> · 已设 PIN</translation>
     </message>
 </context>
 <context>
@@ -2587,6 +2967,109 @@
     <message>
         <source>Saved: %1</source>
         <translation>已保存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyBox</name>
+    <message>
+        <source>Privacy</source>
+        <translation>隐私</translation>
+    </message>
+    <message>
+        <source>Edit consent…</source>
+        <translation>编辑授权同意…</translation>
+    </message>
+    <message>
+        <source>Export this person&apos;s data…</source>
+        <translation>导出此人的全部资料…</translation>
+    </message>
+    <message>
+        <source>Everything the store holds about this customer, for their request</source>
+        <translation>本店保存的该客户全部资料，用于答复其查询请求</translation>
+    </message>
+    <message>
+        <source>Erase this customer…</source>
+        <translation>删除此客户…</translation>
+    </message>
+    <message>
+        <source>No consent recorded</source>
+        <translation>未记录授权同意</translation>
+    </message>
+    <message>
+        <source>Consent given %1</source>
+        <translation>%1 已授权同意</translation>
+    </message>
+    <message>
+        <source>Export this person&apos;s data</source>
+        <translation>导出此人的全部资料</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx);;JSON (*.json)</source>
+        <translation>Excel (*.xlsx);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Everything about this customer was written to %1</source>
+        <translation>该客户的全部资料已写入 %1</translation>
+    </message>
+    <message>
+        <source>%1 was erased: %2 orders kept without name, phone or address.</source>
+        <translation>%1 已删除：%2 个订单保留，已去除姓名、电话和地址。</translation>
+    </message>
+    <message>
+        <source>Another program has the store open: the freed space is overwritten when it closes.</source>
+        <translation>另一个程序正打开着数据库：释放的空间将在它关闭时被覆盖。</translation>
+    </message>
+    <message>
+        <source>Erasing…</source>
+        <translation>正在删除…</translation>
+    </message>
+    <message>
+        <source>%1 backups deleted</source>
+        <translation>已删除 %1 个备份</translation>
+    </message>
+    <message>
+        <source>Choose how consent was given from the list.</source>
+        <translation>请从列表中选择授权渠道。</translation>
+    </message>
+    <message>
+        <source>The consent note is too long (at most %1 characters).</source>
+        <translation>授权备注太长（最多 %1 个字）。</translation>
+    </message>
+    <message>
+        <source>Give the date consent was given.</source>
+        <translation>请填写授权同意的日期。</translation>
+    </message>
+    <message>
+        <source>The consent date is in the future.</source>
+        <translation>授权日期不能晚于今天。</translation>
+    </message>
+    <message>
+        <source>Consent was not saved.</source>
+        <translation>授权同意未保存。</translation>
+    </message>
+    <message>
+        <source>Only the shop owner may erase a customer.</source>
+        <translation>只有店主可以删除客户。</translation>
+    </message>
+    <message>
+        <source>This customer no longer exists.</source>
+        <translation>该客户已不存在。</translation>
+    </message>
+    <message>
+        <source>The file could not be written there. Choose a file name ending in .xlsx or .json in a folder you can write to.</source>
+        <translation>无法在该位置写入文件。请选择可写入的文件夹，文件名以 .xlsx 或 .json 结尾。</translation>
+    </message>
+    <message>
+        <source>The file could not be written: %1</source>
+        <translation>无法写入文件：%1</translation>
+    </message>
+    <message>
+        <source>That did not work. Nothing was changed.</source>
+        <translation>操作未成功，数据没有任何改动。</translation>
     </message>
 </context>
 <context>
@@ -2897,6 +3380,125 @@
     </message>
 </context>
 <context>
+    <name>TeamBox</name>
+    <message>
+        <source>Owner</source>
+        <translation>店主</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>主播</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助理</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>改名…</translation>
+    </message>
+    <message>
+        <source>Change role…</source>
+        <translation>更改角色…</translation>
+    </message>
+    <message>
+        <source>Left the team</source>
+        <translation>已离开团队</translation>
+    </message>
+    <message>
+        <source>Set PIN…</source>
+        <translation>设置 PIN…</translation>
+    </message>
+    <message>
+        <source>Sign in as…</source>
+        <translation>以此成员登录…</translation>
+    </message>
+    <message>
+        <source>This laptop acts as %1 (%2)</source>
+        <translation>这台电脑当前以 %1（%2）身份操作</translation>
+    </message>
+    <message>
+        <source>Nobody has signed in: add the team, then sign in as a member.</source>
+        <translation>尚未登录成员：先添加团队成员，再选择以谁的身份登录。</translation>
+    </message>
+    <message>
+        <source>Only an owner can change the team.</source>
+        <translation>只有店主可以修改团队。</translation>
+    </message>
+    <message>
+        <source>Someone on the team already has that name.</source>
+        <translation>团队里已有同名成员。</translation>
+    </message>
+    <message>
+        <source>A name is needed (at most 50 characters).</source>
+        <translation>需要填写姓名（最多 50 个字）。</translation>
+    </message>
+    <message>
+        <source>A PIN is 4 to 8 digits.</source>
+        <translation>PIN 码是 4 到 8 位数字。</translation>
+    </message>
+    <message>
+        <source>The shop needs at least one owner.</source>
+        <translation>店铺至少需要一位店主。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码不对。</translation>
+    </message>
+    <message>
+        <source>That change could not be made.</source>
+        <translation>无法完成这项修改。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>Added %1</source>
+        <translation>已添加 %1</translation>
+    </message>
+    <message>
+        <source>New name for %1</source>
+        <translation>%1 的新名字</translation>
+    </message>
+    <message>
+        <source>Renamed</source>
+        <translation>已改名</translation>
+    </message>
+    <message>
+        <source>Role of %1</source>
+        <translation>%1 的角色</translation>
+    </message>
+    <message>
+        <source>Role changed</source>
+        <translation>角色已更改</translation>
+    </message>
+    <message>
+        <source>%1 can no longer sign in; their notes keep their name</source>
+        <translation>%1 已不能再登录；其备注仍保留署名</translation>
+    </message>
+    <message>
+        <source>PIN for %1 (4 to 8 digits; empty: no PIN)</source>
+        <translation>%1 的 PIN 码（4 到 8 位数字；留空则不设）</translation>
+    </message>
+    <message>
+        <source>PIN saved</source>
+        <translation>PIN 码已保存</translation>
+    </message>
+    <message>
+        <source>PIN of %1</source>
+        <translation>%1 的 PIN 码</translation>
+    </message>
+</context>
+<context>
     <name>TemplatesPage</name>
     <message>
         <source>New template…</source>
@@ -2985,6 +3587,113 @@
     <message>
         <source>Accepted: the template is used again</source>
         <translation>已确认：模板恢复使用</translation>
+    </message>
+</context>
+<context>
+    <name>UnknownBuyersDialog</name>
+    <message>
+        <source>Orders without a known buyer</source>
+        <translation>未识别买家</translation>
+    </message>
+    <message>
+        <source>Reading the orders…</source>
+        <translation>正在读取订单…</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>Order number</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Placed</source>
+        <translation>下单时间</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Whose is it? Nickname, pinyin, platform id or phone tail</source>
+        <translation>是谁的订单？输入昵称、拼音、平台ID或手机尾号</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>消费</translation>
+    </message>
+    <message>
+        <source>Attach the order to this customer</source>
+        <translation>把订单归到这位客户</translation>
+    </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise (the platform encrypted or masked it). They already count in the sales figures. When you know whose an order is, find the customer on the right and attach it.</source>
+        <translation>%1 个订单没有可识别的买家（平台已加密或打码）。这些订单已计入销售数据。知道是谁的订单后，在右侧找到客户并归入。</translation>
+    </message>
+    <message>
+        <source>Every order has its customer.</source>
+        <translation>所有订单都已归到客户。</translation>
+    </message>
+    <message>
+        <source>Nobody found: try another name, the pinyin initials or a phone tail.</source>
+        <translation>没有找到：换个名字、拼音首字母或手机尾号试试。</translation>
+    </message>
+    <message>
+        <source>Attached %1 orders to %2.</source>
+        <translation>已把 %1 个订单归到 %2。</translation>
+    </message>
+    <message>
+        <source>Their next orders with this buyer id will find them by themselves.</source>
+        <translation>以后带这个买家ID的订单会自动归到这位客户。</translation>
+    </message>
+    <message>
+        <source>That order is gone: someone reverted its import.</source>
+        <translation>这个订单已不存在：它所在的导入已被撤销。</translation>
+    </message>
+    <message>
+        <source>Someone attached that order already.</source>
+        <translation>这个订单已经被别人归到客户了。</translation>
+    </message>
+    <message>
+        <source>That customer is gone: merged or erased.</source>
+        <translation>这位客户已不存在：已被合并或删除。</translation>
+    </message>
+    <message>
+        <source>The platform says this buyer is another customer (#%1): attach the order to them, or merge the two customers first.</source>
+        <translation>平台显示这个买家是另一位客户（#%1）：请把订单归到那位客户，或先合并这两位客户。</translation>
+    </message>
+    <message>
+        <source>The order could not be attached.</source>
+        <translation>订单未能归入客户。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
     </message>
 </context>
 <context>
