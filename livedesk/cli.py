@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from livedesk import __version__
+from livedesk import __version__, cli_loyalty
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -216,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=30)
     bench.add_argument("--cache", metavar="FOLDER", help="where built benchmark stores are kept")
     bench.add_argument("--json", action="store_true")
+
+    cli_loyalty.add_parsers(sub)
     return parser
 
 
@@ -979,4 +981,6 @@ COMMANDS = {
     "sync": cmd_sync,
     "export": cmd_export,
     "team": cmd_team,
+    **cli_loyalty.COMMANDS,  # points, coupons, experiments
 }
+

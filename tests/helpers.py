@@ -53,3 +53,37 @@ def snapshot(store) -> dict[str, list]:
 # phone, names, nickname and address are unusual enough that a byte search finds only them.
 PERSON = {"nickname": "雪莉Shirley", "real_name": "欧阳雪莉", "phone": "13987654321",
           "address": "西湖区文一西路998号", "handle": "shirley_oy", "uid": "MS4wPERSONUID"}
+
+
+def redeem_in_another_process(url: str, customer_id: int, perk: str, barrier, results) -> None:
+    """Run in a child process: wait at ``barrier`` with the others, then redeem; report the outcome."""
+    from livedesk.services.loyalty import perks
+    from livedesk.services.loyalty.errors import LoyaltyError
+    from livedesk.services.store import open_store
+
+    store = open_store(url, migrate=False, backup=False)
+    try:
+        barrier.wait(timeout=60)
+        with store.write() as s:
+            results.put(("ok", perks.redeem(s, customer_id, perk).balance))
+    except LoyaltyError as e:
+        results.put(("refused", e.code))
+    finally:
+        store.dispose()
+
+
+def issue_in_another_process(url: str, batch_id: int, customer_ids: list[int], barrier, results) -> None:
+    """Run in a child process: wait at ``barrier``, then issue one code per customer; report the codes."""
+    from livedesk.services.loyalty import coupons
+    from livedesk.services.store import open_store
+
+    store = open_store(url, migrate=False, backup=False)
+    try:
+        barrier.wait(timeout=60)
+        got = []
+        for customer_id in customer_ids:
+            with store.write() as s:
+                got.append(coupons.issue(s, batch_id, customer_id))
+        results.put(got)
+    finally:
+        store.dispose()

@@ -19,6 +19,14 @@ from livedesk.models.customers import (
 from livedesk.models.duplicates import PossibleDuplicate
 from livedesk.models.followups import FollowUpTask, MessageTemplate, SurveyResponse
 from livedesk.models.live import Appearance, Broadcast
+from livedesk.models.loyalty import (
+    CouponBatch,
+    CouponCode,
+    Experiment,
+    ExperimentAssignment,
+    ExperimentVariant,
+    Perk,
+)
 from livedesk.models.orders import Order, OrderItem
 from livedesk.models.points import PointsEntry
 from livedesk.models.team import TeamMember
@@ -30,8 +38,13 @@ __all__ = [
     "Base",
     "Broadcast",
     "ChangeLogEntry",
+    "CouponBatch",
+    "CouponCode",
     "Customer",
     "CustomerTag",
+    "Experiment",
+    "ExperimentAssignment",
+    "ExperimentVariant",
     "FollowUpTask",
     "ImportBatch",
     "Invitation",
@@ -40,6 +53,7 @@ __all__ = [
     "Note",
     "Order",
     "OrderItem",
+    "Perk",
     "PlatformAccount",
     "PointsEntry",
     "PossibleDuplicate",

@@ -22,7 +22,10 @@ class PointsEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     delta: Mapped[int]
-    reason: Mapped[str] = mapped_column(String(16))  # spend | refund | comment | share | review | gift | redeem | manual
+    # spend | refund | comment | share | review | gift | redeem | redeem_undo | manual
+    reason: Mapped[str] = mapped_column(String(16))
     ref: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(200))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who redeemed or undid it (the team member acting), when a person did.
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))

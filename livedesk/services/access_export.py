@@ -167,6 +167,8 @@ SECTIONS: dict[str, Callable[[Session, int], Rows]] = {
     "appearances": _appearances,
     "invitations": _invitations,
     "possible_duplicates": _pairs,
+    "coupon_codes": _where_customer("coupon_codes"),
+    "experiment_assignments": _where_customer("experiment_assignments"),
     "audit_log": _audit,
 }
 

@@ -121,6 +121,14 @@ def _appearances(session: Session, table: Table, customer_id: int, traces: Trace
     return session.execute(delete(a).where(where)).rowcount
 
 
+def _unlink_codes(session: Session, table: Table, customer_id: int, _traces: Traces, dry: bool) -> int:
+    """Coupon codes issued to them lose the link but stay issued: a code is never handed out twice."""
+    where = table.c["customer_id"] == customer_id
+    if dry:
+        return int(session.scalar(select(func.count()).select_from(table).where(where)) or 0)
+    return session.execute(update(table).where(where).values(customer_id=None)).rowcount
+
+
 # Every foreign key to customers.id and what an erasure does with it (orders: anonymised
 # separately). A test fails when a table gains one that is not here; ``erase`` refuses too.
 ERASERS: dict[str, tuple[tuple[str, ...], Eraser]] = {
@@ -134,6 +142,8 @@ ERASERS: dict[str, tuple[tuple[str, ...], Eraser]] = {
     "invitations": (("customer_id",), _rows_of()),
     "possible_duplicates": (("customer_id", "other_id"), _pairs),
     "appearances": (("customer_id",), _appearances),
+    "coupon_codes": (("customer_id",), _unlink_codes),
+    "experiment_assignments": (("customer_id",), _rows_of()),
     "platform_accounts": (("customer_id",), _rows_of()),  # last: the appearances need their uids
 }
 ANONYMISED = {"orders": ("customer_id",)}

@@ -653,6 +653,9 @@ MOVERS: dict[str, tuple[tuple[str, ...], Mover]] = {
     "appearances": (("customer_id",), _move()),
     "invitations": (("customer_id",), _move_invitations),
     "possible_duplicates": (("customer_id", "other_id"), _move_duplicates),
+    "coupon_codes": (("customer_id",), _move()),
+    # One variant per customer and test: the kept customer's assignment stands.
+    "experiment_assignments": (("customer_id",), _move_unless_kept_has("experiment_id")),
 }
 
 

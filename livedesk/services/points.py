@@ -1,15 +1,15 @@
 """Growth value (成长值): the points ledger's rules — spend, refunds, interactions, perks.
 
 Every change is a ledger row with a (customer, reason, ref) that is unique, so running
-any of these twice never pays twice. Interactions are capped per kind per local day;
-a redemption that would take the balance below zero is refused.
+any of these twice never pays twice. Interactions are capped per kind per local day.
+Spending points on perks is services/loyalty/perks.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -23,14 +23,12 @@ REFUND_STATUSES = ("refunded", "cancelled")
 
 
 class PointsError(ValueError):
-    """A points change that is not allowed (overdraw, unknown perk or interaction)."""
+    """A points change that is not allowed (an interaction that earns nothing)."""
 
 
-@dataclass(frozen=True)
-class Perk:
-    code: str
-    name: str
-    cost: int
+def ref_of(entry_id: Any) -> Any:
+    """An entry id (or order id) as the ledger's ``ref`` text, for comparing in SQL."""
+    return func.cast(entry_id, PointsEntry.ref.type)
 
 
 def balance(session: Session, customer_id: int) -> int:
@@ -112,24 +110,3 @@ def award_interactions(session: Session, events: Sequence[tuple[int, str, str, d
     if rows:
         session.execute(insert(PointsEntry), rows)
     return sum(r["delta"] for r in rows)
-
-
-def perks(session: Session) -> list[Perk]:
-    return [Perk(p["code"], p["name"], int(p["cost"])) for p in settings.get(session, "points.perks")]
-
-
-def redeem(session: Session, customer_id: int, perk_code: str, at: datetime | None = None) -> int:
-    """Spend points on a perk; refused if the balance would go below zero. Returns the new balance."""
-    perk = next((p for p in perks(session) if p.code == perk_code), None)
-    if perk is None:
-        raise PointsError(f"unknown perk {perk_code!r}")
-    at = at or utcnow()
-    have = balance(session, customer_id)
-    if have < perk.cost:
-        raise PointsError(f"{perk.name} costs {perk.cost} points; the customer has {have}")
-    session.add(PointsEntry(customer_id=customer_id, delta=-perk.cost, reason="redeem",
-                            ref=f"{perk.code}:{at.isoformat()}", note=perk.name, occurred_at=at))
-    session.flush()
-    return have - perk.cost
-
-

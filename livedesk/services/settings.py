@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     ],
     "panel.vip_tiers": ["vip"],
     # Growth value (成长值): points per yuan kept, per interaction with a daily cap per kind
-    # (so spamming comments does not pay), and the perks points buy.
+    # (so spamming comments does not pay); the perks points buy are rows (services/loyalty/perks.py).
     "points.rules": {
         "per_yuan": 1,
         "interactions": {
@@ -46,10 +46,6 @@ DEFAULTS: dict[str, Any] = {
             "gift": {"points": 2, "daily_cap": 20},
         },
     },
-    "points.perks": [
-        {"code": "priority_shipping", "name": "优先发货", "cost": 1000},
-        {"code": "dedicated_service", "name": "专属客服", "cost": 3000},
-    ],
     # The local day tiers and levels were last recomputed for: a new day recomputes.
     "segments.computed_on": None,
     # Follow-up rules (services/followups): each on/off with its timing. ``lookback_days``

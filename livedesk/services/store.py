@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "LiveDesk"
 # The newest migration this build knows. Checked against Alembic's head by a test, so
 # start-up can skip importing Alembic when the store is already current.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

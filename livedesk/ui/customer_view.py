@@ -36,6 +36,7 @@ from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
 from livedesk.ui.flow_layout import FlowLayout
+from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.privacy_box import PrivacyBox
 
@@ -75,6 +76,7 @@ class CustomerView(QWidget):
         self.push_button.clicked.connect(lambda: self.customer_id and self.push_to_panel.emit(self.customer_id))
         self.task_button = QPushButton(self.tr("New follow-up…"), self)
         self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.customer_id, self))
+        self.redeem_button = redeem_button(ctx, lambda: self.customer_id, self)
         header = QHBoxLayout()
         titles = QVBoxLayout()
         for w in (self.title, self.badges, self.identity):
@@ -90,6 +92,7 @@ class CustomerView(QWidget):
                     ("last_order", self.tr("Last order")))
         for position, (key, caption) in enumerate(captions):
             tiles.addWidget(self._tile(key, caption), position // 3, position % 3)
+        tiles.addWidget(self.redeem_button, 1, 2, Qt.AlignmentFlag.AlignLeft)  # beside the points, in the free cell
 
         self.profile_box = QGroupBox(self.tr("Profile"), self)
         self.profile_form = QFormLayout(self.profile_box)

@@ -135,8 +135,11 @@ class DashboardPage(QWidget):
         self.activity_chart = ChartCard(self.tr("Active vs lapsed buyers"), self)
         self.service_chart = ChartCard(self.tr("Follow-up SLA and NPS"), self)
         self.vip_chart = ChartCard(self.tr("VIP private sessions: what attendees and absentees bought"), self)
+        from livedesk.ui.loyalty.coupon_card import CouponFiguresCard
+
+        self.coupon_card = CouponFiguresCard(self.ctx, self)
         charts = (self.tier_chart, self.repurchase_chart, self.aov_chart, self.cohort_chart, self.activity_chart,
-                  self.service_chart, self.vip_chart)
+                  self.service_chart, self.vip_chart, self.coupon_card)
         for n, chart in enumerate(charts):
             chart.setMinimumWidth(0)
             self.grid.addWidget(chart, n // COLUMNS, n % COLUMNS)

@@ -36,6 +36,7 @@ from livedesk.ui.empty_hint import EmptyHint
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.loyalty.experiments_dialog import experiments_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.toast import Toast
 from livedesk.ui.panel_card_view import PanelCardView
@@ -112,6 +113,7 @@ class FollowupsPage(QWidget):
         bar.addWidget(self.assignee)
         bar.addWidget(self.kind)
         bar.addWidget(generate)
+        bar.addWidget(experiments_button(ctx, self))
         bar.addStretch(1)
         bar.addWidget(self.count)
 

@@ -34,6 +34,7 @@ from livedesk.ui.errors import feed_error as describe_feed_error
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedController
+from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
 from livedesk.ui.search_controller import SearchController
@@ -173,6 +174,7 @@ class LivePage(QWidget):
         self.task_button = QPushButton(self.tr("Follow up later…"), self)
         self.task_button.setToolTip(self.tr("A follow-up task for the selected customer, for after the stream"))
         self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.selected_id(), self))
+        self.redeem_button = redeem_button(ctx, self.selected_id, self)
         self.feedback = Toast(self)
 
         self.feed_format = QComboBox(self)
@@ -218,6 +220,7 @@ class LivePage(QWidget):
         actions.addWidget(self.push_button)
         actions.addWidget(self.greet_button)
         actions.addWidget(self.task_button)
+        actions.addWidget(self.redeem_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(bar)

@@ -35,6 +35,7 @@ from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
+from livedesk.ui.loyalty.settings_boxes import loyalty_boxes
 
 
 def _yuan_box(parent: QWidget) -> QSpinBox:
@@ -127,6 +128,8 @@ class SettingsPage(QWidget):
         layout.addWidget(self.preview_label)
         layout.addWidget(self.rules_box)
         layout.addWidget(self.terms_box)
+        for box in loyalty_boxes(ctx, content):  # the perk catalogue, coupon batches
+            layout.addWidget(box)
         layout.addWidget(shop_box)
         layout.addWidget(self.team_box)
         layout.addStretch(1)

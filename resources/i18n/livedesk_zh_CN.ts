@@ -389,6 +389,208 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
 </context>
 <context>
+    <name>CouponBatchesBox</name>
+    <message>
+        <source>Coupon batches</source>
+        <translation>优惠券批次</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>批次</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>面额</translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation>有效期</translation>
+    </message>
+    <message>
+        <source>Issued by</source>
+        <translation>发放方式</translation>
+    </message>
+    <message>
+        <source>Codes</source>
+        <translation>券码数</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>已发放</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>已使用</translation>
+    </message>
+    <message>
+        <source>e.g. 回归券 满99减20</source>
+        <translation>如 回归券 满99减20</translation>
+    </message>
+    <message>
+        <source>Amount off</source>
+        <translation>满减金额</translation>
+    </message>
+    <message>
+        <source>Discount</source>
+        <translation>折扣</translation>
+    </message>
+    <message>
+        <source>Valid from</source>
+        <translation>有效期从</translation>
+    </message>
+    <message>
+        <source>Create batch</source>
+        <translation>新建批次</translation>
+    </message>
+    <message>
+        <source>Paste codes…</source>
+        <translation>粘贴券码…</translation>
+    </message>
+    <message>
+        <source>Import codes file…</source>
+        <translation>导入券码文件…</translation>
+    </message>
+    <message>
+        <source>Generate codes…</source>
+        <translation>生成券码…</translation>
+    </message>
+    <message>
+        <source>minimum spend</source>
+        <translation>最低消费</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Selected batch</source>
+        <translation>选中的批次</translation>
+    </message>
+    <message>
+        <source>New batch</source>
+        <translation>新建批次</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>¥%1 off</source>
+        <translation>减 ¥%1</translation>
+    </message>
+    <message>
+        <source>%1 % of the price</source>
+        <translation>按 %1% 付款</translation>
+    </message>
+    <message>
+        <source>Spend ¥%1, %2</source>
+        <translation>满 ¥%1 %2</translation>
+    </message>
+    <message>
+        <source>By hand only</source>
+        <translation>仅手动发放</translation>
+    </message>
+    <message>
+        <source> % paid</source>
+        <translation> % 实付</translation>
+    </message>
+    <message>
+        <source>Always</source>
+        <translation>长期有效</translation>
+    </message>
+    <message>
+        <source>Batch created: now add its codes</source>
+        <translation>批次已创建：请添加券码</translation>
+    </message>
+    <message>
+        <source>%1 codes added</source>
+        <translation>已添加 %1 个券码</translation>
+    </message>
+    <message>
+        <source>; %1 were already in the store and left as they were</source>
+        <translation>；%1 个券码已存在，保持不变</translation>
+    </message>
+    <message>
+        <source>; %1 repeated</source>
+        <translation>；%1 个重复</translation>
+    </message>
+    <message>
+        <source>Paste codes</source>
+        <translation>粘贴券码</translation>
+    </message>
+    <message>
+        <source>Codes for %1, one per line:</source>
+        <translation>%1 的券码，每行一个：</translation>
+    </message>
+    <message>
+        <source>The platform&apos;s coupon export</source>
+        <translation>平台导出的优惠券文件</translation>
+    </message>
+    <message>
+        <source>Tables (*.csv *.xlsx)</source>
+        <translation>表格 (*.csv *.xlsx)</translation>
+    </message>
+    <message>
+        <source>Generate codes</source>
+        <translation>生成券码</translation>
+    </message>
+    <message>
+        <source>How many codes?</source>
+        <translation>生成多少个券码？</translation>
+    </message>
+    <message>
+        <source>%1 codes generated</source>
+        <translation>已生成 %1 个券码</translation>
+    </message>
+    <message>
+        <source>Saved: new tasks of this rule carry this batch&apos;s codes</source>
+        <translation>已保存：该规则的新任务将附带本批次的券码</translation>
+    </message>
+    <message>
+        <source>Saved: issued by hand only</source>
+        <translation>已保存：仅手动发放</translation>
+    </message>
+</context>
+<context>
+    <name>CouponFiguresCard</name>
+    <message>
+        <source>Coupons from follow-ups: issued, used, and GMV of orders that used one</source>
+        <translation>跟进发放的优惠券：发放、使用及用券订单 GMV</translation>
+    </message>
+    <message>
+        <source>Issued by</source>
+        <translation>发放方式</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>已发放</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>已使用</translation>
+    </message>
+    <message>
+        <source>Use rate</source>
+        <translation>使用率</translation>
+    </message>
+    <message>
+        <source>GMV of those orders</source>
+        <translation>用券订单 GMV</translation>
+    </message>
+    <message>
+        <source>No coupon issued yet: add a batch in Settings and choose its rule</source>
+        <translation>尚未发放优惠券：请在设置中添加批次并选择发放规则</translation>
+    </message>
+    <message>
+        <source>By hand</source>
+        <translation>手动</translation>
+    </message>
+</context>
+<context>
     <name>CustomerListModel</name>
     <message>
         <source>Nickname</source>
@@ -1491,6 +1693,133 @@ Replace it with yours?</source>
     <message>
         <source>Something went wrong; it is in the log. Your data is safe.</source>
         <translation>出了点问题，已记录在日志里。数据是安全的。</translation>
+    </message>
+</context>
+<context>
+    <name>ExperimentsDialog</name>
+    <message>
+        <source>A/B tests of follow-ups</source>
+        <translation>跟进 A/B 测试</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation>客户数</translation>
+    </message>
+    <message>
+        <source>New test…</source>
+        <translation>新建测试…</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>方案</translation>
+    </message>
+    <message>
+        <source>Message or coupon</source>
+        <translation>话术或优惠券</translation>
+    </message>
+    <message>
+        <source>Reply rate (95 % interval)</source>
+        <translation>回复率（95% 区间）</translation>
+    </message>
+    <message>
+        <source>Purchase rate (95 % interval)</source>
+        <translation>购买率（95% 区间）</translation>
+    </message>
+    <message>
+        <source>GMV per customer (95 % interval)</source>
+        <translation>人均 GMV（95% 区间）</translation>
+    </message>
+    <message>
+        <source>Against A</source>
+        <translation>与 A 相比</translation>
+    </message>
+    <message>
+        <source>Make this variant the default…</source>
+        <translation>设为默认方案…</translation>
+    </message>
+    <message>
+        <source>Stop without a winner</source>
+        <translation>结束测试（不选胜出方案）</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <source>No A/B test yet: start one with “New test…”</source>
+        <translation>还没有 A/B 测试：点“新建测试…”开始</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>话术</translation>
+    </message>
+    <message>
+        <source>coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source>%1: the %2 of “%3”, orders within %4 days</source>
+        <translation>%1：测试“%3”的%2，统计 %4 天内的订单</translation>
+    </message>
+    <message>
+        <source>control</source>
+        <translation>对照组</translation>
+    </message>
+    <message>
+        <source>different (p %1)</source>
+        <translation>差异显著（p %1）</translation>
+    </message>
+    <message>
+        <source>no difference yet</source>
+        <translation>暂无差异</translation>
+    </message>
+    <message>
+        <source>not yet (p = %1): about %2 more customers</source>
+        <translation>尚不显著（p = %1）：约还需 %2 位客户</translation>
+    </message>
+    <message>
+        <source>Customers are assigned as their tasks are created; figures come with the first tasks.</source>
+        <translation>客户在生成跟进任务时分组；有任务后才有数据。</translation>
+    </message>
+    <message>
+        <source>Variant %1 sells better than A, and the difference is significant (two-proportion test, 5 %).</source>
+        <translation>方案 %1 的购买率高于 A，差异显著（双比例检验，5% 水平）。</translation>
+    </message>
+    <message>
+        <source>A sells better, and the difference is significant (two-proportion test, 5 %).</source>
+        <translation>A 的购买率更高，差异显著（双比例检验，5% 水平）。</translation>
+    </message>
+    <message>
+        <source>No significant difference in purchase rate yet.</source>
+        <translation>购买率暂无显著差异。</translation>
+    </message>
+    <message>
+        <source>The winning message cannot be saved as it is: check it in Templates</source>
+        <translation>胜出的话术无法直接保存：请在模板中检查</translation>
+    </message>
+    <message>
+        <source>Make variant %1 (%2) the default of “%3” and end the test?</source>
+        <translation>将方案 %1（%2）设为“%3”的默认方案并结束测试？</translation>
+    </message>
+    <message>
+        <source>Choose the winner</source>
+        <translation>选择胜出方案</translation>
     </message>
 </context>
 <context>
@@ -2858,6 +3187,173 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>Loyalty</name>
+    <message>
+        <source>A/B tests…</source>
+        <translation>A/B 测试…</translation>
+    </message>
+    <message>
+        <source>Redeem…</source>
+        <translation>兑换…</translation>
+    </message>
+    <message>
+        <source>Spend this customer&apos;s points on a perk, or give a coupon</source>
+        <translation>用该客户的积分兑换权益，或发放优惠券</translation>
+    </message>
+    <message>
+        <source>%1 costs %2 points; the customer has %3</source>
+        <translation>%1 需要 %2 积分；该客户只有 %3</translation>
+    </message>
+    <message>
+        <source>%1 is switched off in the catalogue</source>
+        <translation>%1 已在权益目录中停用</translation>
+    </message>
+    <message>
+        <source>%1 cannot be redeemed yet</source>
+        <translation>%1 尚未开始兑换</translation>
+    </message>
+    <message>
+        <source>%1 can no longer be redeemed</source>
+        <translation>%1 已过兑换期</translation>
+    </message>
+    <message>
+        <source>%1 is not offered to this customer&apos;s tier</source>
+        <translation>%1 不向该客户所在的客户层级开放</translation>
+    </message>
+    <message>
+        <source>%1 is not offered to this customer&apos;s membership level</source>
+        <translation>%1 不向该客户的会员等级开放</translation>
+    </message>
+    <message>
+        <source>%1 is out of stock</source>
+        <translation>%1 已兑完</translation>
+    </message>
+    <message>
+        <source>This perk is no longer in the catalogue</source>
+        <translation>该权益已不在目录中</translation>
+    </message>
+    <message>
+        <source>Only the shop owner can do this</source>
+        <translation>只有店主可以进行此操作</translation>
+    </message>
+    <message>
+        <source>This redemption was already undone</source>
+        <translation>这次兑换已经撤销过了</translation>
+    </message>
+    <message>
+        <source>Only a redemption can be undone</source>
+        <translation>只能撤销兑换记录</translation>
+    </message>
+    <message>
+        <source>A perk needs a code (up to 32 characters) and a name</source>
+        <translation>权益需要编码（最多 32 个字符）和名称</translation>
+    </message>
+    <message>
+        <source>The cost must be more than 0 points</source>
+        <translation>所需积分必须大于 0</translation>
+    </message>
+    <message>
+        <source>The stock cannot be negative</source>
+        <translation>库存不能为负数</translation>
+    </message>
+    <message>
+        <source>The last day is before the first day</source>
+        <translation>结束日期早于开始日期</translation>
+    </message>
+    <message>
+        <source>A coupon batch needs a name (up to 64 characters)</source>
+        <translation>优惠券批次需要名称（最多 64 个字符）</translation>
+    </message>
+    <message>
+        <source>Give an amount off above ¥0, or a discount paying 1–99 % of the price</source>
+        <translation>请填写大于 ¥0 的满减金额，或 1–99% 的折扣</translation>
+    </message>
+    <message>
+        <source>There is already a coupon batch with this name</source>
+        <translation>已有同名的优惠券批次</translation>
+    </message>
+    <message>
+        <source>Not coupon codes (4–64 letters, digits, - or _): %1</source>
+        <translation>不是有效券码（4–64 位字母、数字、- 或 _）：%1</translation>
+    </message>
+    <message>
+        <source>%file, row %row, column %column: “%value” is not a coupon code (4–64 letters, digits, - or _)</source>
+        <translation>%file 第 %row 行，“%column”列：“%value”不是有效券码（4–64 位字母、数字、- 或 _）</translation>
+    </message>
+    <message>
+        <source>%file has no column of coupon codes (headed 券码 or 优惠券码); its columns: %headers</source>
+        <translation>%file 中没有券码列（列名应为 券码 或 优惠券码）；文件的列：%headers</translation>
+    </message>
+    <message>
+        <source>%file cannot be read as a table (CSV or XLSX)</source>
+        <translation>无法将 %file 读取为表格（CSV 或 XLSX）</translation>
+    </message>
+    <message>
+        <source>%1 has no codes left to issue: add or generate more</source>
+        <translation>%1 的券码已发完：请添加或生成更多</translation>
+    </message>
+    <message>
+        <source>%1 has expired</source>
+        <translation>%1 已过期</translation>
+    </message>
+    <message>
+        <source>Others were issuing codes at the same moment: try again</source>
+        <translation>其他人正在同时发券：请重试</translation>
+    </message>
+    <message>
+        <source>Generate 1 to 100,000 codes at a time</source>
+        <translation>每次可生成 1 到 100,000 个券码</translation>
+    </message>
+    <message>
+        <source>A prefix is up to 16 letters, digits, - or _</source>
+        <translation>前缀最多 16 位字母、数字、- 或 _</translation>
+    </message>
+    <message>
+        <source>Choose a follow-up rule</source>
+        <translation>请选择跟进规则</translation>
+    </message>
+    <message>
+        <source>A test needs a name (up to 64 characters)</source>
+        <translation>测试需要名称（最多 64 个字符）</translation>
+    </message>
+    <message>
+        <source>A test compares message templates or coupons</source>
+        <translation>测试只能比较话术模板或优惠券</translation>
+    </message>
+    <message>
+        <source>A test needs 2 to 6 variants, each with its own label and a template (or coupon batch)</source>
+        <translation>测试需要 2 到 6 个方案，每个方案都要有不同的标签和模板（或优惠券批次）</translation>
+    </message>
+    <message>
+        <source>This rule is already being tested by “%1”: finish that first</source>
+        <translation>该规则正在由“%1”测试：请先结束它</translation>
+    </message>
+    <message>
+        <source>Count orders within 1 to 90 days</source>
+        <translation>订单统计天数须为 1 到 90 天</translation>
+    </message>
+    <message>
+        <source>This variant&apos;s template or coupon batch no longer exists</source>
+        <translation>该方案的模板或优惠券批次已不存在</translation>
+    </message>
+    <message>
+        <source>This test has already finished</source>
+        <translation>该测试已结束</translation>
+    </message>
+    <message>
+        <source>Not done (%1)</source>
+        <translation>未完成（%1）</translation>
+    </message>
+    <message>
+        <source>It no longer exists: someone else may have removed it</source>
+        <translation>已不存在：可能已被其他人删除</translation>
+    </message>
+    <message>
+        <source>Not done: %1</source>
+        <translation>未完成：%1</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>LiveDesk — live-stream customer desk</source>
@@ -3070,6 +3566,53 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>NewExperimentDialog</name>
+    <message>
+        <source>New A/B test</source>
+        <translation>新建 A/B 测试</translation>
+    </message>
+    <message>
+        <source>Message template</source>
+        <translation>话术模板</translation>
+    </message>
+    <message>
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>Add a variant</source>
+        <translation>添加方案</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Rule</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>Count orders within</source>
+        <translation>统计订单天数</translation>
+    </message>
+    <message>
+        <source>Variant %1</source>
+        <translation>方案 %1</translation>
+    </message>
+    <message>
+        <source> (control)</source>
+        <translation>（对照组）</translation>
+    </message>
+</context>
+<context>
     <name>OrdersModel</name>
     <message>
         <source>Date</source>
@@ -3149,6 +3692,113 @@ Replace it with yours?</source>
     <message>
         <source>Open complaint: %1</source>
         <translation>未处理投诉：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PerkCatalogueBox</name>
+    <message>
+        <source>Points perks (兑换)</source>
+        <translation>积分兑换权益</translation>
+    </message>
+    <message>
+        <source>Perk</source>
+        <translation>权益</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>适用客户</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>e.g. sample</source>
+        <translation>如 sample</translation>
+    </message>
+    <message>
+        <source>e.g. 小样</source>
+        <translation>如 小样</translation>
+    </message>
+    <message>
+        <source> points</source>
+        <translation> 积分</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Only from</source>
+        <translation>仅限</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>开放兑换</translation>
+    </message>
+    <message>
+        <source>Save perk</source>
+        <translation>保存权益</translation>
+    </message>
+    <message>
+        <source>New perk</source>
+        <translation>新建权益</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>所需积分</translation>
+    </message>
+    <message>
+        <source>Tiers (none ticked: all)</source>
+        <translation>客户层级（不勾选：全部）</translation>
+    </message>
+    <message>
+        <source>Levels (none ticked: all)</source>
+        <translation>会员等级（不勾选：全部）</translation>
+    </message>
+    <message>
+        <source>Everyone</source>
+        <translation>所有客户</translation>
+    </message>
+    <message>
+        <source>Always</source>
+        <translation>长期有效</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
     </message>
 </context>
 <context>
@@ -3321,6 +3971,173 @@ It holds %3.</source>
 %2</source>
         <translation>已保存到 %1：
 %2</translation>
+    </message>
+</context>
+<context>
+    <name>RedeemDialog</name>
+    <message>
+        <source>Perk</source>
+        <translation>权益</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>Can redeem?</source>
+        <translation>能否兑换</translation>
+    </message>
+    <message>
+        <source>Redeem…</source>
+        <translation>兑换…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Undo redemption…</source>
+        <translation>撤销兑换…</translation>
+    </message>
+    <message>
+        <source>The owner gives the points back with a reversing entry</source>
+        <translation>店主以冲正记录退回积分</translation>
+    </message>
+    <message>
+        <source>Issue a code</source>
+        <translation>发放券码</translation>
+    </message>
+    <message>
+        <source>Perks</source>
+        <translation>权益</translation>
+    </message>
+    <message>
+        <source>Points history</source>
+        <translation>积分明细</translation>
+    </message>
+    <message>
+        <source>Coupons</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <source>Points and coupons: %1</source>
+        <translation>积分与优惠券：%1</translation>
+    </message>
+    <message>
+        <source>%1 has %2 points</source>
+        <translation>%1 有 %2 积分</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Undone</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <source>%1 (%2 codes free)</source>
+        <translation>%1（剩余 %2 个券码）</translation>
+    </message>
+    <message>
+        <source>No coupon batch yet: add one in Settings</source>
+        <translation>还没有优惠券批次：请在设置中添加</translation>
+    </message>
+    <message>
+        <source>used</source>
+        <translation>已使用</translation>
+    </message>
+    <message>
+        <source>Issued to this customer: %1</source>
+        <translation>已发给该客户：%1</translation>
+    </message>
+    <message>
+        <source>No coupon issued to this customer yet</source>
+        <translation>尚未给该客户发放优惠券</translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation>购物</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>评论</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>分享</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>Gift</source>
+        <translation>礼物</translation>
+    </message>
+    <message>
+        <source>Redeemed</source>
+        <translation>兑换</translation>
+    </message>
+    <message>
+        <source>Redemption undone</source>
+        <translation>撤销兑换</translation>
+    </message>
+    <message>
+        <source>By hand</source>
+        <translation>手动</translation>
+    </message>
+    <message>
+        <source>Redeem %1 for %2 points? The balance becomes %3.</source>
+        <translation>用 %2 积分兑换 %1？兑换后剩余 %3 积分。</translation>
+    </message>
+    <message>
+        <source>Redeem</source>
+        <translation>兑换</translation>
+    </message>
+    <message>
+        <source>Redeemed %1; %2 points left</source>
+        <translation>已兑换 %1；剩余 %2 积分</translation>
+    </message>
+    <message>
+        <source>Give back the %1 points of this redemption? It stays in the history with its reversing entry.</source>
+        <translation>退回这次兑换的 %1 积分？兑换记录会保留，并附一条冲正记录。</translation>
+    </message>
+    <message>
+        <source>Undo redemption</source>
+        <translation>撤销兑换</translation>
+    </message>
+    <message>
+        <source>Undone; %1 points now</source>
+        <translation>已撤销；现有 %1 积分</translation>
+    </message>
+    <message>
+        <source>Code %1 issued: send it to the customer</source>
+        <translation>已发放券码 %1：请发送给客户</translation>
     </message>
 </context>
 <context>

@@ -4,7 +4,8 @@ Idempotent: a task's ``dedupe_key`` names the fact behind it and is unique in th
 table, so running again (on start-up, after an import, on the app's timer, from
 ``livedesk followups generate``) creates only what is new. Tasks are assigned to the
 customer's dedicated assistant (``assigned_member_id``) and use the default template
-of their kind (``followup.<kind>``) when it exists.
+of their kind (``followup.<kind>``) when it exists; then services/loyalty gives the new
+tasks their A/B variant and coupon code.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from livedesk.services import changes, settings
 from livedesk.services.followups.clock import as_utc
 from livedesk.services.followups.config import KINDS, rule_settings
 from livedesk.services.followups.rules import CONFIRM, RULES, make_window
+from livedesk.services.loyalty.task_hooks import after_tasks_created
 
 TASKS = FollowUpTask.__table__
 KEY_CHUNK = 2000  # bound parameters per IN (...): under SQLite's 32,766 since 3.32
@@ -33,6 +35,8 @@ class GenerateSummary:
     created: dict[str, int] = field(default_factory=dict)  # kind -> new tasks
     total_created: int = 0
     already_known: int = 0  # reasons that already had a task
+    coupons: int = 0  # coupon codes the new tasks carry (services/loyalty)
+    coupons_short: int = 0  # new tasks whose rule's coupon batch had no code left
     until: datetime | None = None  # tasks due before this (the next local midnight) were considered
     elapsed_ms: float = 0.0
 
@@ -59,6 +63,8 @@ def generate(session: Session, now: datetime | None = None) -> GenerateSummary:
             if mine.any():
                 new = pd.concat([new[~mine], confirm(conn, new[mine])], ignore_index=True)
         _insert(session, new, now)
+        extras = after_tasks_created(session, new["dedupe_key"].tolist(), now)
+        summary.coupons, summary.coupons_short = extras.coupons, extras.coupons_short
         summary.already_known = len(known)
         summary.total_created = len(new)
         summary.created.update({str(k): int(v) for k, v in new["kind"].value_counts().items()})

@@ -189,6 +189,7 @@ class ImportSummary:
     report_path: str | None = None
     dry_run: bool = False
     committed: bool = False
+    coupons_used: int = 0  # issued coupon codes this file's orders used (services/loyalty/coupon_usage)
     elapsed_s: float = 0.0
     phases_ms: dict[str, int] = field(default_factory=dict)  # read, identity, write, recompute, commit
 
@@ -276,10 +277,21 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
                     raise
     finally:
         session.close()
+    if summary.committed:
+        summary.coupons_used = _learn_coupon_use(session_factory, table.path, source)
     if summary.errors or options.report_path is not None:
         summary.report_path = str(write_report(summary.errors, _report_target(table.path, options.report_path)))
     summary.elapsed_s = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _learn_coupon_use(session_factory: sessionmaker[Session], path: Path, source: str | None) -> int:
+    """Mark the issued coupons the imported orders used: a unit of its own, after the orders are in."""
+    from livedesk.services.loyalty.coupon_usage import learn_from_file
+
+    with session_factory.begin() as session:
+        used = learn_from_file(session, path, source)
+    return used.by_code + used.by_amount
 
 
 def revert_batch(session: Session, batch_id: int, actor: str | None = None,
