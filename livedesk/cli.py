@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from livedesk import __version__
+from livedesk import __version__, cli_room
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
     restore.add_argument("backup", metavar="BACKUP_FILE")
 
+    cli_room.add_parsers(sub)
+
     bench = sub.add_parser("bench", help="benchmarks; each prints one JSON object")
     bench.add_argument("name", choices=sorted(BENCHES))
     bench.add_argument("--customers", type=int, default=200_000)
@@ -148,11 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from livedesk.ui.app import run_app
 
         return run_app(args)
-    handler = COMMANDS[args.command]
     from livedesk.services.store import StoreError
 
     try:
-        return handler(args)
+        if args.command in cli_room.COMMANDS:
+            return cli_room.COMMANDS[args.command](args, _open)
+        return COMMANDS[args.command](args)
     except StoreError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -286,18 +289,19 @@ def cmd_feed(args: argparse.Namespace) -> int:
 
     from livedesk.services.feeds.formats import listener_secret, open_source
     from livedesk.services.feeds.source import FeedConfigError
-    from livedesk.services.feeds.watch import load_index, watch
+    from livedesk.services.feeds.watch import load_index, load_tagger, watch
 
     store = _open(args)
     try:
         index = load_index(store)
+        tagger = load_tagger(store)
         with store.begin() as session:  # dycast pushes to the same address as in the app
             secret = listener_secret(session)
     finally:
         store.dispose()
     try:
         source = open_source(args.format, args.target, index=index, speed=args.speed, host=args.host,
-                             port=args.port, allow_remote=args.allow_remote, secret=secret)
+                             port=args.port, allow_remote=args.allow_remote, secret=secret, tagger=tagger)
     except FeedConfigError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -24,6 +24,7 @@ from livedesk.models import PlatformAccount
 from livedesk.services.bench import percentiles
 from livedesk.services.bench_startup import cached_demo_store
 from livedesk.services.feeds.bench_feed import _script, _serve_in_thread
+from livedesk.services.feeds.intents import tagger_for_shop
 from livedesk.services.feeds.matching import ViewerIndex
 from livedesk.services.store import open_store, sqlite_url
 
@@ -44,6 +45,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
     with store.begin() as session:
         index = ViewerIndex.load(session)
+        tagger = tagger_for_shop(session)  # comments are tagged on the way in, as in the app
         accounts = session.execute(select(PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.nickname)
                                    .where(PlatformAccount.platform == "douyin")).all()
     total = int(args.rate * args.seconds)
@@ -59,7 +61,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     app = make_application()
     tasks = TaskRunner()
     controller = Measured(store, tasks)
-    controller.index = index
+    controller.index, controller.tagger = index, tagger
     panel = HostPanel(controller.arrivals, remember_state=False)
     panel.show()
     stalls = [0.0]

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor
 
 from livedesk.services.feeds.events import Kind
 from livedesk.services.feeds.formats import listener_secret, open_source
+from livedesk.services.feeds.intents import IntentTagger, tagger_for_shop
 from livedesk.services.feeds.matching import KnownCustomer, ViewerIndex, link_viewer
 from livedesk.services.feeds.recording import AppearanceTally, record_appearances
 from livedesk.services.feeds.source import FeedConfigError, FeedSource, FeedStatus, MatchedEvent
@@ -121,6 +122,7 @@ class FeedController(QObject):
         self.sources: list[FeedSource] = []
         self.index: ViewerIndex | None = None
         self.listener_secret: str | None = None  # dycast's path, read with the index
+        self.tagger: IntentTagger | None = None  # the shop's intent word list, read with the index
         self.broadcast_id: int | None = None
         self.latencies_ms: list[float] = []  # frame read -> in the model; the console shows the last
         self._tally = AppearanceTally()
@@ -136,7 +138,7 @@ class FeedController(QObject):
             self.index = index
             try:
                 source = open_source(fmt, target or None, index=index, speed=speed, port=port,
-                                     secret=self.listener_secret)
+                                     secret=self.listener_secret, tagger=self.tagger)
             except FeedConfigError as exc:
                 self.failed.emit(str(exc))
                 return
@@ -156,6 +158,7 @@ class FeedController(QObject):
     def _load_index(self) -> ViewerIndex:
         with self.store.begin() as session:
             self.listener_secret = listener_secret(session)
+            self.tagger = tagger_for_shop(session)
             return ViewerIndex.load(session)
 
     async def stop_all(self) -> None:
@@ -172,6 +175,7 @@ class FeedController(QObject):
             self.index = index
             for source in self.sources:
                 source.index = index
+                source.tagger = self.tagger  # the word list may have changed in 设置 too
 
         self.tasks.submit(self._load_index, on_done=swap)
 
