@@ -20,6 +20,7 @@ from livedesk.models.followups import FollowUpTask, MessageTemplate, SurveyRespo
 from livedesk.models.live import Appearance, Broadcast
 from livedesk.models.orders import Order, OrderItem
 from livedesk.models.points import PointsEntry
+from livedesk.models.room import BroadcastMinute, CommentIntent, RunOfShowItem
 from livedesk.models.team import TeamMember
 from livedesk.models.vip import Invitation, PrivateSession
 
@@ -28,6 +29,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "BroadcastMinute",
+    "CommentIntent",
     "Customer",
     "CustomerTag",
     "FollowUpTask",
@@ -37,6 +40,7 @@ __all__ = [
     "MessageTemplate",
     "Note",
     "Order",
+    "RunOfShowItem",
     "OrderItem",
     "PlatformAccount",
     "PointsEntry",

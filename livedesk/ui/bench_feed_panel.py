@@ -40,6 +40,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     from livedesk.ui.app import make_application
     from livedesk.ui.feed_controller import FeedController
     from livedesk.ui.host_panel import HostPanel
+    from livedesk.ui.room_questions import QuestionsSection
     from livedesk.ui.tasks import TaskRunner
 
     store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
@@ -63,6 +64,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     controller = Measured(store, tasks)
     controller.index, controller.tagger = index, tagger
     panel = HostPanel(controller.arrivals, remember_state=False)
+    panel.add_section(QuestionsSection(controller, host=True, rows=6))  # the question queue, as in the app
     panel.show()
     stalls = [0.0]
     last_tick = [time.perf_counter()]

@@ -69,6 +69,11 @@ class HostPanel(QWidget):
         self.customContextMenuRequested.connect(self._menu)
         self._restore_geometry()
 
+    def add_section(self, widget: QWidget, stretch: int = 0) -> None:
+        """Another module's section under the card (the question queue: ui/room_questions.py)."""
+        widget.setParent(self)
+        self.layout().insertWidget(1, widget, stretch)
+
     def show_card(self, card: PanelCard) -> None:
         self.card_view.show_card(card)
 

@@ -95,12 +95,32 @@ _TASK_KINDS = {
     "manual": QT_TRANSLATE_NOOP("Labels", "Manual"),
 }
 
+_INTENTS = {  # services/feeds/intents.py INTENTS
+    "buy": QT_TRANSLATE_NOOP("Labels", "wants to buy"),
+    "link": QT_TRANSLATE_NOOP("Labels", "link"),
+    "price": QT_TRANSLATE_NOOP("Labels", "price"),
+    "size": QT_TRANSLATE_NOOP("Labels", "size"),
+    "shade": QT_TRANSLATE_NOOP("Labels", "shade"),
+    "suitability": QT_TRANSLATE_NOOP("Labels", "suits me?"),
+    "stock": QT_TRANSLATE_NOOP("Labels", "stock"),
+    "shipping": QT_TRANSLATE_NOOP("Labels", "shipping"),
+    "complaint": QT_TRANSLATE_NOOP("Labels", "complaint"),
+}
+
 
 def _word(table: dict[str, str], code: str | None) -> str:
     if not code:
         return ""
     source = table.get(code)
     return QCoreApplication.translate("Labels", source) if source else code
+
+
+def intent(code: str) -> str:
+    return _word(_INTENTS, code)
+
+
+def intents() -> list[tuple[str, str]]:
+    return [(code, intent(code)) for code in _INTENTS]
 
 
 def tier(code: str) -> str:

@@ -32,6 +32,8 @@ from livedesk.ui.context import AppContext
 from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedController
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
+from livedesk.ui.room_questions import QuestionsSection
+from livedesk.ui.run_of_show_bar import RunOfShowBar
 from livedesk.ui.search_controller import SearchController
 
 FEED_FORMATS = (  # code, default target shown as a hint
@@ -179,6 +181,9 @@ class LivePage(QWidget):
         arrivals_box.addWidget(QLabel(self.tr("Just arrived or commented"), self))
         arrivals_box.addWidget(self.arrivals_view, 1)
         arrivals_box.addWidget(self.link_button)
+        self.questions = QuestionsSection(feeds, self)  # what viewers ask now, who asks (services/room)
+        arrivals_box.addWidget(self.questions, 1)
+        self.run_of_show = RunOfShowBar(ctx, feeds, self)
 
         middle = QHBoxLayout()
         middle.addLayout(arrivals_box, 4)
@@ -194,6 +199,7 @@ class LivePage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(feed_bar)
         layout.addWidget(self.feed_status)
+        layout.addWidget(self.run_of_show)
         layout.addWidget(self.search_box)
         layout.addLayout(middle, 1)
         layout.addLayout(actions)
@@ -205,6 +211,8 @@ class LivePage(QWidget):
         search.ready.connect(self._index_ready)
         feeds.statuses.connect(self._show_feed_status)
         feeds.failed.connect(lambda message: self._say(message, error=True))
+        feeds.complaint_recorded.connect(lambda _cid, nickname: self._say(
+            self.tr("Complaint from %1: noted, call-back task created (24 h)").replace("%1", nickname), error=True))
         self._debounce = QTimer(self, singleShot=True, interval=0)
         self._debounce.timeout.connect(self._run_query)
         self._preview_timer = QTimer(self, singleShot=True, interval=30)
@@ -375,6 +383,7 @@ class LivePage(QWidget):
             self.broadcast = broadcasts.current(session)
         self.feeds.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
         self.feeds.broadcast_id = self.broadcast.id if self.broadcast else None
+        self.run_of_show.set_broadcast(self.feeds.broadcast_id)
         live = self.broadcast is not None
         self.start_button.setEnabled(not live)
         self.end_button.setEnabled(live)

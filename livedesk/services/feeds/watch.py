@@ -28,6 +28,7 @@ def event_line(item: MatchedEvent) -> str:
         Kind.COMMENT: event.content or "",
         Kind.GIFT: f"{event.gift_name or 'gift'} x{event.gift_count} ({event.gift_value})",
         Kind.LIKE: f"x{event.like_count}",
+        Kind.ROOM_STATS: f"online {event.online}, total {event.total_viewers}",
     }.get(event.kind, "")
     line = f"{event.received_at.astimezone():%H:%M:%S} {event.kind:<14} {who}"
     if detail:
