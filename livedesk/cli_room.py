@@ -1,4 +1,4 @@
-"""The live-room subcommands: ``livedesk intents check TEXT`` (and ``broadcast report``, later).
+"""The live-room subcommands: ``livedesk intents check TEXT`` and ``livedesk broadcast report ID``.
 
 Kept apart from cli.py, which holds the store-wide commands, so neither grows past a page.
 """
@@ -19,6 +19,13 @@ def add_parsers(sub: Any) -> None:
     check = intents_sub.add_parser("check", help="the intents of one comment, by the shop's word list")
     check.add_argument("text", metavar="TEXT")
     check.add_argument("--json", action="store_true")
+    broadcast = sub.add_parser("broadcast", help="what a broadcast earned")
+    broadcast_sub = broadcast.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rep = broadcast_sub.add_parser("report", help="curve, run-of-show, known viewers, intents, 24 h conversion, "
+                                                  "and the last 10 broadcasts side by side")
+    rep.add_argument("broadcast_id", type=int, metavar="ID")
+    rep.add_argument("--json", action="store_true")
+    rep.add_argument("--xlsx", metavar="FILE", help="also write the report to this Excel file")
 
 
 def cmd_intents(args: argparse.Namespace, open_store: Any) -> int:
@@ -38,4 +45,43 @@ def cmd_intents(args: argparse.Namespace, open_store: Any) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"intents": cmd_intents}
+def cmd_broadcast(args: argparse.Namespace, open_store: Any) -> int:
+    from livedesk.services.broadcasts import BroadcastError
+    from livedesk.services.room import report
+
+    store = open_store(args)
+    try:
+        with store.begin() as session:
+            built = report.build(session, args.broadcast_id)
+            compared = report.last_broadcasts(session)
+    except BroadcastError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    if args.xlsx:
+        from livedesk.services.room.report_export import write_xlsx
+
+        write_xlsx(built, compared, args.xlsx)
+    if args.json:
+        data = built.as_dict()
+        data["compared"] = [{**c.__dict__, "started_at": c.started_at.isoformat()} for c in compared]
+        print(json.dumps(data, ensure_ascii=False))
+        return EXIT_OK
+    ratio = lambda r: "-" if r is None else f"{r:.0%}"  # noqa: E731
+    print(f"#{built.broadcast_id} {built.title}  {built.started_at:%Y-%m-%d %H:%M} UTC")
+    print(f"viewers: peak {built.peak_viewers}, average {built.average_viewers}; known {built.known_viewers} "
+          f"{built.known_by_tier}; VIPs greeted {built.vips_greeted}/{built.vips_present} ({ratio(built.greeted_ratio)})")
+    print(f"conversion (to {built.window_end:%Y-%m-%d %H:%M} UTC): {built.buyers} buyers "
+          f"({ratio(built.conversion_ratio)}), GMV ¥{built.gmv_fen / 100:,.2f}, "
+          f"new buyers who commented {built.new_buyers_who_commented}")
+    for item in built.segments:
+        print(f"  {item.position}. [{item.kind}] {item.title} {item.planned_minutes} min: "
+              f"{built.intents_by_item.get(str(item.position), {})}")
+    for c in compared:
+        print(f"  #{c.broadcast_id} {c.started_at:%m-%d} {c.title}: peak {c.peak_viewers}, greeted "
+              f"{ratio(c.greeted_ratio)}, conversion {ratio(c.conversion_ratio)}, GMV ¥{c.gmv_fen / 100:,.2f}")
+    return EXIT_OK
+
+
+COMMANDS = {"intents": cmd_intents, "broadcast": cmd_broadcast}
