@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import compliance, presets, settings
+from livedesk.ui.intent_terms_box import IntentTermsBox
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
@@ -104,6 +105,7 @@ class SettingsPage(QWidget):
 
         self.rules_box = FollowupRulesBox(ctx, self)
         self.terms_box = ComplianceTermsBox(ctx, self)
+        self.intent_box = IntentTermsBox(ctx, self)
 
         content = QWidget(self)
         layout = QVBoxLayout(content)
@@ -114,6 +116,7 @@ class SettingsPage(QWidget):
         layout.addWidget(self.preview_label)
         layout.addWidget(self.rules_box)
         layout.addWidget(self.terms_box)
+        layout.addWidget(self.intent_box)
         layout.addWidget(shop_box)
         layout.addStretch(1)
         for field in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,

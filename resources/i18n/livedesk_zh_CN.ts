@@ -1152,6 +1152,45 @@
     </message>
 </context>
 <context>
+    <name>IntentTermsBox</name>
+    <message>
+        <source>Comment intents word list</source>
+        <translation>评论意图词库</translation>
+    </message>
+    <message>
+        <source>Add the words your room uses, one per line: the word, a colon, what it means (%1).</source>
+        <translation>每行一个直播间常用的词：词语、冒号、它的意思（%1）。</translation>
+    </message>
+    <message>
+        <source>e.g. 蹲一个：%1</source>
+        <translation>例如 蹲一个：%1</translation>
+    </message>
+    <message>
+        <source>e.g. 福袋</source>
+        <translation>例如 福袋</translation>
+    </message>
+    <message>
+        <source>Save intent words</source>
+        <translation>保存意图词库</translation>
+    </message>
+    <message>
+        <source>Also tag</source>
+        <translation>也标出</translation>
+    </message>
+    <message>
+        <source>Never tag</source>
+        <translation>不要标出</translation>
+    </message>
+    <message>
+        <source>Line %1: after the colon, one of: %2</source>
+        <translation>第 %1 行：冒号后请写以下之一：%2</translation>
+    </message>
+    <message>
+        <source>Saved: the next feed you connect uses these words</source>
+        <translation>已保存：下次连接评论源时使用这些词</translation>
+    </message>
+</context>
+<context>
     <name>InvitationsModel</name>
     <message>
         <source>Customer</source>
@@ -1444,6 +1483,42 @@
         <source>Manual</source>
         <translation>手动</translation>
     </message>
+    <message>
+        <source>wants to buy</source>
+        <translation>想买</translation>
+    </message>
+    <message>
+        <source>link</source>
+        <translation>要链接</translation>
+    </message>
+    <message>
+        <source>price</source>
+        <translation>问价</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>shade</source>
+        <translation>色号</translation>
+    </message>
+    <message>
+        <source>suits me?</source>
+        <translation>适用吗</translation>
+    </message>
+    <message>
+        <source>stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>shipping</source>
+        <translation>发货</translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation>投诉</translation>
+    </message>
 </context>
 <context>
     <name>LivePage</name>
@@ -1506,6 +1581,10 @@
     <message>
         <source>Just arrived or commented</source>
         <translation>刚进来或刚评论</translation>
+    </message>
+    <message>
+        <source>Complaint from %1: noted, call-back task created (24 h)</source>
+        <translation>%1 投诉：已记录，并创建了 24 小时内回访任务</translation>
     </message>
     <message numerus="yes">
         <source>Search index ready: %n customer(s)</source>
@@ -1848,6 +1927,69 @@
     <message>
         <source>VIP not greeted yet this stream</source>
         <translation>本场还没打招呼的 VIP</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionsModel</name>
+    <message>
+        <source>new viewer</source>
+        <translation>新观众</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionsSection</name>
+    <message>
+        <source>Questions (double-click when answered)</source>
+        <translation>观众提问（回答后双击移除）</translation>
+    </message>
+    <message>
+        <source>Now: %1 %2</source>
+        <translation>正在讲：%1 %2</translation>
+    </message>
+    <message>
+        <source>asked: %1</source>
+        <translation>问得最多：%1</translation>
+    </message>
+    <message>
+        <source>Known customers who want this: %1 · restock waitlist: %2</source>
+        <translation>想买的老客：%1 · 补货等待：%2</translation>
+    </message>
+</context>
+<context>
+    <name>RunOfShowBar</name>
+    <message>
+        <source>No run-of-show</source>
+        <translation>还没有排品</translation>
+    </message>
+    <message>
+        <source>Run-of-show…</source>
+        <translation>排品…</translation>
+    </message>
+    <message>
+        <source>Next item (F8)</source>
+        <translation>下一个（F8）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n item(s) planned; F8 marks the first on air</source>
+        <translation>
+            <numerusform>已排 %n 项；按 F8 开讲第一项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Now: %1 %2 (%3 of %4)</source>
+        <translation>正在讲：%1 %2（第 %3 项，共 %4 项）</translation>
+    </message>
+    <message>
+        <source>Run-of-show</source>
+        <translation>排品</translation>
+    </message>
+    <message>
+        <source>One item a line: kind (品, 抽奖 or 秒杀), title, planned minutes</source>
+        <translation>每行一项：类型（品、抽奖或秒杀）、名称、计划分钟数</translation>
+    </message>
+    <message>
+        <source>Cannot read %1</source>
+        <translation>无法读取：%1</translation>
     </message>
 </context>
 <context>
