@@ -193,3 +193,28 @@ def test_the_report_counts_conversion_like_a_person_counting_the_orders(store, s
     printed = json.loads(capsys.readouterr().out)
     assert (printed["buyers"], printed["gmv_fen"], printed["compared"][0]["gmv_fen"]) == (2, 21_700, 21_700)
     assert main(["--db", db, "broadcast", "report", "999"]) == 1
+
+
+def test_capture_health_warns_when_a_type_stops_while_others_flow_and_when_entries_look_sampled():
+    from livedesk.services.feeds.events import FeedEvent, Kind
+    from livedesk.services.feeds.matching import NO_MATCH
+    from livedesk.services.feeds.source import MatchedEvent
+
+    health = CaptureHealth()
+
+    def at(minute, kind, **extra):
+        viewer = None if kind is Kind.ROOM_STATS else Viewer(f"u{minute}", nickname="观众")
+        event = FeedEvent(kind, "douyin", viewer, START + timedelta(minutes=minute), **extra)
+        health.add(MatchedEvent(event, NO_MATCH, "bg", 0.0))
+
+    for minute in range(6):
+        at(minute, Kind.COMMENT)
+        at(minute, Kind.VIEWER_ENTERED)
+        if minute < 3:
+            at(minute, Kind.GIFT, gift_count=1)
+    at(5, Kind.ROOM_STATS, online=5000)
+    now = int((START + timedelta(minutes=6)).timestamp() // 60)
+    warnings = {(w.code, w.kind) for w in health.warnings(now)}
+    assert ("type_stopped", "gift") in warnings  # gifts stopped while comments flow
+    assert ("type_stopped", "comment") not in warnings
+    assert ("sampled", "viewer_entered") in warnings  # 1 entry a minute in a room of 5,000

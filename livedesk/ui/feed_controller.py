@@ -231,6 +231,17 @@ class FeedController(QObject):
             self.tasks.submit(read, on_done=got)
         self.room_changed.emit()
 
+    def set_broadcast(self, broadcast_id: int | None) -> None:
+        """What is seen from now on belongs to ``broadcast_id``; a new broadcast starts a fresh room."""
+        self.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
+        if broadcast_id != self.broadcast_id:
+            self.room.clear()
+        self.broadcast_id = broadcast_id
+
+    def health_warnings(self) -> list:
+        """Capture health of the sources now (services/room/health.py)."""
+        return self.health.warnings(int(time.time() // 60))
+
     def set_on_air(self, item: ItemView | None) -> None:
         """The run-of-show item on air now: questions and intents are counted for it from here on."""
         self.on_air = item

@@ -114,12 +114,15 @@ class LivePage(QWidget):
         self.status = QLabel(self)
         self.start_button = QPushButton(self.tr("Start broadcast…"), self)
         self.end_button = QPushButton(self.tr("End broadcast"), self)
+        self.report_button = QPushButton(self.tr("Broadcast report…"), self)
         self.start_button.clicked.connect(self._ask_start)
         self.end_button.clicked.connect(self._end)
+        self.report_button.clicked.connect(lambda: self.open_report(None))
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
         bar.addWidget(self.start_button)
         bar.addWidget(self.end_button)
+        bar.addWidget(self.report_button)
 
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText(self.tr("Nickname, pinyin, initials, handle or phone tail…"))
@@ -347,7 +350,24 @@ class LivePage(QWidget):
             if st.last_error:
                 line += " — " + self.tr("last error: %1").replace("%1", st.last_error)
             lines.append(line)
+        lines += [self._health_words(w) for w in self.feeds.health_warnings()]
         self.feed_status.setText("\n".join(lines))
+
+    def _health_words(self, warning) -> str:
+        """A capture-health warning (services/room/health.py) in words."""
+        if warning.code == "type_stopped":
+            kind = {"viewer_entered": self.tr("entry"), "comment": self.tr("comment"), "gift": self.tr("gift"),
+                    "like": self.tr("like")}.get(warning.kind or "", warning.kind or "")
+            return (self.tr("⚠ %1: no “%2” events for %3 minutes while others arrive: the capture tool may be "
+                            "missing them").replace("%1", warning.source).replace("%2", kind)
+                    .replace("%3", f"{warning.value:g}"))
+        if warning.code == "sampled":
+            text = self.tr("⚠ %1: far fewer entries than the room's online count suggests (%2 per minute per "
+                           "viewer): the capture looks sampled").replace("%2", f"{warning.value:.2%}")
+        else:
+            text = self.tr("%1: %2 anonymous or masked viewers (never matched to a customer)").replace(
+                "%2", f"{warning.value:g}")
+        return text.replace("%1", warning.source)
 
     def _state_words(self, state: str) -> str:
         return {
@@ -381,8 +401,7 @@ class LivePage(QWidget):
     def refresh_broadcast(self) -> None:
         with self.ctx.store.begin() as session:
             self.broadcast = broadcasts.current(session)
-        self.feeds.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
-        self.feeds.broadcast_id = self.broadcast.id if self.broadcast else None
+        self.feeds.set_broadcast(self.broadcast.id if self.broadcast else None)
         self.run_of_show.set_broadcast(self.feeds.broadcast_id)
         live = self.broadcast is not None
         self.start_button.setEnabled(not live)
@@ -424,6 +443,7 @@ class LivePage(QWidget):
         def ended(result: broadcasts.BroadcastSummary) -> None:
             self.refresh_broadcast()
             self._show_summary(result)
+            self.open_report(broadcast_id)
 
         self.ctx.tasks.submit(end, on_done=ended, on_error=self._show_error)
 
@@ -439,6 +459,13 @@ class LivePage(QWidget):
                           QMessageBox.StandardButton.Ok, self)
         box.open()
         self.last_summary = result
+
+    def open_report(self, broadcast_id: int | None) -> None:
+        """The report window (直播复盘): this broadcast, or the latest one."""
+        from livedesk.ui.broadcast_report import BroadcastReportWindow
+
+        self.report_window = BroadcastReportWindow(self.ctx, broadcast_id, self)
+        self.report_window.show()
 
     def _show_error(self, exc: BaseException) -> None:
         self._say(str(exc), error=True)

@@ -40,6 +40,89 @@
     </message>
 </context>
 <context>
+    <name>BroadcastReportWindow</name>
+    <message>
+        <source>Broadcast report</source>
+        <translation>直播复盘</translation>
+    </message>
+    <message>
+        <source>Export XLSX…</source>
+        <translation>导出 XLSX…</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <source>Viewers online, with the run-of-show</source>
+        <translation>在线人数与排品</translation>
+    </message>
+    <message>
+        <source>Broadcast</source>
+        <translation>直播</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Peak viewers</source>
+        <translation>最高在线</translation>
+    </message>
+    <message>
+        <source>VIPs greeted</source>
+        <translation>VIP欢迎率</translation>
+    </message>
+    <message>
+        <source>Conversion</source>
+        <translation>转化率</translation>
+    </message>
+    <message>
+        <source>GMV</source>
+        <translation>成交金额</translation>
+    </message>
+    <message>
+        <source>No broadcast yet</source>
+        <translation>还没有直播</translation>
+    </message>
+    <message>
+        <source>Peak %1 viewers, average %2. Known customers present: %3 (%4). VIPs greeted: %5 of %6 (%7).</source>
+        <translation>最高在线 %1 人，平均 %2 人。到场老客：%3（%4）。已欢迎 VIP：%5 / %6（%7）。</translation>
+    </message>
+    <message>
+        <source>Ordered within 24 h after the stream: %1 known viewers (%2), GMV %3; new buyers who commented: %4. From the orders imported so far.</source>
+        <translation>直播结束后 24 小时内下单的老客：%1 人（%2），成交 %3；评论过的新买家：%4 人。按目前已导入的订单计算。</translation>
+    </message>
+    <message>
+        <source>(none on air)</source>
+        <translation>（未在讲品）</translation>
+    </message>
+    <message>
+        <source>Run-of-show item</source>
+        <translation>排品</translation>
+    </message>
+    <message>
+        <source>No room figures were recorded for this broadcast</source>
+        <translation>这场直播没有记录到直播间数据</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Comments/min</source>
+        <translation>评论/分钟</translation>
+    </message>
+    <message>
+        <source>Entries/min</source>
+        <translation>进场/分钟</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+</context>
+<context>
     <name>ChartCard</name>
     <message>
         <source>PNG</source>
@@ -1531,6 +1614,10 @@
         <translation>结束直播</translation>
     </message>
     <message>
+        <source>Broadcast report…</source>
+        <translation>直播复盘…</translation>
+    </message>
+    <message>
         <source>Nickname, pinyin, initials, handle or phone tail…</source>
         <translation>昵称、拼音、首字母、抖音号或手机尾号…</translation>
     </message>
@@ -1623,6 +1710,34 @@
     <message>
         <source>last error: %1</source>
         <translation>最近错误：%1</translation>
+    </message>
+    <message>
+        <source>entry</source>
+        <translation>进场</translation>
+    </message>
+    <message>
+        <source>comment</source>
+        <translation>评论</translation>
+    </message>
+    <message>
+        <source>gift</source>
+        <translation>礼物</translation>
+    </message>
+    <message>
+        <source>like</source>
+        <translation>点赞</translation>
+    </message>
+    <message>
+        <source>⚠ %1: no “%2” events for %3 minutes while others arrive: the capture tool may be missing them</source>
+        <translation>⚠ %1：已 %3 分钟没有“%2”事件，其他事件仍在到达：抓取工具可能漏掉了这类事件</translation>
+    </message>
+    <message>
+        <source>⚠ %1: far fewer entries than the room&apos;s online count suggests (%2 per minute per viewer): the capture looks sampled</source>
+        <translation>⚠ %1：进场人数远低于在线人数应有的水平（每分钟 %2），抓取的数据像是抽样的</translation>
+    </message>
+    <message>
+        <source>%1: %2 anonymous or masked viewers (never matched to a customer)</source>
+        <translation>%1：%2 位匿名或打码的观众（不会匹配到客户）</translation>
     </message>
     <message>
         <source>idle</source>

@@ -106,6 +106,17 @@ class RoomIntents:
                                                      event.msg_id))
         self.version += 1
 
+    def clear(self) -> None:
+        """A new broadcast: nothing asked yet (the segment stays until the run-of-show says)."""
+        self.questions.clear()
+        self.buyers.clear()
+        self.buy_comments.clear()
+        self.intent_counts.clear()
+        self.waitlist.clear()
+        self._complaints.clear()
+        self._complained.clear()
+        self.version += 1
+
     def take_complaints(self) -> list[PendingComplaint]:
         """Complaints of known customers not yet handed out; write them with ``complaints.record``."""
         batch, self._complaints = self._complaints, []
