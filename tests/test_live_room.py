@@ -78,19 +78,20 @@ def test_a_replayed_broadcast_fills_the_question_queue_waitlist_and_buyers_per_p
         frame(3, "uid-wang", "王姐"),
         frame(1, "uid-wang", "王姐", "160/50穿几码"),
         frame(1, "uid-new", "路人甲", "多少钱"),
+        frame(1, "uid-new", "路人甲", "多少钱"),  # asked twice: one row
         frame(1, "uid-li", "李姐", "想要想要"),
         frame(1, "uid-new", "路人甲", "不想要"),
         frame(1, "uid-li", "李姐", "没抢到，还会补吗"),
         frame(1, "uid-new2", "用户***", "还有吗"),
         frame(1, "uid-wang", "王姐", "拍了两单"),
     ]
-    replay(store, tmp_path, lines, room, tally, apps, health, marks={4: 1, 6: 2})
+    replay(store, tmp_path, lines, room, tally, apps, health, marks={5: 1, 7: 2})
     asked = [(q.asker.nickname, q.intents, q.asker.customer_id) for q in room.questions]
     assert asked == [("路人甲", ("price",), None), ("王姐", ("size",), shop["wang"])]  # newest first
     assert room.buy_comments == {1: 1, 2: 1} and room.known_buyers() == {1: 1, 2: 1}
     assert [(e.asker.nickname, e.asker.customer_id) for e in room.waitlist.values()] \
         == [("李姐", shop["li"]), ("用户***", None)]
-    assert room.top_questions(None) == [("size", 1), ("price", 1)]
+    assert room.top_questions(None) == [("price", 2), ("size", 1)]
     with store.begin() as s:
         assert "160" in asker_profiles(s, [shop["wang"]])[shop["wang"]]
     assert health.anonymous["replay"] == 1  # the masked viewer is counted, never matched

@@ -93,15 +93,17 @@ class QuestionsSection(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary)
+        self.host = host  # on the console the run-of-show bar already says what is on air
         if host:
             self.setStyleSheet(HOST_STYLE)
+            self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         feeds.room_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         room = self.feeds.room
         item = self.feeds.on_air
-        if item is None:
+        if item is None or not self.host:
             self.now.setText("")
             self.now.hide()
         else:

@@ -89,6 +89,10 @@ class RoomIntents:
         text = event.content or ""
         asked = tuple(i for i in intents if i in QUESTIONS)
         if asked:
+            for old in self.questions:  # asked again: one row, moved to the top
+                if old.asker.viewer_key == asker.viewer_key and old.text == text:
+                    self.questions.remove(old)
+                    break
             self.questions.appendleft(Question(asker, asked, text, event.received_at, segment))
         if "buy" in intents:
             self.buy_comments[segment] += 1
