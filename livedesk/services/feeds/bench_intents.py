@@ -2,7 +2,8 @@
 
 The comments are made from stems a live room says (questions, buying, chatter, complaints)
 varied with numbers, emoji, full-width letters and traditional spellings, so no two in a
-row are the same string; tagging runs in this one thread. ``COMMENT_STEMS`` also gives
+row are the same string; tagging runs in this one thread, timed by its CPU time (one core's
+work, however busy the machine is), with the wall-clock rate beside it. ``COMMENT_STEMS`` also gives
 ``bench feed`` its comment texts, so the feed benchmark tags real-looking comments.
 """
 
@@ -46,15 +47,20 @@ def bench_intents(args: argparse.Namespace) -> dict[str, Any]:
     comments = sample_comments(total, random.Random(11))
     tagger = shipped_tagger()
     tagger.tag("预热")  # compiled already; one call warms the caches of re
-    rates = []
+    rates, wall_rates = [], []
     tagged = 0
     for _ in range(max(1, args.runs)):
-        started = time.perf_counter()
+        # CPU time of this thread: the figure for "one core", whatever else the machine runs;
+        # wall-clock time is reported beside it.
+        cpu, wall = time.thread_time(), time.perf_counter()
         results = [tagger.tag(text) for text in comments]
-        rates.append(total / (time.perf_counter() - started))
+        rates.append(total / (time.thread_time() - cpu))
+        wall_rates.append(total / (time.perf_counter() - wall))
         tagged = sum(1 for r in results if r)
     counts = {intent: sum(1 for r in results if intent in r) for intent in INTENTS}
     rates.sort()
-    return {"comments": total, "runs": len(rates), "comments_per_s": round(rates[len(rates) // 2]),
-            "best_comments_per_s": round(rates[-1]), "us_per_comment": round(1e6 / rates[len(rates) // 2], 2),
+    wall_rates.sort()
+    median = rates[len(rates) // 2]
+    return {"comments": total, "runs": len(rates), "comments_per_s": round(median),
+            "wall_comments_per_s": round(wall_rates[len(wall_rates) // 2]), "us_per_comment": round(1e6 / median, 2),
             "tagged_ratio": round(tagged / total, 3), "goal_comments_per_s": 50_000, "by_intent": counts}
