@@ -111,3 +111,16 @@ def test_feed_watch_json_has_intents_on_every_event(store, tmp_path, capsys):
     assert by_text["已下单，什么时候发货"] == ["buy", "shipping"]
     assert by_text["主播几点下播"] == []
     assert all(e["intents"] == [] for e in events if e["kind"] != "comment")
+
+
+def test_bench_intents_reports_the_rate_and_what_it_tagged(monkeypatch):
+    import argparse
+
+    from livedesk.services import bench
+    from livedesk.services.feeds import bench_intents
+
+    monkeypatch.setattr(bench_intents, "COMMENTS", 2_000)
+    result = bench.run("intents", argparse.Namespace(runs=1))
+    assert result["bench"] == "intents" and result["comments"] == 2_000
+    assert result["comments_per_s"] > 0 and result["wall_comments_per_s"] > 0
+    assert 0.3 < result["tagged_ratio"] < 1 and sum(result["by_intent"].values()) > 0
