@@ -141,7 +141,8 @@ def _stream(store, shop, tmp_path):
     lines = [frame(6, OnlineUserCount=800, TotalUserCount=900), frame(3, "uid-wang", "王姐"),
              frame(3, "uid-li", "李姐"), frame(1, "uid-li", "李姐", "想要"), frame(1, "uid-zhao", "赵小姐", "多少钱"),
              frame(5, "uid-wang", "王姐", GiftName="玫瑰", GiftCount=1, RepeatCount=3, DiamondCount=1),
-             frame(2, "uid-new", "路人", Count=10)]
+             frame(2, "uid-new", "路人", Count=10), frame(1, "uid-new", "路人", "还有货吗"),
+             frame(1, "uid-new", "路人", "补货吗")]
     replay(store, tmp_path, lines, room, tally, apps, health, marks={0: 1})
     with store.begin() as s:
         run_of_show.mark_now(s, shop["broadcast"], 1, now=START)
@@ -160,7 +161,7 @@ def test_the_curve_and_run_of_show_come_from_stats_frames_and_marks(store, shop,
     with store.begin() as s:
         points = audience.curve(s, shop["broadcast"])
         items = run_of_show.items(s, shop["broadcast"])
-    assert [(p.online, p.entries, p.comments, p.gifts, p.likes) for p in points] == [(800, 2, 2, 3, 10)]
+    assert [(p.online, p.entries, p.comments, p.gifts, p.likes) for p in points] == [(800, 2, 4, 3, 10)]
     assert [(i.position, i.started_at, i.ended_at) for i in items] == [
         (1, START, START + timedelta(minutes=15)), (2, START + timedelta(minutes=15), None)]
     assert run_of_show.position_at(items, START + timedelta(minutes=20)) == 2
@@ -184,13 +185,14 @@ def test_the_report_counts_conversion_like_a_person_counting_the_orders(store, s
     assert (r.known_viewers, r.buyers, r.gmv_fen, r.new_buyers_who_commented) == (3, 2, 21_700, 1)
     assert r.conversion_ratio == round(2 / 3, 3)
     assert (r.vips_present, r.vips_greeted, r.greeted_ratio) == (1, 1, 1.0)
-    assert r.peak_viewers == 800 and r.intents_by_item == {"1": {"buy": 1, "price": 1}}
+    assert r.peak_viewers == 800 and r.intents_by_item == {"1": {"buy": 1, "price": 1, "stock": 2}}
+    assert [(w.nickname, w.customer_id, w.position, w.asks) for w in r.waitlist] == [("路人", None, 1, 2)]
     db = str(tmp_path / "store.sqlite3")
     xlsx = tmp_path / "report.xlsx"
     assert main(["--db", db, "broadcast", "report", str(shop["broadcast"]), "--json", "--xlsx", str(xlsx)]) == 0
     import openpyxl
 
-    assert openpyxl.load_workbook(xlsx).sheetnames == ["概览", "在线曲线", "排品", "评论意图", "最近直播"]
+    assert openpyxl.load_workbook(xlsx).sheetnames == ["概览", "在线曲线", "排品", "评论意图", "补货等待", "最近直播"]
     printed = json.loads(capsys.readouterr().out)
     assert (printed["buyers"], printed["gmv_fen"], printed["compared"][0]["gmv_fen"]) == (2, 21_700, 21_700)
     assert main(["--db", db, "broadcast", "report", "999"]) == 1
@@ -219,3 +221,15 @@ def test_capture_health_warns_when_a_type_stops_while_others_flow_and_when_entri
     assert ("type_stopped", "gift") in warnings  # gifts stopped while comments flow
     assert ("type_stopped", "comment") not in warnings
     assert ("sampled", "viewer_entered") in warnings  # 1 entry a minute in a room of 5,000
+
+
+def test_a_masked_viewer_is_never_matched_even_to_a_customer_of_that_name(store):
+    from livedesk.services.feeds.events import FeedEvent, Kind
+
+    with store.begin() as s:  # order exports bring customers named after masked buyers
+        customers.create(s, NewCustomer(nickname="用户***", accounts=[("douyin", "uid-masked", None)]))
+        index = ViewerIndex.load(s)
+    masked = FeedEvent(Kind.COMMENT, "douyin", Viewer("uid-other", nickname="用户***"), START, content="想要")
+    assert index.match(masked).customer is None
+    named = FeedEvent(Kind.COMMENT, "douyin", Viewer("uid-masked", nickname="小美"), START, content="想要")
+    assert index.match(named).how == "uid"

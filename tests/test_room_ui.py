@@ -51,6 +51,9 @@ def test_the_host_panel_shows_questions_with_the_askers_tier_and_sizes(qtbot, ct
     assert "王姐" in row and "High-value VIP" in row and "160/50穿几码" in row
     assert "Now: 1 面霜" in section.now.text() and "size 1" in section.now.text()
     assert "want this: 1" in section.summary.text()
+    feeds.room.add(comment("uid-y", "还有货吗", Match(wang, "uid")))
+    feeds._publish_room()
+    assert "waitlist: 1" in section.summary.text() and "还有货吗" in section.summary.toolTip()
     section._answered(section.model.index(0))  # answered: off the queue
     assert section.model.rowCount() == 0
 

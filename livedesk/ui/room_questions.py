@@ -114,6 +114,8 @@ class QuestionsSection(QWidget):
             self.now.setText(text)
             self.now.show()
         buyers = room.known_buyers().get(room.segment, 0)
+        waiting = sorted(room.waitlist.values(), key=lambda w: w.first_at)
+        self.summary.setToolTip("\n".join(f"{w.asker.nickname}: {w.text}" for w in waiting[:30]))
         self.summary.setText(self.tr("Known customers who want this: %1 · restock waitlist: %2")
                              .replace("%1", str(buyers)).replace("%2", str(len(room.waitlist))))
 

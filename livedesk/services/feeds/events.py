@@ -197,6 +197,24 @@ def count_text(value: Any) -> int:
     return min(MAX_VALUE, int(round(number)))
 
 
+# Viewers the platform hides: a masked nickname ("用户***", "抖音用户8***2") or a placeholder id.
+_MASKED = re.compile(r"^(用户|用戶|user|匿名|神秘人|抖音用户)?[\w]{0,4}\*{2,}[\w]{0,4}$|^匿名(用户|观众)?$",
+                     re.IGNORECASE)
+_PLACEHOLDER_IDS = frozenset({"0", "-1", "111111", "123456", "anonymous", "null", "none", "undefined"})
+
+
+def is_anonymous(viewer: Viewer | None) -> bool:
+    """A viewer the platform hid ("用户***", "匿名用户") or gave a placeholder id: never a customer."""
+    if viewer is None:
+        return True
+    if viewer.uid is not None and viewer.uid.strip().lower() in _PLACEHOLDER_IDS:
+        return not (viewer.display_id or viewer.short_id)
+    name = viewer.nickname or ""
+    if name and _MASKED.match(name):
+        return True
+    return viewer.uid is None and viewer.display_id is None and viewer.short_id is None and not name
+
+
 def require_dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FrameError(f"{what} must be a JSON object, got {type(value).__name__}")

@@ -4,38 +4,22 @@ Viewer-side capture tools are known to lose whole event types (gifts or entries 
 while comments flow) and to sample busy rooms. ``CaptureHealth.add`` counts events per
 source, type and minute (a feed listener, a dict increment); ``warnings`` compares the
 last full minutes: a type that flowed before and stopped while others flow, a rate that
-looks sampled (entries far below what the room's online count implies, or round
-suspicious counts), and anonymous or masked viewers ("用户***", placeholder ids), which
-are never matched to a customer (``is_anonymous``).
+looks sampled (entries far below what the room's online count implies), and anonymous or
+masked viewers ("用户***", placeholder ids), which are never matched to a customer
+(``events.is_anonymous``, applied by the viewer index).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from livedesk.services.feeds.events import Kind, Viewer
+from livedesk.services.feeds.events import Kind, is_anonymous  # noqa: F401 - re-exported for the room
 from livedesk.services.feeds.source import MatchedEvent
 
-_MASKED = re.compile(r"^(用户|用戶|user|匿名|神秘人|抖音用户)?[\w]{0,4}\*{2,}[\w]{0,4}$|^匿名(用户|观众)?$",
-                     re.IGNORECASE)
-_PLACEHOLDER_IDS = frozenset({"0", "-1", "111111", "123456", "anonymous", "null", "none", "undefined"})
 WATCHED = (Kind.VIEWER_ENTERED, Kind.COMMENT, Kind.GIFT, Kind.LIKE)
 QUIET_MINUTES = 2  # a type silent this long while others flow is a warning
 SAMPLED_RATIO = 0.02  # entries per minute below 2 % of the online count look sampled
-
-
-def is_anonymous(viewer: Viewer | None) -> bool:
-    """A viewer the platform hid ("用户***", "匿名用户") or gave a placeholder id: never a customer."""
-    if viewer is None:
-        return True
-    if viewer.uid is not None and viewer.uid.strip().lower() in _PLACEHOLDER_IDS:
-        return not (viewer.display_id or viewer.short_id)
-    name = viewer.nickname or ""
-    if name and _MASKED.match(name):
-        return True
-    return viewer.uid is None and viewer.display_id is None and viewer.short_id is None and not name
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,16 @@ CONVERSION_HOURS = 24
 COMPARED = 10
 
 
+@dataclass(frozen=True)
+class Waiting:
+    viewer_key: str
+    nickname: str | None
+    customer_id: int | None
+    position: int | None  # the run-of-show item they asked during
+    first_at: datetime
+    asks: int
+
+
 @dataclass
 class Report:
     broadcast_id: int
@@ -50,6 +60,7 @@ class Report:
     new_buyers_who_commented: int
     window_end: datetime
     buyer_ids: list[int] = field(default_factory=list)
+    waitlist: list[Waiting] = field(default_factory=list)  # who asked for a restock, first asked first
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -58,6 +69,8 @@ class Report:
         for item in data["segments"]:
             for key in ("started_at", "ended_at"):
                 item[key] = item[key].isoformat() if item[key] else None
+        for item in data["waitlist"]:
+            item["first_at"] = item["first_at"].isoformat()
         for key in ("started_at", "ended_at", "window_end"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
@@ -101,7 +114,24 @@ def build(session: Session, broadcast_id: int) -> Report:
         intents_by_item=by_item, buyers=len(buyers),
         conversion_ratio=round(len(buyers) / len(known_ids), 3) if known_ids else None,
         gmv_fen=gmv, new_buyers_who_commented=len(new_buyers), window_end=window_end, buyer_ids=sorted(buyers),
+        waitlist=restock_waitlist(session, broadcast_id),
     )
+
+
+def restock_waitlist(session: Session, broadcast_id: int) -> list[Waiting]:
+    """Viewers whose comments asked for stock in this broadcast (还有吗, 补货, 没抢到), once each."""
+    rows = session.execute(
+        select(CommentIntent.viewer_key, func.max(CommentIntent.customer_id), func.min(CommentIntent.position),
+               func.min(CommentIntent.at), func.count())
+        .where(CommentIntent.broadcast_id == broadcast_id, CommentIntent.intent == "stock")
+        .group_by(CommentIntent.viewer_key).order_by(func.min(CommentIntent.at))
+    ).all()
+    names: dict[str, str | None] = {}
+    keys = [r[0] for r in rows]
+    for start in range(0, len(keys), 500):
+        names.update(session.execute(select(Appearance.viewer_key, Appearance.nickname).where(
+            Appearance.broadcast_id == broadcast_id, Appearance.viewer_key.in_(keys[start:start + 500]))).all())
+    return [Waiting(key, names.get(key), cid, position, first, n) for key, cid, position, first, n in rows]
 
 
 def _conversion(session: Session, known: list[int], commented: set[int], since: datetime,

@@ -39,6 +39,11 @@ def write_xlsx(r: Report, compared: list[Compared], path: str | Path) -> Path:
     for position, counts in sorted(r.intents_by_item.items()):
         for intent, n in sorted(counts.items()):
             intents.append((position, intent, n))
+    waiting = wb.create_sheet("补货等待")
+    waiting.append(("观众", "客户编号", "排品序号", "首次询问 (UTC)", "询问次数"))
+    for w in r.waitlist:
+        waiting.append((w.nickname or w.viewer_key, w.customer_id, w.position, w.first_at.replace(tzinfo=None),
+                        w.asks))
     side = wb.create_sheet("最近直播")
     side.append(("直播", "名称", "开始 (UTC)", "最高在线", "VIP欢迎率", "转化率", "成交金额 (元)"))
     for c in compared:
