@@ -28,6 +28,7 @@ class IntentTermsBox(QGroupBox):
         self.save_button = QPushButton(self.tr("Save intent words"), self)
         self.save_button.clicked.connect(self.save)
         self.feedback = QLabel(self)
+        self.feedback.setWordWrap(True)
         form = QFormLayout(self)
         form.addRow(intro)
         form.addRow(self.tr("Also tag"), self.extra)
@@ -43,7 +44,8 @@ class IntentTermsBox(QGroupBox):
         self.ignore.setPlainText("\n".join(ignore))
 
     def save(self) -> None:
-        by_name = {labels.intent(code): code for code in INTENTS} | {code: code for code in INTENTS}
+        shown = {labels.intent(code): code for code in INTENTS}
+        by_name = shown | {code: code for code in INTENTS}  # the codes are accepted too, not offered
         extra = []
         for n, line in enumerate(self.extra.toPlainText().splitlines(), 1):
             term, _sep, meaning = line.replace(":", "：").partition("：")
@@ -52,7 +54,7 @@ class IntentTermsBox(QGroupBox):
             code = by_name.get(meaning.strip())
             if code is None:
                 self.feedback.setText(self.tr("Line %1: after the colon, one of: %2")
-                                      .replace("%1", str(n)).replace("%2", "、".join(by_name)))
+                                      .replace("%1", str(n)).replace("%2", "、".join(shown)))
                 self.feedback.setStyleSheet("color: #c62828;")
                 return  # nothing saved
             extra.append({"term": term.strip(), "intent": code})
