@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import compliance, presets, settings
-from livedesk.ui.intent_terms_box import IntentTermsBox
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
+from livedesk.ui.intent_terms_box import IntentTermsBox
 
 
 def _yuan_box(parent: QWidget) -> QSpinBox:

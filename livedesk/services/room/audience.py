@@ -8,7 +8,6 @@ position on air. ``record`` adds a batch to the store, merging minutes already w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 

@@ -11,9 +11,15 @@ of known customers waiting to be written (``take_complaints``). Only certain mat
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from livedesk.models import ProfileValue
+from livedesk.services import presets, settings
 from livedesk.services.feeds.intents import QUESTIONS
 from livedesk.services.feeds.source import MatchedEvent
 from livedesk.services.room.health import is_anonymous
@@ -148,13 +154,8 @@ PROFILE_FIELDS = ("height_cm", "weight_kg", "top_size", "bottom_size", "shoe_siz
                   "allergies")  # what answers "王姐 160/50 穿 M": sizes, skin type, shade, allergies
 
 
-def asker_profiles(session, customer_ids, language: str = "zh_CN") -> dict[int, str]:
+def asker_profiles(session: Session, customer_ids: Iterable[int], language: str = "zh_CN") -> dict[int, str]:
     """For each known asker, their sizes / skin type from the profile, labelled, in one line."""
-    from sqlalchemy import select
-
-    from livedesk.models import ProfileValue
-    from livedesk.services import presets, settings
-
     ids = sorted(set(customer_ids))
     if not ids:
         return {}
