@@ -33,7 +33,7 @@ def cmd_intents(args: argparse.Namespace, open_store: Any) -> int:
 
     store = open_store(args)  # the owner's extra words live in the store
     try:
-        with store.begin() as session:
+        with store.read() as session:
             tagger = tagger_for_shop(session)
     finally:
         store.dispose()
@@ -51,7 +51,7 @@ def cmd_broadcast(args: argparse.Namespace, open_store: Any) -> int:
 
     store = open_store(args)
     try:
-        with store.begin() as session:
+        with store.read() as session:
             built = report.build(session, args.broadcast_id)
             compared = report.last_broadcasts(session)
     except BroadcastError as exc:

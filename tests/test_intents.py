@@ -87,9 +87,9 @@ def test_the_owners_words_extend_the_list_and_unknown_intents_are_refused(store)
     assert tagger_for((), ["会员福利"]).tag("今天有会员福利吗") == ()  # an ignored term hides 福利
     with pytest.raises(ValueError, match="unknown intent"):
         tagger_for([{"term": "蹲一个", "intent": "wish"}])
-    with store.begin() as session:
+    with store.write() as session:
         settings.set_value(session, "intents.extra_terms", [{"term": "蹲一个", "intent": "buy"}])
-    with store.begin() as session:
+    with store.read() as session:
         assert tagger_for_shop(session).tag("蹲一个") == ("buy",)
 
 

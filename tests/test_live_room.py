@@ -36,7 +36,7 @@ def frame(kind, uid=None, nickname=None, content=None, **data):
 
 @pytest.fixture
 def shop(store):
-    with store.begin() as s:
+    with store.write() as s:
         wang = customers.create(s, NewCustomer(nickname="王姐", accounts=[("douyin", "uid-wang", "wangjie")],
                                                profile={"height_cm": "160", "weight_kg": "50", "top_size": "M"}))
         li = customers.create(s, NewCustomer(nickname="李姐", accounts=[("douyin", "uid-li", None)]))
@@ -53,7 +53,7 @@ def replay(store, tmp_path, lines, room, tally, apps, health, marks=None):
     recording = tmp_path / "show.jsonl"
     recording.write_text("\n".join(json.dumps({"t": 0, "format": "barragegrab", "frame": f}, ensure_ascii=False)
                                    for f in lines), encoding="utf-8")
-    with store.begin() as s:
+    with store.read() as s:
         index = ViewerIndex.load(s)
     seen = [0]
 
@@ -92,7 +92,7 @@ def test_a_replayed_broadcast_fills_the_question_queue_waitlist_and_buyers_per_p
     assert [(e.asker.nickname, e.asker.customer_id) for e in room.waitlist.values()] \
         == [("李姐", shop["li"]), ("用户***", None)]
     assert room.top_questions(None) == [("price", 2), ("size", 1)]
-    with store.begin() as s:
+    with store.read() as s:
         assert "160" in asker_profiles(s, [shop["wang"]])[shop["wang"]]
     assert health.anonymous["replay"] == 1  # the masked viewer is counted, never matched
 
@@ -113,11 +113,11 @@ def test_a_known_customers_complaint_becomes_a_note_and_a_24h_callback_at_once(s
     room.add(guess)  # a nickname guess is nobody's complaint
     pending = room.take_complaints()
     assert [(c.customer_id, c.text) for c in pending] == [(shop["li"], "上次买的没收到")]
-    with store.begin() as s:
+    with store.write() as s:
         done = complaints.record(s, shop["li"], pending[0].text, broadcast_id=shop["broadcast"], at=at)
         assert complaints.record(s, shop["li"], pending[0].text, broadcast_id=shop["broadcast"], at=at) is None
     assert done.sla_due_at == at + timedelta(hours=24)
-    with store.begin() as s:
+    with store.write() as s:
         task = s.get(FollowUpTask, done.task_id)
         assert (task.kind, task.status, task.customer_id) == ("callback", "open", shop["li"])
         assert s.get(Note, done.note_id).kind == "complaint"
@@ -144,7 +144,7 @@ def _stream(store, shop, tmp_path):
              frame(2, "uid-new", "路人", Count=10), frame(1, "uid-new", "路人", "还有货吗"),
              frame(1, "uid-new", "路人", "补货吗")]
     replay(store, tmp_path, lines, room, tally, apps, health, marks={0: 1})
-    with store.begin() as s:
+    with store.write() as s:
         run_of_show.mark_now(s, shop["broadcast"], 1, now=START)
         run_of_show.mark_now(s, shop["broadcast"], 2, now=START + timedelta(minutes=15))
         batch = tally.take()
@@ -158,7 +158,7 @@ def _stream(store, shop, tmp_path):
 
 def test_the_curve_and_run_of_show_come_from_stats_frames_and_marks(store, shop, tmp_path):
     _stream(store, shop, tmp_path)
-    with store.begin() as s:
+    with store.read() as s:
         points = audience.curve(s, shop["broadcast"])
         items = run_of_show.items(s, shop["broadcast"])
     assert [(p.online, p.entries, p.comments, p.gifts, p.likes) for p in points] == [(800, 2, 4, 3, 10)]
@@ -170,7 +170,7 @@ def test_the_curve_and_run_of_show_come_from_stats_frames_and_marks(store, shop,
 def test_the_report_counts_conversion_like_a_person_counting_the_orders(store, shop, tmp_path, capsys):
     _stream(store, shop, tmp_path)
     end = START + timedelta(hours=2)
-    with store.begin() as s:
+    with store.write() as s:
         def order(cid, n, fen, at, status="paid"):
             s.add(Order(platform="douyin", platform_order_id=f"o{n}", customer_id=cid, status=status,
                         total_fen=fen, ordered_at=at))
@@ -180,7 +180,7 @@ def test_the_report_counts_conversion_like_a_person_counting_the_orders(store, s
         order(shop["li"], 4, 5_000, end + timedelta(hours=25))  # too late
         order(shop["zhao"], 5, 9_900, end + timedelta(hours=1), status="refunded")  # refunded: no GMV, no buyer
     # By hand: buyers 王姐 and 李姐 (2 of 3 known viewers), GMV 129 + 88 = ¥217, one new buyer who commented (李姐).
-    with store.begin() as s:
+    with store.read() as s:
         r = report.build(s, shop["broadcast"])
     assert (r.known_viewers, r.buyers, r.gmv_fen, r.new_buyers_who_commented) == (3, 2, 21_700, 1)
     assert r.conversion_ratio == round(2 / 3, 3)
@@ -226,7 +226,7 @@ def test_capture_health_warns_when_a_type_stops_while_others_flow_and_when_entri
 def test_a_masked_viewer_is_never_matched_even_to_a_customer_of_that_name(store):
     from livedesk.services.feeds.events import FeedEvent, Kind
 
-    with store.begin() as s:  # order exports bring customers named after masked buyers
+    with store.write() as s:  # order exports bring customers named after masked buyers
         customers.create(s, NewCustomer(nickname="用户***", accounts=[("douyin", "uid-masked", None)]))
         index = ViewerIndex.load(s)
     masked = FeedEvent(Kind.COMMENT, "douyin", Viewer("uid-other", nickname="用户***"), START, content="想要")

@@ -24,7 +24,7 @@ START = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def wang(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, NewCustomer(nickname="王姐", accounts=[("douyin", "uid-wang", None)],
                                               profile={"height_cm": "160", "top_size": "M"}))
     return KnownCustomer(cid, "王姐", "vip", "gold", True)
@@ -59,7 +59,7 @@ def test_the_host_panel_shows_questions_with_the_askers_tier_and_sizes(qtbot, ct
 
 
 def test_the_report_window_draws_the_curve_and_exports_xlsx_and_png(qtbot, ctx, wang, tmp_path):
-    with ctx.store.begin() as s:
+    with ctx.store.write() as s:
         b = broadcasts.start(s, "周二美妆专场", "douyin", now=START)
         run_of_show.plan(s, b.id, run_of_show.example_plan())
         run_of_show.mark_now(s, b.id, 1, now=START)

@@ -44,7 +44,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     from livedesk.ui.tasks import TaskRunner
 
     store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
-    with store.begin() as session:
+    with store.read() as session:
         index = ViewerIndex.load(session)
         tagger = tagger_for_shop(session)  # comments are tagged on the way in, as in the app
         accounts = session.execute(select(PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.nickname)

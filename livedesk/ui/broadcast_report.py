@@ -65,7 +65,7 @@ class BroadcastReportWindow(QWidget):
 
     def load(self, broadcast_id: int | None) -> None:
         def build() -> tuple[report.Report | None, list[report.Compared], tzinfo]:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 compared = report.last_broadcasts(session)
                 chosen = broadcast_id if broadcast_id is not None else (compared[0].broadcast_id if compared else None)
                 built = report.build(session, chosen) if chosen is not None else None
@@ -122,7 +122,6 @@ class BroadcastReportWindow(QWidget):
         self.curve.set_lines(frame, [m[-5:] for m in frame["minute"]], {
             self.tr("Online"): "online", self.tr("Comments/min"): "comments", self.tr("Entries/min"): "entries"},
             lambda i: f"{frame['minute'][i]}: {frame['online'][i]} / {frame['comments'][i]} / {frame['entries'][i]}")
-        self.curve.legend.setOffset((-10, 5))  # top right: the items' names run along the top
         minutes = [p.minute for p in r.curve]
         for n, item in enumerate(i for i in r.segments if i.started_at is not None):
             start = _index(minutes, item.started_at)

@@ -81,6 +81,14 @@ class ArrivalsModel(QAbstractListModel):
         self.arrivals = ordered[:ARRIVALS_KEPT]
         self.endResetModel()
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer leaves the queue."""
+        kept = [a for a in self.arrivals if a.customer is None or a.customer.id != customer_id]
+        if len(kept) != len(self.arrivals):
+            self.beginResetModel()
+            self.arrivals = kept
+            self.endResetModel()
+
     @staticmethod
     def _key(arrival: Arrival) -> str:
         return f"{arrival.platform}:{arrival.uid or arrival.handle or arrival.nickname}"
@@ -171,8 +179,16 @@ class FeedController(QObject):
         else:
             self.tasks.submit(self._load_index, on_done=go, on_error=lambda exc: self.failed.emit(str(exc)))
 
+    def forget(self, customer_id: int) -> None:
+        """A customer was erased: not matched, queued, recorded or awarded points any more."""
+        if self.index is not None:
+            self.index.forget(customer_id)
+        self.arrivals.forget(customer_id)
+        self._tally.forget(customer_id)
+        self._interactions = [i for i in self._interactions if i[0] != customer_id]
+
     def _load_index(self) -> ViewerIndex:
-        with self.store.begin() as session:
+        with self.store.write() as session:
             self.listener_secret = listener_secret(session)
             self.tagger = tagger_for_shop(session)
             return ViewerIndex.load(session)
@@ -220,7 +236,7 @@ class FeedController(QObject):
         new = {q.asker.customer_id for q in self.room.questions if q.asker.customer_id is not None} - set(self.profiles)
         if new:
             def read() -> dict[int, str]:
-                with self.store.begin() as session:
+                with self.store.read() as session:
                     return asker_profiles(session, new)
 
             def got(profiles: dict[int, str]) -> None:
@@ -256,7 +272,7 @@ class FeedController(QObject):
 
         def write() -> list:
             done = []
-            with self.store.begin() as session:
+            with self.store.write() as session:
                 for c in pending:
                     if complaints.record(session, c.customer_id, c.text, broadcast_id=broadcast_id, at=c.at):
                         done.append(c)
@@ -300,7 +316,7 @@ class FeedController(QObject):
             return
 
         def write() -> None:
-            with self.store.begin() as session:
+            with self.store.write() as session:
                 if broadcast_id is not None:
                     if tallies:
                         record_appearances(session, broadcast_id, tallies)
@@ -312,7 +328,7 @@ class FeedController(QObject):
     # -- "this is 王姐" ----------------------------------------------------------------
     def link(self, arrival: Arrival, customer_id: int, on_done=None, on_error=None) -> None:
         def write() -> KnownCustomer:
-            with self.store.begin() as session:
+            with self.store.write() as session:
                 return link_viewer(session, customer_id, arrival.platform, arrival.uid, arrival.handle,
                                    arrival.nickname)
 

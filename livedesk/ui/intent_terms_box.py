@@ -37,7 +37,7 @@ class IntentTermsBox(QGroupBox):
         self.load()
 
     def load(self) -> None:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             extra = settings.get(session, "intents.extra_terms")
             ignore = settings.get(session, "intents.ignore_terms")
         self.extra.setPlainText("\n".join(f"{i['term']}：{labels.intent(i['intent'])}" for i in extra))
@@ -59,7 +59,7 @@ class IntentTermsBox(QGroupBox):
                 return  # nothing saved
             extra.append({"term": term.strip(), "intent": code})
         ignore = [line.strip() for line in self.ignore.toPlainText().splitlines() if line.strip()]
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             settings.set_value(session, "intents.extra_terms", extra)
             settings.set_value(session, "intents.ignore_terms", ignore)
         self.feedback.setStyleSheet("")

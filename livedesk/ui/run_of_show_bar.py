@@ -64,7 +64,7 @@ class RunOfShowBar(QWidget):
         self.broadcast_id = broadcast_id
         self.items = []
         if broadcast_id is not None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 self.items = run_of_show.items(session, broadcast_id)
         on_air = next((i for i in self.items if i.started_at and not i.ended_at), None)
         self.feeds.set_on_air(on_air)
@@ -90,7 +90,7 @@ class RunOfShowBar(QWidget):
         position = 1 if current is None else current.position + 1
         if position > len(self.items):
             return
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             item = run_of_show.mark_now(session, self.broadcast_id, position)
         self.feeds.set_on_air(item)
         self._show()
@@ -116,7 +116,7 @@ class RunOfShowBar(QWidget):
         def save() -> None:
             try:
                 planned = parse_plan(editor.toPlainText())
-                with self.ctx.store.begin() as session:
+                with self.ctx.store.write() as session:
                     run_of_show.plan(session, self.broadcast_id, planned)
             except RunOfShowError as exc:
                 error.setText(self.tr("Cannot read %1").replace("%1", str(exc)))

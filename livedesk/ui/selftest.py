@@ -136,7 +136,7 @@ def _service(state: dict[str, Any]) -> str:
     from livedesk.services.lookup import lookup
 
     store = _need(state, "store", "store and migrations")
-    with store.begin() as session:
+    with store.write() as session:
         cid = customers.create(session, customers.NewCustomer(
             nickname="王姐", real_name="王丽华", phone="13812345678", accounts=[("douyin", "MS4wselftest", "wj888")]))
         session.execute(insert(Order).values(
@@ -144,7 +144,7 @@ def _service(state: dict[str, Any]) -> str:
             total_fen=1_299_00, ordered_at=datetime.now(UTC)))
         customers.add_note(session, cid, "自检备注", pinned=True)
         segments.recompute(session)
-    with store.begin() as session:
+    with store.read() as session:
         found = lookup(session, "wj")
     if not found or found[0].id != cid or found[0].total_spent_fen != 1_299_00:
         raise AssertionError(f"lookup 'wj' returned {found!r}")

@@ -111,10 +111,10 @@ async def _report_changes(source: FeedSource, err: TextIO) -> None:
 
 
 def load_index(store) -> ViewerIndex:  # store: livedesk.services.store.Store
-    with store.begin() as session:
+    with store.read() as session:
         return ViewerIndex.load(session)
 
 
 def load_tagger(store) -> IntentTagger:  # the shop's word list, read once like the index
-    with store.begin() as session:
+    with store.read() as session:
         return tagger_for_shop(session)

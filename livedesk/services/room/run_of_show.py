@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import Broadcast, RunOfShowItem
 from livedesk.models.base import utcnow
+from livedesk.services import changes
 
 KINDS = ("product", "draw", "flash")
 
@@ -60,6 +61,7 @@ def plan(session: Session, broadcast_id: int, planned: Sequence[PlannedItem]) ->
         if item.planned_minutes < 0:
             raise RunOfShowError(f"line {n}: planned minutes cannot be negative")
     session.execute(delete(RunOfShowItem).where(RunOfShowItem.broadcast_id == broadcast_id))
+    changes.touch(session, "run_of_show_items")  # a bulk delete: the change set names the table
     rows = [RunOfShowItem(broadcast_id=broadcast_id, position=n, kind=i.kind, title=i.title.strip()[:100],
                           product_id=i.product_id, planned_minutes=i.planned_minutes)
             for n, i in enumerate(planned, 1)]
