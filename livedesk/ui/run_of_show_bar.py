@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services.room import run_of_show
 from livedesk.services.room.run_of_show import ItemView, PlannedItem, RunOfShowError
+from livedesk.ui import errors
 from livedesk.ui.context import AppContext
 from livedesk.ui.feed_controller import FeedController
 
@@ -35,7 +36,7 @@ def parse_plan(text: str) -> list[PlannedItem]:
         if not words:
             continue
         if len(words) < 3 or words[0] not in KIND_WORDS or not words[-1].isdigit():
-            raise RunOfShowError(f"line {n}: {line.strip()}")
+            raise RunOfShowError("unreadable_line", f"line {n}: {line.strip()}", line=n, text=line.strip())
         items.append(PlannedItem(KIND_WORDS[words[0]], " ".join(words[1:-1]), int(words[-1])))
     return items
 
@@ -119,7 +120,7 @@ class RunOfShowBar(QWidget):
                 with self.ctx.store.write() as session:
                     run_of_show.plan(session, self.broadcast_id, planned)
             except RunOfShowError as exc:
-                error.setText(self.tr("Cannot read %1").replace("%1", str(exc)))
+                error.setText(errors.describe(exc))
                 return
             dialog.accept()
             self.set_broadcast(self.broadcast_id)

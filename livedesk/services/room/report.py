@@ -79,7 +79,7 @@ class Report:
 def build(session: Session, broadcast_id: int) -> Report:
     b = session.get(Broadcast, broadcast_id)
     if b is None:
-        raise BroadcastError(f"broadcast {broadcast_id} does not exist")
+        raise BroadcastError("not_found", f"broadcast {broadcast_id} does not exist", broadcast_id=broadcast_id)
     points = audience.curve(session, broadcast_id)
     onlines = [p.online for p in points if p.online]
     vip_tiers = settings.get(session, "panel.vip_tiers")

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from livedesk.models import Broadcast, RunOfShowItem
 from livedesk.models.base import utcnow
 from livedesk.services import changes
+from livedesk.services.errors import Refused
 
 KINDS = ("product", "draw", "flash")
 
 
-class RunOfShowError(ValueError):
+class RunOfShowError(Refused):
     """A plan or a mark that cannot be (no such broadcast, an unknown kind, no such position)."""
 
 
@@ -52,14 +53,15 @@ def _view(row: RunOfShowItem) -> ItemView:
 def plan(session: Session, broadcast_id: int, planned: Sequence[PlannedItem]) -> list[ItemView]:
     """Replace the broadcast's run-of-show with ``planned``, numbered 1, 2, 3 ... in order."""
     if session.get(Broadcast, broadcast_id) is None:
-        raise RunOfShowError(f"broadcast {broadcast_id} does not exist")
+        raise RunOfShowError("not_found", f"broadcast {broadcast_id} does not exist")
     for n, item in enumerate(planned, 1):
         if item.kind not in KINDS:
-            raise RunOfShowError(f"line {n}: unknown kind {item.kind!r}; choose one of {', '.join(KINDS)}")
+            raise RunOfShowError("unknown_kind", f"line {n}: unknown kind {item.kind!r}; choose one of {', '.join(KINDS)}",
+                                 line=n, kind=item.kind)
         if not item.title.strip():
-            raise RunOfShowError(f"line {n}: a title is needed")
+            raise RunOfShowError("title_required", f"line {n}: a title is needed", line=n)
         if item.planned_minutes < 0:
-            raise RunOfShowError(f"line {n}: planned minutes cannot be negative")
+            raise RunOfShowError("negative_minutes", f"line {n}: planned minutes cannot be negative", line=n)
     session.execute(delete(RunOfShowItem).where(RunOfShowItem.broadcast_id == broadcast_id))
     changes.touch(session, "run_of_show_items")  # a bulk delete: the change set names the table
     rows = [RunOfShowItem(broadcast_id=broadcast_id, position=n, kind=i.kind, title=i.title.strip()[:100],
@@ -82,7 +84,7 @@ def mark_now(session: Session, broadcast_id: int, position: int, now: datetime |
         RunOfShowItem.broadcast_id == broadcast_id))}
     row = rows.get(position)
     if row is None:
-        raise RunOfShowError(f"the run-of-show has no item {position}")
+        raise RunOfShowError("no_item", f"the run-of-show has no item {position}", position=position)
     for other in rows.values():
         if other is not row and other.started_at is not None and other.ended_at is None:
             other.ended_at = now
