@@ -7,13 +7,14 @@ so ``livedesk lookup`` and the app's start-up stay quick.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from livedesk import __version__, cli_loyalty
+from livedesk import __version__, cli_loyalty, cli_room
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -205,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("backup", metavar="BACKUP_FILE")
     restore.add_argument("--json", action="store_true")
 
+    cli_room.add_parsers(sub)
+
     bench = sub.add_parser("bench", help="benchmarks; each prints one JSON object")
     bench.add_argument("name", choices=sorted(BENCHES))
     bench.add_argument("--customers", type=int, default=200_000)
@@ -227,7 +230,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from livedesk.ui.app import run_app
 
         return run_app(args)
-    handler = COMMANDS[args.command]
+    if args.command in cli_room.COMMANDS:  # the live-room commands open the store through _open
+        handler = functools.partial(cli_room.COMMANDS[args.command], open_store=_open)
+    else:
+        handler = COMMANDS[args.command]
     from livedesk.services import private
     from livedesk.services.store import StoreError
 
@@ -509,18 +515,19 @@ def cmd_feed(args: argparse.Namespace) -> int:
 
     from livedesk.services.feeds.formats import listener_secret, open_source
     from livedesk.services.feeds.source import FeedConfigError
-    from livedesk.services.feeds.watch import load_index, watch
+    from livedesk.services.feeds.watch import load_index, load_tagger, watch
 
     store = _open(args)
     try:
         index = load_index(store)
+        tagger = load_tagger(store)
         with store.write() as session:  # dycast pushes to the same address as in the app
             secret = listener_secret(session)
     finally:
         store.dispose()
     try:
         source = open_source(args.format, args.target, index=index, speed=args.speed, host=args.host,
-                             port=args.port, allow_remote=args.allow_remote, secret=secret)
+                             port=args.port, allow_remote=args.allow_remote, secret=secret, tagger=tagger)
     except FeedConfigError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -56,7 +56,7 @@ def build_base(folder: Path, customers: int, seed: int) -> tuple[Path, int]:
     store = open_store(sqlite_url(path))
     try:
         demo.generate(store, customers, seed=seed)
-        with store.begin() as s:
+        with store.write() as s:
             target = s.scalar(select(Order.customer_id).where(Order.customer_id.is_not(None))
                               .group_by(Order.customer_id).order_by(func.count().desc()).limit(1))
             s.execute(update(Customer).where(Customer.id == target).values(
@@ -65,7 +65,7 @@ def build_base(folder: Path, customers: int, seed: int) -> tuple[Path, int]:
             s.execute(update(Order).where(Order.customer_id == target).values(
                 recipient_name=PERSON["real_name"], recipient_phone=PERSON["phone"], address=PERSON["address"]))
             customer_service.refresh_search_text(s, s.get(Customer, target))
-        with store.begin() as s:
+        with store.write() as s:
             segments.recompute(s)  # rewrites the row: a stale copy of the old one is left behind
             export.export_customers(s, folder / "one.csv", CustomerFilter(text=PERSON["phone"]), [target],
                                     actor="trial")

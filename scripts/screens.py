@@ -73,7 +73,7 @@ def _dialogs(app, window, store, out: Path, tag: str) -> None:
     from livedesk.ui.live_page import StartBroadcastDialog
     from livedesk.ui.manual_task_dialog import ManualTaskDialog
 
-    with store.begin() as session:
+    with store.read() as session:
         customer_id = session.scalar(select(Customer.id).order_by(Customer.total_spent_fen.desc()).limit(1))
     for name, dialog in (("dialog-duplicates", DuplicatesDialog(window.ctx, window)),
                          ("dialog-start-broadcast", StartBroadcastDialog(window)),
@@ -127,7 +127,7 @@ def _host_panel(app, window, store, out: Path, language: str) -> None:
 
     from livedesk.models import Customer
 
-    with store.begin() as session:
+    with store.read() as session:
         vip = session.scalar(select(Customer.id).where(Customer.level != "none")
                              .order_by(Customer.total_spent_fen.desc()).limit(1))
     for size in ((480, 720), (600, 1000)):

@@ -108,14 +108,3 @@ def person(store, tmp_path):
         export.export_customers(s, tmp_path / "one.csv", CustomerFilter(text=p["phone"]), actor="tester")
         merge.merge(s, pid, twin, actor="tester", now=now)
     return pid, other
-def rewrite_xlsx(source, target, edit, extra=None):
-    """Copy an XLSX (a zip) part by part, ``edit(name, data) -> data`` on each, adding ``extra``
-    parts: workbooks as other tools write them (shared strings, stale dimensions, huge cells)."""
-    import zipfile
-
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for info in src.infolist():
-            dst.writestr(info, edit(info.filename, src.read(info.filename)))
-        for name, data in (extra or {}).items():
-            dst.writestr(name, data)
-    return target

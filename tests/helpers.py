@@ -87,3 +87,16 @@ def issue_in_another_process(url: str, batch_id: int, customer_ids: list[int], b
         results.put(got)
     finally:
         store.dispose()
+
+
+def rewrite_xlsx(source, target, edit, extra=None):
+    """Copy an XLSX (a zip) part by part, ``edit(name, data) -> data`` on each, adding ``extra``
+    parts: workbooks as other tools write them (shared strings, stale dimensions, huge cells)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            dst.writestr(info, edit(info.filename, src.read(info.filename)))
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return target

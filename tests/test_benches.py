@@ -20,6 +20,7 @@ ELSEWHERE = {
     "feed-source": "test_feed_bench.py",
     "import": "test_import_run.py",
     "import-ui": "test_import_page.py",
+    "intents": "test_intents.py",
 }
 TINY = {
     "startup": ["--customers", "60", "--runs", "1"],

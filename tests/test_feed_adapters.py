@@ -26,7 +26,7 @@ def test_barragegrab_comment_decodes_data_that_is_a_json_string():
     assert event.received_at == NOW
 
 
-def test_barragegrab_gift_like_enter_end_and_ignored_stats():
+def test_barragegrab_gift_like_enter_end_and_room_stats():
     [gift] = barragegrab.parse(bg(5, User=WANG, GiftName="玫瑰", GiftCount=1, RepeatCount=10, DiamondCount=1), NOW)
     assert (gift.kind, gift.gift_name, gift.gift_count, gift.gift_value) == (Kind.GIFT, "玫瑰", 10, 10)
     [like] = barragegrab.parse(bg(2, User=WANG, Count=15), NOW)
@@ -34,7 +34,10 @@ def test_barragegrab_gift_like_enter_end_and_ignored_stats():
     assert barragegrab.parse(bg(3, User=WANG), NOW)[0].kind is Kind.VIEWER_ENTERED
     assert barragegrab.parse(bg(8, User=WANG), NOW)[0].kind is Kind.SHARE
     assert barragegrab.parse(bg(9), NOW)[0].kind is Kind.STREAM_END
-    assert barragegrab.parse(bg(6, OnlineUserCount=12000), NOW) == []
+    stats = barragegrab.parse(bg(6, OnlineUserCount=12000, TotalUserCount="5.6w"), NOW)[0]
+    assert (stats.kind, stats.online, stats.total_viewers, stats.viewer) == (Kind.ROOM_STATS, 12000, 56000, None)
+    from_text = barragegrab.parse(bg(6, Content="当前直播间人数 1,2w，累计直播间人数 5.6万"), NOW)[0]
+    assert (from_text.online, from_text.total_viewers) == (12000, 56000)
 
 
 def test_barragegrab_without_secuid_uses_the_numeric_id():

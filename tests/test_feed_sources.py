@@ -41,14 +41,16 @@ def test_barragegrab_client_reads_frames_and_counts_garbage():
             source = open_source("barragegrab", f"ws://127.0.0.1:{port}", backoff=FAST)
             source.start()
             try:
-                events = await collect(source, 2)
+                events = await collect(source, 3)
                 await asyncio.sleep(0.05)
                 status = source.status()
             finally:
                 await source.stop()
-        assert [e.event.kind for e in events] == [Kind.VIEWER_ENTERED, Kind.COMMENT]
+        # Room statistics (Type 6) carry no viewer: they become the room's figures.
+        assert [e.event.kind for e in events] == [Kind.VIEWER_ENTERED, Kind.COMMENT, Kind.ROOM_STATS]
+        assert events[2].event.online == 3 and events[2].event.viewer is None
         assert status.connected and status.state == "connected"
-        assert (status.frames_ok, status.frames_skipped, status.events) == (3, 2, 2)
+        assert (status.frames_ok, status.frames_skipped, status.events) == (3, 2, 3)
         assert "Type" in status.last_skipped
         assert source.status().state == "stopped" and not source.status().connected
 

@@ -17,7 +17,7 @@ from livedesk import cli
 from livedesk.models import Customer, Order
 from livedesk.services.importing import ImportOptions, ImportSetupError, import_orders, inspect_file
 from livedesk.services.importing.text_check import CELL_LIMIT
-from tests.conftest import rewrite_xlsx
+from helpers import rewrite_xlsx
 
 DATA = Path(__file__).parent / "data"
 DOUYIN_HEAD = "主订单编号,子订单编号,选购商品,商品金额,订单提交时间,收件人,收件人手机号,省,市,详细地址\r\n"

@@ -54,6 +54,25 @@ def test_rules_that_make_no_sense_are_refused_with_the_reason(qtbot, page, store
         assert settings.get(s, "tiers.rules")["active_days"] == 90
 
 
+def test_the_shops_intent_words_are_saved_and_a_bad_line_saves_nothing(qtbot, ctx):
+    from livedesk.services import settings as shop_settings
+    from livedesk.ui.intent_terms_box import IntentTermsBox
+
+    box = IntentTermsBox(ctx)
+    qtbot.addWidget(box)
+    box.extra.setPlainText("蹲一个：wants to buy\n乱写：whatever")
+    box.save()
+    assert "Line 2" in box.feedback.text()
+    with ctx.store.read() as s:
+        assert shop_settings.get(s, "intents.extra_terms") == []
+    box.extra.setPlainText("蹲一个：wants to buy")
+    box.ignore.setPlainText("福袋")
+    box.save()
+    with ctx.store.read() as s:
+        assert shop_settings.get(s, "intents.extra_terms") == [{"term": "蹲一个", "intent": "buy"}]
+        assert shop_settings.get(s, "intents.ignore_terms") == ["福袋"]
+
+
 def test_one_save_keeps_every_edit_on_the_page_and_says_so(qtbot, page, store):
     assert not page.save_button.isEnabled() and page.preview_label.isHidden()  # nothing to save, no empty box
     page.shop_name.setText("小美的店")

@@ -29,6 +29,7 @@ from livedesk.models.loyalty import (
 )
 from livedesk.models.orders import Order, OrderItem
 from livedesk.models.points import PointsEntry
+from livedesk.models.room import BroadcastMinute, CommentIntent, RunOfShowItem
 from livedesk.models.team import TeamMember
 from livedesk.models.vip import Invitation, PrivateSession
 
@@ -37,7 +38,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "BroadcastMinute",
     "ChangeLogEntry",
+    "CommentIntent",
     "CouponBatch",
     "CouponCode",
     "Customer",
@@ -52,6 +55,7 @@ __all__ = [
     "MessageTemplate",
     "Note",
     "Order",
+    "RunOfShowItem",
     "OrderItem",
     "Perk",
     "PlatformAccount",

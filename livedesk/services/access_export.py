@@ -165,6 +165,7 @@ SECTIONS: dict[str, Callable[[Session, int], Rows]] = {
     "points_ledger": _where_customer("points_ledger"),
     "level_changes": _where_customer("level_changes"),
     "appearances": _appearances,
+    "comment_intents": _where_customer("comment_intents"),
     "invitations": _invitations,
     "possible_duplicates": _pairs,
     "coupon_codes": _where_customer("coupon_codes"),

@@ -20,6 +20,7 @@ BENCHES: dict[str, str] = {
     "startup": "livedesk.services.bench_startup:bench_startup",
     "feed": "livedesk.ui.bench_feed_panel:bench_feed_panel",  # through the console to the panel
     "feed-source": "livedesk.services.feeds.bench_feed:bench_feed",  # the source alone, no Qt
+    "intents": "livedesk.services.feeds.bench_intents:bench_intents",  # comment tagging, one core
     "segments": "livedesk.services.bench_segments:bench_segments",
     "followups": "livedesk.services.followups.bench:bench_followups",
     "import": "livedesk.services.importing.bench_import:bench_import",

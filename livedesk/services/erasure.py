@@ -29,6 +29,7 @@ from livedesk.models import (
     Appearance,
     AuditEntry,
     Base,
+    CommentIntent,
     Customer,
     ImportBatch,
     Order,
@@ -110,15 +111,19 @@ def _pairs(session: Session, table: Table, customer_id: int, _traces: Traces, dr
     return session.execute(delete(p).where(where)).rowcount
 
 
-def _appearances(session: Session, table: Table, customer_id: int, traces: Traces, dry: bool) -> int:
-    """Their appearances, and any unlinked viewer row keyed by one of their platform ids."""
-    a = Appearance
-    uids = list(session.scalars(select(PlatformAccount.uid).where(PlatformAccount.customer_id == customer_id,
-                                                                  PlatformAccount.uid.is_not(None))))
-    where = or_(a.customer_id == customer_id, a.customer_id.is_(None) & a.viewer_key.in_(uids))
-    if dry:
-        return int(session.scalar(select(func.count()).select_from(a).where(where)) or 0)
-    return session.execute(delete(a).where(where)).rowcount
+def _viewer_rows(model: Any) -> Eraser:
+    """Rows keyed by a viewer (appearances, comment intents): theirs, and any unlinked row
+    keyed by one of their platform ids."""
+
+    def erase_rows(session: Session, table: Table, customer_id: int, traces: Traces, dry: bool) -> int:
+        uids = list(session.scalars(select(PlatformAccount.uid).where(PlatformAccount.customer_id == customer_id,
+                                                                      PlatformAccount.uid.is_not(None))))
+        where = or_(model.customer_id == customer_id, model.customer_id.is_(None) & model.viewer_key.in_(uids))
+        if dry:
+            return int(session.scalar(select(func.count()).select_from(model).where(where)) or 0)
+        return session.execute(delete(model).where(where)).rowcount
+
+    return erase_rows
 
 
 def _unlink_codes(session: Session, table: Table, customer_id: int, _traces: Traces, dry: bool) -> int:
@@ -141,7 +146,8 @@ ERASERS: dict[str, tuple[tuple[str, ...], Eraser]] = {
     "level_changes": (("customer_id",), _rows_of()),
     "invitations": (("customer_id",), _rows_of()),
     "possible_duplicates": (("customer_id", "other_id"), _pairs),
-    "appearances": (("customer_id",), _appearances),
+    "appearances": (("customer_id",), _viewer_rows(Appearance)),
+    "comment_intents": (("customer_id",), _viewer_rows(CommentIntent)),
     "coupon_codes": (("customer_id",), _unlink_codes),
     "experiment_assignments": (("customer_id",), _rows_of()),
     "platform_accounts": (("customer_id",), _rows_of()),  # last: the appearances need their uids

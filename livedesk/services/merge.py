@@ -651,6 +651,7 @@ MOVERS: dict[str, tuple[tuple[str, ...], Mover]] = {
     "followup_tasks": (("customer_id",), _move()),
     "survey_responses": (("customer_id",), _move()),
     "appearances": (("customer_id",), _move()),
+    "comment_intents": (("customer_id",), _move()),  # what they asked in broadcasts stays theirs
     "invitations": (("customer_id",), _move_invitations),
     "possible_duplicates": (("customer_id", "other_id"), _move_duplicates),
     "coupon_codes": (("customer_id",), _move()),

@@ -69,6 +69,10 @@ DEFAULTS: dict[str, Any] = {
     # extra terms as "词" or {"term", "reason"}, and exempt terms such as the shop's trademarks.
     "compliance.extra_terms": [],
     "compliance.exempt_terms": [],
+    # The owner's additions to the comment-intent word list (services/feeds/intents): extra terms
+    # as {"term", "intent"}, and terms that mean nothing in this room (they hide shorter terms in them).
+    "intents.extra_terms": [],
+    "intents.ignore_terms": [],
     # Order-import column mappings a user corrected, per source (platform): {source: {field: column}}.
     "import.mappings": {},
     # The path a capture tool pushing to LiveDesk (dycast) must use: made once, kept (feeds/formats).

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "LiveDesk"
 # The newest migration this build knows. Checked against Alembic's head by a test, so
 # start-up can skip importing Alembic when the store is already current.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -133,9 +133,6 @@ class Store:
                 yield session
         finally:
             _writing.store = None
-
-    # Until every caller says which of the two it means, a unit of work that may write.
-    begin = write
 
     def apply(self, operation: Callable[..., T], *args: Any, actor: Any = None, **kwargs: Any) -> Op:
         """Run ``operation(session, *args, **kwargs)`` as one writing unit; return it with its changes."""

@@ -24,6 +24,7 @@ from livedesk.models import PlatformAccount
 from livedesk.services.bench import percentiles
 from livedesk.services.bench_startup import cached_demo_store
 from livedesk.services.feeds.bench_feed import _script, _serve_in_thread
+from livedesk.services.feeds.intents import tagger_for_shop
 from livedesk.services.feeds.matching import ViewerIndex
 from livedesk.services.store import open_store, sqlite_url
 
@@ -39,11 +40,13 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     from livedesk.ui.app import make_application
     from livedesk.ui.feed_controller import FeedController
     from livedesk.ui.host_panel import HostPanel
+    from livedesk.ui.room_questions import QuestionsSection
     from livedesk.ui.tasks import TaskRunner
 
     store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
     with store.read() as session:
         index = ViewerIndex.load(session)
+        tagger = tagger_for_shop(session)  # comments are tagged on the way in, as in the app
         accounts = session.execute(select(PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.nickname)
                                    .where(PlatformAccount.platform == "douyin")).all()
     total = int(args.rate * args.seconds)
@@ -59,8 +62,9 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     app = make_application()
     tasks = TaskRunner()
     controller = Measured(store, tasks)
-    controller.index = index
+    controller.index, controller.tagger = index, tagger
     panel = HostPanel(controller.arrivals, remember_state=False)
+    panel.add_section(QuestionsSection(controller, host=True, rows=6))  # the question queue, as in the app
     panel.show()
     stalls = [0.0]
     last_tick = [time.perf_counter()]

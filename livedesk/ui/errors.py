@@ -92,6 +92,18 @@ _WORDS: dict[tuple[str, str], tuple[str, Values]] = {
     ("TemplateError", "no_template"): (
         QT_TRANSLATE_NOOP("Errors", "There is no template for “%1” follow-ups: add one under Message templates"),
         lambda p: (labels.task_kind(p.get("kind", "")),)),
+    ("RunOfShowError", "not_found"): (QT_TRANSLATE_NOOP("Errors", "That broadcast no longer exists"), _no_values),
+    ("RunOfShowError", "unknown_kind"): (QT_TRANSLATE_NOOP("Errors", "Line %1: “%2” is not a kind; use 品, 抽奖 or 秒杀"),
+                                         lambda p: (p["line"], p["kind"])),
+    ("RunOfShowError", "title_required"): (QT_TRANSLATE_NOOP("Errors", "Line %1: give the item a title"),
+                                           lambda p: (p["line"],)),
+    ("RunOfShowError", "negative_minutes"): (QT_TRANSLATE_NOOP("Errors", "Line %1: planned minutes cannot be "
+                                                                         "negative"), lambda p: (p["line"],)),
+    ("RunOfShowError", "no_item"): (QT_TRANSLATE_NOOP("Errors", "The run-of-show has no item %1"),
+                                    lambda p: (p["position"],)),
+    ("RunOfShowError", "unreadable_line"): (QT_TRANSLATE_NOOP("Errors", "Line %1 cannot be read: “%2” (kind, title, "
+                                                                        "planned minutes)"),
+                                            lambda p: (p["line"], p["text"])),
     ("FeedConfigError", "bad_url"): (QT_TRANSLATE_NOOP("Errors", "“%1” is not a WebSocket address (ws://host:port)"),
                                    lambda p: (p.get("url"),)),
     ("FeedConfigError", "not_loopback"): (QT_TRANSLATE_NOOP("Errors", "LiveDesk only listens on this computer "

@@ -2,8 +2,10 @@
 
 Sources are asyncio tasks on the UI thread's loop; they never block it. A 50 ms timer
 drains their buffers into the arrivals model (known viewers who just entered,
-commented or gifted), a 1 s timer publishes each source's status, and every few
-seconds the appearance tallies are written for the live broadcast on the worker.
+commented or gifted) and writes known customers' complaints at once, a 1 s timer
+publishes each source's status and the room's questions (services/room), and every few
+seconds the appearance tallies and the audience curve are written for the live broadcast
+on the worker.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ from PySide6.QtGui import QColor
 
 from livedesk.services.feeds.events import Kind
 from livedesk.services.feeds.formats import listener_secret, open_source
+from livedesk.services.feeds.intents import IntentTagger, tagger_for_shop
 from livedesk.services.feeds.matching import KnownCustomer, ViewerIndex, link_viewer
 from livedesk.services.feeds.recording import AppearanceTally, record_appearances
 from livedesk.services.feeds.source import FeedConfigError, FeedSource, FeedStatus, MatchedEvent
 from livedesk.services import points
+from livedesk.services.room import audience, complaints
+from livedesk.services.room.health import CaptureHealth
+from livedesk.services.room.questions import RoomIntents, asker_profiles
+from livedesk.services.room.run_of_show import ItemView
 from livedesk.services.store import Store
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
@@ -121,6 +128,8 @@ class FeedController(QObject):
     statuses = Signal(list)  # list[FeedStatus]
     failed = Signal(str)
     arrived = Signal(int)  # how many arrivals were just added
+    complaint_recorded = Signal(int, str)  # customer id, nickname: note and call-back task written
+    room_changed = Signal()  # questions, buyers or the waitlist moved (at most once a second)
 
     def __init__(self, store: Store, tasks: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -130,9 +139,16 @@ class FeedController(QObject):
         self.sources: list[FeedSource] = []
         self.index: ViewerIndex | None = None
         self.listener_secret: str | None = None  # dycast's path, read with the index
+        self.tagger: IntentTagger | None = None  # the shop's intent word list, read with the index
         self.broadcast_id: int | None = None
         self.latencies_ms: list[float] = []  # frame read -> in the model; the console shows the last
         self._tally = AppearanceTally()
+        self.room = RoomIntents()  # questions, buyers per product, restock waitlist, complaints
+        self.audience = audience.AudienceTally()  # the per-minute curve and the intents to keep
+        self.health = CaptureHealth()
+        self.profiles: dict[int, str] = {}  # known askers' sizes / skin type, read on the worker
+        self.on_air: ItemView | None = None  # the run-of-show item marked "now"
+        self._room_version = -1
         self._interactions: list[tuple[int, str, str, Any]] = []  # customer, kind, ref, at: growth points
         self._drain = QTimer(self, interval=DRAIN_MS, timeout=self._drain_buffers)
         self._status = QTimer(self, interval=STATUS_MS, timeout=self._publish_status)
@@ -145,12 +161,14 @@ class FeedController(QObject):
             self.index = index
             try:
                 source = open_source(fmt, target or None, index=index, speed=speed, port=port,
-                                     secret=self.listener_secret)
+                                     secret=self.listener_secret, tagger=self.tagger)
             except FeedConfigError as exc:
                 self.failed.emit(describe(exc))
                 return
             source.add_listener(self._tally.add)
             source.add_listener(self._note_interaction)
+            for listener in (self.room.add, self.audience.add, self.health.add):
+                source.add_listener(listener)
             self.sources.append(source)
             source.start()
             for timer in (self._drain, self._status, self._record):
@@ -173,6 +191,7 @@ class FeedController(QObject):
     def _load_index(self) -> ViewerIndex:
         with self.store.write() as session:
             self.listener_secret = listener_secret(session)
+            self.tagger = tagger_for_shop(session)
             return ViewerIndex.load(session)
 
     async def stop_all(self) -> None:
@@ -189,6 +208,7 @@ class FeedController(QObject):
             self.index = index
             for source in self.sources:
                 source.index = index
+                source.tagger = self.tagger  # the word list may have changed in 设置 too
 
         self.tasks.submit(self._load_index, on_done=swap)
 
@@ -206,6 +226,64 @@ class FeedController(QObject):
         if batch:
             self.arrivals.add(batch)
             self.arrived.emit(len(batch))
+        if pending := self.room.take_complaints():
+            self._record_complaints(pending)
+
+    def _publish_room(self) -> None:
+        """Tell the question views the room moved; fetch the profiles of askers not seen yet."""
+        if self.room.version == self._room_version:
+            return
+        self._room_version = self.room.version
+        new = {q.asker.customer_id for q in self.room.questions if q.asker.customer_id is not None} - set(self.profiles)
+        if new:
+            def read() -> dict[int, str]:
+                with self.store.read() as session:
+                    return asker_profiles(session, new)
+
+            def got(profiles: dict[int, str]) -> None:
+                self.profiles.update(profiles)
+                self.room_changed.emit()
+
+            self.profiles.update(dict.fromkeys(new, ""))  # asked once, even before the answer
+            self.tasks.submit(read, on_done=got)
+        self.room_changed.emit()
+
+    def set_broadcast(self, broadcast_id: int | None) -> None:
+        """What is seen from now on belongs to ``broadcast_id``; a new broadcast starts a fresh room."""
+        self.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
+        if broadcast_id != self.broadcast_id:
+            self.room.clear()
+        self.broadcast_id = broadcast_id
+
+    def health_warnings(self) -> list:
+        """Capture health of the sources now (services/room/health.py)."""
+        return self.health.warnings(int(time.time() // 60))
+
+    def set_on_air(self, item: ItemView | None) -> None:
+        """The run-of-show item on air now: questions and intents are counted for it from here on."""
+        self.on_air = item
+        position = item.position if item else None
+        self.room.segment = position
+        self.audience.position = position
+        self.room.version += 1
+        self._publish_room()
+
+    def _record_complaints(self, pending: list) -> None:
+        broadcast_id = self.broadcast_id
+
+        def write() -> list:
+            done = []
+            with self.store.write() as session:
+                for c in pending:
+                    if complaints.record(session, c.customer_id, c.text, broadcast_id=broadcast_id, at=c.at):
+                        done.append(c)
+            return done
+
+        def written(done: list) -> None:
+            for c in done:
+                self.complaint_recorded.emit(c.customer_id, c.nickname)
+
+        self.tasks.submit(write, on_done=written, on_error=lambda exc: log.error("could not record a complaint: %s", exc))
 
     @staticmethod
     def _arrival(item: MatchedEvent) -> Arrival | None:
@@ -218,6 +296,7 @@ class FeedController(QObject):
 
     def _publish_status(self) -> None:
         self.statuses.emit([s.status() for s in self.sources])
+        self._publish_room()
 
     def _note_interaction(self, item: MatchedEvent) -> None:
         kind = POINT_KINDS.get(item.event.kind)
@@ -231,15 +310,18 @@ class FeedController(QObject):
         """Write what was seen since the last flush: appearances for the live broadcast, and
         growth points for comments, shares and gifts (capped per day by the points rules)."""
         tallies = self._tally.take()
+        room = self.audience.take()
         interactions, self._interactions = self._interactions, []
         broadcast_id = self.broadcast_id
-        if not interactions and (not tallies or broadcast_id is None):
+        if not interactions and (not (tallies or room.minutes) or broadcast_id is None):
             return
 
         def write() -> None:
             with self.store.write() as session:
-                if tallies and broadcast_id is not None:
-                    record_appearances(session, broadcast_id, tallies)
+                if broadcast_id is not None:
+                    if tallies:
+                        record_appearances(session, broadcast_id, tallies)
+                    audience.record(session, broadcast_id, room)
                 points.award_interactions(session, interactions)
 
         self.tasks.submit(write, on_error=lambda exc: log.error("could not record the feed: %s", exc))

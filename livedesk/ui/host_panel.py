@@ -1,9 +1,10 @@
 """The host's side panel: a calm, dark, always-on-top window read from two metres away.
 
 It only shows what a filmed screen may show (PanelCardView gets masked data), and
-there is no control here that unmasks anything. The card comes first; below it the
-"just arrived" queue, rows numbered 1–6 (the keys that bring one up) with how long ago
-each arrived, as many rows as fit under the card's essentials. A text-size setting
+there is no control here that unmasks anything. The card comes first; below it other
+modules' sections (add_section: the question queue), then the "just arrived" queue, rows
+numbered 1–6 (the keys that bring one up) with how long ago each arrived, as many rows as
+fit under the card's essentials and the sections. A text-size setting
 (right-click, or Ctrl+plus / Ctrl+minus) suits a monitor or a TV further away.
 """
 
@@ -14,7 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSettings,
     QSortFilterProxyModel,
@@ -83,6 +86,8 @@ class HostPanel(QWidget):
         layout.setSpacing(8)
         self.card_view = PanelCardView(self)
         layout.addWidget(self.card_view, 1)
+        self.sections: list[QWidget] = []  # other modules' sections under the card (add_section)
+        self._fitting = False
         self.queue: QListView | None = None
         self.queue_title: QLabel | None = None
         if arrivals is not None:
@@ -122,6 +127,23 @@ class HostPanel(QWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self._restore_geometry()
+
+    def add_section(self, widget: QWidget, stretch: int = 0) -> None:
+        """Another module's section under the card (the question queue: ui/room_questions.py).
+
+        The arrivals queue fits in what the card and the sections leave; a section that grows
+        or shrinks (its text wraps, a line appears) makes the queue fit again."""
+        widget.setParent(self)
+        self.layout().insertWidget(1 + len(self.sections), widget, stretch)
+        self.sections.append(widget)
+        widget.installEventFilter(self)
+        self._fit_queue()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched in self.sections and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show,
+                                                         QEvent.Type.Hide):
+            self._fit_queue()
+        return super().eventFilter(watched, event)
 
     # -- content ------------------------------------------------------------------
     def show_card(self, card: PanelCard) -> None:
@@ -180,8 +202,8 @@ class HostPanel(QWidget):
     def _fit_queue(self) -> None:
         """As many queue rows as fit under the card's essentials (at most six); none when
         even one does not fit: the card's optional sections give way first."""
-        if self.queue is None:
-            return
+        if self.queue is None or self._fitting:
+            return  # activating the layout below re-lays the sections out: no second fit from that
         rows = min(QUEUE_ROWS, self.known_arrivals.rowCount())
         self.queue_title.setText(self.tr("Just arrived: press 1–6") if rows
                                  else self.tr("Just arrived: nobody yet"))
@@ -190,13 +212,18 @@ class HostPanel(QWidget):
             row_height = self.queue.fontMetrics().height() + 12
         margins = self.layout().contentsMargins()
         spacing = self.layout().spacing()
+        sections = sum(w.sizeHint().height() + spacing for w in self.sections if not w.isHidden())
         free = (self.height() - margins.top() - margins.bottom() - self.card_view.minimumSizeHint().height()
-                - self.queue_title.sizeHint().height() - 2 * spacing)
+                - sections - self.queue_title.sizeHint().height() - 2 * spacing)
         fit = max(0, min(rows, (free - 4) // row_height))
         self.queue_title.setVisible(free >= 0)
         self.queue.setVisible(fit > 0)
         self.queue.setFixedHeight(fit * row_height + 4)
-        self.layout().activate()  # the card gets its new height now, not on the next event loop turn
+        self._fitting = True
+        try:
+            self.layout().activate()  # the card gets its new height now, not on the next event loop turn
+        finally:
+            self._fitting = False
 
     # -- window ---------------------------------------------------------------------
     def set_always_on_top(self, on: bool) -> None:

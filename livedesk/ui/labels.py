@@ -119,6 +119,7 @@ _ERASED_TABLES = {
     "invitations": QT_TRANSLATE_NOOP("Labels", "VIP session invitations"),
     "possible_duplicates": QT_TRANSLATE_NOOP("Labels", "Possible duplicate pairs"),
     "appearances": QT_TRANSLATE_NOOP("Labels", "Live appearances"),
+    "comment_intents": QT_TRANSLATE_NOOP("Labels", "Live comments' intents"),
     "platform_accounts": QT_TRANSLATE_NOOP("Labels", "Platform accounts"),
 }
 
@@ -133,6 +134,18 @@ _TASK_KINDS = {
     "vip_touch": QT_TRANSLATE_NOOP("Labels", "Weekly VIP touch"),
     "vip_reminder": QT_TRANSLATE_NOOP("Labels", "Private session reminder"),
     "manual": QT_TRANSLATE_NOOP("Labels", "Manual"),
+}
+
+_INTENTS = {  # services/feeds/intents.py INTENTS
+    "buy": QT_TRANSLATE_NOOP("Labels", "wants to buy"),
+    "link": QT_TRANSLATE_NOOP("Labels", "link"),
+    "price": QT_TRANSLATE_NOOP("Labels", "price"),
+    "size": QT_TRANSLATE_NOOP("Labels", "size"),
+    "shade": QT_TRANSLATE_NOOP("Labels", "shade"),
+    "suitability": QT_TRANSLATE_NOOP("Labels", "suits me?"),
+    "stock": QT_TRANSLATE_NOOP("Labels", "stock"),
+    "shipping": QT_TRANSLATE_NOOP("Labels", "shipping"),
+    "complaint": QT_TRANSLATE_NOOP("Labels", "complaint"),
 }
 
 
@@ -158,6 +171,14 @@ def _word(table: dict[str, str], code: str | None) -> str:
         return ""
     source = table.get(code)
     return QCoreApplication.translate("Labels", source) if source else code
+
+
+def intent(code: str) -> str:
+    return _word(_INTENTS, code)
+
+
+def intents() -> list[tuple[str, str]]:
+    return [(code, intent(code)) for code in _INTENTS]
 
 
 def tier(code: str) -> str:

@@ -37,6 +37,8 @@ from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedControl
 from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
+from livedesk.ui.room_questions import QuestionsSection
+from livedesk.ui.run_of_show_bar import RunOfShowBar
 from livedesk.ui.search_controller import SearchController
 from livedesk.ui.toast import Toast
 
@@ -133,12 +135,15 @@ class LivePage(QWidget):
         self.status = QLabel(self)
         self.start_button = QPushButton(self.tr("Start broadcast…"), self)
         self.end_button = QPushButton(self.tr("End broadcast"), self)
+        self.report_button = QPushButton(self.tr("Broadcast report…"), self)
         self.start_button.clicked.connect(self._ask_start)
         self.end_button.clicked.connect(self._end)
+        self.report_button.clicked.connect(lambda: self.open_report(None))
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
         bar.addWidget(self.start_button)
         bar.addWidget(self.end_button)
+        bar.addWidget(self.report_button)
 
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText(self.tr("Nickname, pinyin, initials, handle or phone tail…"))
@@ -210,10 +215,15 @@ class LivePage(QWidget):
         arrivals_box.addWidget(QLabel(self.tr("Just arrived or commented"), self))
         arrivals_box.addWidget(self.arrivals_view, 1)
         arrivals_box.addWidget(self.link_button)
+        self.questions = QuestionsSection(feeds, self)  # what viewers ask now, who asks (services/room)
+        self.run_of_show = RunOfShowBar(ctx, feeds, self)
+        found_box = QVBoxLayout()
+        found_box.addWidget(self.results_view, 1)
+        found_box.addWidget(self.questions, 1)
 
         middle = QHBoxLayout()
         middle.addLayout(arrivals_box, 4)
-        middle.addWidget(self.results_view, 4)
+        middle.addLayout(found_box, 4)
         middle.addWidget(self.preview, 4)
         actions = QHBoxLayout()
         actions.addWidget(self.note_box, 1)
@@ -226,6 +236,7 @@ class LivePage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(feed_bar)
         layout.addWidget(self.feed_status)
+        layout.addWidget(self.run_of_show)
         layout.addWidget(self.search_box)
         layout.addLayout(middle, 1)
         layout.addLayout(actions)
@@ -239,6 +250,8 @@ class LivePage(QWidget):
         search.ready.connect(self._index_ready)
         feeds.statuses.connect(self._show_feed_status)
         feeds.failed.connect(lambda message: self._say(message, error=True))
+        feeds.complaint_recorded.connect(lambda _cid, nickname: self._say(
+            self.tr("Complaint from %1: noted, call-back task created (24 h)").replace("%1", nickname), error=True))
         self._debounce = QTimer(self, singleShot=True, interval=0)
         self._debounce.timeout.connect(self._run_query)
         self._preview_timer = QTimer(self, singleShot=True, interval=30)
@@ -411,7 +424,24 @@ class LivePage(QWidget):
             if st.last_error_code and st.state != "connected":
                 line += " — " + describe_feed_error(st.last_error_code)
             lines.append(line)
+        lines += [self._health_words(w) for w in self.feeds.health_warnings()]
         self.feed_status.setText("\n".join(lines))
+
+    def _health_words(self, warning) -> str:
+        """A capture-health warning (services/room/health.py) in words."""
+        if warning.code == "type_stopped":
+            kind = {"viewer_entered": self.tr("entry"), "comment": self.tr("comment"), "gift": self.tr("gift"),
+                    "like": self.tr("like")}.get(warning.kind or "", warning.kind or "")
+            return (self.tr("⚠ %1: no “%2” events for %3 minutes while others arrive: the capture tool may be "
+                            "missing them").replace("%1", warning.source).replace("%2", kind)
+                    .replace("%3", f"{warning.value:g}"))
+        if warning.code == "sampled":
+            text = self.tr("⚠ %1: far fewer entries than the room's online count suggests (%2 per minute per "
+                           "viewer): the capture looks sampled").replace("%2", f"{warning.value:.2%}")
+        else:
+            text = self.tr("%1: %2 anonymous or masked viewers (never matched to a customer)").replace(
+                "%2", f"{warning.value:g}")
+        return text.replace("%1", warning.source)
 
     def _state_words(self, state: str) -> str:
         return {
@@ -445,8 +475,8 @@ class LivePage(QWidget):
     def refresh_broadcast(self) -> None:
         with self.ctx.store.read() as session:
             self.broadcast = broadcasts.current(session)
-        self.feeds.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
-        self.feeds.broadcast_id = self.broadcast.id if self.broadcast else None
+        self.feeds.set_broadcast(self.broadcast.id if self.broadcast else None)
+        self.run_of_show.set_broadcast(self.feeds.broadcast_id)
         live = self.broadcast is not None
         self.start_button.setEnabled(not live)
         self.end_button.setEnabled(live)
@@ -488,6 +518,7 @@ class LivePage(QWidget):
             self.disconnect_feed()  # the capture tool's feed belongs to the broadcast that just ended
             self.refresh_broadcast()
             self._show_summary(result)
+            self.open_report(broadcast_id)
 
         self.ctx.tasks.submit(end, on_done=ended, on_error=self._show_error)
 
@@ -508,6 +539,13 @@ class LivePage(QWidget):
                           QMessageBox.StandardButton.Ok, self)
         box.open()
         self.last_summary = result
+
+    def open_report(self, broadcast_id: int | None) -> None:
+        """The report window (直播复盘): this broadcast, or the latest one."""
+        from livedesk.ui.broadcast_report import BroadcastReportWindow
+
+        self.report_window = BroadcastReportWindow(self.ctx, broadcast_id, self)
+        self.report_window.show()
 
     def _show_error(self, exc: BaseException) -> None:
         self._say(describe(exc), error=True)

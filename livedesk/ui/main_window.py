@@ -20,6 +20,7 @@ from livedesk import __version__
 from livedesk.ui.errors import describe
 from livedesk.ui.context import AppContext
 from livedesk.ui.host_panel import HostPanel
+from livedesk.ui.room_questions import QuestionsSection
 
 NAV_STYLE = """
 QListWidget#Nav { background: #1f2430; color: #d7dae0; border: none; font-size: 15px; outline: 0; }
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
         if self.host_panel is None:
             self.host_panel = HostPanel(self.feeds.arrivals, remember_state=self._remember_state)
             self.host_panel.bring_up.connect(self.push_to_panel)
+            self.host_panel.add_section(QuestionsSection(self.feeds, host=True, rows=6))
         self.host_panel.show()
         self.host_panel.raise_()
         return self.host_panel

@@ -36,6 +36,7 @@ from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
 from livedesk.ui.loyalty.settings_boxes import loyalty_boxes
+from livedesk.ui.intent_terms_box import IntentTermsBox
 
 
 def _yuan_box(parent: QWidget) -> QSpinBox:
@@ -114,6 +115,7 @@ class SettingsPage(QWidget):
 
         self.rules_box = FollowupRulesBox(ctx, self)
         self.terms_box = ComplianceTermsBox(ctx, self)
+        self.intent_box = IntentTermsBox(ctx, self)
         self._rules_dirty = False  # tiers or levels edited: saving recomputes everyone
         self._dirty = False
         from livedesk.ui.team_box import TeamBox
@@ -128,6 +130,7 @@ class SettingsPage(QWidget):
         layout.addWidget(self.preview_label)
         layout.addWidget(self.rules_box)
         layout.addWidget(self.terms_box)
+        layout.addWidget(self.intent_box)
         for box in loyalty_boxes(ctx, content):  # the perk catalogue, coupon batches
             layout.addWidget(box)
         layout.addWidget(shop_box)

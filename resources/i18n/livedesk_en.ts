@@ -106,6 +106,16 @@
     </message>
 </context>
 <context>
+    <name>RunOfShowBar</name>
+    <message numerus="yes">
+        <source>%n item(s) planned; F8 marks the first on air</source>
+        <translation>
+            <numerusform>%n item planned; F8 marks it on air</numerusform>
+            <numerusform>%n items planned; F8 marks the first on air</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>VipPage</name>
     <message numerus="yes">
         <source>%n customers match</source>

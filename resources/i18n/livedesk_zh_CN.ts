@@ -299,6 +299,89 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
 </context>
 <context>
+    <name>BroadcastReportWindow</name>
+    <message>
+        <source>Broadcast report</source>
+        <translation>直播复盘</translation>
+    </message>
+    <message>
+        <source>Export XLSX…</source>
+        <translation>导出 XLSX…</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <source>Viewers online, with the run-of-show</source>
+        <translation>在线人数与排品</translation>
+    </message>
+    <message>
+        <source>Broadcast</source>
+        <translation>直播</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Peak viewers</source>
+        <translation>最高在线</translation>
+    </message>
+    <message>
+        <source>VIPs greeted</source>
+        <translation>VIP欢迎率</translation>
+    </message>
+    <message>
+        <source>Conversion</source>
+        <translation>转化率</translation>
+    </message>
+    <message>
+        <source>GMV</source>
+        <translation>成交金额</translation>
+    </message>
+    <message>
+        <source>No broadcast yet</source>
+        <translation>还没有直播</translation>
+    </message>
+    <message>
+        <source>Peak %1 viewers, average %2. Known customers present: %3 (%4). VIPs greeted: %5 of %6 (%7).</source>
+        <translation>最高在线 %1 人，平均 %2 人。到场老客：%3（%4）。已欢迎 VIP：%5 / %6（%7）。</translation>
+    </message>
+    <message>
+        <source>Ordered within 24 h after the stream: %1 known viewers (%2), GMV %3; new buyers who commented: %4. From the orders imported so far.</source>
+        <translation>直播结束后 24 小时内下单的老客：%1 人（%2），成交 %3；评论过的新买家：%4 人。按目前已导入的订单计算。</translation>
+    </message>
+    <message>
+        <source>(none on air)</source>
+        <translation>（未在讲品）</translation>
+    </message>
+    <message>
+        <source>Run-of-show item</source>
+        <translation>排品</translation>
+    </message>
+    <message>
+        <source>No room figures were recorded for this broadcast</source>
+        <translation>这场直播没有记录到直播间数据</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Comments/min</source>
+        <translation>评论/分钟</translation>
+    </message>
+    <message>
+        <source>Entries/min</source>
+        <translation>进场/分钟</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+</context>
+<context>
     <name>ChartCard</name>
     <message>
         <source>PNG</source>
@@ -1527,6 +1610,26 @@ Replace it with yours?</source>
         <translation>没有“%1”跟进的消息模板：请在消息模板里添加</translation>
     </message>
     <message>
+        <source>Line %1: “%2” is not a kind; use 品, 抽奖 or 秒杀</source>
+        <translation>第 %1 行：“%2”不是类型，请用 品、抽奖 或 秒杀</translation>
+    </message>
+    <message>
+        <source>Line %1: give the item a title</source>
+        <translation>第 %1 行：请填写名称</translation>
+    </message>
+    <message>
+        <source>Line %1: planned minutes cannot be negative</source>
+        <translation>第 %1 行：计划分钟数不能为负</translation>
+    </message>
+    <message>
+        <source>The run-of-show has no item %1</source>
+        <translation>排品中没有第 %1 项</translation>
+    </message>
+    <message>
+        <source>Line %1 cannot be read: “%2” (kind, title, planned minutes)</source>
+        <translation>第 %1 行无法读取：“%2”（类型、名称、计划分钟数）</translation>
+    </message>
+    <message>
         <source>“%1” is not a WebSocket address (ws://host:port)</source>
         <translation>“%1”不是 WebSocket 地址（ws://主机:端口）</translation>
     </message>
@@ -2411,6 +2514,45 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>IntentTermsBox</name>
+    <message>
+        <source>Comment intents word list</source>
+        <translation>评论意图词库</translation>
+    </message>
+    <message>
+        <source>Add the words your room uses, one per line: the word, a colon, what it means (%1).</source>
+        <translation>每行一个直播间常用的词：词语、冒号、它的意思（%1）。</translation>
+    </message>
+    <message>
+        <source>e.g. 蹲一个：%1</source>
+        <translation>例如 蹲一个：%1</translation>
+    </message>
+    <message>
+        <source>e.g. 福袋</source>
+        <translation>例如 福袋</translation>
+    </message>
+    <message>
+        <source>Save intent words</source>
+        <translation>保存意图词库</translation>
+    </message>
+    <message>
+        <source>Also tag</source>
+        <translation>也标出</translation>
+    </message>
+    <message>
+        <source>Never tag</source>
+        <translation>不要标出</translation>
+    </message>
+    <message>
+        <source>Line %1: after the colon, one of: %2</source>
+        <translation>第 %1 行：冒号后请写以下之一：%2</translation>
+    </message>
+    <message>
+        <source>Saved: the next feed you connect uses these words</source>
+        <translation>已保存：下次连接评论源时使用这些词</translation>
+    </message>
+</context>
+<context>
     <name>InvitationsModel</name>
     <message>
         <source>Customer</source>
@@ -2781,6 +2923,10 @@ Replace it with yours?</source>
         <translation>直播间出现记录</translation>
     </message>
     <message>
+        <source>Live comments&apos; intents</source>
+        <translation>直播评论意图记录</translation>
+    </message>
+    <message>
         <source>Platform accounts</source>
         <translation>平台账号</translation>
     </message>
@@ -2823,6 +2969,42 @@ Replace it with yours?</source>
     <message>
         <source>Manual</source>
         <translation>手动</translation>
+    </message>
+    <message>
+        <source>wants to buy</source>
+        <translation>想买</translation>
+    </message>
+    <message>
+        <source>link</source>
+        <translation>要链接</translation>
+    </message>
+    <message>
+        <source>price</source>
+        <translation>问价</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>shade</source>
+        <translation>色号</translation>
+    </message>
+    <message>
+        <source>suits me?</source>
+        <translation>适用吗</translation>
+    </message>
+    <message>
+        <source>stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <source>shipping</source>
+        <translation>发货</translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation>投诉</translation>
     </message>
     <message>
         <source>The disk is full: nothing was written. Free some space and try again.</source>
@@ -3074,6 +3256,14 @@ Replace it with yours?</source>
         </translation>
     </message>
     <message>
+        <source>Broadcast report…</source>
+        <translation>直播复盘…</translation>
+    </message>
+    <message>
+        <source>Complaint from %1: noted, call-back task created (24 h)</source>
+        <translation>%1 投诉：已记录，并创建了 24 小时内回访任务</translation>
+    </message>
+    <message>
         <source>No one found: try the pinyin initials or the phone tail</source>
         <translation>没有找到：试试拼音首字母或手机尾号</translation>
     </message>
@@ -3104,6 +3294,34 @@ Replace it with yours?</source>
     <message>
         <source>%1 reconnects</source>
         <translation>重连 %1 次</translation>
+    </message>
+    <message>
+        <source>entry</source>
+        <translation>进场</translation>
+    </message>
+    <message>
+        <source>comment</source>
+        <translation>评论</translation>
+    </message>
+    <message>
+        <source>gift</source>
+        <translation>礼物</translation>
+    </message>
+    <message>
+        <source>like</source>
+        <translation>点赞</translation>
+    </message>
+    <message>
+        <source>⚠ %1: no “%2” events for %3 minutes while others arrive: the capture tool may be missing them</source>
+        <translation>⚠ %1：已 %3 分钟没有“%2”事件，其他事件仍在到达：抓取工具可能漏掉了这类事件</translation>
+    </message>
+    <message>
+        <source>⚠ %1: far fewer entries than the room&apos;s online count suggests (%2 per minute per viewer): the capture looks sampled</source>
+        <translation>⚠ %1：进场人数远低于在线人数应有的水平（每分钟 %2），抓取的数据像是抽样的</translation>
+    </message>
+    <message>
+        <source>%1: %2 anonymous or masked viewers (never matched to a customer)</source>
+        <translation>%1：%2 位匿名或打码的观众（不会匹配到客户）</translation>
     </message>
     <message>
         <source>idle</source>
@@ -3905,6 +4123,32 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>QuestionsModel</name>
+    <message>
+        <source>new viewer</source>
+        <translation>新观众</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionsSection</name>
+    <message>
+        <source>Questions (double-click when answered)</source>
+        <translation>观众提问（回答后双击移除）</translation>
+    </message>
+    <message>
+        <source>Now: %1 %2</source>
+        <translation>正在讲：%1 %2</translation>
+    </message>
+    <message>
+        <source>asked: %1</source>
+        <translation>问得最多：%1</translation>
+    </message>
+    <message>
+        <source>Known customers who want this: %1 · restock waitlist: %2</source>
+        <translation>想买的老客：%1 · 补货等待：%2</translation>
+    </message>
+</context>
+<context>
     <name>RecoveryWindow</name>
     <message>
         <source>LiveDesk — the store needs attention</source>
@@ -4138,6 +4382,39 @@ It holds %3.</source>
     <message>
         <source>Code %1 issued: send it to the customer</source>
         <translation>已发放券码 %1：请发送给客户</translation>
+    </message>
+</context>
+<context>
+    <name>RunOfShowBar</name>
+    <message>
+        <source>No run-of-show</source>
+        <translation>还没有排品</translation>
+    </message>
+    <message>
+        <source>Run-of-show…</source>
+        <translation>排品…</translation>
+    </message>
+    <message>
+        <source>Next item (F8)</source>
+        <translation>下一个（F8）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n item(s) planned; F8 marks the first on air</source>
+        <translation>
+            <numerusform>已排 %n 项；按 F8 开讲第一项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Now: %1 %2 (%3 of %4)</source>
+        <translation>正在讲：%1 %2（第 %3 项，共 %4 项）</translation>
+    </message>
+    <message>
+        <source>Run-of-show</source>
+        <translation>排品</translation>
+    </message>
+    <message>
+        <source>One item a line: kind (品, 抽奖 or 秒杀), title, planned minutes</source>
+        <translation>每行一项：类型（品、抽奖或秒杀）、名称、计划分钟数</translation>
     </message>
 </context>
 <context>

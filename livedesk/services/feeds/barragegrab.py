@@ -7,6 +7,7 @@ and is ignored; type 7 (joined the fan club) is reported as a follow, the neares
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from livedesk.services.feeds.events import (
     FrameError,
     Kind,
     count,
+    count_text,
     ident,
     load_json,
     make_viewer,
@@ -28,7 +30,8 @@ DEFAULT_URL = "ws://127.0.0.1:8888"
 PLATFORM = "douyin"
 KINDS = {1: Kind.COMMENT, 2: Kind.LIKE, 3: Kind.VIEWER_ENTERED, 4: Kind.FOLLOW, 5: Kind.GIFT,
          7: Kind.FOLLOW, 8: Kind.SHARE, 9: Kind.STREAM_END}
-IGNORED = {6}
+STATS = 6
+_STATS_TEXT = re.compile(r"当前[^\d]*([\d.,]+\s*[w万]?)[^\d]*累计[^\d]*([\d.,]+\s*[w万]?)")
 
 
 def parse(frame: Any, received_at: datetime) -> list[FeedEvent]:
@@ -36,8 +39,8 @@ def parse(frame: Any, received_at: datetime) -> list[FeedEvent]:
     kind_code = outer.get("Type")
     if isinstance(kind_code, bool) or not isinstance(kind_code, int):
         raise FrameError(f"Type must be an integer, got {kind_code!r}"[:120])
-    if kind_code in IGNORED:
-        return []
+    if kind_code == STATS:
+        return [_stats(require_dict(load_json(outer.get("Data")), "Data"), received_at)]
     kind = KINDS.get(kind_code)
     if kind is None:
         raise FrameError(f"unknown Type {kind_code}")
@@ -56,6 +59,15 @@ def parse(frame: Any, received_at: datetime) -> list[FeedEvent]:
         extra = {"like_count": max(1, count(data.get("Count")))}
     return [FeedEvent(kind, PLATFORM, viewer, received_at, content=text(data.get("Content")),
                       room_id=ident(data.get("RoomId")), msg_id=ident(data.get("MsgId")), **extra)]
+
+
+def _stats(data: dict[str, Any], received_at: datetime) -> FeedEvent:
+    online = count_text(data.get("OnlineUserCount") or data.get("OnlineUserCountStr"))
+    total = count_text(data.get("TotalUserCount") or data.get("TotalUserCountStr"))
+    if not online and isinstance(data.get("Content"), str) and (m := _STATS_TEXT.search(data["Content"])):
+        online, total = count_text(m.group(1)), count_text(m.group(2))
+    return FeedEvent(Kind.ROOM_STATS, PLATFORM, None, received_at, room_id=ident(data.get("RoomId")),
+                     msg_id=ident(data.get("MsgId")), online=online, total_viewers=total)
 
 
 def _viewer(user: dict[str, Any]) -> Viewer | None:

@@ -23,7 +23,9 @@ from websockets.asyncio.server import serve
 from livedesk.models import PlatformAccount
 from livedesk.services.bench import percentiles
 from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.feeds.bench_intents import sample_comments
 from livedesk.services.feeds.formats import open_source
+from livedesk.services.feeds.intents import shipped_tagger
 from livedesk.services.feeds.matching import ViewerIndex
 from livedesk.services.feeds.source import EventBuffer
 from livedesk.services.store import open_store, sqlite_url
@@ -59,6 +61,7 @@ def _script(index: ViewerIndex, accounts: list, total: int, rng: random.Random) 
 
     types, weights = zip(*KINDS)
     frames, protected = [], set()
+    comments = sample_comments(total, rng)  # tagged with intents on the way in, as in the app
     for seq in range(total):
         kind = rng.choices(types, weights)[0]
         if rng.random() < KNOWN_SHARE:
@@ -69,7 +72,7 @@ def _script(index: ViewerIndex, accounts: list, total: int, rng: random.Random) 
         else:
             uid, handle, nickname = f"MS4wLjABAAAAbench{seq}", f"dy{seq}", f"路人{seq % 5000}"
         # MsgId 0 would read as "no id", as in protobuf-derived frames
-        data = {"MsgId": seq + 1, "RoomId": 7391234567890123456, "Content": "这个色号有吗", "GiftName": "玫瑰",
+        data = {"MsgId": seq + 1, "RoomId": 7391234567890123456, "Content": comments[seq], "GiftName": "玫瑰",
                 "GiftCount": 1, "RepeatCount": 1, "DiamondCount": 1, "Count": 3,
                 "User": {"Id": 10**15 + seq, "SecUid": uid, "DisplayId": handle, "Nickname": nickname}}
         frames.append(json.dumps({"Type": kind, "ProcessName": "bench",
@@ -112,7 +115,8 @@ async def _run(index: ViewerIndex, frames: list[str], protected: set[int], rate:
     ready, done = threading.Event(), threading.Event()
     thread = _serve_in_thread(frames, rate, sent_at, port_box, ready, done)
     await asyncio.get_running_loop().run_in_executor(None, ready.wait, 10)
-    source = open_source("barragegrab", f"ws://127.0.0.1:{port_box[0]}", index=index, buffer=EventBuffer())
+    source = open_source("barragegrab", f"ws://127.0.0.1:{port_box[0]}", index=index, buffer=EventBuffer(),
+                         tagger=shipped_tagger())
     latencies: list[float] = []
     got_protected: set[int] = set()
     received = 0

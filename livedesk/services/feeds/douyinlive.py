@@ -17,6 +17,7 @@ from livedesk.services.feeds.events import (
     FrameError,
     Kind,
     count,
+    count_text,
     ident,
     load_json,
     make_viewer,
@@ -37,6 +38,7 @@ METHOD_KINDS = {
     "WebcastSocialMessage": Kind.FOLLOW,  # or a share, by its action
     "WebcastFansclubMessage": Kind.FOLLOW,
     "WebcastControlMessage": Kind.STREAM_END,  # only action 3; pause/resume are ignored
+    "WebcastRoomUserSeqMessage": Kind.ROOM_STATS,  # total: online now; totalUser: viewers so far
 }
 FOLLOW_ACTION = 1
 CONTROL_END_ACTION = 3
@@ -58,6 +60,10 @@ def parse(frame: Any, received_at: datetime) -> list[FeedEvent]:
     kind = METHOD_KINDS.get(method)
     if kind is None:
         return []
+    if kind is Kind.ROOM_STATS:
+        return [FeedEvent(kind, PLATFORM, None, received_at, room_id=ident(common.get("roomId")),
+                          msg_id=ident(common.get("msgId")), online=count_text(message.get("total")),
+                          total_viewers=count_text(message.get("totalUser") or message.get("totalPvForAnchor")))]
     if kind is Kind.STREAM_END:
         if count(message.get("action")) != CONTROL_END_ACTION:
             return []

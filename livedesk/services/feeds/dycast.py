@@ -59,7 +59,7 @@ def _event(item: dict[str, Any], received_at: datetime) -> FeedEvent | None:
     if not isinstance(method, str):
         raise FrameError("a message without a method")
     kind = METHOD_KINDS.get(method)
-    if kind is None:
+    if kind is None or kind is Kind.ROOM_STATS:  # dycast relays no room figures
         return None
     user = item.get("user")
     viewer = make_viewer(numeric=user.get("id"), name=user.get("name")) if isinstance(user, dict) else None

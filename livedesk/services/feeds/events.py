@@ -8,6 +8,7 @@ not make sense raises ``FrameError`` so the runner counts the frame as skipped.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -29,6 +30,7 @@ class Kind(StrEnum):
     FOLLOW = "follow"
     SHARE = "share"
     STREAM_END = "stream_end"
+    ROOM_STATS = "room_stats"  # the room's figures (online now, viewers so far): no viewer
 
 
 class FrameError(ValueError):
@@ -72,6 +74,8 @@ class FeedEvent:
     like_count: int = 0
     room_id: str | None = None
     msg_id: str | None = None
+    online: int = 0  # room_stats: viewers in the room now
+    total_viewers: int = 0  # room_stats: viewers since the stream began, as the platform counts them
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,7 +102,8 @@ class FeedEvent:
                    content=text(data.get("content")), gift_name=text(data.get("gift_name"), MAX_NICKNAME),
                    gift_count=count(data.get("gift_count")), gift_value=count(data.get("gift_value"), MAX_VALUE),
                    like_count=count(data.get("like_count")), room_id=ident(data.get("room_id")),
-                   msg_id=ident(data.get("msg_id")))
+                   msg_id=ident(data.get("msg_id")), online=count(data.get("online"), MAX_VALUE),
+                   total_viewers=count(data.get("total_viewers"), MAX_VALUE))
 
 
 def utc_now() -> datetime:
@@ -167,6 +172,47 @@ def make_viewer(*, numeric: Any = None, sec_uid: Any = None, short_id: Any = Non
 def normalise_name(name: str | None) -> str:
     """How nicknames are compared: full-width folded, case-insensitive, no edge spaces."""
     return unicodedata.normalize("NFKC", name or "").strip().casefold()
+
+
+_COUNT_TEXT = re.compile(r"(\d+(?:[.,]\d+)*)\s*([wW万])?")
+
+
+def count_text(value: Any) -> int:
+    """A count as the platforms print it: 12345, "1.2w", "1.2万", "1,234"; 0 when unreadable.
+
+    "1,2w" (a comma before 万/w) is a decimal comma, as some capture tools print it.
+    """
+    if isinstance(value, int | str) and not isinstance(value, bool) and str(value).strip().isdigit():
+        return count(int(str(value).strip()), MAX_VALUE)
+    if not isinstance(value, str):
+        return 0
+    m = _COUNT_TEXT.search(value)
+    if m is None:
+        return 0
+    digits, unit = m.groups()
+    if unit:
+        number = float(digits.replace(",", ".", 1).replace(",", "")) * 10_000
+    else:
+        number = float(digits.replace(",", ""))
+    return min(MAX_VALUE, int(round(number)))
+
+
+# Viewers the platform hides: a masked nickname ("用户***", "抖音用户8***2") or a placeholder id.
+_MASKED = re.compile(r"^(用户|用戶|user|匿名|神秘人|抖音用户)?[\w]{0,4}\*{2,}[\w]{0,4}$|^匿名(用户|观众)?$",
+                     re.IGNORECASE)
+_PLACEHOLDER_IDS = frozenset({"0", "-1", "111111", "123456", "anonymous", "null", "none", "undefined"})
+
+
+def is_anonymous(viewer: Viewer | None) -> bool:
+    """A viewer the platform hid ("用户***", "匿名用户") or gave a placeholder id: never a customer."""
+    if viewer is None:
+        return True
+    if viewer.uid is not None and viewer.uid.strip().lower() in _PLACEHOLDER_IDS:
+        return not (viewer.display_id or viewer.short_id)
+    name = viewer.nickname or ""
+    if name and _MASKED.match(name):
+        return True
+    return viewer.uid is None and viewer.display_id is None and viewer.short_id is None and not name
 
 
 def require_dict(value: Any, what: str) -> dict[str, Any]:

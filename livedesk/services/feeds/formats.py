@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from livedesk.services import settings
 from livedesk.services.feeds import barragegrab, douyinlive, dycast
 from livedesk.services.feeds.events import FeedEvent, load_json
+from livedesk.services.feeds.intents import IntentTagger
 from livedesk.services.feeds.matching import ViewerIndex
 from livedesk.services.feeds.replay import ReplayFile
 from livedesk.services.feeds.source import (
@@ -63,10 +64,12 @@ def demo_feed() -> Path:
 def open_source(fmt: str, target: str | None = None, *, index: ViewerIndex | None = None,
                 buffer: EventBuffer | None = None, speed: float = 1.0, host: str = "127.0.0.1",
                 port: int | None = None, allow_remote: bool = False, backoff: Backoff = Backoff(),
-                name: str | None = None, secret: str | None = None) -> FeedSource:
+                name: str | None = None, secret: str | None = None,
+                tagger: IntentTagger | None = None) -> FeedSource:
     """A source for ``fmt``; ``target`` is the URL (clients), ``host:port[/secret]`` (dycast) or file (replay).
 
-    ``secret``: the path a dycast listener accepts when ``target`` names none.
+    ``secret``: the path a dycast listener accepts when ``target`` names none; ``tagger``: what
+    tags comments with intents (none without it).
 
     Raises ``FeedConfigError`` for a configuration that can never work.
     """
@@ -94,4 +97,4 @@ def open_source(fmt: str, target: str | None = None, *, index: ViewerIndex | Non
     else:
         raise FeedConfigError("unknown_format", f"unknown feed format {fmt!r}; choose one of {', '.join(FORMATS)}",
                               format=fmt)
-    return FeedSource(name or fmt, transport, index=index, buffer=buffer, backoff=backoff)
+    return FeedSource(name or fmt, transport, index=index, buffer=buffer, backoff=backoff, tagger=tagger)

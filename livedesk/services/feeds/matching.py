@@ -20,7 +20,7 @@ from livedesk.models import Appearance, Customer, PlatformAccount
 from livedesk.models.base import utcnow
 from livedesk.services.customers import refresh_search_text
 from livedesk.services.errors import Refused
-from livedesk.services.feeds.events import FeedEvent, normalise_name
+from livedesk.services.feeds.events import FeedEvent, is_anonymous, normalise_name
 
 VIP_TIERS = ("vip",)
 NO_LEVEL = "none"
@@ -100,7 +100,7 @@ class ViewerIndex:
 
     def match(self, event: FeedEvent) -> Match:
         viewer = event.viewer
-        if viewer is None:
+        if viewer is None or is_anonymous(viewer):  # "用户***" is everyone and no one
             return NO_MATCH
         platform = event.platform
         for uid in (viewer.uid, viewer.numeric_id):

@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketExcepti
 from websockets.uri import parse_uri
 
 from livedesk.services.feeds.events import FeedEvent, FrameError, Kind, utc_now
+from livedesk.services.feeds.intents import NONE, IntentTagger
 from livedesk.services.feeds.matching import NO_MATCH, Match, ViewerIndex
 from livedesk.services.errors import Refused
 
@@ -70,6 +71,7 @@ class MatchedEvent:
     match: Match
     source: str
     arrived: float  # time.perf_counter() when the frame was read: where event-to-panel latency starts
+    intents: tuple[str, ...] = NONE  # a comment's intents (services/feeds/intents), in INTENTS order
 
 
 class EventBuffer:
@@ -193,10 +195,12 @@ class Transport(Protocol):
 
 class FeedSource:
     def __init__(self, name: str, transport: Transport, *, index: ViewerIndex | None = None,
-                 buffer: EventBuffer | None = None, backoff: Backoff = Backoff()) -> None:
+                 buffer: EventBuffer | None = None, backoff: Backoff = Backoff(),
+                 tagger: IntentTagger | None = None) -> None:
         self.name = name
         self.transport = transport
         self.index = index  # swap in a freshly loaded index at any time; matching reads this attribute
+        self.tagger = tagger  # comments' intents; None tags nothing. Swappable like the index
         self.buffer = buffer or EventBuffer()
         self.backoff = backoff
         self.ready = asyncio.Event()  # set once connected or listening
@@ -310,7 +314,9 @@ class FeedSource:
     def _deliver(self, event: FeedEvent, arrived: float) -> None:
         index = self.index
         match = index.match(event) if index is not None else NO_MATCH
-        item = MatchedEvent(event, match, self.name, arrived)
+        tagger = self.tagger
+        intents = tagger.tag(event.content) if tagger is not None and event.kind is Kind.COMMENT else NONE
+        item = MatchedEvent(event, match, self.name, arrived, intents)
         for listener in self._listeners:
             listener(item)
         self.buffer.put(item, drop_rank(event, match))

@@ -13,6 +13,7 @@ import sys
 from typing import TextIO
 
 from livedesk.services.feeds.events import Kind
+from livedesk.services.feeds.intents import IntentTagger, tagger_for_shop
 from livedesk.services.feeds.matching import ViewerIndex
 from livedesk.services.feeds.source import FeedSource, FeedStatus, MatchedEvent
 
@@ -27,10 +28,13 @@ def event_line(item: MatchedEvent) -> str:
         Kind.COMMENT: event.content or "",
         Kind.GIFT: f"{event.gift_name or 'gift'} x{event.gift_count} ({event.gift_value})",
         Kind.LIKE: f"x{event.like_count}",
+        Kind.ROOM_STATS: f"online {event.online}, total {event.total_viewers}",
     }.get(event.kind, "")
     line = f"{event.received_at.astimezone():%H:%M:%S} {event.kind:<14} {who}"
     if detail:
         line += f": {detail}"
+    if item.intents:
+        line += f"  <{' '.join(item.intents)}>"
     if match.customer is not None:
         c = match.customer
         mark = "=" if match.certain else "?"
@@ -42,6 +46,7 @@ def event_json(item: MatchedEvent) -> str:
     match = item.match
     customer = match.customer
     data = item.event.to_dict()
+    data["intents"] = list(item.intents)  # on every event, empty when none: one shape for scripts
     data["match"] = None if customer is None else {
         "customer_id": customer.id, "nickname": customer.nickname, "tier": customer.tier,
         "level": customer.level, "vip": customer.vip, "how": match.how, "certain": match.certain,
@@ -108,3 +113,8 @@ async def _report_changes(source: FeedSource, err: TextIO) -> None:
 def load_index(store) -> ViewerIndex:  # store: livedesk.services.store.Store
     with store.read() as session:
         return ViewerIndex.load(session)
+
+
+def load_tagger(store) -> IntentTagger:  # the shop's word list, read once like the index
+    with store.read() as session:
+        return tagger_for_shop(session)
