@@ -148,7 +148,7 @@ def test_after_erasure_the_store_its_wal_and_a_new_backup_hold_no_trace_of_the_p
 def test_an_old_store_is_converted_to_incremental_vacuum_once_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.sqlite3"
     first = open_store(sqlite_url(path))
-    with first.begin() as s:
+    with first.write() as s:
         s.add(Customer(nickname="老客户"))
     first.dispose()
     with sqlite3.connect(path) as conn:  # as a store made before 0004: auto_vacuum none
@@ -160,7 +160,7 @@ def test_an_old_store_is_converted_to_incremental_vacuum_once_and_keeps_its_data
         with again.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA auto_vacuum").scalar() == 2
             assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
-        with again.begin() as s:
+        with again.write() as s:
             assert s.scalar(select(Customer.nickname)) == "老客户"
     finally:
         again.dispose()
@@ -254,7 +254,7 @@ def test_cli_erase_without_yes_off_a_terminal_refuses_and_changes_nothing(store,
     assert main(["--db", str(store.path), "customers", "erase", str(pid)]) == 2
     assert "--yes" in capsys.readouterr().err
     again = open_store(sqlite_url(store.path))
-    with again.begin() as s:
+    with again.write() as s:
         assert s.get(Customer, pid) is not None
     again.dispose()
 
@@ -347,11 +347,11 @@ def test_migration_0004_keeps_orders_lets_them_belong_to_no_one_and_still_checks
     engine.dispose()
     upgraded = open_store(sqlite_url(path))
     try:
-        with upgraded.begin() as s:
+        with upgraded.write() as s:
             assert s.execute(select(Order.platform_order_id, Order.customer_id)).one() == ("6912345", 1)
             s.execute(text("UPDATE orders SET customer_id = NULL WHERE id = 1"))
             s.execute(text("UPDATE customers SET consent_channel = 'wechat' WHERE id = 1"))
-        with pytest.raises(IntegrityError), upgraded.begin() as s:
+        with pytest.raises(IntegrityError), upgraded.write() as s:
             s.execute(text("UPDATE orders SET customer_id = 999 WHERE id = 1"))
     finally:
         upgraded.dispose()
