@@ -22,7 +22,6 @@ import json
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -157,12 +156,3 @@ class ChangeFeed:
             if len(rows) < 500:
                 return
 
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float) -> bool:
-    """Poll ``predicate`` until true or ``timeout_s`` passes (for commands and benches)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.002)
-    return predicate()

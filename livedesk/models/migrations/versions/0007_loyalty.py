@@ -174,7 +174,7 @@ def _seed_perks() -> None:
     perks = {p["code"]: p for p in SHIPPED_PERKS}
     perks.update({p["code"]: p for p in stored or []})
     table = sa.table("perks", sa.column("code"), sa.column("name"), sa.column("cost"), sa.column("active"),
-                     sa.column("created_at"))
+                     sa.column("created_at", sa.DateTime()))  # typed: the dialect formats the time
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     op.bulk_insert(table, [{"code": p["code"], "name": p["name"], "cost": int(p["cost"]), "active": True,
                             "created_at": now} for p in perks.values()])
