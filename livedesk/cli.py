@@ -21,8 +21,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="livedesk", description="LiveDesk 直播客户工作台")
     parser.add_argument("--version", action="version", version=f"LiveDesk {__version__}")
-    parser.add_argument("--db", metavar="PATH", help="SQLite store to use (default: LIVEDESK_DB, "
-                        "LIVEDESK_DATABASE_URL, or livedesk.sqlite3 in the user data folder)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", metavar="PATH", help="SQLite store to use (default: LIVEDESK_DB, "
+                       "LIVEDESK_DATABASE_URL, the server saved in 设置, or livedesk.sqlite3 in the user data folder)")
+    where.add_argument("--db-url", metavar="URL", help="any store by URL, e.g. a team's PostgreSQL server: "
+                       "postgresql://USER:PASSWORD@HOST:5432/DATABASE")
     parser.add_argument("--lang", default=None, help="UI language: zh_CN (default) or en")
     parser.add_argument("--demo", action="store_true",
                         help="with no subcommand: fill an empty store with demo data first")
@@ -159,9 +162,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open(args: argparse.Namespace):
-    from livedesk.services.store import open_store, resolve_url
+    from livedesk.services.store import open_store
 
-    return open_store(resolve_url(args.db))
+    return open_store(store_url(args))
+
+
+def store_url(args: argparse.Namespace) -> str:
+    from livedesk.services.store import resolve_url
+
+    return resolve_url(args.db, db_url=getattr(args, "db_url", None))
 
 
 def _print(data: Any, as_json: bool, text: str) -> None:

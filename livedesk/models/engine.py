@@ -1,48 +1,36 @@
-"""Engine construction, and the one place that knows SQLite's quirks (the SQLite adapter).
+"""Engine construction: the URL's adapter (models/adapters) sets the connection up.
 
-Everything else speaks portable SQLAlchemy so a team can point LiveDesk at PostgreSQL.
+Everything else speaks portable SQLAlchemy so a team can point LiveDesk at PostgreSQL;
+what differs between SQLite and PostgreSQL lives in ``livedesk.models.adapters``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.expression import FunctionElement
+
+from livedesk.models.adapters import PACK_NULL, PACK_SEPARATOR, adapter_for, packed, utc_hour
+
+__all__ = ["PACK_NULL", "PACK_SEPARATOR", "can_pack", "is_sqlite", "make_engine", "make_session_factory",
+           "normalize_url", "packed", "utc_hour"]
 
 
 def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # pysqlite's own transaction handling commits before DDL, so a failed
-        # migration would leave half a schema; take over BEGIN ourselves.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        # Customer data must survive a power cut: WAL with FULL sync.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.execute("PRAGMA cache_size=-65536")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+def normalize_url(url: str | URL) -> URL:
+    """The URL as LiveDesk connects to it (``postgresql://`` means psycopg 3)."""
+    return make_url(adapter_for(url).normalize_url(url))
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    engine = create_engine(url, **kwargs)
-    if is_sqlite(url):
-        _configure_sqlite(engine)
+    adapter = adapter_for(url)
+    engine = create_engine(adapter.normalize_url(url), **{**adapter.engine_options(url), **kwargs})
+    adapter.configure(engine)
     return engine
 
 
@@ -51,53 +39,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-class utc_hour(FunctionElement[str]):  # noqa: N801 - reads as the SQL function it stands for
-    """``'YYYY-MM-DD HH'`` of a UTC timestamp column: few distinct values, cheap to parse in bulk.
-
-    The dialect-specific text formatting lives here, next to the rest of the adapter.
-    """
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(utc_hour, "sqlite")
-def _utc_hour_sqlite(element: utc_hour, compiler, **kw) -> str:
-    # Stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' naive UTC text: the prefix is the hour.
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 13)"
-
-
-@compiles(utc_hour, "postgresql")
-def _utc_hour_postgresql(element: utc_hour, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24')"
-
-
-# -- bulk reads: one string per column ---------------------------------------------------------
-
-PACK_SEPARATOR = "\x1f"  # ASCII unit separator: never inside a code, a number or a timestamp
-PACK_NULL = "\x1e"  # stands for NULL inside a packed column (group_concat would skip it)
-
-
 def can_pack(dialect: Any) -> bool:
-    """Whether ``packed`` compiles here. Elsewhere services fetch rows as usual."""
-    return dialect.name == "sqlite"
-
-
-class packed(FunctionElement[str]):  # noqa: N801 - reads as the SQL aggregate it stands for
-    """Aggregate: every value of a column in one string, ``PACK_SEPARATOR`` between values,
-    NULL as ``PACK_NULL``. Read through the Python driver, a million rows cost a million
-    Python objects per column; a packed column is one string that numpy splits at C speed.
-
-    Several ``packed`` columns of one SELECT take their rows in the same order (SQLite feeds
-    every aggregate of a query from the same pass), so they line up value for value.
-    """
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(packed, "sqlite")
-def _packed_sqlite(element: packed, compiler, **kw) -> str:
-    # Literal separators: char(30) would be a function call per row.
-    value = compiler.process(element.clauses, **kw)
-    return f"group_concat(ifnull({value}, '{PACK_NULL}'), '{PACK_SEPARATOR}')"
+    """Whether ``packed`` reads are used here. Elsewhere services fetch rows as usual."""
+    return adapter_for(dialect).CAN_PACK

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import Connection, Table, column, func, insert, select, table
 from sqlalchemy.orm import Session
 
+from livedesk.models.adapters import adapter_for
 from livedesk.models import (
     Appearance,
     Broadcast,
@@ -199,6 +200,9 @@ def generate(
         shop.write_customers(conn, report)
         shop.write_orders(conn, report)
         shop.write_extras(conn, report)
+        # Rows went in with explicit ids: a server's sequences must move past them, or the
+        # next customer, order, broadcast… created in the app would collide.
+        adapter_for(conn).sync_sequences(conn)
         report(0, 1, "segments")
         segments.recompute(session, now)
         report(1, 1, "segments")

@@ -77,7 +77,7 @@ def run_app(args: argparse.Namespace) -> int:
         install_excepthook()
 
     try:
-        store = open_store(resolve_url(args.db))
+        store = open_store(resolve_url(args.db, db_url=getattr(args, "db_url", None)))
     except StoreError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         QMessageBox.critical(None, "LiveDesk", str(exc))
