@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--limit", type=int, default=10)
     lookup.add_argument("--json", action="store_true")
 
-    selftest = sub.add_parser("self-test", help="prove this build works: store, migrations, pandas, Qt, plots")
+    selftest = sub.add_parser("self-test", help="prove this build works: store, migrations, pandas, Qt, plots "
+                              "(and, with --db-url, that it reaches that server)")
     selftest.add_argument("--out", metavar="FILE", help="also write the JSON report here")
 
     segments = sub.add_parser("segments", help="RFM scores, tiers, membership levels and point balances")
@@ -227,7 +228,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 def cmd_self_test(args: argparse.Namespace) -> int:
     from livedesk.ui.selftest import run_self_test
 
-    return run_self_test(args.out)
+    return run_self_test(args.out, db_url=args.db_url)
 
 
 def cmd_segments(args: argparse.Namespace) -> int:
