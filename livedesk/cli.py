@@ -55,8 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     recompute = segments_sub.add_parser("recompute", help="recompute every customer now")
     recompute.add_argument("--json", action="store_true")
 
-    backup = sub.add_parser("backup", help="copy the store to a timestamped backup")
-    backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store)")
+    backup = sub.add_parser("backup", help="copy the store to a timestamped backup (a server store: a portable "
+                            "dump that restore and migrate-store load into SQLite or PostgreSQL)")
+    backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store, or in the "
+                        "user data folder for a server store)")
+    backup.add_argument("--portable", action="store_true",
+                        help="an SQLite store too: write the portable dump instead of a copy of the file")
+
+    transfer = sub.add_parser("migrate-store", help="copy every row of the store into another, empty store "
+                              "(SQLite or PostgreSQL, either direction), verified by per-table counts")
+    transfer.add_argument("--to", required=True, metavar="URL_OR_PATH",
+                          help="the target: postgresql://USER:PASSWORD@HOST/DATABASE or an SQLite file path")
+    transfer.add_argument("--json", action="store_true")
 
     feed = sub.add_parser("feed", help="live comment feeds from capture tools")
     feed_sub = feed.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -129,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from livedesk.services.bench import BENCHES
 
-    restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
+    restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside); "
+                             "a portable dump loads into an empty server store too")
     restore.add_argument("backup", metavar="BACKUP_FILE")
 
     bench = sub.add_parser("bench", help="benchmarks; each prints one JSON object")
@@ -250,17 +261,23 @@ def cmd_segments(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from datetime import datetime
     from pathlib import Path
 
-    from livedesk.services.store import backup_sqlite
+    from livedesk.services.store import backup_sqlite, default_data_dir
+    from livedesk.services.store_transfer import DUMP_SUFFIX, write_dump
 
     store = _open(args)
     try:
-        if store.path is None:
-            print("livedesk: backup copies SQLite stores; back up a server database with its own tools",
-                  file=sys.stderr)
-            return EXIT_FAILED
-        target = backup_sqlite(store.path, folder=Path(args.to) if args.to else None)
+        if store.path is not None and not args.portable:
+            target = backup_sqlite(store.path, folder=Path(args.to) if args.to else None)
+        else:
+            folder = Path(args.to) if args.to else (
+                store.path.parent if store.path else default_data_dir()) / "backups"
+            name = store.path.stem if store.path else (store.engine.url.database or "server")
+            target = folder / f"{name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}{DUMP_SUFFIX}"
+            summary = write_dump(store, target)
+            print(f"{summary.rows} rows in {len(summary.counts)} tables, schema {summary.schema}", file=sys.stderr)
     finally:
         store.dispose()
     print(target)
@@ -271,16 +288,100 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from livedesk.services.store import StoreError, restore_sqlite
+    from livedesk.services.store_transfer import is_dump, load_dump
 
+    backup = Path(args.backup)
+    if not backup.is_file():
+        raise StoreError(f"{backup} does not exist")
     store = _open(args)  # refuses a damaged or foreign target before anything is replaced
     path = store.path
-    store.dispose()
     if path is None:
-        raise StoreError("restore replaces SQLite stores; restore a server database with its own tools")
-    safety = restore_sqlite(Path(args.backup), path)
+        try:
+            if not is_dump(backup):
+                raise StoreError(f"{backup} is not a portable dump; a server store restores from dumps "
+                                 "(livedesk backup) or from pg_dump's files (see docs/team.md)")
+            summary = load_dump(backup, store)
+        finally:
+            store.dispose()
+        _print_counts(summary.counts)
+        print(f"restored {summary.rows} rows from {backup}")
+        return EXIT_OK
+    store.dispose()
+    if is_dump(backup):
+        backup = _dump_as_sqlite(backup, path)
+        try:
+            safety = restore_sqlite(backup, path)
+        finally:
+            backup.unlink(missing_ok=True)
+    else:
+        safety = restore_sqlite(backup, path)
     _open(args).dispose()  # the restored copy may be older: migrate it now
     print(f"restored {path} from {args.backup}" + (f"; the replaced store is kept at {safety}" if safety else ""))
     return EXIT_OK
+
+
+def _dump_as_sqlite(dump, beside):
+    """A dump loaded into a new SQLite file next to the store, ready to be swapped in."""
+    from livedesk.services.store import open_store, sqlite_url
+    from livedesk.services.store_transfer import load_dump, read_manifest
+
+    read_manifest(dump)  # a bad dump is refused before any file is made
+    temp = beside.with_name(f"{beside.stem}-restoring.sqlite3")
+    for leftover in (temp, temp.with_name(temp.name + "-wal"), temp.with_name(temp.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    loaded = open_store(sqlite_url(temp))
+    try:
+        load_dump(dump, loaded)
+    except Exception:
+        loaded.dispose()
+        temp.unlink(missing_ok=True)
+        raise
+    loaded.dispose()
+    return temp
+
+
+def cmd_migrate_store(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from livedesk.models.engine import normalize_url
+    from livedesk.services.store import open_store, sqlite_url
+    from livedesk.services.store_location import display_url
+    from livedesk.services.store_transfer import copy_store
+
+    target_url = args.to if "://" in args.to else sqlite_url(Path(args.to))
+    source = _open(args)
+    try:
+        if normalize_url(target_url).render_as_string(False) == source.engine.url.render_as_string(False):
+            print("livedesk: the target is the store itself", file=sys.stderr)
+            return EXIT_USAGE
+        target = open_store(target_url)
+        try:
+            summary = copy_store(source, target, progress=None if args.json else _table_progress())
+        finally:
+            target.dispose()
+    finally:
+        source.dispose()
+    if args.json:
+        print(json.dumps({"target": display_url(target_url), "schema": summary.schema, "counts": summary.counts,
+                          "rows": summary.rows, "sequences": summary.sequences}, ensure_ascii=False))
+    else:
+        _print_counts(summary.counts)
+        print(f"copied {summary.rows} rows into {display_url(target_url)}; every table's count matches")
+    return EXIT_OK
+
+
+def _table_progress():
+    def report(table: str, done: int, total: int) -> None:
+        if total:
+            print(f"\r{table}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    width = max(map(len, counts), default=0)
+    for name, n in counts.items():
+        print(f"{name:<{width}}  {n:>9}")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -533,6 +634,7 @@ COMMANDS = {
     "segments": cmd_segments,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "migrate-store": cmd_migrate_store,
     "bench": cmd_bench,
     "followups": cmd_followups,
     "compliance": cmd_compliance,

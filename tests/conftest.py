@@ -86,9 +86,9 @@ def pg_url(pg_server, pg_template):
 
 @pytest.fixture
 def new_store_url(backend, request, tmp_path):
-    """Another store on the test's backend: ``new_store_url("twin", migrated=True)``."""
-    def make(name: str, migrated: bool = True) -> str:
-        if backend == "postgresql":
+    """Another store, on the test's backend unless ``kind`` says: ``new_store_url("twin")``."""
+    def make(name: str, migrated: bool = True, kind: str | None = None) -> str:
+        if (kind or backend) == "postgresql":
             server = request.getfixturevalue("pg_server")
             template = request.getfixturevalue("pg_template") if migrated else None
             return server.url(_pg_database(server, template))

@@ -1,7 +1,7 @@
 """The 设置 page: the shop's tier rules and membership levels (with a preview of what
 each tier would hold before saving), the follow-up rules (each on/off with its timing),
-the shop's own words for the Advertising Law check, the industry preset, and this
-laptop's language."""
+the shop's own words for the Advertising Law check, the industry preset, this
+laptop's language, and the database it uses (ui/database_box.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from livedesk.services import compliance, presets, settings
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.database_box import DatabaseBox
 from livedesk.ui.i18n import LANGUAGES
 
 
@@ -104,6 +105,7 @@ class SettingsPage(QWidget):
 
         self.rules_box = FollowupRulesBox(ctx, self)
         self.terms_box = ComplianceTermsBox(ctx, self)
+        self.database_box = DatabaseBox(ctx, self)
 
         content = QWidget(self)
         layout = QVBoxLayout(content)
@@ -115,6 +117,7 @@ class SettingsPage(QWidget):
         layout.addWidget(self.rules_box)
         layout.addWidget(self.terms_box)
         layout.addWidget(shop_box)
+        layout.addWidget(self.database_box)
         layout.addStretch(1)
         for field in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,
                       self.silver, self.gold, self.shop_name, self.preset, self.language):
