@@ -481,6 +481,93 @@
     </message>
 </context>
 <context>
+    <name>DatabaseBox</name>
+    <message>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>In use now</source>
+        <translation>当前使用</translation>
+    </message>
+    <message>
+        <source>Team server address</source>
+        <translation>团队服务器地址</translation>
+    </message>
+    <message>
+        <source>Leave it empty to keep the store in a file on this computer. A change takes effect when LiveDesk starts again.</source>
+        <translation>留空则数据保存在本机文件中。修改在 LiveDesk 下次启动时生效。</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s file: %1</source>
+        <translation>本机文件：%1</translation>
+    </message>
+    <message>
+        <source>Team server %1, database %2, as %3</source>
+        <translation>团队服务器 %1，数据库 %2，用户 %3</translation>
+    </message>
+    <message>
+        <source>Type the server&apos;s address first</source>
+        <translation>请先填写服务器地址</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Connected (PostgreSQL %1). The database is empty: LiveDesk sets it up at the next start.</source>
+        <translation>连接成功（PostgreSQL %1）。数据库是空的：LiveDesk 下次启动时会自动建好。</translation>
+    </message>
+    <message>
+        <source>Connected (PostgreSQL %1), a LiveDesk store is there.</source>
+        <translation>连接成功（PostgreSQL %1），数据库里已有 LiveDesk 数据。</translation>
+    </message>
+    <message>
+        <source>The address is not understood. It looks like postgresql://user:password@host:5432/database</source>
+        <translation>地址格式不对。应类似 postgresql://用户名:密码@主机:5432/数据库名</translation>
+    </message>
+    <message>
+        <source>Only PostgreSQL servers (postgresql://…) can be a team store</source>
+        <translation>团队数据库只支持 PostgreSQL 服务器（postgresql://…）</translation>
+    </message>
+    <message>
+        <source>This LiveDesk lacks its PostgreSQL driver: reinstall LiveDesk</source>
+        <translation>此 LiveDesk 缺少 PostgreSQL 驱动：请重新安装 LiveDesk</translation>
+    </message>
+    <message>
+        <source>The server does not answer: check the address and port, that it is running and that this computer is on the same network</source>
+        <translation>服务器无响应：请检查地址和端口、服务器是否在运行、本机是否在同一网络</translation>
+    </message>
+    <message>
+        <source>The server refused the user name or password</source>
+        <translation>服务器拒绝了用户名或密码</translation>
+    </message>
+    <message>
+        <source>The server has no database of that name: ask whoever set it up, or create it (see docs/team.md)</source>
+        <translation>服务器上没有这个数据库：请询问搭建服务器的人，或先创建它（见 docs/team.md）</translation>
+    </message>
+    <message>
+        <source>Could not connect: %1</source>
+        <translation>无法连接：%1</translation>
+    </message>
+    <message>
+        <source>Saved: LiveDesk uses the team server from its next start</source>
+        <translation>已保存：LiveDesk 下次启动起使用团队服务器</translation>
+    </message>
+    <message>
+        <source>Saved: LiveDesk uses this computer&apos;s file from its next start</source>
+        <translation>已保存：LiveDesk 下次启动起使用本机文件</translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesDialog</name>
     <message>
         <source>Possible duplicate customers</source>
