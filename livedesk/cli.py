@@ -261,23 +261,19 @@ def cmd_segments(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from datetime import datetime
     from pathlib import Path
 
-    from livedesk.services.store import backup_sqlite, default_data_dir
-    from livedesk.services.store_transfer import DUMP_SUFFIX, write_dump
+    from livedesk.services.store import backup_sqlite
+    from livedesk.services.store_transfer import backup_to_dump, read_manifest
 
     store = _open(args)
     try:
         if store.path is not None and not args.portable:
             target = backup_sqlite(store.path, folder=Path(args.to) if args.to else None)
         else:
-            folder = Path(args.to) if args.to else (
-                store.path.parent if store.path else default_data_dir()) / "backups"
-            name = store.path.stem if store.path else (store.engine.url.database or "server")
-            target = folder / f"{name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}{DUMP_SUFFIX}"
-            summary = write_dump(store, target)
-            print(f"{summary.rows} rows in {len(summary.counts)} tables, schema {summary.schema}", file=sys.stderr)
+            target = backup_to_dump(store, Path(args.to) if args.to else None)
+            tables = read_manifest(target)["tables"]
+            print(f"{sum(t['rows'] for t in tables)} rows in {len(tables)} tables", file=sys.stderr)
     finally:
         store.dispose()
     print(target)

@@ -172,6 +172,18 @@ def write_dump(store: Store, path: Path, progress: Progress | None = None) -> Tr
     return TransferSummary(schema, {t["name"]: t["rows"] for t in manifest["tables"]})
 
 
+def backup_to_dump(store: Store, folder: Path | None = None) -> Path:
+    """``livedesk backup`` of a server store (or ``--portable``): a dated dump in ``folder``
+    (default: backups/ beside the SQLite file, or in the user data folder for a server)."""
+    from livedesk.services.store import default_data_dir
+
+    folder = Path(folder) if folder else (store.path.parent if store.path else default_data_dir()) / "backups"
+    name = store.path.stem if store.path else (store.engine.url.database or "server")
+    target = folder / f"{name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}{DUMP_SUFFIX}"
+    write_dump(store, target)
+    return target
+
+
 def _revision(conn: Connection) -> str | None:
     if not conn.dialect.has_table(conn, "alembic_version"):
         return None

@@ -22,10 +22,10 @@ from sqlalchemy import select
 
 from livedesk.models import PlatformAccount
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.bench_stores import cached_demo_url
 from livedesk.services.feeds.bench_feed import _script, _serve_in_thread
 from livedesk.services.feeds.matching import ViewerIndex
-from livedesk.services.store import open_store, sqlite_url
+from livedesk.services.store import open_store
 
 TICK_MS = 5
 
@@ -41,7 +41,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     from livedesk.ui.host_panel import HostPanel
     from livedesk.ui.tasks import TaskRunner
 
-    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
+    store = open_store(cached_demo_url(args, args.customers))
     with store.begin() as session:
         index = ViewerIndex.load(session)
         accounts = session.execute(select(PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.nickname)

@@ -58,6 +58,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._build_menus()
+        # A lost server: the worker keeps what was being saved and tries again; this says so.
+        self.reconnecting = QLabel(self.tr("Reconnecting…"), self)
+        self.reconnecting.setStyleSheet("color: #b42318; font-weight: bold; padding: 0 8px;")
+        self.reconnecting.hide()
+        self.statusBar().addPermanentWidget(self.reconnecting)
+        self.ctx.tasks.connection_changed.connect(lambda ok: self.reconnecting.setVisible(not ok))
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
         self._restore_geometry()
         self.nav.setCurrentRow(0)
@@ -153,7 +159,8 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     def _store_label(self) -> str:
-        where = str(self.ctx.store.path) if self.ctx.store.path else self.tr("shared server")
+        url = self.ctx.store.engine.url
+        where = str(self.ctx.store.path) if self.ctx.store.path else f"{url.host}/{url.database}"
         return self.tr("Store: %1").replace("%1", where)
 
     def show_page(self, name: str) -> None:
@@ -180,13 +187,13 @@ class MainWindow(QMainWindow):
 
     def backup_now(self) -> None:
         from livedesk.services.store import backup_sqlite
+        from livedesk.services.store_transfer import backup_to_dump
 
-        if self.ctx.store.path is None:
-            QMessageBox.information(self, self.windowTitle(), self.tr("A shared server is backed up by its own tools."))
-            return
         self.statusBar().showMessage(self.tr("Backing up…"))
+        # A server store: a portable dump on this computer (the server's own backups are pg_dump's).
+        job, where = (backup_sqlite, self.ctx.store.path) if self.ctx.store.path else (backup_to_dump, self.ctx.store)
         self.ctx.tasks.submit(
-            backup_sqlite, self.ctx.store.path,
+            job, where,
             on_done=lambda path: self.statusBar().showMessage(self.tr("Backed up to %1").replace("%1", str(path)), 8000),
             on_error=lambda exc: QMessageBox.warning(self, self.windowTitle(), str(exc)),
         )

@@ -1716,6 +1716,10 @@
         <translation>LiveDesk 直播客户工作台</translation>
     </message>
     <message>
+        <source>Reconnecting…</source>
+        <translation>重新连接中…</translation>
+    </message>
+    <message>
         <source>Customers</source>
         <translation>客户</translation>
     </message>
@@ -1784,16 +1788,8 @@
         <translation>关于 LiveDesk</translation>
     </message>
     <message>
-        <source>shared server</source>
-        <translation>共享服务器</translation>
-    </message>
-    <message>
         <source>Store: %1</source>
         <translation>数据库：%1</translation>
-    </message>
-    <message>
-        <source>A shared server is backed up by its own tools.</source>
-        <translation>共享服务器请使用服务器自带的工具备份。</translation>
     </message>
     <message>
         <source>Backing up…</source>

@@ -17,7 +17,8 @@ from sqlalchemy.engine import URL, make_url
 # The compiled functions are declared once here; each adapter registers its SQL for them.
 from livedesk.models.adapters.functions import PACK_NULL, PACK_SEPARATOR, day_number, packed, utc_hour
 
-__all__ = ["PACK_NULL", "PACK_SEPARATOR", "adapter_for", "backend_of", "day_number", "packed", "utc_hour"]
+__all__ = ["PACK_NULL", "PACK_SEPARATOR", "adapter_for", "backend_of", "day_number", "lost_connection", "packed",
+           "utc_hour"]
 
 SUPPORTED = ("sqlite", "postgresql")
 
@@ -42,6 +43,20 @@ def adapter_for(thing: Any) -> ModuleType:
 
         return postgresql
     raise ValueError(f"LiveDesk stores live in SQLite or PostgreSQL, not {name}")
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` says the store's server went away (restarting, unreachable, cut), so the
+    unit of work that met it rolled back and can run again once the server is back."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        from livedesk.models.adapters import postgresql
+
+        return postgresql.is_transient(exc)
+    return False
 
 
 # Both adapters' @compiles hooks must be registered before any statement is compiled.

@@ -25,7 +25,7 @@ NAME = "postgresql"
 DRIVER = "postgresql+psycopg"
 CONNECT_TIMEOUT_S = 5
 # A server that restarts refuses connections for a moment: a new connection waits this long.
-RECONNECT_WAIT_S = 8.0
+RECONNECT_WAIT_S = 3.0
 MIGRATION_LOCK = 0x4C44_4D49  # "LDMI": one advisory lock key for LiveDesk's migrations
 CAN_PACK = True
 COPY_FLUSH_ROWS = 10_000
