@@ -120,3 +120,16 @@ def test_the_first_write_after_a_server_restart_succeeds(pg_server, store):
         customers.create(s, customers.NewCustomer(nickname="重启后"))
     with store.begin() as s:
         assert sorted(s.scalars(select(Customer.nickname))) == ["重启前", "重启后"]
+
+
+@pytest.mark.postgresql_only
+def test_a_cancel_interrupts_a_long_statement_on_the_server(store):
+    import time
+
+    adapter = adapter_for(store.engine)
+    started = time.monotonic()
+    with store.engine.connect() as conn:
+        with pytest.raises(adapter.StatementCancelled):
+            with adapter.cancellable(conn, lambda: time.monotonic() - started > 0.3):
+                conn.exec_driver_sql("SELECT pg_sleep(30)")
+    assert time.monotonic() - started < 5
