@@ -145,8 +145,7 @@ def write_dump(store: Store, path: Path, progress: Progress | None = None) -> Tr
     partial = path.with_name(path.name + ".part")
     # One repeatable-read snapshot on a server, one read transaction on SQLite: the tables agree.
     with store.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        conn = conn.execution_options(**adapter_for(conn).SNAPSHOT_OPTIONS)
         with conn.begin():
             schema = _revision(conn)
             counts = count_rows(conn)

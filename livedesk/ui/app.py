@@ -67,6 +67,54 @@ def choose_language(args: argparse.Namespace) -> str:
     return args.lang or os.environ.get("LIVEDESK_LANG") or QSettings().value("ui/language", DEFAULT_LANGUAGE)
 
 
+def _store_failure_words(url: str, exc: StoreError) -> str:
+    """Why the team server's store did not open, in the user's language (a file's own
+    message names the file and stays as it is)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from livedesk.services.store_location import classify_error, display_url
+
+    if url.startswith("sqlite"):
+        return str(exc)
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("StoreOpening", text)
+
+    words = {
+        "unreachable": tr("The team server does not answer (%1). Check that it is running and that this "
+                          "computer is on the shop's network."),
+        "auth": tr("The team server refused the user name or password (%1)."),
+        "no_database": tr("The team server has no such database (%1)."),
+    }.get(classify_error(exc), tr("The team server's store cannot be opened (%1)."))
+    return words.replace("%1", display_url(url)) + "\n\n" + str(exc)
+
+
+def _open_after_failure(url: str, exc: StoreError) -> Store | None:
+    """Say why the store did not open. When it was the server saved in 设置 › 数据库, offer to
+    forget it and open this computer's file instead (else the app could never reach 设置)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from livedesk.services import store_location
+
+    words = _store_failure_words(url, exc)
+    if url != store_location.saved_url():
+        QMessageBox.critical(None, "LiveDesk", words)
+        return None
+    question = QCoreApplication.translate(
+        "StoreOpening", "Forget the team server's address and open this computer's own file instead? "
+        "(设置 › 数据库 can set it again.)")
+    answer = QMessageBox.critical(None, "LiveDesk", words + "\n\n" + question,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    store_location.save_url(None)
+    try:
+        return open_store(resolve_url())
+    except StoreError as again:
+        QMessageBox.critical(None, "LiveDesk", str(again))
+        return None
+
+
 def run_app(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     app = make_application()
@@ -76,12 +124,14 @@ def run_app(args: argparse.Namespace) -> int:
         setup_logging(default_data_dir() / "logs")
         install_excepthook()
 
+    url = resolve_url(args.db, db_url=getattr(args, "db_url", None))
     try:
-        store = open_store(resolve_url(args.db, db_url=getattr(args, "db_url", None)))
+        store = open_store(url)
     except StoreError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
-        QMessageBox.critical(None, "LiveDesk", str(exc))
-        return 1
+        store = _open_after_failure(url, exc)
+        if store is None:
+            return 1
     if args.demo:
         _fill_demo_if_empty(store, args.demo_customers)
 

@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>The team server does not answer (%1). Check that it is running and that this computer is on the shop&apos;s network.</source>
+        <translation>团队服务器无响应（%1）。请检查服务器是否在运行、本机是否连在店里的网络上。</translation>
+    </message>
+    <message>
+        <source>The team server refused the user name or password (%1).</source>
+        <translation>团队服务器拒绝了用户名或密码（%1）。</translation>
+    </message>
+    <message>
+        <source>The team server has no such database (%1).</source>
+        <translation>团队服务器上没有这个数据库（%1）。</translation>
+    </message>
+    <message>
+        <source>The team server&apos;s store cannot be opened (%1).</source>
+        <translation>无法打开团队服务器上的数据（%1）。</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Something went wrong. Your data is safe; the details are in the log file.</source>
@@ -2040,6 +2059,13 @@
     <message>
         <source>Room id</source>
         <translation>直播间号</translation>
+    </message>
+</context>
+<context>
+    <name>StoreOpening</name>
+    <message>
+        <source>Forget the team server&apos;s address and open this computer&apos;s own file instead? (设置 › 数据库 can set it again.)</source>
+        <translation>是否忘记团队服务器地址，改为打开本机文件？（之后可在 设置 › 数据库 重新设置。）</translation>
     </message>
 </context>
 <context>

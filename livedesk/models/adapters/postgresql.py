@@ -28,6 +28,7 @@ CONNECT_TIMEOUT_S = 5
 RECONNECT_WAIT_S = 3.0
 MIGRATION_LOCK = 0x4C44_4D49  # "LDMI": one advisory lock key for LiveDesk's migrations
 CAN_PACK = True
+SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ"}  # every statement of a read sees one snapshot
 COPY_FLUSH_ROWS = 10_000
 
 

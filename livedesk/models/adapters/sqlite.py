@@ -24,6 +24,7 @@ NAME = "sqlite"
 PROGRESS_OPS = 20_000  # VM steps between two looks at the cancel flag inside a statement
 MULTI_ROW_VARIABLES = 32_000  # parameters per multi-row INSERT, at most the build's limit
 CAN_PACK = True
+SNAPSHOT_OPTIONS: dict[str, str] = {}  # a read transaction in WAL mode already sees one snapshot
 
 
 class StatementCancelled(Exception):
