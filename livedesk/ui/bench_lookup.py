@@ -99,6 +99,7 @@ def _screen_samples(store, index: SearchIndex, mix: list[tuple[str, str]]) -> li
 
     from livedesk.ui.app import make_application
     from livedesk.ui.context import AppContext
+    from livedesk.ui.feed_controller import FeedController
     from livedesk.ui.live_page import LivePage
     from livedesk.ui.search_controller import SearchController
     from livedesk.ui.tasks import TaskRunner
@@ -107,7 +108,7 @@ def _screen_samples(store, index: SearchIndex, mix: list[tuple[str, str]]) -> li
     tasks = TaskRunner()
     search = SearchController(store, tasks)
     search.index = index
-    page = LivePage(AppContext(store, tasks, "zh_CN"), search)
+    page = LivePage(AppContext(store, tasks, "zh_CN"), search, FeedController(store, tasks))
     page.resize(1200, 800)
     page.show()
     QApplication.processEvents()
