@@ -67,8 +67,8 @@ class ConnectionCheck:
 def classify_error(exc: BaseException) -> str:
     """A driver error as a code the settings page words (wrong password, unreachable, …)."""
     text = str(getattr(exc, "orig", None) or exc).lower()
-    if "password authentication failed" in text or "no password supplied" in text \
-            or "authentication failed" in text or "role" in text and "does not exist" in text:
+    if "authentication failed" in text or "no password supplied" in text or (
+            "role" in text and "does not exist" in text):
         return "auth"
     if "database" in text and "does not exist" in text:
         return "no_database"
@@ -88,14 +88,15 @@ def test_connection(url: str) -> ConnectionCheck:
     if parsed.get_backend_name() not in ("postgresql", "sqlite"):
         return ConnectionCheck(False, "unsupported", parsed.get_backend_name())
     from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
 
     from livedesk.models.adapters import adapter_for
 
     adapter = adapter_for(parsed)
-    options = adapter.engine_options(parsed)
+    # One connection, kept nowhere, and no waiting for a restarting server: an answer now.
+    options = {**adapter.engine_options(parsed), "poolclass": NullPool}
     if parsed.get_backend_name() == "postgresql":
-        options = {**options, "connect_args": {**options["connect_args"], "connect_timeout": TEST_TIMEOUT_S},
-                   "poolclass": __import__("sqlalchemy.pool", fromlist=["NullPool"]).NullPool}
+        options["connect_args"] = {**options["connect_args"], "connect_timeout": TEST_TIMEOUT_S}
     try:
         engine = create_engine(adapter.normalize_url(parsed), **options)
     except ModuleNotFoundError as exc:

@@ -314,7 +314,7 @@ class CustomerView(QWidget):
         if self.customer_id is None or not text:
             return
         self.note_input.clear()
-        self._write(customers.add_note, self.customer_id, text)
+        self._write(customers.add_note, self.customer_id, text, keep=lambda: self._give_back(text))
 
     def _edit_note(self, note: NoteView) -> None:
         dialog = QInputDialog(self)
@@ -344,7 +344,12 @@ class CustomerView(QWidget):
         if self.card is not None and self.card.profile.get(key, "") != value.strip():
             self.save_profile(key, value)
 
-    def _write(self, change: Callable[..., Any], *args: Any) -> None:
+    def _give_back(self, text: str) -> None:
+        """A note that could not be saved goes back into the box, unless something new is there."""
+        if not self.note_input.toPlainText().strip():
+            self.note_input.setPlainText(text)
+
+    def _write(self, change: Callable[..., Any], *args: Any, keep: Callable[[], None] | None = None) -> None:
         customer_id = self.customer_id
 
         def run() -> None:
@@ -356,7 +361,12 @@ class CustomerView(QWidget):
                 self.reload()
             self.changed.emit(customer_id)
 
-        self.ctx.tasks.submit(run, on_done=done, on_error=self._failed)
+        def failed(exc: BaseException) -> None:
+            if keep is not None and customer_id == self.customer_id:
+                keep()
+            self._failed(exc)
+
+        self.ctx.tasks.submit(run, on_done=done, on_error=failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.error.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
