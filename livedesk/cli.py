@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"LiveDesk {__version__}")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--db", metavar="PATH", help="SQLite store to use (default: LIVEDESK_DB, "
-                       "LIVEDESK_DATABASE_URL, the server saved in 设置, or livedesk.sqlite3 in the user data folder)")
+                       "LIVEDESK_DATABASE_URL, the server saved in 设置, or livedesk.sqlite3 in the user "
+                       "data folder)")
     where.add_argument("--db-url", metavar="URL", help="any store by URL, e.g. a team's PostgreSQL server: "
                        "postgresql://USER:PASSWORD@HOST:5432/DATABASE")
     parser.add_argument("--lang", default=None, help="UI language: zh_CN (default) or en")
