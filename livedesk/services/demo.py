@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models.adapters import adapter_for
 from livedesk.models import (
+    Base,
     Appearance,
     Broadcast,
     Customer,
@@ -203,6 +204,7 @@ def generate(
         # Rows went in with explicit ids: a server's sequences must move past them, or the
         # next customer, order, broadcast… created in the app would collide.
         adapter_for(conn).sync_sequences(conn)
+        adapter_for(conn).analyze(conn, list(Base.metadata.sorted_tables))  # planner statistics for the new rows
         report(0, 1, "segments")
         segments.recompute(session, now)
         report(1, 1, "segments")

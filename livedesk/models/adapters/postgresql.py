@@ -151,6 +151,14 @@ def sync_sequences(conn: Any) -> dict[str, int]:
 # -- bulk writes -----------------------------------------------------------------------------
 
 
+def analyze(conn: Any, tables: list[Any]) -> None:
+    """Fresh planner statistics after a bulk load: until autovacuum gets to them (a minute or
+    more) the planner guesses column statistics, and a set-based read of a million new
+    orders can get a nested-loop plan that takes minutes instead of seconds."""
+    for table in tables:
+        conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+
+
 class BulkWriter:
     """Rows of one INSERT go in through ``COPY … FROM STDIN`` (rows in storage form: ints,
     text, naive-UTC time text, None); other statements (UPDATEs) through executemany.

@@ -115,6 +115,11 @@ def sync_sequences(conn: Any) -> dict[str, int]:
 # -- bulk writes -----------------------------------------------------------------------------
 
 
+def analyze(conn: Any, tables: list[Any]) -> None:
+    """Nothing: LiveDesk's SQLite queries are written for the planner without statistics
+    (an sqlite_stat1 table would change plans that were measured without one)."""
+
+
 class BulkWriter:
     """Rows of one INSERT (or UPDATE) handed to the driver with values in storage form.
 

@@ -1160,6 +1160,8 @@ class _Run:
                 from livedesk.services import points, segments
 
                 conn = self.session.connection()
+                if summary.orders_created >= BULK_ROWS:  # the set-based steps below plan on statistics
+                    adapter_for(conn).analyze(conn, [_CUSTOMERS, _ORDERS, _ITEMS, PlatformAccount.__table__])
                 ledger_indexes = _drop_indexes(conn, PointsEntry.__table__, summary.orders_created)
                 points.settle_orders(self.session)
                 _build_indexes(conn, ledger_indexes, self.ticker)  # balances are summed through one
