@@ -18,6 +18,7 @@ from sqlalchemy import Connection, column, insert, select, table
 from sqlalchemy.orm import Session
 
 from livedesk.models import FollowUpTask, MessageTemplate
+from livedesk.models.adapters import adapter_for
 from livedesk.services import settings
 from livedesk.services.followups.clock import as_utc
 from livedesk.services.followups.config import KINDS, rule_settings
@@ -25,6 +26,7 @@ from livedesk.services.followups.rules import CONFIRM, RULES, make_window
 
 TASKS = FollowUpTask.__table__
 KEY_CHUNK = 2000  # bound parameters per IN (...): under SQLite's 32,766 since 3.32
+ANALYZE_ROWS = 5_000  # tasks created at once from which the planner's statistics are refreshed
 
 
 @dataclass
@@ -119,3 +121,7 @@ def _insert(session: Session, new: pd.DataFrame, now: datetime) -> None:
         conn.exec_driver_sql(compiled.string, [tuple(row[k] for k in order) for row in rows])
     else:
         conn.exec_driver_sql(compiled.string, rows)
+    if len(rows) >= ANALYZE_ROWS:
+        # The next run's rules read these tasks: on PostgreSQL they plan on fresh statistics,
+        # not on the empty table autovacuum last saw (a rerun at 200k took minutes).
+        adapter_for(conn).analyze(conn, [TASKS])
