@@ -136,3 +136,86 @@ def ctx(store):
     tasks = TaskRunner()
     yield AppContext(store, tasks, "en")
     tasks.shutdown()
+
+
+@pytest.fixture
+def ui_language(qapp):
+    """``ui_language("zh_CN")`` shows the UI's words in that language for one test; undone after."""
+    from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+    from livedesk.ui.i18n import install_translators
+
+    before = QLocale()
+    yield lambda language: install_translators(qapp, language)
+    for translator in qapp.findChildren(QTranslator):
+        QCoreApplication.removeTranslator(translator)
+        translator.deleteLater()
+    QLocale.setDefault(before)
+
+
+@pytest.fixture
+def person(store, tmp_path):
+    """(person id, bystander id): the person has orders (through the importer), notes, profile, tags,
+    a task, a survey, points, an appearance, invitations, a possible-duplicate pair, an export and a
+    merge in the audit log; the bystander shares an invitation and a broadcast with them."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from livedesk.models import LevelChange, PossibleDuplicate
+    from livedesk.services import broadcasts, customers, export, importing, merge, points, segments, vip_sessions
+    from livedesk.services.customers import CustomerFilter, NewCustomer
+    from livedesk.services.followups import create_manual, record_survey
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    from helpers import PERSON
+
+    p = PERSON
+    with store.write() as s:
+        pid = customers.create(s, NewCustomer(
+            nickname=p["nickname"], real_name=p["real_name"], phone=p["phone"], city="杭州", address=p["address"],
+            birthday=date(1990, 3, 8), accounts=[("douyin", p["uid"], p["handle"])],
+            profile={"skin_type": "敏感肌", "allergies": "酒精过敏"}))
+        other = customers.create(s, NewCustomer(nickname="路人甲", phone="13500000000", city="上海"))
+        twin = customers.create(s, NewCustomer(nickname=p["nickname"] + "~", city="杭州",
+                                               address=p["address"]))
+    at = (now - timedelta(days=3)).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+    csv = tmp_path / "orders.csv"
+    csv.write_text(
+        "order_id,product_name,quantity,unit_price,order_total,ordered_at,paid_at,status,buyer_id,buyer_handle,"
+        "recipient_name,phone,city,address,platform\n"
+        f"P1,精华液,1,399,399,{at},{at},completed,{p['uid']},{p['handle']},{p['real_name']},{p['phone']},杭州,"
+        f"{p['address']},douyin\n"
+        f"P2,面霜,2,150,300,{at},{at},paid,{p['uid']},{p['handle']},{p['real_name']},{p['phone']},杭州,"
+        f"{p['address']},douyin\n"
+        f"X1,面霜,1,150,150,{at},{at},paid,OTHERUID,,路人甲,13500000000,上海,某路1号,douyin\n", encoding="utf-8")
+    summary = importing.import_orders(store.write_factory, csv)
+    assert not summary.errors, summary.errors
+    with store.write() as s:
+        customers.add_note(s, pid, f"{p['real_name']} 喜欢无香型，电话 {p['phone']}")
+        customers.tag_customer(s, pid, "回头客")
+        points.award_interaction(s, pid, "comment", "msg-9", now - timedelta(days=1))
+        create_manual(s, pid, "manual", now + timedelta(days=1), "回访")
+        record_survey(s, pid, 9, "很好")
+        vip = vip_sessions.create_session(s, "会员私享会", now + timedelta(days=7), 10)
+        vip_sessions.invite(s, vip, [pid, other])
+        live = broadcasts.start(s, "美妆专场", "douyin", now=now - timedelta(hours=1))
+        broadcasts.mark_greeted(s, live.id, pid, now=now - timedelta(minutes=30))
+        broadcasts.mark_greeted(s, live.id, other, now=now - timedelta(minutes=20))
+        s.add(LevelChange(customer_id=pid, from_level="none", to_level="silver"))  # a past level
+        s.add(PossibleDuplicate(customer_id=min(pid, other), other_id=max(pid, other), reason="nickname_city"))
+        points.settle_orders(s)
+        segments.recompute(s, now)
+    with store.write() as s:  # the audit log mentions them: a filtered export, a merge
+        export.export_customers(s, tmp_path / "one.csv", CustomerFilter(text=p["phone"]), actor="tester")
+        merge.merge(s, pid, twin, actor="tester", now=now)
+    return pid, other
+def rewrite_xlsx(source, target, edit, extra=None):
+    """Copy an XLSX (a zip) part by part, ``edit(name, data) -> data`` on each, adding ``extra``
+    parts: workbooks as other tools write them (shared strings, stale dimensions, huge cells)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            dst.writestr(info, edit(info.filename, src.read(info.filename)))
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return target

@@ -12,7 +12,7 @@ from livedesk.services.customers import NewCustomer
 
 @pytest.fixture
 def people(store):
-    with store.begin() as s:
+    with store.write() as s:
         vip = customers.create(s, NewCustomer(nickname="王姐"))
         other_vip = customers.create(s, NewCustomer(nickname="李姐"))
         regular = customers.create(s, NewCustomer(nickname="小鹿"))
@@ -22,7 +22,7 @@ def people(store):
 
 
 def test_only_one_broadcast_can_be_live(store):
-    with store.begin() as s:
+    with store.write() as s:
         live = broadcasts.start(s, "周二美妆专场", "douyin", "7311")
         with pytest.raises(BroadcastError, match="still live"):
             broadcasts.start(s, "another", "douyin")
@@ -34,7 +34,7 @@ def test_only_one_broadcast_can_be_live(store):
 
 
 def test_a_broadcast_needs_a_title_and_a_known_platform(store):
-    with store.begin() as s:
+    with store.write() as s:
         with pytest.raises(BroadcastError, match="title"):
             broadcasts.start(s, "  ", "douyin")
         with pytest.raises(BroadcastError, match="unknown platform"):
@@ -43,7 +43,7 @@ def test_a_broadcast_needs_a_title_and_a_known_platform(store):
 
 def test_summary_lists_vips_present_and_who_was_not_greeted(store, people):
     vip, other_vip, regular = people
-    with store.begin() as s:
+    with store.write() as s:
         b = broadcasts.start(s, "周二美妆专场", "douyin")
         broadcasts.mark_greeted(s, b.id, vip)
         broadcasts.mark_greeted(s, b.id, vip)  # twice is one greeting
@@ -54,7 +54,7 @@ def test_summary_lists_vips_present_and_who_was_not_greeted(store, people):
         s.add(Appearance(broadcast_id=b.id, customer_id=regular, match="possible", platform="douyin",
                          viewer_key="nick:小鹿", nickname="小鹿"))
         customers.add_note(s, regular, "问了粉底色号", broadcast_id=b.id)
-    with store.begin() as s:
+    with store.write() as s:
         result = broadcasts.summary(s, b.id)
         assert broadcasts.greeted_ids(s, b.id) == {vip}
     assert {p.customer_id for p in result.vips} == {vip, other_vip}
@@ -66,7 +66,7 @@ def test_summary_lists_vips_present_and_who_was_not_greeted(store, people):
 
 def test_greetings_are_refused_outside_a_live_broadcast(store, people):
     vip = people[0]
-    with store.begin() as s:
+    with store.write() as s:
         b = broadcasts.start(s, "x", "douyin")
         broadcasts.end(s, b.id)
         with pytest.raises(BroadcastError, match="during a live broadcast"):

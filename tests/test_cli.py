@@ -41,9 +41,11 @@ def test_demo_then_lookup_finds_customers_with_tier_and_level(tmp_path):
 
 def test_environment_variable_picks_the_store(tmp_path):
     db = tmp_path / "env.sqlite3"
+    assert livedesk("init", str(db)).returncode == 0
     result = livedesk("lookup", "nobody", env={"LIVEDESK_DB": str(db)})
     assert result.returncode == 1 and result.stdout.strip() == "no match"
-    assert db.exists()
+    missing = livedesk("lookup", "nobody", env={"LIVEDESK_DB": str(tmp_path / "typo.sqlite3")})
+    assert missing.returncode == 2 and not (tmp_path / "typo.sqlite3").exists()
 
 
 @pytest.mark.parametrize("argv", [["bench", "nosuchbench"], ["--page", "nowhere"], ["lookup"]])
@@ -53,6 +55,7 @@ def test_wrong_usage_exits_with_status_2(argv):
 
 def test_start_up_leaves_pandas_and_pyqtgraph_for_later(tmp_path):
     """They cost ~0.4 s to import: the pages that need them import them on first use."""
+    assert livedesk("init", str(tmp_path / "s.sqlite3")).returncode == 0
     probe = (
         "import sys\n"
         "from livedesk.cli import main\n"

@@ -51,7 +51,7 @@ def test_medical_and_efficacy_claims_are_flagged():
 
 
 def test_the_owner_can_add_terms_and_exempt_a_trademark(store):
-    with store.begin() as s:
+    with store.write() as s:
         settings.set_value(s, "compliance.extra_terms", ["秒杀价", {"term": "包邮到家", "reason": "平台不包邮"}])
         settings.set_value(s, "compliance.exempt_terms", ["顶级臻选"])
         found = compliance.check_for_shop(s, "顶级臻选旗舰店，秒杀价包邮到家，顶级品质")
@@ -59,3 +59,8 @@ def test_the_owner_can_add_terms_and_exempt_a_trademark(store):
         ("秒杀价", "shop", compliance.SHOP_REASON), ("包邮到家", "shop", "平台不包邮"),
         ("顶级", "grade", found[2].reason),
     ]
+
+
+def test_a_safety_promise_for_pregnant_women_is_flagged():
+    assert terms("敏感肌孕妇都能用") == [("孕妇都能用", "safety")]
+    assert terms("没有副作用，宝宝都能用") == [("没有副作用", "safety"), ("宝宝都能用", "safety")]

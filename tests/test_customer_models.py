@@ -19,7 +19,7 @@ DISPLAY, ALIGN, FOREGROUND = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAl
 
 @pytest.fixture
 def shop(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = [customers.create(s, NewCustomer(nickname=f"客户{i:03}", real_name="王丽华", phone=f"13800000{i:03}",
                                                city="杭州"))
                for i in range(450)]
@@ -31,7 +31,7 @@ def shop(store):
 
 def test_list_model_fetches_rows_lazily_in_blocks(store, shop):
     model = CustomerListModel(store)
-    with store.begin() as s:
+    with store.write() as s:
         model.set_ids(customers.list_ids(s, sort="id", descending=False))
     assert model.rowCount() == 450 and model.columnCount() == len(customer_list.COLUMNS)
     assert model.fetches == 0  # holding 450 ids reads no row
@@ -91,7 +91,7 @@ def test_header_click_asks_for_a_query_sort_and_unsortable_columns_ask_nothing(s
 
 def test_a_new_sort_order_from_the_query_reorders_the_model(store, shop):
     model = CustomerListModel(store)
-    with store.begin() as s:
+    with store.write() as s:
         model.set_ids(customers.list_ids(s, sort="nickname", descending=False))
         assert model.index(0, 0).data() == "客户000"
         model.set_ids(customers.list_ids(s, sort="nickname", descending=True))
@@ -103,7 +103,7 @@ def test_refreshing_one_customer_rereads_it_and_repaints_only_its_row(store, sho
     model = CustomerListModel(store)
     model.set_ids(shop)
     assert model.index(3, 0).data() == "客户003"
-    with store.begin() as s:
+    with store.write() as s:
         s.get(Customer, shop[3]).nickname = "王姐"
     assert model.index(3, 0).data() == "客户003"  # still the cached row
     with qtbot.waitSignal(model.dataChanged) as changed:

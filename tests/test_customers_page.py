@@ -19,7 +19,7 @@ from livedesk.ui.tasks import TaskRunner
 
 @pytest.fixture
 def shop(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = [customers.create(s, NewCustomer(nickname=f"客户{i:03}", real_name="王丽华", phone=f"13800000{i:03}"))
                for i in range(450)]
         wang = customers.create(s, NewCustomer(nickname="王姐", phone="13812345678"))
@@ -94,7 +94,7 @@ def test_notes_added_pinned_edited_and_deleted_from_the_page_are_stored(qtbot, p
 
     _note_button(detail, first, "Delete").click()
     qtbot.waitUntil(lambda: [n.body for n in detail.card.notes] == ["周五晚上常来"])
-    with store.begin() as s:
+    with store.write() as s:
         assert [n.body for n in customers.card(s, shop["wang"]).notes] == ["周五晚上常来"]
 
 
@@ -107,7 +107,7 @@ def test_a_write_that_fails_says_so_on_the_customer_page(qtbot, page, shop):
 
 
 def test_the_customer_page_lists_orders_newest_first(qtbot, page, store, shop):
-    with store.begin() as s:
+    with store.write() as s:
         for number, day in (("DY-1", 1), ("DY-2", 9)):
             order_id = s.execute(insert(Order).values(
                 platform="douyin", platform_order_id=number, customer_id=shop["wang"], status="paid", total_fen=9_900,
@@ -146,7 +146,7 @@ def test_tags_and_profile_edits_are_stored(qtbot, page, store, shop):
     tag_id = next(t.id for t in detail.card.tags if t.name == "敏感肌")
     detail.findChild(QToolButton, f"tag_{tag_id}").click()
     qtbot.waitUntil(lambda: {t.name for t in detail.card.tags} == {"回头客"})
-    with store.begin() as s:
+    with store.write() as s:
         card = customers.card(s, shop["wang"])
     assert card.profile == {"skin_type": "油性", "allergies": "酒精过敏"}
     assert [t.name for t in card.tags] == ["回头客"]

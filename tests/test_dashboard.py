@@ -23,7 +23,7 @@ def order(s, cid, n, at, fen, status="completed"):
 @pytest.fixture
 def shop(store):
     """A: buys Jan, Feb, Mar 2026. B: Feb only. C: a refund only. D: 31 Jan 17:00 UTC = 1 Feb in Shanghai."""
-    with store.begin() as s:
+    with store.write() as s:
         a, b, c, d = (customers.create(s, NewCustomer(nickname=n)) for n in ("A", "B", "C", "D"))
         order(s, a, 1, datetime(2026, 1, 10, 4, tzinfo=UTC), 10_000)
         order(s, a, 2, datetime(2026, 2, 10, 4, tzinfo=UTC), 30_000)
@@ -48,7 +48,7 @@ PERIOD = Period(date(2026, 1, 1), date(2026, 3, 31))
 
 
 def facts_of(store):
-    with store.begin() as s:
+    with store.write() as s:
         return dashboard.load_facts(s)
 
 
@@ -86,7 +86,7 @@ def test_activity_moves_buyers_from_active_to_dormant_as_months_pass(store, shop
 
 
 def test_sla_and_nps_by_month(store, shop):
-    with store.begin() as s:
+    with store.write() as s:
         sla = dashboard.followup_sla(s, PERIOD).set_index("month")
         score = dashboard.nps(s, PERIOD).set_index("month")
     assert sla.loc["2026-02", ["due", "on_time"]].tolist() == [2, 1]
@@ -118,7 +118,7 @@ def test_the_page_draws_exactly_the_service_figures_and_exports_them(qtbot, stor
     page.end.setDate(page.end.date().fromString("2026-03-31", "yyyy-MM-dd"))
     with qtbot.waitSignal(page.painted, timeout=10_000):
         page.show()
-    with store.begin() as s:
+    with store.write() as s:
         expected = dashboard.figures(s, dashboard.load_facts(s), PERIOD)
     pd.testing.assert_frame_equal(page.repurchase_chart.frame, expected.monthly)
     pd.testing.assert_frame_equal(page.tier_chart.frame, expected.tiers)
@@ -136,7 +136,7 @@ def test_the_page_draws_exactly_the_service_figures_and_exports_them(qtbot, stor
 
 def test_the_overview_counts_stored_tiers_like_the_order_figures_do(store, shop):
     facts = facts_of(store)
-    with store.begin() as s:
+    with store.write() as s:
         cheap = dashboard.overview(s, PERIOD)
         full = dashboard.figures(s, facts, PERIOD, cheap)
     t = dashboard.tiers(facts, PERIOD)
@@ -175,7 +175,7 @@ def test_the_page_paints_the_cheap_figures_first_and_says_loading_until_the_orde
     page, tasks = _page(qtbot, store)
     with qtbot.waitSignal(page.overview_painted, timeout=10_000):
         page.show()
-    with store.begin() as s:
+    with store.write() as s:
         cheap = dashboard.overview(s, PERIOD)
     pd.testing.assert_frame_equal(page.tier_chart.frame, cheap.tier_counts)
     assert page.service_chart.message is None and page.tier_chart.message is None
@@ -200,7 +200,7 @@ def test_a_new_range_repaints_from_the_orders_in_memory_with_the_service_figures
         page.start.setDate(page.start.date().fromString("2026-02-01", "yyyy-MM-dd"))
     assert loads == []
     period = Period(date(2026, 2, 1), date(2026, 3, 31))
-    with store.begin() as s:
+    with store.write() as s:
         expected = dashboard.figures(s, page.facts, period)
     for name in ("tiers", "monthly", "cohorts", "activity", "followup_sla", "nps", "private_sessions"):
         pd.testing.assert_frame_equal(getattr(page.figures, name), getattr(expected, name))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from livedesk.models import Customer
 from livedesk.services import customers, demo, lookup
 from livedesk.services.store import open_store, sqlite_url
 
@@ -50,7 +51,7 @@ def test_same_seed_and_now_give_identical_data(filled, tmp_path):
 
 def test_refuses_a_store_that_already_has_customers(store):
     assert demo.is_empty(store)
-    with store.begin() as s:
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="真实客户"))
     assert not demo.is_empty(store)
     with pytest.raises(demo.NotEmpty):
@@ -136,7 +137,7 @@ def test_tiers_levels_and_segments_are_set(filled):
 
 def test_customers_are_found_by_pinyin_and_platform_id(filled):
     store, _ = filled
-    with store.begin() as s:
+    with store.write() as s:
         nickname, uid = s.execute(text(
             "SELECT c.nickname, a.uid FROM customers c JOIN platform_accounts a ON a.customer_id = c.id "
             "WHERE c.nickname LIKE '王%' ORDER BY c.id LIMIT 1")).one()
@@ -157,3 +158,26 @@ def test_profiles_notes_and_tags_look_like_the_playbook(filled):
     assert {"回头客", "送礼"} <= tags
     assert _scalar(store, "SELECT count(*) FROM notes WHERE pinned") > 0
     assert _scalar(store, "SELECT count(*) FROM message_templates WHERE key = 'greeting.gold'") == 1
+
+
+def test_members_reached_their_level_over_time_not_all_today(tmp_path):
+    from datetime import timedelta
+
+    from livedesk.models import LevelChange
+    from livedesk.services.store import open_store, sqlite_url
+
+    store = open_store(sqlite_url(tmp_path / "spread.sqlite3"))
+    try:
+        now = demo.reference_now()
+        demo.generate(store, customers=400, seed=3, now=now)
+        with store.write() as s:
+            members = s.execute(select(Customer.level_since, Customer.first_order_at, Customer.last_order_at)
+                                .where(Customer.level != "none")).all()
+            changes = s.scalars(select(LevelChange.changed_at)).all()
+    finally:
+        store.dispose()
+    assert len(members) >= 10
+    recent = [since for since, _f, _l in members if now - since < timedelta(days=7)]
+    assert len(recent) < len(members) / 4  # "upgraded today" is news for a few, not for everyone
+    assert all(first <= since <= last for since, first, last in members)
+    assert sorted(changes) == sorted(since for since, _f, _l in members)

@@ -17,7 +17,7 @@ from livedesk.ui.duplicates_dialog import DuplicatesDialog
 
 @pytest.fixture
 def twins(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="王姐", real_name="王丽华", phone="13812345678", city="杭州"))
         b = customers.create(s, NewCustomer(nickname="王姐姐", phone="13812345678"))
         customers.add_note(s, b, "只用无香型")
@@ -48,7 +48,7 @@ def test_merging_keeps_one_customer_with_everything_and_audits_it(qtbot, ctx, tw
     dialog.merge()
     qtbot.waitUntil(lambda: dialog.merged_any, timeout=10_000)
     assert dialog.pairs.rowCount() == 0 and "Merged" in dialog.feedback.text()
-    with store.begin() as s:
+    with store.write() as s:
         assert s.get(Customer, drop) is None
         card = customers.card(s, keep)
         assert [n.body for n in card.notes] == ["只用无香型"] and [t.name for t in card.tags] == ["敏感肌"]

@@ -11,17 +11,9 @@ from livedesk.services.feeds import barragegrab, douyinlive, dycast
 from livedesk.services.feeds.events import FeedEvent, FrameError, Kind
 from livedesk.services.feeds.formats import PARSERS
 
+from helpers import WANG, bg
+
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
-WANG = {"Id": 1234567890123456789, "ShortId": 98765, "DisplayId": "wangjie88", "SecUid": "MS4wLjABAAAAwang",
-        "Nickname": "王姐", "Gender": 2, "PayLevel": 12, "FansClub": {"ClubName": "小美家", "Level": 5}}
-
-
-def bg(type_: int, **data) -> str:
-    """A BarrageGrab frame: note ``Data`` is JSON serialised *into a string*."""
-    return json.dumps({"Type": type_, "ProcessName": "douyin", "Data": json.dumps(data, ensure_ascii=False)},
-                      ensure_ascii=False)
-
-
 def test_barragegrab_comment_decodes_data_that_is_a_json_string():
     [event] = barragegrab.parse(bg(1, MsgId=7300000000000000001, RoomId=7300000000000000002,
                                    Content="这个色号有吗", User=WANG), NOW)

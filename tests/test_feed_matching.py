@@ -26,7 +26,7 @@ def event(uid=None, handle=None, nickname=None, kind=Kind.COMMENT, numeric=None)
 
 @pytest.fixture
 def people(store):
-    with store.begin() as s:
+    with store.write() as s:
         wang = create(s, NewCustomer("王姐", accounts=[("douyin", "MS4wLjABAAAAwang", "wangjie88")]))
         li = create(s, NewCustomer("李妹妹", accounts=[("douyin", None, "limeimei")]))
         zhang = create(s, NewCustomer("王姐", accounts=[("taobao", "2200001", "tbwang")]))  # same nickname
@@ -34,7 +34,7 @@ def people(store):
 
 
 def test_uid_beats_handle_beats_nickname_which_is_only_possible(store, people):
-    with store.begin() as s:
+    with store.write() as s:
         index = ViewerIndex.load(s)
     by_uid = index.match(event("MS4wLjABAAAAwang", "limeimei", "李妹妹"))
     assert (by_uid.customer.id, by_uid.how, by_uid.certain) == (people["wang"], "uid", True)
@@ -50,19 +50,19 @@ def test_uid_beats_handle_beats_nickname_which_is_only_possible(store, people):
 
 
 def test_link_viewer_makes_the_next_event_match_by_id(store, people):
-    with store.begin() as s:
+    with store.write() as s:
         index = ViewerIndex.load(s)
         broadcast = broadcasts.start(s, "美妆专场", "douyin")
     viewer = event("MS4wLjABAAAAunknown", "xiaolu_88", "小鹿爱买买")
     assert index.match(viewer).customer is None
     tally = AppearanceTally()
     tally.add(_matched(index, viewer))
-    with store.begin() as s:
+    with store.write() as s:
         record_appearances(s, broadcast.id, tally.take())
         known = link_viewer(s, people["li"], "douyin", "MS4wLjABAAAAunknown", "xiaolu_88", "小鹿爱买买")
     index.learn(known, "douyin", "MS4wLjABAAAAunknown", "xiaolu_88", "小鹿爱买买")
     assert (index.match(viewer).customer.id, index.match(viewer).how) == (people["li"], "uid")
-    with store.begin() as s:
+    with store.write() as s:
         assert ViewerIndex.load(s).match(viewer).customer.id == people["li"]  # and after a reload
         # li's handle-only account learnt nothing wrong; a new douyin account holds the uid
         accounts = s.execute(select(PlatformAccount.uid, PlatformAccount.handle)
@@ -78,7 +78,7 @@ def test_link_viewer_makes_the_next_event_match_by_id(store, people):
 
 
 def test_linking_by_handle_fills_in_the_uid_of_a_handle_only_account(store, people):
-    with store.begin() as s:
+    with store.write() as s:
         link_viewer(s, people["li"], "douyin", "MS4wLjABAAAAli", "limeimei", "李妹妹")
         rows = s.execute(select(PlatformAccount.uid, PlatformAccount.handle)
                          .where(PlatformAccount.customer_id == people["li"])).all()
@@ -92,7 +92,7 @@ def _matched(index, e):
 
 
 def test_appearances_are_written_in_batches_and_add_up(store, people):
-    with store.begin() as s:
+    with store.write() as s:
         index = ViewerIndex.load(s)
         broadcast = broadcasts.start(s, "宠粉福利日", "douyin")
     tally = AppearanceTally()
@@ -103,10 +103,10 @@ def test_appearances_are_written_in_batches_and_add_up(store, people):
               event("MS4wLjABAAAAstranger", None, "路人甲", kind=Kind.LIKE),
               FeedEvent(Kind.STREAM_END, "douyin", None, utc_now())]:
         tally.add(_matched(index, e))
-    with store.begin() as s:
+    with store.write() as s:
         assert record_appearances(s, broadcast.id, tally.take()) == 2
     tally.add(_matched(index, event(*wang)))
-    with store.begin() as s:
+    with store.write() as s:
         assert record_appearances(s, broadcast.id, tally.take()) == 0
         summary = broadcasts.summary(s, broadcast.id)
         row = s.scalar(select(Appearance).where(Appearance.viewer_key == "MS4wLjABAAAAwang"))
@@ -117,7 +117,7 @@ def test_appearances_are_written_in_batches_and_add_up(store, people):
 
 def test_shipped_demo_broadcast_replays_to_the_end(store, people):
     async def main():
-        with store.begin() as s:
+        with store.write() as s:
             index = ViewerIndex.load(s)
         source = open_source("replay", str(demo_feed()), speed=0, index=index)
         tally = AppearanceTally()
@@ -136,6 +136,9 @@ def test_shipped_demo_broadcast_replays_to_the_end(store, people):
 
 
 def test_cli_feed_watch_prints_matched_events_as_json(tmp_path):
+    from livedesk.services.store import open_store, sqlite_url
+
+    open_store(sqlite_url(tmp_path / "s.sqlite3")).dispose()  # commands other than init/demo never create one
     out = subprocess.run(
         [sys.executable, "-m", "livedesk", "--db", str(tmp_path / "s.sqlite3"), "feed", "watch", "--format",
          "replay", "--speed", "0", "--limit", "5", "--json"],

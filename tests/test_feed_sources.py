@@ -15,7 +15,7 @@ from livedesk.services.feeds.formats import open_source
 from livedesk.services.feeds.matching import KnownCustomer, ViewerIndex
 from livedesk.services.feeds.source import PROTECTED, Backoff, EventBuffer, FeedConfigError, MatchedEvent
 
-from tests.test_feed_adapters import WANG, bg
+from helpers import WANG, bg
 
 FAST = Backoff(initial=0.02, maximum=0.1, stable_after=60)
 WAIT = 5.0  # seconds any single wait may take before the test fails instead of hanging
@@ -183,9 +183,9 @@ def test_a_dycast_listener_with_a_secret_refuses_other_addresses():
 def test_the_listener_secret_is_made_once_per_store_and_a_target_path_wins(store):
     from livedesk.services.feeds.formats import listener_secret
 
-    with store.begin() as s:
+    with store.write() as s:
         first = listener_secret(s)
-    with store.begin() as s:
+    with store.write() as s:
         assert listener_secret(s) == first and len(first) >= 12
     assert open_source("dycast", "127.0.0.1:8899/mine", secret=first).transport.secret == "mine"
     assert open_source("dycast", "ws://127.0.0.1:8899", secret=first).transport.endpoint.endswith("/" + first)

@@ -41,7 +41,7 @@ def _shop(s) -> dict[str, int]:
 
 
 def test_queue_lists_todays_tasks_by_due_time_with_flags_and_the_customer_summary(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = _shop(s)
         views = followups.queue(s, NOW)
     assert [v.id for v in views] == [ids["late"], ids["soon"]]  # tomorrow's task is not today's work
@@ -53,7 +53,7 @@ def test_queue_lists_todays_tasks_by_due_time_with_flags_and_the_customer_summar
 
 
 def test_queue_filters_by_assignee_unassigned_and_kind(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = _shop(s)
         mine = followups.queue(s, NOW, assignee_id=ids["member"])
         nobody = followups.queue(s, NOW, assignee_id=followups.UNASSIGNED)
@@ -64,7 +64,7 @@ def test_queue_filters_by_assignee_unassigned_and_kind(store):
 
 
 def test_complete_keeps_the_outcome_on_the_customer_timeline_and_refuses_a_second_time(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = _shop(s)
         followups.complete(s, ids["late"], "bought", "下单了新款", by=ids["member"], now=NOW)
         task = s.get(FollowUpTask, ids["late"])
@@ -80,7 +80,7 @@ def test_complete_keeps_the_outcome_on_the_customer_timeline_and_refuses_a_secon
 
 
 def test_snooze_hides_a_task_until_its_time_and_refuses_the_past(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = _shop(s)
         followups.snooze(s, ids["late"], NOW + timedelta(hours=3), now=NOW)
         assert ids["late"] not in [v.id for v in followups.queue(s, NOW)]
@@ -92,7 +92,7 @@ def test_snooze_hides_a_task_until_its_time_and_refuses_the_past(store):
 
 
 def test_skip_needs_a_reason_and_closes_the_task(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = _shop(s)
         with pytest.raises(TaskError, match="needs a reason"):
             followups.skip(s, ids["soon"], "  ", now=NOW)
@@ -104,7 +104,7 @@ def test_skip_needs_a_reason_and_closes_the_task(store):
 
 
 def test_manual_tasks_refuse_unknown_kinds_customers_and_naive_times(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = _shop(s)
         with pytest.raises(TaskError, match="unknown task kind"):
             followups.create_manual(s, ids["wang"], "party", NOW)
@@ -115,7 +115,7 @@ def test_manual_tasks_refuse_unknown_kinds_customers_and_naive_times(store):
 
 
 def test_survey_scores_outside_0_to_10_are_refused_and_nps_counts_the_rest(store):
-    with store.begin() as s:
+    with store.write() as s:
         c = customers.create(s, NewCustomer("王姐"))
         for bad in (-1, 11, 7.5, True):
             with pytest.raises(ValueError, match="0 to 10"):

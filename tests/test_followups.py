@@ -58,7 +58,7 @@ def tasks(session, kind: str | None = None) -> list[FollowUpTask]:
 
 
 def test_welcome_is_due_two_hours_after_a_first_order_only(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "welcome")
         first = new_customer(s, "王姐")
         repeat = new_customer(s, "李哥")
@@ -73,7 +73,7 @@ def test_welcome_is_due_two_hours_after_a_first_order_only(store):
 
 
 def test_thank_you_at_24_hours_for_orders_still_paid_and_no_survey_before_its_day(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "thanks")
         rules = settings.get(s, "followups.rules")
         rules["survey"]["enabled"] = True
@@ -89,7 +89,7 @@ def test_thank_you_at_24_hours_for_orders_still_paid_and_no_survey_before_its_da
 
 
 def test_survey_is_created_on_the_local_day_it_falls_due(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "survey")
         c = new_customer(s)
         o = order(s, c, local(2026, 11, 19, 9))
@@ -100,7 +100,7 @@ def test_survey_is_created_on_the_local_day_it_falls_due(store):
 
 
 def test_refund_gets_a_call_back_within_24_hours(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "callback")
         c = new_customer(s)
         o = order(s, c, local(2026, 11, 10, 9), status="refunded", updated_at=local(2026, 11, 18, 15))
@@ -115,7 +115,7 @@ def test_refund_gets_a_call_back_within_24_hours(store):
 def test_negative_survey_and_complaint_note_trigger_call_backs_but_a_7_does_not(store):
     from livedesk.models import Note
 
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "callback")
         c = new_customer(s)
         low = followups.record_survey(s, c, 6, "包装破了", answered_at=local(2026, 11, 20, 10))
@@ -132,7 +132,7 @@ def test_negative_survey_and_complaint_note_trigger_call_backs_but_a_7_does_not(
 @pytest.mark.parametrize(("days_ago", "expected"), [(29, 0), (30, 1)])
 def test_wake_up_exactly_30_local_days_after_the_last_purchase(store, days_ago, expected):
     today = date(2026, 11, 22)
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "wakeup", coupon="满99减20")
         c = new_customer(s)
         last = today - timedelta(days=days_ago)
@@ -147,7 +147,7 @@ def test_wake_up_exactly_30_local_days_after_the_last_purchase(store, days_ago, 
 
 
 def test_wake_up_counts_days_in_shanghai_not_utc(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "wakeup")
         c = new_customer(s)
         order(s, c, local(2026, 10, 2, 23, 30))  # 15:30 UTC on 2 October: the local day is what counts
@@ -160,7 +160,7 @@ def test_wake_up_counts_days_in_shanghai_not_utc(store):
 def test_a_shop_in_another_zone_gets_its_own_local_days_and_hours(store):
     """A TikTok Shop seller in New York (UTC-5 in winter): the day and the 10:00 are theirs."""
     new_york = timezone(timedelta(hours=-5))
-    with store.begin() as s:
+    with store.write() as s:
         settings.set_value(s, "shop.utc_offset_hours", -5)
         only(s, "birthday", days_before=0)
         c = new_customer(s, birthday=date(1990, 12, 1))
@@ -174,7 +174,7 @@ def test_a_shop_in_another_zone_gets_its_own_local_days_and_hours(store):
 
 
 def test_a_later_purchase_means_no_wake_up(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "wakeup")
         c = new_customer(s)
         order(s, c, local(2026, 10, 23, 12))
@@ -184,7 +184,7 @@ def test_a_later_purchase_means_no_wake_up(store):
 
 
 def test_birthday_reminder_wraps_the_year_end(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "birthday", days_before=3)
         c = new_customer(s, birthday=date(1990, 1, 1))
         assert followups.generate(s, local(2026, 12, 28, 12)).total_created == 0
@@ -197,7 +197,7 @@ def test_birthday_reminder_wraps_the_year_end(store):
 
 
 def test_birthday_on_29_february_is_kept_on_28_february_in_common_years(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "birthday", days_before=3)
         c = new_customer(s, birthday=date(2000, 2, 29))
         followups.generate(s, local(2027, 2, 25, 12))
@@ -208,7 +208,7 @@ def test_birthday_on_29_february_is_kept_on_28_february_in_common_years(store):
 
 
 def test_passed_birthday_is_not_greeted_late(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "birthday", days_before=3)
         new_customer(s, birthday=date(1990, 11, 20))
         followups.generate(s, local(2026, 11, 21, 9))
@@ -216,7 +216,7 @@ def test_passed_birthday_is_not_greeted_late(store):
 
 
 def test_replenishment_when_cycle_times_quantity_runs_out_unless_bought_again(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "replenish")
         serum = product(s, "玻尿酸补水精华 30ml", 45)
         nuts = product(s, "每日坚果 30包", 30)
@@ -233,7 +233,7 @@ def test_replenishment_when_cycle_times_quantity_runs_out_unless_bought_again(st
 def test_vip_touch_once_per_iso_week_for_their_assistant(store):
     from livedesk.models import Customer, TeamMember
 
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "vip_touch")
         member = TeamMember(name="晓晓")
         s.add(member)
@@ -263,22 +263,22 @@ def _busy_shop(s) -> None:
 
 def test_generation_is_idempotent_across_repeated_runs(store):
     now = local(2026, 11, 21, 9)
-    with store.begin() as s:
+    with store.write() as s:
         _busy_shop(s)
         first = followups.generate(s, now)
     for later in (now, now + timedelta(minutes=5), now + timedelta(hours=3)):
-        with store.begin() as s:
+        with store.write() as s:
             again = followups.generate(s, later)
             assert again.total_created == 0
             assert again.already_known == first.total_created
-    with store.begin() as s:
+    with store.write() as s:
         keys = [t.dedupe_key for t in tasks(s)]
     assert first.total_created >= 10
     assert len(keys) == len(set(keys)) == first.total_created
 
 
 def test_a_task_missed_while_the_app_was_closed_appears_overdue_with_its_original_due_time(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "thanks")
         c = new_customer(s)
         followups.generate(s, local(2026, 11, 10, 9))  # last time the app ran
@@ -291,7 +291,7 @@ def test_a_task_missed_while_the_app_was_closed_appears_overdue_with_its_origina
 
 
 def test_first_run_does_not_dig_up_history_older_than_the_lookback(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "thanks", lookback_days=3)
         c = new_customer(s)
         order(s, c, local(2026, 9, 1, 20))
@@ -301,7 +301,7 @@ def test_first_run_does_not_dig_up_history_older_than_the_lookback(store):
 
 
 def test_a_disabled_rule_creates_nothing(store):
-    with store.begin() as s:
+    with store.write() as s:
         only(s, "welcome")
         rules = settings.get(s, "followups.rules")
         rules["welcome"]["enabled"] = False

@@ -18,7 +18,7 @@ from livedesk.ui.tasks import TaskRunner
 
 @pytest.fixture
 def page(qtbot, store):
-    with store.begin() as s:
+    with store.write() as s:
         templates.ensure_default_templates(s)
         for n, name in enumerate(("王姐", "小鹿")):
             cid = customers.create(s, NewCustomer(nickname=name))
@@ -48,7 +48,7 @@ def test_recording_an_outcome_closes_the_task_and_writes_the_timeline(qtbot, pag
     before = page.model.rowCount()
     page.complete("replied")
     qtbot.waitUntil(lambda: page.model.rowCount() == before - 1)
-    with store.begin() as s:
+    with store.write() as s:
         task = s.get(FollowUpTask, first.id)
         assert (task.status, task.outcome) == ("done", "replied")
         assert s.scalars(select(Note.kind).where(Note.customer_id == first.customer_id)).all() == ["followup"]
@@ -61,5 +61,5 @@ def test_skipping_needs_a_reason(qtbot, page, store):
     page.skip_reason.setText("客户说不用联系")
     page.skip()
     qtbot.waitUntil(lambda: all(t.id != first.id for t in page.model.tasks))
-    with store.begin() as s:
+    with store.write() as s:
         assert s.get(FollowUpTask, first.id).status == "skipped"

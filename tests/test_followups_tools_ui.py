@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from livedesk.models import FollowUpTask, MessageTemplate, SurveyResponse
-from livedesk.services import customers, followups, templates
+from livedesk.services import customers, followups, team, templates
 from livedesk.services.customers import NewCustomer
 from livedesk.services.followups.config import rule_settings
 from livedesk.ui.compliance_view import ScriptCheckPage, utf16_spans
@@ -22,7 +22,7 @@ from livedesk.ui.templates_page import TemplatesPage
 
 @pytest.fixture
 def customer(store):
-    with store.begin() as s:
+    with store.write() as s:
         return customers.create(s, NewCustomer(nickname="王姐"))
 
 
@@ -51,7 +51,7 @@ def test_an_unknown_placeholder_is_named_and_cannot_be_saved(qtbot, ctx, custome
     qtbot.waitUntil(lambda: "{优惠卷}" in page.problem.text())
     assert not page.save_button.isEnabled()
     page.save()  # refused by the service too, with the same words
-    with store.begin() as s:
+    with store.write() as s:
         body = s.scalar(select(MessageTemplate.body).where(MessageTemplate.key == "followup.wakeup"))
     assert "优惠卷" not in body
 
@@ -66,14 +66,14 @@ def test_a_flagged_template_waits_for_an_acknowledgement_before_it_is_used(qtbot
     assert page.current().pending == ["全网最低价"]
     assert page.list.currentItem().text().startswith("⚠")
     assert page.acknowledge_button.isVisibleTo(page)
-    with store.begin() as s, pytest.raises(templates.TemplateNotAcknowledged):
+    with store.write() as s, pytest.raises(templates.TemplateNotAcknowledged):
         templates.usable_body(s, s.scalar(select(MessageTemplate).where(MessageTemplate.key == "followup.wakeup")))
 
     page.acknowledge()
     assert page.current().pending == []
     assert not page.acknowledge_button.isVisibleTo(page)
     assert page.current().acknowledged_by
-    with store.begin() as s:
+    with store.write() as s:
         template = s.scalar(select(MessageTemplate).where(MessageTemplate.key == "followup.wakeup"))
         assert templates.usable_body(s, template) == "{称呼}，全网最低价等您回来"
 
@@ -119,7 +119,7 @@ def test_follow_up_rules_are_switched_and_timed_in_settings(qtbot, ctx, store):
     box.fields[("wakeup", "coupon")].setText("满199减50")
     box.fields[("vip_touch", "weekday")].setCurrentIndex(4)
     box.save()
-    with store.begin() as s:
+    with store.write() as s:
         rules = rule_settings(s)
     assert rules["birthday"]["enabled"] is False
     assert (rules["wakeup"]["inactive_days"], rules["wakeup"]["coupon"]) == (45, "满199减50")
@@ -128,9 +128,9 @@ def test_follow_up_rules_are_switched_and_timed_in_settings(qtbot, ctx, store):
 
 
 def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(qtbot, ctx, customer, store):
-    with store.begin() as s:
+    with store.write() as s:
         templates.ensure_default_templates(s)
-        member_id = customers.add_team_member(s, "小周")
+        member_id = team.add_member(s, "小周")
     dialog = ManualTaskDialog(ctx, customer)
     qtbot.addWidget(dialog)
     assert dialog.kind.currentData() == "manual"
@@ -139,7 +139,7 @@ def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(q
     dialog.note.setPlainText("问问上次的色号")
     dialog.accept()
     assert dialog.task_id is not None and dialog.result() == ManualTaskDialog.DialogCode.Accepted
-    with store.begin() as s:
+    with store.write() as s:
         task = s.get(FollowUpTask, dialog.task_id)
         assert (task.customer_id, task.kind, task.note, task.assignee_id) == (customer, "manual", "问问上次的色号",
                                                                                 member_id)
@@ -152,7 +152,7 @@ def survey_task(qtbot, ctx, customer, store):
     """The 跟进 page showing a survey task due an hour ago: (page, task id)."""
     from livedesk.ui.followups_page import FollowupsPage
 
-    with store.begin() as s:
+    with store.write() as s:
         templates.ensure_default_templates(s)
         task_id = followups.create_manual(s, customer, "survey", datetime.now(timezone.utc) - timedelta(hours=1))
     page = FollowupsPage(ctx)
@@ -169,7 +169,7 @@ def test_a_survey_answer_is_recorded_and_closes_the_survey_task(qtbot, survey_ta
     page.survey_comment.setText("发货太慢")
     page.record_survey()
     qtbot.waitUntil(lambda: page.model.rowCount() == 0)
-    with store.begin() as s:
+    with store.write() as s:
         answer = s.scalar(select(SurveyResponse))
         assert (answer.customer_id, answer.score, answer.comment) == (customer, 4, "发货太慢")
         assert s.get(FollowUpTask, task_id).outcome == "replied"
@@ -188,13 +188,13 @@ def test_a_survey_answer_being_typed_survives_the_queue_refreshing_in_the_backgr
 def _merge_away(store, keep: int, drop: int) -> None:
     from livedesk.services import merge
 
-    with store.begin() as s:
+    with store.write() as s:
         merge.merge(s, keep, drop, actor="test")
 
 
 def test_the_template_preview_falls_back_to_the_latest_buyer_when_its_customer_was_merged_away(qtbot, ctx, store,
                                                                                               customer):
-    with store.begin() as s:
+    with store.write() as s:
         other = customers.create(s, NewCustomer(nickname="王姐姐"))
     page = TemplatesPage(ctx)
     qtbot.addWidget(page)
@@ -212,7 +212,7 @@ def test_a_manual_task_for_a_customer_merged_away_meanwhile_is_refused_without_a
                                                                                       monkeypatch):
     from livedesk.ui import manual_task_dialog
 
-    with store.begin() as s:
+    with store.write() as s:
         other = customers.create(s, NewCustomer(nickname="王姐姐"))
     _merge_away(store, customer, other)  # the live console or the queue still shows the old id
     said = []
@@ -227,7 +227,7 @@ def test_a_manual_task_for_a_customer_merged_away_meanwhile_is_refused_without_a
 def test_the_queue_shows_a_task_whose_customer_was_merged_away_under_the_customer_kept(qtbot, ctx, store, customer):
     from livedesk.ui.followups_page import FollowupsPage
 
-    with store.begin() as s:
+    with store.write() as s:
         templates.ensure_default_templates(s)
         other = customers.create(s, NewCustomer(nickname="王姐姐"))
         first = followups.create_manual(s, customer, "manual", datetime.now(timezone.utc) - timedelta(hours=2))
@@ -251,7 +251,7 @@ def test_a_word_added_to_the_list_marks_an_old_template_when_the_editor_is_shown
     _select_template(page, "followup.thanks")
     assert not page.list.currentItem().text().startswith("⚠")
     page.body.editor.setPlainText("还没保存的改动")
-    with store.begin() as s:
+    with store.write() as s:
         from livedesk.services import settings
 
         settings.set_value(s, "compliance.extra_terms", [{"term": "在路上", "reason": "店铺禁用"}])
@@ -277,7 +277,7 @@ def test_two_new_templates_never_share_a_key(qtbot, ctx, store, monkeypatch):
 def test_a_manual_task_is_timed_in_the_shops_clock_whatever_the_laptops(qtbot, ctx, customer, store):
     from PySide6.QtCore import QDate, QDateTime, QTime
 
-    with store.begin() as s:
+    with store.write() as s:
         from livedesk.services import settings
 
         settings.set_value(s, "shop.utc_offset_hours", -5)
@@ -285,5 +285,5 @@ def test_a_manual_task_is_timed_in_the_shops_clock_whatever_the_laptops(qtbot, c
     qtbot.addWidget(dialog)
     dialog.due.setDateTime(QDateTime(QDate(2026, 12, 1), QTime(10, 0)))
     dialog.accept()
-    with store.begin() as s:
+    with store.write() as s:
         assert s.get(FollowUpTask, dialog.task_id).due_at == datetime(2026, 12, 1, 15, tzinfo=timezone.utc)

@@ -17,7 +17,7 @@ UTC = timezone.utc
 
 @pytest.fixture
 def rows(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="王姐"))
         b = customers.create(s, NewCustomer(nickname="a,b;c"))  # separators of other formats are plain text
         s.get(Customer, a).rfm_segment = "champions"
@@ -30,7 +30,7 @@ def rows(store):
 
 
 def _read(store, statement, ints=()):
-    with store.begin() as s:
+    with store.write() as s:
         return frames.read_columns(s.connection(), statement, ints)
 
 
@@ -68,7 +68,7 @@ def test_an_empty_result_gives_empty_columns(store, rows, monkeypatch):
 
 def test_a_value_holding_the_pack_separator_is_read_row_by_row(store, rows):
     a, _b = rows
-    with store.begin() as s:
+    with store.write() as s:
         s.get(Customer, a).nickname = "王\x1f姐"
     c = Customer.__table__.c
     got = _read(store, select(c.id, c.nickname), ints=("id",))

@@ -12,6 +12,8 @@ DATA = Path(__file__).parent / "data"
 
 def test_import_then_reimport_then_revert(tmp_path, capsys):
     db = str(tmp_path / "s.sqlite3")
+    assert main(["init", db]) == 0  # other commands never create a store
+    capsys.readouterr()
     assert main(["--db", db, "import", "orders", str(DATA / "douyin_orders_title_rows.xlsx"), "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert (first["rows_read"], first["orders_created"], first["customers_created"], first["errors"]) == (8, 7, 4, 0)
@@ -25,6 +27,8 @@ def test_import_then_reimport_then_revert(tmp_path, capsys):
 
 def test_invalid_rows_exit_1_with_a_report_and_nothing_written(tmp_path, capsys):
     db = str(tmp_path / "s.sqlite3")
+    assert main(["init", db]) == 0  # other commands never create a store
+    capsys.readouterr()
     code = main(["--db", db, "import", "orders", str(DATA / "douyin_orders_bad_rows.csv"), "--json",
                  "--report", str(tmp_path)])
     summary = json.loads(capsys.readouterr().out)
@@ -40,6 +44,8 @@ def test_invalid_rows_exit_1_with_a_report_and_nothing_written(tmp_path, capsys)
 
 def test_usage_problems_exit_2(tmp_path, capsys):
     db = str(tmp_path / "s.sqlite3")
+    assert main(["init", db]) == 0  # other commands never create a store
+    capsys.readouterr()
     csv = str(DATA / "douyin_orders.csv")
     assert main(["--db", db, "import", "orders", csv, "--map", "nonsense=x"]) == 2
     assert main(["--db", db, "import", "orders", csv, "--map", "order_id=没有这列"]) == 2
@@ -51,6 +57,8 @@ def test_an_import_of_fresh_orders_leaves_their_follow_ups_in_the_queue(tmp_path
     from datetime import datetime, timedelta
 
     db = str(tmp_path / "s.sqlite3")
+    assert main(["init", db]) == 0  # other commands never create a store
+    capsys.readouterr()
     placed = (datetime.now() - timedelta(hours=30)).strftime("%Y-%m-%d %H:%M:%S")  # shop time: +8 by default
     export = tmp_path / "today.csv"
     export.write_text(

@@ -33,36 +33,14 @@ from livedesk.services.importing import (
 from livedesk.services.importing import orders_import
 from livedesk.services.importing.identity import NAME_MASK_OTHER_PLACE, PHONE_FITS_MASK
 
+from helpers import counts, snapshot
+
 DATA = Path(__file__).parent / "data"
 ENCODED = ["douyin_orders.csv", "douyin_orders_bom.csv", "douyin_orders_gbk.csv", "douyin_orders_title_rows.xlsx"]
-COUNTED = (Customer, PlatformAccount, Order, OrderItem, PointsEntry, PossibleDuplicate, ImportBatch)
 
 
 def run(store, name: str, tmp_path: Path, **options):
-    return import_orders(store.session_factory, DATA / name, ImportOptions(report_path=tmp_path, **options))
-
-
-def counts(store) -> dict[str, int]:
-    with store.begin() as s:
-        return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in COUNTED}
-
-
-def snapshot(store) -> dict[str, list]:
-    """Everything an import may touch, except the batch and audit bookkeeping."""
-    with store.begin() as s:
-        return {
-            "customers": s.execute(select(Customer.id, Customer.nickname, Customer.phone, Customer.phone_masked,
-                                          Customer.city, Customer.search_text, Customer.order_count,
-                                          Customer.total_spent_fen).order_by(Customer.id)).all(),
-            "orders": s.execute(select(Order.id, Order.platform_order_id, Order.customer_id, Order.status,
-                                       Order.total_fen, Order.ordered_at, Order.paid_at).order_by(Order.id)).all(),
-            "items": s.execute(select(OrderItem.id, OrderItem.order_id, OrderItem.amount_fen, OrderItem.status)
-                               .order_by(OrderItem.id)).all(),
-            "points": s.execute(select(PointsEntry.customer_id, PointsEntry.delta, PointsEntry.reason,
-                                       PointsEntry.ref).order_by(PointsEntry.id)).all(),
-            "duplicates": s.execute(select(PossibleDuplicate.customer_id, PossibleDuplicate.other_id,
-                                           PossibleDuplicate.reason)).all(),
-        }
+    return import_orders(store.write_factory, DATA / name, ImportOptions(report_path=tmp_path, **options))
 
 
 @pytest.mark.parametrize("name", ENCODED)
@@ -70,7 +48,7 @@ def test_each_encoding_and_title_rows_import_the_same_orders(store, tmp_path, na
     summary = run(store, name, tmp_path)
     assert summary.ok and summary.committed
     assert (summary.rows_read, summary.orders_created, summary.customers_created) == (8, 7, 4)
-    with store.begin() as s:
+    with store.write() as s:
         totals = dict(s.execute(select(Order.platform_order_id, Order.total_fen)).all())
     assert totals["6921000000000001"] == 27800  # 订单应付金额 ¥278.00 over two item rows
     assert totals["6921000000000002"] == 129900  # ¥1,299.00 (￥ in the GBK file)
@@ -79,7 +57,7 @@ def test_each_encoding_and_title_rows_import_the_same_orders(store, tmp_path, na
 
 def test_repeat_orders_of_one_douyin_buyer_become_one_customer(store, tmp_path):
     run(store, "douyin_orders.csv", tmp_path)
-    with store.begin() as s:
+    with store.write() as s:
         hangzhou = s.scalars(select(Customer).where(Customer.city == "杭州市")).one()
         orders = s.scalars(select(Order).where(Order.customer_id == hangzhou.id)).all()
         assert sorted(o.platform_order_id[-1] for o in orders) == ["1", "2", "3"]
@@ -94,7 +72,7 @@ def test_repeat_orders_of_one_douyin_buyer_become_one_customer(store, tmp_path):
 def test_same_name_and_masked_phone_in_another_city_is_a_possible_duplicate_not_a_merge(store, tmp_path):
     summary = run(store, "douyin_orders.csv", tmp_path)
     assert summary.possible_duplicates == 1
-    with store.begin() as s:
+    with store.write() as s:
         wang = s.scalars(select(Customer.id).where(Customer.real_name == "王丽").order_by(Customer.id)).all()
         assert len(wang) == 2
         dup = s.scalars(select(PossibleDuplicate)).one()
@@ -104,22 +82,22 @@ def test_same_name_and_masked_phone_in_another_city_is_a_possible_duplicate_not_
 
 def test_rows_with_only_a_phone_are_kept_with_the_phone_cleaned(store, tmp_path):
     run(store, "douyin_orders.csv", tmp_path)
-    with store.begin() as s:
+    with store.write() as s:
         only_phone = s.scalars(select(Customer).where(Customer.phone == "13900001111")).one()
         assert only_phone.nickname == "139****1111" and only_phone.real_name is None
         assert "13900001111" in only_phone.search_text
 
 
 def test_full_phone_fitting_a_masked_one_under_the_same_name_is_a_possible_duplicate(store, tmp_path):
-    with store.begin() as s:
+    with store.write() as s:
         known = customers.create(s, customers.NewCustomer(nickname="王姐", real_name="王丽", city="杭州市"))
         s.get(Customer, known).phone_masked = "138****5678"
     target = tmp_path / "full_phone.csv"
     target.write_text("主订单编号,商品金额,订单提交时间,收件人,收件人手机号,市\n"
                       "7001,10.00,2024-06-01 10:00:00,王丽,13812345678,上海市\n", encoding="utf-8")
-    summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin"))
+    summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin"))
     assert summary.customers_created == 1 and summary.possible_duplicates == 1
-    with store.begin() as s:
+    with store.write() as s:
         dup = s.scalars(select(PossibleDuplicate)).one()
         assert dup.customer_id == known and dup.reason == PHONE_FITS_MASK
 
@@ -135,7 +113,7 @@ def test_reimporting_the_same_file_changes_nothing(store, tmp_path):
 
 def test_newer_export_marks_refunds_and_keeps_notes_tags_and_points(store, tmp_path):
     run(store, "douyin_orders.csv", tmp_path)
-    with store.begin() as s:
+    with store.write() as s:
         order = s.scalars(select(Order).where(Order.platform_order_id == "6921000000000002")).one()
         cid, oid = order.customer_id, order.id
         customers.add_note(s, cid, "敏感肌，别推酸类")
@@ -144,7 +122,7 @@ def test_newer_export_marks_refunds_and_keeps_notes_tags_and_points(store, tmp_p
     assert spend == 1299
     summary = run(store, "douyin_orders_refunds.csv", tmp_path)
     assert (summary.orders_created, summary.orders_updated, summary.orders_unchanged) == (0, 1, 6)
-    with store.begin() as s:
+    with store.write() as s:
         order = s.get(Order, oid)
         assert (order.status, order.after_sale, order.customer_id) == ("refunded", "退款成功", cid)
         assert {i.status for i in order.items} == {"refunded"}
@@ -180,7 +158,7 @@ def test_errors_in_an_xlsx_point_at_the_row_under_the_title_rows(store, tmp_path
     book = load_workbook(broken)
     book.active["F6"] = "不知道"  # 商品金额 of the third data row; the header is row 3
     book.save(broken)
-    summary = import_orders(store.session_factory, broken, ImportOptions(report_path=tmp_path))
+    summary = import_orders(store.write_factory, broken, ImportOptions(report_path=tmp_path))
     assert [(e.row, e.column, e.code) for e in summary.errors] == [(6, "商品金额", "money")]
     assert counts(store)["orders"] == 0
 
@@ -204,7 +182,7 @@ def test_cancel_rolls_everything_back(store, tmp_path, monkeypatch):
             cancel.set()
 
     with pytest.raises(ImportCancelled):
-        import_orders(store.session_factory, DATA / "douyin_orders.csv", ImportOptions(), progress, cancel)
+        import_orders(store.write_factory, DATA / "douyin_orders.csv", ImportOptions(), progress, cancel)
     assert seen[0] == (0, 8, "prepare") and any(p == "import" for _, _, p in seen)
     assert counts(store) == {name: 0 for name in counts(store)}
 
@@ -213,20 +191,20 @@ def test_an_order_cut_by_a_chunk_boundary_is_still_one_order(store, tmp_path, mo
     monkeypatch.setattr(orders_import, "CHUNK_ROWS", 1)
     summary = run(store, "douyin_orders.csv", tmp_path)
     assert summary.orders_created == 7
-    with store.begin() as s:
+    with store.write() as s:
         first = s.scalars(select(Order).where(Order.platform_order_id == "6921000000000001")).one()
         assert len(first.items) == 2 and first.total_fen == 27800
 
 
 def test_revert_removes_the_batch_and_its_customers_but_keeps_touched_ones(store, tmp_path):
-    with store.begin() as s:
+    with store.write() as s:
         touched = customers.create(s, customers.NewCustomer(nickname="老顾客", phone="13900001111"))
     summary = run(store, "douyin_orders.csv", tmp_path)
     assert summary.customers_created == 3 and summary.customers_matched == 1
-    with store.begin() as s:
+    with store.write() as s:
         result = revert_batch(s, summary.batch_id)
     assert (result.orders_removed, result.customers_removed, result.customers_kept) == (7, 3, 0)
-    with store.begin() as s:
+    with store.write() as s:
         assert s.scalars(select(Customer.id)).all() == [touched]
         assert s.scalar(select(func.count()).select_from(Order)) == 0
         assert s.scalar(select(func.count()).select_from(PointsEntry)) == 0
@@ -238,10 +216,10 @@ def test_revert_removes_the_batch_and_its_customers_but_keeps_touched_ones(store
 
 def test_revert_keeps_a_created_customer_who_has_a_note_since(store, tmp_path):
     summary = run(store, "douyin_orders.csv", tmp_path)
-    with store.begin() as s:
+    with store.write() as s:
         cid = s.scalar(select(Customer.id).where(Customer.city == "深圳市"))
         customers.add_note(s, cid, "想要大瓶装")
-    with store.begin() as s:
+    with store.write() as s:
         result = revert_batch(s, summary.batch_id)
         assert result.customers_kept == 1 and s.get(Customer, cid) is not None
 
@@ -250,10 +228,10 @@ def test_a_corrected_mapping_is_remembered_for_the_next_file_of_that_source(stor
     target = tmp_path / "renamed.csv"
     target.write_text("主订单编号,付了多少,订单提交时间,收件人,收件人手机号\n"
                       "8001,¥12.00,2024-06-01 10:00:00,张三,13700000000\n", encoding="utf-8")
-    first = import_orders(store.session_factory, target,
+    first = import_orders(store.write_factory, target,
                           ImportOptions(platform="douyin", overrides={"order_total": "付了多少"}))
     assert first.ok
-    with store.begin() as s:
+    with store.write() as s:
         assert settings.get(s, "import.mappings") == {"douyin": {"order_total": "付了多少"}}
         preview = inspect_file(target, s, platform="douyin")
     assert preview.mapping.columns["order_total"] == "付了多少"
@@ -265,14 +243,14 @@ def test_a_file_whose_platform_cannot_be_told_needs_one(store, tmp_path):
     target = tmp_path / "plain.csv"
     target.write_text("订单号,金额,下单时间,手机号\n1,1.00,2024-06-01 10:00:00,13700000000\n", encoding="utf-8")
     with pytest.raises(ImportSetupError):
-        import_orders(store.session_factory, target)
-    assert import_orders(store.session_factory, target, ImportOptions(platform="taobao")).committed
+        import_orders(store.write_factory, target)
+    assert import_orders(store.write_factory, target, ImportOptions(platform="taobao")).committed
 
 
 def test_missing_required_columns_are_reported_against_the_header(store, tmp_path):
     target = tmp_path / "no_money.csv"
     target.write_text("主订单编号,订单提交时间,收件人\n1,2024-06-01 10:00:00,张三\n", encoding="utf-8")
-    summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin", report_path=tmp_path))
+    summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin", report_path=tmp_path))
     assert [(e.row, e.code) for e in summary.errors] == [(1, "missing_column")]
 
 
@@ -282,7 +260,7 @@ def test_a_row_wider_than_its_header_is_an_error_not_lost_cells(store, tmp_path)
     for extra, bad_row in ((",多出来的", 2), (",x" * 20, 2)):  # a spare cell, and far too many
         target = tmp_path / "wide.csv"
         target.write_text(head + row.format(1) + extra + "\n" + row.format(2) + "\n", encoding="utf-8")
-        summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin",
+        summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin",
                                                                              report_path=tmp_path))
         assert [(e.row, e.code) for e in summary.errors] == [(bad_row, "unreadable")]
     assert counts(store)["orders"] == 0

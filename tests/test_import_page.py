@@ -28,7 +28,7 @@ def page(qtbot, store):
 
 
 def _count(store, model) -> int:
-    with store.begin() as s:
+    with store.write() as s:
         return s.scalar(select(func.count()).select_from(model))
 
 
@@ -60,7 +60,7 @@ def test_checking_writes_nothing_and_importing_writes_the_orders_and_their_follo
     assert page.progress.value() == page.progress.maximum()
     # The fixture has a buyer whose second order only weakly matches: a person settles it.
     assert "1 possible duplicates" in page.summary.text() and page.duplicates_button.isVisibleTo(page)
-    with store.begin() as s:  # new orders may owe a welcome or thanks: generation ran after the import
+    with store.write() as s:  # new orders may owe a welcome or thanks: generation ran after the import
         assert settings.get(s, "followups.generated_at") is not None
 
 
@@ -84,7 +84,7 @@ def test_a_corrected_mapping_is_used_and_remembered_for_the_source(qtbot, page, 
     assert page.overrides == {"address": ""}
     page.run(dry_run=False)
     _wait_done(qtbot, page)
-    with store.begin() as s:
+    with store.write() as s:
         assert s.scalar(select(func.count()).select_from(Customer).where(Customer.address.is_not(None))) == 0
         assert settings.get(s, "import.mappings")["douyin"] == {"address": ""}
 
@@ -159,3 +159,32 @@ def test_the_import_ui_bench_imports_through_the_page_and_reports_the_ui_stalls(
     result = json.loads(capsys.readouterr().out)
     assert result["bench"] == "import-ui" and result["rows"] == 400 and result["imported"] is True
     assert result["ticks"] > 0 and result["ui_stall_max_ms"] >= result["ui_stall_p95_ms"] >= 0
+
+
+def test_an_encrypted_douyin_export_imports_and_says_its_orders_wait_for_a_buyer(qtbot, page, store):
+    page.open_file(DATA / "douyin_orders_encrypted.csv")
+    assert page.combos["item_amount"].currentData() == "订单应付金额"  # one row per sub-order
+    page.run(dry_run=False)
+    _wait_done(qtbot, page)
+    assert "Imported" in page.summary.text(), page.summary.text()
+    assert "5 orders came without a buyer" in page.summary.text()
+    assert _count(store, Order) == 5 and _count(store, Customer) == 0
+def test_a_file_that_cannot_be_read_is_explained_in_the_pages_language(qtbot, store, tmp_path, qapp):
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from livedesk.ui.i18n import install_translators
+
+    install_translators(qapp, "zh_CN")
+    tasks = TaskRunner()
+    try:
+        page = ImportPage(AppContext(store, tasks, "zh_CN"))
+        qtbot.addWidget(page)
+        wide = tmp_path / "wide.csv"
+        wide.write_text(",".join(["主订单编号", *(f"c{i}" for i in range(1500))]) + "\n1\n", encoding="utf-8")
+        page.open_file(wide)
+        assert "表头有 1501 列" in page.summary.text() and "columns" not in page.summary.text()
+    finally:
+        for translator in qapp.findChildren(QTranslator):
+            QCoreApplication.removeTranslator(translator)
+            translator.deleteLater()
+        tasks.shutdown()

@@ -30,7 +30,7 @@ def shared_store():
 
 
 def _counts(store) -> tuple[int, int, int]:
-    with store.begin() as s:
+    with store.write() as s:
         return tuple(s.scalar(select(func.count()).select_from(m)) for m in (Customer, Order, ImportBatch))
 
 
@@ -38,7 +38,7 @@ def _import(store, folder: Path, name: str, data: bytes):
     path = folder / name
     path.write_bytes(data)
     try:
-        return import_orders(store.session_factory, path,
+        return import_orders(store.write_factory, path,
                              ImportOptions(platform="douyin", report_path=folder, recompute_segments=False))
     except ImportSetupError:
         return None

@@ -14,7 +14,7 @@ from livedesk.models import Customer, ImportBatch, Order, OrderItem, PointsEntry
 from livedesk.services import bench
 from livedesk.services.identity_text import pinyin_keys, search_text
 from livedesk.services.importing import ImportCancelled, ImportOptions, import_orders, orders_import
-from tests.test_import_orders import counts, snapshot
+from helpers import counts, snapshot
 
 DATA = Path(__file__).parent / "data"
 HEAD = "主订单编号,子订单编号,选购商品,商品金额,订单提交时间,订单状态,收件人,收件人手机号,市\n"
@@ -39,12 +39,12 @@ def test_an_orders_rows_far_apart_in_the_file_are_one_order_whatever_the_chunks(
     results = []
     for chunk in (1, 2, 1000):
         monkeypatch.setattr(orders_import, "CHUNK_ROWS", chunk)
-        with store.begin() as s:  # a fresh start for each chunk size
+        with store.write() as s:  # a fresh start for each chunk size
             for model in (PointsEntry, OrderItem, Order, Customer, ImportBatch):
                 s.execute(model.__table__.delete())
-        summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin"))
+        summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin"))
         assert (summary.orders_created, summary.customers_created) == (3, 2)
-        with store.begin() as s:
+        with store.write() as s:
             first = s.scalars(select(Order).where(Order.platform_order_id == "9001")).one()
             assert sorted(i.amount_fen for i in first.items) == [7900, 19900] and first.total_fen == 27800
         rows = [row[1:] for row in snapshot(store)["orders"]]
@@ -60,7 +60,7 @@ def test_buyers_known_by_a_name_alone_stay_separate_customers(store, tmp_path):
     target.write_text(HEAD
                       + "9101,,洁面乳,79.00,2024-06-01 10:00:00,已完成,王丽,,杭州市\n"
                       + "9102,,洁面乳,79.00,2024-06-02 10:00:00,已完成,王丽,,杭州市\n", encoding="utf-8")
-    summary = import_orders(store.session_factory, target, ImportOptions(platform="douyin"))
+    summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin"))
     assert summary.orders_created == 2 and summary.customers_created == 2  # never merged silently
 
 
@@ -74,7 +74,7 @@ def test_progress_keeps_coming_while_one_step_takes_long(store, tmp_path, monkey
 
     monkeypatch.setattr(orders_import._Run, "_combine", combine)
     calls = []
-    import_orders(store.session_factory, DATA / "douyin_orders.csv", ImportOptions(),
+    import_orders(store.write_factory, DATA / "douyin_orders.csv", ImportOptions(),
                   lambda done, total, phase: calls.append((time.monotonic(), phase)))
     phases = [phase for _, phase in calls]
     assert phases[0] == "prepare" and phases[-1] == "finish"
@@ -102,7 +102,7 @@ def test_cancel_at_any_point_writes_nothing_and_keeps_the_indexes(store, new_sto
 
     twin = open_store(new_store_url("twin"))  # an empty store too, to count the checks
     try:
-        import_orders(twin.session_factory, DATA / "douyin_orders.csv", ImportOptions(), cancel=count)
+        import_orders(twin.write_factory, DATA / "douyin_orders.csv", ImportOptions(), cancel=count)
     finally:
         twin.dispose()
     total, empty, shape = checks, counts(store), schema(store)
@@ -116,10 +116,10 @@ def test_cancel_at_any_point_writes_nothing_and_keeps_the_indexes(store, new_sto
             return calls >= stop_at
 
         with pytest.raises(ImportCancelled):
-            import_orders(store.session_factory, DATA / "douyin_orders.csv", ImportOptions(), cancel=cancel)
+            import_orders(store.write_factory, DATA / "douyin_orders.csv", ImportOptions(), cancel=cancel)
         assert counts(store) == empty, f"cancelled at check {stop_at} of {total}"
         assert schema(store) == shape
-    assert import_orders(store.session_factory, DATA / "douyin_orders.csv", ImportOptions()).orders_created == 7
+    assert import_orders(store.write_factory, DATA / "douyin_orders.csv", ImportOptions()).orders_created == 7
     assert schema(store) == shape
 
 
@@ -133,7 +133,7 @@ def test_bulk_loading_leaves_the_same_store_as_row_by_row_inserts(tmp_path, monk
         try:
             shape = schema(store)
             for name in ("douyin_orders.csv", "douyin_orders_refunds.csv"):
-                assert import_orders(store.session_factory, DATA / name, ImportOptions(report_path=tmp_path)).ok
+                assert import_orders(store.write_factory, DATA / name, ImportOptions(report_path=tmp_path)).ok
             assert schema(store) == shape  # every index is back, exactly as it was
             with store.engine.connect() as conn:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
@@ -173,7 +173,7 @@ def test_the_cycle_collector_runs_again_after_an_import_even_a_cancelled_one(sto
     import gc
 
     assert gc.isenabled()
-    import_orders(store.session_factory, DATA / "douyin_orders.csv", ImportOptions())
+    import_orders(store.write_factory, DATA / "douyin_orders.csv", ImportOptions())
     assert gc.isenabled()
 
     def stop_while_matching(done, total, phase):
@@ -182,7 +182,7 @@ def test_the_cycle_collector_runs_again_after_an_import_even_a_cancelled_one(sto
             raise ImportCancelled()
 
     with pytest.raises(ImportCancelled):
-        import_orders(store.session_factory, DATA / "douyin_orders_refunds.csv", ImportOptions(), stop_while_matching)
+        import_orders(store.write_factory, DATA / "douyin_orders_refunds.csv", ImportOptions(), stop_while_matching)
     assert gc.isenabled()
 
 

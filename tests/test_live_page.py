@@ -22,7 +22,7 @@ from livedesk.ui.tasks import TaskRunner
 
 @pytest.fixture
 def shop(store):
-    with store.begin() as s:
+    with store.write() as s:
         wang = customers.create(s, NewCustomer(nickname="王姐", phone="13812345678",
                                                accounts=[("douyin", "MS4wLjABAAAAwang", "wangjie888")]))
         customers.create(s, NewCustomer(nickname="小鹿爱买买"))
@@ -77,7 +77,7 @@ def test_a_quick_note_lands_on_the_customer_stamped_with_the_broadcast(qtbot, pa
     page.note_box.setText("想要敏感肌套装")
     page.note_box.returnPressed.emit()
     qtbot.waitUntil(lambda: page.note_box.text() == "")
-    with store.begin() as s:
+    with store.write() as s:
         note = s.scalars(select(Note)).one()
     assert (note.customer_id, note.body, note.broadcast_id) == (shop["wang"], "想要敏感肌套装", page.broadcast.id)
 
@@ -89,9 +89,14 @@ def test_greeting_is_recorded_only_during_a_broadcast(qtbot, page, store, shop):
     assert "Start a broadcast" in page.feedback.text()
     page._start("周二美妆专场", "douyin", "")
     qtbot.waitUntil(lambda: page.broadcast is not None)
-    page.mark_greeted()
+    page._show_preview()
+    assert "not_greeted" in {a.kind for a in page.preview.card.alerts}  # a VIP, not greeted yet this stream
+    with qtbot.waitSignal(page.greeted) as greeted:  # the host panel listens: its card updates at once
+        page.mark_greeted()
+    assert greeted.args == [shop["wang"]]
     qtbot.waitUntil(lambda: "greeted" in page.feedback.text())
-    with store.begin() as s:
+    assert "not_greeted" not in {a.kind for a in page.preview.card.alerts}
+    with store.write() as s:
         assert s.scalars(select(Appearance.customer_id).where(Appearance.greeted_at.is_not(None))).all() \
             == [shop["wang"]]
 
@@ -102,7 +107,7 @@ def test_ending_a_broadcast_shows_its_summary(qtbot, page, store, shop):
     page._end()
     qtbot.waitUntil(lambda: page.broadcast is None and hasattr(page, "last_summary"))
     assert page.last_summary.not_greeted_vips == []
-    with store.begin() as s:
+    with store.write() as s:
         assert broadcasts.current(s) is None
 
 
@@ -149,13 +154,13 @@ def test_a_replayed_broadcast_queues_known_viewers_and_records_their_appearances
         asyncio.set_event_loop(None)
         loop.close()
     qtbot.waitUntil(lambda: _appearances(store) == {("MS4wLjABAAAAwang", shop["wang"]), ("MS4wLjABAAAAnew", None)})
-    with store.begin() as s:  # 王姐's comment earned growth points; entering does not
+    with store.write() as s:  # 王姐's comment earned growth points; entering does not
         assert s.execute(select(PointsEntry.customer_id, PointsEntry.reason, PointsEntry.delta)).all() \
             == [(shop["wang"], "comment", 1)]
 
 
 def _appearances(store):
-    with store.begin() as s:
+    with store.write() as s:
         return set(s.execute(select(Appearance.viewer_key, Appearance.customer_id)).all())
 
 
@@ -168,6 +173,6 @@ def test_linking_a_new_viewer_makes_them_known(qtbot, page, store, shop):
     type_query(qtbot, page, "小鹿")
     page.link_selected_viewer()
     qtbot.waitUntil(lambda: "Linked" in page.feedback.text())
-    with store.begin() as s:
+    with store.write() as s:
         card = customers.card(s, page.selected_id())
     assert ("douyin", "MS4wLjABAAAAnew") in {(a.platform, a.uid) for a in card.accounts}

@@ -27,14 +27,16 @@ def window(qtbot, store):
     tasks.shutdown()
 
 
-def test_navigation_has_the_seven_pages_and_switches_between_them(window):
-    assert window.nav.count() == 7
+def test_navigation_has_the_eight_pages_and_switches_between_them(window):
+    assert window.nav.count() == 8
     window.nav.setCurrentRow(4)
     assert window.pages.currentIndex() == 4
+    window.show_page("backups")
+    assert window.pages.currentWidget() is window.backups_page
 
 
 def test_pushing_a_customer_shows_a_masked_card_on_the_host_panel(window, store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, NewCustomer(nickname="王姐", real_name="王丽华", phone="13812345678",
                                               birthday=date(1985, 3, 1)))
         s.get(Customer, cid).level = "gold"
@@ -60,7 +62,7 @@ def test_host_panel_always_on_top_can_be_toggled(window):
 def test_the_host_panel_queue_shows_known_customers_only(window, store):
     from livedesk.ui.feed_controller import Arrival
 
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, NewCustomer(nickname="王姐"))
     from livedesk.services.feeds.matching import KnownCustomer
 
@@ -81,7 +83,7 @@ def test_the_host_panel_queue_shows_known_customers_only(window, store):
 def test_a_recent_upgrade_is_said_on_the_panel(window, store):
     from datetime import datetime, timedelta, timezone
 
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, NewCustomer(nickname="王姐"))
         c = s.get(Customer, cid)
         c.level, c.level_since = "gold", datetime.now(timezone.utc) - timedelta(days=3, hours=1)
@@ -105,7 +107,7 @@ def test_closing_during_an_import_asks_first_and_a_no_keeps_the_window(window, m
 def test_an_upgrade_today_says_today_not_zero_days_ago(window, store):
     from datetime import datetime, timedelta, timezone
 
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, NewCustomer(nickname="小鹿"))
         c = s.get(Customer, cid)
         c.level, c.level_since = "silver", datetime.now(timezone.utc) - timedelta(hours=2)

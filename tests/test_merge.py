@@ -43,7 +43,7 @@ HEADER = ("order_id,product_name,quantity,unit_price,order_total,ordered_at,paid
 def _import(store, tmp_path: Path, rows: list[str], name: str = "orders.csv") -> importing.ImportSummary:
     path = tmp_path / name
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    summary = importing.import_orders(store.session_factory, path)
+    summary = importing.import_orders(store.write_factory, path)
     assert not summary.errors, summary.errors
     return summary
 
@@ -57,7 +57,7 @@ def _order(order_id: str, yuan: int, days_ago: int, buyer: str, platform: str, s
 @pytest.fixture
 def pair(store, tmp_path):
     """Two records of one buyer, each with a bit of everything the store can hold about a person."""
-    with store.begin() as s:
+    with store.write() as s:
         keep = customers.create(s, NewCustomer(
             nickname="王姐", real_name="王丽华", phone="13812345678", city="杭州",
             accounts=[("douyin", "MS4wKEEP", "wangjie888")], profile={"skin_type": "敏感肌"}))
@@ -70,7 +70,7 @@ def pair(store, tmp_path):
         _order("K1", 12000, 40, "MS4wKEEP", "douyin"), _order("K2", 8000, 20, "MS4wKEEP", "douyin"),
         _order("D1", 15000, 10, "2200001", "taobao"), _order("D2", 300, 5, "2200001", "taobao", status="refunded"),
     ])
-    with store.begin() as s:
+    with store.write() as s:
         for who in (keep, drop):
             customers.add_note(s, who, f"note of {who}")
             customers.tag_customer(s, who, "回头客")
@@ -105,13 +105,13 @@ OWNED = (Order, Note, PlatformAccount, PointsEntry, FollowUpTask, SurveyResponse
 
 def test_merge_keeps_every_order_note_tag_point_account_task_and_invitation(store, pair):
     keep, drop, _third = pair
-    with store.begin() as s:
+    with store.write() as s:
         before = {m.__name__: (_rows(s, m, keep), _rows(s, m, drop)) for m in OWNED}
         points_before = points.balance(s, keep) + points.balance(s, drop)
         assert all(d > 0 for _k, d in before.values()), before  # the fixture gives the dropped one everything
-    with store.begin() as s:
+    with store.write() as s:
         result = merge.merge(s, keep, drop, actor="tester", now=NOW)
-    with store.begin() as s:
+    with store.write() as s:
         assert s.get(Customer, drop) is None
         after = {m.__name__: _rows(s, m, keep) for m in OWNED}
         gone = {m.__name__: _rows(s, m, drop) for m in OWNED}
@@ -131,10 +131,10 @@ def test_merge_keeps_every_order_note_tag_point_account_task_and_invitation(stor
 
 def test_the_merged_customer_counts_both_in_orders_spend_points_tier_and_level(store, pair):
     keep, drop, _third = pair
-    with store.begin() as s:
+    with store.write() as s:
         assert s.get(Customer, keep).level == "silver" and s.get(Customer, drop).level == "silver"
         merge.merge(s, keep, drop, now=NOW)
-    with store.begin() as s:
+    with store.write() as s:
         kept = s.get(Customer, keep)
         assert (kept.order_count, kept.total_spent_fen) == (3, 3_500_000)  # the refund does not count
         assert kept.level == "gold" and kept.points_balance == points.balance(s, keep)
@@ -148,9 +148,9 @@ def test_the_merged_customer_counts_both_in_orders_spend_points_tier_and_level(s
 
 def test_the_kept_values_win_and_empty_ones_are_filled_from_the_other(store, pair):
     keep, drop, _third = pair
-    with store.begin() as s:
+    with store.write() as s:
         result = merge.merge(s, keep, drop, now=NOW)
-    with store.begin() as s:
+    with store.write() as s:
         kept = s.get(Customer, keep)
         assert (kept.nickname, kept.real_name, kept.birthday, kept.address) == ("王姐", "王丽华", date(1985, 11, 25),
                                                                                 "文三路1号")
@@ -164,18 +164,18 @@ def test_the_kept_values_win_and_empty_ones_are_filled_from_the_other(store, pai
 
 def test_an_invitation_to_the_same_session_keeps_the_more_informative_answer(store, pair):
     keep, drop, _third = pair
-    with store.begin() as s:
+    with store.write() as s:
         merge.merge(s, keep, drop, now=NOW)
-    with store.begin() as s:
+    with store.write() as s:
         statuses = sorted(s.scalars(select(Invitation.status).where(Invitation.customer_id == keep)))
     assert statuses == ["accepted", "invited"]  # 会员私享会: drop had accepted; 新品私享会: drop's invitation
 
 
 def test_the_merge_is_audited_with_both_ids_and_what_moved(store, pair):
     keep, drop, _third = pair
-    with store.begin() as s:
+    with store.write() as s:
         result = merge.merge(s, keep, drop, actor="小周", now=NOW)
-    with store.begin() as s:
+    with store.write() as s:
         entry = s.get(AuditEntry, result.audit_id)
         assert (entry.action, entry.actor, entry.entity_id) == ("merge", "小周", str(keep))
         detail = entry.detail
@@ -186,11 +186,25 @@ def test_the_merge_is_audited_with_both_ids_and_what_moved(store, pair):
     json.dumps(detail)  # plain JSON: dates were written as text
 
 
+def test_the_merge_audit_entry_names_the_fields_but_keeps_no_value_of_the_dropped_customer(store, pair):
+    keep, drop, _third = pair
+    with store.write() as s:
+        dropped = s.get(Customer, drop)
+        values = [v for v in (dropped.nickname, dropped.real_name, dropped.phone, dropped.address,
+                              str(dropped.birthday) if dropped.birthday else None) if v]
+        result = merge.merge(s, keep, drop, actor="小周", now=NOW)
+    with store.write() as s:
+        detail = s.get(AuditEntry, result.audit_id).detail
+    text = json.dumps(detail, ensure_ascii=False)
+    assert values and not [v for v in values if v in text], text
+    assert detail["filled"] == ["address", "birthday"] and detail["overridden"] == ["nickname", "profile.skin_type"]
+
+
 def test_the_pairs_evidence_is_resolved_and_a_third_customers_evidence_moves_to_the_kept_one(store, pair):
     keep, drop, third = pair
-    with store.begin() as s:
+    with store.write() as s:
         merge.merge(s, keep, drop, now=NOW)
-    with store.begin() as s:
+    with store.write() as s:
         rows = s.execute(select(PossibleDuplicate.customer_id, PossibleDuplicate.other_id, PossibleDuplicate.reason,
                                 PossibleDuplicate.status)).all()
     assert rows == [(min(keep, third), max(keep, third), "same_handle", "open")]
@@ -198,9 +212,9 @@ def test_the_pairs_evidence_is_resolved_and_a_third_customers_evidence_moves_to_
 
 def test_the_preview_shows_both_sides_and_the_merged_customer_and_changes_nothing(store, pair):
     keep, drop, _third = pair
-    with store.begin() as s:
+    with store.write() as s:
         shown = merge.preview(s, keep, drop, now=NOW)
-    with store.begin() as s:
+    with store.write() as s:
         assert s.get(Customer, drop) is not None and _rows(s, Order, drop) == 2
         assert s.get(Customer, keep).level == "silver"
     assert (shown.keep.id, shown.drop.id, shown.merged.id) == (keep, drop, keep)
@@ -219,7 +233,7 @@ def test_the_preview_shows_both_sides_and_the_merged_customer_and_changes_nothin
 
 def test_merging_a_customer_into_itself_or_a_missing_one_is_refused(store, pair):
     keep, _drop, _third = pair
-    with store.begin() as s:
+    with store.write() as s:
         with pytest.raises(merge.MergeError):
             merge.merge(s, keep, keep)
         with pytest.raises(customers.NotFound):
@@ -241,7 +255,7 @@ def test_merge_refuses_to_run_when_a_foreign_key_has_no_handler(store, pair, mon
                   Column("customer_id", Integer, ForeignKey("customers.id")))
     try:
         assert ("merge_test_loyalty_cards", "customer_id") in merge.customer_references()
-        with store.begin() as s, pytest.raises(merge.MergeError, match="merge_test_loyalty_cards.customer_id"):
+        with store.write() as s, pytest.raises(merge.MergeError, match="merge_test_loyalty_cards.customer_id"):
             merge.merge(s, keep, drop)
     finally:
         Base.metadata.remove(extra)
@@ -255,7 +269,7 @@ def _found(s) -> dict[tuple[int, int], tuple[str, ...]]:
 
 
 def test_the_finder_finds_a_shared_phone_whatever_its_formatting(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="阿May", phone="13812345678"))
         b = customers.create(s, NewCustomer(nickname="May妈妈", phone="+86 138-1234-5678"))
         customers.create(s, NewCustomer(nickname="别人", phone="138****5678"))  # masked: not a full phone
@@ -263,7 +277,7 @@ def test_the_finder_finds_a_shared_phone_whatever_its_formatting(store):
 
 
 def test_the_finder_finds_one_platform_account_id_on_two_customers(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="Coco", accounts=[("douyin", "MS4wABC", "coco1")]))
         b = customers.create(s, NewCustomer(nickname="可可", accounts=[("douyin", "MS4wABC ", None)]))
         c = customers.create(s, NewCustomer(nickname="cc", accounts=[("douyin", None, "MS4wABC")]))
@@ -273,7 +287,7 @@ def test_the_finder_finds_one_platform_account_id_on_two_customers(store):
 
 
 def test_the_finder_finds_one_handle_on_one_platform(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="小美", accounts=[("douyin", "u1", "XiaoMei88")]))
         b = customers.create(s, NewCustomer(nickname="美美", accounts=[("douyin", "u2", "@xiaomei88")]))
         customers.create(s, NewCustomer(nickname="美", accounts=[("kuaishou", "u3", "xiaomei88")]))
@@ -281,7 +295,7 @@ def test_the_finder_finds_one_handle_on_one_platform(store):
 
 
 def test_the_finder_finds_similar_nicknames_in_one_city_but_not_common_or_distant_ones(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="可乐不加冰", city="杭州"))
         b = customers.create(s, NewCustomer(nickname="可乐不加冰呀~", city="杭州市"))
         c = customers.create(s, NewCustomer(nickname="ｊｅｎｎｙ　８８", city="成都"))
@@ -299,7 +313,7 @@ def test_the_finder_finds_similar_nicknames_in_one_city_but_not_common_or_distan
 
 
 def test_the_finder_adds_the_importers_evidence_and_ranks_stronger_reasons_first(store, tmp_path):
-    with store.begin() as s:
+    with store.write() as s:
         masked = customers.create(s, NewCustomer(nickname="王丽", real_name="王丽", phone=None, city="杭州"))
         s.get(Customer, masked).phone_masked = "138****5678"
         both = customers.create(s, NewCustomer(nickname="Lily", phone="13900001111",
@@ -310,7 +324,7 @@ def test_the_finder_adds_the_importers_evidence_and_ranks_stronger_reasons_first
     summary = _import(store, tmp_path, [_order("T1", 99, 3, "2209999", "taobao", name="王丽", phone="13812345678",
                                                city="宁波")])
     assert summary.possible_duplicates == 1
-    with store.begin() as s:
+    with store.write() as s:
         findings = merge.find_duplicates(s)
     first = findings.candidates[0]
     assert (first.customer_id, first.other_id) == (both, twin) and first.reasons == ("same_phone", "same_handle")
@@ -320,41 +334,41 @@ def test_the_finder_adds_the_importers_evidence_and_ranks_stronger_reasons_first
 
 
 def test_a_dismissed_pair_is_never_proposed_again(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="阿May", phone="13812345678"))
         b = customers.create(s, NewCustomer(nickname="May", phone="13812345678"))
         c = customers.create(s, NewCustomer(nickname="五月", phone="13812345678"))
         s.add(PossibleDuplicate(customer_id=a, other_id=b, reason=PHONE_FITS_MASK))
-    with store.begin() as s:
+    with store.write() as s:
         merge.dismiss(s, b, a, actor="小周")
-    with store.begin() as s:
+    with store.write() as s:
         findings = merge.find_duplicates(s)
         assert {(x.customer_id, x.other_id) for x in findings.candidates} == {(a, c), (b, c)}
         assert findings.dismissed_skipped == 1
         assert set(s.scalars(select(PossibleDuplicate.status))) == {"dismissed"}
         merge.dismiss(s, a, c)  # a pair the table did not know: remembered all the same
-    with store.begin() as s:
+    with store.write() as s:
         assert {(x.customer_id, x.other_id) for x in merge.find_duplicates(s).candidates} == {(b, c)}
         assert s.scalar(select(func.count()).select_from(AuditEntry)
                         .where(AuditEntry.action == "duplicate_dismiss")) == 2
 
 
 def test_a_dismissal_survives_a_merge_with_a_third_customer(store):
-    with store.begin() as s:
+    with store.write() as s:
         a = customers.create(s, NewCustomer(nickname="阿May", phone="13812345678"))
         b = customers.create(s, NewCustomer(nickname="May", phone="13812345678"))
         c = customers.create(s, NewCustomer(nickname="五月", phone="13800000000"))
         merge.dismiss(s, b, c)
-    with store.begin() as s:
+    with store.write() as s:
         merge.merge(s, a, b)
-    with store.begin() as s:
+    with store.write() as s:
         # b was "not c"; a now holds b, so a and c stay apart
         assert s.execute(select(PossibleDuplicate.customer_id, PossibleDuplicate.other_id,
                                 PossibleDuplicate.status)).all() == [(min(a, c), max(a, c), "dismissed")]
 
 
 def test_a_placeholder_phone_on_many_customers_pairs_each_with_the_first_only(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = [customers.create(s, NewCustomer(nickname=f"客人{i}", phone="13800000000")) for i in range(10)]
         pairs = set(_found(s))
     assert pairs == {(ids[0], other) for other in ids[1:]}

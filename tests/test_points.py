@@ -17,7 +17,7 @@ UTC = timezone.utc
 
 @pytest.fixture
 def cid(store):
-    with store.begin() as s:
+    with store.write() as s:
         c = customers.create(s, NewCustomer(nickname="王姐"))
         s.execute(insert(Order).values(platform="douyin", platform_order_id="A", customer_id=c, status="completed",
                                        total_fen=129_950, ordered_at=datetime(2026, 11, 1, tzinfo=UTC)))
@@ -29,7 +29,7 @@ def cid(store):
 
 
 def test_kept_orders_pay_one_point_per_whole_yuan_once(store, cid):
-    with store.begin() as s:
+    with store.write() as s:
         assert points.settle_orders(s) == (2, 0)
         assert points.settle_orders(s) == (0, 0)  # idempotent
         assert points.balance(s, cid) == 1299 + 50
@@ -37,10 +37,10 @@ def test_kept_orders_pay_one_point_per_whole_yuan_once(store, cid):
 
 
 def test_a_refund_takes_back_what_its_order_paid(store, cid):
-    with store.begin() as s:
+    with store.write() as s:
         points.settle_orders(s)
         s.execute(update(Order).where(Order.platform_order_id == "A").values(status="refunded"))
-    with store.begin() as s:
+    with store.write() as s:
         assert points.settle_orders(s) == (0, 1)
         assert points.settle_orders(s) == (0, 0)
         assert points.balance(s, cid) == 50
@@ -48,7 +48,7 @@ def test_a_refund_takes_back_what_its_order_paid(store, cid):
 
 def test_comments_stop_paying_at_the_daily_cap_and_pay_again_the_next_local_day(store, cid):
     morning = datetime(2026, 11, 22, 1, tzinfo=UTC)  # 09:00 in Shanghai
-    with store.begin() as s:
+    with store.write() as s:
         given = [points.award_interaction(s, cid, "comment", f"msg{i}", morning) for i in range(8)]
         assert given == [1, 1, 1, 1, 1, 0, 0, 0]
         assert points.award_interaction(s, cid, "comment", "msg0", morning) == 0  # the same event twice
@@ -58,12 +58,12 @@ def test_comments_stop_paying_at_the_daily_cap_and_pay_again_the_next_local_day(
 
 
 def test_unknown_interaction_is_refused(store, cid):
-    with store.begin() as s, pytest.raises(PointsError, match="no points for 'like'"):
+    with store.write() as s, pytest.raises(PointsError, match="no points for 'like'"):
         points.award_interaction(s, cid, "like", "x")
 
 
 def test_redemption_refuses_to_overdraw(store, cid):
-    with store.begin() as s:
+    with store.write() as s:
         points.settle_orders(s)  # 1349 points
         assert points.redeem(s, cid, "priority_shipping") == 349
         with pytest.raises(PointsError, match="costs 1000 points; the customer has 349"):
@@ -78,7 +78,7 @@ def test_a_batch_from_the_live_feed_respects_the_caps_and_skips_repeats(store, c
     morning = datetime(2026, 11, 22, 1, tzinfo=UTC)
     batch = [(cid, "comment", f"douyin:{i}", morning) for i in range(8)] + [(cid, "comment", "douyin:0", morning),
                                                                          (cid, "share", "douyin:s1", morning)]
-    with store.begin() as s:
+    with store.write() as s:
         assert points.award_interactions(s, batch) == 5 + 5
         assert points.award_interactions(s, batch) == 0  # the same events again
         assert points.balance(s, cid) == 10

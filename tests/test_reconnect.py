@@ -16,7 +16,7 @@ from livedesk.services import customers
 def test_a_note_saved_while_the_server_is_down_is_saved_when_it_is_back(qtbot, ctx, pg_server):
     from livedesk.ui.main_window import MainWindow
 
-    with ctx.store.begin() as s:
+    with ctx.store.write() as s:
         cid = customers.create(s, customers.NewCustomer(nickname="王姐"))
     window = MainWindow(ctx, remember_state=False)
     qtbot.addWidget(window)
@@ -27,7 +27,7 @@ def test_a_note_saved_while_the_server_is_down_is_saved_when_it_is_back(qtbot, c
     saved = []
 
     def save_note() -> int:
-        with ctx.store.begin() as s:
+        with ctx.store.write() as s:
             return customers.add_note(s, cid, "下播后回访：想要无香型")
 
     with qtbot.waitSignal(ctx.tasks.connection_changed, timeout=30_000) as lost:
@@ -38,7 +38,7 @@ def test_a_note_saved_while_the_server_is_down_is_saved_when_it_is_back(qtbot, c
     threading.Thread(target=pg_server.start).start()  # back after a moment, like a restarted server
     qtbot.waitUntil(lambda: bool(saved), timeout=60_000)
     qtbot.waitUntil(lambda: not window.reconnecting.isVisible(), timeout=5_000)
-    with ctx.store.begin() as s:
+    with ctx.store.read() as s:
         assert s.scalars(select(Note.body).where(Note.customer_id == cid)).all() == ["下播后回访：想要无香型"]
 
 

@@ -12,7 +12,7 @@ from livedesk.services.search_index import SearchIndex
 
 @pytest.fixture
 def index(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = {
             "wang_vip": customers.create(s, NewCustomer(
                 nickname="王姐", real_name="王丽华", phone="13812345678",
@@ -71,5 +71,5 @@ def test_limit_caps_the_results(index):
 
 
 def test_an_empty_store_gives_an_empty_index(store):
-    with store.begin() as s:
+    with store.write() as s:
         assert SearchIndex.build(s).search("王") == []

@@ -28,17 +28,17 @@ def _order(session, customer_id: int, total_fen: int, days_ago: float, status: s
 
 
 def _get(store, customer_id: int) -> Customer:
-    with store.begin() as session:
+    with store.write() as session:
         return session.get(Customer, customer_id)
 
 
 def _recompute(store, now=NOW) -> segments.SegmentSummary:
-    with store.begin() as session:
+    with store.write() as session:
         return segments.recompute(session, now)
 
 
 def test_refunded_cancelled_and_pending_orders_do_not_count(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "王姐")
         _order(s, cid, 10_000, 5)
         _order(s, cid, 50_000, 4, status="refunded")
@@ -53,7 +53,7 @@ def test_refunded_cancelled_and_pending_orders_do_not_count(store):
 
 
 def test_levels_change_exactly_on_the_thresholds_and_are_recorded(store):
-    with store.begin() as s:
+    with store.write() as s:
         below = _customer(s, "差一分")
         silver = _customer(s, "银钻")
         gold = _customer(s, "金钻")
@@ -66,14 +66,14 @@ def test_levels_change_exactly_on_the_thresholds_and_are_recorded(store):
     assert _get(store, silver).level_since == NOW
     assert _get(store, below).level_since is None
     assert summary.level_changes == 2
-    with store.begin() as s:
+    with store.write() as s:
         changes = s.execute(select(LevelChange.customer_id, LevelChange.from_level, LevelChange.to_level,
                                    LevelChange.changed_at).order_by(LevelChange.customer_id)).all()
     assert changes == [(silver, "none", "silver", NOW), (gold, "none", "gold", NOW)]
 
 
 def test_level_falls_when_spend_leaves_the_rolling_12_months(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "老金钻")
         _order(s, cid, 3_000_000, 300)
     _recompute(store)
@@ -86,7 +86,7 @@ def test_level_falls_when_spend_leaves_the_rolling_12_months(store):
 
 
 def test_levels_come_from_the_levels_setting(store):
-    with store.begin() as s:
+    with store.write() as s:
         settings.set_value(s, "levels", [{"code": "silver", "min_spend_fen": 500}])
         cid = _customer(s, "小鹿爱买买")
         _order(s, cid, 500, 1)
@@ -105,7 +105,7 @@ def test_levels_come_from_the_levels_setting(store):
     ],
 )
 def test_tier_boundaries_follow_the_default_rules(store, days_ago, orders, tier):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "可乐不加冰")
         for k in range(orders):
             _order(s, cid, 100, days_ago + 0.5 * k)
@@ -115,7 +115,7 @@ def test_tier_boundaries_follow_the_default_rules(store, days_ago, orders, tier)
 
 
 def test_customer_without_paying_orders_is_a_prospect(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "只看不买")
         _order(s, cid, 10_000, 3, status="refunded")
     _recompute(store)
@@ -124,7 +124,7 @@ def test_customer_without_paying_orders_is_a_prospect(store):
 
 
 def test_vip_is_the_top_share_by_12_month_spend_above_the_minimum(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = [_customer(s, f"买家{i}") for i in range(10)]
         for rank, cid in enumerate(ids):
             _order(s, cid, 100_000 + 50_000 * rank, 10)  # the last spends ¥5,500
@@ -132,7 +132,7 @@ def test_vip_is_the_top_share_by_12_month_spend_above_the_minimum(store):
     tiers = [_get(store, i).tier for i in ids]
     assert tiers == ["new"] * 9 + ["vip"]  # top 10 % of ten buyers is one
 
-    with store.begin() as s:
+    with store.write() as s:
         rules = settings.get(s, "tiers.rules")
         settings.set_value(s, "tiers.rules", {**rules, "vip_top_share": 0.3, "vip_min_spend_fen": 500_000})
     _recompute(store)
@@ -141,19 +141,19 @@ def test_vip_is_the_top_share_by_12_month_spend_above_the_minimum(store):
 
 
 def test_tier_rules_are_read_from_settings(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "阿May")
         _order(s, cid, 100, 60)
     _recompute(store)
     assert _get(store, cid).tier == "new"
-    with store.begin() as s:
+    with store.write() as s:
         settings.set_value(s, "tiers.rules", {**settings.get(s, "tiers.rules"), "active_days": 30})
     _recompute(store)
     assert _get(store, cid).tier == "dormant"
 
 
 def test_points_balance_is_the_ledger_sum(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "团长")
         s.execute(insert(PointsEntry), [
             {"customer_id": cid, "delta": 300, "reason": "spend", "ref": "1"},
@@ -165,24 +165,24 @@ def test_points_balance_is_the_ledger_sum(store):
 
 
 def test_second_recompute_changes_nothing(store):
-    with store.begin() as s:
+    with store.write() as s:
         for i in range(20):
             cid = _customer(s, f"客户{i}")
             for k in range(i % 4):
                 _order(s, cid, 400_000 * (i + 1), 40 * i + k)
     first = _recompute(store)
-    with store.begin() as s:
+    with store.write() as s:
         before = s.execute(select(Customer.id, Customer.updated_at, Customer.level_since)).all()
     second = _recompute(store)
     assert first.changed > 0 and first.level_changes > 0
     assert (second.changed, second.level_changes) == (0, 0)
     assert second.tiers == first.tiers and second.segments == first.segments
-    with store.begin() as s:
+    with store.write() as s:
         assert s.execute(select(Customer.id, Customer.updated_at, Customer.level_since)).all() == before
 
 
 def test_rfm_segments_separate_best_from_lapsed_buyers(store):
-    with store.begin() as s:
+    with store.write() as s:
         ids = [_customer(s, f"买家{i}") for i in range(10)]
         for rank, cid in enumerate(ids):  # higher rank: more recent, more orders, more money
             for k in range(rank + 1):
@@ -194,16 +194,16 @@ def test_rfm_segments_separate_best_from_lapsed_buyers(store):
 
 
 def test_now_in_another_zone_means_the_same_instant(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "小太阳")
         _order(s, cid, 100, 0.25)  # 06:00 UTC on 15 June
     shanghai = NOW.astimezone(ZoneInfo("Asia/Shanghai"))
-    with store.begin() as s:
+    with store.write() as s:
         assert segments.recompute(s, shanghai).paying == 1
     early = (NOW - timedelta(hours=7)).astimezone(ZoneInfo("Asia/Shanghai"))  # before the order
-    with store.begin() as s:
+    with store.write() as s:
         assert segments.recompute(s, early).paying == 0
-    with store.begin() as s, pytest.raises(ValueError):
+    with store.write() as s, pytest.raises(ValueError):
         segments.recompute(s, datetime(2025, 6, 15))
 
 
@@ -221,15 +221,15 @@ def test_recompute_runs_once_per_local_day(store):
 
     from livedesk.services import segments
 
-    with store.begin() as s:
+    with store.write() as s:
         assert segments.recompute_if_stale(s, date(2026, 11, 22)) is not None
-    with store.begin() as s:
+    with store.write() as s:
         assert segments.recompute_if_stale(s, date(2026, 11, 22)) is None
         assert segments.recompute_if_stale(s, date(2026, 11, 23)) is not None
 
 
 def test_preview_counts_tiers_under_new_rules_without_writing(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, customers.NewCustomer(nickname="王姐"))
         s.execute(insert(Order).values(platform="douyin", platform_order_id="P1", customer_id=cid,
                                        status="completed", total_fen=1_500_000,
@@ -249,7 +249,7 @@ def test_preview_counts_tiers_under_new_rules_without_writing(store):
 
 
 def test_the_daily_recompute_pays_growth_points_for_new_orders_first(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, customers.NewCustomer(nickname="王姐"))
         s.execute(insert(Order).values(platform="douyin", platform_order_id="G1", customer_id=cid,
                                        status="completed", total_fen=12_345,
@@ -259,7 +259,7 @@ def test_the_daily_recompute_pays_growth_points_for_new_orders_first(store):
 
 
 def _shop_with_every_kind_of_buyer(store) -> None:
-    with store.begin() as s:
+    with store.write() as s:
         for i in range(30):
             cid = _customer(s, f"买家{i}")
             for k in range(i % 5):
@@ -271,7 +271,7 @@ def _shop_with_every_kind_of_buyer(store) -> None:
 
 def _stored(store) -> list[tuple]:
     """The derived columns as the database holds them (text times on SQLite), not as the ORM reads them."""
-    with store.begin() as s:
+    with store.write() as s:
         cursor = s.connection().exec_driver_sql(
             "SELECT nickname, " + ", ".join(segments.DERIVED) + ", level_since FROM customers ORDER BY nickname")
         return cursor.fetchall()
@@ -298,11 +298,11 @@ def test_recompute_stores_the_same_values_with_or_without_packed_reads(store, ne
 
 @pytest.mark.sqlite_only  # text timestamps are SQLite's storage; a server keeps real timestamps
 def test_written_times_keep_the_storage_form_sqlalchemy_uses(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s, "金钻")
         _order(s, cid, 3_000_000, 10)
     _recompute(store)
-    with store.begin() as s:
+    with store.write() as s:
         raw = s.connection().exec_driver_sql(
             "SELECT level_since, last_order_at FROM customers WHERE id = ?", (cid,)).one()
     # Text compares as time only if every writer formats alike: microseconds always written.

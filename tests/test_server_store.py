@@ -29,14 +29,14 @@ def test_an_order_over_21_million_yuan_imports_and_sums(store, tmp_path: Path):
                       encoding="utf-8")
     summary = import_orders(store.session_factory, export, ImportOptions(platform="douyin"))
     assert summary.orders_created == 2
-    with store.begin() as s:
+    with store.read() as s:
         assert s.scalar(select(Order.total_fen).where(Order.platform_order_id == "B1")) == 3_000_000_000
         assert s.scalar(select(func.max(Customer.total_spent_fen))) == 5_500_000_000
 
 
 def test_after_demo_data_the_app_can_add_every_kind_of_row(store):
     demo.generate(store, customers=40, seed=3)
-    with store.begin() as s:
+    with store.write() as s:
         member = TeamMember(name="新助播")
         product = Product(name="新品面霜", price_fen=19_900)
         s.add_all([member, product])
@@ -53,7 +53,7 @@ def test_after_demo_data_the_app_can_add_every_kind_of_row(store):
 
 @pytest.mark.postgresql_only
 def test_sequences_are_moved_past_explicit_ids(store):
-    with store.begin() as s:
+    with store.write() as s:
         s.add(TeamMember(id=41, name="导入的成员"))
         s.flush()
         moved = adapter_for(s.connection()).sync_sequences(s.connection())
@@ -113,12 +113,12 @@ def test_two_clients_opening_an_empty_database_together_both_succeed(pg_server, 
 
 @pytest.mark.postgresql_only
 def test_the_first_write_after_a_server_restart_succeeds(pg_server, store):
-    with store.begin() as s:
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="重启前"))
     pg_server.restart()  # every pooled connection is now a dead socket
-    with store.begin() as s:
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="重启后"))
-    with store.begin() as s:
+    with store.read() as s:
         assert sorted(s.scalars(select(Customer.nickname))) == ["重启前", "重启后"]
 
 

@@ -17,7 +17,7 @@ from livedesk.ui.tasks import TaskRunner
 
 @pytest.fixture
 def page(qtbot, store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, NewCustomer(nickname="王姐"))
         s.execute(insert(Order).values(platform="douyin", platform_order_id="P1", customer_id=cid,
                                        status="completed", total_fen=1_500_000, ordered_at=datetime.now(timezone.utc)))
@@ -32,7 +32,7 @@ def test_preview_shows_counts_before_and_after_without_saving(qtbot, page, store
     page.silver.setValue(20_000)
     page.preview()
     qtbot.waitUntil(lambda: "→" in page.preview_label.text())
-    with store.begin() as s:
+    with store.write() as s:
         assert settings.get(s, "levels")[0]["min_spend_fen"] == 1_000_000
 
 
@@ -40,7 +40,7 @@ def test_saving_stores_the_rules_and_recomputes(qtbot, page, store):
     page.silver.setValue(12_000)
     with qtbot.waitSignal(page.saved, timeout=5000):
         page.save()
-    with store.begin() as s:
+    with store.write() as s:
         assert settings.get(s, "levels")[0] == {"code": "silver", "min_spend_fen": 1_200_000}
         assert s.scalars(select(Customer.level)).all() == ["silver"]
 
@@ -50,5 +50,5 @@ def test_rules_that_make_no_sense_are_refused_with_the_reason(qtbot, page, store
     page.save()
     qtbot.waitUntil(lambda: "Not saved" in page.preview_label.text())
     assert "shorter" in page.preview_label.text()
-    with store.begin() as s:
+    with store.write() as s:
         assert settings.get(s, "tiers.rules")["active_days"] == 90

@@ -103,7 +103,7 @@ def test_a_store_at_the_first_migration_is_backed_up_then_upgraded_with_its_data
 
     store = open_store(sqlite_url(path))
     try:
-        with store.begin() as s:
+        with store.write() as s:
             assert s.execute(select(Customer.nickname, Customer.total_spent_fen)).one() == ("王姐", 4500000)
         assert store.engine.connect().exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
             == HEAD_REVISION
@@ -134,17 +134,17 @@ def test_db_flag_wins_over_environment_then_url_then_default(tmp_path):
 
 def test_a_failed_write_leaves_nothing_behind(store):
     with pytest.raises(ValueError):
-        with store.begin() as s:
+        with store.write() as s:
             customers.create(s, customers.NewCustomer(nickname="小鹿"))
             raise ValueError("crash mid-way")
-    with store.begin() as s:
+    with store.write() as s:
         assert s.scalars(select(Customer)).all() == []
 
 
 def test_timestamps_round_trip_as_aware_utc(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = customers.create(s, customers.NewCustomer(nickname="阿May"))
-    with store.begin() as s:
+    with store.write() as s:
         created = s.get(Customer, cid).created_at
     assert created.tzinfo == timezone.utc
     assert abs((datetime.now(timezone.utc) - created).total_seconds()) < 60
@@ -156,19 +156,19 @@ def test_every_model_table_exists_after_migration(store):
 
 @pytest.mark.sqlite_only  # the SQLite file itself
 def test_backup_then_restore_brings_back_the_data_and_keeps_the_replaced_store(store, tmp_path):
-    from livedesk.services.store import backup_sqlite, restore_sqlite
+    from livedesk.services.backups import make_backup, restore
 
-    with store.begin() as s:
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="备份前"))
-    backup = backup_sqlite(store.path, folder=tmp_path / "bk")
-    with store.begin() as s:
+    backup = make_backup(store.path, folder=tmp_path / "bk").path
+    with store.write() as s:
         customers.create(s, customers.NewCustomer(nickname="备份后"))
     store.dispose()
 
-    safety = restore_sqlite(backup, store.path)
+    safety = restore(backup, store.path).safety.path
     reopened = open_store(store.url)
     try:
-        with reopened.begin() as s:
+        with reopened.write() as s:
             assert s.scalars(select(Customer.nickname)).all() == ["备份前"]
         assert safety is not None
         assert sorted(r[0] for r in sqlite3.connect(safety).execute("SELECT nickname FROM customers")) \
@@ -178,21 +178,21 @@ def test_backup_then_restore_brings_back_the_data_and_keeps_the_replaced_store(s
 
 
 def test_restoring_from_a_file_that_is_not_a_backup_is_refused(store, tmp_path):
-    from livedesk.services.store import restore_sqlite
+    from livedesk.services.backups import restore
 
     junk = tmp_path / "junk.sqlite3"
     junk.write_text("not a database")
     store.dispose()
     with pytest.raises(StoreError, match="not an SQLite file"):
-        restore_sqlite(junk, store.path)
+        restore(junk, store.path)
 
 
 @pytest.mark.sqlite_only  # the SQLite file itself
 def test_daily_backup_is_made_once_a_day(store):
-    from livedesk.services.store import backup_if_older_than, latest_backup
+    from livedesk.services.backups import backup_if_older_than, newest_verified
 
     first = backup_if_older_than(store.path)
-    assert first is not None and latest_backup(store.path) == first
+    assert first is not None and newest_verified(store.path).path == first.path
     assert backup_if_older_than(store.path) is None  # a fresh one exists
     assert backup_if_older_than(store.path, hours=0) is not None
 
@@ -201,7 +201,10 @@ def test_daily_backup_is_made_once_a_day(store):
 def test_store_and_backups_are_private_to_the_user(store):
     import stat
 
-    from livedesk.services.store import backup_sqlite
+    from livedesk.services.backups import make_backup
 
+    info = make_backup(store.path)
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(backup_sqlite(store.path).stat().st_mode) == 0o600
+    assert stat.S_IMODE(info.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(info.path.with_name(info.path.name + ".json").stat().st_mode) == 0o600
+    assert stat.S_IMODE(info.path.parent.stat().st_mode) == 0o700

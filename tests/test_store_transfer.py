@@ -21,7 +21,7 @@ OTHER = {"sqlite": "postgresql", "postgresql": "sqlite"}
 
 def _content(store) -> dict:
     """What a person would miss if it changed: customers, orders, notes, with their ids."""
-    with store.begin() as s:
+    with store.read() as s:
         return {
             "customers": s.execute(select(Customer.id, Customer.nickname, Customer.phone, Customer.birthday,
                                           Customer.total_spent_fen, Customer.tier, Customer.created_at)
@@ -35,7 +35,7 @@ def _content(store) -> dict:
 @pytest.fixture
 def filled(store):
     demo.generate(store, customers=60, seed=5)
-    with store.begin() as s:
+    with store.write() as s:
         customers.add_note(s, 1, "对酒精过敏，推荐无香型")
     return store
 
@@ -55,7 +55,7 @@ def test_migrate_store_copies_every_row_both_ways_and_prints_the_counts(filled, 
         copy = open_store(url)
         try:
             assert _content(copy) == _content(filled)
-            with copy.begin() as s:  # the copy's sequences follow the copied ids
+            with copy.write() as s:  # the copy's sequences follow the copied ids
                 new_id = customers.create(s, customers.NewCustomer(nickname="搬家后的新客户"))
             assert new_id == max(r.id for r in _content(filled)["customers"]) + 1
         finally:
@@ -65,11 +65,11 @@ def test_migrate_store_copies_every_row_both_ways_and_prints_the_counts(filled, 
 def test_a_target_that_is_not_empty_is_refused_and_left_unchanged(filled, new_store_url):
     target = open_store(new_store_url("busy"))
     try:
-        with target.begin() as s:
+        with target.write() as s:
             customers.create(s, customers.NewCustomer(nickname="已有的客户"))
         with pytest.raises(TransferError, match="not empty"):
             copy_store(filled, target)
-        with target.begin() as s:
+        with target.read() as s:
             assert s.scalars(select(Customer.nickname)).all() == ["已有的客户"]
     finally:
         target.dispose()

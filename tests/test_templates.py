@@ -27,7 +27,7 @@ def _customer(s) -> int:
 
 
 def test_placeholders_are_filled_for_a_real_customer(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s)
         text = templates.render(s, "欢迎{等级}{称呼}回家！上次买的{上次购买商品}好用吗？{生日}有惊喜，{店铺}", cid)
         wide = templates.render(s, "｛称呼｝收到{优惠券}", cid, {"优惠券": "满99减20"})
@@ -36,7 +36,7 @@ def test_placeholders_are_filled_for_a_real_customer(store):
 
 
 def test_an_unknown_placeholder_is_named_with_the_ones_available(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s)
         with pytest.raises(UnknownPlaceholder) as err:
             templates.render(s, "{昵称X}您好", cid)
@@ -46,7 +46,7 @@ def test_an_unknown_placeholder_is_named_with_the_ones_available(store):
 
 
 def test_preview_shows_the_text_unknown_and_empty_placeholders_and_findings(store):
-    with store.begin() as s:
+    with store.write() as s:
         _customer(s)
         shown = templates.preview(s, "{称呼}，{专属客服}给您留了全网最低价的{乱码}")
     assert shown.text == "王姐，给您留了全网最低价的{乱码}"
@@ -55,7 +55,7 @@ def test_preview_shows_the_text_unknown_and_empty_placeholders_and_findings(stor
 
 
 def test_default_templates_are_seeded_once_compliant_and_keep_the_owners_edits(store):
-    with store.begin() as s:
+    with store.write() as s:
         s.add(MessageTemplate(key="followup.welcome", kind="followup", name="我的欢迎", body="{称呼}欢迎！"))
         added = templates.ensure_default_templates(s)
         again = templates.ensure_default_templates(s)
@@ -68,7 +68,7 @@ def test_default_templates_are_seeded_once_compliant_and_keep_the_owners_edits(s
 
 
 def test_a_flagged_template_is_refused_until_acknowledged_and_again_after_an_edit(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s)
         findings = templates.save(s, "followup.wakeup", "{称呼}，顶级面霜今天最低价")
         template = s.scalar(select(MessageTemplate).where(MessageTemplate.key == "followup.wakeup"))
@@ -83,7 +83,7 @@ def test_a_flagged_template_is_refused_until_acknowledged_and_again_after_an_edi
 
 
 def test_the_message_for_a_task_uses_its_coupon_and_product(store):
-    with store.begin() as s:
+    with store.write() as s:
         cid = _customer(s)
         templates.ensure_default_templates(s)
         item = s.scalar(select(OrderItem.id))

@@ -19,7 +19,7 @@ from livedesk.ui.vip_page import VipPage
 
 @pytest.fixture
 def page(qtbot, store):
-    with store.begin() as s:
+    with store.write() as s:
         for n in range(3):
             cid = customers.create(s, NewCustomer(nickname=f"VIP{n}"))
             s.get(Customer, cid).tier = "vip"
@@ -88,7 +88,7 @@ def test_people_are_added_and_removed_by_hand_and_attendance_comes_from_the_broa
     page.remove_selected()
     qtbot.waitUntil(lambda: page.invitations.rowCount() == 1)
 
-    with store.begin() as s:
+    with store.write() as s:
         vip1 = s.scalar(select(Customer.id).where(Customer.nickname == "VIP1"))
         broadcast = Broadcast(title="私享会直播", platform="douyin", started_at=page.current().starts_at)
         s.add(broadcast)

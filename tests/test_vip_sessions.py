@@ -35,7 +35,7 @@ def buy(s, cid, n, at, fen, status="completed"):
 @pytest.fixture
 def shop(store):
     """Five VIPs spending 50k, 40k, 30k, 20k, 10k in the last year, one regular."""
-    with store.begin() as s:
+    with store.write() as s:
         ids = []
         for n, fen in enumerate((5_000_000, 4_000_000, 3_000_000, 2_000_000, 1_000_000)):
             cid = customers.create(s, NewCustomer(nickname=f"VIP{n}", birthday=date(1990, 12 if n == 0 else 6, 1)))
@@ -50,7 +50,7 @@ def shop(store):
 
 
 def test_rules_pick_by_tier_spend_and_birthday_month_best_first(store, shop):
-    with store.begin() as s:
+    with store.write() as s:
         picked = vip_sessions.candidates(s, InviteRule(tiers=("vip",)), NOW)
         assert [c.customer_id for c in picked] == shop["vips"]
         rich = vip_sessions.candidates(s, InviteRule(min_spend_fen=3_000_000), NOW)
@@ -63,7 +63,7 @@ def test_rules_pick_by_tier_spend_and_birthday_month_best_first(store, shop):
 
 def test_beyond_capacity_people_wait_in_priority_order_and_a_decline_promotes_the_next(store, shop):
     sid = shop["session"]
-    with store.begin() as s:
+    with store.write() as s:
         assert vip_sessions.invite(s, sid, shop["vips"], NOW) == (3, 2)
         assert vip_sessions.invite(s, sid, shop["vips"], NOW) == (0, 0)  # nobody twice
         vip_sessions.set_rsvp(s, sid, shop["vips"][1], "declined", NOW)
@@ -74,7 +74,7 @@ def test_beyond_capacity_people_wait_in_priority_order_and_a_decline_promotes_th
 
 def test_rsvp_changes_that_make_no_sense_are_refused_with_the_reason(store, shop):
     sid, vip = shop["session"], shop["vips"][0]
-    with store.begin() as s:
+    with store.write() as s:
         vip_sessions.invite(s, sid, [vip], NOW)
         vip_sessions.set_rsvp(s, sid, vip, "declined", NOW)
         with pytest.raises(InvitationError, match="declined cannot become attended"):
@@ -87,7 +87,7 @@ def test_rsvp_changes_that_make_no_sense_are_refused_with_the_reason(store, shop
 
 def test_accepting_creates_the_two_reminders_once(store, shop):
     sid, vip = shop["session"], shop["vips"][0]
-    with store.begin() as s:
+    with store.write() as s:
         vip_sessions.invite(s, sid, [vip], NOW)
         vip_sessions.set_rsvp(s, sid, vip, "accepted", NOW)
         due = sorted(s.scalars(select(FollowUpTask.due_at).where(FollowUpTask.kind == "vip_reminder")))
@@ -96,7 +96,7 @@ def test_accepting_creates_the_two_reminders_once(store, shop):
 
 def test_attendance_comes_from_the_broadcast_and_the_report_compares_with_absentees(store, shop):
     sid, (a, b, c, *_rest) = shop["session"], shop["vips"]
-    with store.begin() as s:
+    with store.write() as s:
         vip_sessions.invite(s, sid, [a, b, c], NOW)
         for cid in (a, b, c):
             vip_sessions.set_rsvp(s, sid, cid, "accepted", NOW)
@@ -120,7 +120,7 @@ def test_attendance_comes_from_the_broadcast_and_the_report_compares_with_absent
 
 
 def test_a_session_needs_a_title_and_a_seat(store):
-    with store.begin() as s:
+    with store.write() as s:
         with pytest.raises(InvitationError, match="title"):
             vip_sessions.create_session(s, " ", SESSION_AT, 10)
         with pytest.raises(InvitationError, match="capacity"):
@@ -129,7 +129,7 @@ def test_a_session_needs_a_title_and_a_seat(store):
 
 def test_the_page_lists_sessions_invitations_and_a_personal_invitation(store, shop):
     sid = shop["session"]
-    with store.begin() as s:
+    with store.write() as s:
         vip_sessions.invite(s, sid, shop["vips"], NOW)
         view = vip_sessions.sessions(s)[0]
         rows = vip_sessions.invitation_rows(s, sid)
@@ -144,7 +144,7 @@ def test_the_dashboard_lists_each_session_with_its_report(store, shop):
     from livedesk.services.periods import Period
 
     sid, vip = shop["session"], shop["vips"][0]
-    with store.begin() as s:
+    with store.write() as s:
         vip_sessions.invite(s, sid, [vip], NOW)
         vip_sessions.set_rsvp(s, sid, vip, "accepted", NOW)
         vip_sessions.set_rsvp(s, sid, vip, "attended", NOW)
@@ -165,7 +165,7 @@ def test_attendance_from_a_replayed_broadcast_feed(store, shop, tmp_path):
     from livedesk.services.feeds.recording import AppearanceTally, record_appearances
 
     sid, (a, b, *_rest) = shop["session"], shop["vips"]
-    with store.begin() as s:
+    with store.write() as s:
         for cid, uid in ((a, "MS4wVIP0"), (b, "MS4wVIP1")):
             s.add(PlatformAccount(customer_id=cid, platform="douyin", uid=uid, nickname=f"VIP{cid}"))
         vip_sessions.invite(s, sid, [a, b], NOW)
@@ -190,7 +190,7 @@ def test_attendance_from_a_replayed_broadcast_feed(store, shop, tmp_path):
         await asyncio.wait_for(source.start(), 5)
 
     asyncio.run(play())
-    with store.begin() as s:
+    with store.write() as s:
         record_appearances(s, broadcast_id, tally.take())
         vip_sessions.link_broadcast(s, sid, broadcast_id)
         assert vip_sessions.take_attendance(s, sid) == 1
@@ -202,7 +202,7 @@ def test_an_invitation_template_with_absolute_terms_is_refused_until_acknowledge
     from livedesk.services import templates
 
     sid, vip = shop["session"], shop["vips"][0]
-    with store.begin() as s:
+    with store.write() as s:
         vip_sessions.invite(s, sid, [vip], NOW)
         templates.ensure_default_templates(s)
         templates.save(s, "invitation.vip_session", "{称呼}，全网最低价的{私享会}（{时间}）等你！", kind="invitation")

@@ -6,6 +6,7 @@ Importing this package registers every table on ``Base.metadata``.
 from livedesk.models.base import Base, UTCDateTime, utcnow
 from livedesk.models.audit import AuditEntry, ImportBatch, Setting
 from livedesk.models.catalog import Product
+from livedesk.models.changes import ChangeLogEntry
 from livedesk.models.customers import (
     Customer,
     CustomerTag,
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "ChangeLogEntry",
     "Customer",
     "CustomerTag",
     "FollowUpTask",

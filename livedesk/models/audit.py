@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from livedesk.models.base import Base, UTCDateTime, utcnow
@@ -31,6 +31,7 @@ class ImportBatch(Base):
     source: Mapped[str | None] = mapped_column(String(32))
     file_name: Mapped[str] = mapped_column(String(260))
     file_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the source's export time, when known
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|done|failed|reverted
     row_count: Mapped[int] = mapped_column(default=0)
     summary: Mapped[Any | None] = mapped_column(JSON)
@@ -46,7 +47,8 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str | None] = mapped_column(String(50))
+    actor: Mapped[str | None] = mapped_column(String(50))  # the member's name, else the OS user
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(32))
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str | None] = mapped_column(String(64))

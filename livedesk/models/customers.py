@@ -48,6 +48,7 @@ class Customer(Base):
     assigned_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_note: Mapped[str | None] = mapped_column(String(200))
+    consent_channel: Mapped[str | None] = mapped_column(String(16))  # services/privacy.py CONSENT_CHANNELS
     source_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -115,6 +116,9 @@ class Note(Base):
     kind: Mapped[str] = mapped_column(String(16), default="note")  # note | complaint | followup
     body: Mapped[str] = mapped_column(Text)
     pinned: Mapped[bool] = mapped_column(default=False)
+    # Bumped by every edit: an edit made against an older version asks before overwriting.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,7 +1,9 @@
 """Engine construction: the URL's adapter (models/adapters) sets the connection up.
 
 Everything else speaks portable SQLAlchemy so a team can point LiveDesk at PostgreSQL;
-what differs between SQLite and PostgreSQL lives in ``livedesk.models.adapters``.
+what differs between SQLite and PostgreSQL lives in ``livedesk.models.adapters``. The write
+discipline (``WritePolicy``, ``write_engine``, ``StoreBusy``, ``serialize``) lives in
+``livedesk.models.writes`` and is importable from here.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models.adapters import PACK_NULL, PACK_SEPARATOR, adapter_for, packed, utc_hour
+from livedesk.models.writes import WRITE_OPTION, StoreBusy, WritePolicy, serialize, write_engine
 
-__all__ = ["PACK_NULL", "PACK_SEPARATOR", "can_pack", "is_sqlite", "make_engine", "make_session_factory",
-           "normalize_url", "packed", "utc_hour"]
+__all__ = ["PACK_NULL", "PACK_SEPARATOR", "WRITE_OPTION", "StoreBusy", "WritePolicy", "can_pack", "is_sqlite", "make_engine", "make_session_factory",
+           "normalize_url", "packed", "serialize", "utc_hour", "write_engine"]
 
 
 def is_sqlite(url: str | URL) -> bool:

@@ -48,6 +48,8 @@ class FollowUpTask(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who closed or snoozed it last: the second of two people at once is told this name.
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
 
 
 class SurveyResponse(Base):

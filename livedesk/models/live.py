@@ -20,6 +20,12 @@ class Broadcast(Base):
     host_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "platform:room" while on air, NULL once ended: unique, so one room is live once at a time
+    # (NULLs never collide, on SQLite and PostgreSQL alike).
+    live_room: Mapped[str | None] = mapped_column(String(96), unique=True)
+    # The process recording the capture feed (a change-log origin) and the member at it.
+    recorder: Mapped[str | None] = mapped_column(String(64))
+    recorder_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
 
 
 class Appearance(Base):
@@ -42,3 +48,4 @@ class Appearance(Base):
     gift_count: Mapped[int] = mapped_column(default=0)
     gift_value: Mapped[int] = mapped_column(default=0)  # platform currency units (diamonds)
     greeted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    greeted_by_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))

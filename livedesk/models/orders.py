@@ -27,13 +27,18 @@ class Order(Base):
     platform: Mapped[str] = mapped_column(String(16))
     platform_order_id: Mapped[str] = mapped_column(String(64))
     # No cascade: an order never disappears with a customer by accident; merges move
-    # orders explicitly and erasure anonymises them.
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    # orders explicitly and erasure anonymises them. NULL: the export withheld the buyer, or the buyer was erased
+    # (encrypted recipients); the order counts and waits on the unknown-buyers list.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # The platform's buyer id as the source gave it: attaching the order links it to the customer.
+    buyer_uid: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="paid")
     after_sale: Mapped[str | None] = mapped_column(String(32))
     total_fen: Mapped[int] = mapped_column(Money, default=0)
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the export that last set the status was made: an older one never overwrites it.
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL"), index=True

@@ -21,10 +21,10 @@ def bench_segments(args: argparse.Namespace) -> dict[str, Any]:
     recompute_ms: list[float] = []
     changed: list[int] = []
     try:
-        with store.begin() as session:
+        with store.read() as session:
             orders = session.scalar(select(func.count(Order.id)))
         for _ in range(max(1, args.runs)):
-            with store.begin() as session:
+            with store.write() as session:
                 started = time.perf_counter()
                 summary = segments.recompute(session)
                 recompute_ms.append((time.perf_counter() - started) * 1000)

@@ -88,7 +88,7 @@ def cached_demo_url(args: argparse.Namespace, customers: int, seed: int = 7) -> 
     if database_exists(url, name):
         store = open_store(target)
         try:
-            with store.begin() as s:
+            with store.read() as s:
                 if s.scalar(select(func.count()).select_from(Customer)) == customers:
                     return target
         finally:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from livedesk.models import Appearance, Broadcast, Customer, Note
+from livedesk.models import Appearance, Broadcast, Customer, Note, Order
+from livedesk.models.orders import SPEND_STATUSES
 from livedesk.models.base import utcnow
 
 PLATFORMS = ("douyin", "taobao", "kuaishou", "channels", "tiktok")
@@ -43,6 +45,21 @@ class PresentCustomer:
 
 
 @dataclass(frozen=True)
+class BroadcastSales:
+    """What sold during a broadcast: every order placed on its platform while it ran (or
+    attached to it), whether or not the buyer is known yet."""
+
+    orders: int  # paid or completed
+    gmv_fen: int
+    known_buyers: int  # distinct customers among them
+    unknown_buyer_orders: int  # orders whose buyer is not known yet (on the 未识别买家 list)
+    viewers: int  # distinct viewers the feed saw
+    # Buyers per viewer: known buyers plus one per unknown-buyer order (nothing says two
+    # of them are one person), over the viewers; 0 when no feed was connected.
+    conversion: float
+
+
+@dataclass(frozen=True)
 class BroadcastSummary:
     broadcast: BroadcastView
     known: list[PresentCustomer]
@@ -50,6 +67,7 @@ class BroadcastSummary:
     not_greeted_vips: list[PresentCustomer]
     notes_logged: int
     new_viewers: list[str]  # nicknames of viewers no customer is linked to yet
+    sales: BroadcastSales | None = None
 
 
 def _view(b: Broadcast) -> BroadcastView:
@@ -71,10 +89,16 @@ def start(session: Session, title: str, platform: str, room_id: str | None = Non
     live = current(session)
     if live is not None:
         raise BroadcastError(f"“{live.title}” is still live: end it before starting another")
-    b = Broadcast(title=title, platform=platform, room_id=(room_id or "").strip() or None,
-                  host_member_id=host_member_id, started_at=now or utcnow())
-    session.add(b)
-    session.flush()
+    room = (room_id or "").strip() or None
+    b = Broadcast(title=title, platform=platform, room_id=room, host_member_id=host_member_id,
+                  started_at=now or utcnow(), live_room=f"{platform}:{room or ''}"[:96])
+    try:
+        with session.begin_nested():  # two machines starting the same room at once: one wins
+            session.add(b)
+            session.flush()
+    except IntegrityError:
+        live = current(session)
+        raise BroadcastError(f"“{live.title if live else title}” is already live in this room") from None
     return _view(b)
 
 
@@ -85,10 +109,44 @@ def end(session: Session, broadcast_id: int, now: datetime | None = None) -> Bro
     if b.ended_at is not None:
         raise BroadcastError(f"“{b.title}” has already ended")
     b.ended_at = now or utcnow()
+    b.live_room = b.recorder = b.recorder_member_id = None
     return _view(b)
 
 
-def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: datetime | None = None) -> None:
+class RecorderTaken(BroadcastError):
+    """Another machine records this broadcast's capture feed."""
+
+    def __init__(self, member: str | None, since_s: float) -> None:
+        super().__init__(f"{member or 'another machine'} is recording this broadcast's feed")
+        self.member, self.since_s = member, since_s
+
+
+def claim_recorder(session: Session, broadcast_id: int, origin: str, member_id: int | None = None, *,
+                   take_over: bool = False) -> None:
+    """Make this process the one that records the broadcast's capture feed.
+
+    Two recorders would count every viewer twice and fight over appearances. The second is
+    told who records; ``take_over`` is for a recorder whose machine is gone.
+    """
+    b = session.get(Broadcast, broadcast_id, with_for_update=True)
+    if b is None or b.ended_at is not None:
+        raise BroadcastError("the feed is recorded during a live broadcast")
+    if b.recorder not in (None, origin) and not take_over:
+        from livedesk.models import TeamMember
+
+        name = session.scalar(select(TeamMember.name).where(TeamMember.id == b.recorder_member_id))
+        raise RecorderTaken(name, 0.0)
+    b.recorder, b.recorder_member_id = origin, member_id
+
+
+def release_recorder(session: Session, broadcast_id: int, origin: str) -> None:
+    b = session.get(Broadcast, broadcast_id, with_for_update=True)
+    if b is not None and b.recorder == origin:
+        b.recorder = b.recorder_member_id = None
+
+
+def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: datetime | None = None,
+                 member_id: int | None = None) -> None:
     b = session.get(Broadcast, broadcast_id)
     if b is None or b.ended_at is not None:
         raise BroadcastError("greetings are recorded during a live broadcast")
@@ -106,7 +164,7 @@ def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: dat
                                 first_seen_at=now, last_seen_at=now)
         session.add(appearance)
     if appearance.greeted_at is None:
-        appearance.greeted_at = now
+        appearance.greeted_at, appearance.greeted_by_id = now, member_id
 
 
 def greeted_ids(session: Session, broadcast_id: int) -> set[int]:
@@ -138,4 +196,24 @@ def summary(session: Session, broadcast_id: int, vip_tiers: tuple[str, ...] = ("
         .order_by(Appearance.comment_count.desc(), Appearance.first_seen_at).limit(50)
     ))
     notes = session.scalar(select(func.count(Note.id)).where(Note.broadcast_id == broadcast_id)) or 0
-    return BroadcastSummary(_view(b), known, vips, [p for p in vips if not p.greeted], notes, new_viewers)
+    return BroadcastSummary(_view(b), known, vips, [p for p in vips if not p.greeted], notes, new_viewers,
+                            sales(session, b))
+
+
+def sales(session: Session, b: Broadcast, now: datetime | None = None) -> BroadcastSales:
+    """The broadcast's sales: orders attached to it, or placed on its platform while it ran
+    (an export imported before the broadcast was recorded did not attach them)."""
+    until = b.ended_at or now or utcnow()
+    during = or_(Order.broadcast_id == b.id, and_(
+        Order.broadcast_id.is_(None), Order.platform == b.platform,
+        Order.ordered_at >= b.started_at, Order.ordered_at < until))
+    orders, gmv, known, unknown = session.execute(
+        select(func.count(Order.id), func.coalesce(func.sum(Order.total_fen), 0),
+               func.count(func.distinct(Order.customer_id)),
+               func.coalesce(func.sum(case((Order.customer_id.is_(None), 1), else_=0)), 0))
+        .where(during, Order.status.in_(SPEND_STATUSES))
+    ).one()
+    viewers = session.scalar(select(func.count(Appearance.id)).where(Appearance.broadcast_id == b.id)) or 0
+    buyers = int(known) + int(unknown)
+    return BroadcastSales(int(orders), int(gmv), int(known), int(unknown), int(viewers),
+                          min(1.0, buyers / viewers) if viewers else 0.0)

@@ -39,7 +39,7 @@ class Finding:
     term: str  # the text as written, text[start:end]
     start: int
     end: int
-    category: str  # superlative | ranking | grade | absolute | authority | medical | efficacy | shop
+    category: str  # superlative | ranking | grade | absolute | authority | medical | efficacy | safety | shop
     reason: str
 
     def as_dict(self) -> dict[str, Any]:

@@ -107,6 +107,7 @@ class NoteView:
     broadcast_id: int | None
     created_at: datetime
     updated_at: datetime
+    version: int = 1  # what an edit was made against: see edit_note
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,27 @@ class CustomerCard:
     tags: list[TagView]
     order_total: int = 0  # all orders, when ``orders`` holds only the latest
     vip_sessions: list[tuple[str, datetime, str]] = field(default_factory=list)  # title, starts, RSVP
+    consent: Consent | None = None
+
+
+# How a customer gave consent to keep their data (PIPL); the UI words each code.
+CONSENT_CHANNELS = ("wechat", "platform_chat", "phone", "in_person", "paper_form", "online_form", "other")
+CONSENT_NOTE_MAX = 200
+
+
+@dataclass(frozen=True)
+class Consent:
+    at: datetime | None
+    channel: str | None
+    note: str | None
+
+
+class ConsentError(ValueError):
+    """Consent cannot be recorded as given; ``code`` says why (the UI words it)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # unknown_channel | note_too_long | in_the_future | needs_date
 
 
 @dataclass
@@ -243,7 +265,7 @@ def card(session: Session, customer_id: int, order_limit: int = 50) -> CustomerC
         ],
         notes=[
             NoteView(n.id, n.body, n.kind, n.pinned, authors.get(n.author_id) if n.author_id else None,
-                     n.broadcast_id, n.created_at, n.updated_at)
+                     n.broadcast_id, n.created_at, n.updated_at, n.version)
             for n in notes
         ],
         tags=[TagView(t.id, t.name, t.color) for t in tags],
@@ -253,7 +275,28 @@ def card(session: Session, customer_id: int, order_limit: int = 50) -> CustomerC
             .join(Invitation, Invitation.session_id == PrivateSession.id)
             .where(Invitation.customer_id == customer_id).order_by(PrivateSession.starts_at.desc())
         ).all()),
+        consent=Consent(c.consent_at, c.consent_channel, c.consent_note),
     )
+
+
+def set_consent(session: Session, customer_id: int, at: datetime | None, channel: str | None,
+                note: str | None, now: datetime | None = None) -> Consent:
+    """Record when and how the customer consented (all None: consent withdrawn / unknown)."""
+    c = _require(session, customer_id)
+    note = (note or "").strip() or None
+    channel = channel or None
+    if channel is not None and channel not in CONSENT_CHANNELS:
+        raise ConsentError("unknown_channel", f"unknown consent channel {channel!r}; "
+                                              f"channels: {', '.join(CONSENT_CHANNELS)}")
+    if note is not None and len(note) > CONSENT_NOTE_MAX:
+        raise ConsentError("note_too_long", f"the consent note has {len(note)} characters; "
+                                            f"at most {CONSENT_NOTE_MAX}")
+    if at is None and (channel or note):
+        raise ConsentError("needs_date", "consent with a channel or a note needs the date it was given")
+    if at is not None and at > (now or utcnow()):
+        raise ConsentError("in_the_future", f"consent dated {at.isoformat()} is in the future")
+    c.consent_at, c.consent_channel, c.consent_note = at, channel, note
+    return Consent(at, channel, note)
 
 
 def refresh_search_text(session: Session, customer: Customer) -> None:
@@ -312,13 +355,34 @@ def add_note(
     return note.id
 
 
-def edit_note(session: Session, note_id: int, body: str) -> None:
-    note = _note(session, note_id)
+class NoteConflict(Exception):
+    """The note was edited elsewhere since it was opened: overwrite it only if the user says so."""
+
+    def __init__(self, note_id: int, body: str, by: str | None, version: int) -> None:
+        super().__init__(f"note {note_id} was changed by {by or 'someone else'} since it was opened")
+        self.note_id, self.body, self.by, self.version = note_id, body, by, version
+
+
+def edit_note(session: Session, note_id: int, body: str, expected_version: int | None = None) -> int:
+    """Replace a note's text; returns its new version.
+
+    ``expected_version`` is the version the editor showed: if someone saved the note since,
+    ``NoteConflict`` carries their text and name, and saving again with that version overwrites.
+    """
+    note = session.get(Note, note_id, with_for_update=True)
+    if note is None:
+        raise NotFound(f"note {note_id} does not exist")
     body = body.strip()
     if not body:
         raise ValueError("a note cannot be empty")
-    note.body = body
-    note.updated_at = utcnow()
+    if expected_version is not None and note.version != expected_version:
+        who = session.scalar(select(TeamMember.name).where(TeamMember.id == note.edited_by_id)) \
+            if note.edited_by_id else None
+        raise NoteConflict(note_id, note.body, who, note.version)
+    actor = session.info.get("actor")
+    note.body, note.updated_at, note.version = body, utcnow(), note.version + 1
+    note.edited_by_id = actor.member_id if actor is not None else None
+    return note.version
 
 
 def set_note_pinned(session: Session, note_id: int, pinned: bool) -> None:
@@ -355,23 +419,6 @@ def untag_customer(session: Session, customer_id: int, tag_id: int) -> None:
 def assigned_member(session: Session, customer_id: int) -> int | None:
     """The team member who looks after this customer (their tasks go to them by default)."""
     return _require(session, customer_id).assigned_member_id
-
-
-def add_team_member(session: Session, name: str, role: str = "assistant") -> int:
-    if not name.strip():
-        raise ValueError("a team member needs a name")
-    if role not in ("owner", "host", "assistant"):
-        raise ValueError(f"unknown role {role!r}: owner, host or assistant")
-    member = TeamMember(name=name.strip(), role=role)
-    session.add(member)
-    session.flush()
-    return member.id
-
-
-def team(session: Session) -> list[tuple[int, str, str]]:
-    return list(session.execute(
-        select(TeamMember.id, TeamMember.name, TeamMember.role).where(TeamMember.active).order_by(TeamMember.id)
-    ).all())
 
 
 def _require(session: Session, customer_id: int) -> Customer:

@@ -13,7 +13,7 @@ the shop's local months (``shop.utc_offset_hours``).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,9 @@ AVERAGE_MONTH_DAYS = 30.44
 
 @dataclass(frozen=True)
 class OrderFacts:
-    """Every paid order: whose, which local month, how much. Sorted by nothing."""
+    """Every paid order of a known customer: whose, which local month, how much; and the
+    paid orders nobody is attached to yet (an export withheld the buyer), which count in
+    the orders and GMV but in no buyer figure. Sorted by nothing."""
 
     customer: np.ndarray  # int64 customer ids
     month: np.ndarray  # int64 local month numbers
@@ -45,6 +47,9 @@ class OrderFacts:
     people_tiers: np.ndarray  # today's tier of each of ``people`` (object)
     offset_hours: int
     load_ms: float
+    unknown_month: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # orders without a buyer
+    unknown_fen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    unknown_day: np.ndarray = field(default_factory=lambda: np.empty(0, "datetime64[D]"))
 
     def first_month(self) -> pd.Series:
         """Each buyer's cohort, by customer id."""
@@ -52,9 +57,10 @@ class OrderFacts:
         buyers[self.buyer] = self.customer
         return pd.Series(self.first, index=buyers).sort_index()
 
-    def within(self, period: Period) -> np.ndarray:
+    def within(self, period: Period, days: np.ndarray | None = None) -> np.ndarray:
         start, end = np.datetime64(period.start, "D"), np.datetime64(period.end, "D")
-        return (self.day >= start) & (self.day <= end)
+        days = self.day if days is None else days
+        return (days >= start) & (days <= end)
 
 
 def load_facts(session: Session) -> OrderFacts:
@@ -62,15 +68,23 @@ def load_facts(session: Session) -> OrderFacts:
     offset = int(settings.get(session, "shop.utc_offset_hours"))
     conn = session.connection()
     o = Order.__table__.c
-    statement = select(o.customer_id, utc_hour(o.ordered_at).label("hour"), o.total_fen).where(
-        o.status.in_(SPEND_STATUSES))
+    # Customer ids start at 1: 0 stands for "nobody yet" across the packed read.
+    statement = select(func.coalesce(o.customer_id, 0).label("customer_id"), utc_hour(o.ordered_at).label("hour"),
+                       o.total_fen).where(o.status.in_(SPEND_STATUSES))
     orders = read_columns(conn, statement, ints=("customer_id", "total_fen"))
     # The hour strings repeat, so each is parsed once (pd.factorize), not per order.
     codes, unique_hours = pd.factorize(orders["hour"])
     local = pd.to_datetime(pd.Series(unique_hours, dtype=object), format="%Y-%m-%d %H") + pd.Timedelta(hours=offset)
     local_days = local.to_numpy().astype("datetime64[D]")
     local_months = local.to_numpy().astype("datetime64[M]").astype(np.int64)
-    month = local_months[codes]
+    month, day = local_months[codes], local_days[codes]
+    nobody = orders["customer_id"] == 0
+    unknown = {"unknown_month": month[nobody], "unknown_fen": orders["total_fen"][nobody],
+               "unknown_day": day[nobody]}
+    if nobody.any():
+        known = ~nobody
+        orders = {name: column[known] for name, column in orders.items()}
+        month, day = month[known], day[known]
     buyer, _ids = pd.factorize(orders["customer_id"])
     first = np.full(len(_ids), np.iinfo(np.int64).max, np.int64)
     np.minimum.at(first, buyer, month)
@@ -81,20 +95,23 @@ def load_facts(session: Session) -> OrderFacts:
         customer=orders["customer_id"],
         month=month,
         fen=orders["total_fen"],
-        day=local_days[codes],
+        day=day,
         buyer=buyer.astype(np.int64),
         first=first,
         people=people["id"][by_id],
         people_tiers=people["tier"][by_id],
         offset_hours=offset,
         load_ms=round((time.perf_counter() - started) * 1000, 1),
+        **unknown,
     )
 
 
 def monthly(facts: OrderFacts, period: Period) -> pd.DataFrame:
     """Per month: orders, buyers, GMV, average order value, repeat buyers and repurchase rate.
 
-    A repeat buyer bought that month and had first bought in an earlier month.
+    A repeat buyer bought that month and had first bought in an earlier month. Orders whose
+    buyer is not known yet count in orders, GMV and AOV (``unknown_orders`` of them), in
+    no buyer figure.
     """
     months = period.month_numbers()
     keep = facts.within(period)
@@ -104,8 +121,13 @@ def monthly(facts: OrderFacts, period: Period) -> pd.DataFrame:
     buyer, pair_slot = np.divmod(pairs, span)
     repeat = facts.first[buyer] < pair_slot + months[0]
     out = pd.DataFrame(index=pd.Index(months, name="number"))
-    out["orders"] = np.bincount(slot, minlength=span)
-    out["gmv_fen"] = pd.Series(facts.fen[keep]).groupby(slot).sum().reindex(range(span), fill_value=0).to_numpy()
+    nobody = facts.within(period, facts.unknown_day)
+    nobody_slot = facts.unknown_month[nobody] - months[0]
+    unknown_orders = np.bincount(nobody_slot, minlength=span)
+    out["orders"] = np.bincount(slot, minlength=span) + unknown_orders
+    out["gmv_fen"] = (np.bincount(slot, weights=facts.fen[keep], minlength=span)
+                      + np.bincount(nobody_slot, weights=facts.unknown_fen[nobody], minlength=span)).round()
+    out["unknown_orders"] = unknown_orders
     out["buyers"] = np.bincount(pair_slot, minlength=span)
     out["repeat_buyers"] = np.bincount(pair_slot[repeat], minlength=span)
     out = out.astype("int64")
@@ -113,6 +135,32 @@ def monthly(facts: OrderFacts, period: Period) -> pd.DataFrame:
     out["repurchase_ratio"] = (out["repeat_buyers"] / out["buyers"].where(out["buyers"] > 0)).fillna(0.0)
     out.insert(0, "month", [month_label(int(n)) for n in out.index])
     return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The period's figures at the top of 看板; a rate is None when nothing could be measured."""
+
+    gmv_fen: int
+    buyers: int
+    repurchase_ratio: float | None  # buyers of the period who had bought before, or twice in it
+    nps: float | None
+    on_time_ratio: float | None
+
+
+def headline(facts: OrderFacts, period: Period, sla: pd.DataFrame, scores: pd.DataFrame) -> Headline:
+    keep = facts.within(period)
+    buyers = np.unique(facts.buyer[keep])
+    until_end = facts.day <= np.datetime64(period.end, "D")
+    orders_so_far = np.bincount(facts.buyer[until_end], minlength=len(facts.first))
+    answers, due = int(scores["responses"].sum()), int(sla["due"].sum())
+    return Headline(
+        gmv_fen=int(facts.fen[keep].sum()),
+        buyers=len(buyers),
+        repurchase_ratio=float((orders_so_far[buyers] >= 2).mean()) if len(buyers) else None,
+        nps=float((scores["promoters"].sum() - scores["detractors"].sum()) * 100 / answers) if answers else None,
+        on_time_ratio=float(sla["on_time"].sum() / due) if due else None,
+    )
 
 
 def cohorts(facts: OrderFacts, period: Period) -> pd.DataFrame:

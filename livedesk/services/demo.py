@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Table, column, func, insert, select, table
+from sqlalchemy import Connection, Table, bindparam, column, func, insert, select, table, update
 from sqlalchemy.orm import Session
 
 from livedesk.models.adapters import adapter_for
@@ -27,6 +27,7 @@ from livedesk.models import (
     Broadcast,
     Customer,
     CustomerTag,
+    LevelChange,
     Note,
     Order,
     OrderItem,
@@ -163,7 +164,7 @@ class DemoSummary:
 
 
 def is_empty(store: Store) -> bool:
-    with store.begin() as session:
+    with store.read() as session:
         return session.scalar(select(Customer.id).limit(1)) is None
 
 
@@ -193,7 +194,7 @@ def generate(
     shop = _Shop(np.random.default_rng(seed), customers, now)
 
     # One transaction: a demo that fails half-way leaves the store empty, not half-filled.
-    with store.begin() as session:
+    with store.write() as session:
         conn = session.connection()
         if session.scalar(select(Customer.id).limit(1)) is not None:
             raise NotEmpty("the store already has customers; demo data goes into an empty store only")
@@ -207,6 +208,7 @@ def generate(
         adapter_for(conn).analyze(conn, list(Base.metadata.sorted_tables))  # planner statistics for the new rows
         report(0, 1, "segments")
         segments.recompute(session, now)
+        shop.spread_level_changes(conn)
         report(1, 1, "segments")
     return DemoSummary(
         customers=customers, accounts=shop.account_count, orders=shop.order_count, items=shop.item_count,
@@ -680,6 +682,23 @@ class _Shop:
         self.points_count = _write(conn, PointsEntry, spend(), len(spent), "points", report)
 
     # appearances, interaction points, notes, tags ------------------------------------------
+
+    def spread_level_changes(self, conn: Connection) -> None:
+        """The first recompute dates every member's level today ("upgraded today" for all);
+        a real shop's members reached theirs over time: somewhere between their first and
+        their last order, so only a handful have fresh news for the panel."""
+        rows = conn.execute(select(Customer.id, Customer.first_order_at, Customer.last_order_at)
+                            .where(Customer.level != "none", Customer.first_order_at.is_not(None))
+                            .order_by(Customer.id)).all()
+        if not rows:
+            return
+        share = self.rng.random(len(rows))
+        moments = [first + (last - first) * float(f) for (_cid, first, last), f in zip(rows, share)]
+        conn.execute(update(Customer).where(Customer.id == bindparam("cid")).values(level_since=bindparam("at"), updated_at=Customer.updated_at),
+                     [{"cid": cid, "at": at} for (cid, _f, _l), at in zip(rows, moments)])
+        conn.execute(update(LevelChange).where(LevelChange.customer_id == bindparam("cid"))
+                     .values(changed_at=bindparam("at")),
+                     [{"cid": cid, "at": at} for (cid, _f, _l), at in zip(rows, moments)])
 
     def write_extras(self, conn: Connection, report: Progress) -> None:
         rng, n = self.rng, self.n

@@ -5,15 +5,18 @@ numbers formatted ``0.00`` in XLSX so Excel can sum them); times in the shop's l
 Rows are read in chunks by id (keyset paging) and written as they come: a CSV through one
 UTF-8-with-BOM stream (Excel then reads the Chinese right), an XLSX through openpyxl's
 write-only workbook, a new sheet when one is full (Excel's limit is 1,048,576 rows). The
-file appears under its name only when complete, and every export is written to the audit
-log: who, what, which filter, how many rows, where.
+file is written in the app's private folder (``private.work_dir``, 0700; openpyxl's own
+temporary files too) and appears under its name only when complete, moved into place in
+one rename: a killed export leaves nothing in the user's folder, and what it left in the
+private folder is removed at the next start. Every export is written to the audit log:
+who, what, which filter, how many rows, where.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -25,11 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Customer, CustomerTag, Order, OrderItem, PlatformAccount, Tag
-from livedesk.services import customers, settings
+from livedesk.models.engine import WritePolicy, write_engine
+from livedesk.services import customers, private, settings, team
+from livedesk.services.cells import FORMULA_STARTS
 from livedesk.services.customers import CustomerFilter
 from livedesk.services.frames import fetch_rows, read_frame
 
@@ -151,6 +155,8 @@ def check_target(path: str | os.PathLike[str]) -> tuple[Path, str]:
 def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: CustomerFilter,
             customer_ids: Sequence[int] | None, actor: str | None, progress: Progress | None) -> ExportSummary:
     started = time.perf_counter()
+    if customer_ids is None and flt == CustomerFilter():
+        team.require(session, "export_all")
     target, fmt = check_target(path)
     if flt.tier and flt.tier not in customers.TIERS:
         raise ExportError(f"unknown tier {flt.tier!r}; tiers: {', '.join(customers.TIERS)}")
@@ -185,21 +191,19 @@ def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: Cust
 def _audit(session: Session, actor: str | None, kind: str, detail: dict[str, Any]) -> int:
     """The export's audit entry, written before the file takes its name.
 
-    In the caller's transaction when it can be. On SQLite a transaction that has only read
-    cannot start writing once another connection has committed since its first read (the
-    snapshot is stale: "database is locked") — likely after an export of minutes — so the
-    entry is then committed on its own short transaction instead.
+    In the caller's transaction when it is a writing one. An export read in a reading unit
+    (the usual way: minutes of reading must not hold the write lock) writes the entry on
+    its own short writing transaction.
     """
-    try:
-        with session.begin_nested():
-            entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
-            session.add(entry)
-            session.flush()
-        return entry.id
-    except OperationalError:
-        log.info("export audit: the caller's snapshot is stale; writing it on its own transaction")
-    with sessionmaker(bind=session.get_bind()).begin() as own:
+    if not session.info.get("read_only"):
         entry = AuditEntry(actor=actor, action="export", entity=kind, detail=detail)
+        session.add(entry)
+        session.flush()
+        return entry.id
+    member = team.acting(session)
+    with sessionmaker(bind=write_engine(session.get_bind(), WritePolicy())).begin() as own:
+        entry = AuditEntry(actor=member.name if member else actor, member_id=member.member_id if member else None,
+                           action="export", entity=kind, detail=detail)
         own.add(entry)
         own.flush()
         return entry.id
@@ -284,7 +288,7 @@ def _order_chunks(conn: Connection, chosen: list[int] | None) -> Iterator[pd.Dat
     statement = select(
         o.id, o.platform, o.platform_order_id, o.customer_id, Customer.nickname, o.status, o.after_sale,
         o.total_fen, o.ordered_at, o.paid_at, o.recipient_name, o.recipient_phone, o.city, o.address,
-    ).join(Customer, Customer.id == o.customer_id)
+    ).outerjoin(Customer, Customer.id == o.customer_id)  # everyone's: orders of unknown buyers too
     if chosen is None:
         frames = _pages(conn, statement, o.id)
     else:  # customer by customer (their orders in time order), through the (customer, ordered_at) index
@@ -328,12 +332,16 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
         values = frame[col.key]
         if col.words is not None:
             values = values.map(lambda v, w=col.words: w.get(v, v) if isinstance(v, str) else v)
-        if col.kind == "money":
+        if col.kind == "int":
+            values = values.astype("Int64")  # an anonymised order's empty customer id, not 12.0
+        elif col.kind == "money":
             fen = values.fillna(0).astype("int64")
             values = yuan_text(fen) if fmt == "csv" else fen / 100
         elif col.kind == "time":
             local = (pd.to_datetime(values, format="ISO8601") + offset).dt.floor("s")
             values = local.dt.strftime("%Y-%m-%d %H:%M:%S") if fmt == "csv" else local
+        elif col.kind == "int" and values.isna().any():  # an unknown buyer's order: no customer id, not NaN
+            values = values.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
         elif col.kind == "date":
             days = pd.to_datetime(values, format="ISO8601")
             values = days.dt.strftime("%Y-%m-%d") if fmt == "csv" else days.dt.date
@@ -341,11 +349,6 @@ def _present(frame: pd.DataFrame, columns: Sequence[Column], fmt: str, offset: t
             values = _safe_text(values, fmt)
         out[col.header] = values
     return out
-
-
-# Free text comes from buyers (nicknames, addresses). A cell starting with one of these is a
-# formula to Excel when it opens a CSV ("CSV injection"): it gets a leading apostrophe.
-FORMULA_STARTS = r"^[=+\-@\t\r]"
 
 
 def _safe_text(values: pd.Series, fmt: str) -> pd.Series:
@@ -371,11 +374,9 @@ class _Writer:
     def __init__(self, target: Path, columns: Sequence[Column]) -> None:
         self.target = target
         self.columns = columns
-        # Written beside the target and renamed when complete: no half file under the real name.
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=f".{target.suffix.lstrip('.')}.part",
-                                    dir=target.parent)
-        os.close(fd)
-        self.partial = Path(name)
+        # Written in the private folder and moved into place when complete: no half file
+        # under the real name, and no hidden one beside it if the export is killed.
+        self.partial = private.private_file(suffix=f".{target.suffix.lstrip('.')}")
 
     def write(self, frame: pd.DataFrame) -> None:
         raise NotImplementedError
@@ -384,7 +385,7 @@ class _Writer:
         raise NotImplementedError
 
     def publish(self) -> None:
-        os.replace(self.partial, self.target)
+        private.publish(self.partial, self.target)
 
     def abandon(self) -> None:
         try:
@@ -424,6 +425,9 @@ class _XlsxWriter(_Writer):
         from openpyxl import Workbook
 
         super().__init__(target, columns)
+        _private_openpyxl_temp_files()
+        self.temp_files: list[str] = []  # openpyxl's, for this workbook (removed if abandoned)
+        _openpyxl_made.files = self.temp_files
         self.book = Workbook(write_only=True)
         self.title = title
         self.sheets = 0
@@ -497,6 +501,41 @@ class _XlsxWriter(_Writer):
         return self.sheets
 
     def discard(self) -> None:
+        from openpyxl.worksheet import _writer
+
         if not self.closed:
             self.closed = True
+            for sheet in self.book.worksheets:  # end each sheet's stream now, not when collected
+                try:
+                    sheet.close()
+                except Exception:  # already closed, or never written
+                    log.debug("closing an abandoned sheet", exc_info=True)
             self.book.close()
+        for name in self.temp_files:  # the sheets' rows, phones included: not left until exit
+            Path(name).unlink(missing_ok=True)
+            if name in _writer.ALL_TEMP_FILES:
+                _writer.ALL_TEMP_FILES.remove(name)
+
+
+_openpyxl_made = threading.local()  # .files: where the current thread's workbook notes its temp files
+
+
+def _private_openpyxl_temp_files() -> None:
+    """openpyxl's write-only sheets stream their rows to a temporary file made by
+    ``create_temporary_file`` in the system's temp folder (``/tmp/openpyxl.*``, readable by
+    all, left there when the process is killed). Made in the private folder instead."""
+    from openpyxl.worksheet import _writer
+
+    if getattr(_writer.create_temporary_file, "livedesk_private", False):
+        return
+
+    def create_temporary_file(suffix: str = "") -> str:
+        name = str(private.private_file(suffix, prefix="openpyxl."))
+        _writer.ALL_TEMP_FILES.append(name)  # openpyxl removes it after saving, as its own
+        made = getattr(_openpyxl_made, "files", None)
+        if made is not None:
+            made.append(name)
+        return name
+
+    create_temporary_file.livedesk_private = True  # type: ignore[attr-defined]
+    _writer.create_temporary_file = create_temporary_file

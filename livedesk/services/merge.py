@@ -48,7 +48,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import customers, points, segments
+from livedesk.services import backups, customers, points, segments, team
 from livedesk.services.frames import fetch_rows
 from livedesk.services.identity_text import clean_phone
 from livedesk.services.importing.identity import (
@@ -80,7 +80,7 @@ MAX_GROUP_PAIRS = 8  # a key shared by more customers pairs each with the oldest
 
 # Customer columns a merge takes from the dropped customer when the kept one has none.
 FIELDS = ("nickname", "real_name", "phone", "phone_masked", "gender", "birthday", "province", "city", "address",
-          "assigned_member_id", "consent_at", "consent_note")
+          "assigned_member_id", "consent_at", "consent_channel", "consent_note")
 # An invitation's answers, least to most informative: a merged pair keeps the most informative.
 RSVP_RANK = {"waitlisted": 0, "invited": 1, "no_answer": 2, "declined": 3, "no_show": 4, "accepted": 5,
              "attended": 6}
@@ -343,7 +343,7 @@ class MergeResult:
     dropped_id: int
     moves: dict[str, int]
     filled: dict[str, Any]  # fields the kept customer took from the dropped one
-    overridden: dict[str, Any]  # the dropped customer's values that lost to the kept one's
+    overridden: dict[str, Any]  # the dropped customer's values that lost to the kept one's (not audited)
     reasons: list[str]
     merged: Side
     audit_id: int | None = None
@@ -408,13 +408,18 @@ def preview(session: Session, keep_id: int, drop_id: int, now: date | datetime |
 def merge(session: Session, keep_id: int, drop_id: int, actor: str | None = None,
           now: date | datetime | None = None) -> MergeResult:
     """Merge ``drop_id`` into ``keep_id``: everything moves, the dropped customer goes, the
-    audit log says what moved. The caller owns the transaction."""
+    audit log says what moved. The caller owns the transaction; a verified backup is taken first."""
+    team.require(session, "merge")
     _pair(session, keep_id, drop_id)
+    backups.before_destructive(session, "before-merge")
     before = {"keep": _brief(side(session, keep_id)), "drop": _brief(side(session, drop_id))}
     moves, filled, overridden, reasons = _merge(session, keep_id, drop_id, now)
     merged = side(session, keep_id)
+    # Field names only, never values: an audit entry must not keep the dropped customer's
+    # phone and name (they would outlive an erasure of the kept one in every backup).
     entry = AuditEntry(actor=actor, action="merge", entity="customer", entity_id=str(keep_id), detail=_json({
-        "kept": keep_id, "dropped": drop_id, "moved": moves, "filled": filled, "overridden": overridden,
+        "kept": keep_id, "dropped": drop_id, "moved": moves, "filled": sorted(filled),
+        "overridden": sorted(overridden),
         "reasons": reasons, "before": before, "after": _brief(merged),
     }))
     session.add(entry)

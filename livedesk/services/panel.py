@@ -2,17 +2,32 @@
 
 Everything here is safe to put on a screen that may be filmed: the real name and the
 phone are masked before they leave this module.
+
+Alerts carry a kind; the panel shows at most one line of each category (``CATEGORY``):
+safety (allergy, open complaint) and sales (a fresh upgrade, a birthday, running out).
+A shipped greeting is worded by the UI in its language (``greeting_custom`` False); a
+shop's own greeting is its own words, filled here with level names in the same language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from livedesk.models import Appearance, Customer, MessageTemplate, Note, Order, OrderItem, Product, ProfileValue
+from livedesk.models import (
+    Appearance,
+    Customer,
+    LevelChange,
+    MessageTemplate,
+    Note,
+    Order,
+    OrderItem,
+    Product,
+    ProfileValue,
+)
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import presets, settings
@@ -21,13 +36,24 @@ from livedesk.services.identity_text import mask_name, mask_phone
 BIRTHDAY_WINDOW_DAYS = 7
 COMPLAINT_WINDOW_DAYS = 30
 REPLENISH_WINDOW_DAYS = 7
+UPGRADE_NEWS_DAYS = 30  # a level reached this recently is worth a word on air
 DEFAULT_GREETING = "欢迎{称呼}来到直播间"
+DEFAULT_GREETING_KEY = "greeting.default"
+LEVEL_RANK = {"none": 0, "silver": 1, "gold": 2}
+# Which line of the panel an alert belongs to, most urgent first within each.
+CATEGORY = {"allergy": "safety", "complaint": "safety",
+            "upgrade": "sales", "birthday": "sales", "replenish": "sales",
+            "not_greeted": "status"}
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # allergy | complaint | birthday | replenish | not_greeted
-    text: str
+    kind: str  # allergy | complaint | upgrade | birthday | replenish | not_greeted
+    text: str  # allergy: "label: value"; complaint: the note; upgrade/birthday: days; replenish: product
+
+    @property
+    def category(self) -> str:
+        return CATEGORY.get(self.kind, "status")
 
 
 @dataclass(frozen=True)
@@ -53,19 +79,34 @@ class PanelCard:
     profile: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
     pinned_notes: list[str] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    greeting_key: str = DEFAULT_GREETING_KEY  # which template was picked
+    greeting_custom: bool = False  # the shop wrote its own words (else the UI words the shipped one)
+    zone: tzinfo = timezone.utc  # the shop's clock, for the dates shown
 
     def greeting(self, level_name: str) -> str:
-        """The template filled in; the level's name comes from the UI, in its language."""
+        """The template filled in with this level name (in the template's language)."""
         return self.greeting_template.replace("{称呼}", self.nickname).replace("{等级}", level_name)
 
+    def custom_greeting(self) -> str:
+        """A shop's own greeting, with the level named in the shop's language like the rest of it."""
+        from livedesk.services.templates import LEVEL_WORDS
 
-def greeting_template(session: Session, customer: Customer) -> str:
-    keys = [f"greeting.{customer.level}", f"greeting.{customer.tier}", "greeting.default"]
+        return self.greeting(LEVEL_WORDS.get(self.level, self.level))
+
+
+def greeting_template(session: Session, customer: Customer) -> tuple[str, str, bool]:
+    """(key, body, custom): the template for this customer, by level, then tier, then default."""
+    from livedesk.services.templates import DEFAULT_TEMPLATES
+
+    keys = [f"greeting.{customer.level}", f"greeting.{customer.tier}", DEFAULT_GREETING_KEY]
     templates = {
         t.key: t.body
         for t in session.scalars(select(MessageTemplate).where(MessageTemplate.key.in_(keys), MessageTemplate.active))
     }
-    return next((templates[k] for k in keys if k in templates), DEFAULT_GREETING)
+    shipped = {key: body for key, _kind, _name, body in DEFAULT_TEMPLATES}
+    key = next((k for k in keys if k in templates), DEFAULT_GREETING_KEY)
+    body = templates.get(key, DEFAULT_GREETING)
+    return key, body, body != shipped.get(key, DEFAULT_GREETING)
 
 
 def days_to_birthday(birthday: date, today: date) -> int:
@@ -90,12 +131,16 @@ def panel_card(
     if c is None:
         raise LookupError(f"customer {customer_id} does not exist")
     shop_preset = presets.preset(settings.get(session, "shop.preset"))
+    key, body, custom = greeting_template(session, c)
     card = PanelCard(
         customer_id=c.id,
         nickname=c.nickname,
         masked_name=mask_name(c.real_name),
         masked_phone=mask_phone(c.phone or c.phone_masked),
-        greeting_template=greeting_template(session, c),
+        greeting_template=body,
+        greeting_key=key,
+        greeting_custom=custom,
+        zone=settings.shop_zone(session),
         tier=c.tier,
         level=c.level,
         level_since=c.level_since,
@@ -131,7 +176,10 @@ def panel_card(
             card.alerts.append(Alert("complaint", n.body))
             break
 
-    today = now.date()
+    today = now.astimezone(card.zone).date()  # the shop's day: a birthday is a local date
+    upgrade = _recent_upgrade(session, c, now)
+    if upgrade is not None:
+        card.alerts.append(Alert("upgrade", str(upgrade)))
     if c.birthday is not None:
         days = days_to_birthday(c.birthday, today)
         if days <= BIRTHDAY_WINDOW_DAYS:
@@ -149,7 +197,18 @@ def panel_card(
         if not cycle or name in seen:
             continue
         seen.add(name)  # only the latest purchase of a product says when it runs out
-        runs_out = at.date() + timedelta(days=cycle * max(1, quantity))
+        runs_out = at.astimezone(card.zone).date() + timedelta(days=cycle * max(1, quantity))
         if abs((runs_out - today).days) <= REPLENISH_WINDOW_DAYS:
             card.alerts.append(Alert("replenish", name))
     return card
+
+
+def _recent_upgrade(session: Session, c: Customer, now: datetime) -> int | None:
+    """Days since the customer moved UP to their current level, if that is recent news."""
+    if c.level == "none" or c.level_since is None or now - c.level_since > timedelta(days=UPGRADE_NEWS_DAYS):
+        return None
+    change = session.scalars(select(LevelChange).where(LevelChange.customer_id == c.id)
+                             .order_by(LevelChange.changed_at.desc(), LevelChange.id.desc()).limit(1)).first()
+    if change is not None and LEVEL_RANK.get(change.to_level, 0) <= LEVEL_RANK.get(change.from_level, 0):
+        return None  # a step down is not news for the air
+    return max(0, (now - c.level_since).days)

@@ -53,7 +53,7 @@ def settle_orders(session: Session, now: datetime | None = None) -> tuple[int, i
     ref = func.cast(Order.id, PointsEntry.ref.type)
     spend = select(Order.customer_id, (Order.total_fen // 100 * per_yuan).label("delta"), literal("spend"), ref,
                    literal(now, PointsEntry.occurred_at.type)).where(
-        Order.status.in_(SPEND_STATUSES),
+        Order.status.in_(SPEND_STATUSES), Order.customer_id.is_not(None),  # nobody's order: nobody's points
         ~exists().where(and_(paid.customer_id == Order.customer_id, paid.reason == "spend", paid.ref == ref)),
     )
     columns = ["customer_id", "delta", "reason", "ref", "occurred_at"]

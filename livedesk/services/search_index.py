@@ -248,3 +248,18 @@ class SearchIndex:
     def _hit(self, i: int, how: str) -> Hit:
         return Hit(int(self.ids[i]), self.nicknames[i], self.tiers[i], self.levels[i], int(self.spent[i]),
                    self.cities[i], how)
+
+    def forget(self, customer_id: int) -> bool:
+        """Drop one customer's keys at once (an erasure), without a rebuild. Returns whether
+        they were indexed. Positions stay (owners point into them); the name is blanked."""
+        found = np.flatnonzero(self.ids == customer_id)
+        if not len(found):
+            return False
+        i = int(found[0])
+        keep = self.owners != i
+        self.keys, self.owners = self.keys[keep], self.owners[keep]
+        self.kinds, self.starts = self.kinds[keep], self.starts[keep]
+        self.nicknames[i], self.cities[i] = "", None
+        self._single.clear()
+        self._typo_candidates.clear()
+        return True

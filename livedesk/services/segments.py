@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, LevelChange, Order, PointsEntry
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import points, settings
+from livedesk.services import changes, points, settings
 from livedesk.services.frames import read_columns
 
 CUSTOMERS = Customer.__table__
@@ -84,6 +84,7 @@ def recompute(session: Session, now: date | datetime | None = None) -> SegmentSu
     changed = _changed(df, new)
     _write(conn, new.loc[changed], now_utc)
     moved = _record_level_changes(conn, df, new, now_utc)
+    _touched(session, changed, moved)
     session.expire_all()  # ORM objects loaded earlier must not shadow the rows just written
     return SegmentSummary(
         customers=len(new),
@@ -121,9 +122,18 @@ def recompute_customers(session: Session, ids: list[int], now: date | datetime |
     stats.loc[mine] = fresh[stats.columns]
     new = _derive(df.join(stats), pd.Timestamp(now_utc.replace(tzinfo=None)), rules, levels)
     new, df = new.loc[mine], df.loc[mine]
-    _write(conn, new.loc[_changed(df, new)], now_utc)
-    _record_level_changes(conn, df, new, now_utc)
+    changed = _changed(df, new)
+    _write(conn, new.loc[changed], now_utc)
+    _touched(session, changed, _record_level_changes(conn, df, new, now_utc))
     session.expire_all()
+
+
+def _touched(session: Session, changed: pd.Index, moved: pd.Index) -> None:
+    """The change set of a recompute: written on the raw connection, so said here."""
+    if len(changed):
+        changes.touch(session, "customers", changed.tolist())
+    if len(moved):
+        changes.touch(session, "level_changes")
 
 
 def preview(session: Session, rules: dict[str, Any], levels: list[dict[str, Any]],
@@ -205,7 +215,8 @@ def _order_stats(conn: Connection, now: datetime, ids: list[int] | None = None) 
         )
         # Orders placed after ``now`` are not known yet at ``now``: a recompute "as of"
         # a past day must give the answer that day would have given.
-        .where(o.status.in_(SPEND_STATUSES), o.ordered_at <= now)
+        .where(o.status.in_(SPEND_STATUSES), o.ordered_at <= now,
+               o.customer_id.is_not(None))  # an unknown buyer's orders count for the shop, not a person
         .group_by(o.customer_id)
     )
     if ids is not None:

@@ -77,6 +77,10 @@ DEFAULTS: dict[str, Any] = {
     "import.mappings": {},
     # The path a capture tool pushing to LiveDesk (dycast) must use: made once, kept (feeds/formats).
     "feeds.listener_secret": None,
+    # 抖店 open-platform order sync (services/sync): the shop id (its app key and secret live in
+    # the OS keyring, never here) and the update time the last sync covered (ISO UTC).
+    "sync.douyin.shop_id": None,
+    "sync.douyin.synced_until": None,
 }
 
 
@@ -96,9 +100,19 @@ def get(session: Session, key: str) -> Any:
     return copy.deepcopy(DEFAULTS[key]) if row is None else row.value
 
 
+# The shop's rules: only an owner changes them (the rest is the app's own bookkeeping).
+RULES = frozenset({"shop.name", "shop.preset", "shop.utc_offset_hours", "tiers.rules", "levels", "panel.vip_tiers",
+                   "points.rules", "points.perks", "followups.rules", "compliance.extra_terms",
+                   "compliance.exempt_terms"})
+
+
 def set_value(session: Session, key: str, value: Any) -> None:
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
+    if key in RULES:
+        from livedesk.services import team
+
+        team.require(session, "change_rules")
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value))

@@ -1,7 +1,8 @@
 """Moving a whole store: between SQLite and PostgreSQL, and through a portable dump.
 
 ``copy_store`` copies every row of every table, parents before children (the models'
-foreign-key order), into an empty store of either kind, in one transaction on the target,
+foreign-key order; the change log ``change_log`` and the team tables too, ids kept, so the
+copy's history and its followers' positions stay as they were), into an empty store of either kind, in one transaction on the target,
 moves the target's id sequences past the copied ids, and verifies by counting each table on
 both sides. ``write_dump`` writes the same rows to a zip (one JSON-lines file per table, a
 manifest with the schema revision and the counts) that ``load_dump`` loads into an empty
@@ -26,6 +27,7 @@ from sqlalchemy.types import Date, DateTime, LargeBinary
 
 from livedesk.models import Base
 from livedesk.models.adapters import adapter_for
+from livedesk.models.engine import write_engine
 from livedesk.services.store import Store, StoreError, current_revision
 
 log = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ def copy_store(source: Store, target: Store, progress: Progress | None = None) -
     schema = current_revision(source)
     _check_target(target, schema)
     report = progress or (lambda _t, _d, _n: None)
-    with source.engine.connect() as src, target.engine.begin() as dst:
+    with source.engine.connect() as src, _writer(target).begin() as dst:
         expected = count_rows(src)
         for table in tables():
             total, done = expected[table.name], 0
@@ -93,6 +95,12 @@ def copy_store(source: Store, target: Store, progress: Progress | None = None) -
         summary = _finish(dst, schema, expected)
     log.info("copied %d rows into %s", summary.rows, target.engine.url.render_as_string(hide_password=True))
     return summary
+
+
+def _writer(target: Store) -> Any:
+    """The target's engine as a writer: on SQLite the copy holds the write lock from its
+    first statement (BEGIN IMMEDIATE, waiting its turn like any writing unit)."""
+    return write_engine(target.engine, target.write_policy)
 
 
 def _chunks(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
@@ -214,7 +222,7 @@ def load_dump(path: Path, target: Store, progress: Progress | None = None) -> Tr
     if unknown:
         raise TransferError(f"{path} has tables this LiveDesk does not know: {', '.join(unknown)}")
     expected = {name: 0 for name in known} | {t["name"]: t["rows"] for t in manifest["tables"]}
-    with zipfile.ZipFile(path) as archive, target.engine.begin() as conn:
+    with zipfile.ZipFile(path) as archive, _writer(target).begin() as conn:
         for entry in manifest["tables"]:
             table = known[entry["name"]]
             columns = entry["columns"]

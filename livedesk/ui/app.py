@@ -22,7 +22,16 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from livedesk import __version__  # noqa: E402
-from livedesk.services.store import Store, StoreError, default_data_dir, open_store, resolve_url  # noqa: E402
+from livedesk.models.engine import is_sqlite  # noqa: E402
+from livedesk.services.store import (  # noqa: E402
+    Store,
+    StoreError,
+    default_data_dir,
+    default_db_path,
+    open_store,
+    resolve_url,
+    sqlite_url,
+)
 from livedesk.ui.context import AppContext  # noqa: E402
 from livedesk.ui.i18n import DEFAULT_LANGUAGE, install_translators  # noqa: E402
 from livedesk.ui.tasks import TaskRunner  # noqa: E402
@@ -77,15 +86,15 @@ def _store_failure_words(url: str, exc: StoreError) -> str:
     if url.startswith("sqlite"):
         return str(exc)
 
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("StoreOpening", text)
-
+    # Literal QCoreApplication.translate calls: lupdate files a message under its context only then.
     words = {
-        "unreachable": tr("The team server does not answer (%1). Check that it is running and that this "
-                          "computer is on the shop's network."),
-        "auth": tr("The team server refused the user name or password (%1)."),
-        "no_database": tr("The team server has no such database (%1)."),
-    }.get(classify_error(exc), tr("The team server's store cannot be opened (%1)."))
+        "unreachable": QCoreApplication.translate(
+            "StoreOpening", "The team server does not answer (%1). Check that it is running and that this "
+            "computer is on the shop's network."),
+        "auth": QCoreApplication.translate("StoreOpening", "The team server refused the user name or password (%1)."),
+        "no_database": QCoreApplication.translate("StoreOpening", "The team server has no such database (%1)."),
+    }.get(classify_error(exc)) or QCoreApplication.translate(
+        "StoreOpening", "The team server's store cannot be opened (%1).")
     return words.replace("%1", display_url(url)) + "\n\n" + str(exc)
 
 
@@ -123,24 +132,30 @@ def run_app(args: argparse.Namespace) -> int:
     if not args.startup_probe:
         setup_logging(default_data_dir() / "logs")
         install_excepthook()
+        from livedesk.services import private
 
-    url = resolve_url(args.db, db_url=getattr(args, "db_url", None))
-    try:
-        store = open_store(url)
-    except StoreError as exc:
-        print(f"livedesk: {exc}", file=sys.stderr)
-        store = _open_after_failure(url, exc)
-        if store is None:
-            return 1
+        private.clean_leftovers()  # what a killed export or import left in the private folder
+
+    tasks = TaskRunner()
+    store = _open_or_recover(args, tasks)
+    if store is None:
+        tasks.shutdown()
+        return 1
     if args.demo:
         _fill_demo_if_empty(store, args.demo_customers)
 
+    from livedesk.ui.backup_scheduler import BackupScheduler
     from livedesk.ui.main_window import MainWindow
 
-    tasks = TaskRunner()
+    ctx = AppContext(store=store, tasks=tasks, language=language)
+    if not args.startup_probe:
+        from livedesk.ui.team_box import sign_in_remembered
+
+        sign_in_remembered(ctx)  # the member this machine opened as last time
+        ctx.changes.follow_others()  # other processes and machines on this store
     # The probe must not leave its offscreen window size behind in the user's settings.
-    window = MainWindow(AppContext(store=store, tasks=tasks, language=language),
-                        remember_state=not args.startup_probe)
+    window = MainWindow(ctx, remember_state=not args.startup_probe)
+    scheduler = BackupScheduler(store, tasks, window)
     if args.startup_probe:
         # `livedesk bench startup` reads these lines: the window shown, then the customer
         # list filled (its first rows painted); then the probe closes the window.
@@ -150,19 +165,99 @@ def run_app(args: argparse.Namespace) -> int:
         window.show_page(args.page)
     window.show()
     if not args.startup_probe:
-        window.search.rebuild()
+        # quick_check first on the single worker: nothing else touches a damaged store before it.
+        scheduler.damaged.connect(lambda _found: window.close())
+        scheduler.failed.connect(lambda text: window.statusBar().showMessage(text, 15000))
         # New tiers change the search ranking: rebuild the index if anyone moved.
-        tasks.submit(_recompute_if_stale, store,
-                     on_done=lambda changed: window.search.rebuild() if changed else None)
-        if store.path is not None:
-            from livedesk.services.store import backup_if_older_than
-
-            tasks.submit(backup_if_older_than, store.path)
+        scheduler.sound.connect(lambda: tasks.submit(
+            _recompute_if_stale, store, on_done=lambda changed: window.search.rebuild() if changed else None))
+        scheduler.start()
+        window.search.rebuild()
     try:
-        return _run_loop(app, window)
+        status = _run_loop(app, window)
     finally:
+        ctx.changes.stop()
+        scheduler.stop()
         tasks.shutdown()
         store.dispose()
+    if scheduler.found_damage and store.path is not None:
+        return _recover_then_restart(store.path, "damaged")
+    if store.path is not None and not args.startup_probe:
+        _backup_on_close(store.path)
+    if window.restart_requested:
+        _restart()
+    return status
+
+
+def _may_create(args: argparse.Namespace, url: str) -> bool:
+    """A store is created on the first run at the default path, or on purpose with --demo."""
+    return bool(args.demo) or url == sqlite_url(default_db_path())
+
+
+def _open_or_recover(args: argparse.Namespace, tasks: TaskRunner) -> Store | None:
+    from livedesk.ui import backup_labels as words
+
+    url = resolve_url(args.db, db_url=getattr(args, "db_url", None))
+    try:
+        return open_store(url, create=_may_create(args, url))
+    except StoreError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        if args.startup_probe:  # a benchmark: no one to answer a dialog
+            return None
+        if exc.code == "damaged" and exc.path is not None:
+            return _open_after_recovery(args, url, exc.path, tasks)
+        if not is_sqlite(url):  # a server: its own words, and a way back to this computer's file
+            return _open_after_failure(url, exc)
+        text = words.problem(exc.code)
+        if exc.path is not None:
+            text += "\n\n" + str(exc.path)
+        if exc.code in ("missing", "empty") and exc.path is not None:
+            text += "\n\n" + QApplication.translate("App", "To make a new store there, run: %1").replace(
+                "%1", f"livedesk init {exc.path}")
+        QMessageBox.critical(None, "LiveDesk", text)
+        return None
+
+
+def _open_after_recovery(args: argparse.Namespace, url: str, path: Path, tasks: TaskRunner) -> Store | None:
+    from livedesk.ui.recovery_window import RecoveryWindow
+
+    if RecoveryWindow(path, tasks).exec() != RecoveryWindow.DialogCode.Accepted:
+        return None
+    try:
+        return open_store(url, create=False)  # the restored copy may be older: migrated here
+    except StoreError as exc:
+        QMessageBox.critical(None, "LiveDesk", str(exc))
+        return None
+
+
+def _recover_then_restart(path: Path, code: str) -> int:
+    """The check found damage after the window opened: the recovery screen, then a fresh start."""
+    from livedesk.ui.recovery_window import RecoveryWindow
+
+    tasks = TaskRunner()
+    try:
+        accepted = RecoveryWindow(path, tasks, code).exec() == RecoveryWindow.DialogCode.Accepted
+    finally:
+        tasks.shutdown()
+    if accepted:
+        _restart()
+    return 1
+
+
+def _backup_on_close(path: Path) -> None:
+    from livedesk.services import backups
+
+    try:
+        backups.backup_if_changed(path, "close")
+    except Exception:  # never keeps the app from closing; the next start makes its daily copy
+        log.exception("backup on close failed")
+
+
+def _restart() -> None:
+    """Start LiveDesk again on the (restored) store, in this process's place."""
+    argv = [sys.executable, *sys.argv[1:]] if getattr(sys, "frozen", False) else \
+        [sys.executable, "-m", "livedesk", *sys.argv[1:]]
+    os.execv(argv[0], argv)
 
 
 def _report_startup(what: str, started: float, window=None) -> None:
@@ -178,7 +273,7 @@ def _recompute_if_stale(store: Store) -> bool:
 
     from livedesk.services import segments
 
-    with store.begin() as session:
+    with store.write() as session:
         summary = segments.recompute_if_stale(session, date.today())
     return bool(summary and summary.changed)
 

@@ -42,7 +42,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     from livedesk.ui.tasks import TaskRunner
 
     store = open_store(cached_demo_url(args, args.customers))
-    with store.begin() as session:
+    with store.read() as session:
         index = ViewerIndex.load(session)
         accounts = session.execute(select(PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.nickname)
                                    .where(PlatformAccount.platform == "douyin")).all()

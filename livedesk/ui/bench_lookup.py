@@ -62,7 +62,7 @@ def keystrokes(query: str) -> list[str]:
 def bench_lookup(args: argparse.Namespace) -> dict[str, Any]:
     store = open_store(cached_demo_url(args, args.customers))
     try:
-        with store.begin() as session:
+        with store.read() as session:
             index = SearchIndex.build(session)
         mix = query_mix(index)
         service: list[float] = []
@@ -108,7 +108,8 @@ def _screen_samples(store, index: SearchIndex, mix: list[tuple[str, str]]) -> li
     tasks = TaskRunner()
     search = SearchController(store, tasks)
     search.index = index
-    page = LivePage(AppContext(store, tasks, "zh_CN"), search, FeedController(store, tasks))
+    feeds = FeedController(store, tasks)  # the page shows its queue; no source is started
+    page = LivePage(AppContext(store, tasks, "zh_CN"), search, feeds)
     page.resize(1200, 800)
     page.show()
     QApplication.processEvents()

@@ -18,7 +18,7 @@ from livedesk.services.compliance import Finding
 from livedesk.ui.context import AppContext
 
 CHECK_AFTER_MS = 250
-CATEGORY_COLOURS = {"medical": "#8e24aa", "efficacy": "#8e24aa"}  # health claims read apart from absolutes
+CATEGORY_COLOURS = {"medical": "#8e24aa", "efficacy": "#8e24aa", "safety": "#8e24aa"}  # health claims read apart from absolutes
 DEFAULT_COLOUR = "#c62828"
 
 
@@ -100,7 +100,7 @@ class CheckedEditor(QWidget):
         self.check_now()
 
     def load_terms(self) -> None:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self._terms = (settings.get(session, "compliance.extra_terms"),
                            settings.get(session, "compliance.exempt_terms"))
 

@@ -54,6 +54,7 @@ class CustomerListModel(QAbstractTableModel):
         super().__init__(parent)
         self._store = store
         self._ids: list[int] = []
+        self._positions: dict[int, int] | None = None
         self._cache: OrderedDict[int, CustomerRow] = OrderedDict()
         self.reveal = False  # full phones and names, on this laptop only
         self.fetches = 0  # block queries made: lets tests prove rows are fetched lazily
@@ -62,6 +63,7 @@ class CustomerListModel(QAbstractTableModel):
     def set_ids(self, ids: list[int]) -> None:
         self.beginResetModel()
         self._ids = ids
+        self._positions = None
         self._cache.clear()
         self.endResetModel()
 
@@ -72,10 +74,9 @@ class CustomerListModel(QAbstractTableModel):
         return self._ids[row]
 
     def row_of(self, customer_id: int) -> int | None:
-        try:
-            return self._ids.index(customer_id)
-        except ValueError:
-            return None
+        if self._positions is None:  # built once per list: change sets ask for many ids
+            self._positions = {cid: row for row, cid in enumerate(self._ids)}
+        return self._positions.get(customer_id)
 
     def refresh(self, customer_id: int) -> None:
         """Drop one customer's cached row so the view shows what the store has now."""
@@ -97,7 +98,7 @@ class CustomerListModel(QAbstractTableModel):
             return found
         start = (row // BLOCK) * BLOCK
         block = self._ids[start : start + BLOCK]
-        with self._store.begin() as session:
+        with self._store.read() as session:
             fetched = customers.rows(session, block)
         self.fetches += 1
         self._cache.update(fetched)

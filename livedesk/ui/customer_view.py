@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
@@ -35,6 +36,7 @@ from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
 from livedesk.ui.flow_layout import FlowLayout
 from livedesk.ui.manual_task_dialog import add_manual_task
+from livedesk.ui.privacy_box import PrivacyBox
 
 TILE_STYLE = """
 QFrame#StatTile { background: #f4f6f9; border-radius: 6px; }
@@ -46,6 +48,7 @@ QLabel#StatCaption { font-size: 11px; color: #7a8190; }
 class CustomerView(QWidget):
     push_to_panel = Signal(int)
     changed = Signal(int)  # a customer's row in the list should be read again
+    erased = Signal(int)  # the customer is gone
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +56,7 @@ class CustomerView(QWidget):
         self.customer_id: int | None = None
         self.card: CustomerCard | None = None
         self.reveal = False
+        ctx.changes.changed.connect(self.refresh_from)
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 22px; font-weight: 600;")
@@ -121,6 +125,10 @@ class CustomerView(QWidget):
         notes_layout.addLayout(add_row)
         notes_layout.addLayout(self.notes_list)
 
+        self.privacy = PrivacyBox(ctx, self)
+        self.privacy.changed.connect(self._privacy_changed)
+        self.privacy.erased.connect(self._erased)
+
         orders_box = QGroupBox(self.tr("Orders"), self)
         self.orders = OrdersModel(self)
         self.orders_view = OrdersView(self.orders, self)
@@ -134,7 +142,8 @@ class CustomerView(QWidget):
         layout.addLayout(header)
         layout.addLayout(tiles)
         layout.addWidget(self.error)
-        for box in (self.profile_box, accounts_box, self.sessions_box, tags_box, notes_box, orders_box):
+        for box in (self.profile_box, accounts_box, self.sessions_box, tags_box, notes_box, orders_box,
+                    self.privacy):
             layout.addWidget(box)
         layout.addStretch(1)
         self.setStyleSheet(TILE_STYLE)
@@ -159,6 +168,16 @@ class CustomerView(QWidget):
         return tile
 
     # -- showing -----------------------------------------------------------------
+    def refresh_from(self, change_set) -> None:
+        """Another page or machine changed this customer (a note, a tag, a merge): show it."""
+        if self.customer_id is None or not change_set.touches_customer(self.customer_id):
+            return
+        try:
+            self.reload()
+        except LookupError:  # merged into another customer or erased elsewhere
+            self.customer_id = self.card = None
+            self.setEnabled(False)
+
     def show_customer(self, customer_id: int) -> None:
         self.customer_id = customer_id
         self.reload()
@@ -166,10 +185,13 @@ class CustomerView(QWidget):
     def reload(self) -> None:
         if self.customer_id is None:
             return
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self.card = customers.card(session, self.customer_id)
             preset = presets.preset(settings.get(session, "shop.preset"))
         self.setEnabled(True)
+        for widget in (self.push_button, self.task_button, self.privacy.consent_button,
+                       self.privacy.export_button, self.privacy.erase_button, self.add_note_button):
+            widget.setEnabled(True)
         self.error.hide()
         self._show_header(self.card)
         self._show_profile(self.card, preset)
@@ -182,6 +204,7 @@ class CustomerView(QWidget):
             for title, starts, status in self.card.vip_sessions))
         self._show_tags(self.card)
         self._show_notes(self.card.notes)
+        self.privacy.show_customer(self.customer_id, self.card.row.nickname, self.card.consent)
         self.orders.set_orders(self.card.orders)
         self.orders_view.setVisible(bool(self.card.orders))
         self.orders_caption.setText(
@@ -231,8 +254,8 @@ class CustomerView(QWidget):
                 if value and editor.findData(value) < 0:
                     editor.addItem(value, value)
                 editor.setCurrentIndex(max(0, editor.findData(value)))
-            elif editor.text() != value:
-                editor.setText(value)
+            elif editor.text() != value and not (editor.hasFocus() and editor.isModified()):
+                editor.setText(value)  # (what the user is typing right now stays: it saves on leaving)
             editor.blockSignals(False)
 
     def _build_profile_editors(self, preset: presets.Preset) -> None:
@@ -322,8 +345,25 @@ class CustomerView(QWidget):
         dialog.setLabelText(self.tr("Note"))
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
         dialog.setTextValue(note.body)
-        dialog.textValueSelected.connect(lambda text: self._write(customers.edit_note, note.id, text))
+        dialog.textValueSelected.connect(lambda text: self._save_note(note.id, text, note.version))
         dialog.open()  # not exec(): the qasync loop keeps running
+
+    def _save_note(self, note_id: int, text: str, version: int) -> None:
+        """Save an edit made against ``version``; if someone saved the note meanwhile, ask first."""
+        self._write(customers.edit_note, note_id, text, version,
+                    on_error=lambda exc: self._note_conflict(exc, note_id, text))
+
+    def _note_conflict(self, exc: BaseException, note_id: int, text: str) -> None:
+        if not isinstance(exc, customers.NoteConflict):
+            self._failed(exc)
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Edit note"), self.tr(
+            "%1 changed this note while you were editing it. Their text:\n\n%2\n\nReplace it with yours?")
+            .replace("%1", exc.by or self.tr("Someone else")).replace("%2", exc.body),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.finished.connect(lambda answer: answer == QMessageBox.StandardButton.Yes.value
+                             and self._save_note(note_id, text, exc.version))
+        box.open()
 
     def add_tag(self) -> None:
         name = self.tag_input.text().strip()
@@ -349,11 +389,12 @@ class CustomerView(QWidget):
         if not self.note_input.toPlainText().strip():
             self.note_input.setPlainText(text)
 
-    def _write(self, change: Callable[..., Any], *args: Any, keep: Callable[[], None] | None = None) -> None:
+    def _write(self, change: Callable[..., Any], *args: Any, keep: Callable[[], None] | None = None,
+               on_error: Callable[[BaseException], None] | None = None) -> None:
         customer_id = self.customer_id
 
         def run() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 change(session, *args)
 
         def done(_result: Any) -> None:
@@ -364,9 +405,39 @@ class CustomerView(QWidget):
         def failed(exc: BaseException) -> None:
             if keep is not None and customer_id == self.customer_id:
                 keep()
-            self._failed(exc)
+            (on_error or self._failed)(exc)
 
         self.ctx.tasks.submit(run, on_done=done, on_error=failed)
+
+    def _privacy_changed(self, customer_id: int) -> None:
+        if customer_id == self.customer_id:
+            self.reload()
+        self.changed.emit(customer_id)
+
+    def _erased(self, customer_id: int) -> None:
+        """Nothing of the customer stays on screen; the privacy box keeps its message."""
+        if customer_id == self.customer_id:
+            self.customer_id, self.card = None, None
+            self.title.setText(self.tr("Customer erased"))
+            for label in (self.badges, self.identity, self.accounts_label, self.sessions_label):
+                label.clear()
+            for value in self.stat_values.values():
+                value.setText("—")
+            _clear(self.tags_row)
+            _clear(self.notes_list)
+            self.orders.set_orders([])
+            for editor in self._editors.values():
+                editor.blockSignals(True)
+                if isinstance(editor, QComboBox):
+                    editor.setCurrentIndex(0)
+                else:
+                    editor.clear()
+                editor.blockSignals(False)
+            for widget in (self.push_button, self.task_button, self.privacy.consent_button,
+                           self.privacy.export_button, self.privacy.erase_button, self.add_note_button):
+                widget.setEnabled(False)
+            self.privacy.consent_label.clear()
+        self.erased.emit(customer_id)
 
     def _failed(self, exc: BaseException) -> None:
         self.error.setText(self.tr("Not saved: %1").replace("%1", str(exc)))

@@ -33,6 +33,7 @@ from livedesk.ui.tasks import TaskRunner
 class CustomersPage(QWidget):
     push_to_panel = Signal(int)
     loaded = Signal(int)  # the list holds this many customers now
+    erased = Signal(int)  # a customer was erased (PIPL): the search index forgets them
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +71,7 @@ class CustomersPage(QWidget):
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(more)
         menu.addAction(self.tr("Find and merge duplicates…"), self.find_duplicates)
+        menu.addAction(self.tr("Orders without a known buyer…"), self.unknown_buyers)
         menu.addSeparator()
         menu.addAction(self.tr("Export these customers…"), lambda: self.export("customers"))
         menu.addAction(self.tr("Export their orders…"), lambda: self.export("orders"))
@@ -106,6 +108,8 @@ class CustomersPage(QWidget):
         self.detail = CustomerView(ctx, self)
         self.detail.push_to_panel.connect(self.push_to_panel)
         self.detail.changed.connect(self._customer_changed)
+        ctx.changes.changed.connect(self._on_changes)
+        self.detail.erased.connect(self._customer_erased)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -156,14 +160,18 @@ class CustomersPage(QWidget):
         return CustomerFilter(tier=self.tier.currentData(), level=self.level.currentData(),
                               tag_id=self.tag.currentData(), text=self.search.text())
 
-    def reload(self) -> None:
-        """Ask the worker for the ids of the current filter and order; the newest answer wins."""
+    def reload(self, keep_selection: bool = False) -> None:
+        """Ask the worker for the ids of the current filter and order; the newest answer wins.
+
+        ``keep_selection``: a refresh because others changed the store, not the user's choice:
+        the customer shown stays shown."""
         self._load_seq += 1
+        shown = self.detail.customer_id if keep_selection else None
         seq, flt, sort_key, descending = self._load_seq, self.current_filter(), self.sort_key, self.descending
         self.count_label.setText(self.tr("Loading…"))
 
         def load() -> tuple[list[int], bool]:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 ids = customers.list_ids(session, flt, sort_key, descending)
                 empty_store = not ids and customers.count(session) == 0
             return ids, empty_store
@@ -178,7 +186,10 @@ class CustomersPage(QWidget):
             self.empty_hint.setText(self.tr(
                 "No customers yet. Import the shop's order exports on the Import page, or try LiveDesk "
                 "with demo data: livedesk demo --customers 3000"))
-            if ids:
+            row = self.model.row_of(shown) if shown is not None else None
+            if row is not None:
+                self.table.selectRow(row)
+            elif ids and shown is None:
                 self.table.selectRow(0)
             self.loaded.emit(len(ids))
 
@@ -186,7 +197,7 @@ class CustomersPage(QWidget):
 
     def reload_tags(self) -> None:
         current = self.tag.currentData()
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             tags = customers.all_tags(session)
         self.tag.blockSignals(True)
         self.tag.clear()
@@ -204,9 +215,28 @@ class CustomersPage(QWidget):
         if current.isValid():
             self.detail.show_customer(self.model.id_at(current.row()))
 
+    def _on_changes(self, change_set) -> None:
+        if change_set.touches_any("tags"):
+            self.reload_tags()
+        if not change_set.touches("customers"):
+            return
+        ids = change_set.ids("customers")
+        if ids is None or any(self.model.row_of(i) is None for i in ids):
+            self.reload(keep_selection=True)  # new, merged or many customers: the list itself moved
+        else:
+            for customer_id in ids:
+                self.model.refresh(customer_id)
+
     def _customer_changed(self, customer_id: int) -> None:
         self.model.refresh(customer_id)
         self.reload_tags()
+
+    def _customer_erased(self, customer_id: int) -> None:
+        self._notify(self.tr("Customer %1 was erased; their orders stay without name, phone or address.")
+                     .replace("%1", str(customer_id)))
+        self.reload()
+        self.reload_tags()
+        self.erased.emit(customer_id)
 
     def _set_reveal(self, reveal: bool) -> None:
         self.model.set_reveal(reveal)
@@ -219,6 +249,14 @@ class CustomersPage(QWidget):
         dialog = DuplicatesDialog(self.ctx, self, reveal=self.reveal.isChecked())
         dialog.exec()
         if dialog.merged_any:
+            self.reload()
+
+    def unknown_buyers(self) -> None:
+        from livedesk.ui.unknown_buyers_dialog import UnknownBuyersDialog
+
+        dialog = UnknownBuyersDialog(self.ctx, self)
+        dialog.exec()
+        if dialog.attached_any:
             self.reload()
 
     def export(self, kind: str) -> None:
@@ -239,7 +277,7 @@ class CustomersPage(QWidget):
 
             from livedesk.services import export
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 write = export.export_customers if kind == "customers" else export.export_orders
                 return write(session, path, flt, actor=getpass.getuser())
 
@@ -248,7 +286,7 @@ class CustomersPage(QWidget):
             run,
             on_done=lambda summary: self._notify(
                 self.tr("Exported %1 rows to %2").replace("%1", f"{summary.rows:,}").replace("%2", summary.path)),
-            on_error=lambda exc: self._notify(str(exc), error=True),
+            on_error=lambda exc: self._notify(labels.failure(exc), error=True),
         )
 
     def _notify(self, text: str, *, error: bool = False) -> None:

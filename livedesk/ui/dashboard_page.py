@@ -11,8 +11,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from typing import TYPE_CHECKING
 
@@ -26,6 +37,7 @@ if TYPE_CHECKING:  # the dashboard service brings pandas: imported by the worker
     from livedesk.services.dashboard import Figures, OrderFacts, Overview
 
 RANGES = (3, 6, 12, 18)  # months back from today
+COLUMNS = 2  # charts side by side: wide enough for their axis labels on a 1366 px laptop
 
 
 class DashboardPage(QWidget):
@@ -59,11 +71,40 @@ class DashboardPage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.status)
 
+        # The headline figures of the period, above the charts.
+        self.kpis: dict[str, QLabel] = {}
+        kpi_row = QHBoxLayout()
+        for key, title in (("gmv", self.tr("GMV")), ("buyers", self.tr("Buyers")),
+                           ("repurchase", self.tr("Repurchase")), ("nps", self.tr("NPS")),
+                           ("on_time", self.tr("Follow-ups on time"))):
+            tile = QFrame(self)
+            tile.setObjectName("Kpi")
+            tile.setStyleSheet("QFrame#Kpi { background: white; border: 1px solid #e3e6ea; border-radius: 8px; }")
+            box = QVBoxLayout(tile)
+            caption = QLabel(title, tile)
+            caption.setStyleSheet("color: #666;")
+            value = QLabel("…", tile)
+            value.setStyleSheet("font-size: 22px; font-weight: 600;")
+            box.addWidget(caption)
+            box.addWidget(value)
+            self.kpis[key] = value
+            kpi_row.addWidget(tile, 1)
+
+        # Charts scroll: the page never asks the window to be taller or wider than a laptop's screen.
         self.grid = QGridLayout()
+        self.grid.setSpacing(12)
+        charts_holder = QWidget(self)
+        charts_holder.setLayout(self.grid)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(charts_holder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(bar)
-        layout.addLayout(self.grid, 1)
+        layout.addLayout(kpi_row)
+        layout.addWidget(self.scroll, 1)
         self.charts_built = False
 
         self._set_range_dates(12)
@@ -96,7 +137,8 @@ class DashboardPage(QWidget):
         charts = (self.tier_chart, self.repurchase_chart, self.aov_chart, self.cohort_chart, self.activity_chart,
                   self.service_chart, self.vip_chart)
         for n, chart in enumerate(charts):
-            self.grid.addWidget(chart, n // 3, n % 3)
+            chart.setMinimumWidth(0)
+            self.grid.addWidget(chart, n // COLUMNS, n % COLUMNS)
         self.charts_built = True
 
     # -- loading -----------------------------------------------------------------------
@@ -107,7 +149,7 @@ class DashboardPage(QWidget):
         def orders() -> tuple[OrderFacts, dict[str, pd.DataFrame]]:
             from livedesk.services import dashboard
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 facts = dashboard.load_facts(session)
             return facts, {"tiers": dashboard.tiers(facts, period), "monthly": dashboard.monthly(facts, period)}
 
@@ -141,7 +183,7 @@ class DashboardPage(QWidget):
         def overview() -> Overview:
             from livedesk.services import dashboard
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 return dashboard.overview(session, period)
 
         self.ctx.tasks.submit(overview, on_done=lambda result: self._overview_loaded(seq, result),
@@ -167,7 +209,7 @@ class DashboardPage(QWidget):
         def rest() -> dict[str, pd.DataFrame]:
             from livedesk.services import dashboard, settings
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 rules = settings.get(session, "tiers.rules")
             return {"cohorts": dashboard.cohorts(facts, period), "activity": dashboard.activity(facts, period, rules)}
 
@@ -187,7 +229,19 @@ class DashboardPage(QWidget):
                                followup_sla=overview.followup_sla, nps=overview.nps,
                                private_sessions=overview.private_sessions)
         self.status.setText(self.tr("%n paid order(s)", "", len(facts.fen)))
+        self._paint_headline(facts, period, overview)
         self.painted.emit()
+
+    def _paint_headline(self, facts: OrderFacts, period: Period, overview: Overview) -> None:
+        from livedesk.services.dashboard import headline
+
+        h = headline(facts, period, overview.followup_sla, overview.nps)
+        none = self.tr("No data")
+        self.kpis["gmv"].setText(labels.money(h.gmv_fen))
+        self.kpis["buyers"].setText(f"{h.buyers:,}")
+        self.kpis["repurchase"].setText(none if h.repurchase_ratio is None else f"{h.repurchase_ratio:.1%}")
+        self.kpis["nps"].setText(none if h.nps is None else f"{h.nps:.0f}")
+        self.kpis["on_time"].setText(none if h.on_time_ratio is None else f"{h.on_time_ratio:.0%}")
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(str(exc))
@@ -231,7 +285,7 @@ class DashboardPage(QWidget):
             tiers, [labels.tier(t) for t in tiers["tier"]], {self.tr("Customers"): "customers_ratio"},
             lambda i: self.tr("%1: %2 customers (%3), GMV %4 (%5)")
             .replace("%1", labels.tier(tiers["tier"][i])).replace("%2", f"{tiers['customers'][i]:,}")
-            .replace("%3", f"{tiers['customers_ratio'][i]:.1%}").replace("%4", "…").replace("%5", "…"))
+            .replace("%3", f"{tiers['customers_ratio'][i]:.1%}").replace("%4", "…").replace("%5", "…"), percent=True)
 
     def _paint_orders(self, tiers: pd.DataFrame, monthly: pd.DataFrame) -> None:
         self.tier_chart.set_bars(
@@ -240,14 +294,15 @@ class DashboardPage(QWidget):
             lambda i: self.tr("%1: %2 customers (%3), GMV %4 (%5)")
             .replace("%1", labels.tier(tiers["tier"][i])).replace("%2", f"{tiers['customers'][i]:,}")
             .replace("%3", f"{tiers['customers_ratio'][i]:.1%}").replace("%4", labels.money(int(tiers["gmv_fen"][i])))
-            .replace("%5", f"{tiers['gmv_ratio'][i]:.1%}"))
+            .replace("%5", f"{tiers['gmv_ratio'][i]:.1%}"), percent=True)
         months = list(monthly["month"])
         ticks = [m[2:] for m in months]  # 25-12: short enough not to collide
         self.repurchase_chart.set_lines(
             monthly, ticks, {self.tr("Repurchase rate"): "repurchase_ratio"},
             lambda i: self.tr("%1: %2 of %3 buyers bought again (%4)")
             .replace("%1", months[i]).replace("%2", f"{monthly['repeat_buyers'][i]:,}")
-            .replace("%3", f"{monthly['buyers'][i]:,}").replace("%4", f"{monthly['repurchase_ratio'][i]:.1%}"))
+            .replace("%3", f"{monthly['buyers'][i]:,}").replace("%4", f"{monthly['repurchase_ratio'][i]:.1%}"),
+            percent=True)
         aov = monthly.assign(aov_yuan=monthly["aov_fen"] / 100)
         self.aov_chart.set_lines(
             aov, ticks, {self.tr("Average order value (¥)"): "aov_yuan"},

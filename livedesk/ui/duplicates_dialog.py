@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, presets
+from livedesk.services import customers, presets, team
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
@@ -39,8 +39,8 @@ class DuplicatesDialog(QDialog):
         self.merged_any = False
         self.pair: tuple[int, int] | None = None  # (keep, drop) as previewed
         self._preview_seq = 0  # a later choice wins over a preview still being prepared
-        with ctx.store.begin() as session:
-            self.members = {member_id: name for member_id, name, _role in customers.team(session)}
+        with ctx.store.read() as session:
+            self.members = {member_id: name for member_id, name in team.names(session)}
         self.profile_labels = {f.key: f.label(ctx.language) for p in presets.presets().values() for f in p.fields}
         self.setWindowTitle(self.tr("Possible duplicate customers"))
         self.resize(1180, 720)
@@ -88,7 +88,7 @@ class DuplicatesDialog(QDialog):
         def run():
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 return merge.find_duplicates(session, limit=CANDIDATES_SHOWN)
 
         self.ctx.tasks.submit(run, on_done=self._show_pairs, on_error=self._error)
@@ -140,7 +140,7 @@ class DuplicatesDialog(QDialog):
         def run():
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return merge.preview(session, keep_id, drop_id)
 
         self.ctx.tasks.submit(run, on_done=lambda shown: seq == self._preview_seq and self._show_preview(shown),
@@ -181,7 +181,8 @@ class DuplicatesDialog(QDialog):
                 "phone_masked": self.tr("Masked phone"), "gender": self.tr("Gender"),
                 "birthday": self.tr("Birthday"), "province": self.tr("Province"), "city": self.tr("City"),
                 "address": self.tr("Address"), "assigned_member_id": self.tr("Assistant"),
-                "consent_at": self.tr("Consent given"), "consent_note": self.tr("Consent note"),
+                "consent_at": self.tr("Consent given"), "consent_channel": self.tr("Consent channel"),
+                "consent_note": self.tr("Consent note"),
                 "created_at": self.tr("Customer since")}.get(field, field)
 
     def _value(self, field: str, value: Any) -> str:
@@ -191,6 +192,8 @@ class DuplicatesDialog(QDialog):
             return PRIVATE_FIELDS[field](str(value))
         if field == "assigned_member_id":
             return self.members.get(value, str(value))
+        if field == "consent_channel":
+            return labels.consent_channel(value)
         if field == "gender":
             return {"F": self.tr("Female"), "M": self.tr("Male")}.get(value, str(value))
         if hasattr(value, "astimezone") and hasattr(value, "hour"):
@@ -215,7 +218,7 @@ class DuplicatesDialog(QDialog):
         def run():
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return merge.merge(session, keep, drop, actor=getpass.getuser())
 
         def done(_result: Any) -> None:
@@ -232,7 +235,7 @@ class DuplicatesDialog(QDialog):
         def run() -> None:
             from livedesk.services import merge
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 merge.dismiss(session, a, b, actor=getpass.getuser())
 
         def done(_r: Any) -> None:

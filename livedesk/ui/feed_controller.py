@@ -74,6 +74,14 @@ class ArrivalsModel(QAbstractListModel):
         self.arrivals = ordered[:ARRIVALS_KEPT]
         self.endResetModel()
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer leaves the queue."""
+        kept = [a for a in self.arrivals if a.customer is None or a.customer.id != customer_id]
+        if len(kept) != len(self.arrivals):
+            self.beginResetModel()
+            self.arrivals = kept
+            self.endResetModel()
+
     @staticmethod
     def _key(arrival: Arrival) -> str:
         return f"{arrival.platform}:{arrival.uid or arrival.handle or arrival.nickname}"
@@ -153,8 +161,16 @@ class FeedController(QObject):
         else:
             self.tasks.submit(self._load_index, on_done=go, on_error=lambda exc: self.failed.emit(str(exc)))
 
+    def forget(self, customer_id: int) -> None:
+        """A customer was erased: not matched, queued, recorded or awarded points any more."""
+        if self.index is not None:
+            self.index.forget(customer_id)
+        self.arrivals.forget(customer_id)
+        self._tally.forget(customer_id)
+        self._interactions = [i for i in self._interactions if i[0] != customer_id]
+
     def _load_index(self) -> ViewerIndex:
-        with self.store.begin() as session:
+        with self.store.write() as session:
             self.listener_secret = listener_secret(session)
             return ViewerIndex.load(session)
 
@@ -220,7 +236,7 @@ class FeedController(QObject):
             return
 
         def write() -> None:
-            with self.store.begin() as session:
+            with self.store.write() as session:
                 if tallies and broadcast_id is not None:
                     record_appearances(session, broadcast_id, tallies)
                 points.award_interactions(session, interactions)
@@ -230,7 +246,7 @@ class FeedController(QObject):
     # -- "this is 王姐" ----------------------------------------------------------------
     def link(self, arrival: Arrival, customer_id: int, on_done=None, on_error=None) -> None:
         def write() -> KnownCustomer:
-            with self.store.begin() as session:
+            with self.store.write() as session:
                 return link_viewer(session, customer_id, arrival.platform, arrival.uid, arrival.handle,
                                    arrival.nickname)
 

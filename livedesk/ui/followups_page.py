@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, followups, settings, templates
+from livedesk.services import customers, followups, settings, team, templates
 from livedesk.services.followups import TaskView
 from livedesk.services.panel import panel_card
 from livedesk.ui import labels
@@ -94,8 +94,8 @@ class FollowupsPage(QWidget):
         self.assignee = QComboBox(self)
         self.assignee.addItem(self.tr("Everyone"), None)
         self.assignee.addItem(self.tr("Unassigned"), followups.UNASSIGNED)
-        with ctx.store.begin() as session:
-            for member_id, name, _role in customers.team(session):
+        with ctx.store.read() as session:
+            for member_id, name in team.names(session):
                 self.assignee.addItem(name, member_id)
             zone = settings.shop_zone(session)
         self.kind = QComboBox(self)
@@ -198,7 +198,7 @@ class FollowupsPage(QWidget):
     def generate(self) -> None:
         """Create what is due (idempotent: nothing twice), then show the queue."""
         def run() -> int:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 templates.ensure_default_templates(session)  # a new store gets the shop's default messages
                 return followups.generate(session).total_created
 
@@ -209,7 +209,7 @@ class FollowupsPage(QWidget):
         assignee, kind = self.assignee.currentData(), self.kind.currentData()
 
         def run() -> list[TaskView]:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 return followups.queue(session, assignee_id=assignee, kind=kind)
 
         def show(tasks: list[TaskView]) -> None:
@@ -244,7 +244,7 @@ class FollowupsPage(QWidget):
             self._shown_task_id = task.id
             self.survey_score.setValue(10)
             self.survey_comment.clear()
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             try:
                 card = panel_card(session, task.customer_id, language=self.ctx.language)
             except LookupError:  # merged into another customer since the queue was read: its tasks moved there
@@ -297,7 +297,7 @@ class FollowupsPage(QWidget):
         row = self.table.currentIndex().row()
 
         def run() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 change(session, task)
 
         def done(_r: Any) -> None:

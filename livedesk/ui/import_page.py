@@ -38,8 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.services.cells import short
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.douyin_sync_box import DouyinSyncBox
 from livedesk.ui.rows_model import RowsModel, rows_table
 from livedesk.ui.tasks import TaskRunner
 
@@ -78,11 +80,19 @@ class ImportPage(QWidget):
         for code in PLATFORM_CODES:
             self.platform.addItem(labels.platform(code), code)
         self.platform.currentIndexChanged.connect(lambda _i: self.path and self.open_file(self.path))
+        # A CSV is read in one encoding, detected (UTF-8, else GBK) or chosen here: every row held to it.
+        self.encoding = QComboBox(self)
+        self.encoding.addItem(self.tr("Detect the encoding"), None)
+        for label, code in (("UTF-8", "utf-8"), ("GBK / GB18030", "gb18030"), ("Big5", "big5"),
+                            ("UTF-16", "utf-16")):
+            self.encoding.addItem(label, code)
+        self.encoding.currentIndexChanged.connect(lambda _i: self.path and self.open_file(self.path))
         top = QHBoxLayout()
         top.addWidget(pick)
         top.addWidget(self.file_label, 1)
         top.addWidget(QLabel(self.tr("Source"), self))
         top.addWidget(self.platform)
+        top.addWidget(self.encoding)
 
         self.mapping_grid = QGridLayout()
         mapping_inner = QWidget(self)
@@ -159,6 +169,9 @@ class ImportPage(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(top)
         layout.addWidget(body, 1)
+        self.sync_box = DouyinSyncBox(ctx, self)  # the second way in, beside files
+        self.sync_box.synced.connect(self.reload_batches)
+        layout.addWidget(self.sync_box)
 
         self.progressed.connect(self._show_progress)
         self._set_running(False)
@@ -180,13 +193,13 @@ class ImportPage(QWidget):
         self.path = path
         self._clear_result()
         try:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 self.preview = importing.inspect_file(path, session, platform=self.platform.currentData(),
-                                                      overrides=self.overrides)
+                                                      overrides=self.overrides, encoding=self.encoding.currentData())
         except (importing.ImportSetupError, importing.MappingError) as exc:
             self.preview = None
             self._show_mapping()
-            self._say(str(exc), error=True)
+            self._say(self._setup_words(exc), error=True)
             return
         table = self.preview.table
         facts = [path.name, table.kind.upper()]
@@ -248,7 +261,7 @@ class ImportPage(QWidget):
         """A cell as this page shows it: phones and recipients' names masked."""
         if value is None or self.preview is None or (isinstance(value, float) and value != value):
             return value
-        text = str(value)
+        text = short(str(value))  # a cell may be 32,767 characters: its start says enough
         for field, mask in PRIVATE_FIELDS.items():
             column = self.overrides[field] if field in self.overrides else self.preview.mapping.column(field)
             if header is not None and header == column:
@@ -269,12 +282,13 @@ class ImportPage(QWidget):
         if self.path is None or self.runner.busy():
             return
         options = importing.ImportOptions(platform=self.platform.currentData(), overrides=dict(self.overrides),
-                                          dry_run=dry_run, actor=getpass.getuser())
+                                          dry_run=dry_run, actor=getpass.getuser(),
+                                          encoding=self.encoding.currentData())
         self._cancel.clear()
         self._clear_result()
         self._set_running(True)
         self.phase.setText(self.tr("Reading…"))
-        path, factory = self.path, self.ctx.store.session_factory
+        path, factory = self.path, self.ctx.store.write_factory
 
         def work():
             summary = importing.import_orders(factory, path, options, progress=self._progress_from_thread,
@@ -282,7 +296,7 @@ class ImportPage(QWidget):
             if summary.committed:  # new orders owe welcomes and thank-yous: don't wait for the timer
                 from livedesk.services import followups
 
-                with self.ctx.store.begin() as session:
+                with self.ctx.store.write() as session:
                     followups.generate(session)
             return summary
 
@@ -323,9 +337,19 @@ class ImportPage(QWidget):
                   .replace("%3", f"{summary.orders_updated:,}").replace("%4", f"{summary.orders_unchanged:,}")
                   .replace("%5", f"{summary.customers_created:,}").replace("%6", f"{summary.customers_matched:,}")
                   .replace("%7", f"{summary.possible_duplicates:,}"))
+        if summary.orders_without_buyer:
+            counts += "\n" + self.tr("%1 orders came without a buyer anyone can recognise: they count in the "
+                                      "figures and wait under Customers › Tools › Orders without a known buyer.") \
+                .replace("%1", f"{summary.orders_without_buyer:,}")
+        if summary.orders_outdated:
+            counts += "\n" + self.tr("%1 orders were left as a newer export had them.") \
+                .replace("%1", f"{summary.orders_outdated:,}")
         if summary.errors:
             head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))
+            if summary.report_path:  # private, in the app's folder: say where
+                head += "\n" + self.tr("The list of errors is saved (only you can read it) in %1").replace(
+                    "%1", summary.report_path)
             self._say(head, error=True)
             self.errors_model.set_rows([(e.row, e.column, self._shown(e.column, e.value), self._reason(e))
                                         for e in summary.errors[:ERRORS_SHOWN]])
@@ -348,8 +372,27 @@ class ImportPage(QWidget):
         self.phase.clear()
         if isinstance(exc, importing.ImportCancelled):
             self._say(self.tr("Cancelled: nothing was written."))
+        elif isinstance(exc, importing.ImportSetupError):
+            self._say(self._setup_words(exc), error=True)
         else:
-            self._say(str(exc), error=True)
+            self._say(labels.failure(exc), error=True)
+
+    def _setup_words(self, exc: Exception) -> str:
+        """Why the file cannot be read, in the UI's language (the service's English otherwise)."""
+        detail = str(getattr(exc, "detail", None) or "")
+        words = {
+            "no_file": self.tr("The file does not exist (any more)."),
+            "empty": self.tr("The file is empty."),
+            "no_header": self.tr("No header row was found in the file's first rows."),
+            "too_many_columns": self.tr("The header has %1 columns; at most 1,000 are read. Is this an order "
+                                        "export?"),
+            "unknown_encoding": self.tr("Unknown text encoding: %1"),
+            "not_a_table": self.tr("The file's first rows cannot be read as a table."),
+            "workbook_too_big": self.tr("The workbook's text is too big to read safely (%1). Save the sheet as CSV "
+                                        "and import that."),
+            "not_xlsx": self.tr("The file is not an Excel workbook LiveDesk can read (damaged, or another format)."),
+        }.get(getattr(exc, "code", None) or "")
+        return words.replace("%1", detail) if words else str(exc)
 
     def _reason(self, error: Any) -> str:
         """A row error's reason in the UI's language (the report file keeps the bilingual text)."""
@@ -363,10 +406,17 @@ class ImportPage(QWidget):
             "phone": self.tr("not a phone number"),
             "status": self.tr("an order status LiveDesk does not know"),
             "too_long": self.tr("too long"),
-            "no_buyer": self.tr("nobody to match: buyer id, nickname, recipient and phone are all empty"),
             "missing_column": self.tr("the file has no column for this field: choose one in Columns → fields"),
             "platform": self.tr("a platform LiveDesk does not know"),
             "unreadable": self.tr("the row cannot be read: more cells than the header, or broken text"),
+            "encoding": self.tr("bytes that are not text in the file's encoding: save the file again as UTF-8 or "
+                                "GBK, or choose its encoding"),
+            "mixed_gbk": self.tr("this row is GBK while the rest of the file is UTF-8: save the whole file in one "
+                                 "encoding"),
+            "mixed_utf8": self.tr("this row is UTF-8 while the rest of the file is GBK: save the whole file in one "
+                                  "encoding"),
+            "cell_too_big": self.tr("a cell over 32,767 characters (Excel's limit)"),
+            "row_too_big": self.tr("a row over 4 MB: it was not read"),
         }.get(error.code, error.reason)
 
     def running(self) -> bool:
@@ -387,7 +437,7 @@ class ImportPage(QWidget):
     def reload_batches(self) -> None:
         from livedesk.services.import_batches import recent_batches
 
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             batches = recent_batches(session)
         states = {"done": self.tr("imported"), "reverted": self.tr("reverted"), "failed": self.tr("failed"),
                   "running": self.tr("running")}
@@ -419,7 +469,7 @@ class ImportPage(QWidget):
         from livedesk.services import importing
 
         def work():
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return importing.revert_batch(session, batch_id, actor=getpass.getuser())
 
         def done(result: Any) -> None:
@@ -428,7 +478,7 @@ class ImportPage(QWidget):
                       .replace("%2", f"{result.customers_removed:,}").replace("%3", f"{result.customers_kept:,}"))
             self.reload_batches()
 
-        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(str(exc), error=True))
+        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(labels.failure(exc), error=True))
 
     # -- feedback ----------------------------------------------------------------------------
     def _clear_result(self) -> None:
@@ -455,3 +505,4 @@ class ImportPage(QWidget):
     def _quit(self) -> None:
         self._cancel.set()  # an import still running rolls back; nothing half-written
         self.runner.shutdown()
+        self.sync_box.shutdown()

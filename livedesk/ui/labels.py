@@ -21,6 +21,21 @@ _LEVELS = {
     "silver": QT_TRANSLATE_NOOP("Labels", "Silver Diamond member"),
     "gold": QT_TRANSLATE_NOOP("Labels", "Gold Diamond member"),
 }
+# The shipped greetings (services/templates.py DEFAULT_TEMPLATES), worded in the UI's language
+# beside the level names they use, so a greeting never mixes languages. %1 is the level's
+# name, %2 the nickname; the short form (nickname only) is for when the long one does not fit.
+_GREETINGS = {
+    "greeting.gold": (QT_TRANSLATE_NOOP("Labels", "Welcome home, %1 %2"),
+                      QT_TRANSLATE_NOOP("Labels", "Welcome home, %2")),
+    "greeting.silver": (QT_TRANSLATE_NOOP("Labels", "Welcome, %1 %2, we saved something good for you"),
+                        QT_TRANSLATE_NOOP("Labels", "Welcome, %2")),
+    "greeting.vip": (QT_TRANSLATE_NOOP("Labels", "%2 is here! Good to see you again"),
+                     QT_TRANSLATE_NOOP("Labels", "%2 is here!")),
+    "greeting.new": (QT_TRANSLATE_NOOP("Labels", "Welcome %2, first time here? Ask me anything"),
+                     QT_TRANSLATE_NOOP("Labels", "Welcome, %2")),
+    "greeting.default": (QT_TRANSLATE_NOOP("Labels", "Welcome to the stream, %2"),
+                         QT_TRANSLATE_NOOP("Labels", "Welcome, %2")),
+}
 _PLATFORMS = {
     "douyin": QT_TRANSLATE_NOOP("Labels", "Douyin"),
     "taobao": QT_TRANSLATE_NOOP("Labels", "Taobao"),
@@ -82,6 +97,31 @@ _RSVP = {
     "waitlisted": QT_TRANSLATE_NOOP("Labels", "waitlist"),
 }
 
+_CONSENT_CHANNELS = {  # services/customers.py CONSENT_CHANNELS
+    "wechat": QT_TRANSLATE_NOOP("Labels", "WeChat"),
+    "platform_chat": QT_TRANSLATE_NOOP("Labels", "Platform chat"),
+    "phone": QT_TRANSLATE_NOOP("Labels", "Phone call"),
+    "in_person": QT_TRANSLATE_NOOP("Labels", "In person"),
+    "paper_form": QT_TRANSLATE_NOOP("Labels", "Paper form"),
+    "online_form": QT_TRANSLATE_NOOP("Labels", "Online form"),
+    "other": QT_TRANSLATE_NOOP("Labels", "Other"),
+}
+# What an erasure deletes, table by table (services/erasure.py ERASERS).
+_ERASED_TABLES = {
+    "customers": QT_TRANSLATE_NOOP("Labels", "The customer's record"),
+    "notes": QT_TRANSLATE_NOOP("Labels", "Notes"),
+    "profile_values": QT_TRANSLATE_NOOP("Labels", "Profile values"),
+    "customer_tags": QT_TRANSLATE_NOOP("Labels", "Tags"),
+    "followup_tasks": QT_TRANSLATE_NOOP("Labels", "Follow-up tasks"),
+    "survey_responses": QT_TRANSLATE_NOOP("Labels", "Survey answers"),
+    "points_ledger": QT_TRANSLATE_NOOP("Labels", "Growth point entries"),
+    "level_changes": QT_TRANSLATE_NOOP("Labels", "Membership level history"),
+    "invitations": QT_TRANSLATE_NOOP("Labels", "VIP session invitations"),
+    "possible_duplicates": QT_TRANSLATE_NOOP("Labels", "Possible duplicate pairs"),
+    "appearances": QT_TRANSLATE_NOOP("Labels", "Live appearances"),
+    "platform_accounts": QT_TRANSLATE_NOOP("Labels", "Platform accounts"),
+}
+
 _TASK_KINDS = {
     "welcome": QT_TRANSLATE_NOOP("Labels", "First-order welcome"),
     "thanks": QT_TRANSLATE_NOOP("Labels", "24 h thank-you"),
@@ -94,6 +134,23 @@ _TASK_KINDS = {
     "vip_reminder": QT_TRANSLATE_NOOP("Labels", "Private session reminder"),
     "manual": QT_TRANSLATE_NOOP("Labels", "Manual"),
 }
+
+
+_FAILURES = {  # services/failures.py kinds
+    "disk_full": QT_TRANSLATE_NOOP("Labels", "The disk is full: nothing was written. Free some space and try again."),
+    "locked": QT_TRANSLATE_NOOP("Labels", "The store is in use by another program (another LiveDesk window or "
+                                          "command) and stayed locked: nothing was written. Try again when it is done."),
+    "read_only": QT_TRANSLATE_NOOP("Labels", "The folder or the store cannot be written to (read-only, or not "
+                                             "yours): nothing was written."),
+}
+
+
+def failure(exc: BaseException) -> str:
+    """A failure of the machine (full disk, locked store) in words; anything else as it says."""
+    from livedesk.services import failures
+
+    code = failures.kind(exc)
+    return _word(_FAILURES, code) if code else str(exc)
 
 
 def _word(table: dict[str, str], code: str | None) -> str:
@@ -111,6 +168,18 @@ def level(code: str) -> str:
     return _word(_LEVELS, code)
 
 
+def greeting(key: str, level_code: str, nickname: str, *, short: bool = False) -> str:
+    """A shipped greeting in the UI's language, with the level named from this same catalogue."""
+    full, brief = _GREETINGS.get(key, _GREETINGS["greeting.default"])
+    text = QCoreApplication.translate("Labels", brief if short else full)
+    return text.replace("%1", level(level_code)).replace("%2", nickname)
+
+
+def short_greeting(nickname: str) -> str:
+    """The shortest greeting, for a shop's own template that does not fit on one line."""
+    return QCoreApplication.translate("Labels", _GREETINGS["greeting.default"][1]).replace("%2", nickname)
+
+
 def platform(code: str) -> str:
     return _word(_PLATFORMS, code)
 
@@ -121,6 +190,18 @@ def order_status(code: str) -> str:
 
 def rsvp(code: str) -> str:
     return _word(_RSVP, code)
+
+
+def consent_channel(code: str) -> str:
+    return _word(_CONSENT_CHANNELS, code)
+
+
+def consent_channels() -> list[tuple[str, str]]:
+    return [(code, consent_channel(code)) for code in _CONSENT_CHANNELS]
+
+
+def erased_table(code: str) -> str:
+    return _word(_ERASED_TABLES, code)
 
 
 def task_kind(code: str) -> str:

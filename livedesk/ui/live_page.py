@@ -99,6 +99,7 @@ class StartBroadcastDialog(QDialog):
 
 class LivePage(QWidget):
     push_to_panel = Signal(int)
+    greeted = Signal(int)  # a customer just marked greeted: the host panel updates at once
 
     def __init__(self, ctx: AppContext, search: SearchController, feeds: FeedController,
                  parent: QWidget | None = None) -> None:
@@ -259,8 +260,9 @@ class LivePage(QWidget):
         customer_id = self.selected_id()
         if customer_id is None:
             return
-        with self.ctx.store.begin() as session:
-            card = panel_card(session, customer_id, language=self.ctx.language)
+        with self.ctx.store.read() as session:
+            card = panel_card(session, customer_id, language=self.ctx.language,
+                              broadcast_id=self.broadcast.id if self.broadcast else None)
         self.preview.show_card(card)
 
     # -- actions -----------------------------------------------------------
@@ -286,7 +288,7 @@ class LivePage(QWidget):
                               on_error=self._show_error)
 
     def _add_note(self, customer_id: int, text: str, broadcast_id: int | None) -> int:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             return customers.add_note(session, customer_id, text, broadcast_id=broadcast_id)
 
     def mark_greeted(self) -> None:
@@ -299,11 +301,15 @@ class LivePage(QWidget):
         broadcast_id = self.broadcast.id
 
         def greet() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 broadcasts.mark_greeted(session, broadcast_id, customer_id)
 
-        self.ctx.tasks.submit(greet, on_done=lambda _r: self._say(self.tr("Marked as greeted")),
-                              on_error=self._show_error)
+        def done(_result: object) -> None:
+            self._say(self.tr("Marked as greeted"))
+            self.greeted.emit(customer_id)
+            self._show_preview()
+
+        self.ctx.tasks.submit(greet, on_done=done, on_error=self._show_error)
 
     # -- live feed -------------------------------------------------------------
     def _toggle_feed(self) -> None:
@@ -371,7 +377,7 @@ class LivePage(QWidget):
 
     # -- broadcast -----------------------------------------------------------
     def refresh_broadcast(self) -> None:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self.broadcast = broadcasts.current(session)
         self.feeds.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
         self.feeds.broadcast_id = self.broadcast.id if self.broadcast else None
@@ -397,7 +403,7 @@ class LivePage(QWidget):
 
     def _start(self, title: str, platform: str, room: str) -> None:
         def start() -> BroadcastView:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return broadcasts.start(session, title, platform, room)
 
         self.ctx.tasks.submit(start, on_done=lambda _b: self.refresh_broadcast(), on_error=self._show_error)
@@ -408,7 +414,7 @@ class LivePage(QWidget):
         broadcast_id = self.broadcast.id
 
         def end() -> broadcasts.BroadcastSummary:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 broadcasts.end(session, broadcast_id)
                 return broadcasts.summary(session, broadcast_id)
 
@@ -426,6 +432,11 @@ class LivePage(QWidget):
                 + self.tr("VIPs not greeted: %1").replace("%1", missed) + "\n"
                 + self.tr("Notes logged: %1").replace("%1", str(result.notes_logged)) + "\n"
                 + self.tr("New viewers to look at: %1").replace("%1", new))
+        if result.sales is not None:
+            sold = result.sales
+            text += "\n" + (self.tr("Sold: %1 orders, %2; buyers not known yet: %3 orders; conversion %4")
+                             .replace("%1", f"{sold.orders:,}").replace("%2", labels.money(sold.gmv_fen))
+                             .replace("%3", f"{sold.unknown_buyer_orders:,}").replace("%4", f"{sold.conversion:.1%}"))
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("Broadcast summary"), text,
                           QMessageBox.StandardButton.Ok, self)
         box.open()

@@ -27,7 +27,7 @@ QListWidget#Nav::item:selected { background: #2d3545; color: #ffffff; border-lef
 """
 
 
-PAGES = ("customers", "live", "followups", "vip", "dashboard", "import", "settings")
+PAGES = ("customers", "live", "followups", "vip", "dashboard", "import", "settings", "backups")
 
 
 class MainWindow(QMainWindow):
@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self._remember_state = remember_state
+        self.restart_requested = False  # a restore replaced the store: the app opens it afresh
         self.setWindowTitle(self.tr("LiveDesk — live-stream customer desk"))
         self.host_panel: HostPanel | None = None
 
@@ -58,17 +59,26 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._build_menus()
-        # A lost server: the worker keeps what was being saved and tries again; this says so.
+        # A lost server: the worker keeps what was being saved and tries again, the change feed
+        # reconnects; one label says so while either of them waits (``_lost``).
         self.reconnecting = QLabel(self.tr("Reconnecting…"), self)
         self.reconnecting.setStyleSheet("color: #b42318; font-weight: bold; padding: 0 8px;")
         self.reconnecting.hide()
         self.statusBar().addPermanentWidget(self.reconnecting)
-        self.ctx.tasks.connection_changed.connect(lambda ok: self.reconnecting.setVisible(not ok))
+        self._lost: set[str] = set()
+        self.ctx.tasks.connection_changed.connect(lambda ok: self._set_lost("tasks", not ok))
+        self.member_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.member_label)
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
+        self._show_member()
+        self.settings_page.team_box.signed_in.connect(lambda _actor: self._show_member())
         self._restore_geometry()
         self.nav.setCurrentRow(0)
+        ctx.changes.changed.connect(self._on_changes)
+        ctx.changes.connection.connect(self._on_connection)
 
     def _build_pages(self) -> None:
+        from livedesk.ui.backups_page import BackupsPage
         from livedesk.ui.customers_page import CustomersPage
         from livedesk.ui.dashboard_page import DashboardPage
         from livedesk.ui.followups_page import FollowupsPage
@@ -84,27 +94,49 @@ class MainWindow(QMainWindow):
         self.feeds = FeedController(self.ctx.store, self.ctx.tasks, self)
         self.customers_page = CustomersPage(self.ctx, self)
         self.customers_page.push_to_panel.connect(self.push_to_panel)
+        self.customers_page.erased.connect(self.forget_customer)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
+        self.live_page.greeted.connect(self._greeted)
         self.settings_page = SettingsPage(self.ctx, self)
         self.import_page = ImportPage(self.ctx, self)
+        self.backups_page = BackupsPage(self.ctx, self)
+        self.backups_page.restore_done.connect(self._restart_after_restore)
         # New tiers move people in the list and in search ranking.
         self.settings_page.saved.connect(self.customers_page.reload)
         self.settings_page.saved.connect(self.search.rebuild)
+        self.followups_page = FollowupsPage(self.ctx, self)
+        self.vip_page = VipPage(self.ctx, self)
+        self.dashboard_page = DashboardPage(self.ctx, self)
+        self._refresh_from_changes()
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
             (self.tr("Live"), self.live_page),
-            (self.tr("Follow-ups"), self._followups_tabs(FollowupsPage(self.ctx, self))),
-            (self.tr("VIP sessions"), VipPage(self.ctx, self)),
-            (self.tr("Dashboard"), DashboardPage(self.ctx, self)),
+            (self.tr("Follow-ups"), self._followups_tabs(self.followups_page)),
+            (self.tr("VIP sessions"), self.vip_page),
+            (self.tr("Dashboard"), self.dashboard_page),
             (self.tr("Import"), self.import_page),
             (self.tr("Settings"), self.settings_page),
+            (self.tr("Backups"), self.backups_page),
         ]
         for title, page in pages:
             item = QListWidgetItem(title)
             item.setSizeHint(QSize(140, 44))
             self.nav.addItem(item)
             self.pages.addWidget(page)
+
+    def _refresh_from_changes(self) -> None:
+        """Each page refreshes what a change set touches, whoever made it and wherever.
+
+        (The customer page and list follow change sets themselves: they refresh row by row.)"""
+        follow = self.ctx.changes.changed.connect
+        follow(lambda c: c.touches_any("customers", "platform_accounts") and self.search.rebuild())
+        follow(lambda c: c.touches_any("followup_tasks", "survey_responses") and self.followups_page.reload())
+        follow(lambda c: c.touches_any("broadcasts", "appearances") and self.live_page.refresh_broadcast())
+        follow(lambda c: c.touches_any("invitations", "private_sessions") and self.vip_page.reload())
+        follow(lambda c: c.touches_any("import_batches") and self.import_page.reload_batches())
+        follow(lambda c: c.touches_any("orders", "customers", "followup_tasks", "survey_responses")
+               and self.dashboard_page.isVisible() and self.dashboard_page.reload())
 
     def _followups_tabs(self, queue: QWidget) -> QTabWidget:
         """跟进: today's queue, the messages it sends, and the script check before going live.
@@ -158,6 +190,17 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
+    def _show_member(self) -> None:
+        actor = self.ctx.store.actor
+        self.member_label.setText(self.tr("Signed in: %1").replace("%1", actor.name) if actor else
+                                  self.tr("Not signed in: choose who you are in Settings › Team") if self._has_team() else "")
+
+    def _has_team(self) -> bool:
+        from livedesk.services import team
+
+        with self.ctx.store.read() as session:
+            return bool(team.members(session))
+
     def _store_label(self) -> str:
         url = self.ctx.store.engine.url
         where = str(self.ctx.store.path) if self.ctx.store.path else f"{url.host}/{url.database}"
@@ -175,28 +218,83 @@ class MainWindow(QMainWindow):
         self.host_panel.raise_()
         return self.host_panel
 
+    def forget_customer(self, customer_id: int) -> None:
+        """An erased customer leaves every in-memory copy: search, the live feed's matcher and
+        queue, the host panel."""
+        self.search.forget(customer_id)
+        self.feeds.forget(customer_id)
+        if self.host_panel is not None:
+            self.host_panel.forget(customer_id)
+
     def push_to_panel(self, customer_id: int) -> None:
+        """Show the card here and on every other machine's open host panel (the host's PC)."""
+        from livedesk.services import live_room
+
+        self._show_on_panel(self.open_host_panel(), customer_id)
+        live = self.live_page.broadcast
+        broadcast_id = live.id if live else None
+        self.ctx.tasks.submit(lambda: self.ctx.store.apply(live_room.push, customer_id, broadcast_id,
+                                                           actor=self.ctx.actor),
+                              on_error=lambda exc: self.statusBar().showMessage(
+                                  self.tr("The card was not sent to the other screens: %1").replace("%1", str(exc)),
+                                  8000))
+
+    def _show_on_panel(self, panel: HostPanel, customer_id: int) -> None:
         from livedesk.services.panel import panel_card
 
-        panel = self.open_host_panel()
         live = self.live_page.broadcast
-        with self.ctx.store.begin() as session:
-            card = panel_card(session, customer_id, language=self.ctx.language,
-                              broadcast_id=live.id if live else None)
+        try:
+            with self.ctx.store.read() as session:
+                card = panel_card(session, customer_id, language=self.ctx.language,
+                                  broadcast_id=live.id if live else None)
+        except LookupError:  # merged away or erased since it was pushed
+            return
         panel.show_card(card)
 
-    def backup_now(self) -> None:
-        from livedesk.services.store import backup_sqlite
-        from livedesk.services.store_transfer import backup_to_dump
+    def _on_changes(self, change_set) -> None:
+        if change_set.origin == self.ctx.store.origin:
+            return  # pushed from here: already shown
+        pushes = change_set.events_of("push")
+        if pushes and self.host_panel is not None and self.host_panel.isVisible():
+            self._show_on_panel(self.host_panel, pushes[-1]["customer_id"])
 
-        self.statusBar().showMessage(self.tr("Backing up…"))
-        # A server store: a portable dump on this computer (the server's own backups are pg_dump's).
-        job, where = (backup_sqlite, self.ctx.store.path) if self.ctx.store.path else (backup_to_dump, self.ctx.store)
-        self.ctx.tasks.submit(
-            job, where,
-            on_done=lambda path: self.statusBar().showMessage(self.tr("Backed up to %1").replace("%1", str(path)), 8000),
-            on_error=lambda exc: QMessageBox.warning(self, self.windowTitle(), str(exc)),
-        )
+    def _on_connection(self, state: str) -> None:
+        self._set_lost("feed", state == "reconnecting")
+
+    def _set_lost(self, who: str, lost: bool) -> None:
+        """``who`` ("tasks": the worker; "feed": the change feed) lost or found the server again."""
+        if lost:
+            self._lost.add(who)
+        else:
+            self._lost.discard(who)
+        self.reconnecting.setVisible(bool(self._lost))
+
+    def _greeted(self, customer_id: int) -> None:
+        """The card on air drops its "not greeted yet" as soon as someone marks it."""
+        if self.host_panel is not None and self.host_panel.shown_customer() == customer_id:
+            self.push_to_panel(customer_id)
+
+    def backup_now(self) -> None:
+        if self.ctx.store.path is None:
+            # A server store: a portable dump on this computer (the server's own backups are pg_dump's).
+            from livedesk.services.store_transfer import backup_to_dump
+
+            self.statusBar().showMessage(self.tr("Backing up…"))
+            self.ctx.tasks.submit(
+                backup_to_dump, self.ctx.store,
+                on_done=lambda path: self.statusBar().showMessage(
+                    self.tr("Backed up to %1").replace("%1", str(path)), 8000),
+                on_error=lambda exc: QMessageBox.warning(self, self.windowTitle(), str(exc)),
+            )
+            return
+        self.show_page("backups")
+        self.backups_page.back_up_now()
+
+    def _restart_after_restore(self, _safety: str) -> None:
+        QMessageBox.information(self, self.windowTitle(), self.tr(
+            "The backup is restored. LiveDesk now restarts to open it."))
+        self.restart_requested = True
+        self.close()
 
     def _about(self) -> None:
         QMessageBox.about(self, self.tr("About LiveDesk"),

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, followups, settings, templates
+from livedesk.services import customers, followups, settings, team, templates
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
@@ -30,9 +30,9 @@ class ManualTaskDialog(QDialog):
         self.ctx = ctx
         self.customer_id = customer_id
         self.task_id: int | None = None
-        with ctx.store.begin() as session:
+        with ctx.store.read() as session:
             row = customers.rows(session, [customer_id])[customer_id]
-            team = customers.team(session)
+            members = team.names(session)
             assigned = customers.assigned_member(session, customer_id)
             messages = [v for v in templates.listing(session) if v.kind == "followup"]
             self.zone = settings.shop_zone(session)  # times are picked in the shop's clock, as the queue shows them
@@ -48,7 +48,7 @@ class ManualTaskDialog(QDialog):
         self.due.setDateTime(QDateTime(soon.date(), QTime(soon.hour, 0)))
         self.assignee = QComboBox(self)
         self.assignee.addItem(self.tr("Nobody yet"), None)
-        for member_id, name, _role in team:
+        for member_id, name in members:
             self.assignee.addItem(name, member_id)
         self.assignee.setCurrentIndex(max(0, self.assignee.findData(assigned)))
         self.template = QComboBox(self)
@@ -79,7 +79,7 @@ class ManualTaskDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 self.task_id = followups.create_manual(
                     session, self.customer_id, self.kind.currentData(), self.due_at(), self.note.toPlainText(),
                     self.assignee.currentData(), template_id=self.template.currentData(),
@@ -94,7 +94,7 @@ def add_manual_task(ctx: AppContext, customer_id: int | None, parent: QWidget) -
     """Ask for a new task for this customer; the new task's id, or None if cancelled."""
     if customer_id is None:
         return None
-    with ctx.store.begin() as session:
+    with ctx.store.read() as session:
         gone = not customers.rows(session, [customer_id])
     if gone:  # merged into another customer (or erased) while this page still showed it
         QMessageBox.information(parent, "LiveDesk", QCoreApplication.translate(

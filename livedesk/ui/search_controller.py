@@ -42,7 +42,7 @@ class SearchController(QObject):
         self._builder.submit(self._build, on_done=self._built, on_error=self._build_failed)
 
     def _build(self) -> SearchIndex:
-        with self._store.begin() as session:
+        with self._store.read() as session:
             return SearchIndex.build(session)
 
     def _built(self, index: SearchIndex) -> None:
@@ -62,6 +62,14 @@ class SearchController(QObject):
             self._again = False
             self.rebuild()
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer leaves the index now; a build already running read them, so
+        another follows it."""
+        if self.index is not None:
+            self.index.forget(customer_id)
+        if self._building:
+            self._again = True
+
     def search(self, query: str, on_hits: Callable[[list[Hit]], None], limit: int = 20) -> None:
         """Answer now from the index, or later from SQL while the index is being built."""
         if self.index is not None:
@@ -70,7 +78,7 @@ class SearchController(QObject):
         self._tasks.submit(self._sql_lookup, query, limit, on_done=on_hits)
 
     def _sql_lookup(self, query: str, limit: int) -> list[Hit]:
-        with self._store.begin() as session:
+        with self._store.read() as session:
             return lookup(session, query, limit)
 
     def shutdown(self) -> None:

@@ -141,7 +141,7 @@ def _server_store(url: str) -> str:
         raise AssertionError(f"{display_url(url)}: {check.code}: {check.detail}")
     store = open_store(url)
     try:
-        with store.session_factory() as session:
+        with store.write_factory() as session:
             cid = customers.create(session, customers.NewCustomer(nickname="自检客户", phone="13800000000"))
             session.flush()
             found = [m.id for m in lookup(session, "自检客户")]
@@ -163,7 +163,7 @@ def _service(state: dict[str, Any]) -> str:
     from livedesk.services.lookup import lookup
 
     store = _need(state, "store", "store and migrations")
-    with store.begin() as session:
+    with store.write() as session:
         cid = customers.create(session, customers.NewCustomer(
             nickname="王姐", real_name="王丽华", phone="13812345678", accounts=[("douyin", "MS4wselftest", "wj888")]))
         session.execute(insert(Order).values(
@@ -171,7 +171,7 @@ def _service(state: dict[str, Any]) -> str:
             total_fen=1_299_00, ordered_at=datetime.now(UTC)))
         customers.add_note(session, cid, "自检备注", pinned=True)
         segments.recompute(session)
-    with store.begin() as session:
+    with store.read() as session:
         found = lookup(session, "wj")
     if not found or found[0].id != cid or found[0].total_spent_fen != 1_299_00:
         raise AssertionError(f"lookup 'wj' returned {found!r}")

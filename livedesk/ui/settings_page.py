@@ -106,6 +106,9 @@ class SettingsPage(QWidget):
         self.rules_box = FollowupRulesBox(ctx, self)
         self.terms_box = ComplianceTermsBox(ctx, self)
         self.database_box = DatabaseBox(ctx, self)
+        from livedesk.ui.team_box import TeamBox
+
+        self.team_box = TeamBox(ctx, self)
 
         content = QWidget(self)
         layout = QVBoxLayout(content)
@@ -118,6 +121,7 @@ class SettingsPage(QWidget):
         layout.addWidget(self.terms_box)
         layout.addWidget(shop_box)
         layout.addWidget(self.database_box)
+        layout.addWidget(self.team_box)
         layout.addStretch(1)
         for field in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,
                       self.silver, self.gold, self.shop_name, self.preset, self.language):
@@ -132,7 +136,7 @@ class SettingsPage(QWidget):
         self.load()
 
     def load(self) -> None:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             values = settings.all_values(session)
         rules, levels = values["tiers.rules"], {lv["code"]: lv["min_spend_fen"] for lv in values["levels"]}
         self.vip_share.setValue(rules["vip_top_share"] * 100)
@@ -165,7 +169,7 @@ class SettingsPage(QWidget):
         def run():
             from livedesk.services import segments  # pandas: only when someone asks
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 now_tiers, now_levels = segments.preview(session, settings.get(session, "tiers.rules"),
                                                          settings.get(session, "levels"))
                 new_tiers, new_levels = segments.preview(session, rules, levels)
@@ -189,7 +193,7 @@ class SettingsPage(QWidget):
         def run():
             from livedesk.services import segments
 
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return segments.save_rules(session, rules, levels)
 
         def done(summary) -> None:
@@ -202,7 +206,7 @@ class SettingsPage(QWidget):
 
     def _store_setting(self, key: str, value: Any) -> None:
         def run() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 settings.set_value(session, key, value)
 
         self.ctx.tasks.submit(run, on_error=self._show_error)
@@ -280,7 +284,7 @@ class FollowupRulesBox(QGroupBox):
     def load(self) -> None:
         from livedesk.services.followups.config import rule_settings
 
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             rules = rule_settings(session)
         for kind, check in self.enabled.items():
             check.setChecked(bool(rules[kind]["enabled"]))
@@ -310,7 +314,7 @@ class FollowupRulesBox(QGroupBox):
     def save(self) -> None:
         from livedesk.services.followups.config import rule_settings
 
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             rules = rule_settings(session)
             for kind, values in self.values().items():
                 rules[kind].update(values)
@@ -343,7 +347,7 @@ class ComplianceTermsBox(QGroupBox):
         self.load()
 
     def load(self) -> None:
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             extra = settings.get(session, "compliance.extra_terms")
             exempt = settings.get(session, "compliance.exempt_terms")
         self.extra.setPlainText("\n".join(
@@ -358,7 +362,7 @@ class ComplianceTermsBox(QGroupBox):
             if term.strip():
                 extra.append({"term": term.strip(), "reason": reason.strip()} if reason.strip() else term.strip())
         exempt = [line.strip() for line in self.exempt.toPlainText().splitlines() if line.strip()]
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             settings.set_value(session, "compliance.extra_terms", extra)
             settings.set_value(session, "compliance.exempt_terms", exempt)
         self.feedback.setText(self.tr("Saved: templates and scripts are checked with these words now"))

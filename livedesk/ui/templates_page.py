@@ -130,7 +130,7 @@ class TemplatesPage(QWidget):
     # -- the list ----------------------------------------------------------------------------
     def reload(self, select_key: str | None = None) -> None:
         keep = select_key or (self.current().key if self.current() else None)
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             templates.ensure_default_templates(session)  # a new store gets the shop's default messages
             self.views = templates.listing(session)
         kinds = {"greeting": self.tr("Greetings on air"), "followup": self.tr("Follow-up messages"),
@@ -162,7 +162,7 @@ class TemplatesPage(QWidget):
 
     def refresh_marks(self) -> None:
         """Re-check every template's ⚠ (the word list may have changed) without touching the editor."""
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             fresh = templates.listing(session)
         if [v.key for v in fresh] != [v.key for v in self.views]:
             self.reload()
@@ -205,7 +205,7 @@ class TemplatesPage(QWidget):
         if not ok or not name.strip():
             return
         key = f"custom.{uuid.uuid4().hex[:12]}"
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             templates.save(session, key, "{称呼}您好，", name=name.strip())
         self.reload(select_key=key)
 
@@ -219,7 +219,7 @@ class TemplatesPage(QWidget):
         if not query:
             self.preview_customer = None
         else:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.read() as session:
                 hits = lookup.lookup(session, query, limit=1)
             if not hits:
                 self.customer_found.setText(self.tr("nobody found"))
@@ -229,7 +229,7 @@ class TemplatesPage(QWidget):
 
     def update_preview(self) -> None:
         self._preview_timer.stop()
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             if self.preview_customer is not None and not customers.rows(session, [self.preview_customer]):
                 self.preview_customer = None  # merged away or erased since it was picked: the latest buyer
             customer_id = self.preview_customer or templates.sample_customer_id(session)
@@ -275,7 +275,7 @@ class TemplatesPage(QWidget):
         if view is None:
             return
         try:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 templates.save(session, view.key, self.body.text(), name=self.name.text().strip() or view.name,
                                kind=view.kind)
         except templates.TemplateError as exc:
@@ -288,7 +288,7 @@ class TemplatesPage(QWidget):
         view = self.current()
         if view is None:
             return
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             templates.acknowledge(session, view.id, by=getpass.getuser())
         self.reload()
         self._say(self.tr("Accepted: the template is used again"), GREEN)

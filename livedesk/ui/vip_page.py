@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, vip_sessions
+from livedesk.services import customers, team, vip_sessions
 from livedesk.services.templates import TemplateError
 from livedesk.services.lookup import lookup
 from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
@@ -87,8 +87,8 @@ class VipPage(QWidget):
         self.venue.setPlaceholderText(self.tr("e.g. Douyin private room, WeChat group live"))
         self.host = QComboBox(self)
         self.host.addItem(self.tr("No host yet"), None)
-        with ctx.store.begin() as session:
-            for member_id, name, _role in customers.team(session):
+        with ctx.store.read() as session:
+            for member_id, name in team.names(session):
                 self.host.addItem(name, member_id)
         create = QPushButton(self.tr("Create session"), self)
         create.clicked.connect(self.create_session)
@@ -123,7 +123,7 @@ class VipPage(QWidget):
             self.rule_birthday.addItem(self.tr("Birthday in month %1").replace("%1", str(month)), month)
         self.rule_tag = QComboBox(self)
         self.rule_tag.addItem(self.tr("Any tag"), None)
-        with ctx.store.begin() as session:
+        with ctx.store.read() as session:
             for tag in customers.all_tags(session):
                 self.rule_tag.addItem(tag.name, tag.id)
         self.rule_count = QLabel(self)
@@ -212,7 +212,7 @@ class VipPage(QWidget):
 
     def reload(self, keep: int | None = None) -> None:
         keep = keep if keep is not None else (self.current().id if self.current() else None)
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self.sessions = vip_sessions.sessions(session)
         self.session_list.blockSignals(True)
         self.session_list.clear()
@@ -229,7 +229,7 @@ class VipPage(QWidget):
         starts = self.when.dateTime().toPython().astimezone(timezone.utc)
 
         def run() -> int:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return vip_sessions.create_session(session, self.title_edit.text(), starts, self.capacity.value(),
                                                    theme=self.theme.text().strip() or None,
                                                    venue=self.venue.text().strip() or None,
@@ -243,7 +243,7 @@ class VipPage(QWidget):
             self.invitations.set_rows([])
             self.report_label.setText(self.tr("Create a session to start inviting."))
             return
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             self.invitations.set_rows(vip_sessions.invitation_rows(session, current.id))
             report = vip_sessions.report(session, current.id)
             recent = vip_sessions.broadcasts_near(session, current.id)
@@ -273,7 +273,7 @@ class VipPage(QWidget):
 
     def _candidates(self) -> list:
         current = self.current()
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.read() as session:
             return vip_sessions.candidates(session, self.rule(), exclude_session_id=current.id if current else None)
 
     def count_candidates(self) -> None:
@@ -291,7 +291,7 @@ class VipPage(QWidget):
 
         def run() -> tuple[int, int]:
             found = self._candidates()
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 return vip_sessions.invite(session, current.id, [c.customer_id for c in found])
 
         self._run(run, lambda result: (self._say(self.tr("%1 invited, %2 on the waitlist")
@@ -308,7 +308,7 @@ class VipPage(QWidget):
             return
 
         def run() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 vip_sessions.set_rsvp(session, current.id, row.customer_id, status)
 
         self._run(run, lambda _r: self.reload())
@@ -319,7 +319,7 @@ class VipPage(QWidget):
             return
 
         def run() -> str:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 hits = lookup(session, query, limit=1)
                 if not hits:
                     raise vip_sessions.InvitationError(f"no customer matches “{query}”")
@@ -335,7 +335,7 @@ class VipPage(QWidget):
             return
 
         def run() -> None:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 vip_sessions.remove(session, current.id, row.customer_id)
 
         self._run(run, lambda _r: self.reload())
@@ -347,7 +347,7 @@ class VipPage(QWidget):
             return
 
         def run() -> int:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 vip_sessions.link_broadcast(session, current.id, broadcast_id)
                 return vip_sessions.take_attendance(session, current.id)
 
@@ -358,7 +358,7 @@ class VipPage(QWidget):
         if current is None or row is None:
             return
         try:
-            with self.ctx.store.begin() as session:
+            with self.ctx.store.write() as session:
                 text = vip_sessions.invitation_text(session, current.id, row.customer_id)
         except TemplateError as exc:  # e.g. flagged words nobody acknowledged yet
             self._say(str(exc), error=True)
@@ -383,7 +383,7 @@ class VipPage(QWidget):
         import pandas as pd
 
         current = self.current()
-        with self.ctx.store.begin() as session:
+        with self.ctx.store.write() as session:
             rows = [{**vars(r), "invitation": vip_sessions.invitation_text(session, current.id, r.customer_id),
                      # Excel has no time zones: write this laptop's local time.
                      "responded_at": r.responded_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.responded_at else ""}

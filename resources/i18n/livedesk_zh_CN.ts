@@ -2,29 +2,14 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>The team server does not answer (%1). Check that it is running and that this computer is on the shop&apos;s network.</source>
-        <translation>团队服务器无响应（%1）。请检查服务器是否在运行、本机是否连在店里的网络上。</translation>
-    </message>
-    <message>
-        <source>The team server refused the user name or password (%1).</source>
-        <translation>团队服务器拒绝了用户名或密码（%1）。</translation>
-    </message>
-    <message>
-        <source>The team server has no such database (%1).</source>
-        <translation>团队服务器上没有这个数据库（%1）。</translation>
-    </message>
-    <message>
-        <source>The team server&apos;s store cannot be opened (%1).</source>
-        <translation>无法打开团队服务器上的数据（%1）。</translation>
-    </message>
-</context>
-<context>
     <name>App</name>
     <message>
         <source>Something went wrong. Your data is safe; the details are in the log file.</source>
         <translation>出了点问题。您的数据是安全的，详情已记录在日志文件中。</translation>
+    </message>
+    <message>
+        <source>To make a new store there, run: %1</source>
+        <translation>如需在这里新建数据库，请运行：%1</translation>
     </message>
 </context>
 <context>
@@ -59,6 +44,261 @@
     </message>
 </context>
 <context>
+    <name>BackupLabels</name>
+    <message>
+        <source>Backed up by hand</source>
+        <translation>手动备份</translation>
+    </message>
+    <message>
+        <source>Automatic (every 30 minutes)</source>
+        <translation>自动（每 30 分钟）</translation>
+    </message>
+    <message>
+        <source>Daily</source>
+        <translation>每日</translation>
+    </message>
+    <message>
+        <source>On closing</source>
+        <translation>关闭时</translation>
+    </message>
+    <message>
+        <source>Before an import</source>
+        <translation>导入前</translation>
+    </message>
+    <message>
+        <source>Before reverting an import</source>
+        <translation>撤销导入前</translation>
+    </message>
+    <message>
+        <source>Before merging customers</source>
+        <translation>合并客户前</translation>
+    </message>
+    <message>
+        <source>Before erasing a customer</source>
+        <translation>删除客户前</translation>
+    </message>
+    <message>
+        <source>The store replaced by a restore</source>
+        <translation>恢复时被替换的数据库</translation>
+    </message>
+    <message>
+        <source>Before upgrading the store</source>
+        <translation>升级数据库前</translation>
+    </message>
+    <message>
+        <source>The disk is full. Free some space and try again.</source>
+        <translation>磁盘已满。请腾出空间后重试。</translation>
+    </message>
+    <message>
+        <source>The folder or the file is read-only: LiveDesk cannot write there.</source>
+        <translation>文件夹或文件是只读的：LiveDesk 无法写入。</translation>
+    </message>
+    <message>
+        <source>Another program is using the store (it is locked). Close it and try again.</source>
+        <translation>另一个程序正在使用数据库（已被锁定）。请关闭该程序后重试。</translation>
+    </message>
+    <message>
+        <source>The store is damaged.</source>
+        <translation>数据库已损坏。</translation>
+    </message>
+    <message>
+        <source>There is no store at this path.</source>
+        <translation>这个路径下没有数据库。</translation>
+    </message>
+    <message>
+        <source>The file is empty (0 bytes): it is not a store.</source>
+        <translation>文件是空的（0 字节），不是数据库。</translation>
+    </message>
+    <message>
+        <source>The file is not a LiveDesk store.</source>
+        <translation>这个文件不是 LiveDesk 数据库。</translation>
+    </message>
+    <message>
+        <source>The file was made by a newer LiveDesk. Update LiveDesk to use it.</source>
+        <translation>这个文件由更新版本的 LiveDesk 创建。请先升级 LiveDesk。</translation>
+    </message>
+    <message>
+        <source>An unexpected storage error. The details are in the log file.</source>
+        <translation>出现了意外的存储错误，详情已记录在日志文件中。</translation>
+    </message>
+    <message>
+        <source>This backup is damaged: it cannot be restored. Choose another one. The store was left unchanged.</source>
+        <translation>这个备份已损坏，无法恢复，请选择另一个。数据库没有任何改动。</translation>
+    </message>
+    <message>
+        <source>This file is not a LiveDesk backup. The store was left unchanged.</source>
+        <translation>这个文件不是 LiveDesk 备份。数据库没有任何改动。</translation>
+    </message>
+    <message>
+        <source>This backup was made by a newer LiveDesk: update LiveDesk to restore it. The store was left unchanged.</source>
+        <translation>这个备份由更新版本的 LiveDesk 创建：请先升级 LiveDesk 再恢复。数据库没有任何改动。</translation>
+    </message>
+    <message>
+        <source>This backup file is no longer there.</source>
+        <translation>这个备份文件已经不在了。</translation>
+    </message>
+    <message>
+        <source>This backup file is empty (0 bytes).</source>
+        <translation>这个备份文件是空的（0 字节）。</translation>
+    </message>
+    <message>
+        <source>customers</source>
+        <translation>位客户</translation>
+    </message>
+    <message>
+        <source>orders</source>
+        <translation>笔订单</translation>
+    </message>
+    <message>
+        <source>notes</source>
+        <translation>条备注</translation>
+    </message>
+    <message>
+        <source>follow-up tasks</source>
+        <translation>个跟进任务</translation>
+    </message>
+    <message>
+        <source>imports</source>
+        <translation>次导入</translation>
+    </message>
+    <message>
+        <source>%1 customers, %2 orders</source>
+        <translation>%1 位客户，%2 笔订单</translation>
+    </message>
+</context>
+<context>
+    <name>BackupsDialog</name>
+    <message>
+        <source>Backups that still hold the customer</source>
+        <translation>仍含该客户的备份</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n backup(s) made before the erasure still hold %1. Delete them now, or keep them until they expire.</source>
+        <translation>
+            <numerusform>删除前的 %n 个备份仍含有 %1 的资料。可以现在删除，或保留到它们过期。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete these backups</source>
+        <translation>删除这些备份</translation>
+    </message>
+    <message>
+        <source>Keep them</source>
+        <translation>保留</translation>
+    </message>
+</context>
+<context>
+    <name>BackupsPage</name>
+    <message>
+        <source>LiveDesk backs the store up every 30 minutes when something changed, when it closes, and before every import, revert, merge and restore. Each copy is checked before it is kept.</source>
+        <translation>数据有变化时 LiveDesk 每 30 分钟自动备份一次，关闭时、以及每次导入、撤销导入、合并和恢复之前也会备份。每份备份都先经过校验才保留。</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <source>Holds</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Choose a backup to see what it holds.</source>
+        <translation>选中一个备份，查看其中的内容。</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>立即备份</translation>
+    </message>
+    <message>
+        <source>Restore this backup…</source>
+        <translation>恢复这个备份…</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>备份</translation>
+    </message>
+    <message>
+        <source>A shared server is backed up by its own tools.</source>
+        <translation>共享服务器请使用服务器自带的工具备份。</translation>
+    </message>
+    <message>
+        <source>Backups are kept in %1</source>
+        <translation>备份保存在 %1</translation>
+    </message>
+    <message>
+        <source>Verified</source>
+        <translation>已校验</translation>
+    </message>
+    <message>
+        <source>Not verified</source>
+        <translation>未通过校验</translation>
+    </message>
+    <message>
+        <source>Not checked (old)</source>
+        <translation>未校验（旧版备份）</translation>
+    </message>
+    <message>
+        <source>%1 — %2: %3</source>
+        <translation>%1 — %2：%3</translation>
+    </message>
+    <message>
+        <source>counted when you restore it</source>
+        <translation>恢复时统计</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Backed up and verified: %1</source>
+        <translation>已备份并校验：%1</translation>
+    </message>
+    <message>
+        <source>Checking the backup…</source>
+        <translation>正在检查备份…</translation>
+    </message>
+    <message>
+        <source>Restore a backup</source>
+        <translation>恢复备份</translation>
+    </message>
+    <message>
+        <source>Replace the store with the backup of %1?
+
+It holds %2.
+
+The store as it is now is kept as a backup of its own, so this can be undone. LiveDesk restarts afterwards.</source>
+        <translation>用 %1 的备份替换当前数据库吗？
+
+备份中有 %2。
+
+当前的数据库会另存为一份备份，可以撤回。恢复后 LiveDesk 会重新启动。</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Restoring…</source>
+        <translation>正在恢复…</translation>
+    </message>
+    <message>
+        <source>Restored. The replaced store is kept at %1</source>
+        <translation>已恢复。被替换的数据库保存在 %1</translation>
+    </message>
+</context>
+<context>
     <name>ChartCard</name>
     <message>
         <source>PNG</source>
@@ -67,6 +307,10 @@
     <message>
         <source>XLSX</source>
         <translation>表格</translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>暂无数据</translation>
     </message>
     <message>
         <source>PNG image (*.png)</source>
@@ -123,6 +367,33 @@
     <message>
         <source>Saved: templates and scripts are checked with these words now</source>
         <translation>已保存：模板和话术现在按这些词检查</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentDialog</name>
+    <message>
+        <source>Consent</source>
+        <translation>授权同意</translation>
+    </message>
+    <message>
+        <source>The customer agreed that the shop keeps their data</source>
+        <translation>客户已同意店铺保存其个人信息</translation>
+    </message>
+    <message>
+        <source>What they agreed to, where the record is</source>
+        <translation>同意的内容、记录保存在哪里</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
@@ -239,6 +510,26 @@
         <translation>已置顶</translation>
     </message>
     <message>
+        <source>%1 changed this note while you were editing it. Their text:
+
+%2
+
+Replace it with yours?</source>
+        <translation>%1 在你编辑时修改了这条备注。对方的内容：
+
+%2
+
+要用你的内容替换吗？</translation>
+    </message>
+    <message>
+        <source>Someone else</source>
+        <translation>其他人</translation>
+    </message>
+    <message>
+        <source>Customer erased</source>
+        <translation>客户已删除</translation>
+    </message>
+    <message>
         <source>Not saved: %1</source>
         <translation>未保存：%1</translation>
     </message>
@@ -314,6 +605,10 @@
         <translation>查重合并…</translation>
     </message>
     <message>
+        <source>Orders without a known buyer…</source>
+        <translation>未识别买家的订单…</translation>
+    </message>
+    <message>
         <source>Export these customers…</source>
         <translation>导出这些客户…</translation>
     </message>
@@ -338,6 +633,10 @@
     <message>
         <source>All tags</source>
         <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>Customer %1 was erased; their orders stay without name, phone or address.</source>
+        <translation>客户 %1 已删除；其订单保留，但已去除姓名、电话和地址。</translation>
     </message>
     <message>
         <source>Export customers</source>
@@ -377,6 +676,18 @@
         <translation>时间范围</translation>
     </message>
     <message>
+        <source>Buyers</source>
+        <translation>买家数</translation>
+    </message>
+    <message>
+        <source>Repurchase</source>
+        <translation>复购率</translation>
+    </message>
+    <message>
+        <source>Follow-ups on time</source>
+        <translation>跟进及时率</translation>
+    </message>
+    <message>
         <source>Customers and GMV by tier (share)</source>
         <translation>各分层客户数与 GMV 占比</translation>
     </message>
@@ -413,6 +724,10 @@
         <translation>
             <numerusform>共 %n 笔已付订单</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>暂无数据</translation>
     </message>
     <message>
         <source>Customers</source>
@@ -587,6 +902,137 @@
     </message>
 </context>
 <context>
+    <name>DouyinSyncBox</name>
+    <message>
+        <source>抖店 order sync (open platform)</source>
+        <translation>抖店订单同步（开放平台）</translation>
+    </message>
+    <message>
+        <source>App key</source>
+        <translation>App Key</translation>
+    </message>
+    <message>
+        <source>App secret (kept in the system&apos;s keychain)</source>
+        <translation>App Secret（保存在系统钥匙串中）</translation>
+    </message>
+    <message>
+        <source>Shop id</source>
+        <translation>店铺ID</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Every 30 minutes while LiveDesk is open</source>
+        <translation>LiveDesk 打开时每 30 分钟同步一次</translation>
+    </message>
+    <message>
+        <source>Kept in the system&apos;s keychain</source>
+        <translation>已保存在系统钥匙串中</translation>
+    </message>
+    <message>
+        <source>Ready to sync shop %1.</source>
+        <translation>可以同步店铺 %1。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret of the shop&apos;s 抖店 app (自用型), and the shop id.</source>
+        <translation>请填写店铺抖店应用（自用型）的 App Key、App Secret 和店铺ID。</translation>
+    </message>
+    <message>
+        <source>The app key, the app secret and the shop id are all needed.</source>
+        <translation>App Key、App Secret 和店铺ID 都需要填写。</translation>
+    </message>
+    <message>
+        <source>Kept. The secret is in the system&apos;s keychain, not in LiveDesk&apos;s data.</source>
+        <translation>已保存。密钥存放在系统钥匙串中，不在 LiveDesk 的数据里。</translation>
+    </message>
+    <message>
+        <source>This computer has no keychain LiveDesk can use, so the secret cannot be kept safely.</source>
+        <translation>这台电脑没有 LiveDesk 可用的钥匙串，无法安全保存密钥。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the orders changed since the last sync…</source>
+        <translation>正在向抖店获取上次同步以来有变化的订单…</translation>
+    </message>
+    <message>
+        <source>Reading page %1 of %2…</source>
+        <translation>正在读取第 %1 / %2 页…</translation>
+    </message>
+    <message>
+        <source>Importing the orders…</source>
+        <translation>正在导入订单…</translation>
+    </message>
+    <message>
+        <source>Synced: %1 orders changed on 抖店; %2 new, %3 updated, %4 unchanged.</source>
+        <translation>同步完成：抖店上有 %1 个订单有变化；新增 %2，更新 %3，未变 %4。</translation>
+    </message>
+    <message>
+        <source>%1 wait for their buyer (Customers › Tools).</source>
+        <translation>%1 个订单等待归入客户（客户 › 工具）。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret first.</source>
+        <translation>请先填写 App Key 和 App Secret。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
+        <translation>抖店拒绝了签名：App Secret 与这个 App Key 不匹配。</translation>
+    </message>
+    <message>
+        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
+        <translation>抖店提示请求太频繁（限流）：请过几分钟再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
+        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
+    </message>
+    <message>
+        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
+        <translation>抖店不再接受这个应用的授权：请重新授权。</translation>
+    </message>
+    <message>
+        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
+        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
+    </message>
+    <message>
+        <source>This app may not read orders: ask for the order permission in the 抖店 open platform.</source>
+        <translation>这个应用无权读取订单：请在抖店开放平台申请订单权限。</translation>
+    </message>
+    <message>
+        <source>抖店 is not answering properly right now: try again later.</source>
+        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
+        <translation>连不上抖店，或连接一再中断：请检查网络后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the request.</source>
+        <translation>抖店拒绝了请求。</translation>
+    </message>
+    <message>
+        <source>Nothing was written.</source>
+        <translation>没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Some of 抖店&apos;s orders could not be read, so nothing was written.</source>
+        <translation>抖店的部分订单无法读取，因此没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesDialog</name>
     <message>
         <source>Possible duplicate customers</source>
@@ -757,6 +1203,10 @@
         <translation>授权时间</translation>
     </message>
     <message>
+        <source>Consent channel</source>
+        <translation>授权渠道</translation>
+    </message>
+    <message>
         <source>Consent note</source>
         <translation>授权说明</translation>
     </message>
@@ -787,6 +1237,33 @@
     <message>
         <source>Noted: this pair will not be proposed again.</source>
         <translation>已记下：这两位不会再被提示为重复。</translation>
+    </message>
+</context>
+<context>
+    <name>EraseDialog</name>
+    <message>
+        <source>Erase customer</source>
+        <translation>删除客户</translation>
+    </message>
+    <message>
+        <source>Erase %1 (customer %2) for good?</source>
+        <translation>要永久删除 %1（客户 %2）吗？</translation>
+    </message>
+    <message>
+        <source>Deleted:</source>
+        <translation>将删除：</translation>
+    </message>
+    <message>
+        <source>%1 orders stay for the accounts, without name, phone, address or link to anyone. %2 audit entries lose this customer&apos;s details. Backups that still hold the customer are listed afterwards.</source>
+        <translation>%1 个订单为记账保留，但去除姓名、电话、地址，也不再关联任何人。%2 条审计记录中的该客户信息将被抹去。删除后会列出仍含该客户的备份。</translation>
+    </message>
+    <message>
+        <source>I understand this cannot be undone</source>
+        <translation>我知道此操作无法撤销</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>删除</translation>
     </message>
 </context>
 <context>
@@ -972,16 +1449,32 @@
         <translation>LiveDesk 主播面板</translation>
     </message>
     <message>
-        <source>Just arrived (click or press 1–6)</source>
-        <translation>刚刚进来（点击或按 1–6）</translation>
-    </message>
-    <message>
         <source>Always on top</source>
         <translation>窗口置顶</translation>
     </message>
     <message>
+        <source>Standard text</source>
+        <translation>标准字号</translation>
+    </message>
+    <message>
+        <source>Large text</source>
+        <translation>大字号</translation>
+    </message>
+    <message>
+        <source>Extra large text (TV)</source>
+        <translation>特大字号（电视）</translation>
+    </message>
+    <message>
         <source>Waiting for viewers…</source>
         <translation>等待观众进入直播间…</translation>
+    </message>
+    <message>
+        <source>Just arrived: press 1–6</source>
+        <translation>刚进直播间：按 1–6 调出</translation>
+    </message>
+    <message>
+        <source>Just arrived: nobody yet</source>
+        <translation>刚进直播间：暂时没有老客户</translation>
     </message>
 </context>
 <context>
@@ -997,6 +1490,10 @@
     <message>
         <source>Detect from the columns</source>
         <translation>按列名自动识别</translation>
+    </message>
+    <message>
+        <source>Detect the encoding</source>
+        <translation>自动识别编码</translation>
     </message>
     <message>
         <source>Source</source>
@@ -1150,11 +1647,23 @@
         <source>%1 rows read: %2 new orders, %3 updated, %4 unchanged; %5 new customers, %6 matched to existing ones; %7 possible duplicates to review.</source>
         <translation>读取 %1 行：新订单 %2，更新 %3，未变 %4；新客户 %5，匹配到已有客户 %6；疑似重复 %7 个待确认。</translation>
     </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise: they count in the figures and wait under Customers › Tools › Orders without a known buyer.</source>
+        <translation>%1 个订单没有可识别的买家：已计入数据，在 客户 › 工具 › 未识别买家的订单 中等待归入客户。</translation>
+    </message>
+    <message>
+        <source>%1 orders were left as a newer export had them.</source>
+        <translation>%1 个订单保持较新导出中的状态未改。</translation>
+    </message>
     <message numerus="yes">
         <source>%n row(s) cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
         <translation>
             <numerusform>%n 行无法读取，因此没有写入任何数据。请在文件（或列对应）中改正后重新导入。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>The list of errors is saved (only you can read it) in %1</source>
+        <translation>错误清单已保存（仅您本人可读）：%1</translation>
     </message>
     <message>
         <source>The file is valid. Nothing was written yet.</source>
@@ -1167,6 +1676,38 @@
     <message>
         <source>Cancelled: nothing was written.</source>
         <translation>已取消：没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>The file does not exist (any more).</source>
+        <translation>文件不存在（或已被移走）。</translation>
+    </message>
+    <message>
+        <source>The file is empty.</source>
+        <translation>文件是空的。</translation>
+    </message>
+    <message>
+        <source>No header row was found in the file&apos;s first rows.</source>
+        <translation>在文件开头几行中没有找到表头。</translation>
+    </message>
+    <message>
+        <source>The header has %1 columns; at most 1,000 are read. Is this an order export?</source>
+        <translation>表头有 %1 列，最多只读取 1000 列。这是订单导出文件吗？</translation>
+    </message>
+    <message>
+        <source>Unknown text encoding: %1</source>
+        <translation>无法识别的文字编码：%1</translation>
+    </message>
+    <message>
+        <source>The file&apos;s first rows cannot be read as a table.</source>
+        <translation>文件开头几行无法作为表格读取。</translation>
+    </message>
+    <message>
+        <source>The workbook&apos;s text is too big to read safely (%1). Save the sheet as CSV and import that.</source>
+        <translation>工作簿中的文字过大，无法安全读取（%1）。请将工作表另存为 CSV 后再导入。</translation>
+    </message>
+    <message>
+        <source>The file is not an Excel workbook LiveDesk can read (damaged, or another format).</source>
+        <translation>该文件不是 LiveDesk 能读取的 Excel 工作簿（已损坏或是其他格式）。</translation>
     </message>
     <message>
         <source>required, but empty</source>
@@ -1205,10 +1746,6 @@
         <translation>内容过长</translation>
     </message>
     <message>
-        <source>nobody to match: buyer id, nickname, recipient and phone are all empty</source>
-        <translation>无法识别买家：买家 ID、昵称、收件人和手机号全为空</translation>
-    </message>
-    <message>
         <source>the file has no column for this field: choose one in Columns → fields</source>
         <translation>文件里没有这个字段的列：请在“列 → 字段”中选择</translation>
     </message>
@@ -1219,6 +1756,26 @@
     <message>
         <source>the row cannot be read: more cells than the header, or broken text</source>
         <translation>此行无法读取：单元格比表头多，或文字编码损坏</translation>
+    </message>
+    <message>
+        <source>bytes that are not text in the file&apos;s encoding: save the file again as UTF-8 or GBK, or choose its encoding</source>
+        <translation>这些字节不是文件所用编码的文字：请将文件另存为 UTF-8 或 GBK，或选择文件的编码</translation>
+    </message>
+    <message>
+        <source>this row is GBK while the rest of the file is UTF-8: save the whole file in one encoding</source>
+        <translation>此行是 GBK 编码，而文件其余部分是 UTF-8：请将整个文件另存为同一种编码</translation>
+    </message>
+    <message>
+        <source>this row is UTF-8 while the rest of the file is GBK: save the whole file in one encoding</source>
+        <translation>此行是 UTF-8 编码，而文件其余部分是 GBK：请将整个文件另存为同一种编码</translation>
+    </message>
+    <message>
+        <source>a cell over 32,767 characters (Excel&apos;s limit)</source>
+        <translation>单元格超过 32767 个字符（Excel 的上限）</translation>
+    </message>
+    <message>
+        <source>a row over 4 MB: it was not read</source>
+        <translation>此行超过 4 MB，未读取</translation>
     </message>
     <message>
         <source>imported</source>
@@ -1281,6 +1838,19 @@
     </message>
 </context>
 <context>
+    <name>KnownArrivals</name>
+    <message>
+        <source>just now</source>
+        <translation>刚刚</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min ago</source>
+        <translation>
+            <numerusform>%n 分钟前</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Labels</name>
     <message>
         <source>High-value VIP</source>
@@ -1317,6 +1887,38 @@
     <message>
         <source>Gold Diamond member</source>
         <translation>金钻会员</translation>
+    </message>
+    <message>
+        <source>Welcome home, %1 %2</source>
+        <translation>欢迎%1%2回家</translation>
+    </message>
+    <message>
+        <source>Welcome home, %2</source>
+        <translation>欢迎%2回家</translation>
+    </message>
+    <message>
+        <source>Welcome, %1 %2, we saved something good for you</source>
+        <translation>欢迎%1%2，今天给您留了好东西</translation>
+    </message>
+    <message>
+        <source>Welcome, %2</source>
+        <translation>欢迎%2</translation>
+    </message>
+    <message>
+        <source>%2 is here! Good to see you again</source>
+        <translation>%2来啦！老朋友好久不见</translation>
+    </message>
+    <message>
+        <source>%2 is here!</source>
+        <translation>%2来啦！</translation>
+    </message>
+    <message>
+        <source>Welcome %2, first time here? Ask me anything</source>
+        <translation>欢迎%2第一次来直播间，有问题随时问我</translation>
+    </message>
+    <message>
+        <source>Welcome to the stream, %2</source>
+        <translation>欢迎%2来到直播间</translation>
     </message>
     <message>
         <source>Douyin</source>
@@ -1511,6 +2113,82 @@
         <translation>候补</translation>
     </message>
     <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>Platform chat</source>
+        <translation>平台客服聊天</translation>
+    </message>
+    <message>
+        <source>Phone call</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>In person</source>
+        <translation>当面</translation>
+    </message>
+    <message>
+        <source>Paper form</source>
+        <translation>纸质表格</translation>
+    </message>
+    <message>
+        <source>Online form</source>
+        <translation>线上表单</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s record</source>
+        <translation>客户档案</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Profile values</source>
+        <translation>画像信息</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Follow-up tasks</source>
+        <translation>跟进任务</translation>
+    </message>
+    <message>
+        <source>Survey answers</source>
+        <translation>满意度回访</translation>
+    </message>
+    <message>
+        <source>Growth point entries</source>
+        <translation>成长值记录</translation>
+    </message>
+    <message>
+        <source>Membership level history</source>
+        <translation>会员等级变动</translation>
+    </message>
+    <message>
+        <source>VIP session invitations</source>
+        <translation>私享会邀请</translation>
+    </message>
+    <message>
+        <source>Possible duplicate pairs</source>
+        <translation>疑似重复客户</translation>
+    </message>
+    <message>
+        <source>Live appearances</source>
+        <translation>直播间出现记录</translation>
+    </message>
+    <message>
+        <source>Platform accounts</source>
+        <translation>平台账号</translation>
+    </message>
+    <message>
         <source>First-order welcome</source>
         <translation>首单欢迎</translation>
     </message>
@@ -1549,6 +2227,18 @@
     <message>
         <source>Manual</source>
         <translation>手动</translation>
+    </message>
+    <message>
+        <source>The disk is full: nothing was written. Free some space and try again.</source>
+        <translation>磁盘已满，没有写入任何数据。请腾出空间后重试。</translation>
+    </message>
+    <message>
+        <source>The store is in use by another program (another LiveDesk window or command) and stayed locked: nothing was written. Try again when it is done.</source>
+        <translation>数据库正被另一个程序（另一个 LiveDesk 窗口或命令）占用并一直锁定，没有写入任何数据。请等它完成后重试。</translation>
+    </message>
+    <message>
+        <source>The folder or the store cannot be written to (read-only, or not yours): nothing was written.</source>
+        <translation>无法写入该文件夹或数据库（只读，或不属于您），没有写入任何数据。</translation>
     </message>
 </context>
 <context>
@@ -1724,6 +2414,10 @@
         <translation>值得关注的新观众：%1</translation>
     </message>
     <message>
+        <source>Sold: %1 orders, %2; buyers not known yet: %3 orders; conversion %4</source>
+        <translation>成交：%1 单，%2；其中未识别买家 %3 单；转化率 %4</translation>
+    </message>
+    <message>
         <source>Broadcast summary</source>
         <translation>直播小结</translation>
     </message>
@@ -1767,6 +2461,10 @@
         <translation>设置</translation>
     </message>
     <message>
+        <source>Backups</source>
+        <translation>备份</translation>
+    </message>
+    <message>
         <source>Today&apos;s tasks</source>
         <translation>今日任务</translation>
     </message>
@@ -1807,8 +2505,12 @@
         <translation>关于 LiveDesk</translation>
     </message>
     <message>
-        <source>Store: %1</source>
-        <translation>数据库：%1</translation>
+        <source>Signed in: %1</source>
+        <translation>当前成员：%1</translation>
+    </message>
+    <message>
+        <source>Not signed in: choose who you are in Settings › Team</source>
+        <translation>未登录成员：请在 设置 › 团队 中选择你是谁</translation>
     </message>
     <message>
         <source>Backing up…</source>
@@ -1817,6 +2519,18 @@
     <message>
         <source>Backed up to %1</source>
         <translation>已备份到 %1</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>数据库：%1</translation>
+    </message>
+    <message>
+        <source>The card was not sent to the other screens: %1</source>
+        <translation>卡片未能发送到其他屏幕：%1</translation>
+    </message>
+    <message>
+        <source>The backup is restored. LiveDesk now restarts to open it.</source>
+        <translation>备份已恢复。LiveDesk 将重新启动并打开它。</translation>
     </message>
     <message>
         <source>LiveDesk %1 — the customer desk for live-stream selling teams.</source>
@@ -1871,6 +2585,56 @@
     </message>
 </context>
 <context>
+    <name>MemberDialog</name>
+    <message>
+        <source>Add a team member</source>
+        <translation>添加团队成员</translation>
+    </message>
+    <message>
+        <source>optional, 4 to 8 digits</source>
+        <translation>可选，4 到 8 位数字</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+</context>
+<context>
+    <name>MembersModel</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>在职</translation>
+    </message>
+    <message>
+        <source>left the team</source>
+        <translation>已离开团队</translation>
+    </message>
+    <message>
+        <source> · PIN</source>
+        <translation> · 已设 PIN</translation>
+    </message>
+</context>
+<context>
     <name>OrdersModel</name>
     <message>
         <source>Date</source>
@@ -1908,6 +2672,10 @@
         <translation>等待观众进入直播间…</translation>
     </message>
     <message>
+        <source>Running out: %1</source>
+        <translation>快用完了：%1</translation>
+    </message>
+    <message>
         <source>Became %1 today</source>
         <translation>今天升级为%1</translation>
     </message>
@@ -1920,6 +2688,10 @@
     <message>
         <source>Bought recently</source>
         <translation>最近购买</translation>
+    </message>
+    <message>
+        <source>Not greeted yet</source>
+        <translation>还没打招呼</translation>
     </message>
     <message>
         <source>Profile</source>
@@ -1943,13 +2715,177 @@
         <source>Open complaint: %1</source>
         <translation>未处理投诉：%1</translation>
     </message>
+</context>
+<context>
+    <name>PrivacyBox</name>
     <message>
-        <source>Running out now: %1</source>
-        <translation>快用完了：%1</translation>
+        <source>Privacy</source>
+        <translation>隐私</translation>
     </message>
     <message>
-        <source>VIP not greeted yet this stream</source>
-        <translation>本场还没打招呼的 VIP</translation>
+        <source>Edit consent…</source>
+        <translation>编辑授权同意…</translation>
+    </message>
+    <message>
+        <source>Export this person&apos;s data…</source>
+        <translation>导出此人的全部资料…</translation>
+    </message>
+    <message>
+        <source>Everything the store holds about this customer, for their request</source>
+        <translation>本店保存的该客户全部资料，用于答复其查询请求</translation>
+    </message>
+    <message>
+        <source>Erase this customer…</source>
+        <translation>删除此客户…</translation>
+    </message>
+    <message>
+        <source>No consent recorded</source>
+        <translation>未记录授权同意</translation>
+    </message>
+    <message>
+        <source>Consent given %1</source>
+        <translation>%1 已授权同意</translation>
+    </message>
+    <message>
+        <source>Export this person&apos;s data</source>
+        <translation>导出此人的全部资料</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx);;JSON (*.json)</source>
+        <translation>Excel (*.xlsx);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Everything about this customer was written to %1</source>
+        <translation>该客户的全部资料已写入 %1</translation>
+    </message>
+    <message>
+        <source>%1 was erased: %2 orders kept without name, phone or address.</source>
+        <translation>%1 已删除：%2 个订单保留，已去除姓名、电话和地址。</translation>
+    </message>
+    <message>
+        <source>Another program has the store open: the freed space is overwritten when it closes.</source>
+        <translation>另一个程序正打开着数据库：释放的空间将在它关闭时被覆盖。</translation>
+    </message>
+    <message>
+        <source>Erasing…</source>
+        <translation>正在删除…</translation>
+    </message>
+    <message>
+        <source>%1 backups deleted</source>
+        <translation>已删除 %1 个备份</translation>
+    </message>
+    <message>
+        <source>Choose how consent was given from the list.</source>
+        <translation>请从列表中选择授权渠道。</translation>
+    </message>
+    <message>
+        <source>The consent note is too long (at most %1 characters).</source>
+        <translation>授权备注太长（最多 %1 个字）。</translation>
+    </message>
+    <message>
+        <source>Give the date consent was given.</source>
+        <translation>请填写授权同意的日期。</translation>
+    </message>
+    <message>
+        <source>The consent date is in the future.</source>
+        <translation>授权日期不能晚于今天。</translation>
+    </message>
+    <message>
+        <source>Consent was not saved.</source>
+        <translation>授权同意未保存。</translation>
+    </message>
+    <message>
+        <source>Only the shop owner may erase a customer.</source>
+        <translation>只有店主可以删除客户。</translation>
+    </message>
+    <message>
+        <source>This customer no longer exists.</source>
+        <translation>该客户已不存在。</translation>
+    </message>
+    <message>
+        <source>The file could not be written there. Choose a file name ending in .xlsx or .json in a folder you can write to.</source>
+        <translation>无法在该位置写入文件。请选择可写入的文件夹，文件名以 .xlsx 或 .json 结尾。</translation>
+    </message>
+    <message>
+        <source>The file could not be written: %1</source>
+        <translation>无法写入文件：%1</translation>
+    </message>
+    <message>
+        <source>That did not work. Nothing was changed.</source>
+        <translation>操作未成功，数据没有任何改动。</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryWindow</name>
+    <message>
+        <source>LiveDesk — the store needs attention</source>
+        <translation>LiveDesk — 数据库需要处理</translation>
+    </message>
+    <message>
+        <source>LiveDesk checked the store before using it and found that part of it cannot be read (a disk fault or a crash can do this). Nothing has been changed or deleted.
+%1</source>
+        <translation>LiveDesk 在使用前检查了数据库，发现其中一部分无法读取（磁盘故障或程序崩溃都可能造成）。没有任何数据被修改或删除。
+%1</translation>
+    </message>
+    <message>
+        <source>Restore the newest verified backup</source>
+        <translation>恢复最新的已校验备份</translation>
+    </message>
+    <message>
+        <source>Looking for backups…</source>
+        <translation>正在查找备份…</translation>
+    </message>
+    <message>
+        <source>Restore this backup</source>
+        <translation>恢复这个备份</translation>
+    </message>
+    <message>
+        <source>Or save what can still be read</source>
+        <translation>或者保存仍可读取的数据</translation>
+    </message>
+    <message>
+        <source>Copies every readable row into a new file beside the store; the damaged store is kept as it is.</source>
+        <translation>把所有还能读取的记录复制到数据库旁边的新文件中；损坏的数据库保持原样。</translation>
+    </message>
+    <message>
+        <source>Recover into a new file</source>
+        <translation>抢救到新文件</translation>
+    </message>
+    <message>
+        <source>Use the recovered file</source>
+        <translation>使用抢救出的文件</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>There is no verified backup of this store.</source>
+        <translation>这个数据库还没有已校验的备份。</translation>
+    </message>
+    <message>
+        <source>%1 — %2
+It holds %3.</source>
+        <translation>%1 — %2
+其中有 %3。</translation>
+    </message>
+    <message>
+        <source>Restoring…</source>
+        <translation>正在恢复…</translation>
+    </message>
+    <message>
+        <source>Recovering…</source>
+        <translation>正在抢救…</translation>
+    </message>
+    <message>
+        <source>Saved into %1:
+%2</source>
+        <translation>已保存到 %1：
+%2</translation>
     </message>
 </context>
 <context>
@@ -2064,6 +3000,22 @@
 <context>
     <name>StoreOpening</name>
     <message>
+        <source>The team server does not answer (%1). Check that it is running and that this computer is on the shop&apos;s network.</source>
+        <translation>团队服务器无响应（%1）。请检查服务器是否在运行、本机是否连在店里的网络上。</translation>
+    </message>
+    <message>
+        <source>The team server refused the user name or password (%1).</source>
+        <translation>团队服务器拒绝了用户名或密码（%1）。</translation>
+    </message>
+    <message>
+        <source>The team server has no such database (%1).</source>
+        <translation>团队服务器上没有这个数据库（%1）。</translation>
+    </message>
+    <message>
+        <source>The team server&apos;s store cannot be opened (%1).</source>
+        <translation>无法打开团队服务器上的数据（%1）。</translation>
+    </message>
+    <message>
         <source>Forget the team server&apos;s address and open this computer&apos;s own file instead? (设置 › 数据库 can set it again.)</source>
         <translation>是否忘记团队服务器地址，改为打开本机文件？（之后可在 设置 › 数据库 重新设置。）</translation>
     </message>
@@ -2097,6 +3049,125 @@
     <message>
         <source>nobody</source>
         <translation>未分配</translation>
+    </message>
+</context>
+<context>
+    <name>TeamBox</name>
+    <message>
+        <source>Owner</source>
+        <translation>店主</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>主播</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助理</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>改名…</translation>
+    </message>
+    <message>
+        <source>Change role…</source>
+        <translation>更改角色…</translation>
+    </message>
+    <message>
+        <source>Left the team</source>
+        <translation>已离开团队</translation>
+    </message>
+    <message>
+        <source>Set PIN…</source>
+        <translation>设置 PIN…</translation>
+    </message>
+    <message>
+        <source>Sign in as…</source>
+        <translation>以此成员登录…</translation>
+    </message>
+    <message>
+        <source>This laptop acts as %1 (%2)</source>
+        <translation>这台电脑当前以 %1（%2）身份操作</translation>
+    </message>
+    <message>
+        <source>Nobody has signed in: add the team, then sign in as a member.</source>
+        <translation>尚未登录成员：先添加团队成员，再选择以谁的身份登录。</translation>
+    </message>
+    <message>
+        <source>Only an owner can change the team.</source>
+        <translation>只有店主可以修改团队。</translation>
+    </message>
+    <message>
+        <source>Someone on the team already has that name.</source>
+        <translation>团队里已有同名成员。</translation>
+    </message>
+    <message>
+        <source>A name is needed (at most 50 characters).</source>
+        <translation>需要填写姓名（最多 50 个字）。</translation>
+    </message>
+    <message>
+        <source>A PIN is 4 to 8 digits.</source>
+        <translation>PIN 码是 4 到 8 位数字。</translation>
+    </message>
+    <message>
+        <source>The shop needs at least one owner.</source>
+        <translation>店铺至少需要一位店主。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码不对。</translation>
+    </message>
+    <message>
+        <source>That change could not be made.</source>
+        <translation>无法完成这项修改。</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <source>Added %1</source>
+        <translation>已添加 %1</translation>
+    </message>
+    <message>
+        <source>New name for %1</source>
+        <translation>%1 的新名字</translation>
+    </message>
+    <message>
+        <source>Renamed</source>
+        <translation>已改名</translation>
+    </message>
+    <message>
+        <source>Role of %1</source>
+        <translation>%1 的角色</translation>
+    </message>
+    <message>
+        <source>Role changed</source>
+        <translation>角色已更改</translation>
+    </message>
+    <message>
+        <source>%1 can no longer sign in; their notes keep their name</source>
+        <translation>%1 已不能再登录；其备注仍保留署名</translation>
+    </message>
+    <message>
+        <source>PIN for %1 (4 to 8 digits; empty: no PIN)</source>
+        <translation>%1 的 PIN 码（4 到 8 位数字；留空则不设）</translation>
+    </message>
+    <message>
+        <source>PIN saved</source>
+        <translation>PIN 码已保存</translation>
+    </message>
+    <message>
+        <source>PIN of %1</source>
+        <translation>%1 的 PIN 码</translation>
     </message>
 </context>
 <context>
@@ -2188,6 +3259,113 @@
     <message>
         <source>Accepted: the template is used again</source>
         <translation>已确认：模板恢复使用</translation>
+    </message>
+</context>
+<context>
+    <name>UnknownBuyersDialog</name>
+    <message>
+        <source>Orders without a known buyer</source>
+        <translation>未识别买家</translation>
+    </message>
+    <message>
+        <source>Reading the orders…</source>
+        <translation>正在读取订单…</translation>
+    </message>
+    <message>
+        <source>Platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>Order number</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Placed</source>
+        <translation>下单时间</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Whose is it? Nickname, pinyin, platform id or phone tail</source>
+        <translation>是谁的订单？输入昵称、拼音、平台ID或手机尾号</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>分层</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>消费</translation>
+    </message>
+    <message>
+        <source>Attach the order to this customer</source>
+        <translation>把订单归到这位客户</translation>
+    </message>
+    <message>
+        <source>%1 orders came without a buyer anyone can recognise (the platform encrypted or masked it). They already count in the sales figures. When you know whose an order is, find the customer on the right and attach it.</source>
+        <translation>%1 个订单没有可识别的买家（平台已加密或打码）。这些订单已计入销售数据。知道是谁的订单后，在右侧找到客户并归入。</translation>
+    </message>
+    <message>
+        <source>Every order has its customer.</source>
+        <translation>所有订单都已归到客户。</translation>
+    </message>
+    <message>
+        <source>Nobody found: try another name, the pinyin initials or a phone tail.</source>
+        <translation>没有找到：换个名字、拼音首字母或手机尾号试试。</translation>
+    </message>
+    <message>
+        <source>Attached %1 orders to %2.</source>
+        <translation>已把 %1 个订单归到 %2。</translation>
+    </message>
+    <message>
+        <source>Their next orders with this buyer id will find them by themselves.</source>
+        <translation>以后带这个买家ID的订单会自动归到这位客户。</translation>
+    </message>
+    <message>
+        <source>That order is gone: someone reverted its import.</source>
+        <translation>这个订单已不存在：它所在的导入已被撤销。</translation>
+    </message>
+    <message>
+        <source>Someone attached that order already.</source>
+        <translation>这个订单已经被别人归到客户了。</translation>
+    </message>
+    <message>
+        <source>That customer is gone: merged or erased.</source>
+        <translation>这位客户已不存在：已被合并或删除。</translation>
+    </message>
+    <message>
+        <source>The platform says this buyer is another customer (#%1): attach the order to them, or merge the two customers first.</source>
+        <translation>平台显示这个买家是另一位客户（#%1）：请把订单归到那位客户，或先合并这两位客户。</translation>
+    </message>
+    <message>
+        <source>The order could not be attached.</source>
+        <translation>订单未能归入客户。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出错了，详情见日志。</translation>
     </message>
 </context>
 <context>

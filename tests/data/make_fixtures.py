@@ -104,6 +104,86 @@ BAD_ROWS = [
 ]
 
 
+TEMPLATE_HEADER = ["order_id", "sub_order_id", "product_name", "quantity", "item_amount", "order_total", "ordered_at",
+                   "status", "buyer_handle", "recipient_name", "phone", "province", "city", "address", "platform"]
+
+
+def template_rows(count: int) -> list[list[str]]:
+    """LiveDesk's own template, every cell ASCII (pinyin names, an English shop's products)."""
+    return [[f"LD-{n:05d}", f"LD-{n:05d}-1", "Serum 30ml", "1", "199.00", "199.00",
+             f"2024-05-{1 + n % 28:02d} 20:15:03", "completed", f"buyer{n % 17}", f"Wang Li {n % 17}",
+             f"138****{n % 17:04d}", "Zhejiang", "Hangzhou", f"Wensan Rd {n}", "douyin"] for n in range(count)]
+
+
+def write_one_gbk_row(path: Path) -> None:
+    """A mostly-ASCII file with one row typed on a Chinese Windows (GBK): the whole file is
+    GBK (every byte of it decodes as GB18030), so it is read as GBK."""
+    rows = template_rows(60)
+    rows[40][8:14] = ["张三丰", "张三丰", "13800001111", "浙江省", "杭州市", "文三路 1 号"]
+    with path.open("wb") as fh:
+        for row in [TEMPLATE_HEADER, *rows]:
+            fh.write((",".join(row) + "\r\n").encode("gbk"))
+
+
+def write_one_gbk_row_among_utf8(path: Path) -> None:
+    """The issue's file: UTF-8, 浙江省 on every third row, one row (row 32) pasted in from a GBK
+    file. charset-normalizer calls its sample ptcp154: 张三丰 became ХЕИэ·б, 浙江省 жөҷжұҹзңҒ."""
+    rows = template_rows(60)
+    with path.open("wb") as fh:
+        fh.write((",".join(TEMPLATE_HEADER) + "\r\n").encode())
+        for n, row in enumerate(rows):
+            if n % 3 == 0:
+                row[11] = "浙江省"
+            if n == 30:
+                row[8:12] = ["张三丰", "张三丰", "13800001111", "浙江省"]
+            fh.write((",".join(row) + "\r\n").encode("gbk" if n == 30 else "utf-8"))
+
+
+def write_mixed_encodings(path: Path) -> None:
+    """The UTF-8 export with one more row pasted in from a GBK file (row 10)."""
+    import io
+
+    def line(row: list[str]) -> str:
+        text = io.StringIO()
+        csv.writer(text).writerow(row)
+        return text.getvalue()
+
+    header, rows = DOUYIN_HEADER, douyin_rows()
+    extra = list(rows[0])
+    extra[0], extra[1], extra[11] = "6921000000000009", "6921000000000009-1", "张三丰"
+    with path.open("wb") as fh:
+        for row in [header, *rows]:
+            fh.write(line(row).encode("utf-8"))
+        fh.write(line([c.replace("¥", "￥") for c in extra]).encode("gbk"))
+
+
+def write_stale_dimension(path: Path, rows: int = 100) -> None:
+    """An XLSX as other tools write it: 100 rows, but <dimension ref="A1:U2"> (openpyxl
+    trusts it in read-only mode: one row read)."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(DOUYIN_HEADER)
+    base = douyin_rows()[0]
+    for n in range(rows):
+        row = list(base)
+        row[0], row[1] = f"69220000000{n:05d}", f"69220000000{n:05d}-1"
+        sheet.append(row)
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:U2"', data)
+            dst.writestr(info, data)
+    plain.unlink()
+
+
 def main() -> None:
     header = DOUYIN_HEADER
     write_csv(HERE / "douyin_orders.csv", header, douyin_rows())
@@ -114,6 +194,10 @@ def main() -> None:
     write_csv(HERE / "douyin_orders_gbk.csv", header, gbk_rows, encoding="gbk")
     write_xlsx_with_title(HERE / "douyin_orders_title_rows.xlsx", header, douyin_rows())
     write_csv(HERE / "douyin_orders_bad_rows.csv", header[:-1], BAD_ROWS)
+    write_one_gbk_row(HERE / "orders_template_one_gbk_row.csv")
+    write_mixed_encodings(HERE / "douyin_orders_mixed_encodings.csv")
+    write_one_gbk_row_among_utf8(HERE / "orders_template_one_gbk_row_among_utf8.csv")
+    write_stale_dimension(HERE / "douyin_orders_stale_dimension.xlsx")
 
 
 if __name__ == "__main__":

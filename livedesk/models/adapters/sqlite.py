@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,12 +20,15 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.ext.compiler import compiles
 
 from livedesk.models.adapters.functions import PACK_NULL, PACK_SEPARATOR, day_number, packed, utc_hour
+from livedesk.models.writes import WRITE_OPTION, StoreBusy, WritePolicy
 
 NAME = "sqlite"
 PROGRESS_OPS = 20_000  # VM steps between two looks at the cancel flag inside a statement
 MULTI_ROW_VARIABLES = 32_000  # parameters per multi-row INSERT, at most the build's limit
 CAN_PACK = True
 SNAPSHOT_OPTIONS: dict[str, str] = {}  # a read transaction in WAL mode already sees one snapshot
+BUSY_TIMEOUT_MS = 10_000  # readers and commits: WAL makes waits rare and short
+WAIT_SLICE_MS = 200  # a waiting writer reports this often
 
 
 class StatementCancelled(Exception):
@@ -42,6 +46,27 @@ def engine_options(url: Any) -> dict[str, Any]:
     return {}
 
 
+def _begin_immediate(dbapi_connection: Any, policy: WritePolicy) -> None:
+    """Take the write lock before reading anything, waiting in short slices (see models.writes)."""
+    started = time.monotonic()
+    dbapi_connection.execute(f"PRAGMA busy_timeout={WAIT_SLICE_MS}")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            waited = time.monotonic() - started
+            if waited >= policy.limit_s:
+                raise StoreBusy(waited)
+            if policy.on_wait is not None:
+                policy.on_wait(waited)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def configure(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -50,7 +75,19 @@ def configure(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Erasure (PIPL) must leave no trace in the file: every delete and update zeroes the
+        # bytes it frees, on every connection. Only on the erasing one would leave the stale
+        # copies that earlier updates (a recompute rewriting a customer's row) left in free
+        # space. The cost is a memset per freed cell and writing freed pages as zeros.
+        cursor.execute("PRAGMA secure_delete=ON")
+        # Freed pages leave the file at the next incremental vacuum (erasure runs one). Set on a
+        # new, empty file only: it must come before the first table, and on an existing store
+        # the pragma opens a write transaction (it rewrites a header field) on every connect,
+        # which makes other connections' read-then-write units fail with "database is locked".
+        # Older stores are converted once by a VACUUM in store.ensure_incremental_vacuum.
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         # Customer data must survive a power cut: WAL with FULL sync.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
@@ -60,7 +97,12 @@ def configure(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writing unit (models.writes.write_engine) begins with BEGIN IMMEDIATE.
+        policy = connection.get_execution_options().get(WRITE_OPTION)
+        if policy is None:
+            connection.exec_driver_sql("BEGIN")
+        else:
+            _begin_immediate(connection.connection.dbapi_connection, policy)
 
 
 @contextmanager

@@ -39,7 +39,7 @@ def bench_feed(args: argparse.Namespace) -> dict[str, Any]:
     store = open_store(cached_demo_url(args, args.customers))
     try:
         started = time.perf_counter()
-        with store.begin() as session:
+        with store.read() as session:
             index = ViewerIndex.load(session)
             accounts = session.execute(select(PlatformAccount.uid, PlatformAccount.handle, PlatformAccount.nickname)
                                        .where(PlatformAccount.platform == "douyin")).all()

@@ -126,6 +126,19 @@ class ViewerIndex:
             self._by_nickname[key] = _ranked([*self._by_nickname.get(key, ()), customer])
 
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer is matched no more (and no appearance is recorded for them)."""
+        self._by_uid = {k: p for k, p in self._by_uid.items() if p.id != customer_id}
+        for table in (self._by_handle, self._by_nickname):
+            for key, owners in list(table.items()):
+                if any(p.id == customer_id for p in owners):
+                    kept = tuple(p for p in owners if p.id != customer_id)
+                    if kept:
+                        table[key] = kept
+                    else:
+                        del table[key]
+
+
 def _ranked(people: list[KnownCustomer]) -> tuple[KnownCustomer, ...]:
     """Distinct, VIPs first: a possible match then points at the one the host must not miss."""
     unique = {p.id: p for p in people}.values()

@@ -66,6 +66,10 @@ class AppearanceTally:
             tally.gifts += event.gift_count
             tally.gift_value += event.gift_value
 
+    def forget(self, customer_id: int) -> None:
+        """An erased customer's pending appearances are dropped, never recorded."""
+        self._pending = {k: t for k, t in self._pending.items() if t.customer_id != customer_id}
+
     def take(self) -> list[Tally]:
         """What accumulated since the last call; hand it to ``record_appearances``."""
         batch, self._pending = list(self._pending.values()), {}

@@ -106,5 +106,5 @@ async def _report_changes(source: FeedSource, err: TextIO) -> None:
 
 
 def load_index(store) -> ViewerIndex:  # store: livedesk.services.store.Store
-    with store.begin() as session:
+    with store.read() as session:
         return ViewerIndex.load(session)

@@ -25,7 +25,7 @@ OPEN_TASKS = 10_000  # the 跟进 page's goal is stated for this many open tasks
 
 def bench_followups(args: argparse.Namespace) -> dict[str, Any]:
     store = open_store(cached_demo_url(args, args.customers))
-    session = store.session_factory()
+    session = store.write_factory()
     try:
         now = session.scalar(select(func.max(Order.ordered_at))) + timedelta(hours=1)
         first = generate(session, now)

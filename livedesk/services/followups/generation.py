@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import FollowUpTask, MessageTemplate
 from livedesk.models.adapters import adapter_for
-from livedesk.services import settings
+from livedesk.models.engine import serialize
+from livedesk.services import changes, settings
 from livedesk.services.followups.clock import as_utc
 from livedesk.services.followups.config import KINDS, rule_settings
 from livedesk.services.followups.rules import CONFIRM, RULES, make_window
@@ -45,6 +46,7 @@ def generate(session: Session, now: datetime | None = None) -> GenerateSummary:
     rules = rule_settings(session)
     stamp = settings.get(session, "followups.generated_at")
     window = make_window(now, rules, datetime.fromisoformat(stamp) if stamp else None, settings.shop_zone(session))
+    serialize(session, "followups.generate")  # two machines at once: the second sees the first's tasks
     conn = session.connection()
 
     frames = [RULES[kind](conn, window, rules[kind]) for kind in KINDS if rules[kind].get("enabled")]
@@ -121,6 +123,7 @@ def _insert(session: Session, new: pd.DataFrame, now: datetime) -> None:
         conn.exec_driver_sql(compiled.string, [tuple(row[k] for k in order) for row in rows])
     else:
         conn.exec_driver_sql(compiled.string, rows)
+    changes.touch(session, TASKS.name)
     if len(rows) >= ANALYZE_ROWS:
         # The next run's rules read these tasks: on PostgreSQL they plan on fresh statistics,
         # not on the empty table autovacuum last saw (a rerun at 200k took minutes).

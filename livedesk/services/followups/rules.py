@@ -291,6 +291,7 @@ def replenish(conn: Connection, w: Window, rule: Rule) -> pd.DataFrame:
                I.c.product_name, _raw(O.c.ordered_at).label("ordered_at"), cycle.label("cycle"))
         .select_from(O.join(I, I.c.order_id == O.c.id).join(P, P.c.id == I.c.product_id))
         .where(P.c.usage_cycle_days.is_not(None), O.c.status.in_(SPEND_STATUSES),
+               O.c.customer_id.is_not(None),  # nobody to remind until the order is attached
                O.c.ordered_at >= w.until - timedelta(days=rule["max_days"]), O.c.ordered_at < w.until,
                # A superset (a day either side), refined in local days below.
                runs_out >= _days_of(since + before - timedelta(days=1)),

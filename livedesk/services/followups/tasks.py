@@ -18,7 +18,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, FollowUpTask, MessageTemplate, Note, Order, OrderItem, TeamMember
-from livedesk.services import settings
+from livedesk.services import settings, team
 from livedesk.services.customers import NotFound
 from livedesk.services.followups.clock import as_utc, local_day_start, local_today
 from livedesk.services.followups.config import KINDS
@@ -37,9 +37,10 @@ OUTCOME_NAMES = {"replied": "已回复", "bought": "已下单", "no_answer": "�
 class TaskError(ValueError):
     """An action that does not fit the task's state; ``code`` names the problem."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **details: object) -> None:
         super().__init__(message)
         self.code = code
+        self.details = details  # e.g. not_open: status, by (who closed it first), at
 
 
 @dataclass(slots=True)  # not frozen: its __init__ is 4x slower and the page builds 10k at once
@@ -147,12 +148,25 @@ def get(session: Session, task_id: int, now: datetime | None = None) -> TaskView
 
 
 def _open_task(session: Session, task_id: int, action: str) -> FollowUpTask:
-    task = session.get(FollowUpTask, task_id)
+    """The task, locked for this unit of work (a row lock on PostgreSQL; SQLite's writer is alone).
+
+    Two people closing one task at once: the second finds it closed and is told who did it.
+    """
+    task = session.get(FollowUpTask, task_id, with_for_update=True)
     if task is None:
         raise NotFound(f"follow-up task {task_id} does not exist")
     if task.status != "open":
-        raise TaskError("not_open", f"task {task_id} is already {task.status}: only an open task can be {action}")
+        who = session.scalar(select(TeamMember.name).where(TeamMember.id == task.done_by_id)) \
+            if task.done_by_id else None
+        raise TaskError("not_open", f"task {task_id} is already {task.status}"
+                        + (f" by {who}" if who else "") + f": only an open task can be {action}",
+                        status=task.status, by=who, at=task.done_at)
     return task
+
+
+def _by(session: Session, by: int | None) -> int | None:
+    actor = team.acting(session)
+    return by if by is not None else (actor.member_id if actor is not None else None)
 
 
 def _timeline(session: Session, task: FollowUpTask, text: str, by: int | None, now: datetime) -> None:
@@ -169,8 +183,10 @@ def complete(
     if outcome not in OUTCOMES:
         raise TaskError("bad_outcome", f"unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}")
     task = _open_task(session, task_id, "completed")
+    by = _by(session, by)
     note = (note or "").strip()
     task.status, task.outcome, task.done_at, task.snoozed_until = "done", outcome, now, None
+    task.done_by_id = by
     if note:
         task.note = f"{task.note}\n{note}" if task.note else note
     _timeline(session, task, OUTCOME_NAMES[outcome] + (f"。{note}" if note else ""), by, now)
@@ -184,7 +200,8 @@ def snooze(session: Session, task_id: int, until: datetime, *, now: datetime | N
     if until <= now:
         raise TaskError("snooze_in_past", f"cannot snooze task {task_id} until {until.isoformat()}: "
                                           "that is not in the future")
-    _open_task(session, task_id, "snoozed").snoozed_until = until
+    task = _open_task(session, task_id, "snoozed")
+    task.snoozed_until, task.done_by_id = until, _by(session, None)
 
 
 def skip(
@@ -196,7 +213,8 @@ def skip(
     if not reason:
         raise TaskError("reason_required", f"skipping task {task_id} needs a reason")
     task = _open_task(session, task_id, "skipped")
-    task.status, task.done_at, task.snoozed_until = "skipped", now, None
+    by = _by(session, by)
+    task.status, task.done_at, task.snoozed_until, task.done_by_id = "skipped", now, None, by
     task.note = f"{task.note}\n{reason}" if task.note else reason
     _timeline(session, task, f"跳过（{reason}）", by, now)
 

@@ -79,7 +79,7 @@ def make_export(path: Path, rows: int, seed: int = 3) -> None:
         "商品ID": (3_500_000 + product).astype(str), "商品数量": qty.astype(str), "商品金额": yuan(amount),
         "订单应付金额": yuan(order_total[order_of_row]),
         "订单提交时间": pd.Series(placed_text[order_of_row]).str.replace("T", " "),
-        "支付完成时间": pd.Series((placed + 30).astype(str)[order_of_row]).str.replace("T", " "),
+        "支付完成时间": pd.Series((placed + np.timedelta64(30, "s")).astype(str)[order_of_row]).str.replace("T", " "),
         "订单状态": status[order_of_row], "售后状态": "-", "收件人": buyer_name[b], "收件人手机号": buyer_phone[b],
         "省": np.array([p for p, _ in CITIES], dtype=object)[buyer_city[b]],
         "市": np.array([c for _, c in CITIES], dtype=object)[buyer_city[b]],
@@ -169,7 +169,7 @@ def bench_import(args: argparse.Namespace) -> dict[str, Any]:
                 try:
                     with PeakRss() as memory:
                         started = time.perf_counter()
-                        summary = import_orders(store.session_factory, export,
+                        summary = import_orders(store.write_factory, export,
                                                 ImportOptions(report_path=Path(folder)))
                         import_s = time.perf_counter() - started
                 finally:

@@ -100,9 +100,11 @@ def normalise(header: object) -> str:
 
 
 _LOOKUP: dict[str, str] = {}
+_RANK: dict[str, int] = {}  # header -> its place in its field's aliases: the likelier name first
 for _field, _names in _ALIASES.items():
-    for _name in (_field, *_names):
+    for _rank, _name in enumerate((_field, *_names)):
         _LOOKUP.setdefault(normalise(_name), _field)
+        _RANK.setdefault(normalise(_name), _rank)
 
 
 class MappingError(ValueError):
@@ -132,13 +134,27 @@ def detect_platform(headers: Iterable[object]) -> str | None:
     return best if scores[best] >= 2 else None
 
 
+# 抖店's order export (2024+) has one row per sub-order and no 商品金额 column: its
+# 订单应付金额 is then the sub-order's payable amount, so it is the line's amount (the
+# order's total is the sum of its lines), not a total repeated on every row.
+_PER_LINE_PAYABLE = normalise("订单应付金额")
+
+
 def auto_map(headers: Iterable[object]) -> dict[str, str]:
-    """field -> column for every header that is a known name; the leftmost wins a tie."""
+    """field -> column for every header that is a known name. Where several headers name one
+    field, the likelier name wins (淘宝 has 联系电话, a landline mostly empty, left of
+    联系手机), then the leftmost."""
     mapping: dict[str, str] = {}
+    ranks: dict[str, int] = {}
     for header in headers:
-        field = _LOOKUP.get(normalise(header))
-        if field and field not in mapping:
-            mapping[field] = str(header)
+        name = normalise(header)
+        field = _LOOKUP.get(name)
+        if field and (field not in mapping or _RANK[name] < ranks[field]):
+            mapping[field], ranks[field] = str(header), _RANK[name]
+    total = mapping.get("order_total")
+    if (total is not None and normalise(total) == _PER_LINE_PAYABLE and "sub_order_id" in mapping
+            and "item_amount" not in mapping):
+        mapping["item_amount"] = mapping.pop("order_total")
     return mapping
 
 

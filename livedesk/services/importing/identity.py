@@ -2,12 +2,14 @@
 
 Evidence in the order the design sets: the platform's stable buyer id, then the handle,
 then a full phone, then recipient name + masked phone + city (or address) — all a 抖店
-export gives, so one buyer's repeat orders there become one customer. Each resolved
+export gave before it encrypted recipients, so one buyer's repeat orders there become one customer. Each resolved
 order teaches the index its keys, so later rows of the same import find that customer.
 Weaker evidence (another customer with the same phone or handle, a full phone that fits
 another customer's masked one under the same name, the same name and masked phone in
 another city, the same nickname in the same city) is returned as a possible duplicate
-for a person to confirm; it never merges anyone.
+for a person to confirm; it never merges anyone. A buyer with nothing a person could know
+them by (the export withheld it all, or gave only an opaque buyer id nobody has yet) is
+nobody's: the importer keeps their orders without a customer (see ``Buyer.recognisable``).
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ class Buyer:
 
     def is_empty(self) -> bool:
         return not (self.buyer_id or self.handle or self.name or self.phone)
+
+    def recognisable(self) -> bool:
+        """Whether a person could know this buyer again: a nickname, a name or a full phone.
+
+        A platform's buyer id alone (an opaque open id) or a masked phone alone matches a
+        customer who has it, but never makes one: such an order waits for an assistant to
+        say whose it is."""
+        return bool(self.handle or self.name or self.full_phone)
 
     def display_name(self) -> str:
         return self.handle or self.name or self.masked_phone or self.buyer_id or "?"

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import itertools
 import logging
 import threading
 import time
@@ -43,7 +44,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import (
     AuditEntry,
+    Broadcast,
     Customer,
     ImportBatch,
     Note,
@@ -77,9 +79,10 @@ from livedesk.models import (
 )
 from livedesk.models.adapters import adapter_for
 from livedesk.models.base import utcnow
-from livedesk.services import settings
+from livedesk.services import backups, changes, private, settings, team
+from livedesk.services.cells import literal, short
 from livedesk.services.identity_text import search_text
-from livedesk.services.importing import values
+from livedesk.services.importing import reading, values
 from livedesk.services.importing.columns import (
     FIELDS,
     ColumnMapping,
@@ -111,8 +114,11 @@ BULK_ROWS = 20_000  # new rows from which a table's indexes are built after the 
 # Columns of one order (the first non-empty cell among its rows) and of one item row.
 _ORDER_TEXT = ("after_sale", "buyer_id", "buyer_handle", "recipient_name", "phone", "province", "city", "address")
 _ITEM_TEXT = ("sub_order_id", "product_name")
+# Identity cells an export may withhold (see values.withheld): read as empty.
+_WITHHOLDABLE = ("buyer_id", "buyer_handle", "recipient_name", "phone", "province", "city", "address")
 _EVIDENCE = ("platform", "buyer_id", "buyer_handle", "recipient_name", "phone", "city", "address")
 _STORED_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+UNKNOWN_BUYER = 0  # the match of an order whose buyer was withheld: stored without a customer
 IN_BATCH = 5_000  # ids per IN (...) lookup: far below every driver's parameter limit
 # Column widths of the store: longer text is cut (names, addresses), longer ids refused.
 _WIDTH = {"product_name": 200, "address": 200, "recipient_name": 50, "city": 32, "province": 32,
@@ -125,7 +131,12 @@ _ORDERS, _ITEMS, _CUSTOMERS = Order.__table__, OrderItem.__table__, Customer.__t
 
 
 class ImportSetupError(ValueError):
-    """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem."""
+    """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem.
+    ``code``/``detail``: a ReadError's, when the file could not be read (see reading.ReadError)."""
+
+    def __init__(self, message: str, code: str | None = None, detail: object = None) -> None:
+        super().__init__(message)
+        self.code, self.detail = code, detail
 
 
 class ImportCancelled(Exception):
@@ -141,7 +152,7 @@ class RowError:
 
     @property
     def reason(self) -> str:
-        return values.REASONS.get(self.code, self.code)
+        return values.REASONS.get(self.code) or reading.REASONS.get(self.code, self.code)
 
 
 @dataclass
@@ -149,10 +160,13 @@ class ImportOptions:
     platform: str | None = None  # douyin | taobao | ... ; detected from the header when None
     overrides: dict[str, str] = field(default_factory=dict)  # field -> column, the user's corrections
     dry_run: bool = False
-    report_path: Path | None = None  # a file or a folder; default: next to the source
+    report_path: Path | None = None  # a file or a folder; default: the app's private reports folder
+    encoding: str | None = None  # CSV: hold every row to this encoding instead of detecting it
     local_tz: tzinfo | None = None  # the shop's zone for times without one; default from settings
     recompute_segments: bool = True  # customers' caches, tiers and points after a committed import
     actor: str | None = None
+    # When the source was exported (aware); default: the file name's Unix-time prefix, if any.
+    exported_at: datetime | None = None
 
 
 @dataclass
@@ -164,9 +178,12 @@ class ImportSummary:
     orders_created: int = 0
     orders_updated: int = 0
     orders_unchanged: int = 0
+    orders_outdated: int = 0  # in the store from a newer export: left as they are
+    orders_without_buyer: int = 0  # new orders whose buyer the export withheld: on the unknown-buyers list
     customers_created: int = 0
     customers_matched: int = 0
     possible_duplicates: int = 0
+    exported_at: str | None = None  # the source's export time (ISO, UTC), when known
     errors: list[RowError] = field(default_factory=list)
     report_path: str | None = None
     dry_run: bool = False
@@ -181,7 +198,9 @@ class ImportSummary:
     def as_dict(self, errors_listed: int = ERRORS_IN_JSON) -> dict[str, Any]:
         data = asdict(self)
         data["errors"] = len(self.errors)
-        data["error_rows"] = [{**asdict(e), "reason": e.reason} for e in self.errors[:errors_listed]]
+        # A bad value is echoed as its first characters only: a cell may hold megabytes.
+        data["error_rows"] = [{**asdict(e), "value": None if e.value is None else short(e.value), "reason": e.reason}
+                              for e in self.errors[:errors_listed]]
         return data
 
 
@@ -207,9 +226,10 @@ class RevertSummary:
 
 
 def inspect_file(path: str | Path, session: Session | None = None, platform: str | None = None,
-                 overrides: dict[str, str] | None = None, rows: int = 20) -> FilePreview:
-    """Read the header and the first rows and propose a mapping (remembered corrections included)."""
-    table = _open(path)
+                 overrides: dict[str, str] | None = None, rows: int = 20, encoding: str | None = None) -> FilePreview:
+    """Read the header and the first rows and propose a mapping (remembered corrections included).
+    Quick (the text of a big CSV is checked as a whole by the import, not here)."""
+    table = _open(path, encoding, preview=True)
     platform = platform or detect_platform(table.headers)
     remembered = remembered_mapping(session, platform) if session is not None and platform else {}
     return FilePreview(table, platform, build_mapping(table.headers, remembered, overrides), table.preview(rows))
@@ -225,7 +245,7 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
     """
     options = options or ImportOptions()
     started = time.perf_counter()
-    table = _open(path)
+    table = _open(path, options.encoding)
     source = options.platform or detect_platform(table.headers)
     if source is not None and source not in (*STORE_PLATFORMS, "livedesk"):
         raise ImportSetupError(f"unknown platform {source!r}: use one of {', '.join(STORE_PLATFORMS)}")
@@ -238,6 +258,8 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
             parsed = run.read()  # the file alone: no transaction is open meanwhile
             summary = run.summary
             if parsed is not None:
+                if not options.dry_run:  # a valid file is about to be written: keep what was there
+                    backups.before_destructive(session_factory, "before-import")
                 transaction = session.begin()
                 try:
                     run.store(parsed)
@@ -263,13 +285,15 @@ def revert_batch(session: Session, batch_id: int, actor: str | None = None,
     """Remove the batch's orders and the customers it created (those it only touched stay).
 
     A customer the batch created who has since gained other orders or notes is kept. The
-    caller owns the transaction.
+    caller owns the transaction; a verified backup is taken first.
     """
+    team.require(session, "revert_import")
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise LookupError(f"no import batch {batch_id}")
     if batch.status != "done":
         raise ValueError(f"import batch {batch_id} is {batch.status}: only a finished import can be reverted")
+    backups.before_destructive(session, "before-revert")
     order_ids = select(Order.id).where(Order.import_batch_id == batch_id)
     # Growth points the batch's orders paid out (or took back) go with them.
     session.execute(delete(PointsEntry).where(
@@ -297,13 +321,16 @@ def revert_batch(session: Session, batch_id: int, actor: str | None = None,
 
 
 def write_report(errors: list[RowError], target: Path) -> Path:
-    """The errors as a CSV that Excel opens (UTF-8 with BOM): row, column, value, reason."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8-sig", newline="") as fh:
+    """The errors as a CSV that Excel opens (UTF-8 with BOM): row, column, value, reason.
+
+    Private (0600): the values are buyers' names and phones. A value is echoed as its first
+    characters only, and a cell the file's author could have made a formula (``=HYPERLINK``)
+    is written so that Excel shows it as text (``cells.literal``)."""
+    with private.open_private(target, encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["行号 row", "列 column", "值 value", "原因 reason", "code"])
         for e in errors:
-            writer.writerow([e.row, e.column or "", e.value or "", e.reason, e.code])
+            writer.writerow([e.row, literal(e.column or ""), literal(short(e.value or "")), e.reason, e.code])
     return target
 
 
@@ -322,16 +349,16 @@ def _cancel_check(cancel: CancelCheck) -> Callable[[], bool]:
     return cancel
 
 
-def _open(path: str | Path) -> TableFile:
+def _open(path: str | Path, encoding: str | None = None, preview: bool = False) -> TableFile:
     try:
-        return open_table(path)
+        return open_table(path, encoding, preview)
     except ReadError as exc:
-        raise ImportSetupError(f"{path}: {exc}") from exc
+        raise ImportSetupError(f"{path}: {exc}", exc.code, exc.detail) from exc
 
 
 def _report_target(source: Path, given: Path | None) -> Path:
-    if given is None:
-        return source.with_name(source.stem + REPORT_SUFFIX)
+    if given is None:  # not beside the source: the user's folder may be shared, synced, mailed
+        return private.reports_dir() / private.stamped(source.stem, REPORT_SUFFIX)
     given = Path(given)
     return given / (source.stem + REPORT_SUFFIX) if given.is_dir() or not given.suffix else given
 
@@ -463,9 +490,14 @@ class _Cells:
         codes, found = pd.factorize(column)  # NaN and None: -1
         uniques = np.empty(len(found), dtype=object)
         try:
-            uniques[:] = list(map(str.strip, found.tolist()))
+            texts = list(map(str.strip, found.tolist()))
         except TypeError:  # a cell that is not text (the readers give text; be safe all the same)
-            uniques[:] = [str(u).strip() for u in found]
+            texts = [str(u).strip() for u in found]
+        # The ' or ="…" an export wraps a cell in (tabs went with the strip): in every column.
+        wrapped = list(map(str.startswith, texts, itertools.repeat(("'", "="))))
+        if any(wrapped):
+            texts = [values.unwrap(t) if w else t for t, w in zip(texts, wrapped)]
+        uniques[:] = texts
         blank = uniques == ""
         if blank.any():
             codes = np.where(codes >= 0, np.where(blank, -1, np.arange(len(uniques)))[codes], -1)
@@ -477,6 +509,14 @@ class _Cells:
 
     def subset(self, keep: np.ndarray) -> _Cells:
         return _Cells(self.codes[keep], self.uniques)
+
+    def without(self, test: Callable[[str], bool]) -> _Cells:
+        """These cells with those ``test`` says are not given (placeholders, masks) as empty."""
+        drop = np.fromiter(map(test, self.uniques.tolist()), dtype=bool, count=len(self.uniques))
+        if not drop.any():
+            return self
+        gone = np.append(drop, False)  # code -1 (empty) reads the last entry
+        return _Cells(np.where(gone[self.codes], -1, self.codes), self.uniques)
 
     def present(self) -> np.ndarray:
         return self.codes >= 0
@@ -604,7 +644,7 @@ class _Matched:
     """What the match phase found: who each new order belongs to, who is new, what changed."""
 
     new: np.ndarray  # indexes of the orders the store does not have
-    keys: np.ndarray  # per new order: a customer id, or -n for the n-th customer this run creates
+    keys: np.ndarray  # per new order: a customer id, -n for the n-th customer this run creates, 0 for nobody
     customers: dict[str, list[Any]]  # columns of the customers to create
     accounts: list[tuple[int, Buyer]]
     updates: list[tuple[Any, ...]]  # (status, after_sale, total_fen, paid_at, order id) of changed orders
@@ -629,6 +669,10 @@ class _Run:
         self.local = _local_zone(session, options)
         self.summary = ImportSummary(file=str(table.path), platform=self.default_platform or source or "mixed",
                                      dry_run=options.dry_run)
+        exported = options.exported_at or values.export_time(table.path.name)
+        self.exported_at = exported.astimezone(timezone.utc) if exported is not None else None
+        if self.exported_at is not None:
+            self.summary.exported_at = self.exported_at.isoformat()
         self.batch_id: int | None = None
         # Parsed values of the cells met so far, per parser: an export repeats its buyers'
         # phones and its prices from chunk to chunk, each is parsed once per file.
@@ -653,7 +697,12 @@ class _Run:
         """The whole file, checked; None when it has errors (they are in the summary)."""
         summary, table, tick = self.summary, self.table, self.ticker.tick
         summary.errors.extend(self._missing_columns())
+        # The file's text check found rows that cannot be read as they are (bytes not in its
+        # encoding, rows in two encodings, cells past the size limit): they are the errors,
+        # and no value is read from a file that is not text in one encoding.
+        summary.errors.extend(RowError(p.row, table.problem_column(p), p.value, p.code) for p in table.problems)
         if summary.errors:
+            summary.errors.sort(key=lambda e: e.row)
             return None
         tick(0, table.total_rows, "prepare")
         with self.phase("read"):
@@ -714,6 +763,9 @@ class _Run:
         self.summary.rows_read += len(rows)
         blank = _Cells.empty(len(rows))
         cell: dict[str, _Cells] = {name: cells.get(name, blank) for name in FIELDS}
+        # Who the buyer is, where the export withheld it (encrypted, masked): not given.
+        for name in _WITHHOLDABLE:
+            cell[name] = cell[name].without(values.phone_withheld if name == "phone" else values.withheld)
 
         order_ids = cell["order_id"]
         self._flag(rows, ~order_ids.present(), "order_id", order_ids, "required")
@@ -843,12 +895,9 @@ class _Run:
         first_row = orders["first_row"]
         when = np.where(np.isnat(orders["ordered_at"]), orders["paid_at"], orders["ordered_at"])
         no_time = np.isnat(when) & ~orders["time_given"]
-        no_buyer = np.ones(len(first_row), dtype=bool)
-        for name in ("buyer_id", "buyer_handle", "recipient_name", "phone"):
-            no_buyer &= pd.isna(orders[name])
         # An order's errors come after its rows' own: the report is sorted by row, stably.
+        # An order without any buyer evidence is no error: it is stored without a customer.
         self._flag(first_row, no_time, "ordered_at", None, "required")
-        self._flag(first_row, no_buyer, None, None, "no_buyer")
         orders["ordered_at"] = when
         status = orders["status"]
         unset = pd.isna(status)
@@ -869,7 +918,7 @@ class _Run:
                 # The first statement writes: the store's write lock is ours from here on, so
                 # nobody changes what the match phase reads before the write phase uses it.
                 batch = ImportBatch(kind="orders", source=self.source, file_name=self.table.path.name[:260],
-                                    file_sha256=digest, status="running")
+                                    file_sha256=digest, status="running", exported_at=self.exported_at)
                 self.session.add(batch)
                 self.session.flush()
                 self.batch_id = self.summary.batch_id = batch.id
@@ -891,6 +940,9 @@ class _Run:
             self._finish(batch)
             with self.phase("write"):
                 _build_indexes(conn, customer_indexes, self.ticker)
+            for table in ("orders", "order_items", "customers", "platform_accounts", "points_ledger",
+                          "possible_duplicates"):
+                changes.touch(self.session, table)
 
     # -- 2. match --
 
@@ -946,7 +998,9 @@ class _Run:
                     groups[code] = index.mask_group(keys)
                     seen += 1
                 elif found[code] is None:  # evidence that never matches: as new each time
-                    own[i] = resolve(buyers[code], keys_of[code], evidence["province"][i], new_customers, accounts)
+                    if made[code] != UNKNOWN_BUYER:  # nobody's stays nobody's
+                        own[i] = resolve(buyers[code], keys_of[code], evidence["province"][i], new_customers,
+                                         accounts)
                 else:
                     # The same evidence again finds the same customer (the index only ever adds
                     # keys, never moves one); only possible duplicates can be new.
@@ -968,7 +1022,8 @@ class _Run:
         where: list[np.ndarray] = []
         o = _ORDERS.c
         columns = (o.platform_order_id, o.id, o.customer_id, o.status, o.after_sale, o.total_fen,
-                   type_coerce(o.paid_at, String).label("paid_at"))  # as stored: compared, maybe written back
+                   type_coerce(o.paid_at, String).label("paid_at"),  # as stored: compared, maybe written back
+                   type_coerce(o.exported_at, String).label("exported_at"))
         for platform in pd.unique(orders["platform"]):
             mine = np.flatnonzero(orders["platform"] == platform)
             in_store = conn.scalar(select(func.count()).select_from(_ORDERS).where(o.platform == platform))
@@ -998,7 +1053,13 @@ class _Run:
         """Orders the store has: unchanged, or the new status, after-sale, total and payment time."""
         if not len(where):
             return []
-        self.matched.update(stored["customer_id"].tolist())
+        if self.exported_at is not None:  # what a newer export already said stays
+            stored_export = pd.to_datetime(pd.Series(stored["exported_at"], dtype=object), format="ISO8601")
+            newer = (stored_export > pd.Timestamp(self.exported_at).tz_localize(None)).to_numpy(dtype=bool)
+            if newer.any():
+                self.summary.orders_outdated += int(newer.sum())
+                where, stored = where[~newer], {name: column[~newer] for name, column in stored.items()}
+        self.matched.update(c for c in stored["customer_id"].tolist() if c is not None)
         paid = orders["paid_at"][where]
         stored_paid = pd.to_datetime(pd.Series(stored["paid_at"], dtype=object), format="ISO8601")
         stored_paid = stored_paid.to_numpy(dtype="datetime64[us]")
@@ -1016,10 +1077,13 @@ class _Run:
     def _resolve(self, buyer: Buyer, keys: Keys, province: str | None, customers: list[tuple[Any, ...]],
                  accounts: list[tuple[int, Buyer]]) -> int:
         """The customer of ``buyer``: matched, or a new one added to ``customers`` (columns as
-        ``_NEW_CUSTOMER``) under the key -n for the n-th."""
+        ``_NEW_CUSTOMER``) under the key -n for the n-th, or UNKNOWN_BUYER when nothing a
+        person could know them by was given."""
         assert self.index is not None
         match = self.index.match(buyer, keys)
         key = match.key
+        if key is None and not buyer.recognisable():
+            return UNKNOWN_BUYER  # no customer from a placeholder or a bare id: see identity
         if key is None:
             key = -1 - len(customers)
             masked, full = buyer.masked_phone, buyer.full_phone
@@ -1068,7 +1132,10 @@ class _Run:
         customer_ids = self._insert_customers(conn, matched.customers, step)
         keys = matched.keys
         owner = np.where(keys > 0, keys, customer_ids[np.where(keys < 0, -keys - 1, 0)] if len(customer_ids)
-                         else 0)
+                         else 0).astype(object)
+        nobody = keys == UNKNOWN_BUYER
+        owner[nobody] = None
+        summary.orders_without_buyer = int(nobody.sum())
         self._insert_accounts(conn, matched.accounts, customer_ids)
         order_indexes = _drop_indexes(conn, _ORDERS, len(new), steady=("import_batch_id", "broadcast_id"))
         order_ids = self._insert_orders(conn, orders, new, owner, step)
@@ -1081,11 +1148,17 @@ class _Run:
         if matched.updates:
             now = _stored(pd.Timestamp.now(tz="UTC"))
             o, i = _ORDERS.c, _ITEMS.c
-            _executemany(conn, update(_ORDERS).where(o.id == bindparam("oid")).values(
-                status=bindparam("v_status"), after_sale=bindparam("v_after_sale"),
-                total_fen=bindparam("v_total"), paid_at=bindparam("v_paid"), updated_at=bindparam("v_now")),
-                ["v_status", "v_after_sale", "v_total", "v_paid", "oid", "v_now"],
-                [(*u, now) for u in matched.updates])
+            # The export time travels with the status it vouches for (kept when the file has none).
+            changes = {"status": bindparam("v_status"), "after_sale": bindparam("v_after_sale"),
+                       "total_fen": bindparam("v_total"), "paid_at": bindparam("v_paid"),
+                       "updated_at": bindparam("v_now")}
+            keys, extra = ["v_status", "v_after_sale", "v_total", "v_paid", "oid", "v_now"], ()
+            if self.exported_at is not None:
+                changes["exported_at"] = bindparam("v_exported")
+                keys.append("v_exported")
+                extra = (_stored(pd.Timestamp(self.exported_at)),)
+            _executemany(conn, update(_ORDERS).where(o.id == bindparam("oid")).values(changes), keys,
+                         [(*u, now, *extra) for u in matched.updates])
             _executemany(conn, update(_ITEMS).where(i.order_id == bindparam("oid")).values(
                 status=bindparam("v_status")), ["v_status", "oid"], [(u[0], u[4]) for u in matched.updates])
         summary.orders_updated = len(matched.updates)
@@ -1127,15 +1200,47 @@ class _Run:
             return np.empty(0, dtype=np.int64)
         columns = {
             "platform": orders["platform"][new], "platform_order_id": orders["order_id"][new],
-            "customer_id": owner, "status": orders["status"][new], "after_sale": orders["after_sale"][new],
+            "customer_id": owner, "buyer_uid": orders["buyer_id"][new], "broadcast_id": self._broadcasts(conn, orders, new),
+            "status": orders["status"][new], "after_sale": orders["after_sale"][new],
             "total_fen": orders["total"][new], "ordered_at": orders["ordered_at"][new],
             "paid_at": orders["paid_at"][new],
             "recipient_name": orders["recipient_name"][new], "recipient_phone": orders["phone"][new],
             "city": orders["city"][new], "address": orders["address"][new],
         }
         ids = adapter_for(conn).reserve_ids(conn, _ORDERS, len(new))  # see _insert_customers
-        _insert_columns(conn, _ORDERS, {"id": ids, **columns}, step, {"import_batch_id": self.batch_id})
+        _insert_columns(conn, _ORDERS, {"id": ids, **columns}, step, self._same_for_orders())
         return ids
+
+    def _same_for_orders(self) -> dict[str, Any]:
+        same: dict[str, Any] = {"import_batch_id": self.batch_id}
+        if self.exported_at is not None:
+            same["exported_at"] = _stored(pd.Timestamp(self.exported_at))
+        return same
+
+    def _broadcasts(self, conn: Any, orders: dict[str, np.ndarray], new: np.ndarray) -> np.ndarray:
+        """Per new order: the broadcast of its platform running when it was placed (None if none).
+
+        Whoever bought, known or not: a broadcast's sales count every order placed during it."""
+        out = np.full(len(new), None, dtype=object)
+        b = Broadcast.__table__.c
+        found = conn.execute(select(b.platform, b.id, type_coerce(b.started_at, String),
+                                    type_coerce(b.ended_at, String)).order_by(b.started_at)).all()
+        if not found or not len(new):
+            return out
+        platform, when = orders["platform"][new], orders["ordered_at"][new]
+        never = np.datetime64("9999-12-31", "us")  # a broadcast still on air: everything after its start
+        for name in {row[0] for row in found}:
+            mine = [row for row in found if row[0] == name]
+            starts = pd.to_datetime(pd.Series([r[2] for r in mine]), format="ISO8601").to_numpy("datetime64[us]")
+            ends = pd.to_datetime(pd.Series([r[3] for r in mine]), format="ISO8601")
+            ends = ends.to_numpy("datetime64[us]", copy=True)
+            ends[np.isnat(ends)] = never
+            at = np.flatnonzero(platform == name)
+            slot = np.searchsorted(starts, when[at], side="right") - 1
+            hit = (slot >= 0) & ~np.isnat(when[at])
+            hit[hit] = when[at][hit] < ends[slot[hit]]
+            out[at[hit]] = np.asarray([r[1] for r in mine], dtype=object)[slot[hit]]
+        return out
 
     def _insert_items(self, conn: Any, items: dict[str, np.ndarray], mine: np.ndarray, id_of_order: np.ndarray,
                       status: np.ndarray, step: Callable[[int], None]) -> None:
@@ -1219,7 +1324,7 @@ class _Run:
 _ORDER_COLUMNS = ("platform", "order_id", "first_row", "total", "total_given", "status", "all_refunded",
                   "items_total", "time_given", "ordered_at", "paid_at", *_ORDER_TEXT)
 _ITEM_COLUMNS = ("order", "sub_order_id", "product_name", "quantity", "unit", "amount", "refunded")
-_STORED = ("id", "customer_id", "status", "after_sale", "total_fen", "paid_at")
+_STORED = ("id", "customer_id", "status", "after_sale", "total_fen", "paid_at", "exported_at")
 _NEW_CUSTOMER = ("nickname", "real_name", "phone", "phone_masked", "province", "city", "address", "search_text")
 _EMPTY = {"first_row": np.int64, "total": np.int64, "items_total": np.int64, "total_given": bool,
           "all_refunded": bool, "time_given": bool, "ordered_at": "datetime64[us]", "paid_at": "datetime64[us]",

@@ -42,12 +42,91 @@ REASONS = {
     "phone": "不是手机号 (not a phone number)",
     "status": "无法识别的订单状态 (unknown order status)",
     "too_long": "内容过长 (too long)",
-    "no_buyer": "无法识别买家：买家ID、昵称、收件人、手机号全为空 (no buyer identity at all)",
     "missing_column": "文件缺少必需的列，可用 --map 字段=列名 指定 (the file has no column for this field)",
     "platform": "无法识别的平台 (unknown platform)",
     "unreadable": "此行无法读取：单元格多于表头，或文字编码损坏 (row cannot be read: more cells than the header, "
                   "or broken text)",
 }
+
+# --- cells as spreadsheets wrap them, and values withheld -------------------------------------
+
+# Exports guard long digit strings from Excel's number guessing: 抖店 puts a tab before
+# every id ("\t6921455530193320017"), others a leading apostrophe ('6921…) or a formula
+# wrapper (="6921…"). The wrapper is not part of the value, in any column.
+_FORMULA = re.compile(r'^=\s*"(.*)"$', re.DOTALL)
+
+
+def unwrap(text: str) -> str:
+    """A cell without the tab, ``'`` or ``="…"`` an export wrapped it in (and outer spaces)."""
+    text = text.strip()
+    if not text or text[0] not in "'=":
+        return text
+    if text[0] == "'":
+        return text[1:].strip()
+    found = _FORMULA.match(text)
+    return found.group(1).strip() if found else text
+
+
+# Values the platform did not give: 抖店 exports recipients as "##密文" / "$$密文" (its API's
+# encrypted fields start with # and $ as well), 淘宝 writes "隐私保护" or a virtual number,
+# names and addresses come masked with *. They are "not given (encrypted)", never an error
+# and never an identity: two buyers both reading "##密文" are not one person.
+_WITHHELD_WORDS = ("密文", "隐私", "加密", "保密", "敏感信息", "已脱敏", "privacy", "encrypted", "redacted")
+_NOT_GIVEN = frozenset({"-", "--", "—", "/", "无", "null", "none", "n/a", "未知"})
+
+
+def _ciphertext(text: str) -> bool:
+    """##密文 / $$密文 as exports write it, or a ciphertext as APIs give it (#…#, $…$, ~…~)."""
+    return text[0] in "#$~" and len(text) > 1 and (text[1] in "#$~" or (len(text) >= 8 and text[-1] == text[0]))
+
+
+@lru_cache(maxsize=1 << 16)
+def withheld(text: str) -> bool:
+    """Whether an identity cell (buyer id, nickname, name, address) is withheld: an encrypted
+    placeholder, a privacy notice, a mask (王**, 文三路***号), or a "nothing" mark (-)."""
+    if not text:
+        return False
+    if _ciphertext(text) or "*" in text:
+        return True
+    lowered = text.lower()
+    return lowered in _NOT_GIVEN or any(word in lowered for word in _WITHHELD_WORDS)
+
+
+# 淘宝's privacy waybills give a virtual number with an extension (17012345678-1234, or
+# 17012345678转1234): it forwards to the buyer for a few weeks, then to someone else.
+_VIRTUAL_PHONE = re.compile(r"^\+?\d{7,13}\s*(?:[-_,，#]|转|ext\.?)\s*\d{1,6}$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1 << 16)
+def phone_withheld(text: str) -> bool:
+    """A phone cell that gives no phone to know a buyer by: a placeholder, a privacy notice,
+    stars only, or a virtual number. A masked number (138****5678) is still partial evidence."""
+    if not text:
+        return False
+    if _ciphertext(text):
+        return True
+    lowered = text.lower()
+    return (lowered in _NOT_GIVEN or any(word in lowered for word in _WITHHELD_WORDS)
+            or set(text) <= set("*-— ") or bool(_VIRTUAL_PHONE.match(text)))
+
+
+# 抖店's order downloads carry their export time as a Unix-time prefix of the file name
+# (1728712345_订单导出.csv); 13 digits are milliseconds.
+_EXPORT_STAMP = re.compile(r"^(\d{13}|\d{10})(?!\d)")
+_EARLIEST_EXPORT = datetime(2016, 1, 1, tzinfo=timezone.utc)  # before any live-commerce shop export
+
+
+def export_time(file_name: str, now: datetime | None = None) -> datetime | None:
+    """When the export in ``file_name`` was made (aware UTC), or None when the name does
+    not say (no prefix, or a number that cannot be a time: before 2016 or in the future)."""
+    found = _EXPORT_STAMP.match(file_name.strip())
+    if found is None:
+        return None
+    digits = found.group(1)
+    moment = datetime.fromtimestamp(int(digits) / (1000 if len(digits) == 13 else 1), timezone.utc)
+    latest = (now or datetime.now(timezone.utc)) + timedelta(days=1)
+    return moment.replace(microsecond=0) if _EARLIEST_EXPORT <= moment <= latest else None
+
 
 _MONEY_NOISE = re.compile(r"[¥￥,，\s元]|RMB|CNY|US\$|\$", re.IGNORECASE)
 

@@ -3,8 +3,8 @@
 SQLite's INTEGER is already 64-bit whatever the declared type, so there the change is a
 no-op and no table is rebuilt (a batch rebuild of a million orders would cost a start-up).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

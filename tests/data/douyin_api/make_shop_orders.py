@@ -1,0 +1,52 @@
+"""Writes shop_orders.json: 抖店 shop orders in order.searchList's documented shape (field names
+and units as the platform's docs and its SDKs' response structs give them: amounts in fen,
+times in Unix seconds, recipients masked (mask_*) and encrypted (encrypt_*, never stored),
+the buyer as doudian_open_id). Hand-made, not a recording of a real shop.
+
+    python tests/data/douyin_api/make_shop_orders.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+STATUS = {1: "待支付", 105: "已支付", 2: "备货中", 3: "已发货", 4: "已取消", 5: "已完成"}
+BASE = 1791800000  # 2026-10-12 18:13:20 Beijing time
+
+
+def order(oid, open_id, status, create, update, lines, receiver="王**", tel="138****5678", refund=None):
+    place = {"province": {"name": "浙江省", "id": "33"}, "city": {"name": "杭州市", "id": "3301"},
+             "town": {"name": "西湖区", "id": "330106"}}
+    return {
+        "order_id": oid, "order_status": status, "order_status_desc": STATUS[status],
+        "create_time": create, "update_time": update, "pay_time": create + 30 if status != 1 else 0,
+        "pay_amount": sum(line[2] for line in lines), "order_amount": sum(line[2] for line in lines),
+        "post_amount": 0, "doudian_open_id": open_id,
+        "encrypt_post_receiver": "#Fz3kdWZq#ZHBndGlj0s2==#*CgkIARCtHCABKAESPgo8Y2xpZW50#1##",
+        "encrypt_post_tel": "$xQ9m2Lw$EqWjJrA8a+Ycw==$*CgkIARCtHCABKAESPgo8c2VjcmV0$1$$",
+        "mask_post_receiver": receiver, "mask_post_tel": tel,
+        "post_addr": {**place, "detail": "", "encrypt_detail": "#Vx8s1nQ#QmFzZTY0IGRldGFpbA==#*CgkIARCtHCAB#1##"},
+        "mask_post_addr": {**place, "detail": "文三路***号"},
+        "sku_order_list": [
+            {"order_id": f"{oid}{i + 1}", "parent_order_id": oid, "product_name": name, "code": code,
+             "product_id_str": "3500001", "item_num": qty, "pay_amount": fen, "order_status": status,
+             "after_sale_info": {"after_sale_status": 12 if refund == i else 0,
+                                 "after_sale_type": 1 if refund == i else 0,
+                                 "refund_status": 3 if refund == i else 0}}
+            for i, (name, code, fen, qty) in enumerate(lines)],
+    }
+
+
+ORDERS = [
+    order("6921455530193330017", "1@#MS4wLjABAAAAqWang", 5, BASE, BASE + 86400 * 3,
+          [("修护精华水 150ml", "SK-0150", 18900, 1), ("洁面乳 120g", "SK-0120", 7900, 1)]),
+    order("6921455530193330025", "1@#MS4wLjABAAAAqWang", 3, BASE + 600, BASE + 86400,
+          [("保湿面霜 50g", "SK-0050", 25900, 1)]),
+    order("6921455530193330033", "1@#MS4wLjABAAAArLi", 4, BASE + 1200, BASE + 1800,
+          [("修护精华水 150ml", "SK-0150", 18900, 1)], receiver="李*", tel="139****1234", refund=0),
+]
+
+if __name__ == "__main__":
+    out = Path(__file__).with_name("shop_orders.json")
+    out.write_text(json.dumps({"shop_order_list": ORDERS}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
