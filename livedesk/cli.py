@@ -466,8 +466,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
         finally:
             store.dispose()
         tables = read_manifest(target)["tables"]
-        _print({"path": str(target), "tables": tables}, args.json,
-               f"{target}\n{sum(t['rows'] for t in tables)} rows in {len(tables)} tables")
+        if args.json:
+            _print({"path": str(target), "tables": tables}, True, "")
+        else:  # the dump's path alone on stdout, for scripts; the summary beside it
+            print(f"{sum(t['rows'] for t in tables)} rows in {len(tables)} tables", file=sys.stderr)
+            print(target)
         return EXIT_OK
     path = _store_path(args)
     if args.list:

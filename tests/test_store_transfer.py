@@ -12,7 +12,7 @@ from sqlalchemy import select
 from livedesk.cli import main
 from livedesk.models import Customer, Note, Order
 from livedesk.services import customers, demo
-from livedesk.services.store import open_store
+from livedesk.services.store import HEAD_REVISION, open_store
 from livedesk.services.store_transfer import TransferError, copy_store, count_rows, load_dump, write_dump
 from tests.conftest import db_args
 
@@ -81,7 +81,12 @@ def test_a_server_backup_is_a_portable_dump_that_restores_into_either_kind(fille
     dump = tmp_path / "bk" / capsys.readouterr().out.strip().rsplit("/", 1)[-1]
     assert dump.is_file() and zipfile.is_zipfile(dump)
     manifest = json.loads(zipfile.ZipFile(dump).read("manifest.json"))
-    assert manifest["schema"] and manifest["tables"][0]["name"] == "audit_log"  # parents first
+    names = [t["name"] for t in manifest["tables"]]
+    assert manifest["schema"] == HEAD_REVISION
+    # Parents first: the audit log and the change log name team members. The change log is
+    # copied like any table (ids kept), so a restored store's history reads as before.
+    assert names.index("team_members") < names.index("audit_log") < len(names)
+    assert names.index("team_members") < names.index("change_log")
     for kind in ("sqlite", "postgresql"):
         target = open_store(new_store_url(f"restored-{kind}", kind=kind))
         try:
