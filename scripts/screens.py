@@ -56,6 +56,7 @@ def render(out: Path, language: str, sizes: list[tuple[int, int]], customers: in
             settle(app, 2.5 if name == "dashboard" else 0.6)
             window.grab().save(str(out / f"{tag}-{n:02d}-{name}.png"))
         _dialogs(app, window, store, out, tag)
+        _in_use(app, window, store, out, tag)
     _host_panel(app, window, store, out, language)
     if window.host_panel is not None:
         window.host_panel.close()
@@ -82,6 +83,42 @@ def _dialogs(app, window, store, out: Path, tag: str) -> None:
         dialog.grab().save(str(out / f"{tag}-{name}.png"))
         dialog.close()
         dialog.deleteLater()
+
+
+def _in_use(app, window, store, out: Path, tag: str) -> None:
+    """Pages with work on them: look-alikes in the console's search, the follow-up queue with a
+    task open, a private session with its list."""
+    from sqlalchemy import func, select
+
+    from livedesk.models import Customer
+    from livedesk.services import vip_sessions
+
+    with store.read() as session:
+        common = session.execute(select(Customer.nickname).group_by(Customer.nickname)
+                                 .order_by(func.count().desc()).limit(1)).scalar()
+    window.nav.setCurrentRow(PAGE_NAMES.index("live"))
+    window.live_page.search_box.setText(common)
+    settle(app, 1.0)
+    window.grab().save(str(out / f"{tag}-in-use-live-lookalikes.png"))
+    window.live_page.search_box.clear()
+
+    window.nav.setCurrentRow(PAGE_NAMES.index("followups"))
+    window.followups_page.reload()
+    settle(app, 1.0)
+    window.grab().save(str(out / f"{tag}-in-use-followups.png"))
+
+    with store.write() as session:
+        if not vip_sessions.sessions(session):
+            from datetime import datetime, timedelta, timezone
+
+            sid = vip_sessions.create_session(session, "12月VIP私享会", datetime.now(timezone.utc) + timedelta(days=3),
+                                              30, theme="冬季护肤")
+            best = session.scalars(select(Customer.id).order_by(Customer.total_spent_fen.desc()).limit(12)).all()
+            vip_sessions.invite(session, sid, list(best))
+    window.nav.setCurrentRow(PAGE_NAMES.index("vip"))
+    window.vip_page.reload()
+    settle(app, 1.0)
+    window.grab().save(str(out / f"{tag}-in-use-vip.png"))
 
 
 def _host_panel(app, window, store, out: Path, language: str) -> None:

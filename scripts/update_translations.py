@@ -19,7 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
-LANGUAGES = ("zh_CN",)
+LANGUAGES = ("zh_CN", "en")
+# English needs a catalogue only for plurals: "%n customers" is the source, "1 customer" its
+# singular numerus form. Everything else is English in the source already.
+PLURAL_ONLY = ("en",)
 
 
 def tool(name: str) -> str:
@@ -34,8 +37,9 @@ def ui_sources() -> list[str]:
 
 
 def lupdate(ts: Path) -> None:
-    subprocess.run([tool("pyside6-lupdate"), *ui_sources(), "-ts", str(ts), "-no-obsolete", "-locations", "none"],
-                   cwd=ROOT, check=True, capture_output=True)
+    plural_only = ["-pluralonly"] if ts.stem.removeprefix("livedesk_") in PLURAL_ONLY else []
+    subprocess.run([tool("pyside6-lupdate"), *ui_sources(), "-ts", str(ts), "-no-obsolete", "-locations", "none",
+                    *plural_only], cwd=ROOT, check=True, capture_output=True)
 
 
 def lrelease(ts: Path, qm: Path) -> None:

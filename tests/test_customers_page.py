@@ -103,7 +103,8 @@ def test_a_write_that_fails_says_so_on_the_customer_page(qtbot, page, shop):
     qtbot.waitUntil(lambda: detail.customer_id == shop["wang"])
     detail._write(customers.delete_note, 999_999)
     qtbot.waitUntil(lambda: detail.error.isVisibleTo(detail))
-    assert "999999" in detail.error.text()
+    # Worded for the person at the screen, not the service's "note 999999 does not exist".
+    assert "no longer exists" in detail.error.text() and "999999" not in detail.error.text()
 
 
 def test_the_customer_page_lists_orders_newest_first(qtbot, page, store, shop):
@@ -175,3 +176,30 @@ def test_a_note_that_could_not_be_saved_goes_back_into_the_box(qtbot, page, shop
     assert detail.note_input.toPlainText() == ""  # cleared while it is being saved
     qtbot.waitUntil(lambda: not detail.error.isHidden())
     assert detail.note_input.toPlainText() == "下次直播提醒她面霜到货"
+
+
+def test_the_sorted_column_points_down_when_descending_and_up_when_ascending(qtbot, page):
+    header = page.model.headerData(7, Qt.Orientation.Horizontal)
+    assert header.endswith("↓")  # the default: biggest spenders first
+    page.model.sort(7, Qt.SortOrder.AscendingOrder)
+    assert page.model.headerData(7, Qt.Orientation.Horizontal).endswith("↑")
+    assert not page.model.headerData(0, Qt.Orientation.Horizontal).endswith(("↑", "↓"))
+
+
+def test_refunded_orders_are_explained_beside_the_orders_tile(qtbot, page, store, shop):
+    with store.write() as s:
+        for number, status in (("R-1", "completed"), ("R-2", "refunded")):
+            s.execute(insert(Order).values(platform="douyin", platform_order_id=number, customer_id=shop["wang"],
+                                           status=status, total_fen=9_900,
+                                           ordered_at=datetime(2026, 5, 1, 12, tzinfo=UTC)))
+        from livedesk.services import segments
+
+        segments.recompute(s)
+    page.detail.show_customer(shop["wang"])
+    qtbot.waitUntil(lambda: "refunded or cancelled" in page.detail.orders_caption.text())
+    assert page.detail.stat_values["orders"].text() == "1"
+    assert page.detail.orders_caption.text().startswith("Latest 2 of 2 orders · 1 refunded")
+
+
+def test_qt_s_own_sort_arrow_is_hidden_so_only_the_right_one_shows(page):
+    assert page.table.isSortingEnabled() and not page.table.horizontalHeader().isSortIndicatorShown()

@@ -147,13 +147,19 @@ def test_customers_are_found_by_pinyin_and_platform_id(filled):
 
 def test_profiles_notes_and_tags_look_like_the_playbook(filled):
     store, _ = filled
-    fields = {"skin_type", "allergies", "top_size", "taste"}
+    fields = {"skin_type", "allergies", "shade", "wechat"}
     with store.engine.connect() as conn:
         present = set(conn.exec_driver_sql("SELECT DISTINCT field FROM profile_values").scalars())
         kinds = set(conn.exec_driver_sql("SELECT DISTINCT kind FROM notes").scalars())
         tags = set(conn.exec_driver_sql(
             "SELECT DISTINCT t.name FROM customer_tags ct JOIN tags t ON t.id = ct.tag_id").scalars())
     assert fields <= present
+    # One industry: the beauty preset's fields and nothing from apparel, food or appliances.
+    from livedesk.services import presets, settings
+
+    with store.read() as s:
+        assert settings.get(s, "shop.preset") == "beauty"
+    assert present <= {f.key for f in presets.preset("beauty").fields}
     assert "note" in kinds
     assert {"回头客", "送礼"} <= tags
     assert _scalar(store, "SELECT count(*) FROM notes WHERE pinned") > 0
@@ -181,3 +187,17 @@ def test_members_reached_their_level_over_time_not_all_today(tmp_path):
     assert len(recent) < len(members) / 4  # "upgraded today" is news for a few, not for everyone
     assert all(first <= since <= last for since, first, last in members)
     assert sorted(changes) == sorted(since for since, _f, _l in members)
+
+
+def test_the_queue_opens_with_a_few_dozen_tasks_and_the_older_ones_worked(tmp_path):
+    store = open_store(sqlite_url(tmp_path / "queue.sqlite3"))
+    demo.generate(store, customers=2000, seed=7, now=NOW)
+    with store.read() as s:
+        from livedesk.services import followups
+
+        queue = followups.queue(s, now=NOW)
+        done = _scalar(store, "SELECT count(*) FROM followup_tasks WHERE status = 'done' AND outcome IS NOT NULL")
+    store.dispose()
+    assert 10 <= len(queue) <= demo.OPEN_TASKS  # not hundreds, all red
+    assert sum(t.overdue for t in queue) < len(queue)  # red still means something
+    assert done > len(queue)  # the team's history: older tasks were worked, with an outcome

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import insert, select
 
-from livedesk.models import FollowUpTask, Note, Order
+from livedesk.models import FollowUpTask, Note, Order, PlatformAccount, ProfileValue
 from livedesk.services import customers, templates
 from livedesk.services.customers import NewCustomer
 from livedesk.ui.context import AppContext
@@ -63,3 +64,25 @@ def test_skipping_needs_a_reason(qtbot, page, store):
     qtbot.waitUntil(lambda: all(t.id != first.id for t in page.model.tasks))
     with store.write() as s:
         assert s.get(FollowUpTask, first.id).status == "skipped"
+
+
+def test_snoozing_says_until_when_and_the_card_has_no_on_air_greeting(qtbot, page, store):
+    first = page.current()
+    qtbot.waitUntil(lambda: page.card.card is not None)
+    assert page.card.findChild(QLabel, "Greeting") is None  # off air: a call-back must not open with "welcome"
+    page.snooze()
+    qtbot.waitUntil(lambda: page.feedback.text().startswith("Snoozed until"))
+    assert first.nickname in page.feedback.text() and "Done" not in page.feedback.text()
+    with store.read() as s:
+        assert s.get(FollowUpTask, first.id).snoozed_until is not None
+
+
+def test_the_page_says_how_to_reach_the_customer(qtbot, store, page):
+    with store.write() as s:
+        cid = page.current().customer_id
+        s.add(ProfileValue(customer_id=cid, field="wechat", value="王姐 杭州"))
+        s.add(PlatformAccount(customer_id=cid, platform="douyin", handle="wangjie888"))
+    page._shown_task_id = None
+    page._show_task()
+    assert "Douyin @wangjie888" in page.reach.text() and "WeChat remark: 王姐 杭州" in page.reach.text()
+    assert page.reach.isVisibleTo(page)

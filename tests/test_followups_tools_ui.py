@@ -85,7 +85,7 @@ def test_the_script_check_marks_each_risky_word_with_its_reason(qtbot, ctx):
     page.checker.set_text(script)
     terms = [f.term for f in page.checker.findings]
     assert terms == ["国家级", "祛斑", "第一"]
-    assert page.checker.list.count() == 3 and "《广告法》" in page.checker.list.item(0).text()
+    assert page.checker.list.count() == 3 and "Advertising Law" in page.checker.list.item(0).text()  # the reason in the UI language
     # The mark sits on the word even after an emoji (two UTF-16 units in the document).
     block = page.checker.editor.document().firstBlock()
     start = utf16_spans(script, page.checker.findings)[0][0]
@@ -134,7 +134,7 @@ def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(q
     dialog = ManualTaskDialog(ctx, customer)
     qtbot.addWidget(dialog)
     assert dialog.kind.currentData() == "manual"
-    dialog.template.setCurrentIndex(dialog.template.findText("沉睡唤醒"))
+    dialog.template.setCurrentIndex(dialog.template.findText("Wake-up"))  # the shipped name in the UI language
     dialog.assignee.setCurrentIndex(dialog.assignee.findData(member_id))
     dialog.note.setPlainText("问问上次的色号")
     dialog.accept()

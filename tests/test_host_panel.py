@@ -138,3 +138,18 @@ def test_a_smaller_panel_drops_the_lower_sections_whole(panel):
     assert names[:2] == ["Nickname", "Tier"] and "Greeting" in names and "SafetyAlert" in names
     assert names.count("Section") < 3
     assert_nothing_cut(widget)
+
+
+def test_the_wechat_remark_is_never_on_the_panel(store):
+    from livedesk.models import ProfileValue
+    from livedesk.services import customers
+    from livedesk.services.customers import NewCustomer
+    from livedesk.services.panel import panel_card
+
+    with store.write() as s:
+        cid = customers.create(s, NewCustomer(nickname="刘姐"))
+        s.add(ProfileValue(customer_id=cid, field="wechat", value="刘丽 成都"))
+        s.add(ProfileValue(customer_id=cid, field="skin_type", value="油性"))
+    with store.read() as s:
+        card = panel_card(s, cid, language="zh_CN")
+    assert all("刘丽" not in value for _label, value in card.profile) and card.profile  # other fields still shown

@@ -161,6 +161,29 @@ def test_the_import_ui_bench_imports_through_the_page_and_reports_the_ui_stalls(
     assert result["ticks"] > 0 and result["ui_stall_max_ms"] >= result["ui_stall_p95_ms"] >= 0
 
 
+def test_a_file_dropped_on_the_page_opens_and_a_payable_amount_is_marked_as_a_guess(page, qtbot):
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    assert page.upper.currentWidget() is page.drop_zone  # nothing chosen yet: the drop zone
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(DATA / "douyin_orders.csv"))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    page.drop_zone.dropEvent(event)
+    assert page.path == DATA / "douyin_orders.csv" and page.upper.currentIndex() == 1
+    # 订单应付金额 (payable) is mapped to the amount paid only as a guess a person confirms.
+    assert page.combos["order_total"].currentData() == "订单应付金额"
+    assert page.origins["order_total"].text() == "a guess: check it"
+    assert page.origins["order_id"].text() == "recognised"
+
+
+def test_the_template_is_saved_where_the_user_wants_it(page, tmp_path):
+    target = tmp_path / "mine.csv"
+    page._write_template(str(target))
+    assert target.read_text(encoding="utf-8-sig").startswith("order_id")
+
+
 def test_an_encrypted_douyin_export_imports_and_says_its_orders_wait_for_a_buyer(qtbot, page, store):
     page.open_file(DATA / "douyin_orders_encrypted.csv")
     assert page.combos["item_amount"].currentData() == "订单应付金额"  # one row per sub-order

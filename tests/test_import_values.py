@@ -98,7 +98,7 @@ def test_douyin_headers_map_automatically():
     header = open_table(DATA / "douyin_orders.csv").headers
     mapping = columns.auto_map(header)
     assert mapping["order_id"] == "主订单编号" and mapping["sub_order_id"] == "子订单编号"
-    assert mapping["item_amount"] == "商品金额" and mapping["order_total"] == "订单应付金额"
+    assert mapping["item_amount"] == "商品金额" and "order_total" not in mapping  # 应付 is not 实付
     assert mapping["phone"] == "收件人手机号" and mapping["city"] == "市" and mapping["address"] == "详细地址"
 
 
@@ -146,3 +146,10 @@ def test_phones_already_clean_or_not_read_the_same(raw, clean):
     from livedesk.services.identity_text import clean_phone
 
     assert clean_phone(raw) == clean
+
+
+def test_payable_is_only_a_guess_for_the_amount_paid_and_paid_wins_when_both_are_there():
+    guessed = columns.build_mapping(["主订单编号", "订单应付金额"])
+    assert guessed.columns["order_total"] == "订单应付金额" and guessed.source["order_total"] == "guess"
+    both = columns.build_mapping(["主订单编号", "订单应付金额", "订单实付金额"])
+    assert both.columns["order_total"] == "订单实付金额" and both.source["order_total"] == "auto"

@@ -176,3 +176,71 @@ def test_linking_a_new_viewer_makes_them_known(qtbot, page, store, shop):
     with store.write() as s:
         card = customers.card(s, page.selected_id())
     assert ("douyin", "MS4wLjABAAAAnew") in {(a.platform, a.uid) for a in card.accounts}
+
+
+def test_actions_wait_for_a_selected_customer(qtbot, page, shop):
+    assert not any(w.isEnabled() for w in (page.push_button, page.task_button, page.note_box, page.link_button))
+    assert page.results_hint.isVisibleTo(page.results_view) and page.arrivals_hint.isVisibleTo(page.arrivals_view)
+    type_query(qtbot, page, "王")
+    assert page.push_button.isEnabled() and page.task_button.isEnabled() and page.note_box.isEnabled()
+    assert not page.greet_button.isEnabled()  # greetings need a broadcast
+    assert not page.results_hint.isVisibleTo(page.results_view)
+
+
+def test_look_alikes_are_told_apart_by_phone_tail_city_and_handle(qtbot, page, store):
+    with store.write() as s:
+        for phone, city, handle in (("13900001111", "杭州", "qf_hz"), ("13900002222", "成都", "qf_cd")):
+            customers.create(s, NewCustomer(nickname="清风徐来ya", phone=phone, city=city,
+                                            accounts=[("douyin", None, handle)]))
+    type_query(qtbot, page, "清风徐来ya")
+    qtbot.waitUntil(lambda: len(page.results.extra) == 2)
+    lines = [page.results.data(page.results.index(i)).split("\n")[1] for i in range(2)]
+    assert sorted(lines) == ["phone …1111 · 杭州 · no order yet · @qf_hz", "phone …2222 · 成都 · no order yet · @qf_cd"]
+
+
+def test_the_feed_status_names_the_tool_and_says_why_it_is_not_connected(page):
+    from livedesk.services.feeds.source import FeedStatus
+
+    def status(name, endpoint, state, code=None, error=None):
+        return FeedStatus(name, endpoint, state, False, 0.0, 0, 0, 0, 0, 0, 2, error, None, None, code)
+
+    page._show_feed_status([status("barragegrab", "ws://127.0.0.1:8888", "retrying", "refused",
+                                   "ConnectionRefusedError: [Errno 111] Connect call failed")])
+    text = page.feed_status.text()
+    assert text.startswith("BarrageGrab (ws://127.0.0.1:8888): retrying") and "capture tool running" in text
+    assert "Errno" not in text and "barragegrab" not in text
+    page._show_feed_status([status("replay", "/opt/livedesk/resources/feeds/demo_broadcast.jsonl", "finished")])
+    assert page.feed_status.text().startswith("Rehearsal (recorded broadcast): finished")
+    assert "/opt" not in page.feed_status.text()
+
+
+def test_ending_the_broadcast_disconnects_the_feed(qtbot, page, tmp_path):
+    recording = tmp_path / "long.jsonl"
+    recording.write_text(json.dumps({"t": 3600.0, "format": "barragegrab",
+                                     "frame": barragegrab_frame(3, "u1", "路人甲")}), encoding="utf-8")
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+
+    async def scenario():
+        page._start("周二美妆专场", "douyin", "")
+        while page.broadcast is None:
+            await asyncio.sleep(0.02)
+        page.feed_format.setCurrentIndex(page.feed_format.findData("replay"))
+        page.feed_target.setText(str(recording))
+        page._toggle_feed()
+        while not page.feeds.sources:
+            await asyncio.sleep(0.02)
+        page._end()
+        for _ in range(250):
+            if page.broadcast is None and not page.feeds.sources:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert page.broadcast is None and page.feeds.sources == []
+    assert page.feed_button.text() == "Connect feed"

@@ -89,7 +89,7 @@ def test_a_recent_upgrade_is_said_on_the_panel(window, store):
         c.level, c.level_since = "gold", datetime.now(timezone.utc) - timedelta(days=3, hours=1)
     window.push_to_panel(cid)
     shown = " ".join(label.text() for label in window.host_panel.findChildren(QLabel))
-    assert "Became Gold Diamond member 3 day(s) ago" in shown
+    assert "Became Gold Diamond member 3 days ago" in shown
 
 
 def test_closing_during_an_import_asks_first_and_a_no_keeps_the_window(window, monkeypatch):

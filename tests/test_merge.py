@@ -397,3 +397,33 @@ def test_cli_find_preview_merge_and_dismiss(store, pair, capsys):
     assert main([*db, "duplicates", "dismiss", str(keep), str(third)]) == 0
     assert main([*db, "duplicates", "find", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["total"] == 0
+
+
+def test_the_merged_address_comes_whole_from_one_customer(store):
+    with store.write() as s:
+        keep = customers.create(s, NewCustomer(nickname="王姐", city="杭州"))  # a city, no street
+        drop = customers.create(s, NewCustomer(nickname="王姐", province="江苏省", city="苏州",
+                                               address="观前街 8 号"))
+        shown = {c.field: c for c in merge.preview(s, keep, drop).fields}
+        assert (shown["city"].merged, shown["address"].merged) == ("杭州", None)
+        result = merge.merge(s, keep, drop)
+        kept = s.get(Customer, keep)
+        assert (kept.province, kept.city, kept.address) == (None, "杭州", None)  # not 杭州 with 苏州's street
+        assert result.overridden["address"] == "观前街 8 号"  # the other address is in the audit log
+    with store.write() as s:
+        keep = customers.create(s, NewCustomer(nickname="李姐"))
+        drop = customers.create(s, NewCustomer(nickname="李姐", city="苏州", address="观前街 8 号"))
+        merge.merge(s, keep, drop)
+        kept = s.get(Customer, keep)
+        assert (kept.city, kept.address) == ("苏州", "观前街 8 号")
+
+
+def test_an_account_both_customers_have_is_listed_once_after_the_merge(store):
+    with store.write() as s:
+        keep = customers.create(s, NewCustomer(nickname="王姐", accounts=[("douyin", None, "wangjie88")]))
+        drop = customers.create(s, NewCustomer(nickname="王姐", accounts=[("douyin", "SEC-1", "wangjie88"),
+                                                                         ("taobao", None, "wj_tb")]))
+        merge.merge(s, keep, drop)
+        accounts = s.execute(select(PlatformAccount.platform, PlatformAccount.uid, PlatformAccount.handle)
+                             .where(PlatformAccount.customer_id == keep).order_by(PlatformAccount.platform)).all()
+    assert [tuple(a) for a in accounts] == [("douyin", "SEC-1", "wangjie88"), ("taobao", None, "wj_tb")]

@@ -48,7 +48,31 @@ def test_saving_stores_the_rules_and_recomputes(qtbot, page, store):
 def test_rules_that_make_no_sense_are_refused_with_the_reason(qtbot, page, store):
     page.active_days.setValue(500)  # longer than "lost after" (365)
     page.save()
-    qtbot.waitUntil(lambda: "Not saved" in page.preview_label.text())
-    assert "shorter" in page.preview_label.text()
+    qtbot.waitUntil(lambda: "Not saved" in page.state.text())
+    assert "shorter" in page.state.text() and page.save_button.isEnabled()  # still unsaved
     with store.write() as s:
         assert settings.get(s, "tiers.rules")["active_days"] == 90
+
+
+def test_one_save_keeps_every_edit_on_the_page_and_says_so(qtbot, page, store):
+    assert not page.save_button.isEnabled() and page.preview_label.isHidden()  # nothing to save, no empty box
+    page.shop_name.setText("小美的店")
+    page.shop_name.textEdited.emit("小美的店")
+    page.rules_box.fields[("wakeup", "coupon")].setText("满99减10")
+    page.rules_box.fields[("wakeup", "coupon")].textEdited.emit("满99减10")
+    page.terms_box.extra.setPlainText("秒杀")
+    assert page.save_button.isEnabled() and "Unsaved" in page.state.text()
+    with qtbot.waitSignal(page.saved, timeout=5000):
+        page.save()
+    with store.read() as s:
+        assert settings.get(s, "shop.name") == "小美的店"
+        assert settings.get(s, "followups.rules")["wakeup"]["coupon"] == "满99减10"
+        assert settings.get(s, "compliance.extra_terms") == ["秒杀"]
+    assert not page.save_button.isEnabled() and "Saved" in page.state.text()
+
+
+def test_discard_puts_back_what_is_stored(qtbot, page):
+    page.vip_min.setValue(5_000)
+    assert page.save_button.isEnabled()
+    page.discard()
+    assert page.vip_min.value() == 2_000 and not page.save_button.isEnabled()

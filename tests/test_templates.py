@@ -41,7 +41,8 @@ def test_an_unknown_placeholder_is_named_with_the_ones_available(store):
         with pytest.raises(UnknownPlaceholder) as err:
             templates.render(s, "{昵称X}您好", cid)
     message = str(err.value)
-    assert message.startswith("UnknownPlaceholder: 模板里的 {昵称X} 不认识; 可用: {称呼} {等级}")
+    assert message.startswith("UnknownPlaceholder: the template's {昵称X} is not a placeholder; known: {称呼} {等级}")
+    assert err.value.code == "unknown_placeholder" and err.value.params["names"] == ["昵称X"]
     assert err.value.names == ["昵称X"]
 
 

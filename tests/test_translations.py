@@ -48,9 +48,22 @@ def test_chinese_is_loaded_for_livedesk_and_for_qt_itself(app):
     assert QCoreApplication.translate(qt_context, qt_text) == "取消"
 
 
-def test_english_needs_no_catalogue(app):
-    assert install_translators(app, "en") == []
+def test_english_loads_only_its_plural_forms(app):
+    assert install_translators(app, "en") == ["livedesk_en"]
     assert QCoreApplication.translate("Labels", "Gold Diamond member") == "Gold Diamond member"
+    # "5000 customer(s)" no more: the source is the plural, the catalogue the singular.
+    assert QCoreApplication.translate("CustomersPage", "%n customers", "", 1) == "1 customer"
+    assert QCoreApplication.translate("CustomersPage", "%n customers", "", 5000) == "5000 customers"
+
+
+def test_every_plural_has_its_english_singular_and_the_qm_matches(tmp_path):
+    ts = tmp_path / "livedesk_en.ts"
+    shutil.copy(ROOT / "resources" / "i18n" / "livedesk_en.ts", ts)
+    tr_tool.lupdate(ts)
+    assert tr_tool.unfinished(ts) == []
+    qm = tmp_path / "en.qm"
+    tr_tool.lrelease(ROOT / "resources" / "i18n" / "livedesk_en.ts", qm)
+    assert qm.read_bytes() == translations_file("en").read_bytes(), "run scripts/update_translations.py"
 
 
 def test_an_unknown_language_is_refused(app):

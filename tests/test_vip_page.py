@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from livedesk.models import Customer, Order
 from livedesk.services import customers
 from livedesk.services.customers import NewCustomer
+from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.tasks import TaskRunner
 from livedesk.ui.vip_page import VipPage
@@ -69,7 +70,9 @@ def test_an_impossible_rsvp_shows_why(qtbot, page):
     qtbot.waitUntil(lambda: page.invitations.rowCount() == 3)
     page.table.selectRow(0)
     page.set_rsvp("attended")  # invited -> attended skips accepting
-    qtbot.waitUntil(lambda: "cannot become attended" in page.feedback.text())
+    # Worded by the UI from the refusal's code, with the answers' own names, not the service's English.
+    expected = f"cannot become “{labels.rsvp('attended')}”"
+    qtbot.waitUntil(lambda: expected in page.feedback.text() and page.feedback.error)
 
 
 def test_people_are_added_and_removed_by_hand_and_attendance_comes_from_the_broadcast(qtbot, page, store):
@@ -108,4 +111,45 @@ def test_adding_someone_unknown_says_so(qtbot, page):
     qtbot.waitUntil(lambda: page.current() is not None)
     page.add_edit.setText("没有这个人")
     page.add_edit.returnPressed.emit()
-    qtbot.waitUntil(lambda: "no customer matches" in page.feedback.text())
+    qtbot.waitUntil(lambda: "No customer matches" in page.feedback.text())
+
+
+def test_inviting_waits_for_a_session_and_row_actions_for_a_selected_invitation(qtbot, page):
+    assert not page.invite_button.isEnabled() and not page.add_edit.isEnabled()
+    page.title_edit.setText("私享会")
+    page.create_session()
+    qtbot.waitUntil(lambda: page.current() is not None)
+    assert page.invite_button.isEnabled() and not any(b.isEnabled() for b in page.needs_row)
+    assert not page.attendance.isEnabled()  # no broadcast near the session: nothing to take attendance from
+    page.rule_tier.setCurrentIndex(page.rule_tier.findData("vip"))
+    page.invite_by_rule()
+    qtbot.waitUntil(lambda: page.invitations.rowCount() == 3)
+    page.table.selectRow(0)
+    assert all(b.isEnabled() for b in page.needs_row)
+
+
+def test_a_name_typed_by_hand_that_fits_several_asks_which_one(qtbot, page, store):
+    page.title_edit.setText("私享会")
+    page.create_session()
+    qtbot.waitUntil(lambda: page.current() is not None)
+    page.add_edit.setText("VIP")  # VIP0, VIP1, VIP2: never the top one silently
+    page.add_edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: getattr(page, "choice_menu", None) is not None)
+    assert page.invitations.rowCount() == 0
+    choices = [a for a in page.choice_menu.actions() if a.isEnabled()]
+    assert len(choices) == 3 and all("no order yet" in a.text() or "last order" in a.text() for a in choices)
+    second = next(a for a in choices if a.text().startswith("VIP1"))
+    second.trigger()
+    qtbot.waitUntil(lambda: page.invitations.rowCount() == 1)
+    assert page.invitations.rows[0].nickname == "VIP1"
+
+
+def test_the_session_list_shows_the_shops_clock(qtbot, page, store):
+    from livedesk.services import settings, vip_sessions
+
+    with store.write() as s:
+        settings.set_value(s, "shop.utc_offset_hours", 8)
+        vip_sessions.create_session(s, "早场", datetime(2026, 12, 20, 12, 0, tzinfo=timezone.utc), 10)
+    qtbot.waitUntil(lambda: page.ctx._zone is None)  # the settings' change set drops the clock read before
+    page.reload()
+    assert "2026-12-20 20:00" in page.session_list.item(0).text()  # as the copied invitation says it

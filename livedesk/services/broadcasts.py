@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from livedesk.models import Appearance, Broadcast, Customer, Note, Order
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.models.base import utcnow
+from livedesk.services.errors import Refused
 
 PLATFORMS = ("douyin", "taobao", "kuaishou", "channels", "tiktok")
 
 
-class BroadcastError(ValueError):
+class BroadcastError(Refused):
     """A broadcast action that makes no sense now (a second live stream, ending twice...)."""
 
 
@@ -83,12 +84,14 @@ def start(session: Session, title: str, platform: str, room_id: str | None = Non
           host_member_id: int | None = None, now: datetime | None = None) -> BroadcastView:
     title = title.strip()
     if not title:
-        raise BroadcastError("a broadcast needs a title")
+        raise BroadcastError("title_required", "a broadcast needs a title")
     if platform not in PLATFORMS:
-        raise BroadcastError(f"unknown platform {platform!r}; choose one of {', '.join(PLATFORMS)}")
+        raise BroadcastError("unknown_platform", f"unknown platform {platform!r}; choose one of {', '.join(PLATFORMS)}",
+                             platform=platform)
     live = current(session)
     if live is not None:
-        raise BroadcastError(f"“{live.title}” is still live: end it before starting another")
+        raise BroadcastError("still_live", f"“{live.title}” is still live: end it before starting another",
+                             title=live.title)
     room = (room_id or "").strip() or None
     b = Broadcast(title=title, platform=platform, room_id=room, host_member_id=host_member_id,
                   started_at=now or utcnow(), live_room=f"{platform}:{room or ''}"[:96])
@@ -98,16 +101,17 @@ def start(session: Session, title: str, platform: str, room_id: str | None = Non
             session.flush()
     except IntegrityError:
         live = current(session)
-        raise BroadcastError(f"“{live.title if live else title}” is already live in this room") from None
+        raise BroadcastError("room_live", f"“{live.title if live else title}” is already live in this room",
+                             title=live.title if live else title) from None
     return _view(b)
 
 
 def end(session: Session, broadcast_id: int, now: datetime | None = None) -> BroadcastView:
     b = session.get(Broadcast, broadcast_id)
     if b is None:
-        raise BroadcastError(f"broadcast {broadcast_id} does not exist")
+        raise BroadcastError("not_found", f"broadcast {broadcast_id} does not exist", id=broadcast_id)
     if b.ended_at is not None:
-        raise BroadcastError(f"“{b.title}” has already ended")
+        raise BroadcastError("ended", f"“{b.title}” has already ended", title=b.title)
     b.ended_at = now or utcnow()
     b.live_room = b.recorder = b.recorder_member_id = None
     return _view(b)
@@ -117,7 +121,8 @@ class RecorderTaken(BroadcastError):
     """Another machine records this broadcast's capture feed."""
 
     def __init__(self, member: str | None, since_s: float) -> None:
-        super().__init__(f"{member or 'another machine'} is recording this broadcast's feed")
+        super().__init__("recorder_taken", f"{member or 'another machine'} is recording this broadcast's feed",
+                         member=member)
         self.member, self.since_s = member, since_s
 
 
@@ -130,7 +135,7 @@ def claim_recorder(session: Session, broadcast_id: int, origin: str, member_id: 
     """
     b = session.get(Broadcast, broadcast_id, with_for_update=True)
     if b is None or b.ended_at is not None:
-        raise BroadcastError("the feed is recorded during a live broadcast")
+        raise BroadcastError("not_live", "the feed is recorded during a live broadcast")
     if b.recorder not in (None, origin) and not take_over:
         from livedesk.models import TeamMember
 
@@ -149,7 +154,7 @@ def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: dat
                  member_id: int | None = None) -> None:
     b = session.get(Broadcast, broadcast_id)
     if b is None or b.ended_at is not None:
-        raise BroadcastError("greetings are recorded during a live broadcast")
+        raise BroadcastError("not_live_greeting", "greetings are recorded during a live broadcast")
     now = now or utcnow()
     appearance = session.scalar(
         select(Appearance).where(Appearance.broadcast_id == broadcast_id, Appearance.customer_id == customer_id)
@@ -158,7 +163,7 @@ def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: dat
     if appearance is None:
         nickname = session.scalar(select(Customer.nickname).where(Customer.id == customer_id))
         if nickname is None:
-            raise BroadcastError(f"customer {customer_id} does not exist")
+            raise BroadcastError("customer_not_found", f"customer {customer_id} does not exist", id=customer_id)
         appearance = Appearance(broadcast_id=broadcast_id, customer_id=customer_id, match="manual",
                                 platform=b.platform, viewer_key=f"customer:{customer_id}", nickname=nickname,
                                 first_seen_at=now, last_seen_at=now)
@@ -178,7 +183,7 @@ def greeted_ids(session: Session, broadcast_id: int) -> set[int]:
 def summary(session: Session, broadcast_id: int, vip_tiers: tuple[str, ...] = ("vip",)) -> BroadcastSummary:
     b = session.get(Broadcast, broadcast_id)
     if b is None:
-        raise BroadcastError(f"broadcast {broadcast_id} does not exist")
+        raise BroadcastError("not_found", f"broadcast {broadcast_id} does not exist", id=broadcast_id)
     rows = session.execute(
         select(Customer.id, Customer.nickname, Customer.tier, Customer.level,
                func.max(Appearance.greeted_at).is_not(None))

@@ -28,6 +28,7 @@ from livedesk.models import (
 from livedesk.models.base import utcnow
 from livedesk.services.identity_text import search_text
 
+WECHAT_FIELD = "wechat"  # every preset has it: the remark the shop gave the customer in WeChat
 TIERS = ("vip", "potential", "new", "dormant", "lost", "prospect")
 SORTABLE = {
     "id": Customer.id,
@@ -434,3 +435,26 @@ def _note(session: Session, note_id: int) -> Note:
         raise NotFound(f"note {note_id} does not exist")
     return note
 
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How to reach a customer by hand: messages go out in WeChat or the platform's chat."""
+
+    accounts: list[tuple[str, str | None, str | None]]  # (platform, handle, nickname there)
+    wechat: str | None  # the remark the shop gave them in WeChat (profile field ``wechat``)
+    phone: str | None  # masked unless the caller asks for it in full
+
+
+def reach(session: Session, customer_id: int, *, full_phone: bool = False) -> Reach:
+    from livedesk.services.identity_text import mask_phone
+
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    accounts = [(a.platform, a.handle, a.nickname) for a in session.scalars(
+        select(PlatformAccount).where(PlatformAccount.customer_id == customer_id).order_by(PlatformAccount.id))]
+    wechat = session.scalar(select(ProfileValue.value).where(ProfileValue.customer_id == customer_id,
+                                                             ProfileValue.field == WECHAT_FIELD))
+    phone = customer.phone if full_phone else (mask_phone(customer.phone) or customer.phone_masked)
+    return Reach(accounts, wechat or None, phone or None)

@@ -27,6 +27,7 @@ from livedesk.models import (
     Broadcast,
     Customer,
     CustomerTag,
+    FollowUpTask,
     LevelChange,
     Note,
     Order,
@@ -38,7 +39,8 @@ from livedesk.models import (
     Tag,
     TeamMember,
 )
-from livedesk.services import segments, templates
+from livedesk.services import followups, segments, settings, templates
+from livedesk.services.followups.clock import local_day_start, local_today
 from livedesk.services.identity_text import mask_phone, pinyin_keys, search_text
 from livedesk.services.store import Store
 
@@ -46,6 +48,9 @@ Progress = Callable[[int, int, str], None]
 UTC = timezone.utc
 CHUNK = 20_000
 HISTORY_DAYS = 548  # 18 months of orders and broadcasts
+OPEN_TASKS = 36  # the queue a shop's first day opens with: a few dozen, not every reason of the last weeks
+OPEN_CALLBACKS = 4
+LEFT_FROM_YESTERDAY = 6
 
 # --- vocabularies ---------------------------------------------------------------------
 # Nicknames and names come from small vocabularies on purpose: pinyin_keys is cached,
@@ -92,58 +97,59 @@ PLATFORM_WEIGHTS = (0.55, 0.2, 0.15, 0.1)
 # Order ids look like each platform's: a fixed lead and random digits, as TEXT.
 ORDER_ID_SHAPE = {"douyin": ("69", 17), "taobao": ("3", 17), "kuaishou": ("2", 15), "channels": ("37", 15)}
 DOUBLED = "乐果豆糖朵米安多妞宝"  # 乐乐妈, 果果妈...
-CATEGORIES = ("beauty", "apparel", "food", "appliance")
-CATEGORY_WEIGHTS = (0.45, 0.25, 0.2, 0.1)
+# One industry, as a real shop on its first day: a beauty shop (the ``beauty`` preset's fields),
+# its product lines as categories.
+SHOP_PRESET = "beauty"
+CATEGORIES = ("skincare", "makeup", "bodycare", "haircare")
+CATEGORY_WEIGHTS = (0.5, 0.25, 0.15, 0.1)
+MULTI_BUY = "bodycare"  # bought two or three at a time
 PRODUCTS = {  # name, price in fen, usage cycle days (consumables), popularity
-    "beauty": (
+    "skincare": (
         ("玻尿酸补水精华 30ml", 19_900, 45, 10), ("烟酰胺亮肤面膜 10片", 12_900, 20, 9),
         ("氨基酸洁面乳 120g", 8_900, 60, 8), ("清透防晒乳 SPF50+ 50ml", 15_900, 60, 7),
         ("修护保湿面霜 50g", 23_900, 60, 6), ("温和卸妆油 200ml", 13_900, 50, 5),
-        ("丝绒口红 #316", 19_900, None, 4), ("轻薄气垫粉底 02自然色", 25_900, 90, 4),
-        ("紧致眼霜 15ml", 29_900, 60, 3), ("舒缓精华水 150ml", 16_900, 45, 5),
+        ("舒缓精华水 150ml", 16_900, 45, 5),
+        # What the best customers buy: a shop's VIPs are made of these.
+        ("射频美容仪", 299_900, None, 3), ("奢宠修护面霜 50ml", 168_000, 90, 3), ("护肤礼盒套装", 129_900, None, 4),
     ),
-    "apparel": (
-        ("羊绒开衫", 89_900, None, 5), ("真丝衬衫", 45_900, None, 4), ("高腰阔腿裤", 19_900, None, 8),
-        ("长款羽绒服", 129_900, None, 3), ("针织连衣裙", 32_900, None, 5), ("纯棉T恤 3件装", 12_900, None, 9),
-        ("运动文胸", 15_900, None, 5), ("双面羊毛大衣", 159_900, None, 2), ("加绒打底裤", 7_900, None, 8),
-        ("冰丝防晒衣", 9_900, None, 6),
+    "makeup": (
+        ("丝绒口红 #316", 19_900, None, 6), ("轻薄气垫粉底 02自然色", 25_900, 90, 5), ("持妆散粉 8g", 16_900, 120, 4),
+        ("防水眼线笔 棕色", 7_900, 90, 5), ("四色眼影盘 大地色", 18_900, None, 4), ("自然卷翘睫毛膏", 9_900, 90, 5),
+        ("水光唇釉 #02", 12_900, None, 4), ("遮瑕液 01", 11_900, 120, 3), ("定妆喷雾 100ml", 13_900, 60, 3),
+        ("腮红 蜜桃色", 10_900, None, 3),
     ),
-    "food": (
-        ("螺蛳粉 5袋装", 4_990, 10, 10), ("每日坚果 30包", 11_900, 30, 8), ("云南鲜花饼 10枚", 3_990, 15, 6),
-        ("低脂鸡胸肉 10袋", 6_900, 10, 7), ("五常大米 10kg", 9_900, 30, 6), ("挂耳咖啡 50包", 8_900, 25, 6),
-        ("即食燕窝礼盒 6瓶", 39_900, 30, 2), ("新疆红枣 2.5kg", 5_900, 30, 5), ("手工牛肉干 500g", 12_800, None, 4),
-        ("冻干水果脆 8袋", 4_500, 14, 5),
+    "bodycare": (
+        ("香氛沐浴露 500ml", 6_900, 40, 8), ("烟酰胺身体乳 250ml", 9_900, 45, 7), ("护手霜 3支装", 5_900, 30, 6),
+        ("磨砂膏 200g", 8_900, 60, 4), ("止汗露 50ml", 4_900, 45, 4), ("精油香氛皂 3块", 5_900, 40, 3),
+        ("身体防晒喷雾 150ml", 9_900, 30, 4), ("足部护理霜 100g", 4_900, 60, 2), ("美白身体精华 200ml", 16_900, 45, 3),
+        ("薰衣草泡澡球 6颗", 6_900, 30, 2),
     ),
-    "appliance": (
-        ("破壁机", 59_900, None, 6), ("空气炸锅 5L", 36_900, None, 8), ("扫地机器人", 249_900, None, 2),
-        ("声波电动牙刷", 19_900, None, 7), ("高速吹风机", 49_900, None, 5), ("IH电饭煲 3L", 69_900, None, 3),
-        ("手持挂烫机", 25_900, None, 4), ("除螨仪", 29_900, None, 4), ("厨下净水器", 189_900, None, 1),
-        ("颈部按摩仪", 39_900, None, 4),
+    "haircare": (
+        ("氨基酸洗发水 500ml", 8_900, 45, 7), ("修护发膜 250g", 9_900, 40, 5), ("护发精油 100ml", 12_900, 60, 5),
+        ("控油蓬松洗发水 400ml", 7_900, 45, 5), ("头皮清洁磨砂膏 200g", 10_900, 60, 3), ("免洗护发喷雾 200ml", 8_900, 45, 4),
+        ("防脱固发洗发水 400ml", 13_900, 45, 3), ("护发素 500ml", 7_900, 45, 4), ("染后锁色洗发水 300ml", 11_900, 45, 2),
+        ("发尾精华乳 80ml", 9_900, 60, 2),
     ),
 }
 TEAM = (("陈总", "owner"), ("小美", "host"), ("阿杰", "host"), ("小周", "assistant"), ("晓晓", "assistant"),
         ("阿琳", "assistant"))
-BROADCAST_TITLES = ("美妆专场", "秋冬上新", "源头工厂直发", "宠粉福利日", "会员专享夜", "家电焕新节", "零食囤货日",
-                    "穿搭分享会", "护肤答疑专场", "周末清仓")
-TAGS = (("回头客", "#2e7d32"), ("敏感肌", "#c2185b"), ("大码", "#6a1b9a"), ("送礼", "#ef6c00"),
+BROADCAST_TITLES = ("美妆专场", "秋冬护肤上新", "源头工厂直发", "宠粉福利日", "会员专享夜", "底妆试色专场",
+                    "身体护理囤货日", "洗护发分享会", "护肤答疑专场", "周末清仓")
+TAGS = (("回头客", "#2e7d32"), ("敏感肌", "#c2185b"), ("油皮", "#6a1b9a"), ("送礼", "#ef6c00"),
         ("团长", "#1565c0"), ("夜猫子", "#455a64"))
 NOTES = (
-    "只在晚上10点后看直播", "喜欢小样，下单可以多送几片面膜", "给妈妈买的，衣服尺码偏大一码", "老公也在用，可推荐男士系列",
-    "快递放菜鸟驿站，不要放门口", "对价格敏感，等活动再推荐", "想要羊绒围巾，到货后通知她", "孕期，护肤品避开酒精和水杨酸",
+    "只在晚上10点后看直播", "喜欢小样，下单可以多送几片面膜", "给妈妈买的面霜，要滋润型", "老公也在用，可推荐男士系列",
+    "快递放菜鸟驿站，不要放门口", "对价格敏感，等活动再推荐", "想要新色号口红，到货后通知她", "孕期，护肤品避开酒精和水杨酸",
     "公司团购负责人，每次能带十几单", "喜欢在直播间互动，记得点名感谢",
 )
 COMPLAINTS = (
-    "精华瓶口漏液，已补发一瓶，需回访", "羽绒服跑绒，客户不满意，要求退货", "物流太慢，等了8天才到",
-    "收到的螺蛳粉少了一袋", "破壁机噪音大，怀疑质量问题",
+    "精华瓶口漏液，已补发一瓶，需回访", "粉底色号发错，客户要求换货", "物流太慢，等了8天才到",
+    "收到的面膜少了一盒", "用了面霜脸上泛红，怀疑过敏",
 )
 SKIN_TYPES = ("干性", "油性", "混合性", "中性", "敏感肌")
 SKIN_CONCERNS = ("痘痘", "暗沉", "细纹", "毛孔", "泛红", "色斑", "干燥")
 ALLERGIES = ("酒精过敏", "香精过敏", "果酸过敏", "芒果过敏", "海鲜过敏", "花粉过敏")
 SHADES = ("01象牙白", "02自然色", "03小麦色")
-SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-TASTES = ("微辣", "重辣", "不辣", "偏甜", "清淡")
-DIETS = ("不吃香菜", "素食", "乳糖不耐", "不吃牛肉", "控糖")
-MODELS = ("九阳破壁机 L18-Y915S", "小米扫地机器人 S10", "美的空气炸锅 KZE5004", "飞利浦电动牙刷 HX6730")
 class NotEmpty(Exception):
     """The store already has customers: demo data would mix with real ones."""
 
@@ -210,6 +216,8 @@ def generate(
         segments.recompute(session, now)
         shop.spread_level_changes(conn)
         report(1, 1, "segments")
+        settings.set_value(session, "shop.preset", SHOP_PRESET)  # the profile fields of the shop's one industry
+        shop.settle_followups(session)
     return DemoSummary(
         customers=customers, accounts=shop.account_count, orders=shop.order_count, items=shop.item_count,
         notes=shop.note_count, products=len(shop.product_ids), broadcasts=len(shop.broadcast_ids),
@@ -506,7 +514,6 @@ class _Shop:
         rng, n = self.rng, self.n
         r = rng.random((n, 9))
         picks = rng.integers(0, 1000, (n, 6))
-        heights = rng.normal(0, 1, n)
         rows: list[dict[str, Any]] = []
         now = _stamp(self.now)
         self.tagged: dict[str, list[int]] = {name: [] for name, _ in TAGS}
@@ -521,21 +528,12 @@ class _Shop:
                 values["allergies"] = ALLERGIES[picks[i, 2] % len(ALLERGIES)]
             if female and r[i, 3] < 0.15:
                 values["shade"] = SHADES[picks[i, 3] % len(SHADES)]
-            if r[i, 4] < 0.25:
-                height = round((162 if female else 174) + 6 * heights[i])
-                weight = round((height - 105) * (0.95 + r[i, 5] * 0.35))
-                size = min(len(SIZES) - 1, max(0, (weight - 40) // 9))
-                values.update(height_cm=str(height), weight_kg=str(weight), top_size=SIZES[size])
-                if size >= 4:
-                    self.tagged["大码"].append(cid)
-            if r[i, 6] < 0.2:
-                values["taste"] = TASTES[picks[i, 4] % len(TASTES)]
-            if r[i, 7] < 0.04:
-                values["diet"] = DIETS[picks[i, 5] % len(DIETS)]
-            if CATEGORIES[self.favourite[i]] == "appliance" and r[i, 8] < 0.5:
-                values["models_owned"] = MODELS[picks[i, 0] % len(MODELS)]
+            if self.real_names[i] and picks[i, 5] % 10 < 4:  # on WeChat, with the remark a shop gives: 王姐 杭州
+                values["wechat"] = f"{self.real_names[i][0]}{'姐' if female else '哥'} {self.cities[i]}"
             if values.get("skin_type") == "敏感肌":
                 self.tagged["敏感肌"].append(cid)
+            elif values.get("skin_type") == "油性":
+                self.tagged["油皮"].append(cid)
             rows.extend({"customer_id": cid, "field": key, "value": value, "updated_at": now}
                         for key, value in values.items())
         return rows
@@ -613,7 +611,7 @@ class _Shop:
             weights = np.array(self.product_weight)[in_c]
             mask = category == c
             product[mask] = in_c[_pick(rng, in_c, int(mask.sum()), weights)]
-        quantity = np.where(product_category[product] == CATEGORIES.index("food"), rng.integers(1, 6, k),
+        quantity = np.where(product_category[product] == CATEGORIES.index(MULTI_BUY), rng.integers(1, 4, k),
                             np.where(rng.random(k) < 0.9, 1, 2))
         unit = np.array(self.product_price)[product]
         discount = np.where(rng.random(k) < 0.2, 0.9, 1.0)  # 直播间专享 10% off now and then
@@ -699,6 +697,38 @@ class _Shop:
         conn.execute(update(LevelChange).where(LevelChange.customer_id == bindparam("cid"))
                      .values(changed_at=bindparam("at")),
                      [{"cid": cid, "at": at} for (cid, _f, _l), at in zip(rows, moments)])
+
+    def settle_followups(self, session: Session) -> None:
+        """The team has worked its queue until today: the demo opens with a few dozen open tasks
+        (today's, some from yesterday, the open complaint call-backs), the rest done with an
+        outcome, instead of every reason of the last weeks overdue in red (red would mean nothing)."""
+        templates.ensure_default_templates(session)
+        followups.generate(session, self.now)
+        zone = settings.shop_zone(session)
+        today = local_day_start(local_today(self.now, zone), zone)
+        yesterday = today - timedelta(days=1)
+        rows = session.execute(select(FollowUpTask.id, FollowUpTask.kind, FollowUpTask.due_at)
+                               .where(FollowUpTask.status == "open").order_by(FollowUpTask.id)).all()
+        # A few complaints wait for an answer (the newest: the SLA of older ones has passed).
+        callbacks = sorted((r for r in rows if r.kind == "callback" and segments.as_utc(r.due_at) >= yesterday),
+                           key=lambda r: r.due_at, reverse=True)
+        keep = {r.id for r in callbacks[:OPEN_CALLBACKS]}
+        # Mostly today's work; a few left over from yesterday are the overdue ones (red means late).
+        for since, until, most in ((today, None, OPEN_TASKS), (yesterday, today, LEFT_FROM_YESTERDAY)):
+            pool = [r.id for r in rows if r.id not in keep and segments.as_utc(r.due_at) >= since
+                    and (until is None or segments.as_utc(r.due_at) < until)]
+            room = min(most, OPEN_TASKS - len(keep))
+            if pool and room:
+                keep.update(int(i) for i in self.rng.choice(pool, size=min(room, len(pool)), replace=False))
+        done = [r for r in rows if r.id not in keep]
+        words = ("replied", "bought", "no_answer")
+        outcomes = [words[i] for i in _pick(self.rng, words, len(done), (5, 2, 3))]
+        hours = self.rng.integers(1, 20, len(done))
+        if done:
+            session.execute(update(FollowUpTask), [
+                {"id": r.id, "status": "done", "outcome": str(o),
+                 "done_at": min(self.now, segments.as_utc(r.due_at) + timedelta(hours=int(h)))}
+                for r, o, h in zip(done, outcomes, hours)])
 
     def write_extras(self, conn: Connection, report: Progress) -> None:
         rng, n = self.rng, self.n

@@ -35,6 +35,7 @@ from livedesk.models.engine import WritePolicy, write_engine
 from livedesk.services import customers, private, settings, team
 from livedesk.services.cells import FORMULA_STARTS
 from livedesk.services.customers import CustomerFilter
+from livedesk.services.errors import Refused
 from livedesk.services.frames import fetch_rows, read_frame
 
 log = logging.getLogger(__name__)
@@ -105,8 +106,8 @@ ORDER_COLUMNS = (
 )
 
 
-class ExportError(ValueError):
-    """The export cannot be made as asked (path, format); the message says why, for a person."""
+class ExportError(Refused):
+    """The export cannot be made as asked (path, format); ``code`` says why, the UI words it."""
 
 
 @dataclass
@@ -142,13 +143,13 @@ def check_target(path: str | os.PathLike[str]) -> tuple[Path, str]:
     target = Path(path).expanduser()
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise ExportError(f"{target}: the file name must end in .xlsx or .csv")
+        raise ExportError("format", f"{target}: the file name must end in .xlsx or .csv", path=str(target))
     if target.is_dir():
-        raise ExportError(f"{target} is a folder: give a file name ending in .{fmt}")
+        raise ExportError("folder", f"{target} is a folder: give a file name ending in .{fmt}", path=str(target))
     if not target.parent.is_dir():
-        raise ExportError(f"folder {target.parent} does not exist")
+        raise ExportError("no_folder", f"folder {target.parent} does not exist", path=str(target.parent))
     if not os.access(target.parent, os.W_OK):
-        raise ExportError(f"folder {target.parent} cannot be written to")
+        raise ExportError("read_only", f"folder {target.parent} cannot be written to", path=str(target.parent))
     return target, fmt
 
 
@@ -159,7 +160,7 @@ def _export(session: Session, kind: str, path: str | os.PathLike[str], flt: Cust
         team.require(session, "export_all")
     target, fmt = check_target(path)
     if flt.tier and flt.tier not in customers.TIERS:
-        raise ExportError(f"unknown tier {flt.tier!r}; tiers: {', '.join(customers.TIERS)}")
+        raise ExportError("tier", f"unknown tier {flt.tier!r}; tiers: {', '.join(customers.TIERS)}", tier=flt.tier)
     conn = session.connection()
     offset = settings.shop_zone(session).utcoffset(None)
     chosen = _chosen_customers(conn, flt, customer_ids)

@@ -85,6 +85,7 @@ FIELDS = ("nickname", "real_name", "phone", "phone_masked", "gender", "birthday"
 RSVP_RANK = {"waitlisted": 0, "invited": 1, "no_answer": 2, "declined": 3, "no_show": 4, "accepted": 5,
              "attended": 6}
 CUSTOMERS = Customer.__table__
+ADDRESS = ("province", "city", "address")  # taken together from one customer
 
 
 class MergeError(ValueError):
@@ -431,7 +432,13 @@ def field_choices(keep: Side, drop: Side) -> list[FieldChoice]:
     """The kept customer's non-empty value wins; an empty one is filled from the other.
     The customer since: the earlier of the two."""
     choices = []
+    fill_address = _address_fits({f: keep.fields[f] for f in ADDRESS}, {f: drop.fields[f] for f in ADDRESS})
     for name in FIELDS:
+        if name in ADDRESS and not fill_address:  # never the city of one and the street of the other
+            a, b = keep.fields[name], drop.fields[name]
+            choices.append(FieldChoice(name, a, b, a, "empty" if _empty(a) and _empty(b) else
+                                       "same" if a == b else "keep"))
+            continue
         choices.append(_choose(name, keep.fields[name], drop.fields[name]))
     a, b = keep.fields["created_at"], drop.fields["created_at"]
     choices.append(FieldChoice("created_at", a, b, min(a, b), "same" if a == b else "earliest"))
@@ -446,6 +453,15 @@ def _choose(name: str, keep: Any, drop: Any) -> FieldChoice:
     if _empty(keep):
         return FieldChoice(name, keep, drop, drop, "drop")
     return FieldChoice(name, keep, drop, keep, "same" if keep == drop else "keep")
+
+
+def _address_fits(keep: dict[str, Any], drop: dict[str, Any]) -> bool:
+    """May the dropped customer's address fill the kept one's empty parts? Only when it is the
+    same place (every part both have agrees) or the kept customer has none: an address is one
+    customer's, never 杭州 with 苏州's street."""
+    if all(_empty(v) for v in keep.values()):
+        return True
+    return all(_empty(keep[f]) or _empty(drop[f]) or keep[f] == drop[f] for f in ADDRESS)
 
 
 def _empty(value: Any) -> bool:
@@ -476,10 +492,12 @@ def _merge(session: Session, keep_id: int, drop_id: int, now: date | datetime | 
     # Both rows locked for the merge (a shared server); SQLite's write lock covers it there.
     keep, drop = (session.execute(select(Customer).where(Customer.id == cid).with_for_update()).scalar_one()
                   for cid in (keep_id, drop_id))
-    filled = {f: getattr(drop, f) for f in FIELDS if _empty(getattr(keep, f)) and not _empty(getattr(drop, f))}
+    fill_address = _address_fits({f: getattr(keep, f) for f in ADDRESS}, {f: getattr(drop, f) for f in ADDRESS})
+    winner = {f: "drop" if _empty(getattr(keep, f)) and (f not in ADDRESS or fill_address) else "keep"
+              for f in FIELDS}
+    filled = {f: getattr(drop, f) for f in FIELDS if winner[f] == "drop" and not _empty(getattr(drop, f))}
     overridden = {f: getattr(drop, f) for f in FIELDS
-                  if not _empty(getattr(keep, f)) and not _empty(getattr(drop, f))
-                  and getattr(keep, f) != getattr(drop, f)}
+                  if winner[f] == "keep" and not _empty(getattr(drop, f)) and getattr(keep, f) != getattr(drop, f)}
     values: dict[str, Any] = dict(filled)
     if drop.created_at < keep.created_at:
         values["created_at"] = drop.created_at
@@ -544,6 +562,24 @@ def _move_unless_kept_has(key: str) -> Mover:
     return move
 
 
+def _move_accounts(session: Session, table: Table, keep_id: int, drop_id: int, _reasons: list[str]) -> int:
+    """Accounts move, except one the kept customer already has (same platform and handle, ids
+    not in conflict): it is one account, listed once; its stable id is kept if only the dropped
+    row knew it."""
+    a = PlatformAccount
+    kept = {(platform, handle): (account_id, uid) for account_id, platform, handle, uid in session.execute(
+        select(a.id, a.platform, a.handle, a.uid).where(a.customer_id == keep_id, a.handle.is_not(None)))}
+    for account_id, platform, handle, uid in session.execute(
+            select(a.id, a.platform, a.handle, a.uid).where(a.customer_id == drop_id, a.handle.is_not(None))).all():
+        same = kept.get((platform, handle))
+        if same is None or (uid and same[1] and uid != same[1]):
+            continue
+        session.execute(delete(a).where(a.id == account_id))
+        if uid and not same[1]:
+            session.execute(update(a).where(a.id == same[0]).values(uid=uid))
+    return session.execute(update(table).where(table.c.customer_id == drop_id).values(customer_id=keep_id)).rowcount
+
+
 def _move_points(session: Session, table: Table, keep_id: int, drop_id: int, _reasons: list[str]) -> int:
     """Every ledger entry moves. One whose (reason, ref) the kept customer already has gets a
     ref marked with the dropped id, so the unique source key holds and no point is lost."""
@@ -606,7 +642,7 @@ def _move_duplicates(session: Session, table: Table, keep_id: int, drop_id: int,
 # table gains one that is not here; ``merge`` refuses to run without it.
 MOVERS: dict[str, tuple[tuple[str, ...], Mover]] = {
     "orders": (("customer_id",), _move()),
-    "platform_accounts": (("customer_id",), _move()),
+    "platform_accounts": (("customer_id",), _move_accounts),
     "notes": (("customer_id",), _move()),
     "customer_tags": (("customer_id",), _move_unless_kept_has("tag_id")),
     "profile_values": (("customer_id",), _move_unless_kept_has("field")),

@@ -31,6 +31,7 @@ from livedesk.models import (
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import presets, settings
+from livedesk.services.customers import WECHAT_FIELD
 from livedesk.services.identity_text import mask_name, mask_phone
 
 BIRTHDAY_WINDOW_DAYS = 7
@@ -160,7 +161,7 @@ def panel_card(
 
     for value in session.scalars(select(ProfileValue).where(ProfileValue.customer_id == customer_id)):
         spec = shop_preset.field(value.field)
-        if spec is None:
+        if spec is None or value.field == WECHAT_FIELD:  # a contact (often a real surname) is never shown on air
             continue
         card.profile.append((spec.label(language), value.value))
         if spec.alert:

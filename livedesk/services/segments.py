@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from livedesk.models import Customer, LevelChange, Order, PointsEntry
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import changes, points, settings
+from livedesk.services.errors import Refused
 from livedesk.services.frames import read_columns
 
 CUSTOMERS = Customer.__table__
@@ -148,17 +149,21 @@ def preview(session: Session, rules: dict[str, Any], levels: list[dict[str, Any]
     return _counts(new["tier"]), _counts(new["level"])
 
 
+class RulesError(Refused):
+    """Tier or level rules that cannot mean anything; ``code`` says which."""
+
+
 def validate_rules(rules: dict[str, Any], levels: list[dict[str, Any]]) -> None:
     """Refuse rules that cannot mean anything, with the reason."""
     if not 0 < rules["vip_top_share"] <= 1:
-        raise ValueError("the VIP share must be more than 0 % and at most 100 %")
+        raise RulesError("vip_share", "the VIP share must be more than 0 % and at most 100 %")
     if rules["vip_min_spend_fen"] < 0 or rules["potential_min_orders"] < 1:
-        raise ValueError("minimum spend cannot be negative and potential buyers need at least one order")
+        raise RulesError("minimums", "minimum spend cannot be negative and potential buyers need at least one order")
     if not 0 < rules["active_days"] < rules["lost_days"]:
-        raise ValueError("'active within' must be shorter than 'lost after'")
+        raise RulesError("active_lost", "'active within' must be shorter than 'lost after'")
     bounds = [lv["min_spend_fen"] for lv in sorted(levels, key=lambda lv: lv["min_spend_fen"])]
     if any(b <= 0 for b in bounds) or len(set(bounds)) != len(bounds):
-        raise ValueError("each membership level needs its own spend threshold above zero")
+        raise RulesError("levels", "each membership level needs its own spend threshold above zero")
 
 
 def save_rules(session: Session, rules: dict[str, Any], levels: list[dict[str, Any]],

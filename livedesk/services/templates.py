@@ -22,6 +22,7 @@ from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import compliance, settings
 from livedesk.services.compliance import Finding
 from livedesk.services.customers import NotFound
+from livedesk.services.errors import Refused
 from livedesk.services.followups.clock import as_utc
 from livedesk.services.followups.config import replenish_item_id, rule_settings
 
@@ -69,22 +70,23 @@ DEFAULT_TEMPLATES = (  # key, kind, name, body — checked by tests against the 
 )
 
 
-class TemplateError(ValueError):
-    """A template that cannot be used as it is; the message says why, in Chinese."""
+class TemplateError(Refused):
+    """A template that cannot be used as it is; ``code`` says why, the UI words it."""
 
 
 class UnknownPlaceholder(TemplateError):
     def __init__(self, names: list[str], available: list[str]) -> None:
         self.names, self.available = names, available
         unknown = " ".join(f"{{{n}}}" for n in names)
-        super().__init__(f"UnknownPlaceholder: 模板里的 {unknown} 不认识; 可用: "
-                         + " ".join(f"{{{a}}}" for a in available))
+        super().__init__("unknown_placeholder", f"UnknownPlaceholder: the template's {unknown} is not a placeholder; "
+                         "known: " + " ".join(f"{{{a}}}" for a in available), names=names, available=available)
 
 
 class TemplateNotAcknowledged(TemplateError):
     def __init__(self, key: str, terms: list[str]) -> None:
         self.key, self.terms = key, terms
-        super().__init__(f"模板 {key} 含有广告法风险词（{'、'.join(terms)}），需要店主确认后才能使用")
+        super().__init__("not_acknowledged", f"template {key} has Advertising Law risk terms ({'、'.join(terms)}) "
+                         "the owner has not acknowledged", key=key, terms=terms)
 
 
 @dataclass
@@ -252,7 +254,8 @@ def task_message(session: Session, task_id: int) -> str:
     if template is None:
         template = session.scalar(select(MessageTemplate).where(MessageTemplate.key == f"followup.{task.kind}"))
     if template is None:
-        raise TemplateError(f"没有 {task.kind} 类跟进的模板：请在设置里添加 followup.{task.kind}")
+        raise TemplateError("no_template", f"no template for {task.kind} follow-ups: add followup.{task.kind} in settings",
+                            kind=task.kind)
     extra = {"优惠券": task.coupon} if task.coupon else {}
     item_id = replenish_item_id(task.dedupe_key)
     if item_id is not None:

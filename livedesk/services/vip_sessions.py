@@ -27,6 +27,7 @@ from livedesk.models import (
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import settings, templates
+from livedesk.services.errors import Refused
 
 TRANSITIONS: dict[str, set[str]] = {
     "waitlisted": {"invited", "declined"},
@@ -41,8 +42,8 @@ HOLDS_A_SEAT = ("invited", "no_answer", "accepted", "attended", "no_show")
 REMINDERS = (("day_before", timedelta(days=1)), ("hour_before", timedelta(hours=1)))
 
 
-class InvitationError(ValueError):
-    """An invitation change that makes no sense; the message says why."""
+class InvitationError(Refused):
+    """An invitation change that makes no sense; ``code`` says why."""
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ class SessionReport:
 def create_session(session: Session, title: str, starts_at: datetime, capacity: int, *, theme: str | None = None,
                    host_member_id: int | None = None, venue: str | None = None) -> int:
     if not title.strip():
-        raise InvitationError("a private session needs a title")
+        raise InvitationError("title_required", "a private session needs a title")
     if capacity < 1:
-        raise InvitationError("capacity must be at least one seat")
+        raise InvitationError("capacity", "capacity must be at least one seat")
     ps = PrivateSession(title=title.strip(), theme=theme, starts_at=starts_at, capacity=capacity,
                         host_member_id=host_member_id, venue=venue)
     session.add(ps)
@@ -172,7 +173,8 @@ def remove(session: Session, session_id: int, customer_id: int) -> None:
     """Take someone off the list by hand (before they answered); their seat goes to the waitlist."""
     inv = _invitation(session, session_id, customer_id)
     if inv.status not in ("invited", "no_answer", "waitlisted"):
-        raise InvitationError(f"they already answered ({inv.status}); record a decline instead")
+        raise InvitationError("answered", f"they already answered ({inv.status}); record a decline instead",
+                              status=inv.status)
     held_seat = inv.status != "waitlisted"
     session.delete(inv)
     session.flush()
@@ -183,12 +185,14 @@ def remove(session: Session, session_id: int, customer_id: int) -> None:
 def set_rsvp(session: Session, session_id: int, customer_id: int, status: str, now: datetime | None = None) -> None:
     inv = _invitation(session, session_id, customer_id)
     if status not in TRANSITIONS:
-        raise InvitationError(f"unknown RSVP state {status!r}")
+        raise InvitationError("bad_status", f"unknown RSVP state {status!r}", status=status)
     if status not in TRANSITIONS[inv.status]:
         allowed = ", ".join(sorted(TRANSITIONS[inv.status])) or "nothing (final)"
-        raise InvitationError(f"an invitation that is {inv.status} cannot become {status}; it can become: {allowed}")
+        raise InvitationError("transition", f"an invitation that is {inv.status} cannot become {status}; "
+                              f"it can become: {allowed}", status=inv.status, to=status,
+                              allowed=sorted(TRANSITIONS[inv.status]))
     if status == "invited" and _seats_taken(session, session_id) >= _session(session, session_id).capacity:
-        raise InvitationError("no seat is free: the session is at capacity")
+        raise InvitationError("full", "no seat is free: the session is at capacity")
     now = now or utcnow()
     gave_up_seat = inv.status in HOLDS_A_SEAT and status == "declined"
     inv.status = status
@@ -210,7 +214,7 @@ def take_attendance(session: Session, session_id: int) -> int:
     """Invitees seen in the session's broadcast (matched by id, not a nickname guess) attended."""
     ps = _session(session, session_id)
     if ps.broadcast_id is None:
-        raise InvitationError("this session has no broadcast linked: take attendance by hand")
+        raise InvitationError("no_broadcast", "this session has no broadcast linked: take attendance by hand")
     seen = set(session.scalars(select(Appearance.customer_id).where(
         Appearance.broadcast_id == ps.broadcast_id, Appearance.customer_id.is_not(None),
         func.coalesce(Appearance.match, "") != "possible")))
@@ -227,7 +231,7 @@ def take_attendance(session: Session, session_id: int) -> int:
 def link_broadcast(session: Session, session_id: int, broadcast_id: int) -> None:
     """The live stream the private session ran as: its viewers are its attendance."""
     if session.get(Broadcast, broadcast_id) is None:
-        raise InvitationError(f"broadcast {broadcast_id} does not exist")
+        raise InvitationError("broadcast_not_found", f"broadcast {broadcast_id} does not exist", id=broadcast_id)
     _session(session, session_id).broadcast_id = broadcast_id
 
 
@@ -275,7 +279,7 @@ def report(session: Session, session_id: int, days_after: int = 7) -> SessionRep
 def _session(session: Session, session_id: int) -> PrivateSession:
     ps = session.get(PrivateSession, session_id)
     if ps is None:
-        raise InvitationError(f"private session {session_id} does not exist")
+        raise InvitationError("session_not_found", f"private session {session_id} does not exist", id=session_id)
     return ps
 
 
@@ -283,7 +287,7 @@ def _invitation(session: Session, session_id: int, customer_id: int) -> Invitati
     inv = session.scalar(select(Invitation).where(Invitation.session_id == session_id,
                                                   Invitation.customer_id == customer_id))
     if inv is None:
-        raise InvitationError(f"customer {customer_id} is not on this session's list")
+        raise InvitationError("not_invited", f"customer {customer_id} is not on this session's list", id=customer_id)
     return inv
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPlainTextEd
 
 from livedesk.services import compliance, settings
 from livedesk.services.compliance import Finding
+from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
 CHECK_AFTER_MS = 250
@@ -112,7 +113,7 @@ class CheckedEditor(QWidget):
         self.highlighter.set_spans(spans)
         self.list.clear()
         for start, end, finding in spans:
-            item = QListWidgetItem(f"「{finding.term}」 {finding.reason}")
+            item = QListWidgetItem(f"「{finding.term}」 {labels.compliance_reason(finding.category, finding.reason)}")
             item.setForeground(QColor(CATEGORY_COLOURS.get(finding.category, DEFAULT_COLOUR)))
             item.setData(Qt.ItemDataRole.UserRole, (start, end))
             self.list.addItem(item)
@@ -121,7 +122,7 @@ class CheckedEditor(QWidget):
         if not text.strip():
             self.summary.setText("")
         elif self.findings:
-            self.summary.setText(self.tr("%n risky word(s) under the Advertising Law: reword them, or keep them "
+            self.summary.setText(self.tr("%n risky words under the Advertising Law: reword them, or keep them "
                                          "only if you are sure they are allowed", "", len(self.findings)))
             self.summary.setStyleSheet(f"color: {DEFAULT_COLOUR};")
         else:

@@ -57,6 +57,10 @@ class CustomerListModel(QAbstractTableModel):
         self._positions: dict[int, int] | None = None
         self._cache: OrderedDict[int, CustomerRow] = OrderedDict()
         self.reveal = False  # full phones and names, on this laptop only
+        self.zone = None  # the shop's clock, set by the page (None: this computer's)
+        # The sorted column and its direction, drawn as ↓/↑ in the header's text: styles disagree
+        # about which way Qt's own indicator points, and a descending sort must point down.
+        self.sorted_by: tuple[int, bool] | None = None
         self.fetches = 0  # block queries made: lets tests prove rows are fetched lazily
 
     # -- contents ----------------------------------------------------------
@@ -115,7 +119,10 @@ class CustomerListModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate("CustomerListModel", COLUMNS[section][1])
+            title = QCoreApplication.translate("CustomerListModel", COLUMNS[section][1])
+            if self.sorted_by is not None and self.sorted_by[0] == section:
+                title += " ↓" if self.sorted_by[1] else " ↑"
+            return title
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -155,10 +162,12 @@ class CustomerListModel(QAbstractTableModel):
         if column == 7:
             return labels.money(row.total_spent_fen)
         if column == 8:
-            return row.last_order_at.astimezone().strftime("%Y-%m-%d") if row.last_order_at else ""
+            return row.last_order_at.astimezone(self.zone).strftime("%Y-%m-%d") if row.last_order_at else ""
         return f"{row.points_balance:,}"
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = COLUMNS[column][0]
         if key is not None:
+            self.sorted_by = (column, order == Qt.SortOrder.DescendingOrder)
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
             self.sort_requested.emit(key, order == Qt.SortOrder.DescendingOrder)

@@ -24,6 +24,7 @@ class OrdersModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.orders: list[OrderView] = []
+        self.zone = None  # the shop's clock, set by the page (None: this computer's)
 
     def set_orders(self, orders: list[OrderView]) -> None:
         self.beginResetModel()
@@ -55,15 +56,14 @@ class OrdersModel(QAbstractTableModel):
             return QColor("#9e9e9e")  # money that did not stay: greyed, still listed
         if role == Qt.ItemDataRole.ToolTipRole:
             basket = _basket(order) if column == ITEMS else ""
-            when = order.ordered_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            when = order.ordered_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
             number = self.tr("Order no. %1").replace("%1", order.platform_order_id)
             return "\n".join(x for x in (basket, when, number) if x)
         return None
 
-    @staticmethod
-    def _display(order: OrderView, column: int) -> str:
+    def _display(self, order: OrderView, column: int) -> str:
         if column == DATE:
-            return order.ordered_at.astimezone().strftime("%Y-%m-%d")
+            return order.ordered_at.astimezone(self.zone).strftime("%Y-%m-%d")
         if column == PLATFORM:
             return labels.platform(order.platform)
         if column == ITEMS:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from livedesk.services import customers, presets, settings
 from livedesk.services.customers import CustomerCard, NoteView
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
@@ -85,7 +86,7 @@ class CustomerView(QWidget):
         tiles = QGridLayout()
         tiles.setSpacing(6)
         captions = (("spent", self.tr("Total spent")), ("spent_12m", self.tr("Last 12 months")),
-                    ("orders", self.tr("Orders")), ("points", self.tr("Growth points")),
+                    ("orders", self.tr("Orders kept")), ("points", self.tr("Growth points")),
                     ("last_order", self.tr("Last order")))
         for position, (key, caption) in enumerate(captions):
             tiles.addWidget(self._tile(key, caption), position // 3, position % 3)
@@ -131,9 +132,11 @@ class CustomerView(QWidget):
 
         orders_box = QGroupBox(self.tr("Orders"), self)
         self.orders = OrdersModel(self)
+        self.orders.zone = ctx.shop_zone()
         self.orders_view = OrdersView(self.orders, self)
         self.orders_view.setMinimumHeight(240)
         self.orders_caption = QLabel(self)
+        self.orders_caption.setWordWrap(True)  # the refunds line must not widen the page
         orders_layout = QVBoxLayout(orders_box)
         orders_layout.addWidget(self.orders_view)
         orders_layout.addWidget(self.orders_caption)
@@ -165,6 +168,9 @@ class CustomerView(QWidget):
         column.addWidget(value)
         column.addWidget(label)
         self.stat_values[key] = value
+        if key == "orders":
+            tile.setToolTip(self.tr("Paid and completed orders: refunded and cancelled ones are not counted, "
+                                    "as in the spend"))
         return tile
 
     # -- showing -----------------------------------------------------------------
@@ -200,16 +206,20 @@ class CustomerView(QWidget):
             for a in self.card.accounts) or self.tr("none"))
         self.sessions_box.setVisible(bool(self.card.vip_sessions))
         self.sessions_label.setText("\n".join(
-            f"{starts.astimezone():%Y-%m-%d} {title} · {labels.rsvp(status)}"
+            f"{self.ctx.local(starts):%Y-%m-%d} {title} · {labels.rsvp(status)}"
             for title, starts, status in self.card.vip_sessions))
         self._show_tags(self.card)
         self._show_notes(self.card.notes)
         self.privacy.show_customer(self.customer_id, self.card.row.nickname, self.card.consent)
         self.orders.set_orders(self.card.orders)
         self.orders_view.setVisible(bool(self.card.orders))
-        self.orders_caption.setText(
-            self.tr("Latest %1 of %2 orders").replace("%1", str(len(self.card.orders)))
-            .replace("%2", str(self.card.order_total)) if self.card.orders else self.tr("No orders yet"))
+        caption = (self.tr("Latest %1 of %2 orders").replace("%1", str(len(self.card.orders)))
+                   .replace("%2", str(self.card.order_total)) if self.card.orders else self.tr("No orders yet"))
+        not_kept = self.card.order_total - self.card.row.order_count
+        if not_kept > 0:  # why the "Orders" tile says fewer: it counts the orders whose money stayed
+            caption += " · " + self.tr("%1 refunded or cancelled, not in the Orders tile or the spend").replace(
+                "%1", str(not_kept))
+        self.orders_caption.setText(caption)
 
     def set_reveal(self, reveal: bool) -> None:
         self.reveal = reveal
@@ -230,7 +240,7 @@ class CustomerView(QWidget):
             "spent_12m": labels.money(card.spent_12m_fen),
             "orders": f"{row.order_count:,}",
             "points": f"{row.points_balance:,}",
-            "last_order": row.last_order_at.astimezone().strftime("%Y-%m-%d") if row.last_order_at else "—",
+            "last_order": self.ctx.local(row.last_order_at).strftime("%Y-%m-%d") if row.last_order_at else "—",
         }
         for key, text in values.items():
             self.stat_values[key].setText(text)
@@ -272,8 +282,9 @@ class CustomerView(QWidget):
                     lambda _i, key=spec.key, box=editor: self.save_profile(key, box.currentData()))
             else:
                 editor = QLineEdit(self.profile_box)
-                if spec.kind == "multi":
-                    editor.setPlaceholderText("、".join(spec.choices))
+                if spec.kind == "multi":  # a hint that reads as a hint, not as the customer's answer
+                    editor.setPlaceholderText(self.tr("e.g. %1 (several, separated by 、)")
+                                              .replace("%1", "、".join(spec.choices[:2])))
                 editor.editingFinished.connect(
                     lambda key=spec.key, line=editor: self._save_if_changed(key, line.text()))
             editor.setObjectName(f"profile_{spec.key}")
@@ -310,7 +321,7 @@ class CustomerView(QWidget):
         if note.kind == "complaint":
             body.setStyleSheet("color: #c62828;")
         meta = QLabel(" · ".join(x for x in (self.tr("Pinned") if note.pinned else "",
-                                             note.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                                             self.ctx.local(note.created_at).strftime("%Y-%m-%d %H:%M"),
                                              note.author or "") if x), frame)
         meta.setStyleSheet("color: #888; font-size: 11px;")
         pin = QToolButton(frame)
@@ -440,7 +451,7 @@ class CustomerView(QWidget):
         self.erased.emit(customer_id)
 
     def _failed(self, exc: BaseException) -> None:
-        self.error.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
+        self.error.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
         self.error.show()
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services import customers
 from livedesk.services.customers import CustomerFilter
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_list import COLUMNS, CustomerListModel
@@ -82,14 +83,18 @@ class CustomersPage(QWidget):
         self.notice.hide()
 
         self.model = CustomerListModel(ctx.store, self)
+        self.model.zone = ctx.shop_zone()
         self.model.sort_requested.connect(self._sort)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         # Indicator first: enabling sorting sorts by the indicator, i.e. asks for a reload.
         self.table.horizontalHeader().setSortIndicator(7, Qt.SortOrder.DescendingOrder)
+        self.model.sorted_by = (7, True)
         self.model.blockSignals(True)
         self.table.setSortingEnabled(True)
         self.model.blockSignals(False)
+        # After enabling sorting, which shows Qt's own indicator again: the model writes ↓/↑ in the title.
+        self.table.horizontalHeader().setSortIndicatorShown(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -150,9 +155,9 @@ class CustomersPage(QWidget):
                    max((w for _c, w in labels.levels()), key=len), "1,234", "¥123,456.00", "2026-12-31", "123,456")
         text = self.table.fontMetrics()
         header = self.table.horizontalHeader().fontMetrics()
-        arrow = 22  # the sort indicator beside a header's text
+        arrow = header.horizontalAdvance(" ↓")  # the sort direction written after a header's text
         for column, sample in enumerate(samples):
-            title = self.model.headerData(column, Qt.Orientation.Horizontal)
+            title = QCoreApplication.translate("CustomerListModel", COLUMNS[column][1])
             width = max(text.horizontalAdvance(sample), header.horizontalAdvance(title) + arrow) + 16
             self.table.setColumnWidth(column, width)
 
@@ -181,7 +186,7 @@ class CustomersPage(QWidget):
                 return
             ids, empty_store = result
             self.model.set_ids(ids)
-            self.count_label.setText(self.tr("%n customer(s)", "", len(ids)))
+            self.count_label.setText(self.tr("%n customers", "", len(ids)))
             self.empty_hint.setVisible(empty_store)
             self.empty_hint.setText(self.tr(
                 "No customers yet. Import the shop's order exports on the Import page, or try LiveDesk "
@@ -286,7 +291,7 @@ class CustomersPage(QWidget):
             run,
             on_done=lambda summary: self._notify(
                 self.tr("Exported %1 rows to %2").replace("%1", f"{summary.rows:,}").replace("%2", summary.path)),
-            on_error=lambda exc: self._notify(labels.failure(exc), error=True),
+            on_error=lambda exc: self._notify(describe(exc), error=True),
         )
 
     def _notify(self, text: str, *, error: bool = False) -> None:

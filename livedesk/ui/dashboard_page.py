@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from typing import TYPE_CHECKING
 
 from livedesk.services.periods import Period, default_period
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
@@ -54,7 +55,7 @@ class DashboardPage(QWidget):
 
         self.range = QComboBox(self)
         for months in RANGES:
-            self.range.addItem(self.tr("Last %n month(s)", "", months), months)
+            self.range.addItem(self.tr("Last %n months", "", months), months)
         self.range.addItem(self.tr("Custom"), None)
         self.range.setCurrentIndex(RANGES.index(12))
         self.start = QDateEdit(self, calendarPopup=True, displayFormat="yyyy-MM-dd")
@@ -228,7 +229,7 @@ class DashboardPage(QWidget):
                                cohorts=part["cohorts"], activity=part["activity"],
                                followup_sla=overview.followup_sla, nps=overview.nps,
                                private_sessions=overview.private_sessions)
-        self.status.setText(self.tr("%n paid order(s)", "", len(facts.fen)))
+        self.status.setText(self.tr("%n paid orders", "", len(facts.fen)))
         self._paint_headline(facts, period, overview)
         self.painted.emit()
 
@@ -244,7 +245,7 @@ class DashboardPage(QWidget):
         self.kpis["on_time"].setText(none if h.on_time_ratio is None else f"{h.on_time_ratio:.0%}")
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.setText(str(exc))
+        self.status.setText(describe(exc))
 
     # -- range -------------------------------------------------------------------------
     def _set_range_dates(self, months: int) -> None:

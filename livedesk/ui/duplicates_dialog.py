@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services import customers, presets, team
 from livedesk.services.identity_text import mask_name, mask_phone
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.rows_model import RowsModel, rows_table
@@ -197,7 +198,7 @@ class DuplicatesDialog(QDialog):
         if field == "gender":
             return {"F": self.tr("Female"), "M": self.tr("Male")}.get(value, str(value))
         if hasattr(value, "astimezone") and hasattr(value, "hour"):
-            return value.astimezone().strftime("%Y-%m-%d")
+            return self.ctx.local(value).strftime("%Y-%m-%d")
         return str(value)
 
     def _accounts(self, side: Any) -> str:
@@ -266,6 +267,6 @@ class DuplicatesDialog(QDialog):
         self.feedback.setStyleSheet("color: #2e7d32;")
 
     def _error(self, exc: BaseException) -> None:
-        self.feedback.setText(str(exc))
+        self.feedback.setText(describe(exc))
         self.feedback.setStyleSheet("color: #c62828;")
         self._enable(self.pair is not None)

@@ -24,6 +24,7 @@ from livedesk.services.feeds.recording import AppearanceTally, record_appearance
 from livedesk.services.feeds.source import FeedConfigError, FeedSource, FeedStatus, MatchedEvent
 from livedesk.services import points
 from livedesk.services.store import Store
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.tasks import TaskRunner
 
@@ -146,7 +147,7 @@ class FeedController(QObject):
                 source = open_source(fmt, target or None, index=index, speed=speed, port=port,
                                      secret=self.listener_secret)
             except FeedConfigError as exc:
-                self.failed.emit(str(exc))
+                self.failed.emit(describe(exc))
                 return
             source.add_listener(self._tally.add)
             source.add_listener(self._note_interaction)
@@ -159,7 +160,7 @@ class FeedController(QObject):
         if self.index is not None:
             go(self.index)
         else:
-            self.tasks.submit(self._load_index, on_done=go, on_error=lambda exc: self.failed.emit(str(exc)))
+            self.tasks.submit(self._load_index, on_done=go, on_error=lambda exc: self.failed.emit(describe(exc)))
 
     def forget(self, customer_id: int) -> None:
         """A customer was erased: not matched, queued, recorded or awarded points any more."""

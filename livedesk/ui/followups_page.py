@@ -32,9 +32,12 @@ from PySide6.QtWidgets import (
 from livedesk.services import customers, followups, settings, team, templates
 from livedesk.services.followups import TaskView
 from livedesk.services.panel import panel_card
+from livedesk.ui.empty_hint import EmptyHint
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.manual_task_dialog import add_manual_task
+from livedesk.ui.toast import Toast
 from livedesk.ui.panel_card_view import PanelCardView
 
 GENERATE_EVERY_MS = 10 * 60 * 1000
@@ -122,7 +125,14 @@ class FollowupsPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self._show_task())
 
-        self.card = PanelCardView(self, scale=0.6)
+        self.card = PanelCardView(self, scale=0.6, on_air=False)
+        self.reach = QLabel(self)  # where to send the message: platform and handle, WeChat remark, phone
+        self.reach.setWordWrap(True)
+        self.reach.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reach.setStyleSheet("background: #f5f6f8; padding: 6px 8px; border-radius: 6px;")
+        self.reach.hide()  # no empty box before a task is open
+        self.table_hint = EmptyHint(self.table, self.tr("Nothing to follow up right now: new tasks appear here "
+                                                        "when they are due"))
         self.card.show_waiting(self.tr("Nothing to follow up right now"))
         self.message = QPlainTextEdit(self)
         self.message.setReadOnly(True)
@@ -160,9 +170,10 @@ class FollowupsPage(QWidget):
         self._shown_task_id: int | None = None
         manual = QPushButton(self.tr("New task for this customer (N)"), self)
         manual.clicked.connect(self.add_task)
-        self.feedback = QLabel(self)
+        self.feedback = Toast(self)
         right = QVBoxLayout()
         right.addWidget(self.card, 1)
+        right.addWidget(self.reach)
         right.addWidget(QLabel(self.tr("Message to send"), self))
         right.addWidget(self.message)
         right.addWidget(copy)
@@ -170,7 +181,6 @@ class FollowupsPage(QWidget):
         right.addLayout(later)
         right.addWidget(self.survey_row)
         right.addWidget(manual)
-        right.addWidget(self.feedback)
 
         middle = QHBoxLayout()
         middle.addWidget(self.table, 3)
@@ -215,7 +225,7 @@ class FollowupsPage(QWidget):
         def show(tasks: list[TaskView]) -> None:
             self.model.set_tasks(tasks)
             late = sum(1 for t in tasks if t.overdue)
-            self.count.setText(self.tr("%n task(s)", "", len(tasks)) + (
+            self.count.setText(self.tr("%n tasks", "", len(tasks)) + (
                 self.tr(", %1 overdue").replace("%1", str(late)) if late else ""))
             ids = [t.id for t in tasks]
             if tasks:
@@ -223,6 +233,7 @@ class FollowupsPage(QWidget):
             else:
                 self.card.show_waiting(self.tr("Nothing to follow up right now"))
                 self.message.clear()
+                self.reach.hide()
 
         self.ctx.tasks.submit(run, on_done=show, on_error=self._error)
 
@@ -251,10 +262,23 @@ class FollowupsPage(QWidget):
                 self.reload()
                 return
             self.card.show_card(card)
+            self.reach.setText(self._reach_words(customers.reach(session, task.customer_id)))
+            self.reach.show()
             try:
                 self.message.setPlainText(templates.task_message(session, task.id))
             except templates.TemplateError as exc:  # an unacknowledged flagged template says why
-                self.message.setPlainText(str(exc))
+                self.message.setPlainText(describe(exc))
+
+    def _reach_words(self, found: customers.Reach) -> str:
+        parts = [labels.platform(platform) + (f" @{handle}" if handle else "") + (f"（{nick}）" if nick else "")
+                 for platform, handle, nick in found.accounts]
+        if found.wechat:
+            parts.append(self.tr("WeChat remark: %1").replace("%1", found.wechat))
+        if found.phone:
+            parts.append(self.tr("Phone %1").replace("%1", found.phone))
+        if not parts:
+            return self.tr("No way to reach them is recorded: add a WeChat remark on the customer page")
+        return self.tr("Reach: %1").replace("%1", "  ·  ".join(parts))
 
     # -- actions ---------------------------------------------------------------------------
     def copy_message(self) -> None:
@@ -263,11 +287,14 @@ class FollowupsPage(QWidget):
             self._say(self.tr("Message copied: send it, then record what happened (1–4)"))
 
     def complete(self, outcome: str) -> None:
-        self._act(lambda session, task: followups.complete(session, task.id, outcome))
+        self._act(lambda session, task: followups.complete(session, task.id, outcome),
+                  self.tr("Done: %1 (%2)").replace("%2", self._outcome_words(outcome)))
 
     def snooze(self) -> None:
         until = datetime.now(timezone.utc) + timedelta(days=1)
-        self._act(lambda session, task: followups.snooze(session, task.id, until))
+        when = self.ctx.local(until).strftime("%m-%d %H:%M")
+        self._act(lambda session, task: followups.snooze(session, task.id, until),
+                  self.tr("Snoozed until %2: %1").replace("%2", when))
 
     def record_survey(self) -> None:
         """The answer to a survey task: stored for NPS, and the task is done as replied."""
@@ -277,7 +304,7 @@ class FollowupsPage(QWidget):
             followups.record_survey(session, task.customer_id, score, comment, task.order_id)
             followups.complete(session, task.id, "replied")
 
-        self._act(change)
+        self._act(change, self.tr("Answer recorded: %1"))
 
     def add_task(self) -> None:
         task = self.current()
@@ -287,10 +314,11 @@ class FollowupsPage(QWidget):
 
     def skip(self) -> None:
         reason = self.skip_reason.text().strip()
-        self._act(lambda session, task: followups.skip(session, task.id, reason))
+        self._act(lambda session, task: followups.skip(session, task.id, reason), self.tr("Skipped: %1"))
         self.skip_reason.clear()
 
-    def _act(self, change) -> None:
+    def _act(self, change, said: str) -> None:
+        """Run ``change`` on the current task; ``said`` (%1 the nickname) tells what was done."""
         task = self.current()
         if task is None:
             return
@@ -301,17 +329,16 @@ class FollowupsPage(QWidget):
                 change(session, task)
 
         def done(_r: Any) -> None:
-            self._say(self.tr("Done: %1").replace("%1", task.nickname))
+            self._say(said.replace("%1", task.nickname))
             self.model.set_tasks([t for t in self.model.tasks if t.id != task.id])
             if self.model.rowCount():  # the next task is already under the cursor
                 self.table.selectRow(min(row, self.model.rowCount() - 1))
-            self.count.setText(self.tr("%n task(s)", "", self.model.rowCount()))
+            self.count.setText(self.tr("%n tasks", "", self.model.rowCount()))
 
         self.ctx.tasks.submit(run, on_done=done, on_error=self._error)
 
     def _error(self, exc: BaseException) -> None:
-        self._say(str(exc), error=True)
+        self._say(describe(exc), error=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.feedback.setText(text)
-        self.feedback.setStyleSheet("color: #c62828;" if error else "color: #555;")
+        self.feedback.say(text, error=error)

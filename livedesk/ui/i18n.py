@@ -21,7 +21,12 @@ def install_translators(app: QCoreApplication, language: str) -> list[str]:
         raise ValueError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
     QLocale.setDefault(QLocale(language))
     if language == "en":
-        return loaded  # the source strings are English
+        # The source strings are English; the small catalogue holds their singular forms only.
+        plurals = QTranslator(app)
+        if plurals.load(str(translations_file("en"))):
+            app.installTranslator(plurals)
+            loaded.append("livedesk_en")
+        return loaded
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     for name in ("qt", "qtbase"):
         translator = QTranslator(app)

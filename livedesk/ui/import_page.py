@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import getpass
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -39,6 +41,8 @@ from PySide6.QtWidgets import (
 
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.services.cells import short
+from livedesk.ui.drop_zone import DropZone, dropped_file
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.douyin_sync_box import DouyinSyncBox
@@ -111,6 +115,15 @@ class ImportPage(QWidget):
         upper.addWidget(mapping_box)
         upper.addWidget(preview_box)
         upper.setSizes([560, 560])
+        # Before a file is chosen the mapping area is a drop zone: drag the export in, or choose it.
+        self.drop_zone = DropZone(self)
+        self.drop_zone.dropped.connect(self._open_dropped)
+        self.drop_zone.choose.connect(self.choose_file)
+        self.drop_zone.template.connect(self.save_template)
+        self.upper = QStackedWidget(self)
+        self.upper.addWidget(self.drop_zone)
+        self.upper.addWidget(upper)
+        self.setAcceptDrops(True)  # a file dropped anywhere on the page is taken too
 
         self.check_button = QPushButton(self.tr("Check only (write nothing)"), self)
         self.import_button = QPushButton(self.tr("Import"), self)
@@ -161,7 +174,7 @@ class ImportPage(QWidget):
         results_layout.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
         results_layout.addWidget(self.duplicates_button, 0, Qt.AlignmentFlag.AlignLeft)
         body = QSplitter(Qt.Orientation.Vertical, self)
-        body.addWidget(upper)
+        body.addWidget(self.upper)
         body.addWidget(results)
         body.addWidget(batches_box)
         body.setSizes([380, 220, 200])
@@ -181,6 +194,37 @@ class ImportPage(QWidget):
         self.reload_batches()
 
     # -- choosing and mapping ----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_file(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_file(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self._open_dropped(path)
+
+    def _open_dropped(self, path: Path) -> None:
+        self.overrides = {}
+        self.open_file(path)
+
+    def save_template(self) -> None:
+        """A copy of LiveDesk's own order template where the user wants it (never the shipped file)."""
+        dialog = QFileDialog(self, self.tr("Save the order template"), "orders_template.csv", "CSV (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(self._write_template)
+        dialog.open()
+
+    def _write_template(self, target: str) -> None:
+        from livedesk.resources_path import resource_path
+
+        try:
+            shutil.copyfile(resource_path("templates", "orders_template.csv"), target)
+        except OSError as exc:
+            self._say(describe(exc), error=True)
+            return
+        self._say(self.tr("Template saved: %1. Fill it in and drop it here.").replace("%1", Path(target).name))
+
     def choose_file(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(self, self.tr("Choose an order export"), "", FILE_FILTER)
         if name:
@@ -192,6 +236,7 @@ class ImportPage(QWidget):
 
         self.path = path
         self._clear_result()
+        self.upper.setCurrentIndex(1)
         try:
             with self.ctx.store.read() as session:
                 self.preview = importing.inspect_file(path, session, platform=self.platform.currentData(),
@@ -237,7 +282,7 @@ class ImportPage(QWidget):
         headers = self.preview.table.headers
         first = self.preview.rows.iloc[0] if len(self.preview.rows) else None
         origin_words = {"auto": self.tr("recognised"), "remembered": self.tr("as last time"),
-                        "override": self.tr("your choice")}
+                        "override": self.tr("your choice"), "guess": self.tr("a guess: check it")}
         for row, (field, meaning) in enumerate(FIELDS.items()):
             name = QLabel(labels.import_field(field), self)
             name.setToolTip(meaning)
@@ -249,8 +294,13 @@ class ImportPage(QWidget):
             column = self.preview.mapping.column(field)
             combo.setCurrentIndex(max(0, combo.findData(column or "")))
             combo.currentIndexChanged.connect(lambda _i, f=field, c=combo: self._remap(f, c.currentData()))
-            origin = QLabel(origin_words.get(self.preview.mapping.source.get(field, ""), ""), self)
-            origin.setStyleSheet("color: #2e7d32;" if field in self.preview.mapping.source else "color: #999;")
+            how = self.preview.mapping.source.get(field, "")
+            origin = QLabel(origin_words.get(how, ""), self)
+            origin.setStyleSheet("color: #e65100; font-weight: 600;" if how == "guess"
+                                 else "color: #2e7d32;" if how else "color: #999;")
+            if how == "guess":
+                origin.setToolTip(self.tr("The column's name is close to this field but not the same (payable is "
+                                          "not paid): choose the right column or confirm this one"))
             self.mapping_grid.addWidget(name, row, 0)
             self.mapping_grid.addWidget(combo, row, 1)
             self.mapping_grid.addWidget(origin, row, 2)
@@ -345,7 +395,7 @@ class ImportPage(QWidget):
             counts += "\n" + self.tr("%1 orders were left as a newer export had them.") \
                 .replace("%1", f"{summary.orders_outdated:,}")
         if summary.errors:
-            head = self.tr("%n row(s) cannot be read, so nothing was written. Fix them in the file (or the "
+            head = self.tr("%n rows cannot be read, so nothing was written. Fix them in the file (or the "
                            "mapping) and import again.", "", len(summary.errors))
             if summary.report_path:  # private, in the app's folder: say where
                 head += "\n" + self.tr("The list of errors is saved (only you can read it) in %1").replace(
@@ -375,7 +425,7 @@ class ImportPage(QWidget):
         elif isinstance(exc, importing.ImportSetupError):
             self._say(self._setup_words(exc), error=True)
         else:
-            self._say(labels.failure(exc), error=True)
+            self._say(describe(exc), error=True)
 
     def _setup_words(self, exc: Exception) -> str:
         """Why the file cannot be read, in the UI's language (the service's English otherwise)."""
@@ -392,7 +442,7 @@ class ImportPage(QWidget):
                                         "and import that."),
             "not_xlsx": self.tr("The file is not an Excel workbook LiveDesk can read (damaged, or another format)."),
         }.get(getattr(exc, "code", None) or "")
-        return words.replace("%1", detail) if words else str(exc)
+        return words.replace("%1", detail) if words else describe(exc)
 
     def _reason(self, error: Any) -> str:
         """A row error's reason in the UI's language (the report file keeps the bilingual text)."""
@@ -442,7 +492,7 @@ class ImportPage(QWidget):
         states = {"done": self.tr("imported"), "reverted": self.tr("reverted"), "failed": self.tr("failed"),
                   "running": self.tr("running")}
         self.batches_model.set_rows(
-            [(b.started_at.astimezone().strftime("%Y-%m-%d %H:%M"), b.file_name,
+            [(self.ctx.local(b.started_at).strftime("%Y-%m-%d %H:%M"), b.file_name,
               labels.platform(b.source) if b.source else "", f"{b.rows:,}", f"{b.orders_created:,}",
               f"{b.orders_updated:,}", f"{b.customers_created:,}", states.get(b.status, b.status))
              for b in batches],
@@ -478,7 +528,7 @@ class ImportPage(QWidget):
                       .replace("%2", f"{result.customers_removed:,}").replace("%3", f"{result.customers_kept:,}"))
             self.reload_batches()
 
-        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(labels.failure(exc), error=True))
+        self.runner.submit(work, on_done=done, on_error=lambda exc: self._say(describe(exc), error=True))
 
     # -- feedback ----------------------------------------------------------------------------
     def _clear_result(self) -> None:

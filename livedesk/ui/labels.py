@@ -242,3 +242,96 @@ LEVEL_COLORS = {"gold": "#e0a800", "silver": "#90a4ae", "none": "#cfd8dc"}
 
 def money(fen: int) -> str:
     return f"¥{fen / 100:,.2f}"
+
+
+def tell_apart(found, zone) -> str:
+    """What tells look-alikes apart (``lookup.Distinguisher``): handle, phone tail, city, last order.
+
+    Eight customers called 清风徐来ya are eight people: a list of them needs more than the name.
+    """
+    parts = []  # shortest and most telling first: a narrow list cuts the end
+    if found.phone_tail:
+        parts.append(QCoreApplication.translate("Labels", "phone …%1").replace("%1", found.phone_tail))
+    if found.city:
+        parts.append(found.city)
+    if found.last_order_at:
+        parts.append(QCoreApplication.translate("Labels", "last order %1").replace(
+            "%1", found.last_order_at.astimezone(zone).strftime("%Y-%m-%d")))
+    else:
+        parts.append(QCoreApplication.translate("Labels", "no order yet"))
+    if found.handle:
+        parts.append(f"@{found.handle}")
+    return " · ".join(parts)
+
+
+# The shipped templates' names (services/templates.DEFAULT_TEMPLATES), in the UI's language;
+# a name the shop wrote itself is shown as written.
+_TEMPLATE_NAMES = {
+    "greeting.gold": QT_TRANSLATE_NOOP("Labels", "Gold Diamond member arrives"),
+    "greeting.silver": QT_TRANSLATE_NOOP("Labels", "Silver Diamond member arrives"),
+    "greeting.vip": QT_TRANSLATE_NOOP("Labels", "VIP arrives"),
+    "greeting.new": QT_TRANSLATE_NOOP("Labels", "New buyer arrives"),
+    "greeting.default": QT_TRANSLATE_NOOP("Labels", "Default welcome"),
+    "followup.welcome": QT_TRANSLATE_NOOP("Labels", "First-order welcome"),
+    "followup.thanks": QT_TRANSLATE_NOOP("Labels", "24-hour thank-you"),
+    "followup.survey": QT_TRANSLATE_NOOP("Labels", "Satisfaction survey"),
+    "followup.callback": QT_TRANSLATE_NOOP("Labels", "Complaint call-back"),
+    "followup.wakeup": QT_TRANSLATE_NOOP("Labels", "Wake-up"),
+    "followup.birthday": QT_TRANSLATE_NOOP("Labels", "Birthday greeting"),
+    "followup.replenish": QT_TRANSLATE_NOOP("Labels", "Replenishment reminder"),
+    "followup.vip_touch": QT_TRANSLATE_NOOP("Labels", "Weekly VIP touch"),
+    "followup.manual": QT_TRANSLATE_NOOP("Labels", "Manual follow-up"),
+    "invitation.vip_session": QT_TRANSLATE_NOOP("Labels", "Private session invitation"),
+}
+# What each placeholder stands for (the placeholder itself is the template's syntax and stays).
+_PLACEHOLDER_MEANINGS = {
+    "称呼": QT_TRANSLATE_NOOP("Labels", "The customer's nickname"),
+    "等级": QT_TRANSLATE_NOOP("Labels", "Membership level, e.g. Gold Diamond member"),
+    "上次购买商品": QT_TRANSLATE_NOOP("Labels", "The product they bought last"),
+    "商品": QT_TRANSLATE_NOOP("Labels", "The task's product (replenishment); else the product bought last"),
+    "优惠券": QT_TRANSLATE_NOOP("Labels", "The coupon of the task or of the rule in settings"),
+    "生日": QT_TRANSLATE_NOOP("Labels", "Birthday, e.g. 3月8日"),
+    "店铺": QT_TRANSLATE_NOOP("Labels", "The shop's name"),
+    "专属客服": QT_TRANSLATE_NOOP("Labels", "The customer's dedicated assistant"),
+    "私享会": QT_TRANSLATE_NOOP("Labels", "The private session's title (invitation)"),
+    "时间": QT_TRANSLATE_NOOP("Labels", "When the private session starts (invitation)"),
+}
+# Why a word is flagged, per category of the shipped Advertising Law list.
+_COMPLIANCE_REASONS = {
+    "superlative": QT_TRANSLATE_NOOP("Labels", "A 最-type absolute term, forbidden by Advertising Law art. 9(3)"),
+    "ranking": QT_TRANSLATE_NOOP("Labels", "A ranking term (第一, 唯一, 首…), forbidden by Advertising Law art. 9(3)"),
+    "grade": QT_TRANSLATE_NOOP("Labels", "A grade term (级, 极, 顶…), forbidden by Advertising Law art. 9(3); "
+                                         "national standard grades excepted"),
+    "absolute": QT_TRANSLATE_NOOP("Labels", "An absolute promise or exaggeration, forbidden by Advertising Law "
+                                            "arts. 4 and 9"),
+    "authority": QT_TRANSLATE_NOOP("Labels", "Uses the name of state bodies, leaders or well-known marks, "
+                                             "forbidden by Advertising Law art. 9(2) and Trademark Law art. 14"),
+    "medical": QT_TRANSLATE_NOOP("Labels", "A medical term or a claim to treat illness: only medicines and medical "
+                                           "devices may say so (Advertising Law art. 17)"),
+    "efficacy": QT_TRANSLATE_NOOP("Labels", "An efficacy claim (whitening, spot removal, anti hair loss…) that "
+                                            "ordinary cosmetics and foods may not make"),
+    "safety": QT_TRANSLATE_NOOP("Labels", "A safety guarantee or a claim for pregnant women, nursing mothers or "
+                                          "babies: ads may not guarantee safety, and a host cannot vouch for it"),
+    "shop": QT_TRANSLATE_NOOP("Labels", "A word the shop does not allow"),
+}
+
+
+def template_name(key: str, name: str) -> str:
+    """A template's name in the UI's language when it is the shipped one, else as the shop wrote it."""
+    from livedesk.services.templates import DEFAULT_TEMPLATES
+
+    shipped = {k: n for k, _kind, n, _body in DEFAULT_TEMPLATES}
+    return _word(_TEMPLATE_NAMES, key) if key in _TEMPLATE_NAMES and shipped.get(key) == name else name
+
+
+def placeholder_meaning(name: str) -> str:
+    return _word(_PLACEHOLDER_MEANINGS, name) if name in _PLACEHOLDER_MEANINGS else name
+
+
+def compliance_reason(category: str, reason: str) -> str:
+    """The shipped list's reason in the UI's language; the shop's own reason as it wrote it."""
+    from livedesk.services import compliance
+
+    spec = compliance.wordlist()["categories"].get(category)
+    shipped = spec["reason"] if spec else compliance.SHOP_REASON if category == compliance.SHOP_CATEGORY else None
+    return _word(_COMPLIANCE_REASONS, category) if reason == shipped and category in _COMPLIANCE_REASONS else reason

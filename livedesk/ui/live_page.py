@@ -26,20 +26,27 @@ from PySide6.QtWidgets import (
 from livedesk.services import broadcasts, customers
 from livedesk.services.broadcasts import BroadcastView
 from livedesk.services.panel import panel_card
+from livedesk.services.lookup import Distinguisher, distinguishers
 from livedesk.services.search_index import Hit
+from livedesk.ui.empty_hint import EmptyHint
+from livedesk.ui.errors import describe
+from livedesk.ui.errors import feed_error as describe_feed_error
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedController
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
 from livedesk.ui.search_controller import SearchController
+from livedesk.ui.toast import Toast
 
 FEED_FORMATS = (  # code, default target shown as a hint
     ("barragegrab", "ws://127.0.0.1:8888"),
     ("douyinlive", "ws://127.0.0.1:1088/ws/<room_id>"),
     ("dycast", "127.0.0.1:8899"),  # the ws:// address with its secret shows in the feed status
-    ("replay", "resources/feeds/demo_broadcast.jsonl"),
+    ("replay", ""),  # the shipped demo broadcast unless a file is given
 )
+# What the capture tools call themselves; a recorded file is a rehearsal.
+FEED_NAMES = {"barragegrab": "BarrageGrab", "douyinlive": "douyinLive", "dycast": "dycast"}
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -49,12 +56,20 @@ class HitListModel(QAbstractListModel):
         super().__init__(parent)
         self.hits: list[Hit] = []
         self.query = ""  # what these hits answer
+        self.extra: dict[int, Distinguisher] = {}  # handle, phone tail, city, last order: filled in after
+        self.zone = None  # the shop's clock
 
     def set_hits(self, query: str, hits: list[Hit]) -> None:
         self.beginResetModel()
         self.query = query
         self.hits = hits
+        self.extra = {}
         self.endResetModel()
+
+    def set_extra(self, extra: dict[int, Distinguisher]) -> None:
+        self.extra = extra
+        if self.hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self.hits) - 1))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.hits)
@@ -68,9 +83,13 @@ class HitListModel(QAbstractListModel):
             if hit.level != "none":
                 parts.append(labels.level(hit.level))
             parts.append(labels.money(hit.total_spent_fen))
-            if hit.city:
-                parts.append(hit.city)
-            return "  ·  ".join(parts)
+            line = "  ·  ".join(parts)
+            found = self.extra.get(hit.id)
+            # The second line tells look-alikes apart: eight 清风徐来ya are eight people.
+            return f"{line}\n{labels.tell_apart(found, self.zone)}" if found else line
+        if role == Qt.ItemDataRole.ToolTipRole:
+            found = self.extra.get(hit.id)
+            return f"{hit.nickname}\n{labels.tell_apart(found, self.zone)}" if found else hit.nickname
         if role == Qt.ItemDataRole.ForegroundRole and hit.tier == "vip":
             return QColor("#9a6b00")
         if role == ID_ROLE:
@@ -132,6 +151,12 @@ class LivePage(QWidget):
         self.results_view = QListView(self)
         self.results_view.setModel(self.results)
         self.results_view.setStyleSheet("font-size: 16px;")
+        self.results.zone = ctx.shop_zone()
+        # Long names are cut with "…", never a sideways scroll bar at 1366 px.
+        self.results_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results_view.setSpacing(2)
+        self.results_hint = EmptyHint(self.results_view, self.tr("Type a nickname, pinyin, handle or phone tail"))
         self.results_view.selectionModel().currentChanged.connect(self._selection_changed)
         self.results_view.doubleClicked.connect(lambda _index: self.push_selected())
 
@@ -148,15 +173,14 @@ class LivePage(QWidget):
         self.task_button = QPushButton(self.tr("Follow up later…"), self)
         self.task_button.setToolTip(self.tr("A follow-up task for the selected customer, for after the stream"))
         self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.selected_id(), self))
-        self.feedback = QLabel(self)
+        self.feedback = Toast(self)
 
         self.feed_format = QComboBox(self)
-        for code, hint in FEED_FORMATS:
-            self.feed_format.addItem(code, hint)
+        for code, _hint in FEED_FORMATS:
+            self.feed_format.addItem(self._feed_name(code), code)
         self.feed_target = QLineEdit(self)
-        self.feed_format.currentIndexChanged.connect(
-            lambda _i: self.feed_target.setPlaceholderText(self.feed_format.currentData()))
-        self.feed_target.setPlaceholderText(FEED_FORMATS[0][1])
+        self.feed_format.currentIndexChanged.connect(lambda _i: self._feed_hint())
+        self._feed_hint()
         self.feed_button = QPushButton(self.tr("Connect feed"), self)
         self.feed_button.clicked.connect(self._toggle_feed)
         self.feed_status = QLabel(self.tr("No live feed connected"), self)
@@ -172,6 +196,10 @@ class LivePage(QWidget):
         self.arrivals_view.setModel(feeds.arrivals)
         self.arrivals_view.setStyleSheet("font-size: 14px;")
         self.arrivals_view.activated.connect(self._arrival_activated)
+        self.arrivals_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.arrivals_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.arrivals_hint = EmptyHint(self.arrivals_view, self.tr(
+            "Viewers who arrive or comment appear here once the live feed is connected"))
         self.link_button = QPushButton(self.tr("This viewer is the selected customer"), self)
         self.link_button.setToolTip(self.tr("Pick a new or uncertain viewer on the left and the customer in the "
                                             "search results, then link them: next time they are recognised."))
@@ -198,11 +226,13 @@ class LivePage(QWidget):
         layout.addWidget(self.search_box)
         layout.addLayout(middle, 1)
         layout.addLayout(actions)
-        layout.addWidget(self.feedback)
 
+        self.arrivals_view.selectionModel().currentChanged.connect(lambda *_a: self._enable())
+        self.results.modelReset.connect(self._enable)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.note_box.setFocus)
         QShortcut(QKeySequence("Ctrl+G"), self, activated=self.mark_greeted)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search_box.setFocus)
+        self._enable()
         search.ready.connect(self._index_ready)
         feeds.statuses.connect(self._show_feed_status)
         feeds.failed.connect(lambda message: self._say(message, error=True))
@@ -214,7 +244,7 @@ class LivePage(QWidget):
 
     # -- search ----------------------------------------------------------
     def _index_ready(self) -> None:
-        self._say(self.tr("Search index ready: %n customer(s)", "", len(self.search_controller.index)))
+        self._say(self.tr("Search index ready: %n customers", "", len(self.search_controller.index)))
         if self.search_box.text():
             self._run_query()
 
@@ -229,8 +259,13 @@ class LivePage(QWidget):
         def show(hits: list[Hit]) -> None:
             if seq == self._query_seq:  # a slower answer to an older query is dropped
                 self.results.set_hits(query, hits)
+                self.results_hint.set_hint(self.tr("No one found: try the pinyin initials or the phone tail")
+                                           if query.strip() else
+                                           self.tr("Type a nickname, pinyin, handle or phone tail"))
                 if hits:
                     self.results_view.setCurrentIndex(self.results.index(0))
+                    self.ctx.tasks.submit(self._distinguishers, [h.id for h in hits],
+                                          on_done=lambda extra: seq == self._query_seq and self.results.set_extra(extra))
                 else:
                     self.preview.show_waiting(self.tr("No one found"))
 
@@ -247,11 +282,24 @@ class LivePage(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
+    def _distinguishers(self, ids: list[int]) -> dict[int, Distinguisher]:
+        with self.ctx.store.read() as session:
+            return distinguishers(session, ids)
+
     def selected_id(self) -> int | None:
         index = self.results_view.currentIndex()
         return index.data(ID_ROLE) if index.isValid() else None
 
+    def _enable(self) -> None:
+        """What needs a selected customer (or viewer) is greyed until there is one."""
+        chosen = self.selected_id() is not None
+        for widget in (self.push_button, self.task_button, self.note_box):
+            widget.setEnabled(chosen)
+        self.greet_button.setEnabled(chosen and self.broadcast is not None)
+        self.link_button.setEnabled(chosen and self.arrivals_view.currentIndex().isValid())
+
     def _selection_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._enable()
         if current.isValid():
             # After the results are painted: the preview's queries must not delay a keystroke.
             self._preview_timer.start()
@@ -312,12 +360,23 @@ class LivePage(QWidget):
         self.ctx.tasks.submit(greet, on_done=done, on_error=self._show_error)
 
     # -- live feed -------------------------------------------------------------
-    def _toggle_feed(self) -> None:
+    def _feed_name(self, code: str) -> str:
+        return FEED_NAMES.get(code) or self.tr("Rehearsal (recorded broadcast)")
+
+    def _feed_hint(self) -> None:
+        hint = self.feed_format.currentData() and dict(FEED_FORMATS)[self.feed_format.currentData()]
+        self.feed_target.setPlaceholderText(hint or self.tr("the demo broadcast, or a recorded .jsonl file"))
+
+    def disconnect_feed(self) -> None:
         if self.feeds.sources:
             self._stopping = asyncio.ensure_future(self.feeds.stop_all())  # a strong reference until done
-            self.feed_button.setText(self.tr("Connect feed"))
+        self.feed_button.setText(self.tr("Connect feed"))
+
+    def _toggle_feed(self) -> None:
+        if self.feeds.sources:
+            self.disconnect_feed()
             return
-        fmt = self.feed_format.currentText()
+        fmt = self.feed_format.currentData()
         target = self.feed_target.text().strip()
         port = None
         if fmt == "dycast" and target:
@@ -337,13 +396,17 @@ class LivePage(QWidget):
             return
         lines = []
         for st in statuses:
-            line = (self.tr("%1 %2: %3, %4 events/s, %5 events, %6 skipped, %7 dropped, %8 reconnects")
-                    .replace("%1", st.name).replace("%2", st.endpoint).replace("%3", self._state_words(st.state))
-                    .replace("%4", f"{st.events_per_s:g}").replace("%5", str(st.events))
-                    .replace("%6", str(st.frames_skipped)).replace("%7", str(st.dropped))
-                    .replace("%8", str(st.reconnects)))
-            if st.last_error:
-                line += " — " + self.tr("last error: %1").replace("%1", st.last_error)
+            # The tool's name and where it is, never a format code or a path on this computer.
+            where = "" if st.name == "replay" else f" ({st.endpoint})"
+            line = (self.tr("%1%2: %3 · %4 events").replace("%1", self._feed_name(st.name)).replace("%2", where)
+                    .replace("%3", self._state_words(st.state)).replace("%4", f"{st.events:,}"))
+            if st.events_per_s:
+                line += " · " + self.tr("%1 a second").replace("%1", f"{st.events_per_s:g}")
+            trouble = [(st.frames_skipped, self.tr("%1 unreadable")), (st.dropped, self.tr("%1 dropped")),
+                       (st.reconnects, self.tr("%1 reconnects"))]
+            line += "".join(" · " + words.replace("%1", f"{n:,}") for n, words in trouble if n)
+            if st.last_error_code and st.state != "connected":
+                line += " — " + describe_feed_error(st.last_error_code)
             lines.append(line)
         self.feed_status.setText("\n".join(lines))
 
@@ -384,12 +447,12 @@ class LivePage(QWidget):
         live = self.broadcast is not None
         self.start_button.setEnabled(not live)
         self.end_button.setEnabled(live)
-        self.greet_button.setEnabled(live)
+        self._enable()
         if live:
             self.status.setText(self.tr("On air: %1 (%2), since %3")
                                 .replace("%1", self.broadcast.title)
                                 .replace("%2", labels.platform(self.broadcast.platform))
-                                .replace("%3", self.broadcast.started_at.astimezone().strftime("%H:%M")))
+                                .replace("%3", self.ctx.local(self.broadcast.started_at).strftime("%H:%M")))
             self.status.setStyleSheet("color: #c62828; font-weight: 600; font-size: 15px;")
         else:
             self.status.setText(self.tr("Not on air"))
@@ -419,6 +482,7 @@ class LivePage(QWidget):
                 return broadcasts.summary(session, broadcast_id)
 
         def ended(result: broadcasts.BroadcastSummary) -> None:
+            self.disconnect_feed()  # the capture tool's feed belongs to the broadcast that just ended
             self.refresh_broadcast()
             self._show_summary(result)
 
@@ -443,8 +507,7 @@ class LivePage(QWidget):
         self.last_summary = result
 
     def _show_error(self, exc: BaseException) -> None:
-        self._say(str(exc), error=True)
+        self._say(describe(exc), error=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.feedback.setText(text)
-        self.feedback.setStyleSheet("color: #c62828;" if error else "color: #555;")
+        self.feedback.say(text, error=error)

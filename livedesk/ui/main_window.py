@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk import __version__
+from livedesk.ui.errors import describe
 from livedesk.ui.context import AppContext
 from livedesk.ui.host_panel import HostPanel
 
@@ -236,7 +237,7 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.submit(lambda: self.ctx.store.apply(live_room.push, customer_id, broadcast_id,
                                                            actor=self.ctx.actor),
                               on_error=lambda exc: self.statusBar().showMessage(
-                                  self.tr("The card was not sent to the other screens: %1").replace("%1", str(exc)),
+                                  self.tr("The card was not sent to the other screens: %1").replace("%1", describe(exc)),
                                   8000))
 
     def _show_on_panel(self, panel: HostPanel, customer_id: int) -> None:

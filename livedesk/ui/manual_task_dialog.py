@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import customers, followups, settings, team, templates
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 
@@ -54,7 +55,7 @@ class ManualTaskDialog(QDialog):
         self.template = QComboBox(self)
         self.template.addItem(self.tr("The kind's usual message"), None)
         for view in messages:
-            self.template.addItem(("⚠ " if view.pending else "") + view.name, view.id)
+            self.template.addItem(("⚠ " if view.pending else "") + labels.template_name(view.key, view.name), view.id)
         self.note = QPlainTextEdit(self)
         self.note.setPlaceholderText(self.tr("What to talk about, for whoever picks it up"))
         self.note.setMaximumHeight(90)
@@ -85,7 +86,7 @@ class ManualTaskDialog(QDialog):
                     self.assignee.currentData(), template_id=self.template.currentData(),
                 )
         except (ValueError, LookupError) as exc:  # TaskError and NotFound say what was wrong
-            self.error.setText(str(exc))
+            self.error.setText(describe(exc))
             return
         super().accept()
 

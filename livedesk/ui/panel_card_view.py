@@ -58,9 +58,12 @@ def wrap_anywhere(text: str, metrics: QFontMetrics, width: int, max_lines: int) 
 
 
 class PanelCardView(QWidget):
-    def __init__(self, parent: QWidget | None = None, *, scale: float = 1.0) -> None:
+    def __init__(self, parent: QWidget | None = None, *, scale: float = 1.0, on_air: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("PanelCardView")
+        # Off air (the follow-up queue) the card is about the customer, not about greeting them on stream:
+        # a complaint call-back must not open with "welcome home".
+        self.on_air = on_air
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("QWidget#PanelCardView { background: #15181d; border-radius: 8px; }"
                            "QLabel { color: #e8eaed; background: transparent; }")
@@ -102,7 +105,7 @@ class PanelCardView(QWidget):
         if card.level != "none":
             chips.append(self._chip(labels.level(card.level), labels.LEVEL_COLORS.get(card.level, "#e8eaed"),
                                     CHIP_PX, "Level"))
-        if any(a.kind == "not_greeted" for a in card.alerts):
+        if self.on_air and any(a.kind == "not_greeted" for a in card.alerts):
             chips.append(self._chip(self.tr("Not greeted yet"), STATUS_COLOR, SMALL_PX + 4, "NotGreeted"))
         who = " · ".join(x for x in (card.masked_name, card.masked_phone) if x)
         if who:  # only where it fits beside the chips: never a line of its own
@@ -116,9 +119,12 @@ class PanelCardView(QWidget):
         else:
             self._greetings = [labels.greeting(card.greeting_key, card.level, card.nickname),
                                labels.greeting(card.greeting_key, card.level, card.nickname, short=True)]
-        greeting = self._label(self._greetings[0], self._px(GREETING_PX), bold=True, color="#ffffff")
-        greeting.setObjectName("Greeting")
-        blocks.append(("greeting", [greeting], True))
+        if self.on_air:
+            greeting = self._label(self._greetings[0], self._px(GREETING_PX), bold=True, color="#ffffff")
+            greeting.setObjectName("Greeting")
+            blocks.append(("greeting", [greeting], True))
+        else:
+            self._greetings = []
 
         for category, colors, name in (("safety", SAFETY_COLORS, "SafetyAlert"), ("sales", SALES_COLORS, "SalesAlert")):
             texts = [self.alert_text(a) for a in card.alerts if a.category == category]
@@ -147,14 +153,14 @@ class PanelCardView(QWidget):
     def alert_text(self, alert: Alert) -> str:
         if alert.kind == "birthday":
             days = int(alert.text)
-            return self.tr("Birthday today!") if days == 0 else self.tr("Birthday in %n day(s)", "", days)
+            return self.tr("Birthday today!") if days == 0 else self.tr("Birthday in %n days", "", days)
         if alert.kind == "complaint":
             return self.tr("Open complaint: %1").replace("%1", alert.text)
         if alert.kind == "replenish":
             return self.tr("Running out: %1").replace("%1", alert.text)
         if alert.kind == "upgrade" and self.card is not None:
             days = int(alert.text)
-            text = self.tr("Became %1 today") if days == 0 else self.tr("Became %1 %n day(s) ago", "", days)
+            text = self.tr("Became %1 today") if days == 0 else self.tr("Became %1 %n days ago", "", days)
             return text.replace("%1", labels.level(self.card.level))
         return alert.text  # an allergy reads "label: value", the label in the UI's language
 

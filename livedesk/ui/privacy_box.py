@@ -81,7 +81,7 @@ class PrivacyBox(QGroupBox):
         if c.at is None:
             self.consent_label.setText(self.tr("No consent recorded"))
         else:
-            parts = [self.tr("Consent given %1").replace("%1", c.at.astimezone().strftime("%Y-%m-%d"))]
+            parts = [self.tr("Consent given %1").replace("%1", self.ctx.local(c.at).strftime("%Y-%m-%d"))]
             if c.channel:
                 parts.append(labels.consent_channel(c.channel))
             if c.note:
@@ -320,7 +320,7 @@ class BackupsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Backups that still hold the customer"))
         self.setMinimumWidth(520)
-        text = QLabel(self.tr("%n backup(s) made before the erasure still hold %1. Delete them now, or keep "
+        text = QLabel(self.tr("%n backups made before the erasure still hold %1. Delete them now, or keep "
                               "them until they expire.", "", len(holding)).replace("%1", nickname), self)
         text.setWordWrap(True)
         files = QLabel("\n".join(f"{h.path}  ({h.size / 1e6:.1f} MB)" for h in holding), self)

@@ -1,13 +1,18 @@
 """The 设置 page: the shop's tier rules and membership levels (with a preview of what
 each tier would hold before saving), the follow-up rules (each on/off with its timing),
 the shop's own words for the Advertising Law check, the industry preset, this
-laptop's language, and the database it uses (ui/database_box.py)."""
+laptop's language, and the database it uses (ui/database_box.py).
+
+One way of saving for the whole page: edits are kept until "Save changes" (or thrown
+away with "Discard"); the bar above the form says whether something is unsaved. Tier
+and level edits are previewed as they are typed (counts now → then) and recompute
+everyone when saved."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import compliance, presets, settings
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.database_box import DatabaseBox
@@ -77,14 +83,20 @@ class SettingsPage(QWidget):
         self.preview_label = QLabel(self)
         self.preview_label.setWordWrap(True)
         self.preview_label.setStyleSheet("background: #f5f6f8; padding: 10px; border-radius: 6px;")
-        self.preview_button = QPushButton(self.tr("Preview"), self)
-        self.save_button = QPushButton(self.tr("Save and recompute"), self)
-        self.preview_button.clicked.connect(self.preview)
+        self.preview_label.hide()  # no empty box: shown once there is a preview to read
+        self._preview_timer = QTimer(self, singleShot=True, interval=600, timeout=self.preview)
+
+        self.state = QLabel(self)
+        self.discard_button = QPushButton(self.tr("Discard"), self)
+        self.discard_button.clicked.connect(self.discard)
+        self.save_button = QPushButton(self.tr("Save changes"), self)
+        self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.preview_button)
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(24, 10, 24, 10)
+        bar.addWidget(self.state, 1)
+        bar.addWidget(self.discard_button)
+        bar.addWidget(self.save_button)
 
         self.shop_name = QLineEdit(self)
         self.preset = QComboBox(self)
@@ -94,18 +106,17 @@ class SettingsPage(QWidget):
         for code, words in zip(LANGUAGES, ("中文（简体）", "English")):
             self.language.addItem(words, code)
         self.language.setCurrentIndex(max(0, self.language.findData(ctx.language)))
-        self.language.currentIndexChanged.connect(self._language_chosen)
         shop_box = QGroupBox(self.tr("Shop"), self)
         shop_form = QFormLayout(shop_box)
         shop_form.addRow(self.tr("Shop name"), self.shop_name)
         shop_form.addRow(self.tr("Industry preset (profile fields)"), self.preset)
         shop_form.addRow(self.tr("Language on this laptop (after a restart)"), self.language)
-        self.shop_name.editingFinished.connect(lambda: self._store_setting("shop.name", self.shop_name.text().strip()))
-        self.preset.currentIndexChanged.connect(lambda _i: self._store_setting("shop.preset", self.preset.currentData()))
 
         self.rules_box = FollowupRulesBox(ctx, self)
         self.terms_box = ComplianceTermsBox(ctx, self)
         self.database_box = DatabaseBox(ctx, self)
+        self._rules_dirty = False  # tiers or levels edited: saving recomputes everyone
+        self._dirty = False
         from livedesk.ui.team_box import TeamBox
 
         self.team_box = TeamBox(ctx, self)
@@ -115,7 +126,6 @@ class SettingsPage(QWidget):
         layout.setContentsMargins(24, 16, 24, 16)
         for box in (tiers_box, levels_box):
             layout.addWidget(box)
-        layout.addLayout(buttons)
         layout.addWidget(self.preview_label)
         layout.addWidget(self.rules_box)
         layout.addWidget(self.terms_box)
@@ -132,8 +142,49 @@ class SettingsPage(QWidget):
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.setSpacing(0)
+        outer.addLayout(bar)
+        outer.addWidget(scroll, 1)
         self.load()
+        for box in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,
+                    self.silver, self.gold):
+            box.valueChanged.connect(self._rules_edited)
+        self.shop_name.textEdited.connect(self._edited)
+        for combo in (self.preset, self.language):
+            combo.currentIndexChanged.connect(self._edited)
+        self.rules_box.changed.connect(self._edited)
+        self.terms_box.changed.connect(self._edited)
+        self._set_dirty(False)
+
+    def _rules_edited(self, *_args: object) -> None:
+        self._rules_dirty = True
+        self._edited()
+        self._preview_timer.start()
+
+    def _edited(self, *_args: object) -> None:
+        self._set_dirty(True)
+
+    def _set_dirty(self, dirty: bool, said: str = "") -> None:
+        self._dirty = dirty
+        self.save_button.setEnabled(dirty)
+        self.discard_button.setEnabled(dirty)
+        if dirty:
+            self.state.setText(self.tr("Unsaved changes"))
+            self.state.setStyleSheet("color: #e65100; font-weight: 600;")
+        else:
+            self.state.setText(said or self.tr("All changes saved"))
+            self.state.setStyleSheet("color: #2e7d32;")
+
+    def discard(self) -> None:
+        self.load()
+        self.rules_box.load()
+        self.terms_box.load()
+        self.language.blockSignals(True)
+        self.language.setCurrentIndex(max(0, self.language.findData(self.ctx.language)))
+        self.language.blockSignals(False)
+        self._rules_dirty = False
+        self.preview_label.hide()
+        self._set_dirty(False)
 
     def load(self) -> None:
         with self.ctx.store.read() as session:
@@ -150,6 +201,7 @@ class SettingsPage(QWidget):
         self.preset.blockSignals(True)
         self.preset.setCurrentIndex(max(0, self.preset.findData(values["shop.preset"])))
         self.preset.blockSignals(False)
+        self._rules_dirty = False
 
     def rules(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         rules = {
@@ -165,6 +217,7 @@ class SettingsPage(QWidget):
 
     def preview(self) -> None:
         rules, levels = self.rules()
+        self.preview_label.show()
 
         def run():
             from livedesk.services import segments  # pandas: only when someone asks
@@ -188,34 +241,39 @@ class SettingsPage(QWidget):
         self.preview_label.setText("\n".join(rows))
 
     def save(self) -> None:
+        """Everything on the page in one unit of work; tier or level edits recompute everyone."""
         rules, levels = self.rules()
+        recompute = self._rules_dirty
+        name, preset = self.shop_name.text().strip(), self.preset.currentData()
+        rules_box, terms_box = self.rules_box.values(), self.terms_box.values()
 
         def run():
             from livedesk.services import segments
 
             with self.ctx.store.write() as session:
-                return segments.save_rules(session, rules, levels)
+                settings.set_value(session, "shop.name", name)
+                settings.set_value(session, "shop.preset", preset)
+                FollowupRulesBox.write(session, rules_box)
+                ComplianceTermsBox.write(session, *terms_box)
+                return segments.save_rules(session, rules, levels) if recompute else None
 
         def done(summary) -> None:
-            self.preview_label.setText(self.tr("Saved: %1 customers recomputed, %2 changed")
-                                       .replace("%1", f"{summary.customers:,}").replace("%2", f"{summary.changed:,}"))
+            QSettings().setValue("ui/language", self.language.currentData())
+            self._rules_dirty = False
+            said = self.tr("Saved")
+            if summary is not None:
+                said = (self.tr("Saved: %1 customers recomputed, %2 changed")
+                        .replace("%1", f"{summary.customers:,}").replace("%2", f"{summary.changed:,}"))
+                self.preview_label.hide()
+            self._set_dirty(False, said)
             self.saved.emit()
 
-        self.preview_label.setText(self.tr("Recomputing…"))
+        self.state.setText(self.tr("Recomputing…") if recompute else self.tr("Saving…"))
         self.ctx.tasks.submit(run, on_done=done, on_error=self._show_error)
 
-    def _store_setting(self, key: str, value: Any) -> None:
-        def run() -> None:
-            with self.ctx.store.write() as session:
-                settings.set_value(session, key, value)
-
-        self.ctx.tasks.submit(run, on_error=self._show_error)
-
-    def _language_chosen(self, _index: int) -> None:
-        QSettings().setValue("ui/language", self.language.currentData())
-
     def _show_error(self, exc: BaseException) -> None:
-        self.preview_label.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
+        self.state.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
+        self.state.setStyleSheet("color: #c62828; font-weight: 600;")
 
 
 def _hours_box(parent: QWidget, suffix: str, maximum: int = 24 * 14) -> QSpinBox:
@@ -225,19 +283,10 @@ def _hours_box(parent: QWidget, suffix: str, maximum: int = 24 * 14) -> QSpinBox
     return box
 
 
-def _save_row(form: QFormLayout, save: QPushButton, slot) -> QLabel:
-    """A box's save button with the label that says what saving did; the label is returned."""
-    save.clicked.connect(slot)
-    feedback = QLabel(save.parentWidget())
-    row = QHBoxLayout()
-    row.addWidget(save)
-    row.addWidget(feedback, 1)
-    form.addRow(row)
-    return feedback
-
-
 class FollowupRulesBox(QGroupBox):
     """Each follow-up rule on or off, with its timing; saved as the ``followups.rules`` setting."""
+
+    changed = Signal()  # something was edited: the page's one save keeps it
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,14 +320,17 @@ class FollowupRulesBox(QGroupBox):
             check = QCheckBox(words, self)
             self.enabled[kind] = check
             line = QHBoxLayout()
+            check.toggled.connect(lambda _on: self.changed.emit())
             for key, field in fields:
                 self.fields[(kind, key)] = field
                 field.setMaximumWidth(200)
                 line.addWidget(field)
                 check.toggled.connect(field.setEnabled)
+                edited = (field.currentIndexChanged if isinstance(field, QComboBox) else field.textEdited
+                          if isinstance(field, QLineEdit) else field.valueChanged)
+                edited.connect(lambda *_a: self.changed.emit())
             line.addStretch(1)
             form.addRow(check, line)
-        self.feedback = _save_row(form, QPushButton(self.tr("Save follow-up rules"), self), self.save)
         self.load()
 
     def load(self) -> None:
@@ -286,6 +338,7 @@ class FollowupRulesBox(QGroupBox):
 
         with self.ctx.store.read() as session:
             rules = rule_settings(session)
+        self.blockSignals(True)  # loading is not an edit
         for kind, check in self.enabled.items():
             check.setChecked(bool(rules[kind]["enabled"]))
         for (kind, key), field in self.fields.items():
@@ -297,6 +350,7 @@ class FollowupRulesBox(QGroupBox):
             else:
                 field.setValue(int(value))
             field.setEnabled(self.enabled[kind].isChecked())
+        self.blockSignals(False)
 
     def values(self) -> dict[str, dict[str, Any]]:
         """What the form says, per rule; keys the form does not show keep their stored values."""
@@ -311,19 +365,24 @@ class FollowupRulesBox(QGroupBox):
                 changed[kind][key] = field.value()
         return changed
 
-    def save(self) -> None:
+    @staticmethod
+    def write(session, values: dict[str, dict[str, Any]]) -> None:
         from livedesk.services.followups.config import rule_settings
 
+        rules = rule_settings(session)
+        for kind, changed in values.items():
+            rules[kind].update(changed)
+        settings.set_value(session, "followups.rules", rules)
+
+    def save(self) -> None:
         with self.ctx.store.write() as session:
-            rules = rule_settings(session)
-            for kind, values in self.values().items():
-                rules[kind].update(values)
-            settings.set_value(session, "followups.rules", rules)
-        self.feedback.setText(self.tr("Saved: the next look for tasks uses these rules"))
+            self.write(session, self.values())
 
 
 class ComplianceTermsBox(QGroupBox):
     """The shop's own words for the Advertising Law check: more to flag, and never to flag."""
+
+    changed = Signal()  # something was edited: the page's one save keeps it
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -343,26 +402,35 @@ class ComplianceTermsBox(QGroupBox):
         form.addRow(intro)
         form.addRow(self.tr("Also flag"), self.extra)
         form.addRow(self.tr("Never flag"), self.exempt)
-        self.feedback = _save_row(form, QPushButton(self.tr("Save word list"), self), self.save)
         self.load()
+        for box in (self.extra, self.exempt):
+            box.textChanged.connect(self.changed.emit)
 
     def load(self) -> None:
         with self.ctx.store.read() as session:
             extra = settings.get(session, "compliance.extra_terms")
             exempt = settings.get(session, "compliance.exempt_terms")
+        self.blockSignals(True)  # loading is not an edit
         self.extra.setPlainText("\n".join(
             item if isinstance(item, str) else f"{item['term']}：{item['reason']}" if item.get("reason")
             else item["term"] for item in extra))
         self.exempt.setPlainText("\n".join(exempt))
+        self.blockSignals(False)
 
-    def save(self) -> None:
+    def values(self) -> tuple[list[Any], list[str]]:
         extra: list[Any] = []
         for line in self.extra.toPlainText().splitlines():
             term, _sep, reason = line.replace(":", "：").partition("：")
             if term.strip():
                 extra.append({"term": term.strip(), "reason": reason.strip()} if reason.strip() else term.strip())
         exempt = [line.strip() for line in self.exempt.toPlainText().splitlines() if line.strip()]
+        return extra, exempt
+
+    @staticmethod
+    def write(session, extra: list[Any], exempt: list[str]) -> None:
+        settings.set_value(session, "compliance.extra_terms", extra)
+        settings.set_value(session, "compliance.exempt_terms", exempt)
+
+    def save(self) -> None:
         with self.ctx.store.write() as session:
-            settings.set_value(session, "compliance.extra_terms", extra)
-            settings.set_value(session, "compliance.exempt_terms", exempt)
-        self.feedback.setText(self.tr("Saved: templates and scripts are checked with these words now"))
+            self.write(session, *self.values())

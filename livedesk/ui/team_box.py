@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from livedesk.services import team
 from livedesk.services.team import Actor, MemberView
 from livedesk.ui.context import AppContext
+from livedesk.ui.errors import describe
 
 MEMBER_KEY = "team/member_id"  # per machine: who this laptop opens as
 
@@ -159,7 +160,7 @@ class TeamBox(QGroupBox):
                 "wrong_pin": self.tr("Wrong PIN."),
             }.get(exc.code, self.tr("That change could not be made.")))
         else:
-            self.feedback.setText(self.tr("Not saved: %1").replace("%1", str(exc)))
+            self.feedback.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
 
     # -- actions -------------------------------------------------------------------------------
     def add(self) -> None:

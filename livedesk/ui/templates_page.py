@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services import customers, lookup, templates
 from livedesk.services.templates import TemplateView
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.compliance_view import CheckedEditor
 from livedesk.ui.context import AppContext
@@ -60,10 +61,10 @@ class TemplatesPage(QWidget):
         self.key.setStyleSheet(f"color: {GREY};")
         chips = QWidget(self)
         chip_layout = FlowLayout(chips, spacing=4)
-        for name, meaning in templates.PLACEHOLDERS.items():
+        for name in templates.PLACEHOLDERS:
             chip = QToolButton(chips)
             chip.setText(f"{{{name}}}")
-            chip.setToolTip(meaning)
+            chip.setToolTip(labels.placeholder_meaning(name))
             chip.clicked.connect(lambda _c=False, n=name: self._insert(n))
             chip_layout.addWidget(chip)
         self.body = CheckedEditor(ctx, self, placeholder=self.tr("Write the message; click a placeholder to insert it"))
@@ -157,7 +158,7 @@ class TemplatesPage(QWidget):
         self.select(keys.index(keep) if keep in keys else 0)
 
     def _mark(self, item: QListWidgetItem, view: TemplateView) -> None:
-        item.setText(("⚠ " if view.pending else "   ") + view.name)
+        item.setText(("⚠ " if view.pending else "   ") + labels.template_name(view.key, view.name))
         item.setForeground(Qt.GlobalColor.red if view.pending else self.palette().text().color())
 
     def refresh_marks(self) -> None:
@@ -194,7 +195,7 @@ class TemplatesPage(QWidget):
         view = self.current()
         if view is None:
             return
-        self.name.setText(view.name)
+        self.name.setText(labels.template_name(view.key, view.name))
         self.key.setText(view.key)
         self.body.set_text(view.body)
         self.feedback.clear()
@@ -262,7 +263,7 @@ class TemplatesPage(QWidget):
         elif self.body.findings and view.acknowledged_by:
             self.status.setText(self.tr("Marked words accepted by %1 on %2")
                                 .replace("%1", view.acknowledged_by)
-                                .replace("%2", view.acknowledged_at.astimezone().strftime("%Y-%m-%d %H:%M")))
+                                .replace("%2", self.ctx.local(view.acknowledged_at).strftime("%Y-%m-%d %H:%M")))
             self.status.setStyleSheet(f"color: {GREY};")
         else:
             self.status.setText(self.tr("In use") if not edited else "")
@@ -274,12 +275,14 @@ class TemplatesPage(QWidget):
         view = self.current()
         if view is None:
             return
+        name = self.name.text().strip()
+        if not name or name == labels.template_name(view.key, view.name):
+            name = view.name  # the shipped name shown in the UI's language is not a rename
         try:
             with self.ctx.store.write() as session:
-                templates.save(session, view.key, self.body.text(), name=self.name.text().strip() or view.name,
-                               kind=view.kind)
+                templates.save(session, view.key, self.body.text(), name=name, kind=view.kind)
         except templates.TemplateError as exc:
-            self._say(str(exc), RED)
+            self._say(describe(exc), RED)
             return
         self.reload()
         self._say(self.tr("Saved"), GREEN)

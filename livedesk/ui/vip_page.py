@@ -3,7 +3,7 @@ work the invitation list (RSVP, copy each personal invitation), and read the rep
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMenu,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -27,13 +28,16 @@ from PySide6.QtWidgets import (
 
 from livedesk.services import customers, team, vip_sessions
 from livedesk.services.templates import TemplateError
-from livedesk.services.lookup import lookup
+from livedesk.services.lookup import distinguishers, lookup
 from livedesk.services.vip_sessions import InvitationRow, InviteRule, SessionView
+from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.manual_task_dialog import add_manual_task
+from livedesk.ui.toast import Toast
 
 RSVP_ACTIONS = ("accepted", "declined", "no_answer", "attended", "no_show")
+MAX_CHOICES = 8  # look-alikes offered when a name typed by hand fits several customers
 
 
 class InvitationsModel(QAbstractTableModel):
@@ -78,7 +82,9 @@ class VipPage(QWidget):
         self.session_list.currentRowChanged.connect(self._session_chosen)
         self.title_edit = QLineEdit(self)
         self.title_edit.setPlaceholderText(self.tr("e.g. December VIP evening"))
-        self.when = QDateTimeEdit(QDateTime.currentDateTime().addDays(7), self, calendarPopup=True,
+        # Picked on the shop's clock, the one the invitations and the list show.
+        in_a_week = ctx.local(datetime.now(timezone.utc) + timedelta(days=7)).replace(tzinfo=None, second=0)
+        self.when = QDateTimeEdit(QDateTime(in_a_week), self, calendarPopup=True,
                                   displayFormat="yyyy-MM-dd HH:mm")
         self.capacity = QSpinBox(self, minimum=1, maximum=10_000, value=30)
         self.theme = QLineEdit(self)
@@ -134,6 +140,12 @@ class VipPage(QWidget):
         self.invite_button.clicked.connect(self.invite_by_rule)
         rule_box = QGroupBox(self.tr("Choose invitees by rule"), self)
         rule_form = QFormLayout(rule_box)
+        # Fields as wide as what they hold, not the whole pane (900 px for a month on a wide screen).
+        rule_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for box in (self.rule_tier, self.rule_level, self.rule_birthday, self.rule_tag):
+            box.setMinimumWidth(220)
+        for box in (self.rule_spend, self.rule_recent, self.rule_skip):
+            box.setMinimumWidth(160)
         rule_form.addRow(self.tr("Tier"), self.rule_tier)
         rule_form.addRow(self.tr("Level"), self.rule_level)
         rule_form.addRow(self.tr("Spent in the last 12 months at least"), self.rule_spend)
@@ -155,54 +167,64 @@ class VipPage(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.needs_row: list[QPushButton] = []  # disabled while no invitation is selected
         actions = QHBoxLayout()
         for status in RSVP_ACTIONS:
             button = QPushButton(labels.rsvp(status), self)
             button.clicked.connect(lambda _c=False, st=status: self.set_rsvp(st))
             actions.addWidget(button)
+            self.needs_row.append(button)
         self.add_edit = QLineEdit(self)
         self.add_edit.setPlaceholderText(self.tr("Add by hand: nickname, handle or phone tail, Enter"))
         self.add_edit.returnPressed.connect(self.add_by_hand)
         remove = QPushButton(self.tr("Remove from list"), self)
         remove.clicked.connect(self.remove_selected)
         self.broadcast = QComboBox(self)
-        attendance = QPushButton(self.tr("Take attendance from this broadcast"), self)
-        attendance.clicked.connect(self.take_attendance)
+        self.broadcast.setMinimumWidth(200)
+        self.attendance = QPushButton(self.tr("Take attendance"), self)
+        self.attendance.setToolTip(self.tr("Mark everyone on the list who was seen in this broadcast as attended"))
+        self.attendance.clicked.connect(self.take_attendance)
         hand = QHBoxLayout()
         hand.addWidget(self.add_edit, 1)
         hand.addWidget(remove)
-        hand.addWidget(self.broadcast)
-        hand.addWidget(attendance)
+        attend = QHBoxLayout()
+        attend.addWidget(QLabel(self.tr("The session ran as broadcast"), self))
+        attend.addWidget(self.broadcast)
+        attend.addWidget(self.attendance)
+        attend.addStretch(1)
         copy = QPushButton(self.tr("Copy invitation, next (Ctrl+C)"), self)
         copy.setShortcut("Ctrl+C")
         copy.clicked.connect(self.copy_invitation)
-        export = QPushButton(self.tr("Export list…"), self)
-        export.clicked.connect(self.export_list)
+        self.export_button = QPushButton(self.tr("Export list…"), self)
+        self.export_button.clicked.connect(self.export_list)
         follow_up = QPushButton(self.tr("New follow-up…"), self)
         follow_up.clicked.connect(lambda: add_manual_task(
             self.ctx, self.selected_row().customer_id if self.selected_row() else None, self))
+        self.needs_row += [remove, copy, follow_up]
         tools = QHBoxLayout()
         tools.addWidget(copy)
-        tools.addWidget(export)
+        tools.addWidget(self.export_button)
         tools.addWidget(follow_up)
         tools.addStretch(1)
         self.report_label = QLabel(self)
         self.report_label.setWordWrap(True)
         self.report_label.setStyleSheet("background: #f5f6f8; padding: 8px; border-radius: 6px;")
-        self.feedback = QLabel(self)
+        self.feedback = Toast(self)
         right = QVBoxLayout()
         right.addWidget(rule_box)
         right.addWidget(self.table, 1)
         right.addLayout(actions)
         right.addLayout(hand)
+        right.addLayout(attend)
         right.addLayout(tools)
         right.addWidget(self.report_label)
-        right.addWidget(self.feedback)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(left, 2)
         layout.addLayout(right, 5)
+        self.table.selectionModel().currentChanged.connect(lambda *_a: self._enable())
         self.reload()
 
     # -- sessions ---------------------------------------------------------------------
@@ -217,7 +239,7 @@ class VipPage(QWidget):
         self.session_list.blockSignals(True)
         self.session_list.clear()
         for s in self.sessions:
-            when = s.starts_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            when = self.ctx.local(s.starts_at).strftime("%Y-%m-%d %H:%M")
             self.session_list.addItem(f"{s.title} · {when} · {s.seats_taken}/{s.capacity}"
                                       + (f" · +{s.waitlisted}" if s.waitlisted else ""))
         self.session_list.blockSignals(False)
@@ -226,7 +248,7 @@ class VipPage(QWidget):
         self._session_chosen(self.session_list.currentRow())
 
     def create_session(self) -> None:
-        starts = self.when.dateTime().toPython().astimezone(timezone.utc)
+        starts = self.when.dateTime().toPython().replace(tzinfo=self.ctx.shop_zone()).astimezone(timezone.utc)
 
         def run() -> int:
             with self.ctx.store.write() as session:
@@ -237,11 +259,24 @@ class VipPage(QWidget):
 
         self._run(run, lambda sid: (self.title_edit.clear(), self.reload(keep=sid)))
 
+    def _enable(self) -> None:
+        """Actions work on a session and a selected invitation: without them they are greyed."""
+        has_session = self.current() is not None
+        for widget in (self.invite_button, self.add_edit, self.export_button):
+            widget.setEnabled(has_session)
+        self.attendance.setEnabled(has_session and self.broadcast.currentData() is not None)
+        self.broadcast.setEnabled(has_session and self.broadcast.count() > 0
+                                  and self.broadcast.currentData() is not None)
+        for button in self.needs_row:
+            button.setEnabled(has_session and self.selected_row() is not None)
+
     def _session_chosen(self, _row: int) -> None:
         current = self.current()
         if current is None:
             self.invitations.set_rows([])
+            self.broadcast.clear()
             self.report_label.setText(self.tr("Create a session to start inviting."))
+            self._enable()
             return
         with self.ctx.store.read() as session:
             self.invitations.set_rows(vip_sessions.invitation_rows(session, current.id))
@@ -249,7 +284,9 @@ class VipPage(QWidget):
             recent = vip_sessions.broadcasts_near(session, current.id)
         self.broadcast.clear()
         for broadcast_id, title, started in recent:
-            self.broadcast.addItem(f"{started.astimezone():%m-%d %H:%M} {title}", broadcast_id)
+            self.broadcast.addItem(f"{self.ctx.local(started):%m-%d %H:%M} {title}", broadcast_id)
+        if not recent:
+            self.broadcast.addItem(self.tr("No broadcast near the session's time"), None)
         self.report_label.setText(self.tr(
             "Attended %1 of %2 invited. Attendees: %3 orders, %4, %5 bought. "
             "Invited who did not come: %6 orders, %7, %8 bought (orders up to 7 days after).")
@@ -258,6 +295,7 @@ class VipPage(QWidget):
             .replace("%5", f"{report.attendee_conversion:.0%}").replace("%6", str(report.absent_orders))
             .replace("%7", labels.money(report.absent_gmv_fen)).replace("%8", f"{report.absent_conversion:.0%}"))
         self.count_candidates()
+        self._enable()
 
     # -- invitees -----------------------------------------------------------------------
     def rule(self) -> InviteRule:
@@ -278,7 +316,7 @@ class VipPage(QWidget):
 
     def count_candidates(self) -> None:
         def show(found: list) -> None:
-            self.rule_count.setText(self.tr("%n customer(s) match", "", len(found)))
+            self.rule_count.setText(self.tr("%n customers match", "", len(found)))
             shown = "、".join(c.nickname for c in found[:30])
             self.rule_preview.setText(shown + ("…" if len(found) > 30 else ""))
 
@@ -318,16 +356,42 @@ class VipPage(QWidget):
         if current is None or not query:
             return
 
-        def run() -> str:
-            with self.ctx.store.write() as session:
-                hits = lookup(session, query, limit=1)
-                if not hits:
-                    raise vip_sessions.InvitationError(f"no customer matches “{query}”")
-                vip_sessions.invite(session, current.id, [hits[0].id])
-                return hits[0].nickname
+        def find() -> tuple[list, dict]:
+            with self.ctx.store.read() as session:
+                hits = lookup(session, query, limit=MAX_CHOICES + 1)
+                return hits, distinguishers(session, [h.id for h in hits])
 
-        self._run(run, lambda name: (self.add_edit.clear(), self._say(self.tr("Added %1").replace("%1", name)),
-                                     self.reload()))
+        def found(result: tuple[list, dict]) -> None:
+            hits, extra = result
+            exact = [h for h in hits if h.nickname == query]
+            if not hits:
+                self._say(self.tr("No customer matches “%1”").replace("%1", query), error=True)
+            elif len(hits) == 1 or len(exact) == 1:
+                self.invite_one(current.id, (exact or hits)[0].id, (exact or hits)[0].nickname)
+            else:  # "ddm" matches 161 people: ask which one, never invite the top guess silently
+                self._ask_which(current.id, hits, extra)
+
+        self._run(find, found)
+
+    def _ask_which(self, session_id: int, hits: list, extra: dict) -> None:
+        self.choice_menu = menu = QMenu(self)
+        zone = self.ctx.shop_zone()
+        for hit in hits[:MAX_CHOICES]:
+            words = f"{hit.nickname}  ·  {labels.tier(hit.tier)}  ·  {labels.tell_apart(extra[hit.id], zone)}"
+            menu.addAction(words, lambda h=hit: self.invite_one(session_id, h.id, h.nickname))
+        if len(hits) > MAX_CHOICES:
+            more = menu.addAction(self.tr("More match: type more of the name, the handle or the phone tail"))
+            more.setEnabled(False)
+        menu.popup(self.add_edit.mapToGlobal(self.add_edit.rect().bottomLeft()))
+        self._say(self.tr("Several customers match: pick one"))
+
+    def invite_one(self, session_id: int, customer_id: int, nickname: str) -> None:
+        def run() -> None:
+            with self.ctx.store.write() as session:
+                vip_sessions.invite(session, session_id, [customer_id])
+
+        self._run(run, lambda _r: (self.add_edit.clear(), self._say(self.tr("Added %1").replace("%1", nickname)),
+                                   self.reload()))
 
     def remove_selected(self) -> None:
         current, row = self.current(), self.selected_row()
@@ -351,7 +415,7 @@ class VipPage(QWidget):
                 vip_sessions.link_broadcast(session, current.id, broadcast_id)
                 return vip_sessions.take_attendance(session, current.id)
 
-        self._run(run, lambda n: (self._say(self.tr("%n attendee(s) found in the broadcast", "", n)), self.reload()))
+        self._run(run, lambda n: (self._say(self.tr("%n attendees found in the broadcast", "", n)), self.reload()))
 
     def copy_invitation(self) -> None:
         current, row = self.current(), self.selected_row()
@@ -361,7 +425,7 @@ class VipPage(QWidget):
             with self.ctx.store.write() as session:
                 text = vip_sessions.invitation_text(session, current.id, row.customer_id)
         except TemplateError as exc:  # e.g. flagged words nobody acknowledged yet
-            self._say(str(exc), error=True)
+            self._say(describe(exc), error=True)
             return
         QGuiApplication.clipboard().setText(text)
         self._say(self.tr("Copied for %1").replace("%1", row.nickname))
@@ -385,16 +449,15 @@ class VipPage(QWidget):
         current = self.current()
         with self.ctx.store.write() as session:
             rows = [{**vars(r), "invitation": vip_sessions.invitation_text(session, current.id, r.customer_id),
-                     # Excel has no time zones: write this laptop's local time.
-                     "responded_at": r.responded_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.responded_at else ""}
+                     # Excel has no time zones: write the shop's clock, as the invitations do.
+                     "responded_at": self.ctx.local(r.responded_at).strftime("%Y-%m-%d %H:%M") if r.responded_at else ""}
                     for r in vip_sessions.invitation_rows(session, current.id)]
         pd.DataFrame(rows).to_excel(path, index=False, engine="openpyxl")
         self._say(self.tr("Exported %1").replace("%1", path))
 
     # -- plumbing --------------------------------------------------------------------------
     def _run(self, job, on_done) -> None:
-        self.ctx.tasks.submit(job, on_done=on_done, on_error=lambda exc: self._say(str(exc), error=True))
+        self.ctx.tasks.submit(job, on_done=on_done, on_error=lambda exc: self._say(describe(exc), error=True))
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.feedback.setText(text)
-        self.feedback.setStyleSheet("color: #c62828;" if error else "color: #555;")
+        self.feedback.say(text, error=error)

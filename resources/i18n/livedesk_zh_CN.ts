@@ -173,7 +173,7 @@
         <translation>仍含该客户的备份</translation>
     </message>
     <message numerus="yes">
-        <source>%n backup(s) made before the erasure still hold %1. Delete them now, or keep them until they expire.</source>
+        <source>%n backups made before the erasure still hold %1. Delete them now, or keep them until they expire.</source>
         <translation>
             <numerusform>删除前的 %n 个备份仍含有 %1 的资料。可以现在删除，或保留到它们过期。</numerusform>
         </translation>
@@ -324,7 +324,7 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
 <context>
     <name>CheckedEditor</name>
     <message numerus="yes">
-        <source>%n risky word(s) under the Advertising Law: reword them, or keep them only if you are sure they are allowed</source>
+        <source>%n risky words under the Advertising Law: reword them, or keep them only if you are sure they are allowed</source>
         <translation>
             <numerusform>%n 处广告法风险用语：请改写；只有确定允许时才保留</numerusform>
         </translation>
@@ -353,20 +353,12 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>例如 含“最”字的店铺商标</translation>
     </message>
     <message>
-        <source>Save word list</source>
-        <translation>保存词表</translation>
-    </message>
-    <message>
         <source>Also flag</source>
         <translation>另外标出</translation>
     </message>
     <message>
         <source>Never flag</source>
         <translation>永不标出</translation>
-    </message>
-    <message>
-        <source>Saved: templates and scripts are checked with these words now</source>
-        <translation>已保存：模板和话术现在按这些词检查</translation>
     </message>
 </context>
 <context>
@@ -466,6 +458,10 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>成长值</translation>
     </message>
     <message>
+        <source>Orders kept</source>
+        <translation>有效订单</translation>
+    </message>
+    <message>
         <source>Last order</source>
         <translation>最近下单</translation>
     </message>
@@ -502,8 +498,20 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>添加备注</translation>
     </message>
     <message>
+        <source>Paid and completed orders: refunded and cancelled ones are not counted, as in the spend</source>
+        <translation>已付款和已完成的订单；退款和取消的订单不计入，与累计消费一致</translation>
+    </message>
+    <message>
         <source>No orders yet</source>
         <translation>暂无订单</translation>
+    </message>
+    <message>
+        <source>%1 refunded or cancelled, not in the Orders tile or the spend</source>
+        <translation>其中 %1 笔已退款或取消，不计入有效订单和消费</translation>
+    </message>
+    <message>
+        <source>e.g. %1 (several, separated by 、)</source>
+        <translation>例如 %1（可填多项，用、分隔）</translation>
     </message>
     <message>
         <source>Pinned</source>
@@ -621,7 +629,7 @@ Replace it with yours?</source>
         <translation>加载中…</translation>
     </message>
     <message numerus="yes">
-        <source>%n customer(s)</source>
+        <source>%n customers</source>
         <translation>
             <numerusform>共 %n 位客户</numerusform>
         </translation>
@@ -657,12 +665,6 @@ Replace it with yours?</source>
 </context>
 <context>
     <name>DashboardPage</name>
-    <message numerus="yes">
-        <source>Last %n month(s)</source>
-        <translation>
-            <numerusform>近 %n 个月</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Custom</source>
         <translation>自定义</translation>
@@ -719,12 +721,6 @@ Replace it with yours?</source>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
-    <message numerus="yes">
-        <source>%n paid order(s)</source>
-        <translation>
-            <numerusform>共 %n 笔已付订单</numerusform>
-        </translation>
-    </message>
     <message>
         <source>No data</source>
         <translation>暂无数据</translation>
@@ -736,6 +732,18 @@ Replace it with yours?</source>
     <message>
         <source>GMV</source>
         <translation>GMV</translation>
+    </message>
+    <message numerus="yes">
+        <source>Last %n months</source>
+        <translation>
+            <numerusform>近 %n 个月</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n paid orders</source>
+        <translation>
+            <numerusform>共 %n 笔已付订单</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1: %2 customers (%3), GMV %4 (%5)</source>
@@ -1033,6 +1041,25 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>DropZone</name>
+    <message>
+        <source>Drop the platform&apos;s order export here</source>
+        <translation>把平台导出的订单文件拖到这里</translation>
+    </message>
+    <message>
+        <source>CSV (UTF-8, GBK/GB18030) or Excel, as the platform exported it: Douyin, Taobao, Kuaishou, Channels, TikTok Shop, Shopify</source>
+        <translation>CSV（UTF-8、GBK/GB18030）或 Excel，平台导出什么就用什么：抖音、淘宝、快手、视频号、TikTok Shop、Shopify</translation>
+    </message>
+    <message>
+        <source>Choose a file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <source>No export at hand? Save LiveDesk&apos;s template (CSV) and fill it in</source>
+        <translation>手头没有导出文件？保存 LiveDesk 的模板（CSV）填好再导入</translation>
+    </message>
+</context>
+<context>
     <name>DuplicatesDialog</name>
     <message>
         <source>Possible duplicate customers</source>
@@ -1267,6 +1294,293 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>Give the broadcast a title</source>
+        <translation>请给这场直播起个标题</translation>
+    </message>
+    <message>
+        <source>Unknown platform %1</source>
+        <translation>不认识的平台 %1</translation>
+    </message>
+    <message>
+        <source>“%1” is still on air: end it before starting another</source>
+        <translation>“%1”还在直播中：先结束它再开新的一场</translation>
+    </message>
+    <message>
+        <source>“%1” is already on air in this room</source>
+        <translation>这个直播间已经在播“%1”</translation>
+    </message>
+    <message>
+        <source>That broadcast no longer exists</source>
+        <translation>这场直播已不存在</translation>
+    </message>
+    <message>
+        <source>“%1” has already ended</source>
+        <translation>“%1”已经结束了</translation>
+    </message>
+    <message>
+        <source>The feed is recorded during a live broadcast: start one first</source>
+        <translation>弹幕只在直播中记录：请先开始直播</translation>
+    </message>
+    <message>
+        <source>Start a broadcast to record greetings</source>
+        <translation>开播后才能记录打招呼</translation>
+    </message>
+    <message>
+        <source>That customer no longer exists</source>
+        <translation>这位客户已不存在</translation>
+    </message>
+    <message>
+        <source>%1 is already recording this broadcast&apos;s feed</source>
+        <translation>%1 已经在记录这场直播的弹幕</translation>
+    </message>
+    <message>
+        <source>Another computer</source>
+        <translation>另一台电脑</translation>
+    </message>
+    <message>
+        <source>This task was already handled (perhaps on another screen)</source>
+        <translation>这条任务已经处理过了（可能是在另一台电脑上）</translation>
+    </message>
+    <message>
+        <source>Unknown outcome</source>
+        <translation>不认识的处理结果</translation>
+    </message>
+    <message>
+        <source>Pick a time</source>
+        <translation>请选择时间</translation>
+    </message>
+    <message>
+        <source>Snooze to a time in the future</source>
+        <translation>请推迟到一个将来的时间</translation>
+    </message>
+    <message>
+        <source>Type why you skip this task: a reason is required</source>
+        <translation>请填写跳过的原因：跳过必须说明原因</translation>
+    </message>
+    <message>
+        <source>Unknown kind of task</source>
+        <translation>不认识的任务类型</translation>
+    </message>
+    <message>
+        <source>Give the session a title</source>
+        <translation>请给私享会起个标题</translation>
+    </message>
+    <message>
+        <source>A session needs at least one seat</source>
+        <translation>私享会至少要有一个名额</translation>
+    </message>
+    <message>
+        <source>They already answered (%1): record a decline instead</source>
+        <translation>对方已经回复（%1）：请改为记录婉拒</translation>
+    </message>
+    <message>
+        <source>Unknown answer</source>
+        <translation>不认识的回复</translation>
+    </message>
+    <message>
+        <source>An invitation that is “%1” cannot become “%2”</source>
+        <translation>邀请状态“%1”不能改为“%2”</translation>
+    </message>
+    <message>
+        <source>No seat is free: the session is full</source>
+        <translation>名额已满</translation>
+    </message>
+    <message>
+        <source>No broadcast is linked to this session: pick the broadcast it ran as</source>
+        <translation>这场私享会还没关联直播：请选择它对应的那场直播</translation>
+    </message>
+    <message>
+        <source>That session no longer exists</source>
+        <translation>这场私享会已不存在</translation>
+    </message>
+    <message>
+        <source>That customer is not on this session&apos;s list</source>
+        <translation>这位客户不在本场名单里</translation>
+    </message>
+    <message>
+        <source>The template has placeholders LiveDesk does not know: %1. Known: %2</source>
+        <translation>模板里有不认识的占位符：%1。可用的有：%2</translation>
+    </message>
+    <message>
+        <source>The template has Advertising Law risk terms (%1): the owner must accept them under Message templates before it is used</source>
+        <translation>模板含有广告法风险用语（%1）：需店主在消息模板里确认后才能使用</translation>
+    </message>
+    <message>
+        <source>There is no template for “%1” follow-ups: add one under Message templates</source>
+        <translation>没有“%1”跟进的消息模板：请在消息模板里添加</translation>
+    </message>
+    <message>
+        <source>“%1” is not a WebSocket address (ws://host:port)</source>
+        <translation>“%1”不是 WebSocket 地址（ws://主机:端口）</translation>
+    </message>
+    <message>
+        <source>LiveDesk only listens on this computer (127.0.0.1)</source>
+        <translation>LiveDesk 只监听本机地址（127.0.0.1）</translation>
+    </message>
+    <message>
+        <source>douyinLive needs the room id or its ws:// address</source>
+        <translation>douyinLive 需要直播间号或它的 ws:// 地址</translation>
+    </message>
+    <message>
+        <source>dycast needs an address like 127.0.0.1:8899</source>
+        <translation>dycast 需要类似 127.0.0.1:8899 的地址</translation>
+    </message>
+    <message>
+        <source>Unknown feed format</source>
+        <translation>不认识的弹幕格式</translation>
+    </message>
+    <message>
+        <source>The recorded feed file is missing</source>
+        <translation>找不到录制的弹幕文件</translation>
+    </message>
+    <message>
+        <source>The replay speed cannot be negative</source>
+        <translation>回放速度不能是负数</translation>
+    </message>
+    <message>
+        <source>This viewer has only a nickname: it changes and is shared, so it cannot be linked</source>
+        <translation>这位观众只有昵称：昵称会变也会重名，不能用来关联</translation>
+    </message>
+    <message>
+        <source>This account is already linked to another customer: merge the two if they are one person</source>
+        <translation>这个账号已关联到另一位客户：如果是同一个人，请合并两位客户</translation>
+    </message>
+    <message>
+        <source>The file is not there any more</source>
+        <translation>文件已经不在了</translation>
+    </message>
+    <message>
+        <source>The file has no header row</source>
+        <translation>文件没有表头行</translation>
+    </message>
+    <message>
+        <source>The file&apos;s text encoding cannot be recognised: save it as UTF-8 or GBK</source>
+        <translation>无法识别文件的文字编码：请另存为 UTF-8 或 GBK</translation>
+    </message>
+    <message>
+        <source>The file is empty</source>
+        <translation>文件是空的</translation>
+    </message>
+    <message>
+        <source>The file cannot be read past row %1</source>
+        <translation>文件第 %1 行之后无法读取</translation>
+    </message>
+    <message>
+        <source>The file is not a readable Excel workbook</source>
+        <translation>这不是能读取的 Excel 文件</translation>
+    </message>
+    <message>
+        <source>The file cannot be read as a table</source>
+        <translation>文件无法按表格读取</translation>
+    </message>
+    <message>
+        <source>A column choice does not fit this file: choose the columns again</source>
+        <translation>有一列的对应关系和这个文件不符：请重新选择</translation>
+    </message>
+    <message>
+        <source>Which platform is this export from? Choose it above</source>
+        <translation>这是哪个平台导出的？请在上方选择来源</translation>
+    </message>
+    <message>
+        <source>The VIP share must be more than 0 % and at most 100 %</source>
+        <translation>高价值VIP比例必须大于 0% 且不超过 100%</translation>
+    </message>
+    <message>
+        <source>The minimum spend cannot be negative and potential buyers need at least one order</source>
+        <translation>最低消费不能为负，潜力活跃客至少要有一笔订单</translation>
+    </message>
+    <message>
+        <source>“Active if they bought within” must be shorter than “Lost after nothing for”</source>
+        <translation>“多少天内购买算活跃”必须短于“多少天没买算流失”</translation>
+    </message>
+    <message>
+        <source>Each membership level needs its own spend threshold above zero</source>
+        <translation>每个会员等级都需要一个大于零且不重复的消费门槛</translation>
+    </message>
+    <message>
+        <source>The file name must end in .xlsx or .csv</source>
+        <translation>文件名必须以 .xlsx 或 .csv 结尾</translation>
+    </message>
+    <message>
+        <source>That is a folder: give a file name ending in .xlsx or .csv</source>
+        <translation>这是一个文件夹：请输入以 .xlsx 或 .csv 结尾的文件名</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist</source>
+        <translation>文件夹 %1 不存在</translation>
+    </message>
+    <message>
+        <source>LiveDesk may not write in the folder %1</source>
+        <translation>LiveDesk 没有权限写入文件夹 %1</translation>
+    </message>
+    <message>
+        <source>Unknown tier</source>
+        <translation>不认识的分层</translation>
+    </message>
+    <message>
+        <source>nothing answers at that address: is the capture tool running?</source>
+        <translation>这个地址没有回应：弹幕抓取工具开着吗？</translation>
+    </message>
+    <message>
+        <source>the capture tool does not answer</source>
+        <translation>抓取工具没有响应</translation>
+    </message>
+    <message>
+        <source>the capture tool closed the connection</source>
+        <translation>抓取工具断开了连接</translation>
+    </message>
+    <message>
+        <source>the connection failed</source>
+        <translation>连接失败</translation>
+    </message>
+    <message>
+        <source>the capture tool&apos;s answer is not a live feed</source>
+        <translation>抓取工具的回应不是弹幕数据</translation>
+    </message>
+    <message>
+        <source>the feed is not set up right</source>
+        <translation>弹幕设置不正确</translation>
+    </message>
+    <message>
+        <source>The file cannot be imported</source>
+        <translation>文件无法导入</translation>
+    </message>
+    <message>
+        <source>The database cannot be used: %1</source>
+        <translation>数据库无法使用：%1</translation>
+    </message>
+    <message>
+        <source>That record no longer exists: another screen may have merged or removed it</source>
+        <translation>这条记录已不存在：可能已在别处被合并或删除</translation>
+    </message>
+    <message>
+        <source>Only an owner may do this (you act as %1)</source>
+        <translation>只有店主可以这样做（当前身份：%1）</translation>
+    </message>
+    <message>
+        <source>Nothing answers at that address: is the capture tool running?</source>
+        <translation>这个地址没有回应：弹幕抓取工具开着吗？</translation>
+    </message>
+    <message>
+        <source>LiveDesk may not use that file or folder: %1</source>
+        <translation>LiveDesk 没有权限使用这个文件或文件夹：%1</translation>
+    </message>
+    <message>
+        <source>No such file: %1</source>
+        <translation>找不到文件：%1</translation>
+    </message>
+    <message>
+        <source>The computer refused: %1</source>
+        <translation>系统拒绝了操作：%1</translation>
+    </message>
+    <message>
+        <source>Something went wrong; it is in the log. Your data is safe.</source>
+        <translation>出了点问题，已记录在日志里。数据是安全的。</translation>
+    </message>
+</context>
+<context>
     <name>FollowupRulesBox</name>
     <message>
         <source>Follow-up rules</source>
@@ -1340,14 +1654,6 @@ Replace it with yours?</source>
         <source>Weekly touch for each VIP, on</source>
         <translation>VIP 每周关怀，在</translation>
     </message>
-    <message>
-        <source>Save follow-up rules</source>
-        <translation>保存跟进规则</translation>
-    </message>
-    <message>
-        <source>Saved: the next look for tasks uses these rules</source>
-        <translation>已保存：下次生成任务时按新规则</translation>
-    </message>
 </context>
 <context>
     <name>FollowupsPage</name>
@@ -1366,6 +1672,10 @@ Replace it with yours?</source>
     <message>
         <source>Look for new tasks now</source>
         <translation>立即检查新任务</translation>
+    </message>
+    <message>
+        <source>Nothing to follow up right now: new tasks appear here when they are due</source>
+        <translation>现在没有需要跟进的客户：任务到期时会出现在这里</translation>
     </message>
     <message>
         <source>Nothing to follow up right now</source>
@@ -1420,26 +1730,54 @@ Replace it with yours?</source>
         <translation>联系方式有误</translation>
     </message>
     <message numerus="yes">
-        <source>%n task(s)</source>
+        <source>%n tasks</source>
         <translation>
             <numerusform>共 %n 个任务</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Skipped: %1</source>
+        <translation>已跳过：%1</translation>
     </message>
     <message>
         <source>, %1 overdue</source>
         <translation>，%1 个已逾期</translation>
     </message>
     <message>
+        <source>WeChat remark: %1</source>
+        <translation>微信备注：%1</translation>
+    </message>
+    <message>
+        <source>Phone %1</source>
+        <translation>手机 %1</translation>
+    </message>
+    <message>
+        <source>No way to reach them is recorded: add a WeChat remark on the customer page</source>
+        <translation>还没有记录联系方式：可在客户页填写微信备注</translation>
+    </message>
+    <message>
+        <source>Reach: %1</source>
+        <translation>联系方式：%1</translation>
+    </message>
+    <message>
         <source>Message copied: send it, then record what happened (1–4)</source>
         <translation>消息已复制：发出后记录结果（1–4）</translation>
     </message>
     <message>
-        <source>Task added for %1</source>
-        <translation>已为 %1 新建跟进</translation>
+        <source>Done: %1 (%2)</source>
+        <translation>已处理：%1（%2）</translation>
     </message>
     <message>
-        <source>Done: %1</source>
-        <translation>已处理：%1</translation>
+        <source>Snoozed until %2: %1</source>
+        <translation>已推迟到 %2：%1</translation>
+    </message>
+    <message>
+        <source>Answer recorded: %1</source>
+        <translation>已记录回访结果：%1</translation>
+    </message>
+    <message>
+        <source>Task added for %1</source>
+        <translation>已为 %1 新建跟进</translation>
     </message>
 </context>
 <context>
@@ -1580,6 +1918,14 @@ Replace it with yours?</source>
         <translation>导入记录</translation>
     </message>
     <message>
+        <source>Save the order template</source>
+        <translation>保存订单模板</translation>
+    </message>
+    <message>
+        <source>Template saved: %1. Fill it in and drop it here.</source>
+        <translation>模板已保存：%1。填好后拖到这里即可导入。</translation>
+    </message>
+    <message>
         <source>Choose an order export</source>
         <translation>选择订单导出文件</translation>
     </message>
@@ -1608,8 +1954,16 @@ Replace it with yours?</source>
         <translation>手动指定</translation>
     </message>
     <message>
+        <source>a guess: check it</source>
+        <translation>猜测，请核对</translation>
+    </message>
+    <message>
         <source>— not imported —</source>
         <translation>— 不导入 —</translation>
+    </message>
+    <message>
+        <source>The column&apos;s name is close to this field but not the same (payable is not paid): choose the right column or confirm this one</source>
+        <translation>这一列的名称与字段相近但不相同（应付不等于实付）：请选择正确的列，或确认就用这一列</translation>
     </message>
     <message>
         <source>Reading…</source>
@@ -1656,7 +2010,7 @@ Replace it with yours?</source>
         <translation>%1 个订单保持较新导出中的状态未改。</translation>
     </message>
     <message numerus="yes">
-        <source>%n row(s) cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
+        <source>%n rows cannot be read, so nothing was written. Fix them in the file (or the mapping) and import again.</source>
         <translation>
             <numerusform>%n 行无法读取，因此没有写入任何数据。请在文件（或列对应）中改正后重新导入。</numerusform>
         </translation>
@@ -2240,6 +2594,142 @@ Replace it with yours?</source>
         <source>The folder or the store cannot be written to (read-only, or not yours): nothing was written.</source>
         <translation>无法写入该文件夹或数据库（只读，或不属于您），没有写入任何数据。</translation>
     </message>
+    <message>
+        <source>phone …%1</source>
+        <translation>尾号 %1</translation>
+    </message>
+    <message>
+        <source>last order %1</source>
+        <translation>最近下单 %1</translation>
+    </message>
+    <message>
+        <source>no order yet</source>
+        <translation>尚未下单</translation>
+    </message>
+    <message>
+        <source>Gold Diamond member arrives</source>
+        <translation>金钻会员进场</translation>
+    </message>
+    <message>
+        <source>Silver Diamond member arrives</source>
+        <translation>银钻会员进场</translation>
+    </message>
+    <message>
+        <source>VIP arrives</source>
+        <translation>VIP 进场</translation>
+    </message>
+    <message>
+        <source>New buyer arrives</source>
+        <translation>新客进场</translation>
+    </message>
+    <message>
+        <source>Default welcome</source>
+        <translation>默认欢迎</translation>
+    </message>
+    <message>
+        <source>24-hour thank-you</source>
+        <translation>24小时致谢</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>满意度回访</translation>
+    </message>
+    <message>
+        <source>Wake-up</source>
+        <translation>沉睡唤醒</translation>
+    </message>
+    <message>
+        <source>Birthday greeting</source>
+        <translation>生日祝福</translation>
+    </message>
+    <message>
+        <source>Replenishment reminder</source>
+        <translation>补货提醒</translation>
+    </message>
+    <message>
+        <source>Manual follow-up</source>
+        <translation>手动跟进</translation>
+    </message>
+    <message>
+        <source>Private session invitation</source>
+        <translation>私享会邀请</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s nickname</source>
+        <translation>客户的昵称</translation>
+    </message>
+    <message>
+        <source>Membership level, e.g. Gold Diamond member</source>
+        <translation>会员等级，如 金钻会员</translation>
+    </message>
+    <message>
+        <source>The product they bought last</source>
+        <translation>最近一次购买的商品</translation>
+    </message>
+    <message>
+        <source>The task&apos;s product (replenishment); else the product bought last</source>
+        <translation>任务相关的商品（补货提醒），没有时同 上次购买商品</translation>
+    </message>
+    <message>
+        <source>The coupon of the task or of the rule in settings</source>
+        <translation>任务或规则设置里的优惠券</translation>
+    </message>
+    <message>
+        <source>Birthday, e.g. 3月8日</source>
+        <translation>生日，如 3月8日</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s name</source>
+        <translation>店铺名称</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s dedicated assistant</source>
+        <translation>客户的专属客服</translation>
+    </message>
+    <message>
+        <source>The private session&apos;s title (invitation)</source>
+        <translation>私享会的标题（邀请函）</translation>
+    </message>
+    <message>
+        <source>When the private session starts (invitation)</source>
+        <translation>私享会的开始时间（邀请函）</translation>
+    </message>
+    <message>
+        <source>A 最-type absolute term, forbidden by Advertising Law art. 9(3)</source>
+        <translation>“最”字类绝对化用语，《广告法》第九条第三项禁止</translation>
+    </message>
+    <message>
+        <source>A ranking term (第一, 唯一, 首…), forbidden by Advertising Law art. 9(3)</source>
+        <translation>“第一/唯一/首”类排名用语，《广告法》第九条第三项禁止</translation>
+    </message>
+    <message>
+        <source>A grade term (级, 极, 顶…), forbidden by Advertising Law art. 9(3); national standard grades excepted</source>
+        <translation>“级/极/顶”类等级用语，《广告法》第九条第三项禁止；国家标准等级除外</translation>
+    </message>
+    <message>
+        <source>An absolute promise or exaggeration, forbidden by Advertising Law arts. 4 and 9</source>
+        <translation>绝对化承诺或夸大用语，《广告法》第四条、第九条禁止</translation>
+    </message>
+    <message>
+        <source>Uses the name of state bodies, leaders or well-known marks, forbidden by Advertising Law art. 9(2) and Trademark Law art. 14</source>
+        <translation>冒用国家机关、领导人或驰名商标的名义，《广告法》第九条第二项、《商标法》第十四条禁止</translation>
+    </message>
+    <message>
+        <source>A medical term or a claim to treat illness: only medicines and medical devices may say so (Advertising Law art. 17)</source>
+        <translation>医疗用语或疾病治疗功效，非药品、医疗器械不得宣称（《广告法》第十七条）</translation>
+    </message>
+    <message>
+        <source>An efficacy claim (whitening, spot removal, anti hair loss…) that ordinary cosmetics and foods may not make</source>
+        <translation>功效宣称：美白、祛斑、防脱、丰胸等属特殊化妆品或保健食品功效，普通化妆品、普通食品不得宣称（《化妆品监督管理条例》第三十七条、《广告法》第十八条）</translation>
+    </message>
+    <message>
+        <source>A safety guarantee or a claim for pregnant women, nursing mothers or babies: ads may not guarantee safety, and a host cannot vouch for it</source>
+        <translation>安全性保证或特殊人群适用宣称（孕妇、哺乳期、婴幼儿）：广告不得含有安全性、功效的断言或保证（《广告法》第四条、第二十八条），孕妇婴幼儿适用须有依据，主播不能口头担保</translation>
+    </message>
+    <message>
+        <source>A word the shop does not allow</source>
+        <translation>店铺自定义的禁用词</translation>
+    </message>
 </context>
 <context>
     <name>LivePage</name>
@@ -2254,6 +2744,10 @@ Replace it with yours?</source>
     <message>
         <source>Nickname, pinyin, initials, handle or phone tail…</source>
         <translation>昵称、拼音、首字母、抖音号或手机尾号…</translation>
+    </message>
+    <message>
+        <source>Type a nickname, pinyin, handle or phone tail</source>
+        <translation>输入昵称、拼音、抖音号或手机尾号</translation>
     </message>
     <message>
         <source>Pick someone to see what the host will see</source>
@@ -2292,6 +2786,10 @@ Replace it with yours?</source>
         <translation>直播弹幕</translation>
     </message>
     <message>
+        <source>Viewers who arrive or comment appear here once the live feed is connected</source>
+        <translation>接入直播弹幕后，进场或评论的观众会出现在这里</translation>
+    </message>
+    <message>
         <source>This viewer is the selected customer</source>
         <translation>这位观众就是选中的客户</translation>
     </message>
@@ -2302,12 +2800,6 @@ Replace it with yours?</source>
     <message>
         <source>Just arrived or commented</source>
         <translation>刚进来或刚评论</translation>
-    </message>
-    <message numerus="yes">
-        <source>Search index ready: %n customer(s)</source>
-        <translation>
-            <numerusform>搜索索引已就绪：%n 位客户</numerusform>
-        </translation>
     </message>
     <message>
         <source>No one found</source>
@@ -2333,13 +2825,43 @@ Replace it with yours?</source>
         <source>Disconnect</source>
         <translation>断开</translation>
     </message>
-    <message>
-        <source>%1 %2: %3, %4 events/s, %5 events, %6 skipped, %7 dropped, %8 reconnects</source>
-        <translation>%1 %2：%3，%4 条/秒，共 %5 条，跳过 %6，丢弃 %7，重连 %8 次</translation>
+    <message numerus="yes">
+        <source>Search index ready: %n customers</source>
+        <translation>
+            <numerusform>搜索索引已就绪：%n 位客户</numerusform>
+        </translation>
     </message>
     <message>
-        <source>last error: %1</source>
-        <translation>最近错误：%1</translation>
+        <source>No one found: try the pinyin initials or the phone tail</source>
+        <translation>没有找到：试试拼音首字母或手机尾号</translation>
+    </message>
+    <message>
+        <source>Rehearsal (recorded broadcast)</source>
+        <translation>彩排（录制的直播）</translation>
+    </message>
+    <message>
+        <source>the demo broadcast, or a recorded .jsonl file</source>
+        <translation>演示直播，或录制的 .jsonl 文件</translation>
+    </message>
+    <message>
+        <source>%1%2: %3 · %4 events</source>
+        <translation>%1%2：%3 · %4 条事件</translation>
+    </message>
+    <message>
+        <source>%1 a second</source>
+        <translation>每秒 %1 条</translation>
+    </message>
+    <message>
+        <source>%1 unreadable</source>
+        <translation>%1 条无法读取</translation>
+    </message>
+    <message>
+        <source>%1 dropped</source>
+        <translation>丢弃 %1 条</translation>
+    </message>
+    <message>
+        <source>%1 reconnects</source>
+        <translation>重连 %1 次</translation>
     </message>
     <message>
         <source>idle</source>
@@ -2671,6 +3193,12 @@ Replace it with yours?</source>
         <source>Waiting for viewers…</source>
         <translation>等待观众进入直播间…</translation>
     </message>
+    <message numerus="yes">
+        <source>Birthday in %n days</source>
+        <translation>
+            <numerusform>%n 天后生日</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Running out: %1</source>
         <translation>快用完了：%1</translation>
@@ -2680,7 +3208,7 @@ Replace it with yours?</source>
         <translation>今天升级为%1</translation>
     </message>
     <message numerus="yes">
-        <source>Became %1 %n day(s) ago</source>
+        <source>Became %1 %n days ago</source>
         <translation>
             <numerusform>%n 天前升级为%1</numerusform>
         </translation>
@@ -2704,12 +3232,6 @@ Replace it with yours?</source>
     <message>
         <source>Birthday today!</source>
         <translation>今天生日！</translation>
-    </message>
-    <message numerus="yes">
-        <source>Birthday in %n day(s)</source>
-        <translation>
-            <numerusform>%n 天后生日</numerusform>
-        </translation>
     </message>
     <message>
         <source>Open complaint: %1</source>
@@ -2934,12 +3456,12 @@ It holds %3.</source>
         <translation>会员等级（按近12个月消费）</translation>
     </message>
     <message>
-        <source>Preview</source>
-        <translation>预览</translation>
+        <source>Discard</source>
+        <translation>放弃修改</translation>
     </message>
     <message>
-        <source>Save and recompute</source>
-        <translation>保存并重新计算</translation>
+        <source>Save changes</source>
+        <translation>保存修改</translation>
     </message>
     <message>
         <source>Shop</source>
@@ -2958,6 +3480,14 @@ It holds %3.</source>
         <translation>本机界面语言（重启后生效）</translation>
     </message>
     <message>
+        <source>Unsaved changes</source>
+        <translation>有未保存的修改</translation>
+    </message>
+    <message>
+        <source>All changes saved</source>
+        <translation>所有修改已保存</translation>
+    </message>
+    <message>
         <source>Counting…</source>
         <translation>正在统计…</translation>
     </message>
@@ -2966,12 +3496,20 @@ It holds %3.</source>
         <translation>按这些规则（现在 → 之后）：</translation>
     </message>
     <message>
+        <source>Saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
         <source>Saved: %1 customers recomputed, %2 changed</source>
         <translation>已保存：重新计算了 %1 位客户，%2 位有变化</translation>
     </message>
     <message>
         <source>Recomputing…</source>
         <translation>正在重新计算…</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
     </message>
     <message>
         <source>Not saved: %1</source>
@@ -3495,8 +4033,28 @@ It holds %3.</source>
         <translation>从名单移除</translation>
     </message>
     <message>
-        <source>Take attendance from this broadcast</source>
-        <translation>按这场直播签到</translation>
+        <source>Take attendance</source>
+        <translation>按直播签到</translation>
+    </message>
+    <message>
+        <source>Mark everyone on the list who was seen in this broadcast as attended</source>
+        <translation>名单上在这场直播中出现过的客户都记为已到场</translation>
+    </message>
+    <message>
+        <source>The session ran as broadcast</source>
+        <translation>私享会对应的直播</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n customers match</source>
+        <translation>
+            <numerusform>符合条件：%n 位客户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n attendees found in the broadcast</source>
+        <translation>
+            <numerusform>在直播中找到 %n 位到场客户</numerusform>
+        </translation>
     </message>
     <message>
         <source>Copy invitation, next (Ctrl+C)</source>
@@ -3515,18 +4073,28 @@ It holds %3.</source>
         <translation>先创建一场私享会，再开始邀请。</translation>
     </message>
     <message>
+        <source>No broadcast near the session&apos;s time</source>
+        <translation>私享会前后没有直播</translation>
+    </message>
+    <message>
         <source>Attended %1 of %2 invited. Attendees: %3 orders, %4, %5 bought. Invited who did not come: %6 orders, %7, %8 bought (orders up to 7 days after).</source>
         <translation>受邀 %2 位，到场 %1 位。到场客户：%3 笔订单，%4，%5 下单。受邀未到：%6 笔订单，%7，%8 下单（统计到会后 7 天）。</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n customer(s) match</source>
-        <translation>
-            <numerusform>符合条件：%n 位客户</numerusform>
-        </translation>
     </message>
     <message>
         <source>%1 invited, %2 on the waitlist</source>
         <translation>已邀请 %1 位，候补 %2 位</translation>
+    </message>
+    <message>
+        <source>No customer matches “%1”</source>
+        <translation>没有客户匹配“%1”</translation>
+    </message>
+    <message>
+        <source>More match: type more of the name, the handle or the phone tail</source>
+        <translation>还有更多匹配：请多输入几个字、抖音号或手机尾号</translation>
+    </message>
+    <message>
+        <source>Several customers match: pick one</source>
+        <translation>有多位客户匹配：请选择一位</translation>
     </message>
     <message>
         <source>Added %1</source>
@@ -3535,12 +4103,6 @@ It holds %3.</source>
     <message>
         <source>Pick the broadcast the session ran as</source>
         <translation>请选择私享会对应的那场直播</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n attendee(s) found in the broadcast</source>
-        <translation>
-            <numerusform>在直播中找到 %n 位到场客户</numerusform>
-        </translation>
     </message>
     <message>
         <source>Copied for %1</source>

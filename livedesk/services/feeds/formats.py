@@ -75,14 +75,15 @@ def open_source(fmt: str, target: str | None = None, *, index: ViewerIndex | Non
         transport = WebSocketClient(target or barragegrab.DEFAULT_URL, barragegrab.parse)
     elif fmt == "douyinlive":
         if not target:
-            raise FeedConfigError("douyinLive needs a room id or a ws:// address")
+            raise FeedConfigError("room_required", "douyinLive needs a room id or a ws:// address")
         transport = WebSocketClient(douyinlive.url_for(target), douyinlive.parse)
     elif fmt == "dycast":
         if target:
             address, _, path = target.removeprefix("ws://").partition("/")
             host, _, given_port = address.rpartition(":")
             if not given_port.isdigit():
-                raise FeedConfigError(f"dycast listens on HOST:PORT[/SECRET], not {target!r}")
+                raise FeedConfigError("bad_listen_address", f"dycast listens on HOST:PORT[/SECRET], not {target!r}",
+                                      target=target)
             port = int(given_port)
             host = host.strip("[]") or "127.0.0.1"
             secret = path.strip("/") or secret
@@ -91,5 +92,6 @@ def open_source(fmt: str, target: str | None = None, *, index: ViewerIndex | Non
     elif fmt == "replay":
         transport = ReplayFile(target or demo_feed(), PARSERS, speed=speed)
     else:
-        raise FeedConfigError(f"unknown feed format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise FeedConfigError("unknown_format", f"unknown feed format {fmt!r}; choose one of {', '.join(FORMATS)}",
+                              format=fmt)
     return FeedSource(name or fmt, transport, index=index, buffer=buffer, backoff=backoff)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from livedesk.models import Appearance, Customer, PlatformAccount
 from livedesk.models.base import utcnow
 from livedesk.services.customers import refresh_search_text
+from livedesk.services.errors import Refused
 from livedesk.services.feeds.events import FeedEvent, normalise_name
 
 VIP_TIERS = ("vip",)
@@ -26,7 +27,7 @@ NO_LEVEL = "none"
 MAX_CANDIDATES = 20  # a nickname hundreds share says little; the panel shows the first few anyway
 
 
-class LinkError(ValueError):
+class LinkError(Refused):
     """A link that would make one platform account belong to two people, or to nobody."""
 
 
@@ -154,16 +155,17 @@ def link_viewer(session: Session, customer_id: int, platform: str, uid: str | No
     belongs to someone else, or if there is no id or handle to remember them by.
     """
     if not (uid or handle):
-        raise LinkError("a nickname alone cannot be linked: it changes and is shared")
+        raise LinkError("nickname_only", "a nickname alone cannot be linked: it changes and is shared")
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise LinkError(f"customer {customer_id} does not exist")
+        raise LinkError("customer_not_found", f"customer {customer_id} does not exist", id=customer_id)
     account = None
     if uid:
         account = session.scalar(select(PlatformAccount).where(PlatformAccount.platform == platform,
                                                                PlatformAccount.uid == uid))
         if account is not None and account.customer_id != customer_id:
-            raise LinkError(f"this {platform} account is already linked to customer {account.customer_id}")
+            raise LinkError("already_linked", f"this {platform} account is already linked to customer {account.customer_id}",
+                                platform=platform, customer_id=account.customer_id)
     if account is None and handle:  # an account known by handle only: now we learn its id
         by_handle = select(PlatformAccount).where(PlatformAccount.customer_id == customer_id,
                                                   PlatformAccount.platform == platform,

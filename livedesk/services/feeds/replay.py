@@ -30,9 +30,9 @@ class ReplayFile:
 
         self.path = Path(path)
         if not self.path.is_file():
-            raise FeedConfigError(f"no recorded feed at {self.path}")
+            raise FeedConfigError("no_file", f"no recorded feed at {self.path}", path=str(self.path))
         if speed < 0:
-            raise FeedConfigError("speed must be 0 (as fast as possible) or more")
+            raise FeedConfigError("bad_speed", "speed must be 0 (as fast as possible) or more")
         self.parsers = parsers
         self.speed = speed
         self.default_format = default_format

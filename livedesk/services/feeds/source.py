@@ -32,6 +32,7 @@ from websockets.uri import parse_uri
 
 from livedesk.services.feeds.events import FeedEvent, FrameError, Kind, utc_now
 from livedesk.services.feeds.matching import NO_MATCH, Match, ViewerIndex
+from livedesk.services.errors import Refused
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def drop_rank(event: FeedEvent, match: Match) -> int:
     return RANK_LOW
 
 
-class FeedConfigError(ValueError):
+class FeedConfigError(Refused):
     """A source that can never work as configured (bad URL, a non-loopback listen address...)."""
 
 
@@ -179,6 +180,8 @@ class FeedStatus:
     last_error: str | None
     last_error_at: datetime | None
     last_skipped: str | None  # why the latest malformed frame was skipped
+    # What went wrong last, for the UI to word: refused | timeout | closed | network | protocol | config
+    last_error_code: str | None = None
 
 
 class Transport(Protocol):
@@ -207,6 +210,7 @@ class FeedSource:
         self._last_error: str | None = None
         self._last_error_at: datetime | None = None
         self._last_skipped: str | None = None
+        self._last_error_code: str | None = None
 
     # --- control ----------------------------------------------------------------------
 
@@ -233,7 +237,7 @@ class FeedSource:
         return FeedStatus(
             self.name, self.transport.endpoint, self._state, self._connected, round(self._rate.rate(), 1),
             self._frames_ok, self._frames_skipped, self._events, self.buffer.dropped, len(self.buffer),
-            self._reconnects, self._last_error, self._last_error_at, self._last_skipped,
+            self._reconnects, self._last_error, self._last_error_at, self._last_skipped, self._last_error_code,
         )
 
     async def run(self) -> None:
@@ -245,16 +249,16 @@ class FeedSource:
                 try:
                     await self.transport.run(self)
                 except FeedConfigError as exc:
-                    self._error(str(exc))
+                    self._error(str(exc), "config")
                     self._state = "failed"
                     return
                 except (OSError, TimeoutError, WebSocketException) as exc:
-                    self._error(f"{type(exc).__name__}: {exc}")
+                    self._error(f"{type(exc).__name__}: {exc}", error_code(exc))
                 else:
                     if self.transport.finite:
                         self._state = "finished"
                         return
-                    self._error("the capture tool closed the connection")
+                    self._error("the capture tool closed the connection", "closed")
                 finally:
                     self._set_connected(False)
                 if time.monotonic() - started >= self.backoff.stable_after or self._frames_ok > frames_before:
@@ -326,9 +330,23 @@ class FeedSource:
     def _set_connected(self, connected: bool) -> None:
         self._connected = connected
 
-    def _error(self, message: str) -> None:
+    def _error(self, message: str, code: str) -> None:
         self._last_error = message[:300]
+        self._last_error_code = code
         self._last_error_at = utc_now()
+
+
+def error_code(exc: BaseException) -> str:
+    """A connection failure as a code the UI words (the exception's text stays in the log)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"  # nothing listens there: the capture tool is not running
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionClosed):
+        return "closed"
+    if isinstance(exc, WebSocketException):
+        return "protocol"
+    return "network"
 
 
 class WebSocketClient:
@@ -340,7 +358,7 @@ class WebSocketClient:
         try:
             parse_uri(url)
         except InvalidURI as exc:
-            raise FeedConfigError(f"not a WebSocket address: {url}") from exc
+            raise FeedConfigError("bad_url", f"not a WebSocket address: {url}", url=url) from exc
         self.endpoint = url
         self.parse = parse
         self.open_timeout = open_timeout
@@ -377,7 +395,8 @@ class WebSocketListener:
     def __init__(self, parse: Parser, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False,
                  max_clients: int = 4, secret: str | None = None) -> None:
         if not allow_remote and not is_loopback(host):
-            raise FeedConfigError(f"refusing to listen on {host!r}: only loopback addresses unless allowed")
+            raise FeedConfigError("not_loopback", f"refusing to listen on {host!r}: only loopback addresses unless allowed",
+                                  host=host)
         self.parse = parse
         self.host = host
         self.port = port  # 0 picks a free port; the bound one is set once listening

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from livedesk.models import Customer, FollowUpTask, MessageTemplate, Note, Order, OrderItem, TeamMember
 from livedesk.services import settings, team
 from livedesk.services.customers import NotFound
+from livedesk.services.errors import Refused
 from livedesk.services.followups.clock import as_utc, local_day_start, local_today
 from livedesk.services.followups.config import KINDS
 
@@ -34,14 +35,12 @@ KIND_NAMES = {
 OUTCOME_NAMES = {"replied": "已回复", "bought": "已下单", "no_answer": "未回复", "wrong_contact": "联系方式有误"}
 
 
-class TaskError(ValueError):
+class TaskError(Refused):
     """An action that does not fit the task's state; ``code`` names the problem."""
 
-    def __init__(self, code: str, message: str, **details: object) -> None:
-        super().__init__(message)
-        self.code = code
-        self.details = details  # e.g. not_open: status, by (who closed it first), at
-
+    @property
+    def details(self) -> dict[str, object]:
+        return self.params  # e.g. not_open: status, by (who closed it first), at
 
 @dataclass(slots=True)  # not frozen: its __init__ is 4x slower and the page builds 10k at once
 class TaskView:

@@ -57,7 +57,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                    "Unit Price"),
     "item_amount": ("商品金额", "商品总价", "商品实付金额", "小计", "SKU Subtotal After Discount",
                     "Item Amount", "Subtotal"),
-    "order_total": ("订单应付金额", "买家实际支付金额", "实付金额", "实付款", "订单实付金额", "订单金额",
+    "order_total": ("买家实际支付金额", "实付金额", "实付款", "订单实付金额", "订单金额",
                     "订单总金额", "实收款", "金额", "Order Amount", "Total"),
     "ordered_at": ("订单提交时间", "下单时间", "订单创建时间", "创建时间", "订单时间", "Created Time",
                    "Created at", "Order Date"),
@@ -78,6 +78,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "address": ("详细地址", "收货地址", "收件地址", "地址", "Detail Address", "Shipping Address1",
                 "Address"),
     "platform": ("平台", "Platform"),
+}
+
+# Headers that are close to a field but not the same thing: mapped only when nothing better is
+# there, and marked as a guess for a person to confirm. 应付 (payable) is not 实付 (paid): an
+# order's payable amount counted as paid inflates GMV by what was never paid.
+_NEAR: dict[str, tuple[str, ...]] = {
+    "order_total": ("订单应付金额", "应付金额", "应付款"),
 }
 
 # Headers only one platform's export has: enough to tell the source from the header alone.
@@ -105,6 +112,7 @@ for _field, _names in _ALIASES.items():
     for _rank, _name in enumerate((_field, *_names)):
         _LOOKUP.setdefault(normalise(_name), _field)
         _RANK.setdefault(normalise(_name), _rank)
+_NEAR_LOOKUP: dict[str, str] = {normalise(n): f for f, names in _NEAR.items() for n in names}
 
 
 class MappingError(ValueError):
@@ -116,7 +124,7 @@ class ColumnMapping:
     """field -> file column (as spelled in the file), plus where each choice came from."""
 
     columns: dict[str, str]
-    source: dict[str, str]  # field -> "auto" | "remembered" | "override"
+    source: dict[str, str]  # field -> "auto" | "guess" (a near name: confirm it) | "remembered" | "override"
 
     def column(self, field: str) -> str | None:
         return self.columns.get(field)
@@ -124,7 +132,8 @@ class ColumnMapping:
 
 def known_field_count(headers: Iterable[object]) -> int:
     """How many cells of a row read as import headers: finds the header under title rows."""
-    return len({_LOOKUP[n] for n in map(normalise, headers) if n in _LOOKUP})
+    names = list(map(normalise, headers))
+    return len({_LOOKUP[n] for n in names if n in _LOOKUP} | {_NEAR_LOOKUP[n] for n in names if n in _NEAR_LOOKUP})
 
 
 def detect_platform(headers: Iterable[object]) -> str | None:
@@ -151,10 +160,9 @@ def auto_map(headers: Iterable[object]) -> dict[str, str]:
         field = _LOOKUP.get(name)
         if field and (field not in mapping or _RANK[name] < ranks[field]):
             mapping[field], ranks[field] = str(header), _RANK[name]
-    total = mapping.get("order_total")
-    if (total is not None and normalise(total) == _PER_LINE_PAYABLE and "sub_order_id" in mapping
-            and "item_amount" not in mapping):
-        mapping["item_amount"] = mapping.pop("order_total")
+    payable = next((str(h) for h in headers if normalise(h) == _PER_LINE_PAYABLE), None)
+    if payable is not None and "sub_order_id" in mapping and "item_amount" not in mapping:
+        mapping["item_amount"] = payable
     return mapping
 
 
@@ -176,6 +184,10 @@ def build_mapping(headers: list[str], remembered: Mapping[str, str] | None = Non
     present = set(headers)
     columns = auto_map(headers)
     source = dict.fromkeys(columns, "auto")
+    for header in headers:
+        field = _NEAR_LOOKUP.get(normalise(header))
+        if field and field not in columns and str(header) not in columns.values():
+            columns[field], source[field] = str(header), "guess"
     for layer, origin in ((remembered or {}, "remembered"), (overrides or {}, "override")):
         for field, column in layer.items():
             if field not in FIELDS:

@@ -81,6 +81,7 @@ from livedesk.models.adapters import adapter_for
 from livedesk.models.base import utcnow
 from livedesk.services import backups, changes, private, settings, team
 from livedesk.services.cells import literal, short
+from livedesk.services.errors import Refused
 from livedesk.services.identity_text import search_text
 from livedesk.services.importing import reading, values
 from livedesk.services.importing.columns import (
@@ -130,13 +131,13 @@ ERRORS_IN_JSON = 200
 _ORDERS, _ITEMS, _CUSTOMERS = Order.__table__, OrderItem.__table__, Customer.__table__
 
 
-class ImportSetupError(ValueError):
+class ImportSetupError(Refused):
     """The run cannot start (unreadable file, unknown platform, bad mapping): a usage problem.
-    ``code``/``detail``: a ReadError's, when the file could not be read (see reading.ReadError)."""
+    ``detail``: a ReadError's, when the file could not be read (see reading.ReadError)."""
 
-    def __init__(self, message: str, code: str | None = None, detail: object = None) -> None:
-        super().__init__(message)
-        self.code, self.detail = code, detail
+    @property
+    def detail(self) -> object:
+        return self.params.get("detail")
 
 
 class ImportCancelled(Exception):
@@ -248,7 +249,8 @@ def import_orders(session_factory: sessionmaker[Session], path: str | Path, opti
     table = _open(path, options.encoding)
     source = options.platform or detect_platform(table.headers)
     if source is not None and source not in (*STORE_PLATFORMS, "livedesk"):
-        raise ImportSetupError(f"unknown platform {source!r}: use one of {', '.join(STORE_PLATFORMS)}")
+        raise ImportSetupError("unknown_platform", f"unknown platform {source!r}: use one of {', '.join(STORE_PLATFORMS)}",
+                               platform=source)
     ticker = _Ticker(progress or _no_progress, _cancel_check(cancel))
     session = session_factory()
     try:
@@ -353,7 +355,7 @@ def _open(path: str | Path, encoding: str | None = None, preview: bool = False) 
     try:
         return open_table(path, encoding, preview)
     except ReadError as exc:
-        raise ImportSetupError(f"{path}: {exc}", exc.code, exc.detail) from exc
+        raise ImportSetupError(exc.code, f"{path}: {exc}", path=str(path), row=exc.row, detail=exc.detail) from exc
 
 
 def _report_target(source: Path, given: Path | None) -> Path:
@@ -661,10 +663,10 @@ class _Run:
         try:
             self.mapping = build_mapping(table.headers, remembered, options.overrides)
         except ValueError as exc:
-            raise ImportSetupError(str(exc)) from exc
+            raise ImportSetupError("bad_mapping", str(exc), detail=str(exc)) from exc
         self.default_platform = source if source in STORE_PLATFORMS else None
         if self.default_platform is None and "platform" not in self.mapping.columns:
-            raise ImportSetupError("cannot tell which platform this export is from: give --platform "
+            raise ImportSetupError("no_platform", "cannot tell which platform this export is from: give --platform "
                                    f"({', '.join(STORE_PLATFORMS)})")
         self.local = _local_zone(session, options)
         self.summary = ImportSummary(file=str(table.path), platform=self.default_platform or source or "mixed",

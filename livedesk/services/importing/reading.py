@@ -59,7 +59,8 @@ class ReadError(ValueError):
     def __init__(self, message: str, row: int | None = None, code: str = "unreadable",
                  detail: object = None) -> None:
         super().__init__(message)
-        self.row, self.code, self.detail = row, code, detail
+        self.row, self.detail = row, detail
+        self.code = code  # the UI words it: see reading.REASONS and ui/errors.py
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def _csv_chunks(table: TableFile, size: int, columns: list[str], raw: bool) -> I
         # The C parser names the file's line: with one record per line, the spreadsheet's row.
         line = re.search(r"line (\d+)", str(exc))
         raise ReadError(f"the file cannot be read past row {first}: {exc}",
-                        int(line.group(1)) if line else first) from exc
+                        int(line.group(1)) if line else first, code="bad_row") from exc
     finally:
         reader.close()  # also when the caller stops early
 
