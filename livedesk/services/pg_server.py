@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -83,7 +84,7 @@ class ThrowawayServer:
             [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-h", "127.0.0.1",
              "-k", str(self.folder), "-c", "fsync=off", "-c", "synchronous_commit=off",
              "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=128MB"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, **self._as_user)
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True, **self._as_user)
         log.close()
         self._wait_ready()
         return self
@@ -122,6 +123,14 @@ class ThrowawayServer:
         self.process = None
         if remove:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def crash(self) -> None:
+        """SIGKILL the server and every backend at once, as a power cut would: no shutdown,
+        no checkpoint. ``start()`` then runs crash recovery on the same data."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own session: the backends die too
+            self.process.wait()
+        self.process = None
 
     def restart(self) -> None:
         """Stop and start again on the same port and data: every open connection is cut."""
