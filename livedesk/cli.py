@@ -891,7 +891,7 @@ def cmd_orders(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     import getpass
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from livedesk.services import settings
     from livedesk.services.importing import ImportCancelled
