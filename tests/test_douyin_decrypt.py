@@ -186,3 +186,44 @@ def test_cli_decrypts_the_orders_named_and_prints_no_name_or_phone(memory_keyrin
         standin.decrypt_quota = 0
         assert main(["--db", db, "sync", "douyin", "--gateway", standin.url, "--decrypt", WANG_2, "--json"]) == 1
         assert "decryption quota is used up" in capsys.readouterr().err
+
+
+def test_the_unknown_buyers_list_decrypts_a_douyin_order_for_the_owner(qtbot, ctx, store, memory_keyring):
+    from livedesk.services import settings
+    from livedesk.services.sync import credentials
+    from livedesk.ui.unknown_buyers_dialog import UnknownBuyersDialog
+
+    credentials.save("douyin", AppCredentials(KEY, SECRET))
+    with store.write() as s:
+        settings.set_value(s, "sync.douyin.shop_id", SHOP)
+    with _standin() as standin:
+        _synced(store, standin)
+        dialog = UnknownBuyersDialog(ctx)
+        qtbot.addWidget(dialog)
+        dialog.decryptor.gateway = standin.url
+        qtbot.waitUntil(lambda: dialog.orders.rowCount() == 3, timeout=10_000)
+        row = next(i for i, r in enumerate(dialog.orders.rows) if r[1] == WANG_1)
+        dialog.orders_view.selectRow(row)
+        assert dialog.decrypt_button.isVisibleTo(dialog) and dialog.decrypt_button.isEnabled()
+        dialog.decrypt()
+        qtbot.waitUntil(lambda: "Decrypted 1 of 1" in dialog.feedback.text(), timeout=20_000)
+        assert "2 orders now have their customer" in dialog.feedback.text()
+        assert "王丽" not in dialog.feedback.text()
+        qtbot.waitUntil(lambda: dialog.orders.rowCount() == 1, timeout=10_000)
+        standin.decrypt_quota = 0
+        dialog.orders_view.selectRow(0)
+        dialog.decrypt()
+        qtbot.waitUntil(lambda: "quota is used up" in dialog.feedback.text(), timeout=20_000)
+    assert "Nothing was decrypted" in dialog.feedback.text()
+
+
+def test_an_assistant_is_not_offered_the_decryption(qtbot, ctx, store):
+    from livedesk.ui.unknown_buyers_dialog import UnknownBuyersDialog
+
+    with store.write() as s:
+        assistant = team.add_member(s, "小周", "assistant")
+    with store.read() as s:
+        ctx.actor = team.sign_in(s, assistant, None)
+    dialog = UnknownBuyersDialog(ctx)
+    qtbot.addWidget(dialog)
+    assert not dialog.decrypt_button.isVisibleTo(dialog)

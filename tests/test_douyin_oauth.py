@@ -176,3 +176,41 @@ def test_cli_sets_up_a_tool_app_authorises_and_words_a_revocation(memory_keyring
     finally:
         kept.dispose()
     assert b"refresh-1" not in Path(db).read_bytes() and b"token-1" not in Path(db).read_bytes()
+
+
+def test_the_sync_box_authorises_a_tool_app_and_words_a_withdrawn_authorisation(qtbot, ctx, store, memory_keyring):
+    from livedesk.services.sync.douyin import SYNCED_UNTIL
+    from livedesk.ui.douyin_sync_box import DouyinSyncBox
+
+    box = DouyinSyncBox(ctx)
+    qtbot.addWidget(box)
+    opened: list[str] = []
+    box.open_url = lambda url: opened.append(url.toString())
+    box.app_type.setCurrentIndex(box.app_type.findData("tool"))
+    assert box.service_id.isVisibleTo(box) and not box.shop_id.isVisibleTo(box)
+    box.app_key.setText(KEY)
+    box.app_secret.setText(SECRET)
+    box.service_id.setText("12345")
+    box.keep_credentials()
+    assert "authorise LiveDesk" in box.status.text()
+    box.open_authorisation()
+    assert opened and opened[0].startswith("https://fuwu.jinritemai.com/authorize?service_id=12345&state=")
+    with store.write() as s:
+        settings.set_value(s, SYNCED_UNTIL, SINCE.isoformat())
+    with DouyinStandIn(KEY, SECRET, _orders()) as standin:
+        box.gateway = standin.url
+        standin.auth_codes["c0de"] = SHOP
+        box.auth_code.setText("https://livedesk.example/cb?code=c0de&state=x")
+        box.connect_shop()
+        qtbot.waitUntil(lambda: "Connected" in box.status.text(), timeout=20_000)
+        assert SHOP in box.status.text() and box.shop_id.text() == SHOP
+        with qtbot.waitSignal(box.synced, timeout=20_000):
+            box.sync_now()
+        assert "Synced: 3 orders" in box.status.text()
+        standin.revoked = True
+        box.sync_now()
+        qtbot.waitUntil(lambda: "withdrawn" in box.status.text(), timeout=20_000)
+    assert "authorise it again" in box.status.text() and "Nothing was written" in box.status.text()
+    with store.read() as s:
+        assert settings.get(s, "sync.douyin.app_type") == "tool"
+    box.shutdown()
