@@ -227,3 +227,30 @@ def test_an_assistant_is_not_offered_the_decryption(qtbot, ctx, store):
     dialog = UnknownBuyersDialog(ctx)
     qtbot.addWidget(dialog)
     assert not dialog.decrypt_button.isVisibleTo(dialog)
+
+
+def test_a_customers_douyin_order_offers_the_decryption_and_says_what_it_did(qtbot, ctx, store, memory_keyring):
+    from livedesk.services import settings
+    from livedesk.services.sync import credentials
+    from livedesk.ui.customer_view import CustomerView
+
+    credentials.save("douyin", AppCredentials(KEY, SECRET))
+    with store.write() as s:
+        settings.set_value(s, "sync.douyin.shop_id", SHOP)
+        mine = customers.create(s, NewCustomer(nickname="小王"))
+    with _standin() as standin:
+        _synced(store, standin)
+        with store.write() as s:
+            unknown_buyers.attach(s, s.scalar(select(Order.id).where(Order.platform_order_id == WANG_1)), mine)
+        view = CustomerView(ctx)
+        qtbot.addWidget(view)
+        view.decryptor.gateway = standin.url
+        view.show_customer(mine)
+        qtbot.waitUntil(lambda: view.orders.rowCount() == 2, timeout=10_000)
+        assert view.orders_view.offer_decrypt and view.orders_view.decryptable(0) in (WANG_1, WANG_2)
+        with qtbot.waitSignal(view.decryptor.finished, timeout=20_000):
+            view.orders_view.decrypt_requested.emit(WANG_1)
+        assert "Decrypted 1 of 1" in view.decrypt_feedback.text()
+        assert "1 customers got the name or phone they lacked" in view.decrypt_feedback.text()
+    with store.read() as s:
+        assert (s.get(Customer, mine).real_name, s.get(Customer, mine).phone) == ("王丽", "13812345678")

@@ -3989,6 +3989,13 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>OrdersView</name>
+    <message>
+        <source>Decrypt the recipient (抖店)…</source>
+        <translation>解密收件人（抖店）…</translation>
+    </message>
+</context>
+<context>
     <name>PanelCardView</name>
     <message>
         <source>Waiting for viewers…</source>
