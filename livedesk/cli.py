@@ -788,7 +788,7 @@ _DOUYIN_WORDS = {
 def cmd_sync(args: argparse.Namespace) -> int:
     import getpass
     import secrets
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from livedesk.services import settings, team
     from livedesk.services.importing import ImportCancelled

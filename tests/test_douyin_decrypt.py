@@ -156,6 +156,15 @@ def test_risk_control_and_no_permission_are_their_own_kinds(store):
     assert refused.value.kind == "permission"
 
 
+def test_an_order_the_platform_no_longer_gives_fails_alone(store):
+    with _standin() as standin:
+        _synced(store, standin)
+        standin.orders = [o for o in standin.orders if o["order_id"] != LI]
+        summary = decrypt_orders(store, _api(standin), [LI, WANG_1])
+    assert summary.failed == {LI: "refused"}
+    assert (summary.decrypted, summary.ciphertexts) == (1, 2)
+
+
 def test_only_the_owner_may_decrypt_and_nothing_is_asked_of_the_platform_otherwise(store):
     with store.write() as s:
         assistant = team.add_member(s, "小周", "assistant")

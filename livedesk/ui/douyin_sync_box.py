@@ -9,10 +9,9 @@ the pages' reads); this box only shows it and words the platform's refusals.
 from __future__ import annotations
 
 import getpass
+import secrets
 import threading
 from typing import Any
-
-import secrets
 
 from PySide6.QtCore import QSettings, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from livedesk.services.sync.douyin_auth import TokenSet
 
 SERVICE = "LiveDesk"
 
@@ -71,7 +75,7 @@ class KeyringTokens:
     def __init__(self, platform: str) -> None:
         self.name = f"{platform}.tokens"
 
-    def load(self):  # -> douyin_auth.TokenSet | None
+    def load(self) -> TokenSet | None:
         from livedesk.services.sync.douyin_auth import TokenSet
 
         keyring, error = _keyring()
@@ -81,7 +85,7 @@ class KeyringTokens:
             raise CredentialsError("no_keyring", f"the OS keyring cannot be read: {exc}") from exc
         return TokenSet.from_json(kept) if kept else None
 
-    def save(self, tokens) -> None:
+    def save(self, tokens: TokenSet) -> None:
         keyring, error = _keyring()
         try:
             keyring.set_password(SERVICE, self.name, tokens.to_json())

@@ -33,7 +33,8 @@ from livedesk.services import team, unknown_buyers
 from livedesk.services.identity_text import clean_phone, mask_phone
 from livedesk.services.importing import values
 from livedesk.services.importing.identity import Buyer, IdentityIndex
-from livedesk.services.sync.douyin_api import DECRYPT_BATCH, DouyinApi, DouyinApiError
+from livedesk.services.sync.douyin_api import (BAD_RESPONSE, DECRYPT_BATCH, PLATFORM, DouyinApi,
+                                                 DouyinApiError)
 
 PERMISSION = "decrypt_recipients"
 PER_ORDER = 2  # cipher texts decrypted per order: the name and the phone
@@ -115,7 +116,13 @@ def _cipher_texts(api: DouyinApi, numbers: list[str], summary: DecryptSummary) -
     """number -> (name's cipher text, phone's cipher text), from the platform's order detail."""
     found: dict[str, tuple[str, str]] = {}
     for number in numbers:
-        detail = api.order_detail(number)
+        try:
+            detail = api.order_detail(number)
+        except DouyinApiError as exc:
+            if exc.kind not in (PLATFORM, BAD_RESPONSE):  # the connection, the token, the limits: all orders'
+                raise
+            summary.failed[number] = REFUSED  # this order only (e.g. the platform no longer has it)
+            continue
         name, phone = str(detail.get("encrypt_post_receiver") or ""), str(detail.get("encrypt_post_tel") or "")
         if name or phone:
             found[number] = (name, phone)
