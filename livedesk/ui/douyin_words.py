@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from livedesk.services.sync.douyin_api import GATEWAY
 from livedesk.ui.context import AppContext
+from livedesk.ui.tasks import TaskRunner
 
 PERMISSION = "decrypt_recipients"
 
@@ -88,6 +89,8 @@ class RecipientDecrypt(QObject):
         self.gateway = GATEWAY  # tests point it at a local stand-in
         self.words = DouyinWords(self)
         self.running = False
+        # Its own thread, as the sync box has: a slow platform must not hold up the pages' reads.
+        self.runner = TaskRunner(self)
 
     def allowed(self) -> bool:
         """Whether the member at this screen may decrypt (the service checks it again)."""
@@ -110,7 +113,10 @@ class RecipientDecrypt(QObject):
             return decrypt_orders(store, douyin_auth.connection(app_type, shop, gateway), order_numbers)
 
         self.running = True
-        self.ctx.tasks.submit(run, on_done=self._done, on_error=self._failed)
+        self.runner.submit(run, on_done=self._done, on_error=self._failed)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
 
     def _done(self, summary: Any) -> None:
         self.running = False

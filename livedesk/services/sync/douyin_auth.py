@@ -162,16 +162,16 @@ def connection(app_type: str, shop_id: str | None, gateway: str, keeper: TokenKe
                **options: Any) -> DouyinApi:
     """The shop's API as the settings describe it (``sync.douyin.app_type``, ``shop_id``), with
     the key and secret from the OS keyring. Raises credentials.CredentialsError when nothing is
-    kept yet, DouyinApiError(NOT_AUTHORISED) for a self-built app without a shop id."""
+    kept yet (or a self-built app has no shop id)."""
     from livedesk.services.sync import credentials
-    from livedesk.services.sync.douyin_api import NOT_AUTHORISED, DouyinApi, DouyinApiError
+    from livedesk.services.sync.douyin_api import DouyinApi
 
     app = credentials.load("douyin")
     if app_type == TOOL:
         return DouyinApi(app, shop_id or "", gateway, auth=ToolApp(keeper or credentials.KeyringTokens("douyin")),
                          **options)
     if not shop_id:
-        raise DouyinApiError(NOT_AUTHORISED, "no shop id kept for the self-built app")
+        raise credentials.CredentialsError("missing", "no shop id kept for the self-built 抖店 app")
     return DouyinApi(app, shop_id, gateway, **options)
 
 
