@@ -94,7 +94,8 @@ def decrypt_orders(store: Any, api: DouyinApi, order_numbers: Iterable[str], *,
         group = wanted[start:start + DECRYPT_BATCH // PER_ORDER]
         try:
             ciphers = _cipher_texts(api, group, summary)
-            answers = api.batch_decrypt([(number, text) for number, pair in ciphers.items() for text in pair if text])
+            sent = [(number, text) for number, pair in ciphers.items() for text in pair if text]
+            answers = api.batch_decrypt(sent) if sent else []
         except DouyinApiError as exc:
             if not summary.ciphertexts:
                 raise
@@ -102,7 +103,7 @@ def decrypt_orders(store: Any, api: DouyinApi, order_numbers: Iterable[str], *,
             for number in wanted[start:]:
                 summary.failed.setdefault(number, NOT_ASKED)
             break
-        summary.ciphertexts += len(answers)
+        summary.ciphertexts += len(sent)  # what the quota counted, answered or not
         recipients = _recipients(ciphers, answers, summary)
         with store.write() as session:
             _apply(session, recipients, summary)
