@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -35,6 +34,7 @@ from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
+from livedesk.ui.elided_label import ElidedLabel
 from livedesk.ui.flow_layout import FlowLayout
 from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
@@ -45,6 +45,9 @@ QFrame#StatTile { background: #f4f6f9; border-radius: 6px; }
 QLabel#StatValue { font-size: 15px; font-weight: 600; color: #1f2430; }
 QLabel#StatCaption { font-size: 11px; color: #7a8190; }
 """
+
+
+TAG_WIDTH = 220  # px of a tag's name on its chip; longer names are shortened (whole in the tooltip)
 
 
 class CustomerView(QWidget):
@@ -60,10 +63,11 @@ class CustomerView(QWidget):
         self.reveal = False
         ctx.changes.changed.connect(self.refresh_from)
 
-        self.title = QLabel(self)
+        self.title = ElidedLabel("", self)  # a long nickname is shortened, never widens the pane
         self.title.setStyleSheet("font-size: 22px; font-weight: 600;")
         self.badges = QLabel(self)
         self.badges.setTextFormat(Qt.TextFormat.RichText)
+        self.badges.setWordWrap(True)  # "High-value VIP ◆ Gold Diamond member Champions" is long in English
         self.identity = QLabel(self)
         self.identity.setWordWrap(True)
         self.identity.setStyleSheet("color: #555;")
@@ -77,25 +81,24 @@ class CustomerView(QWidget):
         self.task_button = QPushButton(self.tr("New follow-up…"), self)
         self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.customer_id, self))
         self.redeem_button = redeem_button(ctx, lambda: self.customer_id, self)
-        header = QHBoxLayout()
-        titles = QVBoxLayout()
+        header = QVBoxLayout()
         for w in (self.title, self.badges, self.identity):
-            titles.addWidget(w)
-        header.addLayout(titles, 1)
-        header.addWidget(self.task_button, 0, Qt.AlignmentFlag.AlignTop)
-        header.addWidget(self.push_button, 0, Qt.AlignmentFlag.AlignTop)
+            header.addWidget(w)
+        # Tiles and actions flow onto the next line when the pane is narrow (English words are long).
         self.stat_values: dict[str, QLabel] = {}
-        tiles = QGridLayout()
-        tiles.setSpacing(6)
+        tiles = FlowLayout()
         captions = (("spent", self.tr("Total spent")), ("spent_12m", self.tr("Last 12 months")),
                     ("orders", self.tr("Orders kept")), ("points", self.tr("Growth points")),
                     ("last_order", self.tr("Last order")))
-        for position, (key, caption) in enumerate(captions):
-            tiles.addWidget(self._tile(key, caption), position // 3, position % 3)
-        tiles.addWidget(self.redeem_button, 1, 2, Qt.AlignmentFlag.AlignLeft)  # beside the points, in the free cell
+        for key, caption in captions:
+            tiles.addWidget(self._tile(key, caption))
+        actions = FlowLayout()
+        for button in (self.push_button, self.task_button, self.redeem_button):
+            actions.addWidget(button)
 
         self.profile_box = QGroupBox(self.tr("Profile"), self)
         self.profile_form = QFormLayout(self.profile_box)
+        self.profile_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a long label goes above
         self.accounts_label = QLabel(self)
         self.accounts_label.setWordWrap(True)
         accounts_box = QGroupBox(self.tr("Platform accounts"), self)
@@ -147,6 +150,7 @@ class CustomerView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addLayout(tiles)
+        layout.addLayout(actions)
         layout.addWidget(self.error)
         for box in (self.profile_box, accounts_box, self.sessions_box, tags_box, notes_box, orders_box,
                     self.privacy):
@@ -250,7 +254,9 @@ class CustomerView(QWidget):
         name = row.real_name if self.reveal else mask_name(row.real_name)
         phone = row.phone if self.reveal else mask_phone(row.phone)
         birthday = card.birthday.strftime("%m-%d") if card.birthday else ""
-        self.identity.setText("   ".join(x for x in (name or "", phone or "", row.city or "",
+        # The street address only with "show full", like the phone: the page may be seen by the room.
+        place = " ".join(x for x in (row.city, card.address if self.reveal else None) if x)
+        self.identity.setText("   ".join(x for x in (name or "", phone or "", place,
                                                      self.tr("Birthday %1").replace("%1", birthday) if birthday else "")
                                          if x))
 
@@ -278,6 +284,9 @@ class CustomerView(QWidget):
         for spec in preset.fields:
             if spec.kind == "choice":
                 editor = QComboBox(self.profile_box)
+                # Its longest choice must not set the pane's width.
+                editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                editor.setMinimumContentsLength(8)
                 editor.addItem("", "")
                 for choice in spec.choices:
                     editor.addItem(choice, choice)
@@ -302,9 +311,11 @@ class CustomerView(QWidget):
         _clear(self.tags_row)
         for tag in card.tags:
             chip = QToolButton(self)
-            chip.setText(f"{tag.name}  ✕")
+            name = chip.fontMetrics().elidedText(tag.name, Qt.TextElideMode.ElideRight, TAG_WIDTH)
+            chip.setText(f"{name}  ✕")
             chip.setObjectName(f"tag_{tag.id}")
-            chip.setToolTip(self.tr("Remove this tag"))
+            chip.setToolTip(self.tr("Remove this tag") if name == tag.name
+                            else f"{tag.name}\n{self.tr('Remove this tag')}")
             chip.setStyleSheet("QToolButton { background: #eef2f7; border-radius: 10px; padding: 3px 8px; }")
             chip.clicked.connect(lambda _c=False, tag_id=tag.id: self.remove_tag(tag_id))
             self.tags_row.addWidget(chip)
