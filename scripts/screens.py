@@ -41,10 +41,10 @@ def render(out: Path, language: str, sizes: list[tuple[int, int]], customers: in
 
     app = make_application()
     install_translators(app, language)
-    path = out / f"screens-demo-{customers}.sqlite3"
+    path = out / f"screens-demo-{language}-{customers}.sqlite3"  # the shop's own data in that language too
     store = open_store(sqlite_url(path))
     if demo.is_empty(store):
-        demo.generate(store, customers=customers, seed=7)
+        demo.generate(store, customers=customers, seed=7, language=language)
     tasks = TaskRunner()
     window = MainWindow(AppContext(store, tasks, language), remember_state=False)
     window.show()
@@ -111,8 +111,11 @@ def _in_use(app, window, store, out: Path, tag: str) -> None:
         if not vip_sessions.sessions(session):
             from datetime import datetime, timedelta, timezone
 
-            sid = vip_sessions.create_session(session, "12月VIP私享会", datetime.now(timezone.utc) + timedelta(days=3),
-                                              30, theme="冬季护肤")
+            from livedesk.services import shop_words
+
+            title, theme = shop_words.shop_words(session).demo.vip_session
+            sid = vip_sessions.create_session(session, title, datetime.now(timezone.utc) + timedelta(days=3),
+                                              30, theme=theme)
             best = session.scalars(select(Customer.id).order_by(Customer.total_spent_fen.desc()).limit(12)).all()
             vip_sessions.invite(session, sid, list(best))
     window.nav.setCurrentRow(PAGE_NAMES.index("vip"))

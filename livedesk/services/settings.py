@@ -17,6 +17,9 @@ from livedesk.models import Setting
 
 DEFAULTS: dict[str, Any] = {
     "shop.name": "LiveDesk 演示店",
+    # The language the store's seeded data (templates, coupon and perk names, demo) was written in:
+    # services/shop_words.py. The UI's language is each user's own.
+    "shop.language": "zh_CN",
     # Which industry's profile fields customers carry: see services/presets.py.
     "shop.preset": "general",
     # The shop's clock for days and months (China Standard Time has no daylight saving).

@@ -158,7 +158,8 @@ class CustomerView(QWidget):
         layout.addStretch(1)
         self.setStyleSheet(TILE_STYLE)
         self.setEnabled(False)
-        self._preset_code: str | None = None
+        self._preset_code: tuple[str, str] | None = None
+        self._shop_language = "zh_CN"
         self._editors: dict[str, QComboBox | QLineEdit] = {}
 
     def _tile(self, key: str, caption: str) -> QFrame:
@@ -201,6 +202,7 @@ class CustomerView(QWidget):
         with self.ctx.store.read() as session:
             self.card = customers.card(session, self.customer_id)
             preset = presets.preset(settings.get(session, "shop.preset"))
+            self._shop_language = settings.get(session, "shop.language")  # the language of stored choices
         self.setEnabled(True)
         for widget in (self.push_button, self.task_button, self.privacy.consent_button,
                        self.privacy.export_button, self.privacy.erase_button, self.add_note_button):
@@ -261,14 +263,14 @@ class CustomerView(QWidget):
                                          if x))
 
     def _show_profile(self, card: CustomerCard, preset: presets.Preset) -> None:
-        if preset.code != self._preset_code:
+        if (preset.code, self._shop_language) != self._preset_code:
             self._build_profile_editors(preset)
         for spec in preset.fields:
             value = card.profile.get(spec.key, "")
             editor = self._editors[spec.key]
             editor.blockSignals(True)  # filling in is not editing: nothing to save
             if isinstance(editor, QComboBox):
-                while editor.count() > len(spec.choices) + 1:  # a previous customer's off-list value
+                while editor.count() > len(spec.choices_in(self._shop_language)) + 1:  # a previous off-list value
                     editor.removeItem(editor.count() - 1)
                 if value and editor.findData(value) < 0:
                     editor.addItem(value, value)
@@ -288,7 +290,7 @@ class CustomerView(QWidget):
                 editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
                 editor.setMinimumContentsLength(8)
                 editor.addItem("", "")
-                for choice in spec.choices:
+                for choice in spec.choices_in(self._shop_language):
                     editor.addItem(choice, choice)
                 editor.currentIndexChanged.connect(
                     lambda _i, key=spec.key, box=editor: self.save_profile(key, box.currentData()))
@@ -296,7 +298,7 @@ class CustomerView(QWidget):
                 editor = QLineEdit(self.profile_box)
                 if spec.kind == "multi":  # a hint that reads as a hint, not as the customer's answer
                     editor.setPlaceholderText(self.tr("e.g. %1 (several, separated by 、)")
-                                              .replace("%1", "、".join(spec.choices[:2])))
+                                              .replace("%1", "、".join(spec.choices_in(self._shop_language)[:2])))
                 editor.editingFinished.connect(
                     lambda key=spec.key, line=editor: self._save_if_changed(key, line.text()))
             editor.setObjectName(f"profile_{spec.key}")
@@ -305,7 +307,7 @@ class CustomerView(QWidget):
                 label.setStyleSheet("color: #c62828; font-weight: 600;")
             self.profile_form.addRow(label, editor)
             self._editors[spec.key] = editor
-        self._preset_code = preset.code
+        self._preset_code = (preset.code, self._shop_language)
 
     def _show_tags(self, card: CustomerCard) -> None:
         _clear(self.tags_row)
