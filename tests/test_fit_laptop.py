@@ -20,6 +20,7 @@ AVAILABLE = (1366 - 16, 768 - 80)
 def demo_store(tmp_path_factory):
     store = open_store(sqlite_url(tmp_path_factory.mktemp("fit") / "demo.sqlite3"))
     demo.generate(store, customers=200, seed=5)
+    _add_long_customer(store)  # before any window: a write later would reach closed windows' pages
     yield store
     store.dispose()
 
@@ -47,6 +48,12 @@ def test_every_page_fits_a_laptop_screen_before_and_after_visiting_all_pages(qtb
                     pass
             QApplication.processEvents()
             assert fits(page.minimumSizeHint()), (row, page.minimumSizeHint())
+            if page is window.live_tabs:  # its second tab, the broadcast reports, with the latest one
+                window.show_report(None)
+                qtbot.waitUntil(lambda: window.report_page.report is not None, timeout=20_000)
+                QApplication.processEvents()
+                assert fits(page.minimumSizeHint()), ("reports", page.minimumSizeHint())
+                window.live_tabs.setCurrentIndex(0)
         assert fits(window.minimumSizeHint()), window.minimumSizeHint()
         assert window.width() <= AVAILABLE[0] and window.height() <= AVAILABLE[1]
     finally:
@@ -62,19 +69,27 @@ LONG = {"nickname": "Stephanie_Beauty_Diary_2026_official旗舰店", "real_name"
         "note": "上次直播说精华用完了，想要大瓶装；asked twice about the shipping time to Hangzhou."}
 
 
-@pytest.fixture(scope="module")
-def long_customer(demo_store):
+def _add_long_customer(store) -> None:
     from livedesk.services import customers
     from livedesk.services.customers import NewCustomer
 
-    with demo_store.write() as session:
+    with store.write() as session:
         cid = customers.create(session, NewCustomer(
             nickname=LONG["nickname"], real_name=LONG["real_name"], phone="13912345678", city="杭州",
             address=LONG["address"], accounts=[("douyin", "MS4wLONGUID", "stephanie_beauty_diary_official")]))
         for tag in LONG["tags"]:
             customers.tag_customer(session, cid, tag)
         customers.add_note(session, cid, LONG["note"])
-    return cid
+
+
+@pytest.fixture
+def long_customer(demo_store):
+    from sqlalchemy import select
+
+    from livedesk.models import Customer
+
+    with demo_store.read() as session:
+        return session.scalar(select(Customer.id).where(Customer.nickname == LONG["nickname"]))
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

@@ -37,7 +37,7 @@ from livedesk.models import (
     Tag,
     TeamMember,
 )
-from livedesk.services import followups, presets, segments, settings, shop_words
+from livedesk.services import demo_room, followups, presets, segments, settings, shop_words
 from livedesk.services.followups.clock import local_day_start, local_today
 from livedesk.services.identity_text import mask_phone, pinyin_keys, search_text
 from livedesk.services.store import Store
@@ -197,6 +197,7 @@ def generate(
         report(1, 1, "segments")
         settings.set_value(session, "shop.preset", SHOP_PRESET)  # the profile fields of the shop's one industry
         shop.settle_followups(session)
+        demo_room.write_rooms(session, np.random.default_rng(seed + 1), now)  # the latest streams' reports
     return DemoSummary(
         customers=customers, accounts=shop.account_count, orders=shop.order_count, items=shop.item_count,
         notes=shop.note_count, products=len(shop.product_ids), broadcasts=len(shop.broadcast_ids),

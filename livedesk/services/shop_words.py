@@ -101,9 +101,10 @@ ZH = ShopWords(
         "invitation.vip_session": ("私享会邀请", "{称呼}您好！诚邀您参加{店铺}的{私享会}（{时间}），名额有限，到场有专属"
                                                  "福利。回复“1”确认参加～"),
     },
-    run_of_show=(("draw", "开场福袋", 5), ("product", "主推 1", 15), ("flash", "限时秒杀 1", 5),
+    # Two hours: the first main product gets the full room longest; draws keep viewers through the middle.
+    run_of_show=(("draw", "开场福袋", 10), ("product", "主推 1", 25), ("flash", "限时秒杀 1", 5),
                  ("product", "主推 2", 15), ("product", "主推 3", 15), ("flash", "限时秒杀 2", 5),
-                 ("draw", "中场抽奖", 5), ("product", "主推 4", 15), ("product", "主推 5", 15),
+                 ("draw", "中场抽奖", 10), ("product", "主推 4", 15), ("product", "主推 5", 15),
                  ("flash", "限时秒杀 3", 5)),
     months=tuple(f"{m}月" for m in range(1, 13)),
     records={"timeline": "{kind}：{text}", "outcome_note": "{outcome}。{note}", "skipped": "跳过（{reason}）",
@@ -186,9 +187,9 @@ EN = ShopWords(
                                    "Hello {name}! You are invited to {shop}'s {session} ({time}). Places are "
                                    "limited and guests get perks of their own. Reply \"1\" to confirm."),
     },
-    run_of_show=(("draw", "Opening lucky bag", 5), ("product", "Main product 1", 15), ("flash", "Flash deal 1", 5),
+    run_of_show=(("draw", "Opening lucky bag", 10), ("product", "Main product 1", 25), ("flash", "Flash deal 1", 5),
                  ("product", "Main product 2", 15), ("product", "Main product 3", 15), ("flash", "Flash deal 2", 5),
-                 ("draw", "Half-time draw", 5), ("product", "Main product 4", 15), ("product", "Main product 5", 15),
+                 ("draw", "Half-time draw", 10), ("product", "Main product 4", 15), ("product", "Main product 5", 15),
                  ("flash", "Flash deal 3", 5)),
     months=("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December"),

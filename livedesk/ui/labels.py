@@ -148,6 +148,12 @@ _INTENTS = {  # services/feeds/intents.py INTENTS
     "complaint": QT_TRANSLATE_NOOP("Labels", "complaint"),
 }
 
+_SHOW_KINDS = {  # services/room/run_of_show.py KINDS
+    "product": QT_TRANSLATE_NOOP("Labels", "Product"),
+    "draw": QT_TRANSLATE_NOOP("Labels", "Lucky draw"),
+    "flash": QT_TRANSLATE_NOOP("Labels", "Flash deal"),
+}
+
 
 _FAILURES = {  # services/failures.py kinds
     "disk_full": QT_TRANSLATE_NOOP("Labels", "The disk is full: nothing was written. Free some space and try again."),
@@ -179,6 +185,25 @@ def intent(code: str) -> str:
 
 def intents() -> list[tuple[str, str]]:
     return [(code, intent(code)) for code in _INTENTS]
+
+
+def show_kind(code: str) -> str:
+    """A run-of-show line's kind: product, lucky draw (抽奖/福袋) or flash deal (秒杀)."""
+    return _word(_SHOW_KINDS, code)
+
+
+def show_kinds() -> list[tuple[str, str]]:
+    return [(code, show_kind(code)) for code in _SHOW_KINDS]
+
+
+def duration(minutes: int) -> str:
+    """Minutes as "1 h 55 min" (or "45 min"), in the UI's language."""
+    if minutes < 60:
+        return QCoreApplication.translate("Labels", "%1 min").replace("%1", str(minutes))
+    if minutes % 60 == 0:
+        return QCoreApplication.translate("Labels", "%1 h").replace("%1", str(minutes // 60))
+    return (QCoreApplication.translate("Labels", "%1 h %2 min").replace("%1", str(minutes // 60))
+            .replace("%2", str(minutes % 60)))
 
 
 def tier(code: str) -> str:
