@@ -55,6 +55,7 @@ def test_the_editor_opens_on_the_playbook_example_and_saves_the_plan(qtbot, ctx,
     qtbot.addWidget(dialog)
     assert dialog.model.rowCount() == 10 and "5 products, 2 lucky draws, 3 flash deals" in dialog.total.text()
     # The shop has two products (neither sold yet): they are the first two main products of the example.
+    assert [line.product_id for line in dialog.model.lines if line.kind == "product"][2:] == [None] * 3
     assert {line.product_id for line in dialog.model.lines if line.kind == "product"} == {
         planned["cream"], planned["lipstick"], None}
     dialog.save()

@@ -273,6 +273,7 @@ class _Shop:
     def __init__(self, rng: np.random.Generator, n: int, now: datetime, words: shop_words.ShopWords) -> None:
         self.rng, self.n, self.now = rng, n, now
         self.words = words.demo  # the shop's own data, in the language the demo is made in
+        self.separator = words.separator
         self.start = now - timedelta(days=HISTORY_DAYS)
         self.account_count = self.order_count = self.item_count = 0
         self.note_count = self.appearance_count = self.points_count = 0
@@ -508,7 +509,7 @@ class _Shop:
             if r[i, 0] < (0.55 if female else 0.2):
                 values["skin_type"] = skin_types[picks[i, 0] % len(skin_types)]
                 if r[i, 1] < 0.4:
-                    values["skin_concerns"] = self.words.separator.join(dict.fromkeys(
+                    values["skin_concerns"] = self.separator.join(dict.fromkeys(
                         concerns[(picks[i, 1] + j * 3) % len(concerns)] for j in range(1 + picks[i, 1] % 2)))
             if r[i, 2] < 0.04:
                 values["allergies"] = allergies[picks[i, 2] % len(allergies)]

@@ -35,7 +35,6 @@ class DemoWords:
     notes: tuple[str, ...]
     complaints: tuple[str, ...]
     language: str
-    separator: str  # between several values of one profile field
     allergies: tuple[str, ...]
     shades: tuple[str, ...]
     consent_note: str
@@ -54,6 +53,7 @@ class ShopWords:
     templates: dict[str, tuple[str, str]]  # key -> (name, body)
     run_of_show: tuple[tuple[str, str, int], ...]  # kind, title, planned minutes
     months: tuple[str, ...]  # for {birthday}: "3月8日" / "8 March"
+    separator: str  # between several values of one profile field ("痘痘、暗沉" / "Acne, Dullness")
     # Lines the services write into the store (timeline notes, task notes), as format strings.
     records: dict[str, str] = field(default_factory=dict)
     task_kinds: dict[str, str] = field(default_factory=dict)  # follow-up kind -> its name on the timeline
@@ -107,6 +107,7 @@ ZH = ShopWords(
                  ("draw", "中场抽奖", 10), ("product", "主推 4", 15), ("product", "主推 5", 15),
                  ("flash", "限时秒杀 3", 5)),
     months=tuple(f"{m}月" for m in range(1, 13)),
+    separator="、",
     records={"timeline": "{kind}：{text}", "outcome_note": "{outcome}。{note}", "skipped": "跳过（{reason}）",
              "survey": "满意度 {score} 分", "survey_comment": "满意度 {score} 分：{comment}",
              "refund": "订单 {order} 已退款"},
@@ -141,7 +142,6 @@ ZH = ShopWords(
         complaints=("精华瓶口漏液，已补发一瓶，需回访", "粉底色号发错，客户要求换货", "物流太慢，等了8天才到",
                     "收到的面膜少了一盒", "用了面霜脸上泛红，怀疑过敏"),
         language="zh_CN",
-        separator="、",
         allergies=("酒精过敏", "香精过敏", "果酸过敏", "芒果过敏", "海鲜过敏", "花粉过敏"),
         shades=("01象牙白", "02自然色", "03小麦色"),
         consent_note="直播间下单时勾选隐私协议",
@@ -193,6 +193,7 @@ EN = ShopWords(
                  ("flash", "Flash deal 3", 5)),
     months=("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December"),
+    separator=", ",
     records={"timeline": "{kind}: {text}", "outcome_note": "{outcome}. {note}", "skipped": "skipped ({reason})",
              "survey": "satisfaction {score}/10", "survey_comment": "satisfaction {score}/10: {comment}",
              "refund": "order {order} refunded"},
@@ -235,7 +236,6 @@ EN = ShopWords(
                     "exchange", "Delivery too slow: 8 days", "One box of masks missing from the parcel",
                     "Face went red after the cream; maybe an allergy"),
         language="en",
-        separator=", ",
         allergies=("Alcohol", "Fragrance", "Fruit acids", "Mango", "Seafood", "Pollen"),
         shades=("01 ivory", "02 natural", "03 wheat"),
         consent_note="Ticked the privacy notice when ordering in the live room",

@@ -162,6 +162,7 @@ class BroadcastReportPage(QWidget):
         self.past, self.zone = past, zone
         self.history_model.set_rows([(self._local(b.started_at), f"{b.title} · {labels.platform(b.platform)}")
                                      for b in past], keys=[b.broadcast_id for b in past])
+        self.history_view.resizeColumnToContents(0)
         if not past:
             self._show((None, []))
             return
@@ -188,7 +189,7 @@ class BroadcastReportPage(QWidget):
             return
         self.title.setText(f"{r.title} · {self._local(r.started_at)}")
         percent = lambda v: "–" if v is None else f"{v:.0%}"  # noqa: E731
-        tiers = "、".join(f"{labels.tier(t)} {n}" for t, n in sorted(r.known_by_tier.items())) or "–"
+        tiers = self.tr(", ").join(f"{labels.tier(t)} {n}" for t, n in sorted(r.known_by_tier.items())) or "–"
         self.summary.setText(
             self.tr("Peak %1 viewers, average %2. Known customers present: %3 (%4). VIPs greeted: %5 of %6 (%7).")
             .replace("%1", f"{r.peak_viewers:,}").replace("%2", f"{r.average_viewers:,}")
@@ -239,15 +240,19 @@ class BroadcastReportPage(QWidget):
             self.tr("Online"): "online", self.tr("Comments/min"): "comments", self.tr("Entries/min"): "entries"},
             lambda i: f"{frame['minute'][i]}: {frame['online'][i]} / {frame['comments'][i]} / {frame['entries'][i]}")
         minutes = [p.minute for p in r.curve]
+        top = max(int(frame["online"].max()), 1) * 1.08
         for n, item in enumerate(i for i in r.segments if i.started_at is not None):
             start = _index(minutes, item.started_at)
             end = _index(minutes, item.ended_at) if item.ended_at else len(minutes) - 1
             region = pg.LinearRegionItem((start - 0.5, max(start, end) + 0.5), movable=False,
                                          brush=SEGMENT_BRUSHES[n % 2])
             self.curve.plot.addItem(region)
-            label = pg.TextItem(f"{item.position}. {item.title}", color="#555", anchor=(0, 0))
+            # The line's number only (the table below names it), on two staggered rows: short
+            # flash deals side by side would otherwise print over each other.
+            label = pg.TextItem(str(item.position), color="#555", anchor=(0, 0))
+            label.setToolTip(f"{item.position}. {labels.show_kind(item.kind)} · {item.title}")
             self.curve.plot.addItem(label)
-            label.setPos(start - 0.4, max(frame["online"].max(), 1))
+            label.setPos(start - 0.4, top * (1.0 if n % 2 == 0 else 0.93))
 
     # -- exporting -------------------------------------------------------------------
     def _ask_xlsx(self) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, presets, settings
+from livedesk.services import customers, presets, settings, shop_words
 from livedesk.services.customers import CustomerCard, NoteView
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui.errors import describe
@@ -297,8 +297,10 @@ class CustomerView(QWidget):
             else:
                 editor = QLineEdit(self.profile_box)
                 if spec.kind == "multi":  # a hint that reads as a hint, not as the customer's answer
-                    editor.setPlaceholderText(self.tr("e.g. %1 (several, separated by 、)")
-                                              .replace("%1", "、".join(spec.choices_in(self._shop_language)[:2])))
+                    separator = shop_words.for_language(self._shop_language).separator
+                    editor.setPlaceholderText(self.tr("e.g. %1 (several, separated by %2)")
+                                              .replace("%1", separator.join(spec.choices_in(self._shop_language)[:2]))
+                                              .replace("%2", separator.strip()))
                 editor.editingFinished.connect(
                     lambda key=spec.key, line=editor: self._save_if_changed(key, line.text()))
             editor.setObjectName(f"profile_{spec.key}")

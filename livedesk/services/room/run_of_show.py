@@ -163,10 +163,13 @@ def example_plan(session: Session | None = None, now: datetime | None = None) ->
     """The playbook's example: 2 hours, 5 main products, 2 lucky draws, 3 flash deals, in the store's
     language; with a store, its five best sellers are the main products."""
     words = shop_words.shop_words(session) if session is not None else shop_words.ZH
-    best = catalogue(session, now=now)[:5] if session is not None else []
-    plan, products = [], iter(best)
+    best = catalogue(session, now=now) if session is not None else []
+    mains = sum(1 for kind, _t, _m in words.run_of_show if kind == "product")
+    # The best sellers are the main products; the next ones go on flash sale.
+    offers = {"product": iter(best[:mains]), "flash": iter(best[mains:])}
+    plan = []
     for kind, title, minutes in words.run_of_show:
-        product = next(products, None) if kind == "product" else None
+        product = next(offers[kind], None) if kind in offers else None
         plan.append(PlannedItem(kind, product.name if product else title, minutes,
                                 product.id if product else None))
     return plan
