@@ -153,7 +153,7 @@ ZH = ShopWords(
 EN = ShopWords(
     language="en",
     shop_name="LiveDesk Demo Shop",
-    coupons={"wakeup": "¥20 off ¥99 welcome-back coupon", "birthday": "birthday gift coupon"},
+    coupons={"wakeup": "¥20 comeback coupon", "birthday": "birthday coupon"},
     perks={"sample": "Free samples", "small_gift": "Small gift", "priority_shipping": "Priority shipping",
            "dedicated_service": "Dedicated assistant"},
     level_words={"none": "member", "silver": "Silver Diamond member", "gold": "Gold Diamond member"},
