@@ -114,3 +114,21 @@ def test_the_catalogue_offers_the_best_sellers_first(store, shop):
     assert names[:6] == ["面霜", "精华", "口红", "面膜", "防晒", "卸妆油"] and names[6] == "气垫"
     with store.read() as s:
         assert s.scalar(select(Product.id).where(Product.name == "气垫")) == shop["products"]["气垫"]
+
+
+def test_a_plan_made_before_the_stream_is_taken_by_the_next_broadcast_once(store, shop):
+    with store.write() as s:
+        broadcasts.end(s, shop["broadcast"], now=START + timedelta(hours=2))
+        run_of_show.save_draft(s, [PlannedItem("draw", "开场福袋", 10), PlannedItem("product", "", 25,
+                                                                                 shop["products"]["面霜"])])
+    with store.write() as s:
+        assert [i.title for i in run_of_show.draft(s)] == ["开场福袋", "面霜"]
+        b = broadcasts.start(s, "周四护肤专场", "douyin", now=START + timedelta(days=2))
+        taken = run_of_show.adopt_draft(s, b.id)
+        assert [(i.position, i.title, i.product_id) for i in taken] == [(1, "开场福袋", None),
+                                                                         (2, "面霜", shop["products"]["面霜"])]
+        assert run_of_show.draft(s) == []
+        assert [i.title for i in run_of_show.adopt_draft(s, b.id)] == ["开场福袋", "面霜"]  # nothing twice
+    with pytest.raises(RunOfShowError) as refused, store.write() as s:
+        run_of_show.save_draft(s, [PlannedItem("flash", "", 5)])
+    assert refused.value.code == "title_required"

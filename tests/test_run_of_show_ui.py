@@ -95,3 +95,23 @@ def test_the_console_opens_the_report_as_the_live_pages_second_tab(qtbot, ctx, p
     first = [page.items_model.index(0, c).data() for c in range(5)]
     assert first == ["1. 修护面霜 50g", "Product", "15 min", "20 min", "500 → 310 (-190)"]
     assert page.history_model.rowCount() == 1 and page.history_view.currentIndex().row() == 0
+
+
+def test_before_a_broadcast_the_console_plans_the_next_one_which_takes_it_when_it_starts(qtbot, ctx, planned):
+    from livedesk.ui.feed_controller import FeedController
+    from livedesk.ui.run_of_show_bar import RunOfShowBar
+
+    with ctx.store.write() as s:
+        broadcasts.end(s, planned["broadcast"], now=START + timedelta(hours=1))
+    bar = RunOfShowBar(ctx, FeedController(ctx.store, ctx.tasks))
+    qtbot.addWidget(bar)
+    assert bar.plan_button.isEnabled() and "plan the next broadcast" in bar.label.text()
+    bar.edit_plan()
+    assert bar.dialog.windowTitle() == "Run-of-show for the next broadcast"
+    with qtbot.waitSignal(bar.dialog.accepted):
+        bar.dialog.save()
+    assert bar.label.text().startswith("Next broadcast: 10 item")
+    with ctx.store.write() as s:
+        b = broadcasts.start(s, "周四护肤专场", "douyin", now=START + timedelta(days=2))
+    bar.set_broadcast(b.id)
+    assert len(bar.items) == 10 and bar.next_button.isEnabled() and "F8 marks the first" in bar.label.text()

@@ -22,6 +22,7 @@ class RunOfShowBar(QWidget):
         self.feeds = feeds
         self.broadcast_id: int | None = None
         self.items: list[ItemView] = []
+        self.drafted = 0  # lines planned for the next broadcast (none on air now)
         self.label = QLabel(self.tr("No run-of-show"), self)
         self.plan_button = QPushButton(self.tr("Run-of-show…"), self)
         self.plan_button.clicked.connect(self.edit_plan)
@@ -36,20 +37,30 @@ class RunOfShowBar(QWidget):
         self.set_broadcast(None)
 
     def set_broadcast(self, broadcast_id: int | None) -> None:
+        """Show this broadcast's run-of-show; one that has none takes the plan made for the next broadcast."""
         self.broadcast_id = broadcast_id
-        self.items = []
+        self.items, self.drafted = [], 0
         if broadcast_id is not None:
             with self.ctx.store.read() as session:
                 self.items = run_of_show.items(session, broadcast_id)
+                waiting = not self.items and bool(run_of_show.draft(session))
+            if waiting:
+                with self.ctx.store.write() as session:
+                    self.items = run_of_show.adopt_draft(session, broadcast_id)
+        else:
+            with self.ctx.store.read() as session:
+                self.drafted = len(run_of_show.draft(session))
         on_air = next((i for i in self.items if i.started_at and not i.ended_at), None)
         self.feeds.set_on_air(on_air)
-        self.plan_button.setEnabled(broadcast_id is not None)
         self.next_button.setEnabled(bool(self.items))
         self._show()
 
     def _show(self) -> None:
         item = self.feeds.on_air
-        if not self.items:
+        if self.broadcast_id is None:
+            self.label.setText(self.tr("Next broadcast: %n item(s) planned", "", self.drafted) if self.drafted
+                               else self.tr("No run-of-show: plan the next broadcast with Run-of-show…"))
+        elif not self.items:
             self.label.setText(self.tr("No run-of-show"))
         elif item is None:
             self.label.setText(self.tr("%n item(s) planned; F8 marks the first on air", "", len(self.items)))
@@ -71,8 +82,7 @@ class RunOfShowBar(QWidget):
         self._show()
 
     def edit_plan(self) -> None:
-        if self.broadcast_id is None:
-            return
+        """This broadcast's plan; before a broadcast, the next one's."""
         self.dialog = RunOfShowDialog(self.ctx, self.broadcast_id, self.items, self)
         self.dialog.accepted.connect(lambda: self.set_broadcast(self.broadcast_id))
         self.dialog.open()

@@ -195,18 +195,22 @@ class ChoiceDelegate(QStyledItemDelegate):
 
 
 class RunOfShowDialog(QDialog):
-    def __init__(self, ctx: AppContext, broadcast_id: int, items: list[ItemView], parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, broadcast_id: int | None, items: list[ItemView],
+                 parent: QWidget | None = None) -> None:
+        """The plan of ``broadcast_id``, or with None the next broadcast's (made before it starts)."""
         super().__init__(parent)
         self.ctx = ctx
         self.broadcast_id = broadcast_id
-        self.setWindowTitle(self.tr("Run-of-show"))
+        self.setWindowTitle(self.tr("Run-of-show") if broadcast_id is not None
+                            else self.tr("Run-of-show for the next broadcast"))
         self.resize(900, 560)
         with ctx.store.read() as session:
             products = run_of_show.catalogue(session)
             self._example = run_of_show.example_plan(session)
+            drafted = run_of_show.draft(session) if broadcast_id is None else []
         self.model = PlanModel(products, self)
         self.model.load([Line(i.kind, i.title, i.planned_minutes, i.product_id, was=i.position) for i in items]
-                        or [_line(p) for p in self._example])
+                        or [_line(p) for p in drafted] or [_line(p) for p in self._example])
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.verticalHeader().hide()
@@ -224,6 +228,8 @@ class RunOfShowDialog(QDialog):
 
         hint = QLabel(self.tr("Products, lucky draws and flash deals in the order of the stream. During the stream, "
                               "F8 on the Live page marks the next one on air."), self)
+        if broadcast_id is None:
+            hint.setText(hint.text() + " " + self.tr("The next broadcast you start takes this plan."))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
         self.total = QLabel(self)
@@ -308,7 +314,10 @@ class RunOfShowDialog(QDialog):
         self.view.setFocus()  # an open editor commits first
         try:
             with self.ctx.store.write() as session:
-                run_of_show.plan(session, self.broadcast_id, self.model.planned())
+                if self.broadcast_id is None:  # the next broadcast takes it when it starts
+                    run_of_show.save_draft(session, self.model.planned())
+                else:
+                    run_of_show.plan(session, self.broadcast_id, self.model.planned())
         except RunOfShowError as exc:
             self.error.setText(errors.describe(exc))
             line = exc.params.get("line")

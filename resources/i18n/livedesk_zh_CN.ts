@@ -4502,6 +4502,16 @@ It holds %3.</source>
         <translation>下一个（F8）</translation>
     </message>
     <message numerus="yes">
+        <source>Next broadcast: %n item(s) planned</source>
+        <translation>
+            <numerusform>下一场直播：已排 %n 项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No run-of-show: plan the next broadcast with Run-of-show…</source>
+        <translation>还没有排品：用“排品…”为下一场直播排品</translation>
+    </message>
+    <message numerus="yes">
         <source>%n item(s) planned; F8 marks the first on air</source>
         <translation>
             <numerusform>已排 %n 项；按 F8 开讲第一项</numerusform>
@@ -4519,12 +4529,20 @@ It holds %3.</source>
         <translation>排品</translation>
     </message>
     <message>
+        <source>Run-of-show for the next broadcast</source>
+        <translation>下一场直播的排品</translation>
+    </message>
+    <message>
         <source>(no product)</source>
         <translation>（不关联商品）</translation>
     </message>
     <message>
         <source>Products, lucky draws and flash deals in the order of the stream. During the stream, F8 on the Live page marks the next one on air.</source>
         <translation>按直播顺序排好商品、抽奖和秒杀。直播时在“直播”页按 F8 标记下一项开讲。</translation>
+    </message>
+    <message>
+        <source>The next broadcast you start takes this plan.</source>
+        <translation>下一场开播时会采用这份排品。</translation>
     </message>
     <message>
         <source>Add product</source>

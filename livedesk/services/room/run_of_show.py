@@ -91,10 +91,8 @@ def catalogue(session: Session, days: int = EXAMPLE_SALES_DAYS, now: datetime | 
     return [ProductChoice(*r) for r in rows]
 
 
-def plan(session: Session, broadcast_id: int, planned: Sequence[PlannedItem]) -> list[ItemView]:
-    """Replace the broadcast's run-of-show with ``planned``, numbered 1, 2, 3 ... in order."""
-    if session.get(Broadcast, broadcast_id) is None:
-        raise RunOfShowError("not_found", f"broadcast {broadcast_id} does not exist")
+def _titles(session: Session, planned: Sequence[PlannedItem]) -> list[str]:
+    """Each line's title (a product line may go by its product's name); refuses a bad line by number."""
     ids = {i.product_id for i in planned if i.product_id is not None}
     names = dict(session.execute(select(Product.id, Product.name).where(Product.id.in_(ids))).all()) if ids else {}
     titles = []
@@ -105,13 +103,21 @@ def plan(session: Session, broadcast_id: int, planned: Sequence[PlannedItem]) ->
         if item.product_id is not None and item.product_id not in names:
             raise RunOfShowError("no_product", f"line {n}: product {item.product_id} does not exist", line=n,
                                  product_id=item.product_id)
-        title = item.title.strip() or names.get(item.product_id, "")  # a product line may go by its product's name
+        title = item.title.strip() or names.get(item.product_id, "")
         if not title:
             raise RunOfShowError("title_required", f"line {n}: a title is needed", line=n)
         if not 0 <= item.planned_minutes <= MAX_MINUTES:
             raise RunOfShowError("bad_minutes", f"line {n}: planned minutes must be 0 to {MAX_MINUTES}", line=n,
                                  most=MAX_MINUTES)
         titles.append(title[:100])
+    return titles
+
+
+def plan(session: Session, broadcast_id: int, planned: Sequence[PlannedItem]) -> list[ItemView]:
+    """Replace the broadcast's run-of-show with ``planned``, numbered 1, 2, 3 ... in order."""
+    if session.get(Broadcast, broadcast_id) is None:
+        raise RunOfShowError("not_found", f"broadcast {broadcast_id} does not exist")
+    titles = _titles(session, planned)
     marks = {r.position: (r.started_at, r.ended_at) for r in session.scalars(
         select(RunOfShowItem).where(RunOfShowItem.broadcast_id == broadcast_id))}
     session.execute(delete(RunOfShowItem).where(RunOfShowItem.broadcast_id == broadcast_id))
@@ -123,6 +129,47 @@ def plan(session: Session, broadcast_id: int, planned: Sequence[PlannedItem]) ->
     session.add_all(rows)
     session.flush()
     return [_view(r) for r in rows]
+
+
+# -- the next broadcast's plan, made before it starts ----------------------------------------
+DRAFT_KEY = "run_of_show.next"
+
+
+def save_draft(session: Session, planned: Sequence[PlannedItem]) -> list[PlannedItem]:
+    """Plan the next broadcast before it starts; the broadcast takes it when it begins (``adopt_draft``)."""
+    from livedesk.services import settings
+
+    titles = _titles(session, planned)
+    kept = [PlannedItem(i.kind, title, i.planned_minutes, i.product_id) for i, title in zip(planned, titles)]
+    settings.set_value(session, DRAFT_KEY, [{"kind": i.kind, "title": i.title, "minutes": i.planned_minutes,
+                                             "product_id": i.product_id} for i in kept])
+    return kept
+
+
+def draft(session: Session) -> list[PlannedItem]:
+    from livedesk.services import settings
+
+    return [PlannedItem(d["kind"], d["title"], int(d["minutes"]), d.get("product_id"))
+            for d in settings.get(session, DRAFT_KEY) or []]
+
+
+def adopt_draft(session: Session, broadcast_id: int) -> list[ItemView]:
+    """A broadcast with no run-of-show of its own takes the next broadcast's plan (once)."""
+    from livedesk.services import settings
+
+    if items(session, broadcast_id):
+        return items(session, broadcast_id)
+    planned = draft(session)
+    if not planned:
+        return []
+    existing = {p for p in (i.product_id for i in planned) if p is not None}
+    live = set(session.scalars(select(Product.id).where(Product.id.in_(existing)))) if existing else set()
+    # A product deleted since the plan was made: the line stays, by its title, without the link.
+    planned = [i if i.product_id in live or i.product_id is None else PlannedItem(i.kind, i.title, i.planned_minutes)
+               for i in planned]
+    adopted = plan(session, broadcast_id, planned)
+    settings.set_value(session, DRAFT_KEY, [])
+    return adopted
 
 
 def items(session: Session, broadcast_id: int) -> list[ItemView]:
