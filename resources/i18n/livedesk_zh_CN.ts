@@ -554,7 +554,7 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>已使用</translation>
     </message>
     <message>
-        <source>e.g. 回归券 满99减20</source>
+        <source>e.g. ¥20 comeback coupon</source>
         <translation>如 回归券 满99减20</translation>
     </message>
     <message>
@@ -3991,7 +3991,7 @@ Replace it with yours?</source>
 <context>
     <name>PerkCatalogueBox</name>
     <message>
-        <source>Points perks (兑换)</source>
+        <source>Points perks</source>
         <translation>积分兑换权益</translation>
     </message>
     <message>
@@ -4027,7 +4027,7 @@ Replace it with yours?</source>
         <translation>如 sample</translation>
     </message>
     <message>
-        <source>e.g. 小样</source>
+        <source>e.g. Free samples</source>
         <translation>如 小样</translation>
     </message>
     <message>
