@@ -201,9 +201,10 @@ class BroadcastReportPage(QWidget):
             .replace("%3", labels.money(r.gmv_fen)).replace("%4", str(r.new_buyers_who_commented)))
         self._draw_curve(r)
         self._show_items(r)
-        self.compare_model.set_rows([
-            (c.title, self._local(c.started_at), f"{c.peak_viewers:,}", percent(c.greeted_ratio),
-             percent(c.conversion_ratio), labels.money(c.gmv_fen)) for c in self.compared])
+        self.compare_model.set_rows([  # a stream whose room was not recorded has no peak, not a peak of 0
+            (c.title, self._local(c.started_at), f"{c.peak_viewers:,}" if c.peak_viewers else "–",
+             percent(c.greeted_ratio), percent(c.conversion_ratio), labels.money(c.gmv_fen)) for c in self.compared])
+        self.compare_view.resizeColumnsToContents()
 
     def _show_items(self, r: report.Report) -> None:
         """Each line: planned and actual minutes, viewers from its start to its end, intents asked."""
