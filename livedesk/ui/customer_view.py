@@ -47,6 +47,7 @@ QLabel#StatCaption { font-size: 11px; color: #7a8190; }
 """
 
 
+TILE_WIDTH = 130  # px of a figure's tile at least
 TAG_WIDTH = 220  # px of a tag's name on its chip; longer names are shortened (whole in the tooltip)
 
 
@@ -165,6 +166,7 @@ class CustomerView(QWidget):
     def _tile(self, key: str, caption: str) -> QFrame:
         tile = QFrame(self)
         tile.setObjectName("StatTile")
+        tile.setMinimumWidth(TILE_WIDTH)  # alike widths: they wrap three and two, not four and a straggler
         value = QLabel(tile)
         value.setObjectName("StatValue")
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
