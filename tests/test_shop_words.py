@@ -88,3 +88,13 @@ def test_seeding_keeps_what_the_shop_renamed_itself(store):
         assert rules["wakeup"]["coupon"] == shop_words.EN.coupons["wakeup"]
         names = dict(session.execute(select(Perk.code, Perk.name)).all())
     assert names["sample"] == "Mini sizes" and names["priority_shipping"] == "Priority shipping"
+
+
+def test_every_presets_chinese_choices_have_english_ones_of_the_same_count():
+    from livedesk.services import presets
+
+    for preset in presets.presets().values():
+        for spec in preset.fields:
+            if any(CJK.search(c) for c in spec.choices):
+                assert len(spec.choices_in("en")) == len(spec.choices), (preset.code, spec.key)
+                assert not any(CJK.search(c) for c in spec.choices_in("en")), (preset.code, spec.key)
