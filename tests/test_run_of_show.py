@@ -44,7 +44,8 @@ def test_a_product_line_links_the_catalogue_and_goes_by_its_name(store, shop):
                                                         PlannedItem("flash", "秒杀口红", 5, shop["products"]["口红"]),
                                                         PlannedItem("draw", "福袋", 3)])
     assert [(i.position, i.kind, i.title, i.product_id, i.planned_minutes) for i in items] == [
-        (1, "product", "面霜", cream, 20), (2, "flash", "秒杀口红", shop["products"]["口红"], 5), (3, "draw", "福袋", None, 3)]
+        (1, "product", "面霜", cream, 20), (2, "flash", "秒杀口红", shop["products"]["口红"], 5),
+        (3, "draw", "福袋", None, 3)]
 
 
 @pytest.mark.parametrize("line, code", [(PlannedItem("product", "x", 10, 99_999), "no_product"),
@@ -88,7 +89,8 @@ def test_a_line_marked_on_air_keeps_its_marks_when_the_plan_is_reordered(store, 
                                                         PlannedItem("draw", "福袋", 5, was=1),
                                                         PlannedItem("flash", "秒杀", 5)])
     assert [(i.title, i.started_at, i.ended_at) for i in items] == [
-        ("面霜", START + timedelta(minutes=6), None), ("福袋", START, START + timedelta(minutes=6)), ("秒杀", None, None)]
+        ("面霜", START + timedelta(minutes=6), None), ("福袋", START, START + timedelta(minutes=6)),
+        ("秒杀", None, None)]
 
 
 def test_the_report_sets_planned_against_actual_minutes_and_the_viewers_across_each_line(store, shop):

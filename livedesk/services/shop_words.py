@@ -83,23 +83,25 @@ ZH = ShopWords(
         "greeting.vip": ("VIP 进场", "{称呼}来啦！老朋友好久不见"),
         "greeting.new": ("新客进场", "欢迎{称呼}第一次来直播间，有问题随时问我"),
         "greeting.default": ("默认欢迎", "欢迎{称呼}来到直播间"),
-        "followup.welcome": ("首单欢迎",
-                             "{称呼}您好，我是{店铺}的专属客服，感谢您第一次下单！发货、使用上有任何问题随时找我。"),
-        "followup.thanks": ("24小时致谢",
-                            "{称呼}，您买的{上次购买商品}已经在路上啦，谢谢您对{店铺}的支持，收到后有问题随时联系我。"),
-        "followup.survey": ("满意度回访",
-                            "{称呼}，{上次购买商品}用得还习惯吗？麻烦给我们打个分（0–10 分），您的意见我们每条都会看。"),
+        "followup.welcome": ("首单欢迎", "{称呼}您好，我是{店铺}的专属客服，感谢您第一次下单！"
+                                         "发货、使用上有任何问题随时找我。"),
+        "followup.thanks": ("24小时致谢", "{称呼}，您买的{上次购买商品}已经在路上啦，谢谢您对{店铺}的支持，"
+                                          "收到后有问题随时联系我。"),
+        "followup.survey": ("满意度回访", "{称呼}，{上次购买商品}用得还习惯吗？麻烦给我们打个分（0–10 分），"
+                                          "您的意见我们每条都会看。"),
         "followup.callback": ("客诉回访", "{称呼}您好，看到您反馈的问题了，非常抱歉给您添麻烦。我是{店铺}的客服，"
                                           "方便的话我们聊聊怎么帮您处理？"),
-        "followup.wakeup": ("沉睡唤醒", "{称呼}，好久没见到您啦！给您留了一张{优惠券}，直播间上了不少新品，有空来看看。"),
+        "followup.wakeup": ("沉睡唤醒", "{称呼}，好久没见到您啦！给您留了一张{优惠券}，直播间上了不少新品，"
+                                        "有空来看看。"),
         "followup.birthday": ("生日祝福", "{称呼}，{生日}是您的生日，提前祝您生日快乐！{店铺}为您准备了{优惠券}，"
                                           "愿新的一岁一切顺心。"),
-        "followup.replenish": ("补货提醒", "{称呼}，按您的用量，{商品}应该快用完啦。需要的话直播间给您留一份，随时说一声。"),
+        "followup.replenish": ("补货提醒", "{称呼}，按您的用量，{商品}应该快用完啦。需要的话直播间给您留一份，"
+                                           "随时说一声。"),
         "followup.vip_touch": ("VIP 每周关怀", "{称呼}，这周过得怎么样？我是您的专属客服{专属客服}，有什么想看的款式或"
                                                "需要帮忙的，随时跟我说。"),
         "followup.manual": ("手动跟进", "{称呼}您好，我是{店铺}的客服，"),
-        "invitation.vip_session": ("私享会邀请", "{称呼}您好！诚邀您参加{店铺}的{私享会}（{时间}），名额有限，到场有专属"
-                                                 "福利。回复“1”确认参加～"),
+        "invitation.vip_session": ("私享会邀请", "{称呼}您好！诚邀您参加{店铺}的{私享会}（{时间}），"
+                                                 "名额有限，到场有专属福利。回复“1”确认参加～"),
     },
     # Two hours: the first main product gets the full room longest; draws keep viewers through the middle.
     run_of_show=(("draw", "开场福袋", 10), ("product", "主推 1", 25), ("flash", "限时秒杀 1", 5),
@@ -213,7 +215,8 @@ EN = ShopWords(
                        "Waterproof eyeliner brown", "Four-colour eyeshadow earth tones", "Curling mascara",
                        "Glossy lip glaze #02", "Concealer 01", "Setting spray 100ml", "Blush peach"),
             "bodycare": ("Scented body wash 500ml", "Niacinamide body lotion 250ml", "Hand cream ×3",
-                         "Body scrub 200g", "Antiperspirant 50ml", "Essential-oil soap ×3", "Body sunscreen spray 150ml",
+                         "Body scrub 200g", "Antiperspirant 50ml", "Essential-oil soap ×3",
+                         "Body sunscreen spray 150ml",
                          "Foot cream 100g", "Brightening body serum 200ml", "Lavender bath bombs ×6"),
             "haircare": ("Amino-acid shampoo 500ml", "Repair hair mask 250g", "Hair oil 100ml",
                          "Oil-control volume shampoo 400ml", "Scalp scrub 200g", "Leave-in hair spray 200ml",
