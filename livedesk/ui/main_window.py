@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self._refresh_from_changes()
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
-            (self.tr("Live"), self.live_page),
+            (self.tr("Live"), self._live_tabs(self.live_page)),
             (self.tr("Follow-ups"), self._followups_tabs(self.followups_page)),
             (self.tr("VIP sessions"), self.vip_page),
             (self.tr("Dashboard"), self.dashboard_page),
@@ -140,6 +140,37 @@ class MainWindow(QMainWindow):
         follow(lambda c: c.touches_any("import_batches") and self.import_page.reload_batches())
         follow(lambda c: c.touches_any("orders", "customers", "followup_tasks", "survey_responses")
                and self.dashboard_page.isVisible() and self.dashboard_page.reload())
+
+    def _live_tabs(self, console: QWidget) -> QTabWidget:
+        """直播: the console for the stream, and the reports of past broadcasts (直播复盘), built when
+        first opened (it reads ten reports)."""
+        tabs = QTabWidget(self)
+        tabs.setDocumentMode(True)
+        tabs.addTab(console, self.tr("Console"))
+        tabs.addTab(QWidget(tabs), self.tr("Broadcast reports"))
+        self.live_tabs = tabs
+        self.report_page = None
+        tabs.currentChanged.connect(lambda index: index == 1 and self.show_report(None, build_only=True))
+        self.live_page.report_requested.connect(self.show_report)
+        return tabs
+
+    def show_report(self, broadcast_id: int | None, *, build_only: bool = False) -> None:
+        """The 直播复盘 tab on this broadcast (None: the latest)."""
+        from livedesk.ui.broadcast_report import BroadcastReportPage
+
+        tabs = self.live_tabs
+        if self.report_page is None:
+            self.report_page = BroadcastReportPage(self.ctx, broadcast_id, tabs)
+            stand_in = tabs.widget(1)
+            tabs.blockSignals(True)
+            tabs.removeTab(1)
+            stand_in.deleteLater()
+            tabs.insertTab(1, self.report_page, self.tr("Broadcast reports"))
+            tabs.blockSignals(False)
+        elif not build_only:
+            self.report_page.show_broadcast(broadcast_id)
+        self.nav.setCurrentRow(PAGES.index("live"))
+        tabs.setCurrentIndex(1)
 
     def _followups_tabs(self, queue: QWidget) -> QTabWidget:
         """跟进: today's queue, the messages it sends, and the script check before going live.
