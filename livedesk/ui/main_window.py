@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.reconnecting.hide()
         self.statusBar().addPermanentWidget(self.reconnecting)
         self._lost: set[str] = set()
-        self.ctx.tasks.connection_changed.connect(lambda ok: self._set_lost("tasks", not ok))
+        self.ctx.tasks.connection_changed.connect(self._on_tasks_connection)
         self.member_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.member_label)
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
@@ -129,17 +129,26 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
 
     def _refresh_from_changes(self) -> None:
+        # A bound method, not lambdas: Qt disconnects it when the window is deleted, so a
+        # later write to the same store does not reach pages that are gone.
+        self.ctx.changes.changed.connect(self._refresh_pages)
+
+    def _refresh_pages(self, c) -> None:
         """Each page refreshes what a change set touches, whoever made it and wherever.
 
         (The customer page and list follow change sets themselves: they refresh row by row.)"""
-        follow = self.ctx.changes.changed.connect
-        follow(lambda c: c.touches_any("customers", "platform_accounts") and self.search.rebuild())
-        follow(lambda c: c.touches_any("followup_tasks", "survey_responses") and self.followups_page.reload())
-        follow(lambda c: c.touches_any("broadcasts", "appearances") and self.live_page.refresh_broadcast())
-        follow(lambda c: c.touches_any("invitations", "private_sessions") and self.vip_page.reload())
-        follow(lambda c: c.touches_any("import_batches") and self.import_page.reload_batches())
-        follow(lambda c: c.touches_any("orders", "customers", "followup_tasks", "survey_responses")
-               and self.dashboard_page.isVisible() and self.dashboard_page.reload())
+        if c.touches_any("customers", "platform_accounts"):
+            self.search.rebuild()
+        if c.touches_any("followup_tasks", "survey_responses"):
+            self.followups_page.reload()
+        if c.touches_any("broadcasts", "appearances"):
+            self.live_page.refresh_broadcast()
+        if c.touches_any("invitations", "private_sessions"):
+            self.vip_page.reload()
+        if c.touches_any("import_batches"):
+            self.import_page.reload_batches()
+        if c.touches_any("orders", "customers", "followup_tasks", "survey_responses") and self.dashboard_page.isVisible():
+            self.dashboard_page.reload()
 
     def _live_tabs(self, console: QWidget) -> QTabWidget:
         """直播: the console for the stream, and the reports of past broadcasts (直播复盘), built when
@@ -295,6 +304,9 @@ class MainWindow(QMainWindow):
 
     def _on_connection(self, state: str) -> None:
         self._set_lost("feed", state == "reconnecting")
+
+    def _on_tasks_connection(self, ok: bool) -> None:
+        self._set_lost("tasks", not ok)
 
     def read_lost(self) -> None:
         """A read on this thread met a lost server: say so, wait on the worker (which retries
