@@ -353,7 +353,7 @@ class _Shop:
     # customers, accounts, profile values -----------------------------------------------
 
     def write_customers(self, conn: Connection, report: Progress) -> None:
-        rng, n = self.rng, self.n
+        n = self.n
         self._draw_customers()
         first = _next_id(conn, Customer.__table__)
         self.customer_ids = np.arange(first, first + n)

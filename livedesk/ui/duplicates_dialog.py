@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, presets, team
+from livedesk.services import presets, team
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
