@@ -88,7 +88,7 @@ _WORDS: dict[tuple[str, str], tuple[str, Values]] = {
     ("TemplateError", "not_acknowledged"): (
         QT_TRANSLATE_NOOP("Errors", "The template has Advertising Law risk terms (%1): the owner must accept them "
                                     "under Message templates before it is used"),
-        lambda p: ("、".join(p.get("terms", [])),)),
+        lambda p: (labels.listing(p.get("terms", [])),)),
     ("TemplateError", "no_template"): (
         QT_TRANSLATE_NOOP("Errors", "There is no template for “%1” follow-ups: add one under Message templates"),
         lambda p: (labels.task_kind(p.get("kind", "")),)),

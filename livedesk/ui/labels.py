@@ -206,6 +206,12 @@ def duration(minutes: int) -> str:
             .replace("%2", str(minutes % 60)))
 
 
+def listing(items) -> str:
+    """Words in a row, as the UI's language lists them: "王姐、李姐" / "王姐, 李姐"."""
+    # Translators: the separator between items of a list (Chinese uses 、).
+    return QCoreApplication.translate("Labels", ", ").join(str(i) for i in items)
+
+
 def tier(code: str) -> str:
     return _word(_TIERS, code)
 

@@ -3301,6 +3301,10 @@ Replace it with yours?</source>
         <translation>%1 小时 %2 分钟</translation>
     </message>
     <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
         <source>phone …%1</source>
         <translation>尾号 %1</translation>
     </message>
