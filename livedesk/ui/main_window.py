@@ -91,7 +91,6 @@ class MainWindow(QMainWindow):
         self.customers_page.erased.connect(self.forget_customer)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
-        self.live_page.greeted.connect(self._greeted)
         self.settings_page = SettingsPage(self.ctx, self)
         self.import_page = ImportPage(self.ctx, self)
         self.backups_page = BackupsPage(self.ctx, self)
@@ -126,7 +125,7 @@ class MainWindow(QMainWindow):
         follow = self.ctx.changes.changed.connect
         follow(lambda c: c.touches_any("customers", "platform_accounts") and self.search.rebuild())
         follow(lambda c: c.touches_any("followup_tasks", "survey_responses") and self.followups_page.reload())
-        follow(lambda c: c.touches_any("broadcasts", "appearances") and self.live_page.refresh_broadcast())
+        # (The live page follows broadcasts, arrivals and greetings itself: live_page._room_changed.)
         follow(lambda c: c.touches_any("invitations", "private_sessions") and self.vip_page.reload())
         follow(lambda c: c.touches_any("import_batches") and self.import_page.reload_batches())
         follow(lambda c: c.touches_any("orders", "customers", "followup_tasks", "survey_responses")
@@ -246,22 +245,24 @@ class MainWindow(QMainWindow):
         panel.show_card(card)
 
     def _on_changes(self, change_set) -> None:
+        panel = self.host_panel
+        if panel is None or not panel.isVisible():
+            return
+        shown = panel.shown_customer()
+        # A greeting marked on any screen, this one too: the card on air drops "not greeted yet".
+        if shown is not None and any(e.get("customer_id") == shown for e in change_set.events_of("greeted")):
+            self._show_on_panel(panel, shown)
         if change_set.origin == self.ctx.store.origin:
             return  # pushed from here: already shown
         pushes = change_set.events_of("push")
-        if pushes and self.host_panel is not None and self.host_panel.isVisible():
-            self._show_on_panel(self.host_panel, pushes[-1]["customer_id"])
+        if pushes:
+            self._show_on_panel(panel, pushes[-1]["customer_id"])
 
     def _on_connection(self, state: str) -> None:
         if state == "reconnecting":
             self.statusBar().showMessage(self.tr("Reconnecting to the shared store…"))
         else:
             self.statusBar().clearMessage()
-
-    def _greeted(self, customer_id: int) -> None:
-        """The card on air drops its "not greeted yet" as soon as someone marks it."""
-        if self.host_panel is not None and self.host_panel.shown_customer() == customer_id:
-            self.push_to_panel(customer_id)
 
     def backup_now(self) -> None:
         if self.ctx.store.path is None:
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
             QSettings().setValue("main_window/geometry", self.saveGeometry())
         if self.host_panel is not None:
             self.host_panel.close()
+        self.feeds.release_now()  # another computer may record this broadcast at once
         self.search.shutdown()
         super().closeEvent(event)
         self.closed.emit()
