@@ -28,6 +28,7 @@ BENCHES: dict[str, str] = {
     "lookup": "livedesk.ui.bench_lookup:bench_lookup",
     "dashboard": "livedesk.ui.bench_dashboard:bench_dashboard",
     "import-ui": "livedesk.ui.bench_import_page:bench_import_page",  # the UI while the 导入 page imports
+    "team": "livedesk.ui.bench_team:bench_team",  # two app processes on one store: notes and pushes seen
 }
 
 
