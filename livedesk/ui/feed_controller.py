@@ -322,6 +322,7 @@ class FeedController(QObject):
     def release_now(self) -> None:
         """The app closes: give the recording up at once (the worker is shutting down)."""
         broadcast_id, self.recording = self.recording, None
+        self.stop_soon(release=False)  # first: a source still running would claim the broadcast again
         if broadcast_id is None:
             return
         try:
