@@ -161,11 +161,11 @@ class ArrivalsModel(QAbstractListModel):
             if a.customer is None:
                 return " · ".join([a.nickname, self.tr("new viewer"), action])
             who = a.customer.nickname if a.certain else self.tr("maybe %1").replace("%1", a.customer.nickname)
+            if a.customer.id in self.greeted:
+                who = "✓ " + who  # in front: a long row is cut at its end
             parts = [who, labels.tier(a.customer.tier)]
             if a.customer.level != "none":
                 parts.append(labels.level(a.customer.level))
-            if a.customer.id in self.greeted:
-                parts.append(self.tr("✓ greeted"))
             return " · ".join([*parts, action])
         if role == Qt.ItemDataRole.ForegroundRole:
             if a.customer is None:
@@ -173,6 +173,8 @@ class ArrivalsModel(QAbstractListModel):
             if a.customer.id in self.greeted:
                 return QColor("#6b8f71")  # done: calmer than a VIP still waiting for their welcome
             return QColor("#b8860b") if a.certain and a.customer.vip else None
+        if role == Qt.ItemDataRole.ToolTipRole and a.customer is not None and a.customer.id in self.greeted:
+            return self.tr("Greeted in this broadcast")
         if role == CUSTOMER_ROLE:
             return a.customer.id if a.customer is not None else None
         if role == ARRIVAL_ROLE:

@@ -43,8 +43,8 @@
         <translation>可能是 %1</translation>
     </message>
     <message>
-        <source>✓ greeted</source>
-        <translation>✓ 已欢迎</translation>
+        <source>Greeted in this broadcast</source>
+        <translation>本场已欢迎</translation>
     </message>
 </context>
 <context>
