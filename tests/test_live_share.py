@@ -271,31 +271,31 @@ def test_a_second_console_is_told_who_records_and_takes_over_only_after_confirmi
         store.actor = team.sign_in(s, member)
     host_pc, assistant = console(store), console(laptop)
     started = []
-    host_pc._record_then(lambda: started.append("host"))
+    host_pc.recorder.record_then(lambda: started.append("host"))
     qtbot.waitUntil(lambda: host_pc.feeds.recording == room["broadcast"], timeout=5000)
-    assert "This computer records" in host_pc.recorder_status.text()
+    assert "This computer records" in host_pc.recorder.text()
 
-    assistant._record_then(lambda: started.append("assistant"))
-    qtbot.waitUntil(lambda: assistant.take_over_box is not None, timeout=5000)
-    words = assistant.take_over_box.text()
+    assistant.recorder.record_then(lambda: started.append("assistant"))
+    qtbot.waitUntil(lambda: assistant.recorder.take_over_box is not None, timeout=5000)
+    words = assistant.recorder.take_over_box.text()
     assert "小周" in words and store.origin.rsplit(":", 2)[0] in words
     assert "小周 is recording" in assistant.feedback.text()
     assert started == ["host"] and assistant.feeds.recording is None
 
-    no = assistant.take_over_box.button(assistant.take_over_box.StandardButton.No)
+    no = assistant.recorder.take_over_box.button(assistant.recorder.take_over_box.StandardButton.No)
     no.click()  # the default: nothing changes
     qtbot.wait(200)
     assert assistant.feeds.recording is None and started == ["host"]
 
-    assistant._record_then(lambda: started.append("assistant"))
-    qtbot.waitUntil(lambda: assistant.take_over_box is not None and assistant.take_over_box.isVisible(),
+    assistant.recorder.record_then(lambda: started.append("assistant"))
+    qtbot.waitUntil(lambda: assistant.recorder.take_over_box is not None and assistant.recorder.take_over_box.isVisible(),
                     timeout=5000)
-    [take] = [b for b in assistant.take_over_box.buttons()
-              if assistant.take_over_box.buttonRole(b) == assistant.take_over_box.ButtonRole.DestructiveRole]
+    [take] = [b for b in assistant.recorder.take_over_box.buttons()
+              if assistant.recorder.take_over_box.buttonRole(b) == assistant.recorder.take_over_box.ButtonRole.DestructiveRole]
     take.click()
     qtbot.waitUntil(lambda: assistant.feeds.recording == room["broadcast"], timeout=5000)
     assert started == ["host", "assistant"]
     host_pc.refresh_broadcast()  # what its change feed calls when the broadcast row changes
     assert host_pc.feeds.recording is None
     assert "took over the recording" in host_pc.feedback.text()
-    assert host_pc.recorder_status.text().startswith("Recorded by another team member on ")
+    assert host_pc.recorder.text().startswith("Recorded by another team member on ")

@@ -36,6 +36,7 @@ from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedControl
 from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
+from livedesk.ui.recorder_claim import RecorderClaim
 from livedesk.ui.room_questions import QuestionsSection
 from livedesk.ui.run_of_show_bar import RunOfShowBar
 from livedesk.ui.search_controller import SearchController
@@ -192,11 +193,7 @@ class LivePage(QWidget):
         self.feed_status = QLabel(self.tr("No live feed connected"), self)
         self.feed_status.setWordWrap(True)
         self.feed_status.setStyleSheet("color: #555;")
-        self.recorder_status = QLabel(self)  # which computer records this broadcast's feed
-        self.recorder_status.setStyleSheet("color: #555;")
-        self.recorder_status.hide()
-        self._claiming = False
-        self.take_over_box: QMessageBox | None = None
+        self.recorder = RecorderClaim(self)  # which computer records this broadcast's feed
         feed_bar = QHBoxLayout()
         feed_bar.addWidget(QLabel(self.tr("Live feed"), self))
         feed_bar.addWidget(self.feed_format)
@@ -240,7 +237,7 @@ class LivePage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(feed_bar)
         layout.addWidget(self.feed_status)
-        layout.addWidget(self.recorder_status)
+        layout.addWidget(self.recorder)
         layout.addWidget(self.run_of_show)
         layout.addWidget(self.search_box)
         layout.addLayout(middle, 1)
@@ -257,7 +254,6 @@ class LivePage(QWidget):
         feeds.failed.connect(lambda message: self._say(message, error=True))
         feeds.complaint_recorded.connect(lambda _cid, nickname: self._say(
             self.tr("Complaint from %1: noted, call-back task created (24 h)").replace("%1", nickname), error=True))
-        feeds.recorder_lost.connect(self._recorder_lost)
         ctx.changes.changed.connect(self._room_changed)
         self._debounce = QTimer(self, singleShot=True, interval=0)
         self._debounce.timeout.connect(self._run_query)
@@ -398,7 +394,7 @@ class LivePage(QWidget):
         if self.feeds.sources or self.feeds.recording is not None:
             self.disconnect_feed()
             return
-        if self._claiming:
+        if self.recorder.claiming:
             return
         fmt = self.feed_format.currentData()
         target = self.feed_target.text().strip()
@@ -419,76 +415,7 @@ class LivePage(QWidget):
         if self.broadcast is None:
             start()  # a rehearsal: nothing is recorded, so nobody else needs to know
         else:
-            self._record_then(start)
-
-    # -- one recorder per broadcast ----------------------------------------------------
-    def _record_then(self, start: Any, *, take_over: bool = False) -> None:
-        """Claim the live broadcast's recording, then ``start``; another computer's live claim
-        is named, and may be taken over after a confirmation."""
-        if self.broadcast is None:
-            return
-        self._claiming = True
-
-        def claimed(previous: broadcasts.RecorderView | None) -> None:
-            self._claiming = False
-            if previous is not None:
-                self._say(self.tr("Took over the recording from %1 on %2").replace(
-                    "%1", previous.member or self.tr("another computer")).replace("%2", previous.machine))
-            start()
-            self.refresh_broadcast()
-
-        def refused(exc: BaseException) -> None:
-            self._claiming = False
-            if isinstance(exc, broadcasts.RecorderTaken):
-                if self.feeds.sources:  # a rehearsal feed: the broadcast is someone else's to record
-                    self.disconnect_feed()
-                self._offer_take_over(exc.recorder, start)
-            else:
-                self._show_error(exc)
-
-        self.feeds.claim(self.broadcast.id, take_over=take_over, on_done=claimed, on_error=refused)
-
-    def _offer_take_over(self, recorder: broadcasts.RecorderView, start: Any) -> None:
-        who = recorder.member or self.tr("Another team member")
-        text = (self.tr("%1 is recording this broadcast's feed on %2 (last heard %3 s ago). Two recorders would "
-                        "count every viewer twice.").replace("%1", who).replace("%2", recorder.machine)
-                .replace("%3", f"{recorder.silent_s or 0:.0f}") + "\n\n"
-                + self.tr("Take over only if that computer cannot record any more: it stops recording."))
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Someone else records this broadcast"), text,
-                          QMessageBox.StandardButton.No, self)
-        take = box.addButton(self.tr("Take over the recording"), QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-
-        def answered(_result: int) -> None:
-            if box.clickedButton() is take:
-                self._record_then(start, take_over=True)
-
-        box.finished.connect(answered)
-        self.take_over_box = box
-        box.open()  # not exec(): the qasync loop keeps running
-        self._say(self.tr("%1 is recording this broadcast's feed on %2").replace("%1", who)
-                  .replace("%2", recorder.machine), error=True)
-
-    def _recorder_lost(self, recorder: broadcasts.RecorderView | None) -> None:
-        self.feed_button.setText(self.tr("Connect feed"))
-        if recorder is None:
-            self._say(self.tr("The broadcast ended: the feed is no longer recorded"))
-        else:
-            self._say(self.tr("%1 took over the recording on %2: this computer stopped recording").replace(
-                "%1", recorder.member or self.tr("Another team member")).replace("%2", recorder.machine), error=True)
-
-    def _show_recorder(self, recorder: broadcasts.RecorderView | None) -> None:
-        if recorder is None:
-            self.recorder_status.setText(self.tr("Nobody records this broadcast's feed yet")
-                                         if self.broadcast is not None else "")
-        elif recorder.origin == self.ctx.store.origin:
-            self.recorder_status.setText(self.tr("This computer records the broadcast's feed; the other screens "
-                                                 "follow it"))
-        else:
-            self.recorder_status.setText(self.tr("Recorded by %1 on %2: the queue follows that computer")
-                                         .replace("%1", recorder.member or self.tr("another team member"))
-                                         .replace("%2", recorder.machine))
-        self.recorder_status.setVisible(self.broadcast is not None)
+            self.recorder.record_then(start)
 
     def _show_feed_status(self, statuses: list) -> None:
         if not statuses:
@@ -572,10 +499,10 @@ class LivePage(QWidget):
             recorder = broadcasts.recorder(session, self.broadcast.id) if self.broadcast else None
         self.feeds.set_broadcast(self.broadcast.id if self.broadcast else None)
         self.feeds.check_recorder(recorder, self.broadcast.id if self.broadcast else None)
-        self._show_recorder(recorder)
+        self.recorder.show_recorder(recorder)
         if (self.broadcast is not None and self.feeds.sources and self.feeds.recording is None
-                and not self._claiming):
-            self._record_then(lambda: None)  # started on air while a rehearsal feed ran: record it now
+                and not self.recorder.claiming):
+            self.recorder.record_then(lambda: None)  # started on air while a rehearsal feed ran: record it now
         self.run_of_show.set_broadcast(self.feeds.broadcast_id)
         live = self.broadcast is not None
         self.start_button.setEnabled(not live)
@@ -652,3 +579,6 @@ class LivePage(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.feedback.say(text, error=error)
+
+    # What the console's parts (the recorder line) tell the user through it.
+    say, show_error = _say, _show_error

@@ -132,7 +132,7 @@ class _Client:
         live = self.window.live_page
         customer, alerts = self._card()
         return {"card": customer, "card_alerts": alerts, "queue": self._queue(), "notes": self._page_notes(),
-                "recorder_status": live.recorder_status.text(), "feed_button": live.feed_button.text(),
+                "recorder_status": live.recorder.text(), "feed_button": live.feed_button.text(),
                 "recording": self.window.feeds.recording, "feedback": live.feedback.text(),
                 "broadcast": live.broadcast.id if live.broadcast else None}
 
