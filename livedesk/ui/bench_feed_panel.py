@@ -25,11 +25,11 @@ from sqlalchemy import select
 from livedesk.models import PlatformAccount
 from livedesk.services import broadcasts, changes
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.bench_stores import cached_demo_url
 from livedesk.services.feeds.bench_feed import _script, _serve_in_thread
 from livedesk.services.feeds.intents import tagger_for_shop
 from livedesk.services.feeds.matching import ViewerIndex
-from livedesk.services.store import open_store, sqlite_url
+from livedesk.services.store import open_store
 
 TICK_MS = 5
 
@@ -46,7 +46,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     from livedesk.ui.room_questions import QuestionsSection
     from livedesk.ui.tasks import TaskRunner
 
-    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
+    store = open_store(cached_demo_url(args, args.customers))
     with store.write() as session:  # a broadcast on air, ended afterwards unless it was live already
         live = broadcasts.current(session)
         started = live is None
