@@ -233,14 +233,15 @@ class MainWindow(QMainWindow):
         """Show the card here and on every other machine's open host panel (the host's PC)."""
         from livedesk.services import live_room
 
-        self._show_on_panel(self.open_host_panel(), customer_id)
         live = self.live_page.broadcast
         broadcast_id = live.id if live else None
+        # The write first: it goes out on the worker while this window draws its own copy.
         self.ctx.tasks.submit(lambda: self.ctx.store.apply(live_room.push, customer_id, broadcast_id,
                                                            actor=self.ctx.actor),
                               on_error=lambda exc: self.statusBar().showMessage(
                                   self.tr("The card was not sent to the other screens: %1").replace("%1", describe(exc)),
                                   8000))
+        self._show_on_panel(self.open_host_panel(), customer_id)
 
     def _show_on_panel(self, panel: HostPanel, customer_id: int) -> None:
         from livedesk.services.panel import panel_card
