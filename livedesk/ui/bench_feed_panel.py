@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import threading
@@ -114,7 +115,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
         panel.close()
         tasks.shutdown()
         with store.write() as session:
-            batches = sum(len(c.events_of("arrivals")) for c in changes.since(session, first_seq, limit=100_000))
+            shared = [e for c in changes.since(session, first_seq, limit=100_000) for e in c.events_of("arrivals")]
             if started:
                 broadcasts.end(session, live.id)
         store.dispose()
@@ -125,6 +126,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
         "vip_events_lost": len(protected - set(reached)),
         **percentiles(latencies, "panel_latency_"),
         "longest_ui_stall_ms": round(max(stalls), 1),
-        "arrival_batches_shared": batches,  # one write per 250 ms at most, whatever the rate
+        "arrival_batches_shared": len(shared),  # one write per 250 ms at most, whatever the rate
+        "arrival_kb_shared": round(sum(len(json.dumps(e, ensure_ascii=False).encode()) for e in shared) / 1024, 1),
         "goal_panel_latency_p95_ms": 100, "goal_ui_stall_ms": 50,
     }
