@@ -152,7 +152,7 @@ class ThrowawayServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m livedesk.services.pg_server COMMAND…``: run COMMAND with a throwaway server,
+    """``python -m livedesk.checks.pg_server COMMAND…``: run COMMAND with a throwaway server,
     every ``{url}`` in it replaced by a fresh database's URL (scripts/build.sh: the built
     app's self-test reaches a server). Exits with COMMAND's status."""
     import sys
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if command[:1] == ["--"]:
         command = command[1:]
     if not command:
-        print("usage: python -m livedesk.services.pg_server COMMAND [ARG|{url}]…", file=sys.stderr)
+        print("usage: python -m livedesk.checks.pg_server COMMAND [ARG|{url}]…", file=sys.stderr)
         return 2
     with ThrowawayServer() as server:
         server.execute("CREATE DATABASE livedesk")

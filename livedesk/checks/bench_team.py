@@ -1,6 +1,6 @@
 """``livedesk bench team``: two client processes on one store, as a team works live.
 
-Two real app processes (``ui/team_client.py``: the main window offscreen, following the
+Two real app processes (``checks/team_client.py``: the main window offscreen, following the
 change feed) open one store: the assistant's and the host's. For each event the host's
 client is told what to watch for, then the assistant's client acts:
 
@@ -30,7 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from livedesk.services.bench import percentiles
+from livedesk.checks import bench_stores, pg_server
+from livedesk.checks.bench import percentiles
 
 CUSTOMERS = 20  # notes rotate over them: one page with hundreds of notes is not a live room's
 WARM_UP = 3  # events of each kind before measuring: first imports, first queries
@@ -72,10 +73,6 @@ def _sqlite_store(_args: argparse.Namespace, folder: Path) -> Iterator[str]:
 def _postgresql_store(args: argparse.Namespace, folder: Path) -> Iterator[str]:
     """A scratch database on the given server, or on a throwaway one started here."""
     given = getattr(args, "db_url", None) or os.environ.get("LIVEDESK_DATABASE_URL")
-    try:
-        from livedesk.services import bench_stores, pg_server
-    except ImportError:
-        raise _Skipped("this build has no PostgreSQL server support (services/pg_server.py)") from None
     if given:
         args.db_url = given
         with bench_stores.scratch_store_url(args, folder, "team") as url:
@@ -159,7 +156,7 @@ def clients(url: str, count: int, members: list[str | None] | None = None) -> It
     """``count`` app processes on ``url``, ready; closed (or killed) afterwards."""
     import multiprocessing as mp
 
-    from livedesk.ui.team_client import run_client
+    from livedesk.checks.team_client import run_client
 
     ctx = mp.get_context("spawn")
     started: list[Client] = []
