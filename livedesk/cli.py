@@ -249,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="import: run the import and its baseline N times, alternating; medians reported")
     bench.add_argument("--rate", type=int, default=1000)
     bench.add_argument("--seconds", type=float, default=30)
+    bench.add_argument("--events", type=int, default=200, help="bench team: notes and pushes timed, each")
+    bench.add_argument("--backends", default="sqlite,postgresql", help="bench team: sqlite, postgresql or both")
     bench.add_argument("--cache", metavar="FOLDER", help="where built benchmark stores are kept")
     bench.add_argument("--json", action="store_true")
 

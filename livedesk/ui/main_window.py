@@ -100,7 +100,6 @@ class MainWindow(QMainWindow):
         self.customers_page.erased.connect(self.forget_customer)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
-        self.live_page.greeted.connect(self._greeted)
         self.settings_page = SettingsPage(self.ctx, self)
         self.import_page = ImportPage(self.ctx, self)
         self.backups_page = BackupsPage(self.ctx, self)
@@ -141,8 +140,7 @@ class MainWindow(QMainWindow):
             self.search.rebuild()
         if c.touches_any("followup_tasks", "survey_responses"):
             self.followups_page.reload()
-        if c.touches_any("broadcasts", "appearances"):
-            self.live_page.refresh_broadcast()
+        # (The live page follows broadcasts, arrivals and greetings itself: live_page._room_changed.)
         if c.touches_any("invitations", "private_sessions"):
             self.vip_page.reload()
         if c.touches_any("import_batches"):
@@ -274,14 +272,15 @@ class MainWindow(QMainWindow):
         """Show the card here and on every other machine's open host panel (the host's PC)."""
         from livedesk.services import live_room
 
-        self._show_on_panel(self.open_host_panel(), customer_id)
         live = self.live_page.broadcast
         broadcast_id = live.id if live else None
+        # The write first: it goes out on the worker while this window draws its own copy.
         self.ctx.tasks.submit(lambda: self.ctx.store.apply(live_room.push, customer_id, broadcast_id,
                                                            actor=self.ctx.actor),
                               on_error=lambda exc: self.statusBar().showMessage(
                                   self.tr("The card was not sent to the other screens: %1").replace("%1", describe(exc)),
                                   8000))
+        self._show_on_panel(self.open_host_panel(), customer_id)
 
     def _show_on_panel(self, panel: HostPanel, customer_id: int) -> None:
         from livedesk.services.panel import panel_card
@@ -296,11 +295,18 @@ class MainWindow(QMainWindow):
         panel.show_card(card)
 
     def _on_changes(self, change_set) -> None:
+        panel = self.host_panel
+        if panel is None or not panel.isVisible():
+            return
+        shown = panel.shown_customer()
+        # A greeting marked on any screen, this one too: the card on air drops "not greeted yet".
+        if shown is not None and any(e.get("customer_id") == shown for e in change_set.events_of("greeted")):
+            self._show_on_panel(panel, shown)
         if change_set.origin == self.ctx.store.origin:
             return  # pushed from here: already shown
         pushes = change_set.events_of("push")
-        if pushes and self.host_panel is not None and self.host_panel.isVisible():
-            self._show_on_panel(self.host_panel, pushes[-1]["customer_id"])
+        if pushes:
+            self._show_on_panel(panel, pushes[-1]["customer_id"])
 
     def _on_connection(self, state: str) -> None:
         self._set_lost("feed", state == "reconnecting")
@@ -330,11 +336,6 @@ class MainWindow(QMainWindow):
         else:
             self._lost.discard(who)
         self.reconnecting.setVisible(bool(self._lost))
-
-    def _greeted(self, customer_id: int) -> None:
-        """The card on air drops its "not greeted yet" as soon as someone marks it."""
-        if self.host_panel is not None and self.host_panel.shown_customer() == customer_id:
-            self.push_to_panel(customer_id)
 
     def backup_now(self) -> None:
         if self.ctx.store.path is None:
@@ -388,6 +389,7 @@ class MainWindow(QMainWindow):
             QSettings().setValue("main_window/geometry", self.saveGeometry())
         if self.host_panel is not None:
             self.host_panel.close()
+        self.feeds.release_now()  # another computer may record this broadcast at once
         self.search.shutdown()
         super().closeEvent(event)
         self.closed.emit()

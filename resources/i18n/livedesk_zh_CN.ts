@@ -42,6 +42,10 @@
         <source>maybe %1</source>
         <translation>可能是 %1</translation>
     </message>
+    <message>
+        <source>Greeted in this broadcast</source>
+        <translation>本场已欢迎</translation>
+    </message>
 </context>
 <context>
     <name>BackupLabels</name>
@@ -4493,6 +4497,69 @@ Replace it with yours?</source>
     <message>
         <source>Something went wrong; the log has the details.</source>
         <translation>出了点问题，详情见日志。</translation>
+    </message>
+</context>
+<context>
+    <name>RecorderClaim</name>
+    <message>
+        <source>Took over the recording from %1 on %2</source>
+        <translation>已从 %2 上的 %1 接手录制</translation>
+    </message>
+    <message>
+        <source>another computer</source>
+        <translation>另一台电脑</translation>
+    </message>
+    <message>
+        <source>Another team member</source>
+        <translation>另一位团队成员</translation>
+    </message>
+    <message>
+        <source>%1 is recording this broadcast&apos;s feed on %2 (last heard %3 s ago). Two recorders would count every viewer twice.</source>
+        <translation>%1 正在 %2 上录制本场直播的弹幕（%3 秒前仍有响应）。两台电脑同时录制会把每位观众算两遍。</translation>
+    </message>
+    <message>
+        <source>Take over only if that computer cannot record any more: it stops recording.</source>
+        <translation>只有那台电脑无法继续录制时才接手：接手后它会停止录制。</translation>
+    </message>
+    <message>
+        <source>Someone else records this broadcast</source>
+        <translation>本场直播已有人在录制</translation>
+    </message>
+    <message>
+        <source>Take over the recording</source>
+        <translation>接手录制</translation>
+    </message>
+    <message>
+        <source>%1 is recording this broadcast&apos;s feed on %2</source>
+        <translation>%1 正在 %2 上录制本场直播的弹幕</translation>
+    </message>
+    <message>
+        <source>Connect feed</source>
+        <translation>接入弹幕</translation>
+    </message>
+    <message>
+        <source>The broadcast ended: the feed is no longer recorded</source>
+        <translation>直播已结束：弹幕不再录制</translation>
+    </message>
+    <message>
+        <source>%1 took over the recording on %2: this computer stopped recording</source>
+        <translation>%1 已在 %2 上接手录制：本机已停止录制</translation>
+    </message>
+    <message>
+        <source>Nobody records this broadcast&apos;s feed yet</source>
+        <translation>本场直播的弹幕还没有电脑在录制</translation>
+    </message>
+    <message>
+        <source>This computer records the broadcast&apos;s feed; the other screens follow it</source>
+        <translation>本机正在录制本场直播的弹幕，其他屏幕同步显示</translation>
+    </message>
+    <message>
+        <source>Recorded by %1 on %2: the queue follows that computer</source>
+        <translation>由 %2 上的 %1 录制：“刚进来”队列与那台电脑同步</translation>
+    </message>
+    <message>
+        <source>another team member</source>
+        <translation>另一位团队成员</translation>
     </message>
 </context>
 <context>
