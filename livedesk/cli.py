@@ -215,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("file", metavar="FILE", help="FILE.xlsx (a sheet per table) or FILE.json")
     access.add_argument("--json", action="store_true")
 
-    from livedesk.services.bench import BENCHES
+    from livedesk.checks.bench import BENCHES
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside); "
                              "a portable dump loads into an empty server store too")
@@ -415,7 +415,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
-    from livedesk.ui.selftest import run_self_test
+    from livedesk.checks.selftest import run_self_test
 
     return run_self_test(args.out, db_url=args.db_url)
 
@@ -632,7 +632,7 @@ def _print_counts(counts: dict[str, int]) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from livedesk.services import bench
+    from livedesk.checks import bench
 
     result = bench.run(args.name, args)
     _print(result, args.json, json.dumps(result, ensure_ascii=False, indent=2))
@@ -891,7 +891,7 @@ def cmd_orders(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     import getpass
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from livedesk.services import settings
     from livedesk.services.importing import ImportCancelled

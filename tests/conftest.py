@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def pg_server():
     """One throwaway PostgreSQL server for the whole run (initdb in a temp folder)."""
-    from livedesk.services.pg_server import ThrowawayServer
+    from livedesk.checks.pg_server import ThrowawayServer
 
     server = ThrowawayServer().start()
     yield server
