@@ -36,7 +36,7 @@ import pandas as pd
 from sqlalchemy import Connection, String, and_, case, exists, extract, literal, or_, select, type_coerce
 
 from livedesk.models import Customer, Note, Order, OrderItem, Product, SurveyResponse, UTCDateTime
-from livedesk.models.adapters import day_number
+from livedesk.models.adapters import adapter_for, day_number
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services import shop_words
 from livedesk.services.followups.clock import UTC, local_day_start, local_today
@@ -339,11 +339,12 @@ def _latest_only(conn: Connection, item_ids: list[int]) -> tuple[set[int], dict[
     )
     stale: set[int] = set()
     assignees: dict[int, int | None] = {}
-    for start in range(0, len(item_ids), 500):
+    adapter = adapter_for(conn)  # IN lists on SQLite, one array per statement on PostgreSQL
+    for start in range(0, len(item_ids), adapter.IN_CHUNK):
         rows = conn.execute(
             select(I.c.id, O.c.customer_id, C.c.assigned_member_id, exists(later))
             .join(O, O.c.id == I.c.order_id).join(C, C.c.id == O.c.customer_id)
-            .where(I.c.id.in_(item_ids[start:start + 500]))
+            .where(adapter.member_of(I.c.id, item_ids[start:start + adapter.IN_CHUNK]))
         )
         for item_id, customer_id, assignee, again in rows:
             assignees[customer_id] = assignee
