@@ -463,8 +463,8 @@ class FeedController(QObject):
 
     def set_broadcast(self, broadcast_id: int | None) -> None:
         """What is seen from now on belongs to ``broadcast_id``; a new broadcast starts a fresh room."""
-        self.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
         if broadcast_id != self.broadcast_id:
+            self.flush_appearances()  # what was seen so far belongs to the broadcast it was seen in
             self.room.clear()
             self.arrivals.set_greeted(set())
             self.broadcast_id = broadcast_id

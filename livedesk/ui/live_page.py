@@ -488,7 +488,9 @@ class LivePage(QWidget):
         """Whatever machine it came from: broadcasts started, ended or taken over, arrivals,
         greetings (the preview drops its "not greeted yet")."""
         self.feeds.apply_changes(change_set)
-        if change_set.touches_any("broadcasts", "appearances"):
+        # Not on "appearances": the recorder writes them every few seconds, and nothing here
+        # shows them; re-reading the broadcast for each would flush and write again.
+        if change_set.touches_any("broadcasts"):
             self.refresh_broadcast()
         shown = self.preview.card.customer_id if self.preview.card is not None else None
         if shown is not None and any(e.get("customer_id") == shown for e in change_set.events_of("greeted")):
