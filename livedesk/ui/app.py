@@ -292,12 +292,15 @@ def _report_startup(what: str, started: float, window=None) -> None:
 
 
 def _recompute_if_stale(store: Store) -> bool:
+    """The day's upkeep once the store is known sound: tiers and levels if a day has passed,
+    and change sets older than a week forgotten."""
     from datetime import date
 
-    from livedesk.services import segments
+    from livedesk.services import changes, segments
 
     with store.write() as session:
         summary = segments.recompute_if_stale(session, date.today())
+        changes.prune(session)
     return bool(summary and summary.changed)
 
 
