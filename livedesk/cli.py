@@ -242,8 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     private.clean_leftovers()  # what a killed export or import left in the private folder
     try:
         return handler(args)
-    except PermissionDenied as exc:  # the acting member's role may not
-        print(f"livedesk: {exc}", file=sys.stderr)
+    except PermissionDenied as exc:  # the acting member's role may not, or nobody said who acts
+        print(f"livedesk: {denied_words(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except StoreError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
@@ -260,6 +260,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             words = f"{store_problems.describe(code)} ({getattr(exc, 'orig', None) or exc})"
         print(f"livedesk: {words}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def denied_words(exc: Any) -> str:
+    """A refused permission for the command line; nobody acting is told how to say who acts."""
+    if exc.actor is not None:
+        return str(exc)
+    return (f"{exc}. Say who is acting: --as NAME (and --pin PIN if they have one), or set LIVEDESK_MEMBER "
+            "(and LIVEDESK_PIN); `livedesk team list` shows the team")
 
 
 def _in_words(exc: BaseException) -> str | None:
@@ -319,7 +327,7 @@ def cmd_team(args: argparse.Namespace) -> int:
                  "deactivate": lambda: team.deactivate(session, member)}[args.action]()
         print(f"{args.action}: {args.name}")
         return EXIT_OK
-    except (team.TeamError, team.PermissionDenied) as exc:
+    except team.TeamError as exc:  # a refused role is worded by main()
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
@@ -469,7 +477,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except StoreError as exc:
         if exc.code != "damaged":  # a damaged store is exactly what a restore is for
             raise
-    result = backups.restore(Path(args.backup), path)
+        result = backups.restore(Path(args.backup), path)  # too damaged to say who may: the rescue
+    else:
+        store = _open(args)  # as --as NAME: only a role that may restore (the owner)
+        try:
+            result = backups.restore_as_member(store, Path(args.backup))
+        finally:
+            store.dispose()
     _open(args).dispose()  # the restored copy may be older: migrate it now
     counts = result.counts
     text = (f"restored {path} from {args.backup} ({counts.get('customers', 0)} customers, "
@@ -898,7 +912,7 @@ def _access_export(args: argparse.Namespace) -> int:
 def _erase(args: argparse.Namespace) -> int:
     import getpass
 
-    from livedesk.services import erasure, team
+    from livedesk.services import erasure
     from livedesk.services.customers import NotFound
     from livedesk.services.store import scrub_freed_pages
 
@@ -926,7 +940,7 @@ def _erase(args: argparse.Namespace) -> int:
                 print(f"  {h.path}  ({h.size / 1e6:.1f} MB)")
             purge = _ask("Delete them now? [y/N] ").lower() in ("y", "yes")
         purged = erasure.purge_backups([h.path for h in holding]) if purge and holding else []
-    except (NotFound, team.PermissionDenied) as exc:
+    except NotFound as exc:  # a refused role is worded by main()
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:

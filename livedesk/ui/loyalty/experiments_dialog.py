@@ -24,6 +24,7 @@ from livedesk.services import templates
 from livedesk.services.loyalty import coupons, experiments
 from livedesk.services.loyalty.errors import LoyaltyError
 from livedesk.services.loyalty.experiments import ExperimentReport, VariantSpec
+from livedesk.services.team import PermissionDenied
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.loyalty.words import error_text
@@ -155,7 +156,7 @@ class ExperimentsDialog(QDialog):
 
     def _enable(self) -> None:
         running = self.report is not None and self.report.status == "running"
-        owner = getattr(self.ctx.actor, "role", None) in (None, "owner")
+        owner = self.ctx.may("run_experiments")
         self.winner_button.setEnabled(running and owner and self._selected_variant() is not None)
         self.stop_button.setEnabled(running and owner)
 
@@ -163,7 +164,7 @@ class ExperimentsDialog(QDialog):
         try:
             with self.ctx.store.write(self.ctx.actor) as session:
                 action(session)
-        except (LoyaltyError, LookupError, templates.TemplateError) as exc:
+        except (LoyaltyError, LookupError, templates.TemplateError, PermissionDenied) as exc:
             self.verdict.setText(error_text(exc) if not isinstance(exc, templates.TemplateError)
                                  else self.tr("The winning message cannot be saved as it is: check it in Templates"))
             return False
@@ -266,7 +267,7 @@ class NewExperimentDialog(QDialog):
                 self.created_id = experiments.create(session, self.name.text(), self.rule.currentData(),
                                                      self.target.currentData(), self.specs(),
                                                      window_days=self.window.value())
-        except LoyaltyError as exc:
+        except (LoyaltyError, PermissionDenied) as exc:
             self.error.setText(error_text(exc))
             return
         super().accept()
