@@ -1,7 +1,7 @@
 """The 设置 page: the shop's tier rules and membership levels (with a preview of what
 each tier would hold before saving), the follow-up rules (each on/off with its timing),
-the shop's own words for the Advertising Law check, the industry preset, and this
-laptop's language.
+the shop's own words for the Advertising Law check and for comment intents, the industry
+preset, and this laptop's language.
 
 One way of saving for the whole page: edits are kept until "Save changes" (or thrown
 away with "Discard"); the bar above the form says whether something is unsaved. Tier
@@ -36,7 +36,7 @@ from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
 from livedesk.ui.loyalty.settings_boxes import loyalty_boxes
-from livedesk.ui.intent_terms_box import IntentTermsBox
+from livedesk.ui.intent_terms_box import BadIntentLine, IntentTermsBox
 
 
 def _yuan_box(parent: QWidget) -> QSpinBox:
@@ -155,8 +155,8 @@ class SettingsPage(QWidget):
         self.shop_name.textEdited.connect(self._edited)
         for combo in (self.preset, self.language):
             combo.currentIndexChanged.connect(self._edited)
-        self.rules_box.changed.connect(self._edited)
-        self.terms_box.changed.connect(self._edited)
+        for box in (self.rules_box, self.terms_box, self.intent_box):
+            box.changed.connect(self._edited)
         self._set_dirty(False)
 
     def _rules_edited(self, *_args: object) -> None:
@@ -180,8 +180,8 @@ class SettingsPage(QWidget):
 
     def discard(self) -> None:
         self.load()
-        self.rules_box.load()
-        self.terms_box.load()
+        for box in (self.rules_box, self.terms_box, self.intent_box):
+            box.load()
         self.language.blockSignals(True)
         self.language.setCurrentIndex(max(0, self.language.findData(self.ctx.language)))
         self.language.blockSignals(False)
@@ -249,6 +249,11 @@ class SettingsPage(QWidget):
         recompute = self._rules_dirty
         name, preset = self.shop_name.text().strip(), self.preset.currentData()
         rules_box, terms_box = self.rules_box.values(), self.terms_box.values()
+        try:
+            intent_box = self.intent_box.values()
+        except BadIntentLine as exc:  # nothing saved: the bar says which line
+            self._show_refusal(self.intent_box.refusal(exc))
+            return
 
         def run():
             from livedesk.services import segments
@@ -258,6 +263,7 @@ class SettingsPage(QWidget):
                 settings.set_value(session, "shop.preset", preset)
                 FollowupRulesBox.write(session, rules_box)
                 ComplianceTermsBox.write(session, *terms_box)
+                IntentTermsBox.write(session, *intent_box)
                 return segments.save_rules(session, rules, levels) if recompute else None
 
         def done(summary) -> None:
@@ -275,7 +281,10 @@ class SettingsPage(QWidget):
         self.ctx.tasks.submit(run, on_done=done, on_error=self._show_error)
 
     def _show_error(self, exc: BaseException) -> None:
-        self.state.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
+        self._show_refusal(describe(exc))
+
+    def _show_refusal(self, words: str) -> None:
+        self.state.setText(self.tr("Not saved: %1").replace("%1", words))
         self.state.setStyleSheet("color: #c62828; font-weight: 600;")
 
 
