@@ -27,6 +27,7 @@ from livedesk.services.loyalty.experiments import ExperimentReport, VariantSpec
 from livedesk.services.team import PermissionDenied
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.form_dialog import FormDialog
 from livedesk.ui.loyalty.words import error_text
 from livedesk.ui.rows_model import RowsModel, rows_table
 
@@ -194,7 +195,7 @@ class ExperimentsDialog(QDialog):
             self.load(dialog.created_id)
 
 
-class NewExperimentDialog(QDialog):
+class NewExperimentDialog(FormDialog):
     """Name, rule, what is compared, the window for orders, and 2–6 variants (A is the control)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -218,21 +219,13 @@ class NewExperimentDialog(QDialog):
         self.variants_form = QFormLayout()
         more = QPushButton(self.tr("Add a variant"), self)
         more.clicked.connect(self.add_variant)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(self.tr("Name"), self.name)
-        form.addRow(self.tr("Rule"), self.rule)
-        form.addRow(self.tr("Compare"), self.target)
-        form.addRow(self.tr("Count orders within"), self.window)
-        form.addRow(self.variants_form)
-        form.addRow(more)
-        form.addRow(self.error)
-        form.addRow(buttons)
+        self.form.addRow(self.tr("Name"), self.name)
+        self.form.addRow(self.tr("Rule"), self.rule)
+        self.form.addRow(self.tr("Compare"), self.target)
+        self.form.addRow(self.tr("Count orders within"), self.window)
+        self.form.addRow(self.variants_form)
+        self.form.addRow(more)
+        self.finish()
         self.add_variant()
         self.add_variant()
 
@@ -261,16 +254,14 @@ class NewExperimentDialog(QDialog):
                             coupon_batch_id=None if template else box.currentData())
                 for i, box in enumerate(self.choices)]
 
-    def accept(self) -> None:
-        try:
-            with self.ctx.store.write(self.ctx.actor) as session:
-                self.created_id = experiments.create(session, self.name.text(), self.rule.currentData(),
-                                                     self.target.currentData(), self.specs(),
-                                                     window_days=self.window.value())
-        except (LoyaltyError, PermissionDenied) as exc:
-            self.error.setText(error_text(exc))
-            return
-        super().accept()
+    def save(self) -> None:
+        with self.ctx.store.write(self.ctx.actor) as session:
+            self.created_id = experiments.create(session, self.name.text(), self.rule.currentData(),
+                                                 self.target.currentData(), self.specs(),
+                                                 window_days=self.window.value())
+
+    def refusal(self, exc: Exception) -> str | None:
+        return error_text(exc) if isinstance(exc, (LoyaltyError, PermissionDenied)) else None
 
 
 def experiments_button(ctx: AppContext, parent: QWidget) -> QPushButton:
