@@ -18,6 +18,7 @@ class FormDialog(QDialog):
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
+        self.error.hide()  # no empty gap above the buttons until there is something to say
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self.accept)
@@ -41,6 +42,11 @@ class FormDialog(QDialog):
             words = self.refusal(exc)
             if words is None:
                 raise
-            self.error.setText(words)
+            self.say(words)
             return
         super().accept()
+
+    def say(self, words: str) -> None:
+        """The red line: why OK did nothing (empty: nothing to say)."""
+        self.error.setText(words)
+        self.error.setVisible(bool(words))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
-from livedesk.services import team
+from livedesk.services import settings, team
 from livedesk.services.team import Actor, MemberView
 from livedesk.ui.context import AppContext
 from livedesk.ui.form_dialog import FormDialog
@@ -32,6 +32,10 @@ class SignInDialog(FormDialog):
         self.members = members
         self.actor: Actor | None = None
         self.setWindowTitle(self.tr("Who is at this computer?"))
+        with ctx.store.read() as session:
+            shop = settings.get(session, "shop.name")
+        heading = QLabel(shop, self)
+        heading.setStyleSheet("font-size: 16px; font-weight: 600;")
         intro = QLabel(self.tr("This shop has a team: sign in as yourself. Notes, tasks and changes are recorded "
                                "under your name, and your role decides what you may do."), self)
         intro.setWordWrap(True)
@@ -43,6 +47,7 @@ class SignInDialog(FormDialog):
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText(self.tr("4 to 8 digits"))
+        self.form.addRow(heading)
         self.form.addRow(intro)
         self.form.addRow(self.tr("I am"), self.member)
         self.form.addRow(self.tr("PIN"), self.pin)
@@ -59,7 +64,7 @@ class SignInDialog(FormDialog):
     def _show_pin(self) -> None:
         self.form.setRowVisible(self.pin, self.chosen().has_pin)
         self.pin.clear()
-        self.error.clear()
+        self.say("")
         self.adjustSize()
 
     def save(self) -> None:
