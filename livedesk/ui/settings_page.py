@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -30,13 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import compliance, presets, settings
+from livedesk.services import presets, settings
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.i18n import LANGUAGES
 from livedesk.ui.loyalty.settings_boxes import loyalty_boxes
 from livedesk.ui.intent_terms_box import BadIntentLine, IntentTermsBox
+from livedesk.ui.word_list_box import ComplianceTermsBox
 
 
 def _yuan_box(parent: QWidget) -> QSpinBox:
@@ -389,60 +389,3 @@ class FollowupRulesBox(QGroupBox):
     def save(self) -> None:
         with self.ctx.store.write() as session:
             self.write(session, self.values())
-
-
-class ComplianceTermsBox(QGroupBox):
-    """The shop's own words for the Advertising Law check: more to flag, and never to flag."""
-
-    changed = Signal()  # something was edited: the page's one save keeps it
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTitle(self.tr("Advertising Law word list"))
-        self.ctx = ctx
-        shipped = sum(len(c["terms"]) for c in compliance.wordlist()["categories"].values())
-        intro = QLabel(self.tr("%1 words ship with LiveDesk. Add the shop's own, one per line; after a "
-                               "colon, the reason shown to the team.").replace("%1", str(shipped)), self)
-        intro.setWordWrap(True)
-        self.extra = QPlainTextEdit(self)
-        self.extra.setPlaceholderText(self.tr("e.g. 秒杀: a word the platform forbids"))
-        self.exempt = QPlainTextEdit(self)
-        self.exempt.setPlaceholderText(self.tr("e.g. the shop's trademark that contains 最"))
-        for box in (self.extra, self.exempt):
-            box.setMaximumHeight(90)
-        form = QFormLayout(self)
-        form.addRow(intro)
-        form.addRow(self.tr("Also flag"), self.extra)
-        form.addRow(self.tr("Never flag"), self.exempt)
-        self.load()
-        for box in (self.extra, self.exempt):
-            box.textChanged.connect(self.changed.emit)
-
-    def load(self) -> None:
-        with self.ctx.store.read() as session:
-            extra = settings.get(session, "compliance.extra_terms")
-            exempt = settings.get(session, "compliance.exempt_terms")
-        self.blockSignals(True)  # loading is not an edit
-        self.extra.setPlainText("\n".join(
-            item if isinstance(item, str) else f"{item['term']}：{item['reason']}" if item.get("reason")
-            else item["term"] for item in extra))
-        self.exempt.setPlainText("\n".join(exempt))
-        self.blockSignals(False)
-
-    def values(self) -> tuple[list[Any], list[str]]:
-        extra: list[Any] = []
-        for line in self.extra.toPlainText().splitlines():
-            term, _sep, reason = line.replace(":", "：").partition("：")
-            if term.strip():
-                extra.append({"term": term.strip(), "reason": reason.strip()} if reason.strip() else term.strip())
-        exempt = [line.strip() for line in self.exempt.toPlainText().splitlines() if line.strip()]
-        return extra, exempt
-
-    @staticmethod
-    def write(session, extra: list[Any], exempt: list[str]) -> None:
-        settings.set_value(session, "compliance.extra_terms", extra)
-        settings.set_value(session, "compliance.exempt_terms", exempt)
-
-    def save(self) -> None:
-        with self.ctx.store.write() as session:
-            self.write(session, *self.values())
