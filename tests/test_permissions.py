@@ -12,42 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
 
-from livedesk.models import Base, PointsEntry, Setting
-from livedesk.services import backups, customers, erasure, export, importing, merge, settings, team, templates
+from helpers import state
+from livedesk.services import backups, customers, erasure, export, importing, merge, settings, team
 from livedesk.services.customers import NewCustomer
 from livedesk.services.loyalty import coupons, experiments, perks
-from livedesk.services.loyalty.experiments import VariantSpec
-
-DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def shop(store, tmp_path):
-    """A team (owner 老板, host 小美, assistant 小周) and something for every permission to act on."""
-    with store.write() as s:  # the owner setting up the shop: the unit began with no team
-        crew = {role: team.add_member(s, name, role) for name, role in
-                (("老板", "owner"), ("小美", "host"), ("小周", "assistant"))}
-        a = customers.create(s, NewCustomer(nickname="王姐", phone="13800000001"))
-        b = customers.create(s, NewCustomer(nickname="王姐2", phone="13800000001"))
-        c = customers.create(s, NewCustomer(nickname="路人", phone="13900000009"))
-        s.execute(insert(PointsEntry).values(customer_id=a, delta=1300, reason="manual", ref="seed"))
-        templates.ensure_default_templates(s)
-        templates.save(s, "followup.birthday_b", "{称呼}生日快乐！", name="生日 B")
-    owner = _actor(store, crew["owner"])
-    with store.write(owner) as s:
-        entry = perks.redeem(s, a, "priority_shipping").entry_id
-        batch = coupons.create_batch(s, "回归券", amount_fen=2000)
-        ids = {t.key: t.id for t in templates.listing(s)}
-        test = experiments.create(s, "生日话术", "birthday", "template",
-                                  [VariantSpec("A", template_id=ids["followup.birthday"]),
-                                   VariantSpec("B", template_id=ids["followup.birthday_b"])])
-    imported = importing.import_orders(store.write_factory, DATA / "douyin_orders.csv")
-    assert imported.batch_id is not None, imported.errors
-    backup = backups.make_backup(store.path, "manual", folder=tmp_path / "backups").path
-    return {**crew, "a": a, "b": b, "c": c, "entry": entry, "coupons": batch, "experiment": test,
-            "batch": imported.batch_id, "backup": backup, "codes": DATA / "coupon_codes_export.csv"}
 
 
 def _actor(store, member_id: int) -> team.Actor:
@@ -81,15 +50,6 @@ SERVICE = {
 }
 
 
-def _state(store) -> dict:
-    """Rows per table, the settings and the A/B tests' states: what any of these actions changes."""
-    with store.read() as s:
-        state = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
-        state["settings"] = sorted((r.key, repr(r.value)) for r in s.scalars(select(Setting)))
-        state["experiments"] = [(r.id, r.status) for r in experiments.listing(s)]
-    return state
-
-
 def test_every_permission_has_a_row_in_the_table():
     assert set(SERVICE) == set(team.PERMISSIONS) == set(team.DOING)
 
@@ -103,28 +63,28 @@ def test_each_permission_is_checked_in_its_service(permission):
 
 @pytest.mark.parametrize("permission", sorted(team.PERMISSIONS))
 def test_only_the_owner_may_and_the_others_are_refused_in_words_with_nothing_changed(
-        store, shop, tmp_path, permission):
+        store, team_shop, tmp_path, permission):
     act = SERVICE[permission]
-    before = _state(store)
-    for who, words in ((shop["assistant"], f"小周 (assistant) may not {team.DOING[permission]}"),
-                       (shop["host"], f"小美 (host) may not {team.DOING[permission]}"),
+    before = state(store)
+    for who, words in ((team_shop["assistant"], f"小周 (assistant) may not {team.DOING[permission]}"),
+                       (team_shop["host"], f"小美 (host) may not {team.DOING[permission]}"),
                        (None, f"nobody is signed in and this shop has a team: only an owner may "
                               f"{team.DOING[permission]}")):
         store.actor = _actor(store, who) if who else None
         with pytest.raises(team.PermissionDenied) as refused:
-            act(store, shop, tmp_path)
+            act(store, team_shop, tmp_path)
         assert str(refused.value).startswith(words) and refused.value.permission == permission
-        assert _state(store) == before
-    store.actor = _actor(store, shop["owner"])
-    act(store, shop, tmp_path)
+        assert state(store) == before
+    store.actor = _actor(store, team_shop["owner"])
+    act(store, team_shop, tmp_path)
     if permission not in ("export_all", "restore"):  # reads, and a restore of the same contents
-        assert _state(store) != before
+        assert state(store) != before
 
 
-def test_every_shop_rule_is_an_owners_change(store, shop):
+def test_every_shop_rule_is_an_owners_change(store, team_shop):
     assert settings.RULES <= set(settings.DEFAULTS)
     assert {"intents.extra_terms", "intents.ignore_terms", "compliance.extra_terms", "tiers.rules"} <= settings.RULES
-    store.actor = _actor(store, shop["assistant"])
+    store.actor = _actor(store, team_shop["assistant"])
     for key in sorted(settings.RULES):
         with pytest.raises(team.PermissionDenied), store.write() as s:
             settings.set_value(s, key, settings.get(s, key))
@@ -161,30 +121,30 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("permission", sorted(COMMANDS))
-def test_the_command_line_wants_to_know_who_acts_and_obeys_their_role(store, shop, tmp_path, capsys,
+def test_the_command_line_wants_to_know_who_acts_and_obeys_their_role(store, team_shop, tmp_path, capsys,
                                                                        monkeypatch, permission):
     from livedesk.cli import main
 
     monkeypatch.delenv("LIVEDESK_MEMBER", raising=False)
-    command = [part.format(tmp=tmp_path, **shop) for part in COMMANDS[permission]]
+    command = [part.format(tmp=tmp_path, **team_shop) for part in COMMANDS[permission]]
     db = ["--db", str(store.path)]
-    before = _state(store)
+    before = state(store)
     assert main([*db, *command]) == 1
     said = capsys.readouterr().err
     assert "nobody is signed in" in said and "--as NAME" in said and "LIVEDESK_MEMBER" in said
     assert main([*db, "--as", "小周", *command]) == 1
     assert f"小周 (assistant) may not {team.DOING[permission]}" in capsys.readouterr().err
-    assert _state(store) == before and not (tmp_path / "all.csv").exists()
+    assert state(store) == before and not (tmp_path / "all.csv").exists()
     monkeypatch.setenv("LIVEDESK_MEMBER", "老板")
     assert main([*db, *command]) == 0, capsys.readouterr().err
 
 
-def test_a_refused_loyalty_command_answers_in_json_too(store, shop, capsys):
+def test_a_refused_loyalty_command_answers_in_json_too(store, team_shop, capsys):
     import json
 
     from livedesk.cli import main
 
-    assert main(["--db", str(store.path), "--as", "小周", "points", "undo", str(shop["entry"]), "--json"]) == 1
+    assert main(["--db", str(store.path), "--as", "小周", "points", "undo", str(team_shop["entry"]), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"] == "not_allowed"
-    assert main(["--db", str(store.path), "points", "undo", str(shop["entry"]), "--json"]) == 1
+    assert main(["--db", str(store.path), "points", "undo", str(team_shop["entry"]), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"] == "sign_in"
