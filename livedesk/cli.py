@@ -912,7 +912,7 @@ def _access_export(args: argparse.Namespace) -> int:
 def _erase(args: argparse.Namespace) -> int:
     import getpass
 
-    from livedesk.services import erasure
+    from livedesk.services import erasure, team
     from livedesk.services.customers import NotFound
     from livedesk.services.store import scrub_freed_pages
 
@@ -923,6 +923,7 @@ def _erase(args: argparse.Namespace) -> int:
     try:
         if not args.yes:
             with store.write() as session:
+                team.require(session, "erase")  # before the plan and the question, not after the answer
                 plan = erasure.plan(session, args.customer_id)
             print(_describe_plan(plan))
             answer = _ask(f"Type the customer id ({plan.customer_id}) to erase, anything else to stop: ")

@@ -148,3 +148,20 @@ def test_a_refused_loyalty_command_answers_in_json_too(store, team_shop, capsys)
     assert json.loads(capsys.readouterr().out)["error"] == "not_allowed"
     assert main(["--db", str(store.path), "points", "undo", str(team_shop["entry"]), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"] == "sign_in"
+
+
+def test_an_assistant_erasing_at_a_terminal_is_refused_before_the_plan_and_the_question(store, team_shop, capsys,
+                                                                                        monkeypatch):
+    import io
+
+    from livedesk import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(cli.sys, "stdin", Terminal())
+    monkeypatch.setattr(cli, "_ask", lambda _question: pytest.fail("asked to confirm an erasure it may not do"))
+    assert cli.main(["--db", str(store.path), "--as", "小周", "customers", "erase", str(team_shop["c"])]) == 1
+    out = capsys.readouterr()
+    assert "小周 (assistant) may not erase a customer" in out.err and "路人" not in out.out
