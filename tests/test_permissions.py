@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import state
+from helpers import db_args, state
 from livedesk.services import backups, customers, erasure, export, importing, merge, settings, team
 from livedesk.services.customers import NewCustomer
 from livedesk.services.loyalty import coupons, experiments, perks
@@ -61,7 +61,12 @@ def test_each_permission_is_checked_in_its_service(permission):
     assert re.search(rf'\brequire\(session, "{permission}"\)', sources)
 
 
-@pytest.mark.parametrize("permission", sorted(team.PERMISSIONS))
+def _on_files(permissions):
+    """Each permission as a test parameter; restoring a backup over the store is about the SQLite file."""
+    return [pytest.param(p, marks=pytest.mark.sqlite_only) if p == "restore" else p for p in sorted(permissions)]
+
+
+@pytest.mark.parametrize("permission", _on_files(team.PERMISSIONS))
 def test_only_the_owner_may_and_the_others_are_refused_in_words_with_nothing_changed(
         store, team_shop, tmp_path, permission):
     act = SERVICE[permission]
@@ -120,14 +125,14 @@ COMMANDS = {
 }
 
 
-@pytest.mark.parametrize("permission", sorted(COMMANDS))
+@pytest.mark.parametrize("permission", _on_files(COMMANDS))
 def test_the_command_line_wants_to_know_who_acts_and_obeys_their_role(store, team_shop, tmp_path, capsys,
                                                                        monkeypatch, permission):
     from livedesk.cli import main
 
     monkeypatch.delenv("LIVEDESK_MEMBER", raising=False)
     command = [part.format(tmp=tmp_path, **team_shop) for part in COMMANDS[permission]]
-    db = ["--db", str(store.path)]
+    db = db_args(store)
     before = state(store)
     assert main([*db, *command]) == 1
     said = capsys.readouterr().err
@@ -144,9 +149,9 @@ def test_a_refused_loyalty_command_answers_in_json_too(store, team_shop, capsys)
 
     from livedesk.cli import main
 
-    assert main(["--db", str(store.path), "--as", "小周", "points", "undo", str(team_shop["entry"]), "--json"]) == 1
+    assert main([*db_args(store), "--as", "小周", "points", "undo", str(team_shop["entry"]), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"] == "not_allowed"
-    assert main(["--db", str(store.path), "points", "undo", str(team_shop["entry"]), "--json"]) == 1
+    assert main([*db_args(store), "points", "undo", str(team_shop["entry"]), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"] == "sign_in"
 
 
@@ -162,6 +167,6 @@ def test_an_assistant_erasing_at_a_terminal_is_refused_before_the_plan_and_the_q
 
     monkeypatch.setattr(cli.sys, "stdin", Terminal())
     monkeypatch.setattr(cli, "_ask", lambda _question: pytest.fail("asked to confirm an erasure it may not do"))
-    assert cli.main(["--db", str(store.path), "--as", "小周", "customers", "erase", str(team_shop["c"])]) == 1
+    assert cli.main([*db_args(store), "--as", "小周", "customers", "erase", str(team_shop["c"])]) == 1
     out = capsys.readouterr()
     assert "小周 (assistant) may not erase a customer" in out.err and "路人" not in out.out

@@ -38,7 +38,8 @@ PAGES = {
 # (test_team_box), undo_redemption (test_loyalty_ui).
 
 
-@pytest.mark.parametrize("permission", sorted(PAGES))
+@pytest.mark.parametrize("permission", [pytest.param(p, marks=pytest.mark.sqlite_only) if p == "restore" else p
+                                        for p in sorted(PAGES)])
 def test_an_assistant_is_refused_in_words_on_every_page(qtbot, ctx, team_shop, tmp_path, permission):
     where, typed, act, answer, words, hidden = PAGES[permission]
     with ctx.store.read() as s:

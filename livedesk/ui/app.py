@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync and pyqtgraph otherwise try PyQt first
@@ -22,6 +23,7 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from livedesk import __version__  # noqa: E402
+from livedesk.models.engine import is_sqlite  # noqa: E402
 from livedesk.services.store import (  # noqa: E402
     Store,
     StoreError,
@@ -56,10 +58,23 @@ def setup_logging(folder: Path) -> None:
     root.setLevel(logging.INFO)
 
 
-def install_excepthook() -> None:
-    """Log an unexpected error and show it, instead of the app vanishing."""
+class _ExceptHook:
+    """Logs an unexpected error and shows it, instead of the app vanishing.
 
-    def hook(exc_type, exc, tb) -> None:
+    A read on the window's thread that met a lost server is no error of the program: the
+    window is told (``on_lost_connection``) and says "重新连接中…" until the server answers,
+    then re-reads what it shows."""
+
+    def __init__(self) -> None:
+        self.on_lost_connection: Callable[[], None] | None = None
+
+    def __call__(self, exc_type, exc, tb) -> None:
+        from livedesk.models.adapters import lost_connection
+
+        if self.on_lost_connection is not None and exc is not None and lost_connection(exc):
+            log.warning("a read on the window's thread lost the server", exc_info=(exc_type, exc, tb))
+            self.on_lost_connection()
+            return
         log.critical("unhandled error", exc_info=(exc_type, exc, tb))
         if QApplication.instance() is not None:
             box = QMessageBox(QMessageBox.Icon.Critical, "LiveDesk",
@@ -68,11 +83,63 @@ def install_excepthook() -> None:
             box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
             box.open()
 
+
+def install_excepthook() -> _ExceptHook:
+    hook = _ExceptHook()
     sys.excepthook = hook
+    return hook
 
 
 def choose_language(args: argparse.Namespace) -> str:
     return args.lang or os.environ.get("LIVEDESK_LANG") or QSettings().value("ui/language", DEFAULT_LANGUAGE)
+
+
+def _store_failure_words(url: str, exc: StoreError) -> str:
+    """Why the team server's store did not open, in the user's language (a file's own
+    message names the file and stays as it is)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from livedesk.services.store_location import classify_error, display_url
+
+    if url.startswith("sqlite"):
+        return str(exc)
+
+    # Literal QCoreApplication.translate calls: lupdate files a message under its context only then.
+    words = {
+        "unreachable": QCoreApplication.translate(
+            "StoreOpening", "The team server does not answer (%1). Check that it is running and that this "
+            "computer is on the shop's network."),
+        "auth": QCoreApplication.translate("StoreOpening", "The team server refused the user name or password (%1)."),
+        "no_database": QCoreApplication.translate("StoreOpening", "The team server has no such database (%1)."),
+    }.get(classify_error(exc)) or QCoreApplication.translate(
+        "StoreOpening", "The team server's store cannot be opened (%1).")
+    return words.replace("%1", display_url(url)) + "\n\n" + str(exc)
+
+
+def _open_after_failure(url: str, exc: StoreError) -> Store | None:
+    """Say why the store did not open. When it was the server saved in 设置 › 数据库, offer to
+    forget it and open this computer's file instead (else the app could never reach 设置)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from livedesk.services import store_location
+
+    words = _store_failure_words(url, exc)
+    if url != store_location.saved_url():
+        QMessageBox.critical(None, "LiveDesk", words)
+        return None
+    question = QCoreApplication.translate(
+        "StoreOpening", "Forget the team server's address and open this computer's own file instead? "
+        "(设置 › 数据库 can set it again.)")
+    answer = QMessageBox.critical(None, "LiveDesk", words + "\n\n" + question,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    store_location.save_url(None)
+    try:
+        return open_store(resolve_url())
+    except StoreError as again:
+        QMessageBox.critical(None, "LiveDesk", str(again))
+        return None
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -80,9 +147,10 @@ def run_app(args: argparse.Namespace) -> int:
     app = make_application()
     language = choose_language(args)
     install_translators(app, language)
+    hook = None
     if not args.startup_probe:
         setup_logging(default_data_dir() / "logs")
-        install_excepthook()
+        hook = install_excepthook()
         from livedesk.services import private
 
         private.clean_leftovers()  # what a killed export or import left in the private folder
@@ -98,7 +166,6 @@ def run_app(args: argparse.Namespace) -> int:
     from livedesk.ui.backup_scheduler import BackupScheduler
     from livedesk.ui.main_window import MainWindow
 
-    tasks = TaskRunner()
     ctx = AppContext(store=store, tasks=tasks, language=language)
     if not args.startup_probe:
         from livedesk.ui.sign_in_dialog import sign_in_at_start
@@ -111,6 +178,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx.changes.follow_others()  # other processes and machines on this store
     # The probe must not leave its offscreen window size behind in the user's settings.
     window = MainWindow(ctx, remember_state=not args.startup_probe)
+    if hook is not None:
+        hook.on_lost_connection = window.read_lost
     scheduler = BackupScheduler(store, tasks, window)
     if args.startup_probe:
         # `livedesk bench startup` reads these lines: the window shown, then the customer
@@ -153,7 +222,7 @@ def _may_create(args: argparse.Namespace, url: str) -> bool:
 def _open_or_recover(args: argparse.Namespace, tasks: TaskRunner) -> Store | None:
     from livedesk.ui import backup_labels as words
 
-    url = resolve_url(args.db)
+    url = resolve_url(args.db, db_url=getattr(args, "db_url", None))
     try:
         return open_store(url, create=_may_create(args, url))
     except StoreError as exc:
@@ -162,6 +231,8 @@ def _open_or_recover(args: argparse.Namespace, tasks: TaskRunner) -> Store | Non
             return None
         if exc.code == "damaged" and exc.path is not None:
             return _open_after_recovery(args, url, exc.path, tasks)
+        if not is_sqlite(url):  # a server: its own words, and a way back to this computer's file
+            return _open_after_failure(url, exc)
         text = words.problem(exc.code)
         if exc.path is not None:
             text += "\n\n" + str(exc.path)
