@@ -242,3 +242,32 @@ def team_shop(store, tmp_path):
     backup = backups.make_backup(store.path, "manual", folder=tmp_path / "backups").path if store.path else None
     return {**crew, "a": a, "b": b, "c": c, "entry": entry, "coupons": batch, "experiment": test,
             "batch": imported.batch_id, "backup": backup, "codes": data / "coupon_codes_export.csv"}
+
+
+@pytest.fixture
+def memory_keyring():
+    """An OS keyring in memory for one test (what the app keeps there: keys, secrets, tokens)."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service, username):
+            return self.kept.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.kept.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    memory = Memory()
+    keyring.set_keyring(memory)
+    yield memory
+    keyring.set_keyring(previous)

@@ -17,6 +17,7 @@ from helpers import db_args, state
 from livedesk.services import backups, customers, erasure, export, importing, merge, settings, team
 from livedesk.services.customers import NewCustomer
 from livedesk.services.loyalty import coupons, experiments, perks
+from livedesk.services.sync import douyin_decrypt
 
 
 def _actor(store, member_id: int) -> team.Actor:
@@ -47,6 +48,8 @@ SERVICE = {
     "manage_perks": lambda st, d, tmp: _write(st, lambda s: perks.save_perk(s, "tea", "花茶", 50)),
     "manage_coupons": lambda st, d, tmp: _write(st, lambda s: coupons.add_codes(s, d["coupons"], ["NEW-0001"])),
     "run_experiments": lambda st, d, tmp: _write(st, lambda s: experiments.stop(s, d["experiment"])),
+    # refused before the platform is asked anything (no api); the owner's run finds no such order
+    "decrypt_recipients": lambda st, d, tmp: douyin_decrypt.decrypt_orders(st, None, ["NO-SUCH-ORDER"]),
 }
 
 
@@ -82,7 +85,7 @@ def test_only_the_owner_may_and_the_others_are_refused_in_words_with_nothing_cha
         assert state(store) == before
     store.actor = _actor(store, team_shop["owner"])
     act(store, team_shop, tmp_path)
-    if permission not in ("export_all", "restore"):  # reads, and a restore of the same contents
+    if permission not in ("export_all", "restore", "decrypt_recipients"):  # reads; the same contents; no order
         assert state(store) != before
 
 

@@ -17,6 +17,11 @@ from livedesk.models import Setting
 
 DEFAULTS: dict[str, Any] = {
     "shop.name": "LiveDesk 演示店",
+    # The language the store's seeded data (templates, coupon and perk names, demo) was written in:
+    # services/shop_words.py. The UI's language is each user's own.
+    "shop.language": "zh_CN",
+    # The next broadcast's run-of-show, planned before it starts (services/room/run_of_show.py).
+    "run_of_show.next": [],
     # Which industry's profile fields customers carry: see services/presets.py.
     "shop.preset": "general",
     # The shop's clock for days and months (China Standard Time has no daylight saving).
@@ -81,6 +86,10 @@ DEFAULTS: dict[str, Any] = {
     # the OS keyring, never here) and the update time the last sync covered (ISO UTC).
     "sync.douyin.shop_id": None,
     "sync.douyin.synced_until": None,
+    # The kind of 抖店 app: "self" (自用型, a token from the shop id) or "tool" (工具型: the shop
+    # authorises it; its tokens live in the OS keyring), and a tool app's service-market id.
+    "sync.douyin.app_type": "self",
+    "sync.douyin.service_id": None,
 }
 
 

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_perks": frozenset({"owner"}),  # the perk catalogue: what points buy, at what cost
     "manage_coupons": frozenset({"owner"}),  # coupon batches, their codes and the rule issuing them
     "run_experiments": frozenset({"owner"}),  # start, stop and choose the winner of an A/B test
+    "decrypt_recipients": frozenset({"owner"}),  # the platform's metered decryption of buyers' names and phones
 }
 # What each permission lets a member do, for messages on the command line and in the log.
 DOING: dict[str, str] = {
@@ -56,6 +57,7 @@ DOING: dict[str, str] = {
     "manage_perks": "change the perk catalogue",
     "manage_coupons": "change coupon batches",
     "run_experiments": "start or end an A/B test",
+    "decrypt_recipients": "decrypt buyers' names and phones",
 }
 
 

@@ -122,6 +122,7 @@ class StartBroadcastDialog(QDialog):
 class LivePage(QWidget):
     push_to_panel = Signal(int)
     greeted = Signal(int)  # a customer just marked greeted: the host panel updates at once
+    report_requested = Signal(object)  # a broadcast id, or None for the latest: the main window opens the report
 
     def __init__(self, ctx: AppContext, search: SearchController, feeds: FeedController,
                  parent: QWidget | None = None) -> None:
@@ -541,11 +542,8 @@ class LivePage(QWidget):
         self.last_summary = result
 
     def open_report(self, broadcast_id: int | None) -> None:
-        """The report window (直播复盘): this broadcast, or the latest one."""
-        from livedesk.ui.broadcast_report import BroadcastReportWindow
-
-        self.report_window = BroadcastReportWindow(self.ctx, broadcast_id, self)
-        self.report_window.show()
+        """The report (直播复盘 tab, beside this console): this broadcast, or the latest one."""
+        self.report_requested.emit(broadcast_id)
 
     def _show_error(self, exc: BaseException) -> None:
         self._say(describe(exc), error=True)

@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.reconnecting.hide()
         self.statusBar().addPermanentWidget(self.reconnecting)
         self._lost: set[str] = set()
-        self.ctx.tasks.connection_changed.connect(lambda ok: self._set_lost("tasks", not ok))
+        self.ctx.tasks.connection_changed.connect(self._on_tasks_connection)
         self.member_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.member_label)
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self._refresh_from_changes()
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
-            (self.tr("Live"), self.live_page),
+            (self.tr("Live"), self._live_tabs(self.live_page)),
             (self.tr("Follow-ups"), self._followups_tabs(self.followups_page)),
             (self.tr("VIP sessions"), self.vip_page),
             (self.tr("Dashboard"), self.dashboard_page),
@@ -129,17 +129,57 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
 
     def _refresh_from_changes(self) -> None:
+        # A bound method, not lambdas: Qt disconnects it when the window is deleted, so a
+        # later write to the same store does not reach pages that are gone.
+        self.ctx.changes.changed.connect(self._refresh_pages)
+
+    def _refresh_pages(self, c) -> None:
         """Each page refreshes what a change set touches, whoever made it and wherever.
 
         (The customer page and list follow change sets themselves: they refresh row by row.)"""
-        follow = self.ctx.changes.changed.connect
-        follow(lambda c: c.touches_any("customers", "platform_accounts") and self.search.rebuild())
-        follow(lambda c: c.touches_any("followup_tasks", "survey_responses") and self.followups_page.reload())
-        follow(lambda c: c.touches_any("broadcasts", "appearances") and self.live_page.refresh_broadcast())
-        follow(lambda c: c.touches_any("invitations", "private_sessions") and self.vip_page.reload())
-        follow(lambda c: c.touches_any("import_batches") and self.import_page.reload_batches())
-        follow(lambda c: c.touches_any("orders", "customers", "followup_tasks", "survey_responses")
-               and self.dashboard_page.isVisible() and self.dashboard_page.reload())
+        if c.touches_any("customers", "platform_accounts"):
+            self.search.rebuild()
+        if c.touches_any("followup_tasks", "survey_responses"):
+            self.followups_page.reload()
+        if c.touches_any("broadcasts", "appearances"):
+            self.live_page.refresh_broadcast()
+        if c.touches_any("invitations", "private_sessions"):
+            self.vip_page.reload()
+        if c.touches_any("import_batches"):
+            self.import_page.reload_batches()
+        if c.touches_any("orders", "customers", "followup_tasks", "survey_responses") and self.dashboard_page.isVisible():
+            self.dashboard_page.reload()
+
+    def _live_tabs(self, console: QWidget) -> QTabWidget:
+        """直播: the console for the stream, and the reports of past broadcasts (直播复盘), built when
+        first opened (it reads ten reports)."""
+        tabs = QTabWidget(self)
+        tabs.setDocumentMode(True)
+        tabs.addTab(console, self.tr("Console"))
+        tabs.addTab(QWidget(tabs), self.tr("Broadcast reports"))
+        self.live_tabs = tabs
+        self.report_page = None
+        tabs.currentChanged.connect(lambda index: index == 1 and self.show_report(None, build_only=True))
+        self.live_page.report_requested.connect(self.show_report)
+        return tabs
+
+    def show_report(self, broadcast_id: int | None, *, build_only: bool = False) -> None:
+        """The 直播复盘 tab on this broadcast (None: the latest)."""
+        from livedesk.ui.broadcast_report import BroadcastReportPage
+
+        tabs = self.live_tabs
+        if self.report_page is None:
+            self.report_page = BroadcastReportPage(self.ctx, broadcast_id, tabs)
+            stand_in = tabs.widget(1)
+            tabs.blockSignals(True)
+            tabs.removeTab(1)
+            stand_in.deleteLater()
+            tabs.insertTab(1, self.report_page, self.tr("Broadcast reports"))
+            tabs.blockSignals(False)
+        elif not build_only:
+            self.report_page.show_broadcast(broadcast_id)
+        self.nav.setCurrentRow(PAGES.index("live"))
+        tabs.setCurrentIndex(1)
 
     def _followups_tabs(self, queue: QWidget) -> QTabWidget:
         """跟进: today's queue, the messages it sends, and the script check before going live.
@@ -264,6 +304,9 @@ class MainWindow(QMainWindow):
 
     def _on_connection(self, state: str) -> None:
         self._set_lost("feed", state == "reconnecting")
+
+    def _on_tasks_connection(self, ok: bool) -> None:
+        self._set_lost("tasks", not ok)
 
     def read_lost(self) -> None:
         """A read on this thread met a lost server: say so, wait on the worker (which retries

@@ -299,14 +299,22 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
 </context>
 <context>
-    <name>BroadcastReportWindow</name>
+    <name>BroadcastReportPage</name>
     <message>
-        <source>Broadcast report</source>
-        <translation>直播复盘</translation>
+        <source>Started</source>
+        <translation>开始</translation>
     </message>
     <message>
-        <source>Export XLSX…</source>
-        <translation>导出 XLSX…</translation>
+        <source>Broadcast</source>
+        <translation>直播</translation>
+    </message>
+    <message>
+        <source>Broadcasts appear here once one has been started on the console</source>
+        <translation>在控台开播后，直播会列在这里</translation>
+    </message>
+    <message>
+        <source>Export report (XLSX)…</source>
+        <translation>导出复盘（XLSX）…</translation>
     </message>
     <message>
         <source>Loading…</source>
@@ -317,12 +325,8 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>在线人数与排品</translation>
     </message>
     <message>
-        <source>Broadcast</source>
-        <translation>直播</translation>
-    </message>
-    <message>
-        <source>Started</source>
-        <translation>开始时间</translation>
+        <source>No run-of-show was planned for this broadcast</source>
+        <translation>这场直播没有排品</translation>
     </message>
     <message>
         <source>Peak viewers</source>
@@ -330,7 +334,7 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
     <message>
         <source>VIPs greeted</source>
-        <translation>VIP欢迎率</translation>
+        <translation>VIP 欢迎率</translation>
     </message>
     <message>
         <source>Conversion</source>
@@ -341,24 +345,60 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>成交金额</translation>
     </message>
     <message>
+        <source>Run-of-show: planned and actual</source>
+        <translation>排品：计划与实际</translation>
+    </message>
+    <message>
+        <source>The last broadcasts side by side</source>
+        <translation>最近几场对比</translation>
+    </message>
+    <message>
+        <source>Broadcasts</source>
+        <translation>直播记录</translation>
+    </message>
+    <message>
         <source>No broadcast yet</source>
         <translation>还没有直播</translation>
     </message>
     <message>
+        <source>Start a broadcast on the console; its report is here when it ends.</source>
+        <translation>在控台开播；下播后复盘会出现在这里。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
         <source>Peak %1 viewers, average %2. Known customers present: %3 (%4). VIPs greeted: %5 of %6 (%7).</source>
-        <translation>最高在线 %1 人，平均 %2 人。到场老客：%3（%4）。已欢迎 VIP：%5 / %6（%7）。</translation>
+        <translation>最高在线 %1 人，平均 %2 人。到场老客 %3 位（%4）。已欢迎 VIP %5/%6（%7）。</translation>
     </message>
     <message>
         <source>Ordered within 24 h after the stream: %1 known viewers (%2), GMV %3; new buyers who commented: %4. From the orders imported so far.</source>
-        <translation>直播结束后 24 小时内下单的老客：%1 人（%2），成交 %3；评论过的新买家：%4 人。按目前已导入的订单计算。</translation>
+        <translation>下播后 24 小时内下单的老客 %1 位（%2），成交 %3；评论过的新买家 %4 位。按目前已导入的订单计算。</translation>
     </message>
     <message>
         <source>(none on air)</source>
-        <translation>（未在讲品）</translation>
+        <translation>（未标记在播）</translation>
     </message>
     <message>
         <source>Run-of-show item</source>
         <translation>排品</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Planned</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <source>Actual</source>
+        <translation>实际</translation>
+    </message>
+    <message>
+        <source>Viewers (start → end)</source>
+        <translation>在线（开始 → 结束）</translation>
     </message>
     <message>
         <source>No room figures were recorded for this broadcast</source>
@@ -370,15 +410,23 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
     <message>
         <source>Comments/min</source>
-        <translation>评论/分钟</translation>
+        <translation>评论/分</translation>
     </message>
     <message>
         <source>Entries/min</source>
-        <translation>进场/分钟</translation>
+        <translation>进场/分</translation>
     </message>
     <message>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Not exported: %1</source>
+        <translation>未导出：%1</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>已导出到 %1</translation>
     </message>
 </context>
 <context>
@@ -506,7 +554,7 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>已使用</translation>
     </message>
     <message>
-        <source>e.g. 回归券 满99减20</source>
+        <source>e.g. ¥20 comeback coupon</source>
         <translation>如 回归券 满99减20</translation>
     </message>
     <message>
@@ -795,8 +843,8 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>其中 %1 笔已退款或取消，不计入有效订单和消费</translation>
     </message>
     <message>
-        <source>e.g. %1 (several, separated by 、)</source>
-        <translation>例如 %1（可填多项，用、分隔）</translation>
+        <source>e.g. %1 (several, separated by %2)</source>
+        <translation>例如 %1（可填多项，用%2分隔）</translation>
     </message>
     <message>
         <source>Pinned</source>
@@ -1209,12 +1257,36 @@ Replace it with yours?</source>
         <translation>App Secret（保存在系统钥匙串中）</translation>
     </message>
     <message>
+        <source>Self-built app (自用型)</source>
+        <translation>自用型应用</translation>
+    </message>
+    <message>
+        <source>Tool app (工具型)</source>
+        <translation>工具型应用</translation>
+    </message>
+    <message>
         <source>Shop id</source>
         <translation>店铺ID</translation>
     </message>
     <message>
+        <source>Service id (服务市场)</source>
+        <translation>服务ID（服务市场）</translation>
+    </message>
+    <message>
         <source>Keep</source>
         <translation>保存</translation>
+    </message>
+    <message>
+        <source>Open the authorisation page</source>
+        <translation>打开授权页面</translation>
+    </message>
+    <message>
+        <source>Then paste the code (or the whole address) 抖店 gives</source>
+        <translation>然后粘贴抖店给出的授权码（或整个网址）</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -1233,16 +1305,44 @@ Replace it with yours?</source>
         <translation>可以同步店铺 %1。</translation>
     </message>
     <message>
-        <source>Enter the app key and secret of the shop&apos;s 抖店 app (自用型), and the shop id.</source>
-        <translation>请填写店铺抖店应用（自用型）的 App Key、App Secret 和店铺ID。</translation>
+        <source>Now let the shop authorise LiveDesk: open the authorisation page, then paste the code.</source>
+        <translation>接下来请店铺授权 LiveDesk：打开授权页面，然后粘贴授权码。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret of the shop&apos;s 抖店 app, and the shop id (a self-built app) or the service id (a tool app).</source>
+        <translation>请输入店铺抖店应用的 App Key 和 App Secret，以及店铺ID（自用型应用）或服务ID（工具型应用）。</translation>
+    </message>
+    <message>
+        <source>The app key, the app secret and the service id are all needed.</source>
+        <translation>App Key、App Secret 和服务ID都需要填写。</translation>
     </message>
     <message>
         <source>The app key, the app secret and the shop id are all needed.</source>
         <translation>App Key、App Secret 和店铺ID 都需要填写。</translation>
     </message>
     <message>
+        <source>Kept. Now let the shop authorise LiveDesk: open the authorisation page, then paste the code.</source>
+        <translation>已保存。接下来请店铺授权 LiveDesk：打开授权页面，然后粘贴授权码。</translation>
+    </message>
+    <message>
         <source>Kept. The secret is in the system&apos;s keychain, not in LiveDesk&apos;s data.</source>
         <translation>已保存。密钥存放在系统钥匙串中，不在 LiveDesk 的数据里。</translation>
+    </message>
+    <message>
+        <source>Enter the tool app&apos;s service id first.</source>
+        <translation>请先输入工具型应用的服务ID。</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s owner authorises LiveDesk in the browser; 抖店 then shows a code (or opens an address with code=…): paste it here within 10 minutes.</source>
+        <translation>请店主在浏览器中授权 LiveDesk；抖店随后会给出授权码（或打开一个带 code=… 的网址）：请在 10 分钟内粘贴到这里。</translation>
+    </message>
+    <message>
+        <source>Connected: shop %1 %2 authorised LiveDesk. The tokens are in the system&apos;s keychain.</source>
+        <translation>已连接：店铺 %1 %2 已授权 LiveDesk。令牌保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the shop&apos;s tokens…</source>
+        <translation>正在向抖店获取店铺的令牌…</translation>
     </message>
     <message>
         <source>This computer has no keychain LiveDesk can use, so the secret cannot be kept safely.</source>
@@ -1273,42 +1373,6 @@ Replace it with yours?</source>
         <translation>请先填写 App Key 和 App Secret。</translation>
     </message>
     <message>
-        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
-        <translation>抖店拒绝了签名：App Secret 与这个 App Key 不匹配。</translation>
-    </message>
-    <message>
-        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
-        <translation>抖店提示请求太频繁（限流）：请过几分钟再试。</translation>
-    </message>
-    <message>
-        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
-        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
-    </message>
-    <message>
-        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
-        <translation>抖店不再接受这个应用的授权：请重新授权。</translation>
-    </message>
-    <message>
-        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
-        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
-    </message>
-    <message>
-        <source>This app may not read orders: ask for the order permission in the 抖店 open platform.</source>
-        <translation>这个应用无权读取订单：请在抖店开放平台申请订单权限。</translation>
-    </message>
-    <message>
-        <source>抖店 is not answering properly right now: try again later.</source>
-        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
-    </message>
-    <message>
-        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
-        <translation>连不上抖店，或连接一再中断：请检查网络后再试。</translation>
-    </message>
-    <message>
-        <source>抖店 refused the request.</source>
-        <translation>抖店拒绝了请求。</translation>
-    </message>
-    <message>
         <source>Nothing was written.</source>
         <translation>没有写入任何数据。</translation>
     </message>
@@ -1323,6 +1387,117 @@ Replace it with yours?</source>
     <message>
         <source>Something went wrong; the log has the details.</source>
         <translation>出错了，详情见日志。</translation>
+    </message>
+</context>
+<context>
+    <name>DouyinWords</name>
+    <message>
+        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
+        <translation>抖店拒绝了签名：App Secret 与该 App Key 不匹配。</translation>
+    </message>
+    <message>
+        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
+        <translation>抖店要求放慢请求（触发限流）：请几分钟后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
+        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
+    </message>
+    <message>
+        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
+        <translation>抖店不再接受该应用的授权：请重新授权。</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s authorisation of LiveDesk was withdrawn or has lapsed: open the authorisation page and authorise it again.</source>
+        <translation>店铺对 LiveDesk 的授权已被取消或已失效：请打开授权页面重新授权。</translation>
+    </message>
+    <message>
+        <source>The shop has not authorised LiveDesk yet: open the authorisation page, authorise, then paste the code here.</source>
+        <translation>店铺还没有授权 LiveDesk：请打开授权页面完成授权，再把授权码粘贴到这里。</translation>
+    </message>
+    <message>
+        <source>That authorisation code is wrong or older than 10 minutes: authorise again for a new one.</source>
+        <translation>授权码不正确或已超过 10 分钟：请重新授权以获取新的授权码。</translation>
+    </message>
+    <message>
+        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
+        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
+    </message>
+    <message>
+        <source>This app may not do that: ask for the permission in the 抖店 open platform.</source>
+        <translation>该应用没有这项权限：请在抖店开放平台申请对应的接口权限。</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s decryption quota is used up: 抖店 gives more over time, or on request in the 抖店 open platform.</source>
+        <translation>店铺的解密额度已用完：抖店会随时间发放新额度，也可在抖店开放平台申请。</translation>
+    </message>
+    <message>
+        <source>抖店&apos;s risk control refuses to decrypt for now: try again later.</source>
+        <translation>抖店风控暂时拒绝解密：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 is not answering properly right now: try again later.</source>
+        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
+        <translation>无法连接抖店，或连接一再中断：请检查网络后重试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the request.</source>
+        <translation>抖店拒绝了请求。</translation>
+    </message>
+    <message>
+        <source>not a 抖店 order LiveDesk has</source>
+        <translation>LiveDesk 中没有这笔抖店订单</translation>
+    </message>
+    <message>
+        <source>抖店 gave nothing to decrypt</source>
+        <translation>抖店没有给出可解密的内容</translation>
+    </message>
+    <message>
+        <source>抖店 refused it (a closed order, or a privacy rule)</source>
+        <translation>抖店拒绝解密（订单已关闭或受隐私规则限制）</translation>
+    </message>
+    <message>
+        <source>refused by 抖店&apos;s risk control for now</source>
+        <translation>暂时被抖店风控拒绝</translation>
+    </message>
+    <message>
+        <source>not asked: 抖店 stopped first</source>
+        <translation>未请求：抖店已先行中止</translation>
+    </message>
+    <message>
+        <source>nothing in it tells who the buyer is</source>
+        <translation>解密结果无法识别买家</translation>
+    </message>
+    <message>
+        <source>its buyer id is another customer&apos;s: see possible duplicates</source>
+        <translation>其买家ID属于另一位客户：请查看疑似重复</translation>
+    </message>
+    <message>
+        <source>Decrypted %1 of %2 orders (%3 counted against the shop&apos;s quota).</source>
+        <translation>已解密 %2 笔订单中的 %1 笔（占用店铺解密额度 %3 条）。</translation>
+    </message>
+    <message>
+        <source>%1 remain.</source>
+        <translation>剩余 %1 条。</translation>
+    </message>
+    <message>
+        <source>%1 orders now have their customer (%2 new customers).</source>
+        <translation>%1 笔订单已找到客户（新建客户 %2 位）。</translation>
+    </message>
+    <message>
+        <source>%1 customers got the name or phone they lacked.</source>
+        <translation>%1 位客户补全了姓名或手机号。</translation>
+    </message>
+    <message>
+        <source>%1 possible duplicates to look at.</source>
+        <translation>有 %1 组疑似重复客户待查看。</translation>
+    </message>
+    <message>
+        <source>Not decrypted: %1.</source>
+        <translation>未解密：%1。</translation>
     </message>
 </context>
 <context>
@@ -1697,24 +1872,24 @@ Replace it with yours?</source>
         <translation>没有“%1”跟进的消息模板：请在消息模板里添加</translation>
     </message>
     <message>
-        <source>Line %1: “%2” is not a kind; use 品, 抽奖 or 秒杀</source>
-        <translation>第 %1 行：“%2”不是类型，请用 品、抽奖 或 秒杀</translation>
-    </message>
-    <message>
-        <source>Line %1: give the item a title</source>
-        <translation>第 %1 行：请填写名称</translation>
-    </message>
-    <message>
-        <source>Line %1: planned minutes cannot be negative</source>
-        <translation>第 %1 行：计划分钟数不能为负</translation>
-    </message>
-    <message>
         <source>The run-of-show has no item %1</source>
         <translation>排品中没有第 %1 项</translation>
     </message>
     <message>
-        <source>Line %1 cannot be read: “%2” (kind, title, planned minutes)</source>
-        <translation>第 %1 行无法读取：“%2”（类型、名称、计划分钟数）</translation>
+        <source>Line %1: “%2” is not a kind; choose product, lucky draw or flash deal</source>
+        <translation>第 %1 行：“%2”不是类型；请选商品、抽奖或秒杀</translation>
+    </message>
+    <message>
+        <source>Line %1: give the item a title or pick a product</source>
+        <translation>第 %1 行：请填写名称或选择商品</translation>
+    </message>
+    <message>
+        <source>Line %1: planned minutes must be between 0 and %2</source>
+        <translation>第 %1 行：计划分钟须在 0 到 %2 之间</translation>
+    </message>
+    <message>
+        <source>Line %1: that product is no longer in the catalogue; pick another</source>
+        <translation>第 %1 行：该商品已不在商品库，请另选</translation>
     </message>
     <message>
         <source>“%1” is not a WebSocket address (ws://host:port)</source>
@@ -3090,6 +3265,14 @@ Replace it with yours?</source>
         <translation>投诉</translation>
     </message>
     <message>
+        <source>Lucky draw</source>
+        <translation>抽奖</translation>
+    </message>
+    <message>
+        <source>Flash deal</source>
+        <translation>秒杀</translation>
+    </message>
+    <message>
         <source>The disk is full: nothing was written. Free some space and try again.</source>
         <translation>磁盘已满，没有写入任何数据。请腾出空间后重试。</translation>
     </message>
@@ -3100,6 +3283,22 @@ Replace it with yours?</source>
     <message>
         <source>The folder or the store cannot be written to (read-only, or not yours): nothing was written.</source>
         <translation>无法写入该文件夹或数据库（只读，或不属于您），没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
     </message>
     <message>
         <source>phone …%1</source>
@@ -3182,7 +3381,7 @@ Replace it with yours?</source>
         <translation>任务或规则设置里的优惠券</translation>
     </message>
     <message>
-        <source>Birthday, e.g. 3月8日</source>
+        <source>Birthday, e.g. 8 March</source>
         <translation>生日，如 3月8日</translation>
     </message>
     <message>
@@ -3697,6 +3896,14 @@ Replace it with yours?</source>
         <translation>备份</translation>
     </message>
     <message>
+        <source>Console</source>
+        <translation>控台</translation>
+    </message>
+    <message>
+        <source>Broadcast reports</source>
+        <translation>直播复盘</translation>
+    </message>
+    <message>
         <source>Today&apos;s tasks</source>
         <translation>今日任务</translation>
     </message>
@@ -3945,6 +4152,13 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>OrdersView</name>
+    <message>
+        <source>Decrypt the recipient (抖店)…</source>
+        <translation>解密收件人（抖店）…</translation>
+    </message>
+</context>
+<context>
     <name>PanelCardView</name>
     <message>
         <source>Waiting for viewers…</source>
@@ -3998,7 +4212,7 @@ Replace it with yours?</source>
 <context>
     <name>PerkCatalogueBox</name>
     <message>
-        <source>Points perks (兑换)</source>
+        <source>Points perks</source>
         <translation>积分兑换权益</translation>
     </message>
     <message>
@@ -4034,7 +4248,7 @@ Replace it with yours?</source>
         <translation>如 sample</translation>
     </message>
     <message>
-        <source>e.g. 小样</source>
+        <source>e.g. Free samples</source>
         <translation>如 小样</translation>
     </message>
     <message>
@@ -4100,6 +4314,33 @@ Replace it with yours?</source>
     <message>
         <source>Saved: %1</source>
         <translation>已保存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PlanModel</name>
+    <message>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>Starts at</source>
+        <translation>开始于</translation>
     </message>
 </context>
 <context>
@@ -4229,6 +4470,25 @@ Replace it with yours?</source>
     <message>
         <source>Known customers who want this: %1 · restock waitlist: %2</source>
         <translation>想买的老客：%1 · 补货等待：%2</translation>
+    </message>
+</context>
+<context>
+    <name>RecipientDecrypt</name>
+    <message>
+        <source>Only the shop&apos;s owner may decrypt recipients: each one counts against the quota.</source>
+        <translation>只有店主可以解密收件人：每次解密都会占用额度。</translation>
+    </message>
+    <message>
+        <source>Set up the 抖店 app on the Import page first.</source>
+        <translation>请先在导入页面设置抖店应用。</translation>
+    </message>
+    <message>
+        <source>Nothing was decrypted.</source>
+        <translation>没有解密任何内容。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出了点问题，详情见日志。</translation>
     </message>
 </context>
 <context>
@@ -4482,6 +4742,16 @@ It holds %3.</source>
         <translation>下一个（F8）</translation>
     </message>
     <message numerus="yes">
+        <source>Next broadcast: %n item(s) planned</source>
+        <translation>
+            <numerusform>下一场直播：已排 %n 项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No run-of-show: plan the next broadcast with Run-of-show…</source>
+        <translation>还没有排品：用“排品…”为下一场直播排品</translation>
+    </message>
+    <message numerus="yes">
         <source>%n item(s) planned; F8 marks the first on air</source>
         <translation>
             <numerusform>已排 %n 项；按 F8 开讲第一项</numerusform>
@@ -4491,13 +4761,64 @@ It holds %3.</source>
         <source>Now: %1 %2 (%3 of %4)</source>
         <translation>正在讲：%1 %2（第 %3 项，共 %4 项）</translation>
     </message>
+</context>
+<context>
+    <name>RunOfShowDialog</name>
     <message>
         <source>Run-of-show</source>
         <translation>排品</translation>
     </message>
     <message>
-        <source>One item a line: kind (品, 抽奖 or 秒杀), title, planned minutes</source>
-        <translation>每行一项：类型（品、抽奖或秒杀）、名称、计划分钟数</translation>
+        <source>Run-of-show for the next broadcast</source>
+        <translation>下一场直播的排品</translation>
+    </message>
+    <message>
+        <source>(no product)</source>
+        <translation>（不关联商品）</translation>
+    </message>
+    <message>
+        <source>Products, lucky draws and flash deals in the order of the stream. During the stream, F8 on the Live page marks the next one on air.</source>
+        <translation>按直播顺序排好商品、抽奖和秒杀。直播时在“直播”页按 F8 标记下一项开讲。</translation>
+    </message>
+    <message>
+        <source>The next broadcast you start takes this plan.</source>
+        <translation>下一场开播时会采用这份排品。</translation>
+    </message>
+    <message>
+        <source>Add product</source>
+        <translation>添加商品</translation>
+    </message>
+    <message>
+        <source>Add lucky draw</source>
+        <translation>添加抽奖</translation>
+    </message>
+    <message>
+        <source>Add flash deal</source>
+        <translation>添加秒杀</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Playbook example</source>
+        <translation>手册示例</translation>
+    </message>
+    <message>
+        <source>2 hours: 5 main products (your best sellers), 2 lucky draws, 3 flash deals</source>
+        <translation>2 小时：5 个主推品（您的畅销品）、2 次抽奖、3 次秒杀</translation>
+    </message>
+    <message>
+        <source>%1 products, %2 lucky draws, %3 flash deals · planned %4</source>
+        <translation>%1 个商品、%2 次抽奖、%3 次秒杀 · 计划 %4</translation>
     </message>
 </context>
 <context>
@@ -4959,6 +5280,14 @@ It holds %3.</source>
         <translation>商品</translation>
     </message>
     <message>
+        <source>Decrypt the recipient (抖店)</source>
+        <translation>解密收件人（抖店）</translation>
+    </message>
+    <message>
+        <source>Asks 抖店 for the order&apos;s recipient, which counts against the shop&apos;s decryption quota; the name and phone find or make the customer. Only the shop&apos;s owner may.</source>
+        <translation>向抖店请求该订单的收件人，会占用店铺的解密额度；解密出的姓名和手机号用于找到或新建客户。仅店主可用。</translation>
+    </message>
+    <message>
         <source>Whose is it? Nickname, pinyin, platform id or phone tail</source>
         <translation>是谁的订单？输入昵称、拼音、平台ID或手机尾号</translation>
     </message>
@@ -5005,6 +5334,10 @@ It holds %3.</source>
     <message>
         <source>Their next orders with this buyer id will find them by themselves.</source>
         <translation>以后带这个买家ID的订单会自动归到这位客户。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the recipient…</source>
+        <translation>正在向抖店请求收件人…</translation>
     </message>
     <message>
         <source>That order is gone: someone reverted its import.</source>
