@@ -276,8 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     private.clean_leftovers()  # what a killed export or import left in the private folder
     try:
         return handler(args)
-    except PermissionDenied as exc:  # the acting member's role may not
-        print(f"livedesk: {exc}", file=sys.stderr)
+    except PermissionDenied as exc:  # the acting member's role may not, or nobody said who acts
+        print(f"livedesk: {denied_words(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except StoreError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
@@ -294,6 +294,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             words = f"{store_problems.describe(code)} ({getattr(exc, 'orig', None) or exc})"
         print(f"livedesk: {words}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def denied_words(exc: Any) -> str:
+    """A refused permission for the command line; nobody acting is told how to say who acts."""
+    if exc.actor is not None:
+        return str(exc)
+    return (f"{exc}. Say who is acting: --as NAME (and --pin PIN if they have one), or set LIVEDESK_MEMBER "
+            "(and LIVEDESK_PIN); `livedesk team list` shows the team")
 
 
 def _in_words(exc: BaseException) -> str | None:
@@ -360,7 +368,7 @@ def cmd_team(args: argparse.Namespace) -> int:
                  "deactivate": lambda: team.deactivate(session, member)}[args.action]()
         print(f"{args.action}: {args.name}")
         return EXIT_OK
-    except (team.TeamError, team.PermissionDenied) as exc:
+    except team.TeamError as exc:  # a refused role is worded by main()
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
@@ -533,7 +541,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from livedesk.models.engine import is_sqlite
-    from livedesk.services import backups
+    from livedesk.services import backups, team
     from livedesk.services.store import StoreError, _check_sqlite_file
     from livedesk.services.store_transfer import is_dump, load_dump
 
@@ -563,6 +571,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except StoreError as exc:
         if exc.code != "damaged":  # a damaged store is exactly what a restore is for
             raise
+    else:  # a store that opens says who may replace it (the owner); a damaged one is rescued by anyone
+        store = _open(args)
+        try:
+            with store.read() as session:
+                team.require(session, "restore")
+        finally:
+            store.dispose()
     if is_dump(backup):  # a portable dump: loaded into a new file first, then restored like a backup
         loaded = _dump_as_sqlite(backup, path)
         try:
@@ -1142,6 +1157,7 @@ def _erase(args: argparse.Namespace) -> int:
     try:
         if not args.yes:
             with store.write() as session:
+                team.require(session, "erase")  # before the plan and the question, not after the answer
                 plan = erasure.plan(session, args.customer_id)
             print(_describe_plan(plan))
             answer = _ask(f"Type the customer id ({plan.customer_id}) to erase, anything else to stop: ")
@@ -1159,7 +1175,7 @@ def _erase(args: argparse.Namespace) -> int:
                 print(f"  {h.path}  ({h.size / 1e6:.1f} MB)")
             purge = _ask("Delete them now? [y/N] ").lower() in ("y", "yes")
         purged = erasure.purge_backups([h.path for h in holding]) if purge and holding else []
-    except (NotFound, team.PermissionDenied) as exc:
+    except NotFound as exc:  # a refused role is worded by main()
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:

@@ -17,43 +17,39 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_parsers(sub: Any) -> None:
-    points = sub.add_parser("points", help="growth points: redeem perks, undo, history, the catalogue")
-    points_sub = points.add_subparsers(dest="action", required=True, metavar="ACTION")
-    redeem = points_sub.add_parser("redeem", help="spend a customer's points on a perk")
-    redeem.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
-    redeem.add_argument("perk", metavar="PERK", help="the perk's code (see: livedesk points perks)")
-    redeem.add_argument("--json", action="store_true")
-    undo = points_sub.add_parser("undo", help="take a redemption back (owner): a reversing entry")
-    undo.add_argument("entry_id", type=int, metavar="ENTRY_ID")
-    undo.add_argument("--json", action="store_true")
-    history = points_sub.add_parser("history", help="a customer's points ledger, newest first")
-    history.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
-    history.add_argument("--json", action="store_true")
-    perks = points_sub.add_parser("perks", help="the perk catalogue")
-    perks.add_argument("--json", action="store_true")
+    points = _command(sub, "points", "growth points: redeem perks, undo, history, the catalogue")
+    points("redeem", "spend a customer's points on a perk", ("customer_id", int),
+           ("perk", str, "the perk's code (see: livedesk points perks)"))
+    points("undo", "take a redemption back (owner): a reversing entry", ("entry_id", int))
+    points("history", "a customer's points ledger, newest first", ("customer_id", int))
+    points("perks", "the perk catalogue")
 
-    coupons = sub.add_parser("coupons", help="coupon batches: list, add codes, issue, figures per rule")
-    coupons_sub = coupons.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = coupons_sub.add_parser("list", help="batches with codes, issued and used")
-    listing.add_argument("--json", action="store_true")
-    add = coupons_sub.add_parser("add-codes", help="add codes from the platform's coupon export (CSV/XLSX)")
-    add.add_argument("batch_id", type=int, metavar="BATCH_ID")
-    add.add_argument("file", metavar="FILE")
-    add.add_argument("--json", action="store_true")
-    issue = coupons_sub.add_parser("issue", help="give a customer the batch's next free code")
-    issue.add_argument("batch_id", type=int, metavar="BATCH_ID")
-    issue.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
-    issue.add_argument("--json", action="store_true")
-    figures = coupons_sub.add_parser("figures", help="issued, used and GMV of orders that used one, per rule")
-    figures.add_argument("--json", action="store_true")
+    coupons = _command(sub, "coupons", "coupon batches: list, add codes, issue, figures per rule")
+    coupons("list", "batches with codes, issued and used")
+    coupons("add-codes", "add codes from the platform's coupon export (CSV/XLSX) (owner)", ("batch_id", int),
+            ("file", str))
+    coupons("issue", "give a customer the batch's next free code", ("batch_id", int), ("customer_id", int))
+    coupons("figures", "issued, used and GMV of orders that used one, per rule")
 
-    experiments = sub.add_parser("experiments", help="A/B tests of follow-up rules")
-    experiments_sub = experiments.add_subparsers(dest="action", required=True, metavar="ACTION")
-    exp_list = experiments_sub.add_parser("list", help="every test, running first")
-    exp_list.add_argument("--json", action="store_true")
-    report = experiments_sub.add_parser("report", help="each variant's sample, rates, GMV and significance")
-    report.add_argument("experiment_id", type=int, metavar="ID")
-    report.add_argument("--json", action="store_true")
+    experiments = _command(sub, "experiments", "A/B tests of follow-up rules")
+    experiments("list", "every test, running first")
+    experiments("report", "each variant's sample, rates, GMV and significance", ("experiment_id", int, None, "ID"))
+
+
+def _command(sub: Any, name: str, help_text: str) -> Any:
+    """``livedesk NAME ACTION``: returns ``action(name, help, *positionals)``, which adds one ACTION
+    with its positionals ((dest, type[, help[, metavar]])) and ``--json``."""
+    actions = sub.add_parser(name, help=help_text).add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(action_name: str, action_help: str, *positionals: tuple) -> argparse.ArgumentParser:
+        parser = actions.add_parser(action_name, help=action_help)
+        for dest, kind, *more in positionals:
+            words, metavar = (more + [None, None])[:2]
+            parser.add_argument(dest, type=kind, metavar=metavar or dest.upper(), help=words)
+        parser.add_argument("--json", action="store_true")
+        return parser
+
+    return action
 
 
 def _open(args: argparse.Namespace):
@@ -77,42 +73,58 @@ def _refused(args: argparse.Namespace, code: str, message: str) -> int:
     return EXIT_FAILED
 
 
-def _run(args: argparse.Namespace, body: Any, *, write: bool) -> int:
+def _run(args: argparse.Namespace, actions: dict[str, tuple[Any, bool]]) -> int:
+    """The subcommand ``args.action`` from its command's table: (body(session, args), writes?).
+    One unit of work; a refusal is printed (and as JSON with ``--json``) with nothing written."""
+    from livedesk.cli import denied_words
     from livedesk.services.customers import NotFound
     from livedesk.services.loyalty.errors import LoyaltyError
+    from livedesk.services.team import PermissionDenied
 
+    body, write = actions[args.action]
     store = _open(args)
     try:
         with (store.write() if write else store.read()) as session:
-            return body(session)
+            return body(session, args)
     except LoyaltyError as exc:
         return _refused(args, exc.code, str(exc))
     except NotFound as exc:
         return _refused(args, "not_found", str(exc))
+    except PermissionDenied as exc:  # the owner's jobs: undo, and whoever acts must be said
+        return _refused(args, "not_allowed" if exc.actor is not None else "sign_in", denied_words(exc))
     finally:
         store.dispose()
 
 
+def _rows(fetch: Any, line: Any, empty: str = "") -> Any:
+    """A listing subcommand: ``fetch(session)``'s rows as JSON, or ``line(row)`` each (``empty`` if none)."""
+
+    def body(session: Any, args: argparse.Namespace) -> int:
+        rows = fetch(session)
+        _emit([asdict(r) for r in rows], args.json, "\n".join(line(r) for r in rows) or empty)
+        return EXIT_OK
+
+    return body
+
+
 def cmd_points(args: argparse.Namespace) -> int:
-    from livedesk.services import settings
+    from livedesk.services import points, settings
     from livedesk.services.loyalty import perks
 
-    def redeem(session: Any) -> int:
+    def redeem(session: Any, args: argparse.Namespace) -> int:
         done = perks.redeem(session, args.customer_id, args.perk)
         _emit({"entry_id": done.entry_id, "perk": asdict(done.perk), "balance": done.balance}, args.json,
               f"redeemed {done.perk.name} for {done.perk.cost} points (entry {done.entry_id}); "
               f"balance {done.balance}")
         return EXIT_OK
 
-    def undo(session: Any) -> int:
+    def undo(session: Any, args: argparse.Namespace) -> int:
         balance = perks.undo(session, args.entry_id)
         _emit({"entry_id": args.entry_id, "balance": balance}, args.json,
               f"redemption {args.entry_id} undone; balance {balance}")
         return EXIT_OK
 
-    def history(session: Any) -> int:
-        from livedesk.services import points
-
+    def history(session: Any, args: argparse.Namespace) -> int:
         lines = perks.history(session, args.customer_id)
         balance = points.balance(session, args.customer_id)
         zone = settings.shop_zone(session)
@@ -124,71 +136,45 @@ def cmd_points(args: argparse.Namespace) -> int:
               f"balance {balance}\n{text}" if lines else f"balance {balance}; no entries")
         return EXIT_OK
 
-    def catalogue(session: Any) -> int:
-        rows = perks.catalogue(session)
-        _emit([asdict(p) for p in rows], args.json, "\n".join(
-            f"{p.code:<20} {p.name:<12} {p.cost:>6} points"
-            + (f"  stock {p.stock}" if p.stock is not None else "") + ("" if p.active else "  (off)")
-            for p in rows))
-        return EXIT_OK
-
-    actions = {"redeem": (redeem, True), "undo": (undo, True), "history": (history, False),
-               "perks": (catalogue, False)}
-    body, write = actions[args.action]
-    return _run(args, body, write=write)
+    catalogue = _rows(perks.catalogue, lambda p: f"{p.code:<20} {p.name:<12} {p.cost:>6} points"
+                      + (f"  stock {p.stock}" if p.stock is not None else "") + ("" if p.active else "  (off)"))
+    return _run(args, {"redeem": (redeem, True), "undo": (undo, True), "history": (history, False),
+                       "perks": (catalogue, False)})
 
 
 def cmd_coupons(args: argparse.Namespace) -> int:
     from livedesk.services.loyalty import coupon_usage, coupons
 
-    def listing(session: Any) -> int:
-        rows = coupons.batches(session)
-        _emit([asdict(b) for b in rows], args.json, "\n".join(
-            f"{b.id:>4}  {b.name:<16} codes {b.codes:>6}  issued {b.issued:>6}  used {b.used:>6}"
-            + (f"  rule {b.rule}" if b.rule else "") for b in rows) or "no coupon batches")
-        return EXIT_OK
-
-    def add_codes(session: Any) -> int:
+    def add_codes(session: Any, args: argparse.Namespace) -> int:
         added = coupons.add_codes(session, args.batch_id, coupons.read_code_file(args.file))
         _emit(asdict(added), args.json, f"{added.added} codes added; {len(added.known)} already in the store, "
                                         f"{len(added.repeated)} repeated in the file")
         return EXIT_OK
 
-    def issue(session: Any) -> int:
+    def issue(session: Any, args: argparse.Namespace) -> int:
         code = coupons.issue(session, args.batch_id, args.customer_id)
         _emit({"code": code}, args.json, code)
         return EXIT_OK
 
-    def figures(session: Any) -> int:
-        rows = coupon_usage.figures(session)
-        _emit([asdict(f) for f in rows], args.json, "\n".join(
-            f"{f.rule:<10} issued {f.issued:>6}  used {f.used:>6}  GMV ¥{f.gmv_fen / 100:,.2f}" for f in rows)
-            or "no coupons issued yet")
-        return EXIT_OK
-
-    actions = {"list": (listing, False), "add-codes": (add_codes, True), "issue": (issue, True),
-               "figures": (figures, False)}
-    body, write = actions[args.action]
-    return _run(args, body, write=write)
+    listing = _rows(coupons.batches, lambda b: f"{b.id:>4}  {b.name:<16} codes {b.codes:>6}  issued {b.issued:>6}  "
+                    f"used {b.used:>6}" + (f"  rule {b.rule}" if b.rule else ""), "no coupon batches")
+    figures = _rows(coupon_usage.figures, lambda f: f"{f.rule:<10} issued {f.issued:>6}  used {f.used:>6}  "
+                    f"GMV ¥{f.gmv_fen / 100:,.2f}", "no coupons issued yet")
+    return _run(args, {"list": (listing, False), "add-codes": (add_codes, True), "issue": (issue, True),
+                       "figures": (figures, False)})
 
 
 def cmd_experiments(args: argparse.Namespace) -> int:
     from livedesk.services.loyalty import experiments
 
-    def listing(session: Any) -> int:
-        rows = experiments.listing(session)
-        _emit([asdict(r) for r in rows], args.json, "\n".join(
-            f"{r.id:>4}  {r.status:<8} {r.rule:<10} {r.target:<8} {r.customers:>6} customers  {r.name}"
-            for r in rows) or "no A/B tests")
-        return EXIT_OK
-
-    def report(session: Any) -> int:
+    def report(session: Any, args: argparse.Namespace) -> int:
         result = experiments.report(session, args.experiment_id)
         _emit(asdict(result), args.json, report_text(result))
         return EXIT_OK
 
-    body = {"list": listing, "report": report}[args.action]
-    return _run(args, body, write=False)
+    listing = _rows(experiments.listing, lambda r: f"{r.id:>4}  {r.status:<8} {r.rule:<10} {r.target:<8} "
+                    f"{r.customers:>6} customers  {r.name}", "no A/B tests")
+    return _run(args, {"list": (listing, False), "report": (report, False)})
 
 
 def report_text(r: Any) -> str:

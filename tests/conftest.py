@@ -203,6 +203,48 @@ def person(store, tmp_path):
 
 
 @pytest.fixture
+def team_shop(store, tmp_path):
+    """A team (owner 老板, host 小美, assistant 小周) and something for every permission of services/team
+    to act on: two customers to merge, one to erase, a redemption, a coupon batch, an A/B test, an import
+    and a backup (test_permissions*.py)."""
+    from pathlib import Path
+
+    from sqlalchemy import insert
+
+    from livedesk.models import PointsEntry
+    from livedesk.services import backups, customers, importing, team, templates
+    from livedesk.services.customers import NewCustomer
+    from livedesk.services.loyalty import coupons, experiments, perks
+    from livedesk.services.loyalty.experiments import VariantSpec
+
+    data = Path(__file__).parent / "data"
+    with store.write() as s:  # the owner setting up the shop: the unit began with no team
+        crew = {role: team.add_member(s, name, role) for name, role in
+                (("老板", "owner"), ("小美", "host"), ("小周", "assistant"))}
+        a = customers.create(s, NewCustomer(nickname="王姐", phone="13800000001"))
+        b = customers.create(s, NewCustomer(nickname="王姐2", phone="13800000001"))
+        c = customers.create(s, NewCustomer(nickname="路人", phone="13900000009"))
+        s.execute(insert(PointsEntry).values(customer_id=a, delta=1300, reason="manual", ref="seed"))
+        templates.ensure_default_templates(s)
+        templates.save(s, "followup.birthday_b", "{称呼}生日快乐！", name="生日 B")
+    with store.read() as s:
+        owner = team.sign_in(s, crew["owner"])
+    with store.write(owner) as s:
+        entry = perks.redeem(s, a, "priority_shipping").entry_id
+        batch = coupons.create_batch(s, "回归券", amount_fen=2000)
+        ids = {t.key: t.id for t in templates.listing(s)}
+        test = experiments.create(s, "生日话术", "birthday", "template",
+                                  [VariantSpec("A", template_id=ids["followup.birthday"]),
+                                   VariantSpec("B", template_id=ids["followup.birthday_b"])])
+    imported = importing.import_orders(store.write_factory, data / "douyin_orders.csv")
+    assert imported.batch_id is not None, imported.errors
+    # A file's backup (a server store restores by loading a dump into an empty database: no team to ask).
+    backup = backups.make_backup(store.path, "manual", folder=tmp_path / "backups").path if store.path else None
+    return {**crew, "a": a, "b": b, "c": c, "entry": entry, "coupons": batch, "experiment": test,
+            "batch": imported.batch_id, "backup": backup, "codes": data / "coupon_codes_export.csv"}
+
+
+@pytest.fixture
 def memory_keyring():
     """An OS keyring in memory for one test (what the app keeps there: keys, secrets, tokens)."""
     import keyring

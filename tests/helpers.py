@@ -123,3 +123,15 @@ def db_args(store_or_url) -> list[str]:
     if str(url).startswith("sqlite"):
         return ["--db", str(url).split("sqlite:///", 1)[1]]
     return ["--db-url", str(url)]
+
+
+def state(store) -> dict:
+    """Rows per table, the settings and the A/B tests' states: what a refused action must leave alone."""
+    from livedesk.models import Base, Setting
+    from livedesk.services.loyalty import experiments
+
+    with store.read() as s:
+        found = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+        found["settings"] = sorted((r.key, repr(r.value)) for r in s.scalars(select(Setting)))
+        found["experiments"] = [(r.id, r.status) for r in experiments.listing(s)]
+    return found

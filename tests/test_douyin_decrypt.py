@@ -167,8 +167,8 @@ def test_an_order_the_platform_no_longer_gives_fails_alone(store):
 
 def test_only_the_owner_may_decrypt_and_nothing_is_asked_of_the_platform_otherwise(store):
     with store.write() as s:
+        team.add_member(s, "老板", "owner")  # a team starts with its owner
         assistant = team.add_member(s, "小周", "assistant")
-        team.add_member(s, "老板", "owner")
     with store.read() as s:
         store.actor = team.sign_in(s, assistant, None)
     with _standin() as standin:
@@ -230,6 +230,7 @@ def test_an_assistant_is_not_offered_the_decryption(qtbot, ctx, store):
     from livedesk.ui.unknown_buyers_dialog import UnknownBuyersDialog
 
     with store.write() as s:
+        team.add_member(s, "老板", "owner")  # a team starts with its owner
         assistant = team.add_member(s, "小周", "assistant")
     with store.read() as s:
         ctx.actor = team.sign_in(s, assistant, None)

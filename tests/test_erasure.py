@@ -80,14 +80,18 @@ def test_erasure_deletes_every_row_about_the_person_and_keeps_their_orders_anony
 def test_only_the_owner_may_erase_and_a_refusal_changes_nothing(store, person):
     pid, _other = person
     with store.write() as s:
-        team.add_member(s, "老板", "owner")
+        owner = team.add_member(s, "老板", "owner")
         members = [team.add_member(s, name, role) for name, role in (("小周", "assistant"), ("小美", "host"))]
     for member in members:
         with store.read() as s:
             store.actor = team.sign_in(s, member)
         with pytest.raises(team.PermissionDenied), store.write() as s:
             erasure.erase(s, pid)
-    store.actor = None
+    store.actor = None  # nobody signed in, with a team: refused too
+    with pytest.raises(team.PermissionDenied), store.write() as s:
+        erasure.erase(s, pid)
+    with store.read() as s:
+        store.actor = team.sign_in(s, owner)
     with store.write() as s:
         assert s.get(Customer, pid) is not None and _count(s, Note, Note.customer_id == pid)
     with pytest.raises(NotFound), store.write() as s:

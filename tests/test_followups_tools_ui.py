@@ -130,6 +130,7 @@ def test_follow_up_rules_are_switched_and_timed_in_settings(qtbot, ctx, store):
 def test_a_manual_task_is_added_for_the_customer_with_its_message_and_assignee(qtbot, ctx, customer, store):
     with store.write() as s:
         templates.ensure_default_templates(s)
+        team.add_member(s, "老板", "owner")  # a team starts with its owner
         member_id = team.add_member(s, "小周")
     dialog = ManualTaskDialog(ctx, customer)
     qtbot.addWidget(dialog)

@@ -17,7 +17,7 @@ from livedesk.models import (
     MessageTemplate,
     Order,
 )
-from livedesk.services import templates
+from livedesk.services import team, templates
 from livedesk.services.followups import generate
 from livedesk.services.loyalty import coupons, experiments
 from livedesk.services.loyalty.errors import LoyaltyError
@@ -147,7 +147,7 @@ def test_making_the_winner_the_default_copies_its_message_and_ends_the_test(stor
     test_id = _test(store)
     with store.read() as s:
         b = s.scalar(select(ExperimentVariant.id).where(ExperimentVariant.label == "B"))
-    with store.write(SimpleNamespace(member_id=None, role="assistant")) as s, pytest.raises(LoyaltyError):
+    with store.write(SimpleNamespace(member_id=None, role="assistant")) as s, pytest.raises(team.PermissionDenied):
         experiments.make_default(s, test_id, b)
     with store.write() as s:
         experiments.make_default(s, test_id, b, NOW)

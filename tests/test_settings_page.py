@@ -54,23 +54,41 @@ def test_rules_that_make_no_sense_are_refused_with_the_reason(qtbot, page, store
         assert settings.get(s, "tiers.rules")["active_days"] == 90
 
 
-def test_the_shops_intent_words_are_saved_and_a_bad_line_saves_nothing(qtbot, ctx):
-    from livedesk.services import settings as shop_settings
-    from livedesk.ui.intent_terms_box import IntentTermsBox
+def test_the_shops_intent_words_are_kept_by_the_pages_one_save_and_a_bad_line_saves_nothing(qtbot, page, store):
+    assert not hasattr(page.intent_box, "save_button")  # one save bar for the page
+    page.intent_box.extra.setPlainText("蹲一个：wants to buy\n乱写：whatever")
+    assert page.save_button.isEnabled() and "Unsaved" in page.state.text()
+    page.shop_name.setText("不该保存")
+    page.save()
+    assert "Comment intents, line 2" in page.state.text() and page.save_button.isEnabled()
+    with store.read() as s:  # nothing of the page was written
+        assert settings.get(s, "intents.extra_terms") == [] and settings.get(s, "shop.name") != "不该保存"
+    page.intent_box.extra.setPlainText("蹲一个：wants to buy")
+    page.intent_box.ignore.setPlainText("福袋")
+    with qtbot.waitSignal(page.saved, timeout=5000):
+        page.save()
+    with store.read() as s:
+        assert settings.get(s, "intents.extra_terms") == [{"term": "蹲一个", "intent": "buy"}]
+        assert settings.get(s, "intents.ignore_terms") == ["福袋"]
+    page.intent_box.extra.setPlainText("别的")
+    page.discard()
+    assert page.intent_box.extra.toPlainText() == "蹲一个：wants to buy" and not page.save_button.isEnabled()
 
-    box = IntentTermsBox(ctx)
-    qtbot.addWidget(box)
-    box.extra.setPlainText("蹲一个：wants to buy\n乱写：whatever")
-    box.save()
-    assert "Line 2" in box.feedback.text()
-    with ctx.store.read() as s:
-        assert shop_settings.get(s, "intents.extra_terms") == []
-    box.extra.setPlainText("蹲一个：wants to buy")
-    box.ignore.setPlainText("福袋")
-    box.save()
-    with ctx.store.read() as s:
-        assert shop_settings.get(s, "intents.extra_terms") == [{"term": "蹲一个", "intent": "buy"}]
-        assert shop_settings.get(s, "intents.ignore_terms") == ["福袋"]
+
+def test_an_assistant_saving_the_rules_is_told_only_an_owner_may_and_nothing_changes(qtbot, page, store):
+    from livedesk.services import team
+
+    with store.write() as s:
+        team.add_member(s, "老板", "owner")
+        assistant = team.add_member(s, "小周")
+    with store.read() as s:
+        store.actor = page.ctx.actor = team.sign_in(s, assistant)
+    page.intent_box.ignore.setPlainText("福袋")
+    page.save()
+    qtbot.waitUntil(lambda: "Not saved" in page.state.text())
+    assert "Only an owner may do this (you act as 小周)" in page.state.text()
+    with store.read() as s:
+        assert settings.get(s, "intents.ignore_terms") == []
 
 
 def test_one_save_keeps_every_edit_on_the_page_and_says_so(qtbot, page, store):

@@ -46,5 +46,5 @@ def test_an_assistant_trying_to_change_the_team_is_told_only_an_owner_can(qtbot,
 
 
 def test_the_page_follows_a_member_added_elsewhere(qtbot, box, store):
-    store.apply(team.add_member, "从另一台电脑添加")
+    store.apply(team.add_member, "从另一台电脑添加", "owner")
     qtbot.waitUntil(lambda: [m.name for m in box.model.members] == ["从另一台电脑添加"])

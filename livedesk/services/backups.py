@@ -414,6 +414,19 @@ def restore(backup: Path, target: Path) -> RestoreResult:
     return RestoreResult(backup, checked.revision, checked.counts, safety)
 
 
+def restore_as_member(store: Any, backup: Path) -> RestoreResult:
+    """``restore`` over an open store, by whoever acts on it: a role that may restore (the owner).
+
+    A store too damaged to open cannot say who may; its rescue (the recovery screen, the CLI's
+    ``restore`` of a damaged file) calls ``restore`` itself.
+    """
+    from livedesk.services import team
+
+    with store.read() as session:
+        team.require(session, "restore")
+    return restore(backup, store.path)
+
+
 class _TooDamaged(Exception):
     pass
 

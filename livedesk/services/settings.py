@@ -111,8 +111,8 @@ def get(session: Session, key: str) -> Any:
 
 # The shop's rules: only an owner changes them (the rest is the app's own bookkeeping).
 RULES = frozenset({"shop.name", "shop.preset", "shop.utc_offset_hours", "tiers.rules", "levels", "panel.vip_tiers",
-                   "points.rules", "points.perks", "followups.rules", "compliance.extra_terms",
-                   "compliance.exempt_terms"})
+                   "points.rules", "followups.rules", "compliance.extra_terms", "compliance.exempt_terms",
+                   "intents.extra_terms", "intents.ignore_terms"})
 
 
 def set_value(session: Session, key: str, value: Any) -> None:

@@ -4,8 +4,13 @@ Every app instance opens as a member (the host's PC as the host, an assistant's 
 that assistant); the CLI takes ``--as NAME``. The store hands the member to every writing unit
 of work (``session.info["actor"]``), so notes, task outcomes, pushes and audit entries carry the
 member, not the OS user, and ``require`` checks the role in the service itself: a hidden button
-is a convenience, not the guard. A store without members is a one-person shop whose user may do
-everything; so is a unit of work without an actor (the owner at the command line).
+is a convenience, not the guard.
+
+A store without members is a one-person shop whose user may do everything. Once the shop has a
+team, nobody acts as the owner by default: a unit of work with no member signed in is refused
+whatever needs a permission (the app asks who is at the keyboard, the CLI wants ``--as``). The
+team that counts is the one the unit began with, so the owner who sets up the team (or the demo
+that writes a made-up one) may finish that unit.
 """
 
 from __future__ import annotations
@@ -16,22 +21,43 @@ import hmac
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from livedesk.models import AuditEntry, Note, TeamMember
 
 ROLES = ("owner", "host", "assistant")
+TEAM_AT_START = "team_at_start"  # session.info: did the shop have a team when the unit began
 # What only some roles may do; anything not listed here every member may do.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "export_all": frozenset({"owner"}),  # every customer at once: the whole list leaves the shop
     "erase": frozenset({"owner"}),
     "merge": frozenset({"owner"}),
     "revert_import": frozenset({"owner"}),
-    "change_rules": frozenset({"owner"}),  # tiers, levels, follow-up rules, compliance words
+    "change_rules": frozenset({"owner"}),  # tiers, levels, follow-up rules, compliance and intent words
     "manage_team": frozenset({"owner"}),
-    "restore": frozenset({"owner"}),
+    "restore": frozenset({"owner"}),  # replaces the whole store with a backup
+    # Loyalty: points and coupons are the shop's money. Redeeming and issuing a code stay open to all.
+    "undo_redemption": frozenset({"owner"}),
+    "manage_perks": frozenset({"owner"}),  # the perk catalogue: what points buy, at what cost
+    "manage_coupons": frozenset({"owner"}),  # coupon batches, their codes and the rule issuing them
+    "run_experiments": frozenset({"owner"}),  # start, stop and choose the winner of an A/B test
     "decrypt_recipients": frozenset({"owner"}),  # the platform's metered decryption of buyers' names and phones
+}
+# What each permission lets a member do, for messages on the command line and in the log.
+DOING: dict[str, str] = {
+    "export_all": "export all customers",
+    "erase": "erase a customer",
+    "merge": "merge customers",
+    "revert_import": "revert an import",
+    "change_rules": "change the shop's rules",
+    "manage_team": "change the team",
+    "restore": "restore a backup",
+    "undo_redemption": "undo a redemption",
+    "manage_perks": "change the perk catalogue",
+    "manage_coupons": "change coupon batches",
+    "run_experiments": "start or end an A/B test",
+    "decrypt_recipients": "decrypt buyers' names and phones",
 }
 
 
@@ -42,7 +68,11 @@ class Actor:
     role: str
 
     def may(self, permission: str) -> bool:
-        return self.role in PERMISSIONS.get(permission, frozenset(ROLES))
+        return allowed(self.role, permission)
+
+
+def allowed(role: str, permission: str) -> bool:
+    return role in PERMISSIONS.get(permission, frozenset(ROLES))
 
 
 @dataclass(frozen=True)
@@ -63,11 +93,23 @@ class TeamError(ValueError):
 
 
 class PermissionDenied(Exception):
-    """The acting member's role may not do this (not an OSError: no file was refused)."""
+    """The acting member's role may not do this (not an OSError: no file was refused).
 
-    def __init__(self, permission: str, actor: Actor) -> None:
-        super().__init__(f"{actor.name} ({actor.role}) may not {permission.replace('_', ' ')}")
+    ``actor`` is None when the shop has a team and nobody signed in: the caller asks who acts.
+    """
+
+    def __init__(self, permission: str, actor: Actor | None) -> None:
+        doing = DOING.get(permission, permission.replace("_", " "))
+        if actor is None:
+            message = f"nobody is signed in and this shop has a team: only an owner may {doing}"
+        else:
+            message = f"{getattr(actor, 'name', '?')} ({actor.role}) may not {doing}: only an owner may"
+        super().__init__(message)
         self.permission, self.actor = permission, actor
+
+    @property
+    def signed_in(self) -> bool:
+        return self.actor is not None
 
 
 def acting(session: Session) -> Actor | None:
@@ -81,13 +123,39 @@ def actor_name(session: Session) -> str:
 
 
 def require(session: Session, permission: str) -> None:
+    """Refuse (PermissionDenied) unless the acting member's role may; nobody acting may only
+    where the shop had no team when this unit of work began."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")  # a typo must not open the door
     actor = acting(session)
-    if actor is not None and not actor.may(permission):
+    if actor is None:
+        if _had_team(session):
+            raise PermissionDenied(permission, None)
+        return
+    if not allowed(actor.role, permission):
         raise PermissionDenied(permission, actor)
 
 
+def has_team(session: Session) -> bool:
+    """Whether the shop has any active member (then every instance acts as one of them)."""
+    return session.scalar(select(TeamMember.id).where(TeamMember.active).limit(1)) is not None
+
+
+def _had_team(session: Session) -> bool:
+    if TEAM_AT_START not in session.info:  # a reading unit, or a session made outside the store
+        session.info[TEAM_AT_START] = has_team(session)
+    return session.info[TEAM_AT_START]
+
+
 def install(factory: sessionmaker[Session]) -> None:
-    """New notes and audit entries of a writing unit carry its member, wherever they are made."""
+    """New notes and audit entries of a writing unit carry its member, wherever they are made;
+    a unit with nobody acting notes whether the shop had a team when it began (``require``)."""
+
+    @event.listens_for(factory, "after_begin")
+    def _note_team(session: Session, _transaction: object, connection: Connection) -> None:
+        if acting(session) is None and TEAM_AT_START not in session.info:
+            found = connection.execute(select(TeamMember.id).where(TeamMember.active).limit(1)).first()
+            session.info[TEAM_AT_START] = found is not None
 
     @event.listens_for(factory, "before_flush")
     def _sign(session: Session, _context: object, _instances: object) -> None:
@@ -119,6 +187,9 @@ def add_member(session: Session, name: str, role: str = "assistant", pin: str | 
     require(session, "manage_team")
     name = _name(session, name)
     _role(role)
+    if role != "owner" and not _owners(session):
+        # A team without an owner could never be changed again: nobody would be allowed to.
+        raise TeamError("first_owner", "the team's first member is its owner: add the owner first")
     member = TeamMember(name=name, role=role, pin_hash=_hash_pin(pin) if pin else None)
     session.add(member)
     session.flush()
@@ -199,10 +270,15 @@ def _role(role: str) -> None:
         raise TeamError("bad_role", f"unknown role {role!r}: owner, host or assistant")
 
 
+def _owners(session: Session, but: int | None = None) -> int:
+    statement = select(func.count()).select_from(TeamMember).where(TeamMember.role == "owner", TeamMember.active)
+    if but is not None:
+        statement = statement.where(TeamMember.id != but)
+    return session.scalar(statement) or 0
+
+
 def _keep_an_owner(session: Session, leaving: int) -> None:
-    others = session.scalar(select(func.count()).select_from(TeamMember).where(
-        TeamMember.role == "owner", TeamMember.active, TeamMember.id != leaving)) or 0
-    if not others:
+    if not _owners(session, but=leaving):
         raise TeamError("last_owner", "the shop needs at least one active owner")
 
 

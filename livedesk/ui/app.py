@@ -170,9 +170,13 @@ def run_app(args: argparse.Namespace) -> int:
 
     ctx = AppContext(store=store, tasks=tasks, language=language)
     if not args.startup_probe:
-        from livedesk.ui.team_box import sign_in_remembered
+        from livedesk.ui.sign_in_dialog import sign_in_at_start
 
-        sign_in_remembered(ctx)  # the member this machine opened as last time
+        if not sign_in_at_start(ctx):  # a shop with a team opens as one of its members, or not at all
+            ctx.changes.stop()
+            tasks.shutdown()
+            store.dispose()
+            return 0
         ctx.changes.follow_others()  # other processes and machines on this store
     # The probe must not leave its offscreen window size behind in the user's settings.
     window = MainWindow(ctx, remember_state=not args.startup_probe)

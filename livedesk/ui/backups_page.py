@@ -9,9 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from livedesk.services import backups
+from livedesk.services import backups, team
 from livedesk.ui import backup_labels as words
 from livedesk.ui.context import AppContext
+from livedesk.ui.errors import describe
 from livedesk.ui.rows_model import RowsModel, rows_table
 
 
@@ -141,8 +142,9 @@ class BackupsPage(QWidget):
             self._say(self.tr("Restored. The replaced store is kept at %1").replace("%1", safety))
             self.restore_done.emit(safety)
 
-        self.ctx.tasks.submit(backups.restore, path, self.ctx.store.path, on_done=done,
-                              on_error=lambda exc: self._failed(exc, words.backup_problem_of(exc)))
+        self.ctx.tasks.submit(backups.restore_as_member, self.ctx.store, path, on_done=done,
+                              on_error=lambda exc: self._failed(exc, describe(exc) if isinstance(
+                                  exc, team.PermissionDenied) else words.backup_problem_of(exc)))
 
     def _failed(self, exc: BaseException, text: str | None = None) -> None:
         self.backup_button.setEnabled(self.ctx.store.path is not None)

@@ -29,6 +29,12 @@ class AppContext:
             self.changes = ChangeHub(self.store)
         self.changes.changed.connect(self._settings_changed)
 
+    def may(self, permission: str) -> bool:
+        """Whether to offer an action (the service decides): nobody signed in is a shop without a team."""
+        from livedesk.services import team
+
+        return self.actor is None or team.allowed(self.actor.role, permission)
+
     def shop_zone(self) -> timezone:
         """The shop's clock (``shop.utc_offset_hours``), read once and again after settings change."""
         if self._zone is None:

@@ -202,6 +202,8 @@ def describe(exc: BaseException) -> str:
                                                     "or removed it")
     if type(exc).__name__ == "PermissionDenied":  # services/team: the acting member's role may not do this
         actor = getattr(exc, "actor", None)
+        if actor is None:  # the shop has a team and nobody signed in on this computer
+            return QCoreApplication.translate("Errors", "Only an owner may do this: sign in first (Settings › Team)")
         return QCoreApplication.translate("Errors", "Only an owner may do this (you act as %1)").replace(
             "%1", getattr(actor, "name", "") or "?")
     if isinstance(exc, ConnectionRefusedError):

@@ -7,25 +7,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QTime
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QMessageBox,
-    QPlainTextEdit,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QMessageBox, QPlainTextEdit, QWidget
 
 from livedesk.services import customers, followups, settings, team, templates
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.form_dialog import FormDialog
 
 
-class ManualTaskDialog(QDialog):
+class ManualTaskDialog(FormDialog):
     def __init__(self, ctx: AppContext, customer_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -59,36 +50,27 @@ class ManualTaskDialog(QDialog):
         self.note = QPlainTextEdit(self)
         self.note.setPlaceholderText(self.tr("What to talk about, for whoever picks it up"))
         self.note.setMaximumHeight(90)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
 
-        form = QFormLayout(self)
-        form.addRow(self.tr("Kind"), self.kind)
-        form.addRow(self.tr("Due"), self.due)
-        form.addRow(self.tr("Assignee"), self.assignee)
-        form.addRow(self.tr("Message"), self.template)
-        form.addRow(self.tr("Note"), self.note)
-        form.addRow(self.error)
-        form.addRow(buttons)
+        self.form.addRow(self.tr("Kind"), self.kind)
+        self.form.addRow(self.tr("Due"), self.due)
+        self.form.addRow(self.tr("Assignee"), self.assignee)
+        self.form.addRow(self.tr("Message"), self.template)
+        self.form.addRow(self.tr("Note"), self.note)
+        self.finish()
 
     def due_at(self) -> datetime:
         return self.due.dateTime().toPython().replace(tzinfo=self.zone)
 
-    def accept(self) -> None:
-        try:
-            with self.ctx.store.write() as session:
-                self.task_id = followups.create_manual(
-                    session, self.customer_id, self.kind.currentData(), self.due_at(), self.note.toPlainText(),
-                    self.assignee.currentData(), template_id=self.template.currentData(),
-                )
-        except (ValueError, LookupError) as exc:  # TaskError and NotFound say what was wrong
-            self.error.setText(describe(exc))
-            return
-        super().accept()
+    def save(self) -> None:
+        with self.ctx.store.write() as session:
+            self.task_id = followups.create_manual(
+                session, self.customer_id, self.kind.currentData(), self.due_at(), self.note.toPlainText(),
+                self.assignee.currentData(), template_id=self.template.currentData(),
+            )
+
+    def refusal(self, exc: Exception) -> str | None:
+        # TaskError and NotFound say what was wrong
+        return describe(exc) if isinstance(exc, (ValueError, LookupError)) else None
 
 
 def add_manual_task(ctx: AppContext, customer_id: int | None, parent: QWidget) -> int | None:

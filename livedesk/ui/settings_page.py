@@ -1,7 +1,7 @@
 """The 设置 page: the shop's tier rules and membership levels (with a preview of what
 each tier would hold before saving), the follow-up rules (each on/off with its timing),
-the shop's own words for the Advertising Law check, the industry preset, this
-laptop's language, and the database it uses (ui/database_box.py).
+the shop's own words for the Advertising Law check and for comment intents, the industry
+preset, this laptop's language, and the database it uses (ui/database_box.py).
 
 One way of saving for the whole page: edits are kept until "Save changes" (or thrown
 away with "Discard"); the bar above the form says whether something is unsaved. Tier
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -30,14 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import compliance, presets, settings
+from livedesk.services import presets, settings
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.database_box import DatabaseBox
 from livedesk.ui.i18n import LANGUAGES
 from livedesk.ui.loyalty.settings_boxes import loyalty_boxes
-from livedesk.ui.intent_terms_box import IntentTermsBox
+from livedesk.ui.intent_terms_box import BadIntentLine, IntentTermsBox
+from livedesk.ui.word_list_box import ComplianceTermsBox
 
 
 def _yuan_box(parent: QWidget) -> QSpinBox:
@@ -158,8 +158,8 @@ class SettingsPage(QWidget):
         self.shop_name.textEdited.connect(self._edited)
         for combo in (self.preset, self.language):
             combo.currentIndexChanged.connect(self._edited)
-        self.rules_box.changed.connect(self._edited)
-        self.terms_box.changed.connect(self._edited)
+        for box in (self.rules_box, self.terms_box, self.intent_box):
+            box.changed.connect(self._edited)
         self._set_dirty(False)
 
     def _rules_edited(self, *_args: object) -> None:
@@ -183,8 +183,8 @@ class SettingsPage(QWidget):
 
     def discard(self) -> None:
         self.load()
-        self.rules_box.load()
-        self.terms_box.load()
+        for box in (self.rules_box, self.terms_box, self.intent_box):
+            box.load()
         self.language.blockSignals(True)
         self.language.setCurrentIndex(max(0, self.language.findData(self.ctx.language)))
         self.language.blockSignals(False)
@@ -252,6 +252,11 @@ class SettingsPage(QWidget):
         recompute = self._rules_dirty
         name, preset = self.shop_name.text().strip(), self.preset.currentData()
         rules_box, terms_box = self.rules_box.values(), self.terms_box.values()
+        try:
+            intent_box = self.intent_box.values()
+        except BadIntentLine as exc:  # nothing saved: the bar says which line
+            self._show_refusal(self.intent_box.refusal(exc))
+            return
 
         def run():
             from livedesk.services import segments
@@ -261,6 +266,7 @@ class SettingsPage(QWidget):
                 settings.set_value(session, "shop.preset", preset)
                 FollowupRulesBox.write(session, rules_box)
                 ComplianceTermsBox.write(session, *terms_box)
+                IntentTermsBox.write(session, *intent_box)
                 return segments.save_rules(session, rules, levels) if recompute else None
 
         def done(summary) -> None:
@@ -278,7 +284,10 @@ class SettingsPage(QWidget):
         self.ctx.tasks.submit(run, on_done=done, on_error=self._show_error)
 
     def _show_error(self, exc: BaseException) -> None:
-        self.state.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
+        self._show_refusal(describe(exc))
+
+    def _show_refusal(self, words: str) -> None:
+        self.state.setText(self.tr("Not saved: %1").replace("%1", words))
         self.state.setStyleSheet("color: #c62828; font-weight: 600;")
 
 
@@ -383,60 +392,3 @@ class FollowupRulesBox(QGroupBox):
     def save(self) -> None:
         with self.ctx.store.write() as session:
             self.write(session, self.values())
-
-
-class ComplianceTermsBox(QGroupBox):
-    """The shop's own words for the Advertising Law check: more to flag, and never to flag."""
-
-    changed = Signal()  # something was edited: the page's one save keeps it
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTitle(self.tr("Advertising Law word list"))
-        self.ctx = ctx
-        shipped = sum(len(c["terms"]) for c in compliance.wordlist()["categories"].values())
-        intro = QLabel(self.tr("%1 words ship with LiveDesk. Add the shop's own, one per line; after a "
-                               "colon, the reason shown to the team.").replace("%1", str(shipped)), self)
-        intro.setWordWrap(True)
-        self.extra = QPlainTextEdit(self)
-        self.extra.setPlaceholderText(self.tr("e.g. 秒杀: a word the platform forbids"))
-        self.exempt = QPlainTextEdit(self)
-        self.exempt.setPlaceholderText(self.tr("e.g. the shop's trademark that contains 最"))
-        for box in (self.extra, self.exempt):
-            box.setMaximumHeight(90)
-        form = QFormLayout(self)
-        form.addRow(intro)
-        form.addRow(self.tr("Also flag"), self.extra)
-        form.addRow(self.tr("Never flag"), self.exempt)
-        self.load()
-        for box in (self.extra, self.exempt):
-            box.textChanged.connect(self.changed.emit)
-
-    def load(self) -> None:
-        with self.ctx.store.read() as session:
-            extra = settings.get(session, "compliance.extra_terms")
-            exempt = settings.get(session, "compliance.exempt_terms")
-        self.blockSignals(True)  # loading is not an edit
-        self.extra.setPlainText("\n".join(
-            item if isinstance(item, str) else f"{item['term']}：{item['reason']}" if item.get("reason")
-            else item["term"] for item in extra))
-        self.exempt.setPlainText("\n".join(exempt))
-        self.blockSignals(False)
-
-    def values(self) -> tuple[list[Any], list[str]]:
-        extra: list[Any] = []
-        for line in self.extra.toPlainText().splitlines():
-            term, _sep, reason = line.replace(":", "：").partition("：")
-            if term.strip():
-                extra.append({"term": term.strip(), "reason": reason.strip()} if reason.strip() else term.strip())
-        exempt = [line.strip() for line in self.exempt.toPlainText().splitlines() if line.strip()]
-        return extra, exempt
-
-    @staticmethod
-    def write(session, extra: list[Any], exempt: list[str]) -> None:
-        settings.set_value(session, "compliance.extra_terms", extra)
-        settings.set_value(session, "compliance.exempt_terms", exempt)
-
-    def save(self) -> None:
-        with self.ctx.store.write() as session:
-            self.write(session, *self.values())

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSettings,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -39,14 +30,8 @@ from livedesk.services import team
 from livedesk.services.team import Actor, MemberView
 from livedesk.ui.context import AppContext
 from livedesk.ui.errors import describe
-
-MEMBER_KEY = "team/member_id"  # per machine: who this laptop opens as
-
-
-def role_name(role: str) -> str:
-    words = {"owner": QT_TRANSLATE_NOOP("TeamBox", "Owner"), "host": QT_TRANSLATE_NOOP("TeamBox", "Host"),
-             "assistant": QT_TRANSLATE_NOOP("TeamBox", "Assistant")}.get(role)
-    return QCoreApplication.translate("TeamBox", words) if words else role
+from livedesk.ui.sign_in_dialog import SignInDialog, sign_in
+from livedesk.ui.team_words import refusal, role_name
 
 
 class MembersModel(QAbstractTableModel):
@@ -143,11 +128,13 @@ class TeamBox(QGroupBox):
         for key in ("rename", "role", "deactivate", "pin", "sign_in"):
             self.actions[key].setEnabled(member is not None and member.active)
 
-    def _run(self, change, done_words: str) -> None:
-        def finished(_result: Any) -> None:
+    def _run(self, change, done_words: str, then=None) -> None:
+        def finished(op: Any) -> None:
             self.feedback.setStyleSheet("color: #2e7d32;")
             self.feedback.setText(done_words)
             self.reload()
+            if then is not None:
+                then(op.result)
 
         self.ctx.tasks.submit(lambda: self.ctx.store.apply(change), on_done=finished, on_error=self._refused)
 
@@ -156,22 +143,18 @@ class TeamBox(QGroupBox):
         if isinstance(exc, team.PermissionDenied):
             self.feedback.setText(self.tr("Only an owner can change the team."))
         elif isinstance(exc, team.TeamError):
-            self.feedback.setText({
-                "name_taken": self.tr("Someone on the team already has that name."),
-                "bad_name": self.tr("A name is needed (at most 50 characters)."),
-                "bad_pin": self.tr("A PIN is 4 to 8 digits."),
-                "last_owner": self.tr("The shop needs at least one owner."),
-                "wrong_pin": self.tr("Wrong PIN."),
-            }.get(exc.code, self.tr("That change could not be made.")))
+            self.feedback.setText(refusal(exc))
         else:
             self.feedback.setText(self.tr("Not saved: %1").replace("%1", describe(exc)))
 
     # -- actions -------------------------------------------------------------------------------
     def add(self) -> None:
-        dialog = MemberDialog(self)
+        first = not self.model.members  # the owner setting up the team: they act as themselves from now on
+        dialog = MemberDialog(self, first=first)
         dialog.accepted.connect(lambda: self._run(
             lambda s: team.add_member(s, dialog.name.text(), dialog.role.currentData(), dialog.pin.text() or None),
-            self.tr("Added %1").replace("%1", dialog.name.text().strip())))
+            self.tr("Added %1").replace("%1", dialog.name.text().strip()),
+            then=(lambda member_id: self._signed_in(member_id, dialog.pin.text() or None)) if first else None))
         dialog.open()
 
     def rename(self) -> None:
@@ -222,11 +205,9 @@ class TeamBox(QGroupBox):
         if not member.has_pin:
             self._signed_in(member.id, None)
             return
-        ask = QInputDialog(self)
-        ask.setLabelText(self.tr("PIN of %1").replace("%1", member.name))
-        ask.setTextEchoMode(QLineEdit.EchoMode.Password)
-        ask.textValueSelected.connect(lambda pin: self._signed_in(member.id, pin))
-        ask.open()
+        dialog = SignInDialog(self.ctx, [m for m in self.model.members if m.active], member.id, self, at_start=False)
+        dialog.accepted.connect(lambda: self._after_sign_in(dialog.actor))
+        dialog.open()
 
     def _signed_in(self, member_id: int, pin: str | None) -> None:
         try:
@@ -234,20 +215,23 @@ class TeamBox(QGroupBox):
         except team.TeamError as exc:
             self._refused(exc)
             return
+        self._after_sign_in(actor)
+
+    def _after_sign_in(self, actor: Actor | None) -> None:
         self.feedback.setText("")
         self.reload()
         self.signed_in.emit(actor)
 
 
 class MemberDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, first: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Add a team member"))
         self.name = QLineEdit(self)
         self.role = QComboBox(self)
         for role in team.ROLES:
             self.role.addItem(role_name(role), role)
-        self.role.setCurrentIndex(team.ROLES.index("assistant"))
+        self.role.setCurrentIndex(team.ROLES.index("owner" if first else "assistant"))  # a team starts with its owner
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText(self.tr("optional, 4 to 8 digits"))
@@ -259,23 +243,3 @@ class MemberDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-
-
-def sign_in(ctx: AppContext, member_id: int, pin: str | None) -> Actor:
-    """This instance acts as the member from now on (remembered on this machine)."""
-    with ctx.store.read() as session:
-        actor = team.sign_in(session, member_id, pin)
-    ctx.store.actor = ctx.actor = actor
-    QSettings().setValue(MEMBER_KEY, member_id)
-    return actor
-
-
-def sign_in_remembered(ctx: AppContext) -> Actor | None:
-    """At start: the member this machine opened as last time, if they need no PIN."""
-    remembered = QSettings().value(MEMBER_KEY)
-    if remembered is None:
-        return None
-    try:
-        return sign_in(ctx, int(remembered), None)
-    except (team.TeamError, ValueError):  # left the team, or a PIN is asked: the user signs in
-        return None

@@ -2040,6 +2040,10 @@ Replace it with yours?</source>
         <translation>这条记录已不存在：可能已在别处被合并或删除</translation>
     </message>
     <message>
+        <source>Only an owner may do this: sign in first (Settings › Team)</source>
+        <translation>只有店主可以这样做：请先登录（设置 › 团队）</translation>
+    </message>
+    <message>
         <source>Only an owner may do this (you act as %1)</source>
         <translation>只有店主可以这样做（当前身份：%1）</translation>
     </message>
@@ -2786,8 +2790,8 @@ Replace it with yours?</source>
         <translation>评论意图词库</translation>
     </message>
     <message>
-        <source>Add the words your room uses, one per line: the word, a colon, what it means (%1).</source>
-        <translation>每行一个直播间常用的词：词语、冒号、它的意思（%1）。</translation>
+        <source>Add the words your room uses, one per line: the word, a colon, what it means (%1). The next feed you connect uses them.</source>
+        <translation>每行一个直播间常用的词：词语、冒号、它的意思（%1）。下次连接评论源时生效。</translation>
     </message>
     <message>
         <source>e.g. 蹲一个：%1</source>
@@ -2798,8 +2802,8 @@ Replace it with yours?</source>
         <translation>例如 福袋</translation>
     </message>
     <message>
-        <source>Save intent words</source>
-        <translation>保存意图词库</translation>
+        <source>Comment intents, line %1: after the colon, one of: %2</source>
+        <translation>评论意图第 %1 行：冒号后请写以下之一：%2</translation>
     </message>
     <message>
         <source>Also tag</source>
@@ -2808,14 +2812,6 @@ Replace it with yours?</source>
     <message>
         <source>Never tag</source>
         <translation>不要标出</translation>
-    </message>
-    <message>
-        <source>Line %1: after the colon, one of: %2</source>
-        <translation>第 %1 行：冒号后请写以下之一：%2</translation>
-    </message>
-    <message>
-        <source>Saved: the next feed you connect uses these words</source>
-        <translation>已保存：下次连接评论源时使用这些词</translation>
     </message>
 </context>
 <context>
@@ -4999,6 +4995,37 @@ It holds %3.</source>
     </message>
 </context>
 <context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Who is at this computer?</source>
+        <translation>谁在使用这台电脑？</translation>
+    </message>
+    <message>
+        <source>This shop has a team: sign in as yourself. Notes, tasks and changes are recorded under your name, and your role decides what you may do.</source>
+        <translation>本店已设置团队：请以自己的身份登录。备注、任务和修改都会记在你的名下，能做什么由你的角色决定。</translation>
+    </message>
+    <message>
+        <source>4 to 8 digits</source>
+        <translation>4 到 8 位数字</translation>
+    </message>
+    <message>
+        <source>I am</source>
+        <translation>我是</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+</context>
+<context>
     <name>StartBroadcastDialog</name>
     <message>
         <source>Start a broadcast</source>
@@ -5142,8 +5169,16 @@ It holds %3.</source>
         <translation>店铺至少需要一位店主。</translation>
     </message>
     <message>
+        <source>The team&apos;s first member is its owner: add the owner first.</source>
+        <translation>团队的第一位成员是店主：请先添加店主。</translation>
+    </message>
+    <message>
         <source>Wrong PIN.</source>
         <translation>PIN 码不对。</translation>
+    </message>
+    <message>
+        <source>This member has left the team or no longer exists.</source>
+        <translation>该成员已离开团队或不存在。</translation>
     </message>
     <message>
         <source>That change could not be made.</source>
@@ -5184,10 +5219,6 @@ It holds %3.</source>
     <message>
         <source>PIN saved</source>
         <translation>PIN 码已保存</translation>
-    </message>
-    <message>
-        <source>PIN of %1</source>
-        <translation>%1 的 PIN 码</translation>
     </message>
 </context>
 <context>

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import CouponBatch, CouponCode, Customer
 from livedesk.models.base import utcnow
-from livedesk.services import settings
+from livedesk.services import settings, team
 from livedesk.services.customers import NotFound
 from livedesk.services.loyalty.errors import LoyaltyError, acting_member
 
@@ -72,6 +72,7 @@ class IssuedCode:
 def create_batch(session: Session, name: str, *, amount_fen: int | None = None, percent_paid: int | None = None,
                  min_spend_fen: int = 0, valid_from: date | None = None, valid_to: date | None = None,
                  rule: str | None = None) -> int:
+    team.require(session, "manage_coupons")
     name = (name or "").strip()
     if not name or len(name) > 64:
         raise LoyaltyError("bad_batch", "a coupon batch needs a name (up to 64 characters)")
@@ -100,6 +101,7 @@ def set_rule(session: Session, batch_id: int, rule: str | None) -> None:
     """The follow-up rule that issues from this batch (one batch per rule); None: issued by hand only."""
     from livedesk.services.followups.config import KINDS
 
+    team.require(session, "manage_coupons")
     batch = _batch(session, batch_id)
     if rule is not None and rule not in KINDS:
         raise LoyaltyError("bad_rule", f"unknown follow-up rule {rule!r}: use one of {', '.join(KINDS)}")
@@ -162,6 +164,7 @@ def read_code_file(path: str | Path) -> list[str]:
 
 def add_codes(session: Session, batch_id: int, codes: Iterable[str]) -> AddedCodes:
     """Add codes to a batch; a code the store has already is reported and left alone, never moved."""
+    team.require(session, "manage_coupons")
     _batch(session, batch_id)
     seen: set[str] = set()
     repeated, fresh = [], []
@@ -182,6 +185,7 @@ def add_codes(session: Session, batch_id: int, codes: Iterable[str]) -> AddedCod
 
 def generate_codes(session: Session, batch_id: int, count: int, prefix: str = "", length: int = 8) -> list[str]:
     """Make ``count`` new random codes (``prefix`` + letters and digits nobody misreads) in the batch."""
+    team.require(session, "manage_coupons")
     if not 0 < count <= 100_000:
         raise LoyaltyError("bad_count", f"generate 1 to 100000 codes at a time, not {count}")
     prefix = (prefix or "").strip().upper()

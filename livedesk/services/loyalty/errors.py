@@ -1,4 +1,8 @@
-"""The refusal every loyalty service raises: a code the UI translates, a message a person reads."""
+"""The refusal every loyalty service raises: a code the UI translates, a message a person reads.
+
+Who may do what is not decided here: the owner's jobs (undo a redemption, the perk catalogue,
+coupon batches, A/B tests) are permissions of services/team, checked with ``team.require``.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +28,3 @@ def acting_member(session: Any) -> tuple[int | None, str | None]:
     if actor is None:
         return None, None
     return getattr(actor, "member_id", None), getattr(actor, "role", None)
-
-
-def require_owner(session: Any, what: str) -> int | None:
-    member_id, role = acting_member(session)
-    if role is not None and role != "owner":
-        raise LoyaltyError("owner_only", f"only the shop owner can {what}; you are signed in as {role}")
-    return member_id

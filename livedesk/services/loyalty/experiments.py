@@ -38,9 +38,10 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
+from livedesk.services import team
 from livedesk.services.customers import NotFound
 from livedesk.services.loyalty import stats
-from livedesk.services.loyalty.errors import LoyaltyError, require_owner
+from livedesk.services.loyalty.errors import LoyaltyError
 from livedesk.services.loyalty.stats import Estimate
 
 TARGETS = ("template", "coupon")
@@ -117,7 +118,7 @@ def create(session: Session, name: str, rule: str, target: str, variants: Sequen
     """Start a test on a follow-up rule; one running test per rule. The owner's job."""
     from livedesk.services.followups.config import KINDS
 
-    require_owner(session, "start an A/B test")
+    team.require(session, "run_experiments")
     name = (name or "").strip()
     if not name or len(name) > 64:
         raise LoyaltyError("bad_name", "an A/B test needs a name (up to 64 characters)")
@@ -257,7 +258,7 @@ def make_default(session: Session, experiment_id: int, variant_id: int, now: dat
     from livedesk.services import templates
     from livedesk.services.loyalty import coupons
 
-    require_owner(session, "choose the winner of an A/B test")
+    team.require(session, "run_experiments")
     experiment = _experiment(session, experiment_id)
     variant = session.get(ExperimentVariant, variant_id)
     if variant is None or variant.experiment_id != experiment_id:
@@ -278,7 +279,7 @@ def make_default(session: Session, experiment_id: int, variant_id: int, now: dat
 
 def stop(session: Session, experiment_id: int, now: datetime | None = None) -> None:
     """End a test without a winner: the rule goes back to its own template and coupon."""
-    require_owner(session, "stop an A/B test")
+    team.require(session, "run_experiments")
     _finish(_experiment(session, experiment_id), now, winner_id=None)
 
 

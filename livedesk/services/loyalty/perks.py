@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, aliased
 
 from livedesk.models import Customer, Perk, PointsEntry, TeamMember
 from livedesk.models.base import utcnow
-from livedesk.services import points, settings
+from livedesk.services import points, settings, team
 from livedesk.services.customers import NotFound
-from livedesk.services.loyalty.errors import LoyaltyError, acting_member, require_owner
+from livedesk.services.loyalty.errors import LoyaltyError, acting_member
 
 REDEEM, UNDO = "redeem", "redeem_undo"
 
@@ -85,7 +85,7 @@ def save_perk(session: Session, code: str, name: str, cost: int, *, stock: int |
               tiers: list[str] | None = None, levels: list[str] | None = None, active_from: date | None = None,
               active_to: date | None = None, active: bool = True) -> int:
     """Create the perk ``code`` or change it; the owner's job. Returns its id."""
-    require_owner(session, "change the perk catalogue")
+    team.require(session, "manage_perks")
     code, name = (code or "").strip(), (name or "").strip()
     if not code or len(code) > 32 or not name or len(name) > 64:
         raise LoyaltyError("bad_perk", "a perk needs a code (up to 32 characters) and a name (up to 64)")
@@ -178,7 +178,8 @@ def redeem(session: Session, customer_id: int, perk_code: str, at: datetime | No
 
 def undo(session: Session, entry_id: int, at: datetime | None = None) -> int:
     """The owner takes a redemption back: a reversing entry, the perk's stock returned. Returns the balance."""
-    member_id = require_owner(session, "undo a redemption")
+    team.require(session, "undo_redemption")
+    member_id, _role = acting_member(session)
     entry = session.get(PointsEntry, entry_id)
     if entry is None or entry.reason != REDEEM:
         raise LoyaltyError("not_redemption", f"points entry {entry_id} is not a redemption")

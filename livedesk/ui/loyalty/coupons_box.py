@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from livedesk.services.loyalty import coupons
 from livedesk.services.loyalty.errors import LoyaltyError
+from livedesk.services.team import PermissionDenied
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.loyalty.words import error_text
@@ -152,7 +153,7 @@ class CouponBatchesBox(QGroupBox):
         try:
             with self.ctx.store.write(self.ctx.actor) as session:
                 result = action(session)
-        except (LoyaltyError, LookupError) as exc:
+        except (LoyaltyError, LookupError, PermissionDenied) as exc:
             self.feedback.setStyleSheet("color: #c62828;")
             self.feedback.setText(error_text(exc))
             return

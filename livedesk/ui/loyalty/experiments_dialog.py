@@ -24,8 +24,10 @@ from livedesk.services import templates
 from livedesk.services.loyalty import coupons, experiments
 from livedesk.services.loyalty.errors import LoyaltyError
 from livedesk.services.loyalty.experiments import ExperimentReport, VariantSpec
+from livedesk.services.team import PermissionDenied
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.form_dialog import FormDialog
 from livedesk.ui.loyalty.words import error_text
 from livedesk.ui.rows_model import RowsModel, rows_table
 
@@ -155,7 +157,7 @@ class ExperimentsDialog(QDialog):
 
     def _enable(self) -> None:
         running = self.report is not None and self.report.status == "running"
-        owner = getattr(self.ctx.actor, "role", None) in (None, "owner")
+        owner = self.ctx.may("run_experiments")
         self.winner_button.setEnabled(running and owner and self._selected_variant() is not None)
         self.stop_button.setEnabled(running and owner)
 
@@ -163,7 +165,7 @@ class ExperimentsDialog(QDialog):
         try:
             with self.ctx.store.write(self.ctx.actor) as session:
                 action(session)
-        except (LoyaltyError, LookupError, templates.TemplateError) as exc:
+        except (LoyaltyError, LookupError, templates.TemplateError, PermissionDenied) as exc:
             self.verdict.setText(error_text(exc) if not isinstance(exc, templates.TemplateError)
                                  else self.tr("The winning message cannot be saved as it is: check it in Templates"))
             return False
@@ -193,7 +195,7 @@ class ExperimentsDialog(QDialog):
             self.load(dialog.created_id)
 
 
-class NewExperimentDialog(QDialog):
+class NewExperimentDialog(FormDialog):
     """Name, rule, what is compared, the window for orders, and 2–6 variants (A is the control)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -217,21 +219,13 @@ class NewExperimentDialog(QDialog):
         self.variants_form = QFormLayout()
         more = QPushButton(self.tr("Add a variant"), self)
         more.clicked.connect(self.add_variant)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(self.tr("Name"), self.name)
-        form.addRow(self.tr("Rule"), self.rule)
-        form.addRow(self.tr("Compare"), self.target)
-        form.addRow(self.tr("Count orders within"), self.window)
-        form.addRow(self.variants_form)
-        form.addRow(more)
-        form.addRow(self.error)
-        form.addRow(buttons)
+        self.form.addRow(self.tr("Name"), self.name)
+        self.form.addRow(self.tr("Rule"), self.rule)
+        self.form.addRow(self.tr("Compare"), self.target)
+        self.form.addRow(self.tr("Count orders within"), self.window)
+        self.form.addRow(self.variants_form)
+        self.form.addRow(more)
+        self.finish()
         self.add_variant()
         self.add_variant()
 
@@ -260,16 +254,14 @@ class NewExperimentDialog(QDialog):
                             coupon_batch_id=None if template else box.currentData())
                 for i, box in enumerate(self.choices)]
 
-    def accept(self) -> None:
-        try:
-            with self.ctx.store.write(self.ctx.actor) as session:
-                self.created_id = experiments.create(session, self.name.text(), self.rule.currentData(),
-                                                     self.target.currentData(), self.specs(),
-                                                     window_days=self.window.value())
-        except LoyaltyError as exc:
-            self.error.setText(error_text(exc))
-            return
-        super().accept()
+    def save(self) -> None:
+        with self.ctx.store.write(self.ctx.actor) as session:
+            self.created_id = experiments.create(session, self.name.text(), self.rule.currentData(),
+                                                 self.target.currentData(), self.specs(),
+                                                 window_days=self.window.value())
+
+    def refusal(self, exc: Exception) -> str | None:
+        return error_text(exc) if isinstance(exc, (LoyaltyError, PermissionDenied)) else None
 
 
 def experiments_button(ctx: AppContext, parent: QWidget) -> QPushButton:

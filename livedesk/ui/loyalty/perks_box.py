@@ -143,6 +143,7 @@ class PerkCatalogueBox(QGroupBox):
 
     def save(self) -> None:
         from livedesk.services.loyalty.errors import LoyaltyError
+        from livedesk.services.team import PermissionDenied
 
         dated = self.dated.isChecked()
         try:
@@ -154,7 +155,7 @@ class PerkCatalogueBox(QGroupBox):
                     levels=[c for c, box in self.levels.items() if box.isChecked()],
                     active_from=self.start.date().toPython() if dated else None,
                     active_to=self.end.date().toPython() if dated else None, active=self.active.isChecked())
-        except LoyaltyError as exc:
+        except (LoyaltyError, PermissionDenied) as exc:
             self.feedback.setStyleSheet("color: #c62828;")
             self.feedback.setText(error_text(exc))
             return

@@ -142,9 +142,8 @@ class RedeemDialog(QDialog):
         offer = self._selected(self.offers_view, self.offers)
         self.redeem_button.setEnabled(offer is not None and offer.refusal is None)
         line = self._selected(self.history_view, self.lines)
-        role = getattr(self.ctx.actor, "role", None)
         self.undo_button.setEnabled(line is not None and line.reason == "redeem" and not line.undone
-                                    and role in (None, "owner"))
+                                    and self.ctx.may("undo_redemption"))
         self.issue_button.setEnabled(self.batch.count() > 0)
 
     def _act(self, action: Callable, done: Callable[[object], str]) -> None:

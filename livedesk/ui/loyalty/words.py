@@ -1,7 +1,7 @@
 """What a loyalty refusal says to a person, in the UI's language, from the service's code.
 
-Services raise ``LoyaltyError(code, message, **details)``; the message is for logs and the
-command line, these words are for the window.
+Services raise ``LoyaltyError(code, message, **details)`` (and ``team.PermissionDenied`` for the
+owner's jobs); the message is for logs and the command line, these words are for the window.
 """
 
 from __future__ import annotations
@@ -72,9 +72,12 @@ def refusal(code: str, **details: object) -> str:
 def error_text(exc: BaseException) -> str:
     """Any error a loyalty action can end in, worded for the window."""
     from livedesk.services.loyalty.errors import LoyaltyError
+    from livedesk.services.team import PermissionDenied
 
     if isinstance(exc, LoyaltyError):
         return refusal(exc.code, **exc.details)
+    if isinstance(exc, PermissionDenied):  # team.require: the owner's jobs (undo, perks, coupons, tests)
+        return refusal("owner_only")
     if isinstance(exc, NotFound):
         return QCoreApplication.translate("Loyalty", "It no longer exists: someone else may have removed it")
     return QCoreApplication.translate("Loyalty", "Not done: %1").replace("%1", type(exc).__name__)
