@@ -45,7 +45,7 @@ def run_client(url: str, inbox: Any, outbox: Any, member: str | None = None) -> 
     from livedesk.ui.main_window import MainWindow
     from livedesk.ui.tasks import TaskRunner
 
-    app = make_application()
+    app = make_application()  # noqa: F841 - the QApplication lives as long as this name
     store = open_store(url, migrate=False)
     if member:
         from livedesk.services import team

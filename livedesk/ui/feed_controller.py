@@ -31,7 +31,7 @@ from livedesk.services.feeds.formats import listener_secret, open_source
 from livedesk.services.feeds.intents import IntentTagger, tagger_for_shop
 from livedesk.services.feeds.matching import KnownCustomer, ViewerIndex, link_viewer
 from livedesk.services.feeds.recording import AppearanceTally, record_appearances
-from livedesk.services.feeds.source import FeedConfigError, FeedSource, FeedStatus, MatchedEvent
+from livedesk.services.feeds.source import FeedConfigError, FeedSource, MatchedEvent
 from livedesk.services import broadcasts, live_room, points
 from livedesk.services.room import audience, complaints
 from livedesk.services.room.health import CaptureHealth
