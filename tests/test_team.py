@@ -118,3 +118,16 @@ def test_an_import_whose_follow_ups_meet_a_busy_store_still_exits_0_and_says_so(
                      str(Path(__file__).parent / "data" / "douyin_orders.csv"), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["committed"] and "busy" in out["followups"]
+
+
+def test_an_import_is_signed_by_the_member_who_ran_it(store, crew, tmp_path):
+    from livedesk.services.importing import ImportOptions, import_orders
+
+    _sign_in(store, crew["owner"])
+    target = tmp_path / "orders.csv"
+    target.write_text("主订单编号,子订单编号,选购商品,商品金额,订单提交时间,订单状态,收件人,收件人手机号,市\n"
+                      "9001,9001-1,洁面乳,79.00,2024-06-01 10:00:00,已完成,张三,138****0001,杭州市\n", encoding="utf-8")
+    import_orders(store.write_factory, target, ImportOptions(platform="douyin"))
+    with store.read() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
+    assert (entry.member_id, entry.actor) == (crew["owner"], "老板")

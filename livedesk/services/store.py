@@ -105,6 +105,11 @@ class Store:
 
             hooks = {"before_log": pg_log_in_order, "notify": pg_notify}
         changes.install(self.write_factory, self.origin, self.listeners, **hooks)
+        # Sessions a long job takes straight from write_factory (the importer's) act as the
+        # store's member too: their notes and audit entries are signed like write()'s. (Before
+        # team.install, whose own after_begin hook reads who acts.)
+        event.listen(self.write_factory, "after_begin",
+                     lambda session, _tx, _conn: session.info.setdefault("actor", self.actor))
         team.install(self.write_factory)
         event.listen(self.session_factory, "before_flush", _refuse_writes)
         event.listen(self.session_factory, "do_orm_execute", _refuse_bulk_writes)
