@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, String, create_engine, event, text
@@ -26,6 +26,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import FunctionElement
+
+from livedesk.models import sqlcipher
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -72,7 +74,7 @@ def _begin_immediate(dbapi_connection: Any, policy: WritePolicy) -> None:
             try:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
-            except sqlite3.OperationalError as exc:
+            except sqlcipher.OPERATIONAL_ERRORS as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
             waited = time.monotonic() - started
@@ -84,9 +86,11 @@ def _begin_immediate(dbapi_connection: Any, policy: WritePolicy) -> None:
         dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, key: str | None = None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if key is not None:  # an encrypted store: the key before anything reads the file
+            sqlcipher.apply_key(dbapi_connection, key)
         # pysqlite's own transaction handling commits before DDL, so a failed
         # migration would leave half a schema; take over BEGIN ourselves.
         dbapi_connection.isolation_level = None
@@ -134,9 +138,18 @@ def serialize(session: Session, name: str) -> None:
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """The engine for ``url``. An encrypted SQLite file is opened through SQLCipher with the key
+    ``sqlcipher.AGENT`` knows for it (``sqlcipher.CipherError`` when it knows none that fits)."""
+    key = None
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            key = sqlcipher.AGENT.key_for(Path(database))
+        if key is not None:
+            kwargs["module"] = sqlcipher.sqlcipher
     engine = create_engine(url, **kwargs)
     if is_sqlite(url):
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, key)
     return engine
 
 
