@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from livedesk import __version__, cli_loyalty, cli_room
+from livedesk import __version__, cli_loyalty, cli_room, cli_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -221,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
 
     cli_loyalty.add_parsers(sub)
+    cli_store.add_parsers(sub)
     return parser
 
 
@@ -232,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_app(args)
     if args.command in cli_room.COMMANDS:  # the live-room commands open the store through _open
         handler = functools.partial(cli_room.COMMANDS[args.command], open_store=_open)
+    elif args.command == "store":
+        handler = functools.partial(cli_store.cmd_store, store_path=_store_path, open_store=_open, show=_print)
     else:
         handler = COMMANDS[args.command]
     from livedesk.services import private
@@ -239,9 +242,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from livedesk.services.team import PermissionDenied
 
+    from livedesk.services.encryption import EncryptionError
+
     private.clean_leftovers()  # what a killed export or import left in the private folder
     try:
+        cli_store.unlock(_encrypted_path(args))  # an encrypted store's passphrase, before anything opens it
         return handler(args)
+    except EncryptionError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except PermissionDenied as exc:  # the acting member's role may not
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -338,6 +347,16 @@ def _store_path(args: argparse.Namespace):
     from sqlalchemy.engine import make_url
 
     return Path(make_url(url).database)
+
+
+def _encrypted_path(args: argparse.Namespace):
+    """The SQLite file the command works on, if it is one (None for a server store)."""
+    from livedesk.services.store import StoreError
+
+    try:
+        return _store_path(args)
+    except StoreError:
+        return None
 
 
 def _print(data: Any, as_json: bool, text: str) -> None:
