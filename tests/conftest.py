@@ -108,3 +108,32 @@ def person(store, tmp_path):
         export.export_customers(s, tmp_path / "one.csv", CustomerFilter(text=p["phone"]), actor="tester")
         merge.merge(s, pid, twin, actor="tester", now=now)
     return pid, other
+
+
+@pytest.fixture
+def memory_keyring():
+    """An OS keyring in memory (``kept``: (service, name) -> secret), put back after the test."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service, username):
+            return self.kept.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.kept.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    memory = Memory()
+    keyring.set_keyring(memory)
+    yield memory
+    keyring.set_keyring(previous)

@@ -166,34 +166,6 @@ def test_an_attached_open_id_matches_the_next_syncs_orders(store):
         assert s.get(Customer, wang).order_count == 3
 
 
-@pytest.fixture
-def memory_keyring():
-    import keyring
-    from keyring.backend import KeyringBackend
-
-    class Memory(KeyringBackend):
-        priority = 1
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.kept: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service, username):
-            return self.kept.get((service, username))
-
-        def set_password(self, service, username, password):
-            self.kept[(service, username)] = password
-
-        def delete_password(self, service, username):
-            self.kept.pop((service, username), None)
-
-    previous = keyring.get_keyring()
-    memory = Memory()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
-
-
 def test_credentials_live_in_the_keyring_not_the_store(memory_keyring, store):
     credentials.save("douyin", AppCredentials(KEY, SECRET))
     assert credentials.load("douyin") == AppCredentials(KEY, SECRET)
