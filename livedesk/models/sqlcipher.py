@@ -115,6 +115,13 @@ class KeyAgent:
                 self._passphrases.remove(passphrase)
             self._passphrases.insert(0, passphrase)
 
+    def discard(self, passphrase: str) -> None:
+        """Drop one passphrase (a wrong one typed in a dialog)."""
+        with self._lock:
+            if passphrase in self._passphrases:
+                self._passphrases.remove(passphrase)
+            self._keys = {k: v for k, v in self._keys.items() if k[0] != passphrase}
+
     def forget(self) -> None:
         with self._lock:
             self._passphrases.clear()
