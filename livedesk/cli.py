@@ -488,6 +488,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except StoreError as exc:
         if exc.code != "damaged":  # a damaged store is exactly what a restore is for
             raise
+    cli_store.unlock_backup(Path(args.backup))  # one made under an earlier passphrase
     result = backups.restore(Path(args.backup), path)
     _open(args).dispose()  # the restored copy may be older: migrate it now
     counts = result.counts

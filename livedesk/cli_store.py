@@ -55,6 +55,23 @@ def unlock(path: Path | None, *, interactive: bool | None = None) -> None:
             sqlcipher.AGENT.add(typed)
 
 
+def unlock_backup(path: Path) -> None:
+    """A backup made under an earlier passphrase: ``LIVEDESK_BACKUP_PASSPHRASE`` or a prompt (restore)."""
+    from livedesk.models import sqlcipher
+    from livedesk.services import passphrases
+
+    try:
+        sqlcipher.AGENT.key_for(path)
+        return
+    except sqlcipher.CipherError:
+        pass
+    given = os.environ.get(passphrases.BACKUP_ENV)
+    if not given and sys.stdin.isatty() and path.is_file():
+        given = getpass.getpass(f"passphrase of the backup {path.name} (made under an earlier passphrase): ")
+    if given:
+        sqlcipher.AGENT.add(given)
+
+
 def _new_passphrase() -> str | None:
     from livedesk.services import passphrases
 

@@ -302,3 +302,23 @@ def test_the_keyring_keeps_the_passphrase_only_when_asked_and_unlocks_without_as
     open_store(store.url, create=False).dispose()
     passphrases.forget(store.path)
     assert memory_keyring.kept == {}
+
+
+def test_the_cli_restores_a_backup_made_under_an_earlier_passphrase_when_given_it(store, capsys, monkeypatch):
+    from livedesk.cli import main
+
+    with store.write() as s:
+        customers.create(s, NewCustomer(nickname="王姐"))
+    store = _encrypted(store)
+    old = backups.make_backup(store.path).path
+    store.dispose()
+    encryption.change_passphrase(store.path, "a new passphrase")
+    sqlcipher.AGENT.forget()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    monkeypatch.setenv(passphrases.ENV, "a new passphrase")
+    assert main(["--db", str(store.path), "restore", str(old)]) == 1
+    err = capsys.readouterr().err
+    assert "passphrase given does not decrypt it" in err and "Traceback" not in err
+    monkeypatch.setenv(passphrases.BACKUP_ENV, PASS)
+    assert main(["--db", str(store.path), "restore", str(old)]) == 0
+    assert "restored" in capsys.readouterr().out

@@ -226,6 +226,7 @@ def _alive(pid: int) -> bool:
 
 
 def _failed(what: str, store_path: Path, exc: BaseException, folder: Path | None = None) -> BackupError:
+    log.warning("could not %s %s: %r", what, store_path, exc)  # the driver's words, for the log
     code = problems.classify(exc)
     if code == problems.OTHER and folder is not None and folder.is_dir():
         code = problems.folder_problem(folder) or problems.OTHER

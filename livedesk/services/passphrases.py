@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 SERVICE = "LiveDesk store passphrase"
 ENV = "LIVEDESK_PASSPHRASE"
 NEW_ENV = "LIVEDESK_NEW_PASSPHRASE"  # encrypt / change the passphrase, from a script
+BACKUP_ENV = "LIVEDESK_BACKUP_PASSPHRASE"  # restore a backup made under an earlier passphrase
 
 
 class KeyringUnavailable(RuntimeError):
