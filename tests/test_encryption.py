@@ -322,3 +322,13 @@ def test_the_cli_restores_a_backup_made_under_an_earlier_passphrase_when_given_i
     monkeypatch.setenv(passphrases.BACKUP_ENV, PASS)
     assert main(["--db", str(store.path), "restore", str(old)]) == 0
     assert "restored" in capsys.readouterr().out
+
+
+def test_a_killed_conversions_hidden_copy_is_removed_by_the_next_one(store):
+    with store.write() as s:
+        customers.create(s, NewCustomer(nickname="王姐", phone="13800001111"))
+    store.dispose()
+    dead = store.path.with_name(f".{store.path.name}.999999999{encryption.CONVERTING}")
+    dead.write_bytes(b"13800001111 half a copy")
+    encryption.encrypt(store.path, PASS)
+    assert not dead.exists() and not list(store.path.parent.glob(f".*{encryption.CONVERTING}*"))

@@ -210,8 +210,3 @@ def open_file(path: Path, *, read_only: bool = False, agent: KeyAgent | None = N
     if read_only:
         return connect(f"{path.resolve().as_uri()}?mode=ro", key=key, uri=True, **kwargs)
     return connect(path, key=key, **kwargs)
-
-
-def dbapi_module(key: str | None) -> Any:
-    """The driver module the engine uses for a file with this key."""
-    return sqlite3 if key is None else sqlcipher

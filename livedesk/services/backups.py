@@ -194,7 +194,7 @@ def clean_leftovers(folder: Path) -> list[Path]:
     removed = []
     for p in folder.glob(f".*{PARTIAL}"):
         pid = p.name[: -len(PARTIAL)].rsplit(".", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
             continue  # another process is writing it now
         if pid.isdigit() and int(pid) == os.getpid():
             continue
@@ -215,7 +215,8 @@ def _age_s(path: Path) -> float:
         return 0.0
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (its partial file is still being written)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 PERMISSION = "encrypt_store"
 MIN_PASSPHRASE = 8  # characters; a short passphrase is guessed offline from a stolen laptop's file
 ENCRYPT, DECRYPT, REKEY = "encrypt", "decrypt", "change_passphrase"
+CONVERTING = ".converting"  # the hidden copy being written: .<store name>.<pid>.converting
+EMPTY_KEY = "''"  # ATTACH ... KEY '': the attached file is plain
 
 
 class EncryptionError(Exception):
@@ -120,7 +122,7 @@ def change_passphrase(path: Path, new: str, agent: sqlcipher.KeyAgent | None = N
     finally:
         conn.close()
     agent.add(new)
-    _verify(path, counts, agent)
+    _verify(path, counts, agent.key_for(path))
     log.info("store %s: passphrase changed", path)
     return Conversion(path, True, counts, before)
 
@@ -131,9 +133,8 @@ def _backup(path: Path, reason: str) -> Path | None:
 
 def _convert(path: Path, new_key: str | None, agent: sqlcipher.KeyAgent | None = None) -> dict[str, int]:
     """Export the store into a new file with ``new_key`` (None: plain), verify it, swap it in."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.converting")
-    for leftover in (temp, temp.with_name(temp.name + "-journal")):
-        leftover.unlink(missing_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}{CONVERTING}")
+    _clean_leftovers(path)
     source_key = (agent or sqlcipher.AGENT).key_for(path)
     # sqlcipher3 opens a plain file too (no key) and has sqlcipher_export for both directions.
     conn = sqlcipher.sqlcipher.connect(str(path), isolation_level=None, timeout=sqlite_files.BUSY_TIMEOUT_S)
@@ -145,7 +146,7 @@ def _convert(path: Path, new_key: str | None, agent: sqlcipher.KeyAgent | None =
             # to be replayed into the new one; refused while another connection is reading.
             conn.execute("PRAGMA journal_mode=DELETE").fetchone()
             os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            conn.execute(f"ATTACH DATABASE ? AS converted KEY {new_key or chr(39) * 2}", (str(temp),))
+            conn.execute(f"ATTACH DATABASE ? AS converted KEY {new_key or EMPTY_KEY}", (str(temp),))
             conn.execute("PRAGMA converted.auto_vacuum = INCREMENTAL")  # erasure's vacuum (before any table)
             conn.execute("BEGIN EXCLUSIVE")
             counts = sqlite_files.row_counts(conn)
@@ -157,7 +158,7 @@ def _convert(path: Path, new_key: str | None, agent: sqlcipher.KeyAgent | None =
             conn.execute("BEGIN EXCLUSIVE")  # held until the swap: nobody writes the old file meanwhile
         except sqlcipher.ERRORS as exc:
             raise _refused(path, exc) from exc
-        _verify(temp, counts, agent, key=new_key)
+        _verify(temp, counts, new_key)
         sqlite_files.publish(temp, path)
         for extra in ("-wal", "-shm"):
             path.with_name(path.name + extra).unlink(missing_ok=True)
@@ -172,9 +173,16 @@ def _convert(path: Path, new_key: str | None, agent: sqlcipher.KeyAgent | None =
     return counts
 
 
-def _verify(path: Path, counts: dict[str, int], agent: sqlcipher.KeyAgent | None, *, key: Any = "agent") -> None:
-    if key == "agent":
-        key = (agent or sqlcipher.AGENT).key_for(path)
+def _clean_leftovers(path: Path) -> None:
+    """What a killed conversion left beside the store (never the file of one still running)."""
+    for leftover in path.parent.glob(f".{path.name}.*{CONVERTING}*"):
+        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not backups.process_alive(int(pid))):
+            leftover.unlink(missing_ok=True)
+
+
+def _verify(path: Path, counts: dict[str, int], key: str | None) -> None:
+    """The converted file opens with ``key``, passes ``integrity_check`` and holds every row."""
     conn = sqlcipher.connect(f"{path.resolve().as_uri()}?mode=ro", key=key, uri=True, isolation_level=None)
     try:
         problems = sqlite_files.check(conn, full=True)
