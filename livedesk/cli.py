@@ -22,8 +22,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="livedesk", description="LiveDesk 直播客户工作台")
     parser.add_argument("--version", action="version", version=f"LiveDesk {__version__}")
-    parser.add_argument("--db", metavar="PATH", help="SQLite store to use (default: LIVEDESK_DB, "
-                        "LIVEDESK_DATABASE_URL, or livedesk.sqlite3 in the user data folder)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", metavar="PATH", help="SQLite store to use (default: LIVEDESK_DB, "
+                       "LIVEDESK_DATABASE_URL, the server saved in 设置, or livedesk.sqlite3 in the user "
+                       "data folder)")
+    where.add_argument("--db-url", metavar="URL", help="any store by URL, e.g. a team's PostgreSQL server: "
+                       "postgresql://USER:PASSWORD@HOST:5432/DATABASE")
     parser.add_argument("--lang", default=None, help="UI language: zh_CN (default) or en")
     parser.add_argument("--as", dest="member", metavar="NAME", default=None,
                         help="act as this team member (default: LIVEDESK_MEMBER); their role decides what "
@@ -49,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--limit", type=int, default=10)
     lookup.add_argument("--json", action="store_true")
 
-    selftest = sub.add_parser("self-test", help="prove this build works: store, migrations, pandas, Qt, plots")
+    selftest = sub.add_parser("self-test", help="prove this build works: store, migrations, pandas, Qt, plots "
+                              "(and, with --db-url, that it reaches that server)")
     selftest.add_argument("--out", metavar="FILE", help="also write the JSON report here")
 
     segments = sub.add_parser("segments", help="RFM scores, tiers, membership levels and point balances")
@@ -61,13 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", metavar="PATH")
 
     backup = sub.add_parser("backup", help="make a verified backup of the store now; --list shows them")
-    backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store)")
+    backup.add_argument("--to", metavar="FOLDER", help="where (default: backups/ next to the store, or in the "
+                        "user data folder for a server store)")
     backup.add_argument("--list", action="store_true", help="list the store's backups, newest first")
     backup.add_argument("--json", action="store_true")
+    backup.add_argument("--portable", action="store_true",
+                        help="write a portable dump (what a server store always gets) that restore and "
+                        "migrate-store load into SQLite or PostgreSQL")
 
     recover = sub.add_parser("recover", help="save what can be read from a damaged store into a new file")
     recover.add_argument("--out", metavar="FILE", help="the new file (default: beside the store)")
     recover.add_argument("--json", action="store_true")
+
+    transfer = sub.add_parser("migrate-store", help="copy every row of the store into another, empty store "
+                              "(SQLite or PostgreSQL, either direction), verified by per-table counts")
+    transfer.add_argument("--to", required=True, metavar="URL_OR_PATH",
+                          help="the target: postgresql://USER:PASSWORD@HOST/DATABASE or an SQLite file path")
+    transfer.add_argument("--json", action="store_true")
 
     feed = sub.add_parser("feed", help="live comment feeds from capture tools")
     feed_sub = feed.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -202,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from livedesk.services.bench import BENCHES
 
-    restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside)")
+    restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside); "
+                             "a portable dump loads into an empty server store too")
     restore.add_argument("backup", metavar="BACKUP_FILE")
     restore.add_argument("--json", action="store_true")
 
@@ -291,9 +307,9 @@ def _open(args: argparse.Namespace, *, create: bool = False):
     import os
 
     from livedesk.services import team
-    from livedesk.services.store import StoreError, open_store, resolve_url
+    from livedesk.services.store import StoreError, open_store
 
-    store = open_store(resolve_url(args.db), create=create)
+    store = open_store(store_url(args), create=create)
     name = getattr(args, "member", None) or os.environ.get("LIVEDESK_MEMBER")
     if name:
         try:
@@ -304,6 +320,13 @@ def _open(args: argparse.Namespace, *, create: bool = False):
             store.dispose()
             raise StoreError(str(exc)) from exc
     return store
+
+
+def store_url(args: argparse.Namespace) -> str:
+    """``--db PATH`` / ``--db-url URL`` / the environment / the saved server / the default file."""
+    from livedesk.services.store import resolve_url
+
+    return resolve_url(args.db, db_url=getattr(args, "db_url", None))
 
 
 def cmd_team(args: argparse.Namespace) -> int:
@@ -339,9 +362,9 @@ def _store_path(args: argparse.Namespace):
     from pathlib import Path
 
     from livedesk.models.engine import is_sqlite
-    from livedesk.services.store import StoreError, resolve_url
+    from livedesk.services.store import StoreError
 
-    url = resolve_url(args.db)
+    url = store_url(args)
     if not is_sqlite(url):
         raise StoreError("this command works on SQLite stores; a server database has its own tools")
     from sqlalchemy.engine import make_url
@@ -413,7 +436,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 def cmd_self_test(args: argparse.Namespace) -> int:
     from livedesk.ui.selftest import run_self_test
 
-    return run_self_test(args.out)
+    return run_self_test(args.out, db_url=args.db_url)
 
 
 def cmd_segments(args: argparse.Namespace) -> int:
@@ -458,8 +481,28 @@ def _describe_backup(info: Any) -> str:
 def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from livedesk.models.engine import is_sqlite
     from livedesk.services import backups
+    from livedesk.services.store_transfer import backup_to_dump, read_manifest
 
+    if args.portable and is_sqlite(store_url(args)) and backups.files.is_encrypted(_store_path(args)):
+        print("livedesk: the store is encrypted, and a portable dump would hold its customers unencrypted: "
+              "`livedesk backup` makes an encrypted copy (or decrypt the store first)", file=sys.stderr)
+        return EXIT_FAILED
+    if args.portable or not is_sqlite(store_url(args)):
+        # A server store (or --portable): the portable dump, loadable into either backend.
+        store = _open(args)
+        try:
+            target = backup_to_dump(store, Path(args.to) if args.to else None)
+        finally:
+            store.dispose()
+        tables = read_manifest(target)["tables"]
+        if args.json:
+            _print({"path": str(target), "tables": tables}, True, "")
+        else:  # the dump's path alone on stdout, for scripts; the summary beside it
+            print(f"{sum(t['rows'] for t in tables)} rows in {len(tables)} tables", file=sys.stderr)
+            print(target)
+        return EXIT_OK
     path = _store_path(args)
     if args.list:
         found = backups.list_backups(path, Path(args.to) if args.to else None)
@@ -475,9 +518,27 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from livedesk.models.engine import is_sqlite
     from livedesk.services import backups
     from livedesk.services.store import StoreError, _check_sqlite_file
+    from livedesk.services.store_transfer import is_dump, load_dump
 
+    backup = Path(args.backup)
+    if not backup.is_file():
+        raise StoreError(f"{backup} does not exist")
+    if not is_sqlite(store_url(args)):
+        store = _open(args)  # refuses a foreign or newer server database before anything is loaded
+        try:
+            if not is_dump(backup):
+                raise StoreError(f"{backup} is not a portable dump; a server store restores from dumps "
+                                 "(livedesk backup) or from pg_dump's files (see docs/team.md)")
+            summary = load_dump(backup, store)
+        finally:
+            store.dispose()
+        _print({"restored_from": str(backup), "counts": summary.counts, "rows": summary.rows}, args.json,
+               "\n".join([*(f"{n:<22}{c:>10}" for n, c in summary.counts.items()),
+                          f"restored {summary.rows} rows from {backup}"]))
+        return EXIT_OK
     path = _store_path(args)
     if not path.exists():
         print(f"livedesk: there is no LiveDesk store at {path}. Check the path; to make a new store there: "
@@ -488,8 +549,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except StoreError as exc:
         if exc.code != "damaged":  # a damaged store is exactly what a restore is for
             raise
-    cli_store.unlock_backup(Path(args.backup))  # one made under an earlier passphrase
-    result = backups.restore(Path(args.backup), path)
+    if is_dump(backup):  # a portable dump: loaded into a new file first, then restored like a backup
+        loaded = _dump_as_sqlite(backup, path)
+        try:
+            result = backups.restore(loaded, path)
+        finally:
+            for leftover in (loaded, loaded.with_name(loaded.name + "-wal"), loaded.with_name(loaded.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+    else:
+        cli_store.unlock_backup(backup)  # one made under an earlier passphrase
+        result = backups.restore(backup, path)
     _open(args).dispose()  # the restored copy may be older: migrate it now
     counts = result.counts
     text = (f"restored {path} from {args.backup} ({counts.get('customers', 0)} customers, "
@@ -520,6 +589,70 @@ def cmd_recover(args: argparse.Namespace) -> int:
            "\n".join([f"recovered into {out}:", *lines,
                       f"check it, then: livedesk restore {out}"]))
     return EXIT_OK
+
+
+def _dump_as_sqlite(dump, beside):
+    """A dump loaded into a new SQLite file next to the store, ready to be swapped in."""
+    from livedesk.services.store import open_store, sqlite_url
+    from livedesk.services.store_transfer import load_dump, read_manifest
+
+    read_manifest(dump)  # a bad dump is refused before any file is made
+    temp = beside.with_name(f"{beside.stem}-restoring.sqlite3")
+    for leftover in (temp, temp.with_name(temp.name + "-wal"), temp.with_name(temp.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    loaded = open_store(sqlite_url(temp))
+    try:
+        load_dump(dump, loaded)
+    except Exception:
+        loaded.dispose()
+        temp.unlink(missing_ok=True)
+        raise
+    loaded.dispose()
+    return temp
+
+
+def cmd_migrate_store(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from livedesk.models.engine import normalize_url
+    from livedesk.services.store import open_store, sqlite_url
+    from livedesk.services.store_location import display_url
+    from livedesk.services.store_transfer import copy_store
+
+    target_url = args.to if "://" in args.to else sqlite_url(Path(args.to))
+    source = _open(args)
+    try:
+        if normalize_url(target_url).render_as_string(False) == source.engine.url.render_as_string(False):
+            print("livedesk: the target is the store itself", file=sys.stderr)
+            return EXIT_USAGE
+        target = open_store(target_url)
+        try:
+            summary = copy_store(source, target, progress=None if args.json else _table_progress())
+        finally:
+            target.dispose()
+    finally:
+        source.dispose()
+    if args.json:
+        print(json.dumps({"target": display_url(target_url), "schema": summary.schema, "counts": summary.counts,
+                          "rows": summary.rows, "sequences": summary.sequences}, ensure_ascii=False))
+    else:
+        _print_counts(summary.counts)
+        print(f"copied {summary.rows} rows into {display_url(target_url)}; every table's count matches")
+    return EXIT_OK
+
+
+def _table_progress():
+    def report(table: str, done: int, total: int) -> None:
+        if total:
+            print(f"\r{table}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    width = max(map(len, counts), default=0)
+    for name, n in counts.items():
+        print(f"{name:<{width}}  {n:>9}")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -997,6 +1130,7 @@ COMMANDS = {
     "init": cmd_init,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "migrate-store": cmd_migrate_store,
     "recover": cmd_recover,
     "bench": cmd_bench,
     "followups": cmd_followups,

@@ -48,7 +48,7 @@ def unlock(path: Path | None, *, interactive: bool | None = None) -> None:
     if interactive is None:
         interactive = sys.stdin.isatty()
     if interactive:  # a wrong one is said in words by the command that opens the store
-        from livedesk.models import sqlcipher
+        from livedesk.models.adapters import sqlcipher
 
         typed = getpass.getpass(f"passphrase of {path}: ")
         if typed:
@@ -57,7 +57,7 @@ def unlock(path: Path | None, *, interactive: bool | None = None) -> None:
 
 def unlock_backup(path: Path) -> None:
     """A backup made under an earlier passphrase: ``LIVEDESK_BACKUP_PASSPHRASE`` or a prompt (restore)."""
-    from livedesk.models import sqlcipher
+    from livedesk.models.adapters import sqlcipher
     from livedesk.services import passphrases
 
     try:

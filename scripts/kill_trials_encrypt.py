@@ -59,7 +59,7 @@ def build_base(folder: Path, customers: int, seed: int, encrypted: bool) -> tupl
 
 def run_trials(action: str = "encrypt", trials: int = 20, customers: int = 1000, seed: int = 1) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
-    from livedesk.models import sqlcipher
+    from livedesk.models.adapters import sqlcipher
 
     sqlcipher.AGENT.add(PASSPHRASE)
     rng = random.Random(seed)

@@ -35,6 +35,8 @@ LIBS
     pkgs+=(fontconfig fonts-noto-cjk)
   fi
   "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)
+  # The tests start a throwaway PostgreSQL server of their own (initdb, postgres).
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || pkgs+=(postgresql)
   printf '%s\n' "${pkgs[@]}"
 }
 

@@ -7,6 +7,10 @@ never imports another test module (plain ``pytest`` from the root could not impo
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -100,3 +104,22 @@ def rewrite_xlsx(source, target, edit, extra=None):
         for name, data in (extra or {}).items():
             dst.writestr(name, data)
     return target
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def livedesk(*args: str, env: dict[str, str] | None = None, preexec=None,
+             timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``livedesk ARGS`` as a user runs it: a separate process on this tree's code."""
+    return subprocess.run([sys.executable, "-m", "livedesk", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=preexec,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+def db_args(store_or_url) -> list[str]:
+    """The CLI's arguments that name this store: ``--db PATH`` or ``--db-url URL``."""
+    url = getattr(store_or_url, "url", store_or_url)
+    if str(url).startswith("sqlite"):
+        return ["--db", str(url).split("sqlite:///", 1)[1]]
+    return ["--db-url", str(url)]

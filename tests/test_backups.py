@@ -21,14 +21,14 @@ from sqlalchemy import select
 from livedesk.models import Customer
 from livedesk.services import backups, customers, sqlite_files, store_problems
 from livedesk.services.store import StoreError, open_store, quick_check
+from helpers import livedesk
+
+# Files, processes and locks of the SQLite store itself: PostgreSQL has its own tests
+# (test_server_store.py, test_reconnect.py).
+pytestmark = pytest.mark.sqlite_only
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def livedesk(*args: str, preexec=None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "livedesk", *args], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=preexec,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)})
 
 
 def add_customer(store, nickname: str) -> int:

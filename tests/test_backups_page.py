@@ -14,6 +14,12 @@ from livedesk.ui.backup_scheduler import BackupScheduler
 from livedesk.ui.backups_page import BackupsPage
 from livedesk.ui.recovery_window import RecoveryWindow
 
+import pytest
+
+# Files, processes and locks of the SQLite store itself: PostgreSQL has its own tests
+# (test_server_store.py, test_reconnect.py).
+pytestmark = pytest.mark.sqlite_only
+
 
 def add_customer(store, nickname: str, city: str | None = None) -> int:
     with store.write() as s:

@@ -12,6 +12,12 @@ from livedesk.services import changes, customers
 from livedesk.services.change_feed import ChangeFeed
 from livedesk.services.customers import NewCustomer
 
+import pytest
+
+# Files, processes and locks of the SQLite store itself: PostgreSQL has its own tests
+# (test_server_store.py, test_reconnect.py).
+pytestmark = pytest.mark.sqlite_only
+
 
 def _other_process_writes(path, script: str) -> None:
     code = textwrap.dedent(f"""

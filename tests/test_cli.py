@@ -8,11 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from helpers import livedesk
 
-
-def livedesk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "livedesk", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})})
 
 
 def test_a_corrupt_db_file_gets_a_clear_message_and_is_not_modified(tmp_path):

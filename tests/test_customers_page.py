@@ -162,6 +162,22 @@ def test_an_empty_store_says_how_to_get_customers(qtbot, store):
     tasks.shutdown()
 
 
+def test_a_note_that_could_not_be_saved_goes_back_into_the_box(qtbot, page, shop, monkeypatch):
+    from livedesk.services import customers
+
+    def refused(*_args, **_kwargs):
+        raise ValueError("the store said no")
+
+    detail = page.detail
+    qtbot.waitUntil(lambda: detail.customer_id == shop["wang"])
+    monkeypatch.setattr(customers, "add_note", refused)
+    detail.note_input.setPlainText("下次直播提醒她面霜到货")
+    detail.add_note_button.click()
+    assert detail.note_input.toPlainText() == ""  # cleared while it is being saved
+    qtbot.waitUntil(lambda: not detail.error.isHidden())
+    assert detail.note_input.toPlainText() == "下次直播提醒她面霜到货"
+
+
 def test_the_sorted_column_points_down_when_descending_and_up_when_ascending(qtbot, page):
     header = page.model.headerData(7, Qt.Orientation.Horizontal)
     assert header.endswith("↓")  # the default: biggest spenders first

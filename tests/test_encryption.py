@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import PERSON
-from livedesk.models import AuditEntry, Customer, sqlcipher
+from livedesk.models import AuditEntry, Customer
+from livedesk.models.adapters import sqlcipher
 from livedesk.services import (
     access_export,
     backups,
@@ -25,6 +26,9 @@ from livedesk.services import (
 from livedesk.services.change_feed import ChangeFeed
 from livedesk.services.customers import NewCustomer
 from livedesk.services.store import StoreError, open_store, quick_check, scrub_freed_pages
+
+# Encryption at rest is the SQLite file's (SQLCipher); a server store's disk is the server's to encrypt.
+pytestmark = pytest.mark.sqlite_only
 
 PASS = "correct horse battery"
 NEEDLES = ("phone", "real_name", "nickname", "address")

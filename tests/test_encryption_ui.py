@@ -6,12 +6,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialog, QWidget
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 from livedesk.services import customers, encryption, passphrases, team
 from livedesk.services.customers import NewCustomer
 from livedesk.services.store import open_store
 from livedesk.ui.cipher_box import EncryptionBox
 from livedesk.ui.passphrase_dialog import NewPassphraseDialog, PassphraseDialog, unlock
+
+# Encryption at rest is the SQLite file's (SQLCipher); a server store's disk is the server's to encrypt.
+pytestmark = pytest.mark.sqlite_only
 
 PASS = "correct horse battery"
 

@@ -128,6 +128,7 @@ def test_audit_entries_lose_the_persons_values_and_the_erasure_is_audited_withou
     assert erased.detail["orders_anonymised"] == 2 and erased.detail["deleted"]["customers"] == 1
 
 
+@pytest.mark.sqlite_only
 def test_after_erasure_the_store_its_wal_and_a_new_backup_hold_no_trace_of_the_person(store, person, tmp_path):
     pid, _other = person
     patterns = _patterns(*NEEDLES)
@@ -197,6 +198,7 @@ def test_the_search_index_forgets_an_erased_customer(store, person):
     assert index.search("路人甲")  # everyone else is still found
 
 
+@pytest.mark.sqlite_only
 def test_backups_that_still_hold_the_person_are_listed_and_can_be_purged(store, person):
     pid, _other = person
     old = make_backup(store.path, reason="manual").path
@@ -231,6 +233,7 @@ def test_scrub_value_replaces_values_inside_strings_and_keys():
     assert erasure.scrub_value({"a": 1}, ("x",)) == ({"a": 1}, False)
 
 
+@pytest.mark.sqlite_only
 def test_cli_erase_with_yes_prints_counts_and_lists_backups_that_still_hold_the_person(store, person, capsys):
     from livedesk.cli import main
 
@@ -245,6 +248,7 @@ def test_cli_erase_with_yes_prints_counts_and_lists_backups_that_still_hold_the_
     assert main(["--db", str(store.path), "customers", "erase", str(pid), "--yes"]) == 1  # gone already
 
 
+@pytest.mark.sqlite_only
 def test_cli_erase_without_yes_off_a_terminal_refuses_and_changes_nothing(store, person, capsys, monkeypatch):
     from livedesk.cli import main
 
@@ -259,6 +263,7 @@ def test_cli_erase_without_yes_off_a_terminal_refuses_and_changes_nothing(store,
     again.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_cli_erase_on_a_terminal_asks_for_the_id_and_offers_to_purge_backups(store, person, capsys, monkeypatch):
     from livedesk.cli import main
 
@@ -277,6 +282,7 @@ def test_cli_erase_on_a_terminal_asks_for_the_id_and_offers_to_purge_backups(sto
     assert not old.exists()
 
 
+@pytest.mark.sqlite_only
 def test_cli_access_export_writes_the_file_and_refuses_a_wrong_name(store, person, tmp_path, capsys):
     from livedesk.cli import main
 
@@ -307,6 +313,7 @@ def test_opening_another_connection_writes_nothing_so_a_read_then_write_unit_is_
             other.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_cli_erase_stops_when_the_terminal_closes_the_question(store, person, capsys, monkeypatch):
     from livedesk.cli import main
 

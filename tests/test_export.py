@@ -17,6 +17,7 @@ from livedesk.cli import main
 from livedesk.models import AuditEntry, Customer, Order
 from livedesk.services import customers, export, importing, segments
 from livedesk.services.customers import CustomerFilter, NewCustomer
+from helpers import db_args
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 SHOP = timezone(timedelta(hours=8))
@@ -204,15 +205,15 @@ def test_a_failed_export_leaves_no_partial_file(store, shop, tmp_path, monkeypat
 
 
 def test_cli_export_exit_statuses(store, shop, tmp_path, capsys):
-    db = str(store.path)
+    db = db_args(store)
     store.dispose()
-    assert main(["--db", db, "export", "customers", str(tmp_path / "c.xlsx"), "--json"]) == 0
+    assert main([*db, "export", "customers", str(tmp_path / "c.xlsx"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rows"] == 3
-    assert main(["--db", db, "export", "orders", str(tmp_path / "o.csv"), "--customer", str(shop[0])]) == 0
+    assert main([*db, "export", "orders", str(tmp_path / "o.csv"), "--customer", str(shop[0])]) == 0
     assert "2 orders written" in capsys.readouterr().out
-    assert main(["--db", db, "export", "orders", str(tmp_path / "o.txt")]) == 2
+    assert main([*db, "export", "orders", str(tmp_path / "o.txt")]) == 2
     assert ".xlsx or .csv" in capsys.readouterr().err
-    assert main(["--db", db, "export", "orders", str(tmp_path / "nope" / "o.csv")]) == 2
+    assert main([*db, "export", "orders", str(tmp_path / "nope" / "o.csv")]) == 2
     with pytest.raises(SystemExit) as exc:
-        main(["--db", db, "export", "customers", str(tmp_path / "c.csv"), "--tier", "gold"])
+        main([*db, "export", "customers", str(tmp_path / "c.csv"), "--tier", "gold"])
     assert exc.value.code == 2

@@ -292,6 +292,7 @@ def test_the_report_echoes_a_short_prefix_escapes_formulas_and_is_private(store,
     assert max(len(e["value"]) for e in as_json) <= 41
 
 
+@pytest.mark.sqlite_only
 def test_the_default_report_is_private_in_the_data_folder_and_the_cli_says_where(store, tmp_path, capsys):
     source = tmp_path / "user" / "bad.csv"
     source.parent.mkdir()

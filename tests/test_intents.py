@@ -10,6 +10,7 @@ import pytest
 from livedesk.cli import main
 from livedesk.services import settings
 from livedesk.services.feeds.intents import INTENTS, normalise, tag, tagger_for, tagger_for_shop
+from helpers import db_args
 
 LABELLED = Path(__file__).parent / "data" / "comment_intents.jsonl"
 GOAL = 0.9
@@ -94,16 +95,16 @@ def test_the_owners_words_extend_the_list_and_unknown_intents_are_refused(store)
 
 
 def test_intents_check_prints_a_comments_intents(store, tmp_path, capsys):
-    db = str(tmp_path / "store.sqlite3")
-    assert main(["--db", db, "intents", "check", "想要，160/50穿什么码", "--json"]) == 0
+    db = db_args(store)
+    assert main([*db, "intents", "check", "想要，160/50穿什么码", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"text": "想要，160/50穿什么码", "intents": ["buy", "size"]}
-    assert main(["--db", db, "intents", "check", "不想要"]) == 0
+    assert main([*db, "intents", "check", "不想要"]) == 0
     assert capsys.readouterr().out.strip() == "none"
 
 
 def test_feed_watch_json_has_intents_on_every_event(store, tmp_path, capsys):
-    db = str(tmp_path / "store.sqlite3")
-    assert main(["--db", db, "feed", "watch", "--format", "replay", "--speed", "0", "--json"]) == 0
+    db = db_args(store)
+    assert main([*db, "feed", "watch", "--format", "replay", "--speed", "0", "--json"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events and all(isinstance(e["intents"], list) for e in events)
     by_text = {e["content"]: e["intents"] for e in events if e["kind"] == "comment"}

@@ -21,6 +21,7 @@ from livedesk.services.feeds.recording import AppearanceTally, record_appearance
 from livedesk.services.room import audience, complaints, report, run_of_show
 from livedesk.services.room.health import CaptureHealth, is_anonymous
 from livedesk.services.room.questions import RoomIntents, asker_profiles
+from helpers import db_args
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -187,15 +188,15 @@ def test_the_report_counts_conversion_like_a_person_counting_the_orders(store, s
     assert (r.vips_present, r.vips_greeted, r.greeted_ratio) == (1, 1, 1.0)
     assert r.peak_viewers == 800 and r.intents_by_item == {"1": {"buy": 1, "price": 1, "stock": 2}}
     assert [(w.nickname, w.customer_id, w.position, w.asks) for w in r.waitlist] == [("路人", None, 1, 2)]
-    db = str(tmp_path / "store.sqlite3")
+    db = db_args(store)
     xlsx = tmp_path / "report.xlsx"
-    assert main(["--db", db, "broadcast", "report", str(shop["broadcast"]), "--json", "--xlsx", str(xlsx)]) == 0
+    assert main([*db, "broadcast", "report", str(shop["broadcast"]), "--json", "--xlsx", str(xlsx)]) == 0
     import openpyxl
 
     assert openpyxl.load_workbook(xlsx).sheetnames == ["概览", "在线曲线", "排品", "评论意图", "补货等待", "最近直播"]
     printed = json.loads(capsys.readouterr().out)
     assert (printed["buyers"], printed["gmv_fen"], printed["compared"][0]["gmv_fen"]) == (2, 21_700, 21_700)
-    assert main(["--db", db, "broadcast", "report", "999"]) == 1
+    assert main([*db, "broadcast", "report", "999"]) == 1
 
 
 def test_capture_health_warns_when_a_type_stops_while_others_flow_and_when_entries_look_sampled():

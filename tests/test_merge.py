@@ -33,6 +33,7 @@ from livedesk.services import broadcasts, customers, importing, merge, points, s
 from livedesk.services.customers import NewCustomer
 from livedesk.services.followups import create_manual, record_survey
 from livedesk.services.importing.identity import PHONE_FITS_MASK
+from helpers import db_args
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 HEADER = ("order_id,product_name,quantity,unit_price,order_total,ordered_at,paid_at,status,buyer_id,buyer_handle,"
@@ -378,23 +379,23 @@ def test_a_placeholder_phone_on_many_customers_pairs_each_with_the_first_only(st
 
 def test_cli_find_preview_merge_and_dismiss(store, pair, capsys):
     keep, drop, third = pair
-    db = str(store.path)
+    db = db_args(store)
     store.dispose()
-    assert main(["--db", db, "duplicates", "find", "--json"]) == 0
+    assert main([*db, "duplicates", "find", "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert [min(keep, drop), max(keep, drop)] in [[c["customer_id"], c["other_id"]] for c in found["candidates"]]
-    assert main(["--db", db, "duplicates", "merge", str(keep), str(drop), "--dry-run", "--json"]) == 0
+    assert main([*db, "duplicates", "merge", str(keep), str(drop), "--dry-run", "--json"]) == 0
     preview = json.loads(capsys.readouterr().out)
     assert preview["merged"]["order_count"] == 4 and preview["drop"]["id"] == drop
-    assert main(["--db", db, "duplicates", "merge", str(keep), str(drop), "--dry-run"]) == 0
+    assert main([*db, "duplicates", "merge", str(keep), str(drop), "--dry-run"]) == 0
     assert "dry run: nothing was changed" in capsys.readouterr().out
-    assert main(["--db", db, "duplicates", "merge", str(keep), str(drop)]) == 0
+    assert main([*db, "duplicates", "merge", str(keep), str(drop)]) == 0
     assert f"customer {drop} merged into {keep}" in capsys.readouterr().out
-    assert main(["--db", db, "duplicates", "merge", str(keep), str(drop)]) == 1  # already gone
+    assert main([*db, "duplicates", "merge", str(keep), str(drop)]) == 1  # already gone
     assert "does not exist" in capsys.readouterr().err
-    assert main(["--db", db, "duplicates", "merge", str(keep), str(keep)]) == 2
-    assert main(["--db", db, "duplicates", "dismiss", str(keep), str(third)]) == 0
-    assert main(["--db", db, "duplicates", "find", "--json"]) == 0
+    assert main([*db, "duplicates", "merge", str(keep), str(keep)]) == 2
+    assert main([*db, "duplicates", "dismiss", str(keep), str(third)]) == 0
+    assert main([*db, "duplicates", "find", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["total"] == 0
 
 

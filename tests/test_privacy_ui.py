@@ -69,6 +69,7 @@ def test_the_access_export_is_written_from_the_customer_page(qtbot, shown, tmp_p
     qtbot.waitUntil(lambda: ".xlsx or .json" in box.message.text(), timeout=5000)
 
 
+@pytest.mark.sqlite_only
 def test_erasing_from_the_page_confirms_by_name_then_offers_to_delete_old_backups(qtbot, shown, store):
     page, pid = shown
     old = make_backup(store.path, reason="manual").path

@@ -277,16 +277,16 @@ def _stored(store) -> list[tuple]:
         return cursor.fetchall()
 
 
-def test_recompute_stores_the_same_values_with_or_without_packed_reads(store, tmp_path, monkeypatch):
+def test_recompute_stores_the_same_values_with_or_without_packed_reads(store, new_store_url, monkeypatch):
     from livedesk.services import frames
-    from livedesk.services.store import open_store, sqlite_url
+    from livedesk.services.store import open_store
 
-    plain_store = open_store(sqlite_url(tmp_path / "plain.sqlite3"))
+    plain_store = open_store(new_store_url("plain"))
     try:
         _shop_with_every_kind_of_buyer(store)
         _shop_with_every_kind_of_buyer(plain_store)
         packed = [_recompute(store), _recompute(store, NOW + timedelta(days=200))]
-        monkeypatch.setattr(frames, "can_pack", lambda _dialect: False)  # what PostgreSQL does
+        monkeypatch.setattr(frames, "can_pack", lambda _dialect: False)  # rows one by one
         plain = [_recompute(plain_store), _recompute(plain_store, NOW + timedelta(days=200))]
         assert [(p.changed, p.level_changes, p.tiers, p.levels, p.segments) for p in packed] == \
                [(p.changed, p.level_changes, p.tiers, p.levels, p.segments) for p in plain]
@@ -296,6 +296,7 @@ def test_recompute_stores_the_same_values_with_or_without_packed_reads(store, tm
         plain_store.dispose()
 
 
+@pytest.mark.sqlite_only  # text timestamps are SQLite's storage; a server keeps real timestamps
 def test_written_times_keep_the_storage_form_sqlalchemy_uses(store):
     with store.write() as s:
         cid = _customer(s, "金钻")

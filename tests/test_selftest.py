@@ -86,3 +86,19 @@ def test_a_damaged_store_gets_a_one_line_message_and_stays_byte_identical(tmp_pa
     assert message.startswith(f"livedesk: {bad}") and "\n" not in message, message
     assert "Traceback" not in message and "[SQL:" not in message
     assert bad.read_bytes() == before
+
+
+def test_with_a_server_url_the_self_test_also_proves_it_reaches_the_server(pg_server, pg_url):
+    from livedesk.services.store import open_store
+    from livedesk.ui.selftest import _server_store
+
+    detail = _server_store(pg_url)
+    assert detail.startswith("postgresql 15") and "schema" in detail
+    store = open_store(pg_url)
+    try:
+        with store.read() as s:  # its customer was rolled back: nothing is left on the team's server
+            assert s.connection().exec_driver_sql("SELECT count(*) FROM customers").scalar() == 0
+    finally:
+        store.dispose()
+    with pytest.raises(AssertionError, match="unreachable"):
+        _server_store(pg_server.url("postgres").replace(str(pg_server.port), "1"))

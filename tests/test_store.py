@@ -36,6 +36,7 @@ def test_migrations_build_exactly_the_schema_the_models_declare(store):
     assert diff == []
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself
 def test_new_store_is_wal_with_foreign_keys_and_full_sync(store):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -114,6 +115,7 @@ def test_a_store_at_the_first_migration_is_backed_up_then_upgraded_with_its_data
         store.dispose()
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself
 def test_reopening_a_current_store_makes_no_backup(store):
     store.dispose()
     again = open_store(store.url)
@@ -152,6 +154,7 @@ def test_every_model_table_exists_after_migration(store):
     assert set(Base.metadata.tables) <= set(inspect(store.engine).get_table_names())
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself
 def test_backup_then_restore_brings_back_the_data_and_keeps_the_replaced_store(store, tmp_path):
     from livedesk.services.backups import make_backup, restore
 
@@ -184,6 +187,7 @@ def test_restoring_from_a_file_that_is_not_a_backup_is_refused(store, tmp_path):
         restore(junk, store.path)
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself
 def test_daily_backup_is_made_once_a_day(store):
     from livedesk.services.backups import backup_if_older_than, newest_verified
 
@@ -193,6 +197,7 @@ def test_daily_backup_is_made_once_a_day(store):
     assert backup_if_older_than(store.path, hours=0) is not None
 
 
+@pytest.mark.sqlite_only  # the SQLite file itself
 def test_store_and_backups_are_private_to_the_user(store):
     import stat
 

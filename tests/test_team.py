@@ -89,6 +89,7 @@ def test_only_an_owner_manages_the_team(store, crew):
         team.set_pin(s, crew["host"], "1357")
 
 
+@pytest.mark.sqlite_only
 def test_the_command_line_acts_as_a_member_and_obeys_their_role(store, tmp_path, capsys):
     from livedesk.cli import main
 
@@ -103,6 +104,7 @@ def test_the_command_line_acts_as_a_member_and_obeys_their_role(store, tmp_path,
     assert main([*db, "--as", "老板", "export", "customers", str(tmp_path / "all.csv")]) == 0
 
 
+@pytest.mark.sqlite_only
 def test_an_import_whose_follow_ups_meet_a_busy_store_still_exits_0_and_says_so(store, tmp_path, capsys,
                                                                                   monkeypatch):
     import json

@@ -14,6 +14,10 @@ from livedesk.services import broadcasts, customers, followups, team
 from livedesk.services.customers import NewCustomer
 from races import race
 
+# Files, processes and locks of the SQLite store itself: PostgreSQL has its own tests
+# (test_server_store.py, test_reconnect.py).
+pytestmark = pytest.mark.sqlite_only
+
 ROUNDS = 20
 
 

@@ -16,6 +16,10 @@ from livedesk.services import changes, customers, segments
 from livedesk.services.customers import NewCustomer
 from livedesk.services.store import StoreBusy
 
+# Files, processes and locks of the SQLite store itself: PostgreSQL has its own tests
+# (test_server_store.py, test_reconnect.py).
+pytestmark = pytest.mark.sqlite_only
+
 
 def _hold_write_lock(path, seconds: float) -> subprocess.Popen:
     """Another program takes the store's write lock for ``seconds``, then commits a note."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from livedesk.models.base import Base, UTCDateTime, utcnow
+from livedesk.models.base import Base, Money, UTCDateTime, utcnow
 
 
 class Customer(Base):
@@ -39,8 +39,8 @@ class Customer(Base):
     level: Mapped[str] = mapped_column(String(16), default="none", index=True)
     level_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     order_count: Mapped[int] = mapped_column(default=0)
-    total_spent_fen: Mapped[int] = mapped_column(default=0, index=True)
-    spent_12m_fen: Mapped[int] = mapped_column(default=0)
+    total_spent_fen: Mapped[int] = mapped_column(Money, default=0, index=True)
+    spent_12m_fen: Mapped[int] = mapped_column(Money, default=0)
     first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     points_balance: Mapped[int] = mapped_column(default=0)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from livedesk.models.base import Base, UTCDateTime, utcnow
+from livedesk.models.base import Base, Money, UTCDateTime, utcnow
 
 ORDER_STATUSES = ("pending", "paid", "completed", "cancelled", "refunded")
 # Statuses whose money the shop keeps: they count as spend, frequency and points.
@@ -34,7 +34,7 @@ class Order(Base):
     buyer_uid: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="paid")
     after_sale: Mapped[str | None] = mapped_column(String(32))
-    total_fen: Mapped[int] = mapped_column(default=0)
+    total_fen: Mapped[int] = mapped_column(Money, default=0)
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the export that last set the status was made: an older one never overwrites it.
@@ -64,8 +64,8 @@ class OrderItem(Base):
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
     product_name: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(default=1)
-    unit_price_fen: Mapped[int] = mapped_column(default=0)
-    amount_fen: Mapped[int] = mapped_column(default=0)
+    unit_price_fen: Mapped[int] = mapped_column(Money, default=0)
+    amount_fen: Mapped[int] = mapped_column(Money, default=0)
     status: Mapped[str | None] = mapped_column(String(16))
 
     order: Mapped[Order] = relationship(back_populates="items")

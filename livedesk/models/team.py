@@ -17,5 +17,5 @@ class TeamMember(Base):
     name: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(16), default="assistant")  # owner | host | assistant
     active: Mapped[bool] = mapped_column(default=True)
-    pin_hash: Mapped[str | None] = mapped_column(String(128))  # optional PIN: salted scrypt, never the PIN
+    pin_hash: Mapped[str | None] = mapped_column(String(255))  # optional PIN: salted scrypt, never the PIN
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

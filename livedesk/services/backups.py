@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 from livedesk.services import sqlite_files as files
 from livedesk.services import store_problems as problems
 from livedesk.services.store import SQLITE_MAGIC, StoreError, known_revisions

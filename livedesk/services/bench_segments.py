@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from livedesk.models import Order
 from livedesk.services import segments
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
-from livedesk.services.store import open_store, sqlite_url
+from livedesk.services.bench_stores import cached_demo_url
+from livedesk.services.store import open_store
 
 
 def bench_segments(args: argparse.Namespace) -> dict[str, Any]:
-    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
+    store = open_store(cached_demo_url(args, args.customers))
     recompute_ms: list[float] = []
     changed: list[int] = []
     try:

@@ -43,7 +43,9 @@ def app_command() -> list[str]:
 
 
 def bench_startup(args: argparse.Namespace) -> dict[str, Any]:
-    path = cached_demo_store(args, args.customers)
+    from livedesk.services.bench_stores import cached_demo_url, store_args
+
+    url = cached_demo_url(args, args.customers)  # a cached file, or a database on --db-url's server
     env = dict(os.environ)
     if sys.platform.startswith("linux") and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -53,7 +55,7 @@ def bench_startup(args: argparse.Namespace) -> dict[str, Any]:
     for _ in range(max(1, args.runs) + 1):  # the first run warms the OS file cache and is dropped
         spawned = time.time()
         out = subprocess.run(
-            [*app_command(), "--db", str(path), "--startup-probe"],
+            [*app_command(), *store_args(url), "--startup-probe"],
             env=env, capture_output=True, text=True, timeout=120, check=False,
         )
         stamps = {ln.split()[0]: dict(part.split("=") for part in ln.split()[1:])

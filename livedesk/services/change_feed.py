@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 from livedesk.services.changes import ChangeSet
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,9 @@ import numpy as np
 from sqlalchemy import Connection, Table, bindparam, column, func, insert, select, table, update
 from sqlalchemy.orm import Session
 
+from livedesk.models.adapters import adapter_for
 from livedesk.models import (
+    Base,
     Appearance,
     Broadcast,
     Customer,
@@ -206,6 +208,10 @@ def generate(
         shop.write_customers(conn, report)
         shop.write_orders(conn, report)
         shop.write_extras(conn, report)
+        # Rows went in with explicit ids: a server's sequences must move past them, or the
+        # next customer, order, broadcast… created in the app would collide.
+        adapter_for(conn).sync_sequences(conn)
+        adapter_for(conn).analyze(conn, list(Base.metadata.sorted_tables))  # planner statistics for the new rows
         report(0, 1, "segments")
         segments.recompute(session, now)
         shop.spread_level_changes(conn)

@@ -28,7 +28,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from livedesk.models import AuditEntry, sqlcipher
+from livedesk.models import AuditEntry
+from livedesk.models.adapters import sqlcipher
 from livedesk.services import backups, sqlite_files, team
 
 log = logging.getLogger(__name__)

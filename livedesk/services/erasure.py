@@ -36,7 +36,7 @@ from livedesk.models import (
     PlatformAccount,
     PossibleDuplicate,
 )
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 from livedesk.services import backups, sqlite_files, team
 from livedesk.services.customers import NotFound
 

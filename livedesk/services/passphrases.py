@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 
 log = logging.getLogger(__name__)
 

@@ -36,6 +36,9 @@ def balance(session: Session, customer_id: int) -> int:
                               .where(PointsEntry.customer_id == customer_id)))
 
 
+COUNTED = {"preserve_rowcount": True}
+
+
 def settle_orders(session: Session, now: datetime | None = None) -> tuple[int, int]:
     """Points for every kept order not yet paid out, and back for every one refunded since.
 
@@ -52,7 +55,10 @@ def settle_orders(session: Session, now: datetime | None = None) -> tuple[int, i
         ~exists().where(and_(paid.customer_id == Order.customer_id, paid.reason == "spend", paid.ref == ref)),
     )
     columns = ["customer_id", "delta", "reason", "ref", "occurred_at"]
-    written = session.execute(insert(PointsEntry).from_select(columns, spend)).rowcount
+    # An INSERT's row count is kept only when asked for (psycopg's is gone otherwise: -1).
+    conn = session.connection()
+    written = conn.execute(insert(PointsEntry.__table__).from_select(columns, spend),
+                           execution_options=COUNTED).rowcount
     # A refund takes back exactly what its order paid out.
     refund = select(paid.customer_id, -paid.delta, literal("refund"), paid.ref,
                     literal(now, PointsEntry.occurred_at.type)).join(
@@ -62,7 +68,8 @@ def settle_orders(session: Session, now: datetime | None = None) -> tuple[int, i
         ~exists().where(and_(PointsEntry.customer_id == paid.customer_id, PointsEntry.reason == "refund",
                              PointsEntry.ref == paid.ref)),
     )
-    refunded = session.execute(insert(PointsEntry).from_select(columns, refund)).rowcount
+    refunded = conn.execute(insert(PointsEntry.__table__).from_select(columns, refund),
+                            execution_options=COUNTED).rowcount
     return written, refunded
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 
 log = logging.getLogger(__name__)
 

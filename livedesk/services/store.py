@@ -28,7 +28,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import adapter_for, sqlcipher
 from livedesk.models.engine import (
     StoreBusy,
     WritePolicy,
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "LiveDesk"
 # The newest migration this build knows. Checked against Alembic's head by a test, so
 # start-up can skip importing Alembic when the store is already current.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -167,15 +167,25 @@ def default_db_path() -> Path:
     return default_data_dir() / "livedesk.sqlite3"
 
 
-def resolve_url(db: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> str:
-    """``--db PATH`` wins, then LIVEDESK_DB, then LIVEDESK_DATABASE_URL, then the default file."""
+def resolve_url(db: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+                db_url: str | None = None, saved: bool = True) -> str:
+    """``--db PATH`` wins, then ``--db-url URL``, LIVEDESK_DB, LIVEDESK_DATABASE_URL, the
+    server saved in 设置 (``saved``), then the default file."""
     env = os.environ if env is None else env
     if db:
         return sqlite_url(Path(db))
+    if db_url:
+        return db_url
     if env.get("LIVEDESK_DB"):
         return sqlite_url(Path(env["LIVEDESK_DB"]))
     if env.get("LIVEDESK_DATABASE_URL"):
         return env["LIVEDESK_DATABASE_URL"]
+    if saved:
+        from livedesk.services.store_location import saved_url
+
+        chosen = saved_url()
+        if chosen:
+            return chosen
     return sqlite_url(default_db_path())
 
 
@@ -211,7 +221,7 @@ def open_store(url: str, *, migrate: bool = True, backup: bool = True, create: b
                 from livedesk.services.backups import BEFORE_MIGRATION, make_backup
 
                 store.backup = make_backup(path, reason=BEFORE_MIGRATION).path
-            upgrade(store)
+            upgrade(store, expected=current)
         if path is not None and migrate:
             ensure_incremental_vacuum(store)
     except StoreError:
@@ -315,9 +325,13 @@ def quick_check(path: Path) -> list[str]:
 
 def current_revision(store: Store) -> str | None:
     with store.engine.connect() as conn:
-        if not store.engine.dialect.has_table(conn, "alembic_version"):
-            return None
-        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        return _revision_on(conn)
+
+
+def _revision_on(conn) -> str | None:
+    if not conn.dialect.has_table(conn, "alembic_version"):
+        return None
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def known_revisions() -> set[str]:
@@ -345,13 +359,21 @@ def alembic_config():  # -> alembic.config.Config, imported lazily to keep start
     return config
 
 
-def upgrade(store: Store, revision: str = "head") -> None:
+def upgrade(store: Store, revision: str = "head", expected: str | None | bool = False) -> None:
+    """Migrate to ``revision`` in one transaction, under the adapter's migration lock.
+
+    Two clients opening an empty server database together: the second waits for the lock,
+    then finds the schema moved on from what it read before (``expected``) and leaves it."""
     from alembic import command
 
     config = alembic_config()
     with store.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        with adapter_for(conn).migration_lock(conn):
+            if expected is not False and _revision_on(conn) != expected:
+                log.info("store %s was migrated by another client meanwhile", _where(store))
+                return
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
     log.info("store %s migrated to %s", _where(store), revision)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 
 DISK_FULL = "disk_full"
 READ_ONLY = "read_only"

@@ -22,6 +22,7 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from livedesk import __version__  # noqa: E402
+from livedesk.models.engine import is_sqlite  # noqa: E402
 from livedesk.services.store import (  # noqa: E402
     Store,
     StoreError,
@@ -75,6 +76,54 @@ def choose_language(args: argparse.Namespace) -> str:
     return args.lang or os.environ.get("LIVEDESK_LANG") or QSettings().value("ui/language", DEFAULT_LANGUAGE)
 
 
+def _store_failure_words(url: str, exc: StoreError) -> str:
+    """Why the team server's store did not open, in the user's language (a file's own
+    message names the file and stays as it is)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from livedesk.services.store_location import classify_error, display_url
+
+    if url.startswith("sqlite"):
+        return str(exc)
+
+    # Literal QCoreApplication.translate calls: lupdate files a message under its context only then.
+    words = {
+        "unreachable": QCoreApplication.translate(
+            "StoreOpening", "The team server does not answer (%1). Check that it is running and that this "
+            "computer is on the shop's network."),
+        "auth": QCoreApplication.translate("StoreOpening", "The team server refused the user name or password (%1)."),
+        "no_database": QCoreApplication.translate("StoreOpening", "The team server has no such database (%1)."),
+    }.get(classify_error(exc)) or QCoreApplication.translate(
+        "StoreOpening", "The team server's store cannot be opened (%1).")
+    return words.replace("%1", display_url(url)) + "\n\n" + str(exc)
+
+
+def _open_after_failure(url: str, exc: StoreError) -> Store | None:
+    """Say why the store did not open. When it was the server saved in 设置 › 数据库, offer to
+    forget it and open this computer's file instead (else the app could never reach 设置)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from livedesk.services import store_location
+
+    words = _store_failure_words(url, exc)
+    if url != store_location.saved_url():
+        QMessageBox.critical(None, "LiveDesk", words)
+        return None
+    question = QCoreApplication.translate(
+        "StoreOpening", "Forget the team server's address and open this computer's own file instead? "
+        "(设置 › 数据库 can set it again.)")
+    answer = QMessageBox.critical(None, "LiveDesk", words + "\n\n" + question,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    store_location.save_url(None)
+    try:
+        return open_store(resolve_url())
+    except StoreError as again:
+        QMessageBox.critical(None, "LiveDesk", str(again))
+        return None
+
+
 def run_app(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     app = make_application()
@@ -98,7 +147,6 @@ def run_app(args: argparse.Namespace) -> int:
     from livedesk.ui.backup_scheduler import BackupScheduler
     from livedesk.ui.main_window import MainWindow
 
-    tasks = TaskRunner()
     ctx = AppContext(store=store, tasks=tasks, language=language)
     if not args.startup_probe:
         from livedesk.ui.team_box import sign_in_remembered
@@ -151,12 +199,13 @@ def _may_create(args: argparse.Namespace, url: str) -> bool:
 def _open_or_recover(args: argparse.Namespace, tasks: TaskRunner) -> Store | None:
     from livedesk.ui import backup_labels as words
 
-    url = resolve_url(args.db)
+    url = resolve_url(args.db, db_url=getattr(args, "db_url", None))
     path = _sqlite_file(url)
-    if path is not None and not args.startup_probe:
+    if path is not None:  # an encrypted store: its passphrase first (the user may cancel)
+        from livedesk.services.passphrases import unlock_without_asking
         from livedesk.ui.passphrase_dialog import unlock
 
-        if not unlock(path):  # an encrypted store: its passphrase first (the user may cancel)
+        if not (unlock_without_asking(path) if args.startup_probe else unlock(path)) and not args.startup_probe:
             return None
     try:
         return open_store(url, create=_may_create(args, url))
@@ -166,6 +215,8 @@ def _open_or_recover(args: argparse.Namespace, tasks: TaskRunner) -> Store | Non
             return None
         if exc.code == "damaged" and exc.path is not None:
             return _open_after_recovery(args, url, exc.path, tasks)
+        if not is_sqlite(url):  # a server: its own words, and a way back to this computer's file
+            return _open_after_failure(url, exc)
         text = words.problem(exc.code)
         if exc.path is not None:
             text += "\n\n" + str(exc.path)

@@ -21,23 +21,22 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.bench_stores import cached_demo_url
 
 STAMPS = ("first_paint_ms", "complete_ms", "reload_first_paint_ms", "reload_complete_ms")
 
 
 def bench_dashboard(args: argparse.Namespace) -> dict[str, Any]:
-    path = cached_demo_store(args, args.customers)
+    url = cached_demo_url(args, args.customers)  # a cached file, or a database on --db-url's server
     samples: list[dict[str, float]] = []
     for _ in range(max(1, args.runs) + 1):  # the first run warms the OS file cache and is dropped
         if getattr(sys, "frozen", False):  # no ``-m`` in a frozen app: measure in this process
-            samples.append(probe(path))
+            samples.append(probe(url))
             continue
-        out = subprocess.run([sys.executable, "-m", __name__, str(path)], env=_offscreen_env(),
+        out = subprocess.run([sys.executable, "-m", __name__, url], env=_offscreen_env(),
                              capture_output=True, text=True, timeout=300, check=False)
         lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
         if out.returncode != 0 or not lines:
@@ -59,13 +58,13 @@ def _offscreen_env() -> dict[str, str]:
     return env
 
 
-def probe(path: Path) -> dict[str, float]:
+def probe(url: str) -> dict[str, float]:
     """One opening of the page, then one reload, in this process."""
     os.environ.update(_offscreen_env())
     import pandas  # noqa: F401 - loaded by the app's start-up recompute before anyone opens 看板
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from livedesk.services.store import open_store, sqlite_url
+    from livedesk.services.store import open_store
     from livedesk.ui.app import make_application
     from livedesk.ui.context import AppContext
     from livedesk.ui.dashboard_page import DashboardPage
@@ -74,7 +73,7 @@ def probe(path: Path) -> dict[str, float]:
 
     app = make_application()
     install_translators(app, "zh_CN")
-    store = open_store(sqlite_url(path))
+    store = open_store(url)
     tasks = TaskRunner()
     page = DashboardPage(AppContext(store, tasks, "zh_CN"))
     page.resize(1400, 900)
@@ -117,4 +116,4 @@ def probe(path: Path) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(probe(Path(sys.argv[1]))), flush=True)
+    print(json.dumps(probe(sys.argv[1])), flush=True)

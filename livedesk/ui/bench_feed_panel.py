@@ -22,11 +22,11 @@ from sqlalchemy import select
 
 from livedesk.models import PlatformAccount
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.bench_stores import cached_demo_url
 from livedesk.services.feeds.bench_feed import _script, _serve_in_thread
 from livedesk.services.feeds.intents import tagger_for_shop
 from livedesk.services.feeds.matching import ViewerIndex
-from livedesk.services.store import open_store, sqlite_url
+from livedesk.services.store import open_store
 
 TICK_MS = 5
 
@@ -43,7 +43,7 @@ def bench_feed_panel(args: argparse.Namespace) -> dict[str, Any]:
     from livedesk.ui.room_questions import QuestionsSection
     from livedesk.ui.tasks import TaskRunner
 
-    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
+    store = open_store(cached_demo_url(args, args.customers))
     with store.read() as session:
         index = ViewerIndex.load(session)
         tagger = tagger_for_shop(session)  # comments are tagged on the way in, as in the app

@@ -16,9 +16,9 @@ import time
 from typing import Any
 
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.bench_stores import cached_demo_url
 from livedesk.services.search_index import HANDLE, SearchIndex
-from livedesk.services.store import open_store, sqlite_url
+from livedesk.services.store import open_store
 
 QUERIES = 400  # distinct queries; each is typed a keystroke at a time
 
@@ -60,7 +60,7 @@ def keystrokes(query: str) -> list[str]:
 
 
 def bench_lookup(args: argparse.Namespace) -> dict[str, Any]:
-    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
+    store = open_store(cached_demo_url(args, args.customers))
     try:
         with store.read() as session:
             index = SearchIndex.build(session)

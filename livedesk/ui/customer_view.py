@@ -351,7 +351,7 @@ class CustomerView(QWidget):
         if self.customer_id is None or not text:
             return
         self.note_input.clear()
-        self._write(customers.add_note, self.customer_id, text)
+        self._write(customers.add_note, self.customer_id, text, keep=lambda: self._give_back(text))
 
     def _edit_note(self, note: NoteView) -> None:
         dialog = QInputDialog(self)
@@ -398,7 +398,12 @@ class CustomerView(QWidget):
         if self.card is not None and self.card.profile.get(key, "") != value.strip():
             self.save_profile(key, value)
 
-    def _write(self, change: Callable[..., Any], *args: Any,
+    def _give_back(self, text: str) -> None:
+        """A note that could not be saved goes back into the box, unless something new is there."""
+        if not self.note_input.toPlainText().strip():
+            self.note_input.setPlainText(text)
+
+    def _write(self, change: Callable[..., Any], *args: Any, keep: Callable[[], None] | None = None,
                on_error: Callable[[BaseException], None] | None = None) -> None:
         customer_id = self.customer_id
 
@@ -411,7 +416,12 @@ class CustomerView(QWidget):
                 self.reload()
             self.changed.emit(customer_id)
 
-        self.ctx.tasks.submit(run, on_done=done, on_error=on_error or self._failed)
+        def failed(exc: BaseException) -> None:
+            if keep is not None and customer_id == self.customer_id:
+                keep()
+            (on_error or self._failed)(exc)
+
+        self.ctx.tasks.submit(run, on_done=done, on_error=failed)
 
     def _privacy_changed(self, customer_id: int) -> None:
         if customer_id == self.customer_id:

@@ -65,6 +65,14 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._build_menus()
+        # A lost server: the worker keeps what was being saved and tries again, the change feed
+        # reconnects; one label says so while either of them waits (``_lost``).
+        self.reconnecting = QLabel(self.tr("Reconnecting…"), self)
+        self.reconnecting.setStyleSheet("color: #b42318; font-weight: bold; padding: 0 8px;")
+        self.reconnecting.hide()
+        self.statusBar().addPermanentWidget(self.reconnecting)
+        self._lost: set[str] = set()
+        self.ctx.tasks.connection_changed.connect(lambda ok: self._set_lost("tasks", not ok))
         self.member_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.member_label)
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
@@ -200,7 +208,8 @@ class MainWindow(QMainWindow):
             return bool(team.members(session))
 
     def _store_label(self) -> str:
-        where = str(self.ctx.store.path) if self.ctx.store.path else self.tr("shared server")
+        url = self.ctx.store.engine.url
+        where = str(self.ctx.store.path) if self.ctx.store.path else f"{url.host}/{url.database}"
         return self.tr("Store: %1").replace("%1", where)
 
     def show_page(self, name: str) -> None:
@@ -257,10 +266,15 @@ class MainWindow(QMainWindow):
             self._show_on_panel(self.host_panel, pushes[-1]["customer_id"])
 
     def _on_connection(self, state: str) -> None:
-        if state == "reconnecting":
-            self.statusBar().showMessage(self.tr("Reconnecting to the shared store…"))
+        self._set_lost("feed", state == "reconnecting")
+
+    def _set_lost(self, who: str, lost: bool) -> None:
+        """``who`` ("tasks": the worker; "feed": the change feed) lost or found the server again."""
+        if lost:
+            self._lost.add(who)
         else:
-            self.statusBar().clearMessage()
+            self._lost.discard(who)
+        self.reconnecting.setVisible(bool(self._lost))
 
     def _greeted(self, customer_id: int) -> None:
         """The card on air drops its "not greeted yet" as soon as someone marks it."""
@@ -269,7 +283,16 @@ class MainWindow(QMainWindow):
 
     def backup_now(self) -> None:
         if self.ctx.store.path is None:
-            QMessageBox.information(self, self.windowTitle(), self.tr("A shared server is backed up by its own tools."))
+            # A server store: a portable dump on this computer (the server's own backups are pg_dump's).
+            from livedesk.services.store_transfer import backup_to_dump
+
+            self.statusBar().showMessage(self.tr("Backing up…"))
+            self.ctx.tasks.submit(
+                backup_to_dump, self.ctx.store,
+                on_done=lambda path: self.statusBar().showMessage(
+                    self.tr("Backed up to %1").replace("%1", str(path)), 8000),
+                on_error=lambda exc: QMessageBox.warning(self, self.windowTitle(), str(exc)),
+            )
             return
         self.show_page("backups")
         self.backups_page.back_up_now()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.models import sqlcipher
+from livedesk.models.adapters import sqlcipher
 from livedesk.services import encryption, passphrases
 
 

@@ -48,7 +48,7 @@ class Checks:
         return ok
 
 
-def run_self_test(out: str | None = None) -> int:
+def run_self_test(out: str | None = None, db_url: str | None = None) -> int:
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_API", "pyside6")
@@ -67,6 +67,8 @@ def run_self_test(out: str | None = None) -> int:
         checks.run("host panel", lambda: _host_panel(state))
         checks.run("pyqtgraph plot", lambda: _plot(state))
         checks.run("asyncio on qt", lambda: _qasync(state))
+        if db_url:  # `self-test --db-url URL`: this build reaches that server (driver, dialect, schema)
+            checks.run("server store", lambda: _server_store(db_url))
     finally:
         for window in state.get("windows", []):
             window.close()
@@ -127,6 +129,31 @@ def _store(folder: Path, state: dict[str, Any]) -> str:
     return f"schema {revision}, {len(Base.metadata.tables)} tables"
 
 
+def _server_store(url: str) -> str:
+    """Open the store at ``url`` as the app would (migrating it if needed), then write and
+    read a customer inside a transaction that is rolled back: nothing is left behind."""
+    from livedesk.services import customers
+    from livedesk.services.lookup import lookup
+    from livedesk.services.store import current_revision, open_store
+    from livedesk.services.store_location import display_url, test_connection
+
+    check = test_connection(url)
+    if not check.ok:
+        raise AssertionError(f"{display_url(url)}: {check.code}: {check.detail}")
+    store = open_store(url)
+    try:
+        with store.write_factory() as session:
+            cid = customers.create(session, customers.NewCustomer(nickname="自检客户", phone="13800000000"))
+            session.flush()
+            found = [m.id for m in lookup(session, "自检客户")]
+            session.rollback()
+        if cid not in found:
+            raise AssertionError("a customer written on the server was not found again")
+        return f"{store.engine.dialect.name} {check.server_version}, schema {current_revision(store)}"
+    finally:
+        store.dispose()
+
+
 def _service(state: dict[str, Any]) -> str:
     from datetime import UTC, datetime
 
@@ -169,7 +196,8 @@ def _encrypted_store(folder: Path) -> str:
     with no customer's phone left in its bytes."""
     from sqlalchemy import select
 
-    from livedesk.models import Customer, sqlcipher
+    from livedesk.models import Customer
+    from livedesk.models.adapters import sqlcipher
     from livedesk.services import backups, customers, encryption
     from livedesk.services.customers import NewCustomer
     from livedesk.services.store import open_store, quick_check, sqlite_url

@@ -1,7 +1,7 @@
 """The 设置 page: the shop's tier rules and membership levels (with a preview of what
 each tier would hold before saving), the follow-up rules (each on/off with its timing),
-the shop's own words for the Advertising Law check, the industry preset, and this
-laptop's language.
+the shop's own words for the Advertising Law check, the industry preset, this
+laptop's language, and the database it uses (ui/database_box.py).
 
 One way of saving for the whole page: edits are kept until "Save changes" (or thrown
 away with "Discard"); the bar above the form says whether something is unsaved. Tier
@@ -34,6 +34,7 @@ from livedesk.services import compliance, presets, settings
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.database_box import DatabaseBox
 from livedesk.ui.i18n import LANGUAGES
 from livedesk.ui.loyalty.settings_boxes import loyalty_boxes
 from livedesk.ui.intent_terms_box import IntentTermsBox
@@ -116,6 +117,7 @@ class SettingsPage(QWidget):
         self.rules_box = FollowupRulesBox(ctx, self)
         self.terms_box = ComplianceTermsBox(ctx, self)
         self.intent_box = IntentTermsBox(ctx, self)
+        self.database_box = DatabaseBox(ctx, self)
         self._rules_dirty = False  # tiers or levels edited: saving recomputes everyone
         self._dirty = False
         from livedesk.ui.team_box import TeamBox
@@ -134,6 +136,7 @@ class SettingsPage(QWidget):
         for box in loyalty_boxes(ctx, content):  # the perk catalogue, coupon batches
             layout.addWidget(box)
         layout.addWidget(shop_box)
+        layout.addWidget(self.database_box)
         layout.addWidget(self.team_box)
         if ctx.store.path is not None:  # encryption at rest is the SQLite file's
             from livedesk.ui.cipher_box import EncryptionBox

@@ -1136,6 +1136,93 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>DatabaseBox</name>
+    <message>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>In use now</source>
+        <translation>当前使用</translation>
+    </message>
+    <message>
+        <source>Team server address</source>
+        <translation>团队服务器地址</translation>
+    </message>
+    <message>
+        <source>Leave it empty to keep the store in a file on this computer. A change takes effect when LiveDesk starts again.</source>
+        <translation>留空则数据保存在本机文件中。修改在 LiveDesk 下次启动时生效。</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s file: %1</source>
+        <translation>本机文件：%1</translation>
+    </message>
+    <message>
+        <source>Team server %1, database %2, as %3</source>
+        <translation>团队服务器 %1，数据库 %2，用户 %3</translation>
+    </message>
+    <message>
+        <source>Type the server&apos;s address first</source>
+        <translation>请先填写服务器地址</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Connected (PostgreSQL %1). The database is empty: LiveDesk sets it up at the next start.</source>
+        <translation>连接成功（PostgreSQL %1）。数据库是空的：LiveDesk 下次启动时会自动建好。</translation>
+    </message>
+    <message>
+        <source>Connected (PostgreSQL %1), a LiveDesk store is there.</source>
+        <translation>连接成功（PostgreSQL %1），数据库里已有 LiveDesk 数据。</translation>
+    </message>
+    <message>
+        <source>The address is not understood. It looks like postgresql://user:password@host:5432/database</source>
+        <translation>地址格式不对。应类似 postgresql://用户名:密码@主机:5432/数据库名</translation>
+    </message>
+    <message>
+        <source>Only PostgreSQL servers (postgresql://…) can be a team store</source>
+        <translation>团队数据库只支持 PostgreSQL 服务器（postgresql://…）</translation>
+    </message>
+    <message>
+        <source>This LiveDesk lacks its PostgreSQL driver: reinstall LiveDesk</source>
+        <translation>此 LiveDesk 缺少 PostgreSQL 驱动：请重新安装 LiveDesk</translation>
+    </message>
+    <message>
+        <source>The server does not answer: check the address and port, that it is running and that this computer is on the same network</source>
+        <translation>服务器无响应：请检查地址和端口、服务器是否在运行、本机是否在同一网络</translation>
+    </message>
+    <message>
+        <source>The server refused the user name or password</source>
+        <translation>服务器拒绝了用户名或密码</translation>
+    </message>
+    <message>
+        <source>The server has no database of that name: ask whoever set it up, or create it (see docs/team.md)</source>
+        <translation>服务器上没有这个数据库：请询问搭建服务器的人，或先创建它（见 docs/team.md）</translation>
+    </message>
+    <message>
+        <source>Could not connect: %1</source>
+        <translation>无法连接：%1</translation>
+    </message>
+    <message>
+        <source>Saved: LiveDesk uses the team server from its next start</source>
+        <translation>已保存：LiveDesk 下次启动起使用团队服务器</translation>
+    </message>
+    <message>
+        <source>Saved: LiveDesk uses this computer&apos;s file from its next start</source>
+        <translation>已保存：LiveDesk 下次启动起使用本机文件</translation>
+    </message>
+</context>
+<context>
     <name>DouyinSyncBox</name>
     <message>
         <source>抖店 order sync (open platform)</source>
@@ -3695,6 +3782,10 @@ Replace it with yours?</source>
         <translation>LiveDesk 直播客户工作台</translation>
     </message>
     <message>
+        <source>Reconnecting…</source>
+        <translation>重新连接中…</translation>
+    </message>
+    <message>
         <source>Customers</source>
         <translation>客户</translation>
     </message>
@@ -3775,8 +3866,12 @@ Replace it with yours?</source>
         <translation>未登录成员：请在 设置 › 团队 中选择你是谁</translation>
     </message>
     <message>
-        <source>shared server</source>
-        <translation>共享服务器</translation>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Backed up to %1</source>
+        <translation>已备份到 %1</translation>
     </message>
     <message>
         <source>Store: %1</source>
@@ -3785,14 +3880,6 @@ Replace it with yours?</source>
     <message>
         <source>The card was not sent to the other screens: %1</source>
         <translation>卡片未能发送到其他屏幕：%1</translation>
-    </message>
-    <message>
-        <source>Reconnecting to the shared store…</source>
-        <translation>重新连接中…</translation>
-    </message>
-    <message>
-        <source>A shared server is backed up by its own tools.</source>
-        <translation>共享服务器请使用服务器自带的工具备份。</translation>
     </message>
     <message>
         <source>The backup is restored. LiveDesk now restarts to open it.</source>
@@ -4707,6 +4794,29 @@ It holds %3.</source>
     <message>
         <source>Room id</source>
         <translation>直播间号</translation>
+    </message>
+</context>
+<context>
+    <name>StoreOpening</name>
+    <message>
+        <source>The team server does not answer (%1). Check that it is running and that this computer is on the shop&apos;s network.</source>
+        <translation>团队服务器无响应（%1）。请检查服务器是否在运行、本机是否连在店里的网络上。</translation>
+    </message>
+    <message>
+        <source>The team server refused the user name or password (%1).</source>
+        <translation>团队服务器拒绝了用户名或密码（%1）。</translation>
+    </message>
+    <message>
+        <source>The team server has no such database (%1).</source>
+        <translation>团队服务器上没有这个数据库（%1）。</translation>
+    </message>
+    <message>
+        <source>The team server&apos;s store cannot be opened (%1).</source>
+        <translation>无法打开团队服务器上的数据（%1）。</translation>
+    </message>
+    <message>
+        <source>Forget the team server&apos;s address and open this computer&apos;s own file instead? (设置 › 数据库 can set it again.)</source>
+        <translation>是否忘记团队服务器地址，改为打开本机文件？（之后可在 设置 › 数据库 重新设置。）</translation>
     </message>
 </context>
 <context>

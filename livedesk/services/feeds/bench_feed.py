@@ -22,13 +22,13 @@ from websockets.asyncio.server import serve
 
 from livedesk.models import PlatformAccount
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.bench_stores import cached_demo_url
 from livedesk.services.feeds.bench_intents import sample_comments
 from livedesk.services.feeds.formats import open_source
 from livedesk.services.feeds.intents import shipped_tagger
 from livedesk.services.feeds.matching import ViewerIndex
 from livedesk.services.feeds.source import EventBuffer
-from livedesk.services.store import open_store, sqlite_url
+from livedesk.services.store import open_store
 
 TICK_S = 0.005
 SEND_SLICE_S = 0.01  # the server sends in 10 ms slices: rate/100 frames each
@@ -38,7 +38,7 @@ PROTECTED_TYPES = {1, 3, 5}
 
 
 def bench_feed(args: argparse.Namespace) -> dict[str, Any]:
-    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
+    store = open_store(cached_demo_url(args, args.customers))
     try:
         started = time.perf_counter()
         with store.read() as session:

@@ -66,8 +66,9 @@ def summary_line(status: FeedStatus) -> str:
 
 
 async def watch(source: FeedSource, *, as_json: bool = False, limit: int | None = None,
-                out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> FeedStatus:
+                out: TextIO | None = None, err: TextIO | None = None) -> FeedStatus:
     """Print events until the source ends, ``limit`` events were printed, or the task is cancelled."""
+    out, err = out or sys.stdout, err or sys.stderr  # looked up now: the streams may have been replaced
     task = source.start()
     reporter = asyncio.create_task(_report_changes(source, err))
     printed = 0

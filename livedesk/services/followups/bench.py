@@ -16,16 +16,16 @@ from sqlalchemy import func, select, update
 
 from livedesk.models import FollowUpTask, Order
 from livedesk.services.bench import percentiles
-from livedesk.services.bench_startup import cached_demo_store
+from livedesk.services.bench_stores import cached_demo_url
 from livedesk.services.followups import generate, queue
-from livedesk.services.store import open_store, sqlite_url
+from livedesk.services.store import open_store
 
 OPEN_TASKS = 10_000  # the 跟进 page's goal is stated for this many open tasks
 
 
 def bench_followups(args: argparse.Namespace) -> dict[str, Any]:
-    store = open_store(sqlite_url(cached_demo_store(args, args.customers)))
-    session = store.session_factory()
+    store = open_store(cached_demo_url(args, args.customers))
+    session = store.write_factory()
     try:
         now = session.scalar(select(func.max(Order.ordered_at))) + timedelta(hours=1)
         first = generate(session, now)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, column, insert, select, table
 from sqlalchemy.orm import Session
 
 from livedesk.models import FollowUpTask, MessageTemplate
+from livedesk.models.adapters import adapter_for
 from livedesk.models.engine import serialize
 from livedesk.services import changes, settings
 from livedesk.services.followups.clock import as_utc
@@ -28,6 +29,7 @@ from livedesk.services.loyalty.task_hooks import after_tasks_created
 
 TASKS = FollowUpTask.__table__
 KEY_CHUNK = 2000  # bound parameters per IN (...): under SQLite's 32,766 since 3.32
+ANALYZE_ROWS = 5_000  # tasks created at once from which the planner's statistics are refreshed
 
 
 @dataclass
@@ -128,3 +130,7 @@ def _insert(session: Session, new: pd.DataFrame, now: datetime) -> None:
     else:
         conn.exec_driver_sql(compiled.string, rows)
     changes.touch(session, TASKS.name)
+    if len(rows) >= ANALYZE_ROWS:
+        # The next run's rules read these tasks: on PostgreSQL they plan on fresh statistics,
+        # not on the empty table autovacuum last saw (a rerun at 200k took minutes).
+        adapter_for(conn).analyze(conn, [TASKS])

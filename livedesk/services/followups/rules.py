@@ -33,11 +33,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Float, String, and_, case, exists, extract, literal, or_, select, type_coerce
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import Connection, String, and_, case, exists, extract, literal, or_, select, type_coerce
 
 from livedesk.models import Customer, Note, Order, OrderItem, Product, SurveyResponse, UTCDateTime
+from livedesk.models.adapters import day_number
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.services.followups.clock import UTC, local_day_start, local_today
 from livedesk.services.followups.config import replenish_item_id
@@ -127,24 +126,7 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({name: [] for name in COLUMNS})
 
 
-# --- date arithmetic in SQL: the one dialect adapter of this module ---------------------
-
-
-class day_number(FunctionElement):
-    """A timestamp as a number of days (fractional), so SQL can add a number of days to it."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(day_number)
-def _day_number_default(element: day_number, compiler: Any, **kw: Any) -> str:  # PostgreSQL
-    return f"(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400.0)"
-
-
-@compiles(day_number, "sqlite")
-def _day_number_sqlite(element: day_number, compiler: Any, **kw: Any) -> str:
-    return f"julianday({compiler.process(element.clauses, **kw)})"
+# --- date arithmetic in SQL: day_number compiles per database (models.adapters) -------------
 
 
 def _days_of(moment: datetime) -> day_number:

@@ -151,8 +151,10 @@ def _rss_mb() -> float:
 def bench_import(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import create_engine
 
+    from livedesk.models.engine import normalize_url
+    from livedesk.services.bench_stores import scratch_store_url
     from livedesk.services.importing import ImportOptions, import_orders
-    from livedesk.services.store import open_store, sqlite_url
+    from livedesk.services.store import open_store
 
     rows = int(args.rows)
     export = cache_dir(args) / f"import-douyin-{rows}.csv"
@@ -160,25 +162,29 @@ def bench_import(args: argparse.Namespace) -> dict[str, Any]:
         make_export(export, rows)
     runs: list[dict[str, Any]] = []
     for _ in range(max(1, int(getattr(args, "repeat", 1) or 1))):
+        # Both into the same kind of store: files here, or new databases on --db-url's server.
         with tempfile.TemporaryDirectory() as folder:
-            store = open_store(sqlite_url(Path(folder) / "import.sqlite3"))
-            try:
-                with PeakRss() as memory:
+            with scratch_store_url(args, Path(folder), "import") as url:
+                store = open_store(url)
+                try:
+                    with PeakRss() as memory:
+                        started = time.perf_counter()
+                        summary = import_orders(store.write_factory, export,
+                                                ImportOptions(report_path=Path(folder)))
+                        import_s = time.perf_counter() - started
+                finally:
+                    store.dispose()
+            with scratch_store_url(args, Path(folder), "baseline") as url:
+                engine = create_engine(normalize_url(url))
+                try:
                     started = time.perf_counter()
-                    summary = import_orders(store.write_factory, export, ImportOptions(report_path=Path(folder)))
-                    import_s = time.perf_counter() - started
-            finally:
-                store.dispose()
-            engine = create_engine(sqlite_url(Path(folder) / "baseline.sqlite3"))
-            try:
-                started = time.perf_counter()
-                frame = pd.read_csv(export, dtype=str)
-                read_s = time.perf_counter() - started
-                frame.to_sql("orders_raw", engine, index=False)
-                baseline_s = time.perf_counter() - started
-                del frame
-            finally:
-                engine.dispose()
+                    frame = pd.read_csv(export, dtype=str)
+                    read_s = time.perf_counter() - started
+                    frame.to_sql("orders_raw", engine, index=False)
+                    baseline_s = time.perf_counter() - started
+                    del frame
+                finally:
+                    engine.dispose()
         runs.append({
             "import_ms": import_s * 1000, "baseline_ms": baseline_s * 1000,
             "import_to_baseline_ratio": import_s / baseline_s,
@@ -190,6 +196,7 @@ def bench_import(args: argparse.Namespace) -> dict[str, Any]:
     medians["peak_rss_mb"], medians["rss_before_mb"] = runs[0]["peak_rss_mb"], runs[0]["rss_before_mb"]
     return {
         "rows": rows, "file_mb": round(export.stat().st_size / 1e6, 1), "runs": len(runs),
+        "store": "postgresql" if getattr(args, "db_url", None) else "sqlite",
         **{key: round(value, 2) if key.endswith("_ratio") else round(value, 1 if key.endswith("_mb") else None)
            for key, value in medians.items()},
         "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,

@@ -13,7 +13,8 @@ A run has four phases, each reported through ``progress`` and each stoppable by 
    the file; each distinct buyer of a new order is matched or created once.
 3. **write** (``write``): customers, accounts, orders and items go in, in storage form, a
    few thousand rows per statement; changed orders are updated. A load that at least
-   doubles a table builds its secondary indexes afterwards (SQLite adapter).
+   doubles a table builds its secondary indexes afterwards. The database adapter
+   (models/adapters) does the writing: multi-row INSERTs on SQLite, COPY on PostgreSQL.
 4. **finish** (``finish``): growth points settle and tiers are recomputed (set-based),
    the batch is closed and audited, and the transaction commits. A dry run rolls back
    after the match phase, with the counts a real run would report.
@@ -27,7 +28,7 @@ A Qt controller runs ``import_orders`` on a worker thread with its own session f
 a ``progress(done, total_or_None, phase)`` callback and a cancel event. Progress comes
 at least every ``HEARTBEAT_S`` seconds (a helper thread repeats the last report while one
 step runs long, so ``progress`` may be called from it); a cancel is seen at the next step,
-or inside a long SQL statement (SQLite adapter). ``ImportSummary.phases_ms`` says where
+or inside a long SQL statement (the adapter interrupts it). ``ImportSummary.phases_ms`` says where
 the time went: read, identity, write, recompute, commit.
 """
 
@@ -76,6 +77,7 @@ from livedesk.models import (
     PointsEntry,
     PossibleDuplicate,
 )
+from livedesk.models.adapters import adapter_for
 from livedesk.models.base import utcnow
 from livedesk.services import backups, changes, private, settings, team
 from livedesk.services.cells import literal, short
@@ -109,8 +111,6 @@ CHUNK_ROWS = 25_000  # rows read and checked between two progress reports
 WRITE_BATCH = 10_000  # rows per executemany between two progress reports
 MATCH_BATCH = 4_096  # orders matched between two progress reports
 HEARTBEAT_S = 0.25  # progress is reported (and cancel checked) at least this often
-_SQLITE_PROGRESS_OPS = 20_000  # SQLite VM steps between two looks at the clock inside a statement
-MULTI_ROW_VARIABLES = 32_000  # parameters per multi-row INSERT (SQLite), at most the build's limit
 BULK_ROWS = 20_000  # new rows from which a table's indexes are built after the load, not during
 # Columns of one order (the first non-empty cell among its rows) and of one item row.
 _ORDER_TEXT = ("after_sale", "buyer_id", "buyer_handle", "recipient_name", "phone", "province", "city", "address")
@@ -390,8 +390,8 @@ class _Ticker:
     ``tick`` reports between two steps and stops the run (ImportCancelled) if the user
     cancelled. While a single step runs longer than ``HEARTBEAT_S`` (an index being sorted,
     the commit's checkpoint), ``pulse`` repeats the last report from a helper thread, so a
-    progress bar never looks stuck; inside SQL statements ``stop_statement`` lets SQLite
-    abandon the statement when the user cancels.
+    progress bar never looks stuck; inside SQL statements ``stop_statement`` lets the
+    database adapter abandon the statement when the user cancels.
     """
 
     def __init__(self, progress: Progress, cancelled: Callable[[], bool]) -> None:
@@ -447,26 +447,14 @@ class _Ticker:
 
 @contextmanager
 def _cancellable(conn: Any, ticker: _Ticker) -> Iterator[None]:
-    """SQLite adapter: a cancel stops a long statement (settling points, building an index)
-    instead of waiting for its end. SQLite asks every few thousand VM steps; a true answer
-    interrupts the statement, and the transaction then rolls back. Elsewhere the run stops
-    at its next step."""
-    dbapi = conn.connection.dbapi_connection
-    handler = getattr(dbapi, "set_progress_handler", None)
-    if handler is None:
-        yield
-        return
-    handler(lambda: 1 if ticker.stop_statement() else 0, _SQLITE_PROGRESS_OPS)
+    """A cancel stops a long statement (settling points, building an index) instead of
+    waiting for its end: the database adapter interrupts it; the transaction rolls back."""
+    adapter = adapter_for(conn)
     try:
-        yield
-    except Exception as exc:
-        if ticker.stopped:
-            raise ImportCancelled() from exc
-        raise
-    finally:
-        handler(None, 0)
-    if ticker.stopped:
-        raise ImportCancelled()
+        with adapter.cancellable(conn, ticker.stop_statement):
+            yield
+    except adapter.StatementCancelled as exc:
+        raise ImportCancelled() from exc
 
 
 _gc_lock = threading.Lock()
@@ -1199,20 +1187,11 @@ class _Run:
         count = len(customers["nickname"])
         if not count:
             return np.empty(0, dtype=np.int64)
-        columns = dict(customers)
-        if conn.dialect.name == "sqlite":
-            # SQLite adapter: RETURNING in parameter order runs one statement per row there.
-            # This transaction holds the only write lock, so the next ids are ours to take.
-            first = (conn.scalar(select(func.max(_CUSTOMERS.c.id))) or 0) + 1
-            ids = np.arange(first, first + count, dtype=np.int64)
-            _insert_columns(conn, _CUSTOMERS, {"id": ids.tolist(), **columns}, step,
-                            {"source_batch_id": self.batch_id})
-            return ids
-        rows = [{**dict(zip(columns, row)), "source_batch_id": self.batch_id} for row in zip(*columns.values())]
-        returned = conn.execute(insert(_CUSTOMERS).returning(_CUSTOMERS.c.id, sort_by_parameter_order=True),
-                                rows).scalars().all()
-        step(count)
-        return np.asarray(returned, dtype=np.int64)
+        # Ids first (the adapter takes them under SQLite's write lock or from the server's
+        # sequence), so the rows go in as a plain bulk load and owners are known at once.
+        ids = adapter_for(conn).reserve_ids(conn, _CUSTOMERS, count)
+        _insert_columns(conn, _CUSTOMERS, {"id": ids.tolist(), **customers}, step, {"source_batch_id": self.batch_id})
+        return ids
 
     def _insert_accounts(self, conn: Any, accounts: list[tuple[int, Buyer]], customer_ids: np.ndarray) -> None:
         rows, known = [], set()
@@ -1242,24 +1221,8 @@ class _Run:
             "recipient_name": orders["recipient_name"][new], "recipient_phone": orders["phone"][new],
             "city": orders["city"][new], "address": orders["address"][new],
         }
-        if conn.dialect.name == "sqlite":  # the write lock is ours: see _insert_customers
-            first = (conn.scalar(select(func.max(_ORDERS.c.id))) or 0) + 1
-            ids = np.arange(first, first + len(new), dtype=np.int64)
-            _insert_columns(conn, _ORDERS, {"id": ids, **columns}, step, self._same_for_orders())
-            return ids
-        _insert_columns(conn, _ORDERS, columns, step, self._same_for_orders())
-        # Read the new ids back by order number (the unique index): cheaper than RETURNING per row.
-        ids = np.zeros(len(new), dtype=np.int64)
-        for platform in pd.unique(columns["platform"]):
-            mine = np.flatnonzero(columns["platform"] == platform)
-            position = pd.Index(columns["platform_order_id"][mine])
-            for a in range(0, len(mine), IN_BATCH):
-                got = conn.execute(select(_ORDERS.c.platform_order_id, _ORDERS.c.id).where(
-                    _ORDERS.c.platform == platform,
-                    _ORDERS.c.platform_order_id.in_(position[a:a + IN_BATCH].tolist()))).all()
-                if got:
-                    numbers, found = zip(*got)
-                    ids[mine[position.get_indexer(list(numbers))]] = found
+        ids = adapter_for(conn).reserve_ids(conn, _ORDERS, len(new))  # see _insert_customers
+        _insert_columns(conn, _ORDERS, {"id": ids, **columns}, step, self._same_for_orders())
         return ids
 
     def _same_for_orders(self) -> dict[str, Any]:
@@ -1316,6 +1279,8 @@ class _Run:
                 from livedesk.services import points, segments
 
                 conn = self.session.connection()
+                if summary.orders_created >= BULK_ROWS:  # the set-based steps below plan on statistics
+                    adapter_for(conn).analyze(conn, [_CUSTOMERS, _ORDERS, _ITEMS, PlatformAccount.__table__])
                 ledger_indexes = _drop_indexes(conn, PointsEntry.__table__, summary.orders_created)
                 points.settle_orders(self.session)
                 _build_indexes(conn, ledger_indexes, self.ticker)  # balances are summed through one
@@ -1385,26 +1350,24 @@ def _concat(parts: list[np.ndarray], name: str) -> np.ndarray:
 
 
 def _drop_indexes(conn: Any, table: Any, incoming: int, steady: tuple[str, ...] = ()) -> list[str]:
-    """SQLite adapter: before a bulk load that at least doubles ``table``, drop its secondary
-    indexes and return the statements that build them again.
+    """Before a bulk load that at least doubles ``table``, drop its secondary indexes and
+    return the statements that build them again (the database adapter finds them).
 
     Inserting rows in random key order into half a dozen B-trees costs several times what
     building each index once from sorted keys does (CREATE INDEX). Both happen inside the
-    import's transaction: a rollback brings the indexes back, other connections never see
-    the store without them, and unique indexes (constraints') stay to check every row.
-    An index on ``steady`` columns only (every new row holds one same value there, and the
-    import rewrites none of them) grows at its end: cheaper kept than built again.
+    import's transaction: a rollback brings the indexes back, and unique indexes
+    (constraints') stay to check every row. An index on ``steady`` columns only (every new
+    row holds one same value there, and the import rewrites none of them) grows at its end:
+    cheaper kept than built again.
     """
-    if conn.dialect.name != "sqlite" or incoming < BULK_ROWS:
+    if incoming < BULK_ROWS:
         return []
     if incoming < (conn.scalar(select(func.count()).select_from(table)) or 0):
         return []
-    found = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                                 "AND sql IS NOT NULL ORDER BY name", (table.name,)).all()
-    found = [(name, sql) for name, sql in found if not sql.upper().startswith("CREATE UNIQUE")
-             and not {row[2] for row in conn.exec_driver_sql(f'PRAGMA index_info("{name}")')} <= set(steady)]
+    adapter = adapter_for(conn)
+    found = adapter.secondary_indexes(conn, table, steady)
     for name, _sql in found:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        adapter.drop_index(conn, name)
     return [sql for _name, sql in found]
 
 
@@ -1424,9 +1387,10 @@ def _insert_columns(conn: Any, table: Any, columns: dict[str, Any], step: Callab
     names = list(columns)
     count = len(next(iter(columns.values())))
     fixed = {**_fixed_values(table, [*names, *(same or {})]), **(same or {})}
-    statement = _Bulk(conn, insert(table).values({**{name: bindparam(name) for name in names},
-                                                  **{name: literal_column(_sql_literal(v))
-                                                     for name, v in fixed.items()}}), names)
+    statement = adapter_for(conn).BulkWriter(
+        conn, insert(table).values({**{name: bindparam(name) for name in names},
+                                    **{name: literal_column(_sql_literal(v)) for name, v in fixed.items()}}),
+        names, table=table, fixed=fixed)
     for a in range(0, count, WRITE_BATCH):
         part = []
         for name in names:
@@ -1463,59 +1427,9 @@ def _sql_literal(value: Any) -> str:
 
 
 def _executemany(conn: Any, statement: Any, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Run ``statement`` once per row through the driver, values in storage form (see ``_Bulk``)."""
-    _Bulk(conn, statement, keys).run(rows)
-
-
-class _Bulk:
-    """One statement for many rows, compiled once, handed to the driver with values in storage form.
-
-    SQLAlchemy's per-row bind processing costs more than SQLite's insert itself; the rows
-    here carry plain ints and text (times as the store writes them). ``keys`` names the
-    rows' values, in order. SQLite adapter: an INSERT goes a few thousand rows per statement
-    (each execution of a statement sets up its cursors and foreign-key lookups again), the
-    SQL text of each batch size made once and kept by the driver as a prepared statement.
-    """
-
-    def __init__(self, conn: Any, statement: Any, keys: list[str]) -> None:
-        self.conn, self.keys = conn, keys
-        compiled = statement.compile(dialect=conn.dialect, column_keys=keys)
-        self.sql, self.positional = compiled.string, compiled.positional
-        self.order = [keys.index(name) for name in (compiled.positiontup or [])] if self.positional else []
-        head, values, one = self.sql.rpartition(" VALUES ")
-        self.multi = (conn.dialect.name == "sqlite" and statement.is_insert and bool(values) and bool(self.order))
-        if self.multi:
-            self.head, self.one = head + values, one
-            self.per = max(1, min(MULTI_ROW_VARIABLES, _variable_limit(conn)) // len(self.order))
-            self.texts: dict[int, str] = {}
-
-    def run(self, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        if not self.positional:
-            self.conn.exec_driver_sql(self.sql, [dict(zip(self.keys, row)) for row in rows])
-            return
-        if self.order != list(range(len(self.keys))):
-            rows = [tuple(row[i] for i in self.order) for row in rows]
-        if not self.multi:
-            self.conn.exec_driver_sql(self.sql, rows)
-            return
-        for a in range(0, len(rows), self.per):
-            part = rows[a:a + self.per]
-            sql = self.texts.get(len(part))
-            if sql is None:
-                sql = self.texts[len(part)] = self.head + ", ".join([self.one] * len(part))
-            self.conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(part)))
-
-
-def _variable_limit(conn: Any) -> int:
-    """SQLite adapter: how many parameters one statement may have (999 in old builds)."""
-    getlimit = getattr(conn.connection.dbapi_connection, "getlimit", None)
-    if getlimit is None:
-        return 999
-    import sqlite3
-
-    return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    """Run ``statement`` once per row through the driver, values in storage form: SQLAlchemy's
+    per-row bind processing costs more than the database's own work (adapters' BulkWriter)."""
+    adapter_for(conn).BulkWriter(conn, statement, keys).run(rows)
 
 
 def _sha256(path: Path, tick: Callable[[], None] | None = None) -> str:
