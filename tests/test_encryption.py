@@ -336,3 +336,17 @@ def test_a_killed_conversions_hidden_copy_is_removed_by_the_next_one(store):
     dead.write_bytes(b"13800001111 half a copy")
     encryption.encrypt(store.path, PASS)
     assert not dead.exists() and not list(store.path.parent.glob(f".*{encryption.CONVERTING}*"))
+
+
+def test_a_portable_dump_of_an_encrypted_store_is_refused_in_words(store, capsys, monkeypatch):
+    from livedesk.cli import main
+
+    with store.write() as s:
+        customers.create(s, NewCustomer(nickname="王姐", phone="13800001111"))
+    _encrypted(store).dispose()
+    monkeypatch.setenv(passphrases.ENV, PASS)
+    assert main(["--db", str(store.path), "backup", "--portable"]) == 1
+    assert "would hold its customers unencrypted" in capsys.readouterr().err
+    assert main(["--db", str(store.path), "backup", "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["verified"] and sqlite_files.is_encrypted(sqlite_files.Path(made["path"]))
