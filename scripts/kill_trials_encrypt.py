@@ -88,6 +88,11 @@ def run_trials(action: str = "encrypt", trials: int = 20, customers: int = 1000,
             child.send_signal(signal.SIGKILL)
             child.wait()
             try:
+                # Opened as the app or the CLI would (SQLite rolls back what the kill left hot),
+                # then counted read-only.
+                from livedesk.services.store import open_store, sqlite_url
+
+                open_store(sqlite_url(db), create=False).dispose()
                 if _counts(db) != before:
                     raise AssertionError("row counts differ")
                 now_encrypted = sqlcipher.looks_encrypted(db)

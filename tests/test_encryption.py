@@ -350,3 +350,32 @@ def test_a_portable_dump_of_an_encrypted_store_is_refused_in_words(store, capsys
     assert main(["--db", str(store.path), "backup", "--json"]) == 0
     made = json.loads(capsys.readouterr().out)
     assert made["verified"] and sqlite_files.is_encrypted(sqlite_files.Path(made["path"]))
+
+
+def test_a_store_a_kill_left_with_a_hot_journal_opens_rolled_back_not_read_only(store, tmp_path):
+    """A conversion leaves WAL for its swap: killed inside a rollback-journal write it leaves a hot
+    journal, which the read-only check at the door cannot roll back (it said "read-only")."""
+    import shutil
+    import sqlite3
+
+    with store.write() as s:
+        for i in range(200):
+            customers.create(s, NewCustomer(nickname=f"客户{i}", city="杭州"))
+    store.dispose()
+    conn = sqlite3.connect(store.path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("PRAGMA cache_size=2")  # spill: the file holds half-written pages, the journal the old ones
+    conn.execute("BEGIN")
+    conn.execute("UPDATE customers SET city = '半途'")
+    crash = tmp_path / "crash"
+    crash.mkdir()
+    shutil.copy(store.path, crash / "store.sqlite3")
+    shutil.copy(store.path.with_name(store.path.name + "-journal"), crash / "store.sqlite3-journal")
+    conn.execute("ROLLBACK")
+    conn.close()
+    reopened = open_store(f"sqlite:///{crash / 'store.sqlite3'}", create=False)
+    try:
+        with reopened.read() as s:
+            assert set(s.scalars(select(Customer.city))) == {"杭州"}
+    finally:
+        reopened.dispose()

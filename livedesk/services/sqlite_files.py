@@ -41,6 +41,23 @@ def connect_like(source: Path, new: Path) -> sqlite3.Connection:
     return sqlcipher.connect(new, key=sqlcipher.AGENT.key_for(source), isolation_level=None)
 
 
+def roll_back_hot_journal(path: Path) -> bool:
+    """A process killed inside a rollback-journal transaction (a conversion leaves WAL for its
+    swap) leaves a hot ``-journal``: a read-only connection cannot roll it back ("attempt to
+    write a readonly database"). Any writable connection does it on its first read, as SQLite
+    would at the next opening anyway. Returns whether there was one."""
+    journal = path.with_name(path.name + "-journal")
+    if not journal.is_file() or journal.stat().st_size == 0:
+        return False
+    conn = connect_rw(path, timeout=BUSY_TIMEOUT_S)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        conn.close()
+    log.info("rolled back the hot journal of %s", path)
+    return True
+
+
 def is_encrypted(path: Path) -> bool:
     return sqlcipher.looks_encrypted(path)
 

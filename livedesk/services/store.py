@@ -283,6 +283,9 @@ def _check_sqlite_file(path: Path) -> None:
         raise StoreError(f"{path} is not a LiveDesk database: it is not an SQLite file. It was left unchanged.",
                          code="foreign", path=path)
     try:
+        from livedesk.services import sqlite_files
+
+        sqlite_files.roll_back_hot_journal(path)  # an SQLite file (header checked): what any opening does
         conn = sqlcipher.open_file(path, read_only=True)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
