@@ -167,8 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
     douyin.add_argument("--dry-run", action="store_true", help="fetch and check, write nothing")
     douyin.add_argument("--set-credentials", action="store_true",
                         help="enter the app key, secret (asked, not echoed) and shop id, keep them, and stop")
-    douyin.add_argument("--shop-id", help="with --set-credentials: the shop's id (店铺ID)")
+    douyin.add_argument("--shop-id", help="with --set-credentials: the shop's id (店铺ID; a self-built app's)")
     douyin.add_argument("--app-key", help="with --set-credentials: the app key")
+    douyin.add_argument("--app-type", choices=["self", "tool"], default=None,
+                        help="with --set-credentials: a self-built app (自用型, the default) or a tool app (工具型), "
+                             "which the shop authorises (--authorize-url, then --auth-code)")
+    douyin.add_argument("--service-id", help="with --set-credentials: a tool app's service id in 抖店's service market")
+    douyin.add_argument("--authorize-url", action="store_true",
+                        help="print the page where the shop authorises the tool app, and stop")
+    douyin.add_argument("--auth-code", metavar="CODE",
+                        help="the code 抖店 gave after the shop authorised the tool app (or the whole address it "
+                             "opened): exchange it for tokens, kept in the OS keyring, and stop")
+    douyin.add_argument("--decrypt", metavar="ORDER_NUMBERS", action="append", default=None,
+                        help="decrypt these orders' recipients (抖店 order numbers, comma-separated) through the "
+                             "platform, which counts each against the shop's quota; the owner's to do. The names and "
+                             "phones go to the customers, never to the output")
     douyin.add_argument("--gateway", default=None, help="the API's address (default: 抖店's; its sandbox: "
                                                         "https://openapi-sandbox.jinritemai.com)")
     douyin.add_argument("--json", action="store_true")
@@ -215,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("file", metavar="FILE", help="FILE.xlsx (a sheet per table) or FILE.json")
     access.add_argument("--json", action="store_true")
 
-    from livedesk.services.bench import BENCHES
+    from livedesk.checks.bench import BENCHES
 
     restore = sub.add_parser("restore", help="replace the store with a backup (the current one is kept aside); "
                              "a portable dump loads into an empty server store too")
@@ -434,7 +447,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_self_test(args: argparse.Namespace) -> int:
-    from livedesk.ui.selftest import run_self_test
+    from livedesk.checks.selftest import run_self_test
 
     return run_self_test(args.out, db_url=args.db_url)
 
@@ -656,7 +669,7 @@ def _print_counts(counts: dict[str, int]) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from livedesk.services import bench
+    from livedesk.checks import bench
 
     result = bench.run(args.name, args)
     _print(result, args.json, json.dumps(result, ensure_ascii=False, indent=2))
@@ -913,21 +926,37 @@ def cmd_orders(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# How the CLI words the platform's refusals (the UI has its own, translated).
+_DOUYIN_WORDS = {
+    "revoked": "the shop's authorisation of this app was withdrawn or has lapsed: authorise it again "
+               "(--authorize-url, then --auth-code)",
+    "not_authorised": "the shop has not authorised this app yet (--authorize-url, then --auth-code)",
+    "auth_code": "the authorisation code is wrong or older than 10 minutes: authorise again for a new one",
+    "quota": "the shop's decryption quota is used up",
+    "risk": "the platform's risk control refuses to decrypt for now: try later",
+    "permission": "this app may not call that API: ask for its permission in the 抖店 open platform",
+}
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     import getpass
-    from datetime import datetime, timezone
+    import secrets
+    from datetime import datetime
 
-    from livedesk.services import settings
+    from livedesk.services import settings, team
     from livedesk.services.importing import ImportCancelled
-    from livedesk.services.sync import credentials
+    from livedesk.services.sync import credentials, douyin_auth
     from livedesk.services.sync.douyin import SyncError, sync_orders
     from livedesk.services.sync.douyin_api import GATEWAY, DouyinApi, DouyinApiError
 
     store = _open(args)
     try:
         if args.set_credentials:
-            if not (args.app_key and args.shop_id):
-                print("livedesk: --set-credentials needs --app-key and --shop-id", file=sys.stderr)
+            app_type = args.app_type or "self"
+            if not args.app_key or (app_type == "self" and not args.shop_id) or (
+                    app_type == "tool" and not args.service_id):
+                print("livedesk: --set-credentials needs --app-key, and --shop-id for a self-built app or "
+                      "--service-id for a tool app", file=sys.stderr)
                 return EXIT_USAGE
             secret = getpass.getpass("app secret: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
             if not secret:
@@ -935,9 +964,45 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             credentials.save("douyin", credentials.AppCredentials(args.app_key.strip(), secret))
             with store.write() as session:
-                settings.set_value(session, "sync.douyin.shop_id", args.shop_id.strip())
-            print("kept: the app key and secret in the OS keyring, the shop id in the store")
+                settings.set_value(session, "sync.douyin.app_type", app_type)
+                if args.shop_id:
+                    settings.set_value(session, "sync.douyin.shop_id", args.shop_id.strip())
+                if args.service_id:
+                    settings.set_value(session, "sync.douyin.service_id", args.service_id.strip())
+            print("kept: the app key and secret in the OS keyring, the shop id in the store"
+                  if app_type == "self" else
+                  "kept: the app key and secret in the OS keyring; now let the shop authorise the app "
+                  "(livedesk sync douyin --authorize-url)")
             return EXIT_OK
+        with store.read() as session:
+            app_type = settings.get(session, "sync.douyin.app_type")
+            shop_id = settings.get(session, "sync.douyin.shop_id")
+            service_id = settings.get(session, "sync.douyin.service_id")
+        gateway = args.gateway or GATEWAY
+        if args.authorize_url:
+            if not service_id:
+                print("livedesk: no service id yet: run `livedesk sync douyin --set-credentials --app-type tool "
+                      "--app-key K --service-id S` first", file=sys.stderr)
+                return EXIT_FAILED
+            print(douyin_auth.authorize_url(service_id, secrets.token_urlsafe(8)))
+            return EXIT_OK
+        if args.auth_code:
+            tokens = douyin_auth.exchange_code(DouyinApi(credentials.load("douyin"), "", gateway), args.auth_code,
+                                               credentials.KeyringTokens("douyin"))
+            with store.write() as session:
+                settings.set_value(session, "sync.douyin.app_type", "tool")
+                settings.set_value(session, "sync.douyin.shop_id", tokens.shop_id)
+            _print({"shop_id": tokens.shop_id, "shop_name": tokens.shop_name,
+                    "expires_at": tokens.expires_at.isoformat()}, args.json,
+                   f"authorised by shop {tokens.shop_id} {tokens.shop_name}: the tokens are in the OS keyring")
+            return EXIT_OK
+        if not shop_id and app_type != "tool":
+            print("livedesk: no 抖店 shop id yet: run `livedesk sync douyin --set-credentials --app-key K "
+                  "--shop-id S` first", file=sys.stderr)
+            return EXIT_FAILED
+        api = douyin_auth.connection(app_type, shop_id, gateway)
+        if args.decrypt:
+            return _decrypt_douyin(store, api, args)
         since = None
         if args.since:
             try:
@@ -949,19 +1014,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if since.tzinfo is None:  # the shop's clock
                 with store.read() as session:
                     since = since.replace(tzinfo=settings.shop_zone(session))
-        with store.read() as session:
-            shop_id = settings.get(session, "sync.douyin.shop_id")
-        if not shop_id:
-            print("livedesk: no 抖店 shop id yet: run `livedesk sync douyin --set-credentials --app-key K "
-                  "--shop-id S` first", file=sys.stderr)
-            return EXIT_FAILED
-        api = DouyinApi(credentials.load("douyin"), str(shop_id), args.gateway or GATEWAY)
         summary = sync_orders(store.write_factory, api, since, dry_run=args.dry_run, actor=getpass.getuser())
     except credentials.CredentialsError as exc:
         print(f"livedesk: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except team.PermissionDenied as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except DouyinApiError as exc:
-        print(f"livedesk: 抖店 refused ({exc.kind}): {exc}; nothing was written", file=sys.stderr)
+        words = _DOUYIN_WORDS.get(exc.kind)
+        print(f"livedesk: 抖店 refused ({exc.kind}): {words or exc}; nothing was written", file=sys.stderr)
         return EXIT_FAILED
     except SyncError as exc:
         print(f"livedesk: {exc}; nothing was written", file=sys.stderr)
@@ -977,6 +1039,24 @@ def cmd_sync(args: argparse.Namespace) -> int:
            f"{s.orders_without_buyer} wait for a buyer (livedesk orders unknown)"
            + (" (dry run: nothing written)" if s.dry_run else ""))
     return EXIT_OK
+
+
+def _decrypt_douyin(store: Any, api: Any, args: argparse.Namespace) -> int:
+    """``sync douyin --decrypt``: the summary counts and, per order that failed, why (never a name or phone)."""
+    from livedesk.services.sync.douyin_decrypt import decrypt_orders
+
+    numbers = [n for part in args.decrypt for n in part.split(",") if n.strip()]
+    summary = decrypt_orders(store, api, numbers)
+    s = summary
+    text = (f"decrypted {s.decrypted} of {s.asked} orders ({s.ciphertexts} cipher texts counted against the quota); "
+            f"{s.attached} now have their customer ({s.customers_created} new, {s.customers_matched} found), "
+            f"{s.customers_completed} customers completed, {s.possible_duplicates} possible duplicates")
+    if s.failed:
+        text += "; not decrypted: " + ", ".join(f"{n} ({why})" for n, why in s.failed.items())
+    if s.stopped:
+        text += f"; stopped: {_DOUYIN_WORDS.get(s.stopped, s.stopped)}"
+    _print(s.as_dict(), args.json, text)
+    return EXIT_OK if not s.stopped and s.decrypted else EXIT_FAILED
 
 
 def cmd_export(args: argparse.Namespace) -> int:

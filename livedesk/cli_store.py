@@ -111,7 +111,7 @@ def cmd_store(args: argparse.Namespace, *, store_path: Callable, open_store: Cal
         remembered = passphrases.recall(path) is not None
         show({"path": str(path), "encrypted": encrypted, "plain_backups": plain, "remembered": remembered},
              args.json, f"{path}: {'encrypted' if encrypted else 'not encrypted'}"
-             + (f"; passphrase kept in the OS keyring" if remembered else "")
+             + ("; passphrase kept in the OS keyring" if remembered else "")
              + "".join(f"\n  still plain: {p}" for p in plain))
         return EXIT_OK
     new = None

@@ -24,8 +24,8 @@ rm -f dist/self-test.json
 status=0
 # With PostgreSQL's binaries here (scripts/setup.sh installs them), the self-test also proves
 # the bundled driver reaches a server: a throwaway one, started from the virtualenv.
-if python -c 'import sys; from livedesk.services.pg_server import find_bin_dir; find_bin_dir()' 2>/dev/null; then
-  QT_QPA_PLATFORM=offscreen python -m livedesk.services.pg_server -- \
+if python -c 'import sys; from livedesk.checks.pg_server import find_bin_dir; find_bin_dir()' 2>/dev/null; then
+  QT_QPA_PLATFORM=offscreen python -m livedesk.checks.pg_server -- \
     dist/livedesk/livedesk --db-url '{url}' self-test --out dist/self-test.json > /dev/null || status=$?
 else
   echo "build: no PostgreSQL binaries here, the self-test skips the server store" >&2

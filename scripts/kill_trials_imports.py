@@ -75,7 +75,7 @@ def write_export(path: Path, rows: int, marker: str) -> None:
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
-    from livedesk.services.importing.bench_import import make_export
+    from livedesk.checks.bench_import import make_export
 
     make_export(path, rows)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)

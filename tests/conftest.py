@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def pg_server():
     """One throwaway PostgreSQL server for the whole run (initdb in a temp folder)."""
-    from livedesk.services.pg_server import ThrowawayServer
+    from livedesk.checks.pg_server import ThrowawayServer
 
     server = ThrowawayServer().start()
     yield server
@@ -204,7 +204,7 @@ def person(store, tmp_path):
 
 @pytest.fixture
 def memory_keyring():
-    """An OS keyring in memory (``kept``: (service, name) -> secret), put back after the test."""
+    """An OS keyring in memory for one test (what the app keeps there: keys, secrets, tokens)."""
     import keyring
     from keyring.backend import KeyringBackend
 

@@ -1,6 +1,6 @@
 """Two processes released together on one store: the race harness for "two at once is normal".
 
-``race(store_path, action, rounds)`` starts two worker processes once. For each round the
+``race(store_url, action, rounds)`` starts two worker processes once. For each round the
 test prepares the store, then a barrier releases both workers at the same instant; each runs
 ``action(store, round, worker)`` (a module-level function, importable by a spawned process)
 and reports what happened: its return value, or the exception's class name and ``str``.
@@ -11,16 +11,15 @@ from __future__ import annotations
 import multiprocessing as mp
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 ROUND_TIMEOUT_S = 60
 
 
-def _worker(path: str, action: Callable[..., Any], worker: int, go: Any, results: Any, rounds: int) -> None:
-    from livedesk.services.store import open_store, sqlite_url
+def _worker(url: str, action: Callable[..., Any], worker: int, go: Any, results: Any, rounds: int) -> None:
+    from livedesk.services.store import open_store
 
-    store = open_store(sqlite_url(Path(path)), migrate=False)
+    store = open_store(url, migrate=False)
     try:
         for round_ in range(rounds):
             go.wait(ROUND_TIMEOUT_S)
@@ -35,13 +34,13 @@ def _worker(path: str, action: Callable[..., Any], worker: int, go: Any, results
         store.dispose()
 
 
-def race(path: Path, action: Callable[..., Any], rounds: int,
+def race(url: str, action: Callable[..., Any], rounds: int,
          prepare: Callable[[int], None] | None = None) -> list[list[tuple]]:
     """Run ``rounds`` rounds of two workers doing ``action`` at once; per round, both outcomes."""
     ctx = mp.get_context("spawn")
     go = ctx.Barrier(3)
     results = ctx.Queue()
-    workers = [ctx.Process(target=_worker, args=(str(path), action, w, go, results, rounds), daemon=True)
+    workers = [ctx.Process(target=_worker, args=(url, action, w, go, results, rounds), daemon=True)
                for w in (0, 1)]
     for p in workers:
         p.start()

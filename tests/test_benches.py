@@ -11,7 +11,7 @@ import json
 import pytest
 
 from livedesk.cli import main
-from livedesk.services.bench import BENCHES
+from livedesk.checks.bench import BENCHES
 
 # name -> the test that runs it elsewhere
 ELSEWHERE = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from livedesk.services import bench
+from livedesk.checks import bench
 
 
 def test_bench_dashboard_stamps_first_paint_before_every_chart_is_filled(tmp_path):

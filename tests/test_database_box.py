@@ -4,7 +4,7 @@ failure in words, saved for the next start (and then used by the app and the CLI
 from __future__ import annotations
 
 from livedesk.services import store_location
-from livedesk.services.pg_server import free_port
+from livedesk.checks.pg_server import free_port
 from livedesk.services.store import resolve_url
 from livedesk.ui.settings_page import SettingsPage
 

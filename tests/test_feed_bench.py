@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from livedesk.services import bench
+from livedesk.checks import bench
 
 
 def test_bench_feed_source_reports_latency_stall_and_no_vip_loss(tmp_path):

@@ -16,8 +16,6 @@ from livedesk.models import (
     ImportBatch,
     Note,
     Order,
-    OrderItem,
-    PlatformAccount,
     PointsEntry,
     PossibleDuplicate,
 )

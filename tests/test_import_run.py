@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from livedesk.models import Customer, ImportBatch, Order, OrderItem, PointsEntry
-from livedesk.services import bench
+from livedesk.checks import bench
 from livedesk.services.identity_text import pinyin_keys, search_text
 from livedesk.services.importing import ImportCancelled, ImportOptions, import_orders, orders_import
 from helpers import counts, snapshot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -88,6 +88,7 @@ def test_after_sale_only_a_finished_refund_counts():
     (["Order ID", "Buyer Username", "SKU Subtotal After Discount", "Created Time"], "tiktok"),
     (["Name", "Email", "Financial Status", "Lineitem name", "Lineitem quantity"], "shopify"),
     (["订单号", "快手昵称", "快手号", "实付款"], "kuaishou"),
+    (["订单号", "订单创建时间", "实付款", "成交数量", "收货地址-省", "收货地址-街道", "CPS达人ID", "团长ID"], "kuaishou"),
     (["order_id", "ordered_at", "buyer_handle", "platform"], "livedesk"),
 ])
 def test_platform_is_told_from_its_export_header(headers, platform):

@@ -115,8 +115,30 @@ def test_taobao_masked_names_and_virtual_phones_are_no_identity(store):
     assert orders["3902211458700033"][0] is None and orders["3902211458700041"][0] is None
 
 
-def test_kuaishou_buyer_id_alone_waits_with_its_id(store):
-    summary = import_orders(store.write_factory, DATA / "kuaishou_orders.csv", ImportOptions(platform="kuaishou"))
+def test_kuaishou_export_imports_by_its_own_header_masked_recipients_waiting(store):
+    summary = import_orders(store.write_factory, DATA / "kuaishou_orders.csv")  # told from its header
+    assert summary.ok, summary.errors
+    assert summary.platform == "kuaishou"
+    assert (summary.orders_created, summary.customers_created, summary.orders_without_buyer) == (6, 1, 4)
+    orders = _orders(store)
+    # 张* / 186****2234 twice is nobody, and no two orders are merged on it
+    assert orders["2412300155203391"] == (None, "completed", 25900, None)
+    assert orders["2412300155203408"][:3] == (None, "paid", 37800)
+    assert orders["2412300155203415"][:2] == (None, "cancelled")
+    assert orders["2410020155200033"][:2] == (None, "pending")
+    # an older export's plain recipient is one customer for both of her orders
+    assert orders["2409120155200017"][0] == orders["2409180155200025"][0] is not None
+    with store.write() as s:
+        customer = s.scalars(select(Customer)).one()
+        assert (customer.real_name, customer.phone, customer.city) == ("陈晓敏", "13912345678", "杭州市")
+        assert s.execute(select(OrderItem.quantity, OrderItem.unit_price_fen).join(Order).where(
+            Order.platform_order_id == "2412300155203408")).one() == (2, 18900)
+        refunded = s.scalar(select(OrderItem.status).join(Order).where(Order.platform_order_id == "2412300155203415"))
+    assert refunded == "refunded"
+
+
+def test_a_buyer_id_alone_waits_with_its_id(store):
+    summary = import_orders(store.write_factory, DATA / "buyer_id_orders.csv", ImportOptions(platform="kuaishou"))
     assert summary.ok, summary.errors
     assert (summary.orders_created, summary.customers_created, summary.orders_without_buyer) == (3, 1, 1)
     orders = _orders(store)

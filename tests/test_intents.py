@@ -117,8 +117,8 @@ def test_feed_watch_json_has_intents_on_every_event(store, tmp_path, capsys):
 def test_bench_intents_reports_the_rate_and_what_it_tagged(monkeypatch):
     import argparse
 
-    from livedesk.services import bench
-    from livedesk.services.feeds import bench_intents
+    from livedesk.checks import bench
+    from livedesk.checks import bench_intents
 
     monkeypatch.setattr(bench_intents, "COMMENTS", 2_000)
     result = bench.run("intents", argparse.Namespace(runs=1))

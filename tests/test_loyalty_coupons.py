@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from helpers import issue_in_another_process
 from livedesk.models import CouponCode, FollowUpTask, Order

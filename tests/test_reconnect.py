@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from livedesk.models import Note
@@ -51,3 +52,33 @@ def test_a_job_that_fails_for_another_reason_fails_at_once(qtbot, ctx):
     ctx.tasks.submit(broken, on_error=errors.append)
     qtbot.waitUntil(lambda: bool(errors), timeout=5_000)
     assert isinstance(errors[0], ValueError) and ctx.tasks.connected
+
+
+@pytest.mark.postgresql_only
+def test_a_read_on_the_windows_thread_that_loses_the_server_waits_then_rereads_every_page(qtbot, ctx, pg_server,
+                                                                                          monkeypatch):
+    import sys
+
+    from livedesk.ui.app import install_excepthook
+    from livedesk.ui.main_window import MainWindow
+
+    window = MainWindow(ctx, remember_state=False)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.customers_page.loaded, timeout=20_000):
+        window.show()
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
+    hook = install_excepthook()
+    hook.on_lost_connection = window.read_lost
+    refreshed = []
+    ctx.changes.changed.connect(refreshed.append)
+    pg_server.stop(remove=False)
+    with pytest.raises(Exception) as failed:  # what a page's refresh meets on the window's thread
+        ctx.store.ping()
+    try:
+        hook(type(failed.value), failed.value, failed.value.__traceback__)
+        assert window.reconnecting.isVisible() and window.findChildren(QMessageBox) == []  # no error box
+    finally:
+        threading.Thread(target=pg_server.start).start()
+    qtbot.waitUntil(lambda: bool(refreshed), timeout=60_000)
+    qtbot.waitUntil(lambda: not window.reconnecting.isVisible(), timeout=5_000)
+    assert refreshed[-1].touches("customers") and refreshed[-1].touches("followup_tasks")

@@ -45,7 +45,7 @@ def test_a_failing_check_fails_the_run_without_hiding_the_others(tmp_path):
         "import sys, pathlib\n"
         "import livedesk.ui.i18n as i18n\n"
         f"i18n.translations_file = lambda language: pathlib.Path({str(tmp_path / 'missing.qm')!r})\n"
-        "from livedesk.ui.selftest import run_self_test\n"
+        "from livedesk.checks.selftest import run_self_test\n"
         "sys.exit(run_self_test(None))\n"
     )
     result = run(["-c", driver], tmp_path)
@@ -90,7 +90,7 @@ def test_a_damaged_store_gets_a_one_line_message_and_stays_byte_identical(tmp_pa
 
 def test_with_a_server_url_the_self_test_also_proves_it_reaches_the_server(pg_server, pg_url):
     from livedesk.services.store import open_store
-    from livedesk.ui.selftest import _server_store
+    from livedesk.checks.selftest import _server_store
 
     detail = _server_store(pg_url)
     assert detail.startswith("postgresql 15") and "schema" in detail

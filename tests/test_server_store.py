@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from livedesk.models import Broadcast, Customer, Order, Product, TeamMember
-from livedesk.models.adapters import adapter_for
+from livedesk.models.adapters import adapter_for, lost_connection
 from livedesk.services import customers, demo
 from livedesk.services.importing import ImportOptions, import_orders
 from livedesk.services.store import HEAD_REVISION, current_revision, open_store
+from helpers import counts
 
 UTC = timezone.utc
 HEAD = "主订单编号,子订单编号,选购商品,商品金额,订单提交时间,订单状态,收件人,收件人手机号,市\n"
@@ -120,6 +121,31 @@ def test_the_first_write_after_a_server_restart_succeeds(pg_server, store):
         customers.create(s, customers.NewCustomer(nickname="重启后"))
     with store.read() as s:
         assert sorted(s.scalars(select(Customer.nickname))) == ["重启前", "重启后"]
+
+
+@pytest.mark.postgresql_only
+def test_a_server_killed_mid_import_keeps_none_of_it_and_the_same_client_imports_again(pg_server, store, tmp_path):
+    rows = 3_000
+    target = tmp_path / "orders.csv"
+    target.write_text(HEAD + "".join(f"{70000 + i},{70000 + i}-1,面膜,10.00,2024-06-01 10:00:00,已完成,"
+                                     f"买家{i},138****{i:04d},杭州市\n" for i in range(rows)), encoding="utf-8")
+    killed = []
+
+    def crash_while_writing(done: int, _total: int | None, phase: str) -> None:
+        if phase == "write" and not killed:
+            killed.append(done)
+            pg_server.crash()  # SIGKILL to the server and its backends: the batch is half-sent
+
+    try:
+        with pytest.raises(Exception) as failure:
+            import_orders(store.write_factory, target, ImportOptions(platform="douyin"), progress=crash_while_writing)
+    finally:
+        pg_server.start()  # crash recovery on the same data
+    assert killed and lost_connection(failure.value)
+    assert set(counts(store).values()) == {0}  # no batch, no order, no customer: nothing half-written
+    summary = import_orders(store.write_factory, target, ImportOptions(platform="douyin"))
+    assert (summary.orders_created, summary.customers_created) == (rows, rows)
+    assert counts(store)["orders"] == rows
 
 
 @pytest.mark.postgresql_only

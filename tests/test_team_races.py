@@ -1,5 +1,6 @@
 """Two people at once, in two processes released together, 20 rounds each: every write happens
-exactly once, the loser is told who won, and nobody's write is dropped."""
+exactly once, the loser is told who won, and nobody's write is dropped. On an SQLite file (two
+programs on one machine) and on a PostgreSQL server (two machines)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,6 @@ from livedesk.models.base import utcnow
 from livedesk.services import broadcasts, customers, followups, team
 from livedesk.services.customers import NewCustomer
 from races import race
-
-# Files, processes and locks of the SQLite store itself: PostgreSQL has its own tests
-# (test_server_store.py, test_reconnect.py).
-pytestmark = pytest.mark.sqlite_only
 
 ROUNDS = 20
 
@@ -50,7 +47,7 @@ def test_a_task_completed_by_two_people_at_once_is_done_once_and_the_second_hear
         with store.write() as s:
             followups.create_manual(s, shop["customer"], "manual", utcnow() + timedelta(hours=1))
 
-    outcomes = race(store.path, complete_task, ROUNDS, new_task)
+    outcomes = race(store.url, complete_task, ROUNDS, new_task)
     for both in outcomes:
         winners = [o[1] for o in both if o[0] == "ok"]
         losers = [o for o in both if o[0] != "ok"]
@@ -75,7 +72,7 @@ def test_two_machines_starting_the_room_at_once_make_one_broadcast(store, shop):
             if live is not None:
                 broadcasts.end(s, live.id)
 
-    outcomes = race(store.path, start_broadcast, ROUNDS, end_live)
+    outcomes = race(store.url, start_broadcast, ROUNDS, end_live)
     for both in outcomes:
         assert sorted(o[0] for o in both) == ["BroadcastError", "ok"], both
 
@@ -91,7 +88,7 @@ def add_note(store, round_, worker):
 def test_notes_saved_at_once_are_both_kept_with_their_authors(store, shop):
     with store.write() as s:
         customers.add_note(s, shop["customer"], "first")
-    outcomes = race(store.path, add_note, ROUNDS)
+    outcomes = race(store.url, add_note, ROUNDS)
     assert all(o[0] == "ok" for both in outcomes for o in both), outcomes
     with store.read() as s:
         authors = s.execute(select(Note.author_id, func.count()).where(Note.body.like("round %"))
@@ -113,7 +110,7 @@ def test_a_note_edited_by_two_people_at_once_keeps_one_and_asks_the_other(store,
         with store.write() as s:
             customers.add_note(s, shop["customer"], f"note {round_}")
 
-    outcomes = race(store.path, edit_note, ROUNDS, fresh_note)
+    outcomes = race(store.url, edit_note, ROUNDS, fresh_note)
     for both in outcomes:
         assert sorted(o[0] for o in both) == ["NoteConflict", "ok"], both
 
@@ -141,6 +138,6 @@ def test_follow_ups_generated_on_two_machines_at_once_are_created_once(store, sh
             settings.set_value(s, "followups.generated_at", None)
 
     assert expected > 0
-    outcomes = race(store.path, generate, 5, reset)
+    outcomes = race(store.url, generate, 5, reset)
     for both in outcomes:
         assert sorted(o[1] for o in both) == [0, expected], both

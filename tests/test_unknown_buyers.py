@@ -79,7 +79,7 @@ def test_attaching_an_order_moves_it_and_recomputes_the_customer(store):
 
 
 def test_attaching_learns_the_buyer_id_so_the_next_import_matches(store, tmp_path):
-    assert import_orders(store.write_factory, DATA / "kuaishou_orders.csv", ImportOptions(platform="kuaishou")).ok
+    assert import_orders(store.write_factory, DATA / "buyer_id_orders.csv", ImportOptions(platform="kuaishou")).ok
     customer_id = _customer(store, "赵姐")
     with store.write() as s:
         result = unknown_buyers.attach(s, _order_id(store, "2412300155203415"), customer_id)
@@ -87,10 +87,10 @@ def test_attaching_learns_the_buyer_id_so_the_next_import_matches(store, tmp_pat
         account = s.scalars(select(PlatformAccount).where(PlatformAccount.customer_id == customer_id)).one()
         assert (account.platform, account.uid) == ("kuaishou", "3381290099")
         assert "3381290099" in s.get(Customer, customer_id).search_text
-    later = tmp_path / "kuaishou_later.csv"
-    lines = (DATA / "kuaishou_orders.csv").read_text(encoding="utf-8-sig").splitlines()
-    lines.append("2412300155209999,2026-11-02 20:00:00,2026-11-02 20:00:10,已完成,保湿面霜 50g,88001,SK-0050,"
-                 "259.00,1,259.00,3381290099,,***,***********,浙江省,宁波市,海曙区,***,-")
+    later = tmp_path / "buyer_ids_later.csv"
+    lines = (DATA / "buyer_id_orders.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines.append("2412300155209999,2026-11-02 20:00:00,2026-11-02 20:00:10,已完成,保湿面霜 50g,88001,1,"
+                 "259.00,3381290099,,***,***********,浙江省,宁波市,***,-,kuaishou")
     later.write_text("\n".join(lines) + "\n", encoding="utf-8")
     summary = import_orders(store.write_factory, later, ImportOptions(platform="kuaishou"))
     assert (summary.orders_created, summary.orders_without_buyer, summary.customers_created) == (1, 0, 0)
@@ -100,7 +100,7 @@ def test_attaching_learns_the_buyer_id_so_the_next_import_matches(store, tmp_pat
 
 
 def test_a_buyer_id_that_is_someone_elses_account_is_refused(store):
-    assert import_orders(store.write_factory, DATA / "kuaishou_orders.csv", ImportOptions(platform="kuaishou")).ok
+    assert import_orders(store.write_factory, DATA / "buyer_id_orders.csv", ImportOptions(platform="kuaishou")).ok
     with store.write() as s:
         owner = customers.create(s, NewCustomer(nickname="李姐", accounts=[("kuaishou", "3381290099", None)]))
     other = _customer(store)

@@ -23,7 +23,7 @@ def _dialog(qtbot, ctx) -> UnknownBuyersDialog:
 
 
 def test_an_order_is_found_attached_and_leaves_the_list(qtbot, ctx, store):
-    assert import_orders(store.write_factory, DATA / "kuaishou_orders.csv", ImportOptions(platform="kuaishou")).ok
+    assert import_orders(store.write_factory, DATA / "buyer_id_orders.csv", ImportOptions(platform="kuaishou")).ok
     with store.write() as s:
         wang = customers.create(s, NewCustomer(nickname="王姐", city="宁波"))
     dialog = _dialog(qtbot, ctx)

@@ -112,6 +112,15 @@ class _Collector:
         return bool(self.tables or self.events)
 
 
+def everything() -> ChangeSet:
+    """Every table as changed: what a client re-reads after a time it could not read at all
+    (the server was lost), when it cannot know what it missed."""
+    from livedesk.models import Base
+
+    names = [t.name for t in Base.metadata.sorted_tables if t.name not in UNTRACKED]
+    return ChangeSet({name: ALL for name in [*names, CUSTOMER_DATA]})
+
+
 def _collector(session: Session) -> _Collector:
     found = session.info.get(INFO_KEY)
     if found is None:

@@ -81,6 +81,10 @@ DEFAULTS: dict[str, Any] = {
     # the OS keyring, never here) and the update time the last sync covered (ISO UTC).
     "sync.douyin.shop_id": None,
     "sync.douyin.synced_until": None,
+    # The kind of 抖店 app: "self" (自用型, a token from the shop id) or "tool" (工具型: the shop
+    # authorises it; its tokens live in the OS keyring), and a tool app's service-market id.
+    "sync.douyin.app_type": "self",
+    "sync.douyin.service_id": None,
 }
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -107,6 +107,11 @@ class Store:
         team.install(self.write_factory)
         event.listen(self.session_factory, "before_flush", _refuse_writes)
         event.listen(self.session_factory, "do_orm_execute", _refuse_bulk_writes)
+
+    def ping(self) -> None:
+        """One round trip to the store: raises what a lost server raises."""
+        with self.read() as session:
+            session.execute(text("SELECT 1"))
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "change_rules": frozenset({"owner"}),  # tiers, levels, follow-up rules, compliance words
     "manage_team": frozenset({"owner"}),
     "restore": frozenset({"owner"}),
+    "decrypt_recipients": frozenset({"owner"}),  # the platform's metered decryption of buyers' names and phones
     "encrypt_store": frozenset({"owner"}),  # turn encryption at rest on or off, change its passphrase
 }
 

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync and pyqtgraph otherwise try PyQt first
@@ -57,10 +58,23 @@ def setup_logging(folder: Path) -> None:
     root.setLevel(logging.INFO)
 
 
-def install_excepthook() -> None:
-    """Log an unexpected error and show it, instead of the app vanishing."""
+class _ExceptHook:
+    """Logs an unexpected error and shows it, instead of the app vanishing.
 
-    def hook(exc_type, exc, tb) -> None:
+    A read on the window's thread that met a lost server is no error of the program: the
+    window is told (``on_lost_connection``) and says "重新连接中…" until the server answers,
+    then re-reads what it shows."""
+
+    def __init__(self) -> None:
+        self.on_lost_connection: Callable[[], None] | None = None
+
+    def __call__(self, exc_type, exc, tb) -> None:
+        from livedesk.models.adapters import lost_connection
+
+        if self.on_lost_connection is not None and exc is not None and lost_connection(exc):
+            log.warning("a read on the window's thread lost the server", exc_info=(exc_type, exc, tb))
+            self.on_lost_connection()
+            return
         log.critical("unhandled error", exc_info=(exc_type, exc, tb))
         if QApplication.instance() is not None:
             box = QMessageBox(QMessageBox.Icon.Critical, "LiveDesk",
@@ -69,7 +83,11 @@ def install_excepthook() -> None:
             box.setDetailedText("".join(traceback.format_exception(exc_type, exc, tb)))
             box.open()
 
+
+def install_excepthook() -> _ExceptHook:
+    hook = _ExceptHook()
     sys.excepthook = hook
+    return hook
 
 
 def choose_language(args: argparse.Namespace) -> str:
@@ -129,9 +147,10 @@ def run_app(args: argparse.Namespace) -> int:
     app = make_application()
     language = choose_language(args)
     install_translators(app, language)
+    hook = None
     if not args.startup_probe:
         setup_logging(default_data_dir() / "logs")
-        install_excepthook()
+        hook = install_excepthook()
         from livedesk.services import private
 
         private.clean_leftovers()  # what a killed export or import left in the private folder
@@ -155,6 +174,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx.changes.follow_others()  # other processes and machines on this store
     # The probe must not leave its offscreen window size behind in the user's settings.
     window = MainWindow(ctx, remember_state=not args.startup_probe)
+    if hook is not None:
+        hook.on_lost_connection = window.read_lost
     scheduler = BackupScheduler(store, tasks, window)
     if args.startup_probe:
         # `livedesk bench startup` reads these lines: the window shown, then the customer

@@ -2,16 +2,17 @@
 
 The pane beside the list is narrow, so the view gives the basket the room left over
 by the short columns, and the platform's order number (long, quoted to after-sale
-service) comes last; every row's tooltip has it with the order's time.
+service) comes last; every row's tooltip has it with the order's time. A 抖店 order's
+context menu offers 解密收件人 where the page allows it (``decrypt_requested``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QResizeEvent
-from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QHeaderView, QMenu, QTableView, QWidget
 
 from livedesk.services.customers import OrderView
 from livedesk.ui import labels
@@ -80,9 +81,15 @@ def _basket(order: OrderView) -> str:
 
 
 class OrdersView(QTableView):
+    decrypt_requested = Signal(str)  # a 抖店 order number whose recipient the user asks to decrypt
+
     def __init__(self, model: OrdersModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        self.orders_model = model
+        self.offer_decrypt = False  # the page turns it on for a member who may decrypt
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(26)
         self.setAlternatingRowColors(True)
@@ -105,3 +112,16 @@ class OrdersView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_items()
+
+    def decryptable(self, row: int) -> str | None:
+        """The order number of row ``row`` when it is a 抖店 order (None otherwise)."""
+        orders = self.orders_model.orders
+        return orders[row].platform_order_id if 0 <= row < len(orders) and orders[row].platform == "douyin" else None
+
+    def _menu(self, at: QPoint) -> None:
+        number = self.decryptable(self.indexAt(at).row())
+        if not self.offer_decrypt or number is None:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("Decrypt the recipient (抖店)…"), lambda: self.decrypt_requested.emit(number))
+        menu.popup(self.viewport().mapToGlobal(at))

@@ -35,10 +35,12 @@ from livedesk.ui.errors import describe
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
+from livedesk.ui.douyin_words import RecipientDecrypt
 from livedesk.ui.flow_layout import FlowLayout
 from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.privacy_box import PrivacyBox
+from livedesk.ui.toast import Toast
 
 TILE_STYLE = """
 QFrame#StatTile { background: #f4f6f9; border-radius: 6px; }
@@ -140,6 +142,12 @@ class CustomerView(QWidget):
         self.orders_view.setMinimumHeight(240)
         self.orders_caption = QLabel(self)
         self.orders_caption.setWordWrap(True)  # the refunds line must not widen the page
+        # 解密收件人 on a 抖店 order (right click): the owner's, counted against the shop's quota.
+        self.decryptor = RecipientDecrypt(ctx, self)
+        self.orders_view.offer_decrypt = self.decryptor.allowed()
+        self.orders_view.decrypt_requested.connect(lambda number: self.decryptor.start([number]))
+        self.decrypt_feedback = Toast(self)
+        self.decryptor.finished.connect(lambda text, error: self.decrypt_feedback.say(text, error=error))
         orders_layout = QVBoxLayout(orders_box)
         orders_layout.addWidget(self.orders_view)
         orders_layout.addWidget(self.orders_caption)

@@ -1,5 +1,6 @@
-"""The 导入 page's 抖店 sync: the app key and secret (kept in the OS keyring), a sync now with
-progress, and a sync every half hour while LiveDesk is open.
+"""The 导入 page's 抖店 sync: the app key and secret (kept in the OS keyring), the shop's
+authorisation of a tool app (工具型: the authorisation page, then the code it gives), a sync
+now with progress, and a sync every half hour while LiveDesk is open.
 
 services/sync does the work on this box's own thread (a slow platform must not hold up
 the pages' reads); this box only shows it and words the platform's refusals.
@@ -8,12 +9,15 @@ the pages' reads); this box only shows it and words the platform's refusals.
 from __future__ import annotations
 
 import getpass
+import secrets
 import threading
 from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -25,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk.services import settings
-from livedesk.services.sync import credentials
+from livedesk.services.sync import credentials, douyin_auth
 from livedesk.services.sync.douyin_api import GATEWAY
 from livedesk.ui.context import AppContext
+from livedesk.ui.douyin_words import DouyinWords
 from livedesk.ui.tasks import TaskRunner
 
 AUTO_SYNC_MS = 30 * 60 * 1000
@@ -51,10 +56,24 @@ class DouyinSyncBox(QGroupBox):
         self.app_secret = QLineEdit(self)
         self.app_secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.app_secret.setPlaceholderText(self.tr("App secret (kept in the system's keychain)"))
+        self.words = DouyinWords(self)
+        self.open_url = QDesktopServices.openUrl  # tests replace it: no browser
+        self.app_type = QComboBox(self)
+        self.app_type.addItem(self.tr("Self-built app (自用型)"), douyin_auth.SELF_BUILT)
+        self.app_type.addItem(self.tr("Tool app (工具型)"), douyin_auth.TOOL)
+        self.app_type.currentIndexChanged.connect(lambda _i: self._show_app_type())
         self.shop_id = QLineEdit(self)
         self.shop_id.setPlaceholderText(self.tr("Shop id"))
+        self.service_id = QLineEdit(self)
+        self.service_id.setPlaceholderText(self.tr("Service id (服务市场)"))
         self.keep_button = QPushButton(self.tr("Keep"), self)
         self.keep_button.clicked.connect(self.keep_credentials)
+        self.authorise_button = QPushButton(self.tr("Open the authorisation page"), self)
+        self.authorise_button.clicked.connect(self.open_authorisation)
+        self.auth_code = QLineEdit(self)
+        self.auth_code.setPlaceholderText(self.tr("Then paste the code (or the whole address) 抖店 gives"))
+        self.connect_button = QPushButton(self.tr("Connect"), self)
+        self.connect_button.clicked.connect(self.connect_shop)
         self.sync_button = QPushButton(self.tr("Sync now"), self)
         self.sync_button.clicked.connect(self.sync_now)
         self.auto = QCheckBox(self.tr("Every 30 minutes while LiveDesk is open"), self)
@@ -65,8 +84,15 @@ class DouyinSyncBox(QGroupBox):
         self.status.setWordWrap(True)
 
         keys = QHBoxLayout()
-        for w, stretch in ((self.app_key, 2), (self.app_secret, 3), (self.shop_id, 1), (self.keep_button, 0)):
+        for w, stretch in ((self.app_type, 0), (self.app_key, 2), (self.app_secret, 3), (self.shop_id, 1),
+                           (self.service_id, 1), (self.keep_button, 0)):
             keys.addWidget(w, stretch)
+        self.authorisation = QWidget(self)
+        authorise = QHBoxLayout(self.authorisation)
+        authorise.setContentsMargins(0, 0, 0, 0)
+        authorise.addWidget(self.authorise_button)
+        authorise.addWidget(self.auth_code, 1)
+        authorise.addWidget(self.connect_button)
         run = QHBoxLayout()
         run.addWidget(self.sync_button)
         run.addWidget(self.auto)
@@ -74,6 +100,7 @@ class DouyinSyncBox(QGroupBox):
         run.addStretch(1)  # the buttons keep their size while no progress is shown
         layout = QVBoxLayout(self)
         layout.addLayout(keys)
+        layout.addWidget(self.authorisation)
         layout.addLayout(run)
         layout.addWidget(self.status)
 
@@ -92,17 +119,38 @@ class DouyinSyncBox(QGroupBox):
         (reading it may ask the user to unlock it; not when the page opens)."""
         with self.ctx.store.read() as session:
             shop = settings.get(session, "sync.douyin.shop_id") or ""
+            kind = settings.get(session, "sync.douyin.app_type")
+            service = settings.get(session, "sync.douyin.service_id") or ""
+        self.app_type.setCurrentIndex(max(0, self.app_type.findData(kind)))
         self.shop_id.setText(shop)
+        self.service_id.setText(service)
+        self._show_app_type()
         if shop:
             self.app_secret.setPlaceholderText(self.tr("Kept in the system's keychain"))
             self._say(self.tr("Ready to sync shop %1.").replace("%1", shop))
+        elif kind == douyin_auth.TOOL and service:
+            self.app_secret.setPlaceholderText(self.tr("Kept in the system's keychain"))
+            self._say(self.tr("Now let the shop authorise LiveDesk: open the authorisation page, then paste "
+                              "the code."))
         else:
-            self._say(self.tr("Enter the app key and secret of the shop's 抖店 app (自用型), and the shop id."))
+            self._say(self.tr("Enter the app key and secret of the shop's 抖店 app, and the shop id (a self-built "
+                              "app) or the service id (a tool app)."))
+
+    def _tool(self) -> bool:
+        return self.app_type.currentData() == douyin_auth.TOOL
+
+    def _show_app_type(self) -> None:
+        tool = self._tool()
+        self.shop_id.setVisible(not tool)
+        self.service_id.setVisible(tool)
+        self.authorisation.setVisible(tool)
 
     def keep_credentials(self) -> None:
-        key, secret, shop = self.app_key.text().strip(), self.app_secret.text().strip(), self.shop_id.text().strip()
-        if not (key and secret and shop):
-            self._say(self.tr("The app key, the app secret and the shop id are all needed."), error=True)
+        key, secret = self.app_key.text().strip(), self.app_secret.text().strip()
+        shop, service, tool = self.shop_id.text().strip(), self.service_id.text().strip(), self._tool()
+        if not (key and secret and (service if tool else shop)):
+            self._say(self.tr("The app key, the app secret and the service id are all needed.") if tool else
+                      self.tr("The app key, the app secret and the shop id are all needed."), error=True)
             return
         try:
             credentials.save("douyin", credentials.AppCredentials(key, secret))
@@ -110,10 +158,54 @@ class DouyinSyncBox(QGroupBox):
             self._say(self._no_keyring(), error=True)
             return
         with self.ctx.store.write() as session:
-            settings.set_value(session, "sync.douyin.shop_id", shop)
+            settings.set_value(session, "sync.douyin.app_type", self.app_type.currentData())
+            if tool:
+                settings.set_value(session, "sync.douyin.service_id", service)
+            else:
+                settings.set_value(session, "sync.douyin.shop_id", shop)
         self.app_secret.clear()
         self.app_secret.setPlaceholderText(self.tr("Kept in the system's keychain"))
-        self._say(self.tr("Kept. The secret is in the system's keychain, not in LiveDesk's data."))
+        if tool:
+            self._say(self.tr("Kept. Now let the shop authorise LiveDesk: open the authorisation page, then paste "
+                              "the code."))
+        else:
+            self._say(self.tr("Kept. The secret is in the system's keychain, not in LiveDesk's data."))
+
+    # -- a tool app's authorisation --------------------------------------------------------------
+    def open_authorisation(self) -> None:
+        service = self.service_id.text().strip()
+        if not service:
+            self._say(self.tr("Enter the tool app's service id first."), error=True)
+            return
+        self.open_url(QUrl(douyin_auth.authorize_url(service, secrets.token_urlsafe(8))))
+        self._say(self.tr("The shop's owner authorises LiveDesk in the browser; 抖店 then shows a code (or "
+                          "opens an address with code=…): paste it here within 10 minutes."))
+
+    def connect_shop(self) -> None:
+        code = self.auth_code.text().strip()
+        if not code or self.runner.busy():
+            return
+        gateway = self.gateway
+
+        def run() -> Any:
+            from livedesk.services.sync.douyin_api import DouyinApi
+
+            return douyin_auth.exchange_code(DouyinApi(credentials.load("douyin"), "", gateway), code,
+                                             credentials.KeyringTokens("douyin"))
+
+        def done(tokens: Any) -> None:
+            with self.ctx.store.write() as session:
+                settings.set_value(session, "sync.douyin.app_type", douyin_auth.TOOL)
+                settings.set_value(session, "sync.douyin.shop_id", tokens.shop_id)
+            self.auth_code.clear()
+            self.shop_id.setText(tokens.shop_id)
+            self._idle()
+            self._say(self.tr("Connected: shop %1 %2 authorised LiveDesk. The tokens are in the system's keychain.")
+                      .replace("%1", tokens.shop_id).replace("%2", tokens.shop_name))
+
+        self.connect_button.setEnabled(False)
+        self._say(self.tr("Asking 抖店 for the shop's tokens…"))
+        self.runner.submit(run, on_done=done, on_error=self._failed)
 
     def _no_keyring(self) -> str:
         return self.tr("This computer has no keychain LiveDesk can use, so the secret cannot be kept safely.")
@@ -129,15 +221,14 @@ class DouyinSyncBox(QGroupBox):
     def sync_now(self, quiet: bool = False) -> None:
         if self.runner.busy():
             return
-        shop = self.shop_id.text().strip()
+        shop, kind = self.shop_id.text().strip(), self.app_type.currentData()
         gateway = self.gateway
         self._cancel.clear()
 
         def run() -> Any:
             from livedesk.services.sync.douyin import sync_orders
-            from livedesk.services.sync.douyin_api import DouyinApi
 
-            api = DouyinApi(credentials.load("douyin"), shop, gateway)
+            api = douyin_auth.connection(kind, shop, gateway)
             return sync_orders(self.ctx.store.write_factory, api, actor=getpass.getuser(),
                                progress=lambda done, total, phase: self.progressed.emit(done, total, phase),
                                cancel=self._cancel)
@@ -179,20 +270,7 @@ class DouyinSyncBox(QGroupBox):
             text = self._no_keyring() if exc.code == "no_keyring" else self.tr(
                 "Enter the app key and secret first.")
         elif isinstance(exc, DouyinApiError):
-            text = {
-                "signature": self.tr("抖店 refused the signature: the app secret does not belong to this app key."),
-                "rate_limited": self.tr("抖店 asks to slow down (rate limit): try again in a few minutes."),
-                "ip_whitelist": self.tr("抖店 refused this computer's address: add it to the app's IP whitelist "
-                                        "in the 抖店 open platform."),
-                "token": self.tr("抖店 no longer accepts this app's authorisation: authorise it again."),
-                "credentials": self.tr("抖店 does not know this app key, or the shop has not authorised the app."),
-                "permission": self.tr("This app may not read orders: ask for the order permission in the "
-                                      "抖店 open platform."),
-                "service": self.tr("抖店 is not answering properly right now: try again later."),
-                "network": self.tr("抖店 could not be reached, or the connection kept dropping: check the "
-                                   "internet connection and try again."),
-            }.get(exc.kind, self.tr("抖店 refused the request."))
-            text += " " + self.tr("Nothing was written.")
+            text = self.words.refusal(exc.kind) + " " + self.tr("Nothing was written.")
         elif isinstance(exc, SyncError):
             text = self.tr("Some of 抖店's orders could not be read, so nothing was written.")
         elif isinstance(exc, ImportCancelled):
@@ -204,6 +282,7 @@ class DouyinSyncBox(QGroupBox):
     def _idle(self) -> None:
         self.progress.hide()
         self.sync_button.setEnabled(True)
+        self.connect_button.setEnabled(True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QStackedWidget,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )

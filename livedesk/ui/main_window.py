@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedesk import __version__
+from livedesk.services import changes
 from livedesk.ui.errors import describe
 from livedesk.ui.context import AppContext
 from livedesk.ui.host_panel import HostPanel
@@ -268,8 +269,23 @@ class MainWindow(QMainWindow):
     def _on_connection(self, state: str) -> None:
         self._set_lost("feed", state == "reconnecting")
 
+    def read_lost(self) -> None:
+        """A read on this thread met a lost server: say so, wait on the worker (which retries
+        until the server answers), then re-read every page, since what it missed is unknown."""
+        if "read" in self._lost:
+            return
+        self._set_lost("read", True)
+
+        def back(_result: object) -> None:
+            self._set_lost("read", False)
+            self.ctx.changes.changed.emit(changes.everything())
+
+        self.ctx.tasks.submit(self.ctx.store.ping, on_done=back,
+                              on_error=lambda _exc: self._set_lost("read", False))
+
     def _set_lost(self, who: str, lost: bool) -> None:
-        """``who`` ("tasks": the worker; "feed": the change feed) lost or found the server again."""
+        """``who`` ("tasks": the worker; "feed": the change feed; "read": a page's read) lost or
+        found the server again."""
         if lost:
             self._lost.add(who)
         else:

@@ -195,7 +195,7 @@ class PrivacyBox(QGroupBox):
         self.message.show()
 
     def _failed(self, exc: BaseException) -> None:
-        from livedesk.services import access_export, erasure
+        from livedesk.services import access_export
 
         if isinstance(exc, ConsentError):
             text = {

@@ -2,8 +2,11 @@
 
 The assistant finds out whose an order is (the platform's order page, a chat, a call),
 finds the customer with the usual lookup and attaches the order; the store then knows the
-order's buyer id for next time. services/unknown_buyers.py lists and attaches; this
-dialog only shows it.
+order's buyer id for next time. For a 抖店 order the shop's owner may instead ask the
+platform to decrypt the recipient (解密收件人, counted against the shop's quota): the
+decrypted name and phone find or make the customer as a file's plain values would.
+services/unknown_buyers.py lists and attaches, services/sync/douyin_decrypt.py decrypts;
+this dialog only shows it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 from livedesk.services import settings, unknown_buyers
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.douyin_words import RecipientDecrypt
 from livedesk.ui.rows_model import RowsModel, rows_table
 
 ORDERS_SHOWN = 500
@@ -47,6 +51,14 @@ class UnknownBuyersDialog(QDialog):
                                  self.tr("Status"), self.tr("Products")], self)
         self.orders_view = rows_table(self.orders, self)
         self.orders_view.selectionModel().currentRowChanged.connect(lambda _c, _p: self._update_buttons())
+        self.platforms: list[str] = []  # each listed order's platform code
+        self.decryptor = RecipientDecrypt(ctx, self)
+        self.decryptor.finished.connect(self._decrypted)
+        self.decrypt_button = QPushButton(self.tr("Decrypt the recipient (抖店)"), self)
+        self.decrypt_button.setToolTip(self.tr("Asks 抖店 for the order's recipient, which counts against the "
+                                               "shop's decryption quota; the name and phone find or make the "
+                                               "customer. Only the shop's owner may."))
+        self.decrypt_button.clicked.connect(self.decrypt)
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(self.tr("Whose is it? Nickname, pinyin, platform id or phone tail"))
@@ -71,8 +83,16 @@ class UnknownBuyersDialog(QDialog):
         right_layout.addWidget(self.hits_view, 1)
         right_layout.addWidget(self.feedback)
         right_layout.addWidget(self.attach_button)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.orders_view, 1)
+        decrypt_row = QHBoxLayout()
+        decrypt_row.addWidget(self.decrypt_button)
+        decrypt_row.addStretch(1)
+        left_layout.addLayout(decrypt_row)
         splitter = QSplitter(self)
-        splitter.addWidget(self.orders_view)
+        splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setSizes([720, 460])
         layout = QVBoxLayout(self)
@@ -96,6 +116,7 @@ class UnknownBuyersDialog(QDialog):
               o.ordered_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"), labels.money(o.total_fen),
               labels.order_status(o.status), o.products) for o in waiting],
             keys=[o.id for o in waiting])
+        self.platforms = [o.platform for o in waiting]
         self.orders_view.resizeColumnsToContents()
         if total:
             self.status.setText(self.tr("%1 orders came without a buyer anyone can recognise (the platform "
@@ -156,9 +177,27 @@ class UnknownBuyersDialog(QDialog):
         self.attach_button.setEnabled(False)
         self.ctx.tasks.submit(run, on_done=done, on_error=self._error)
 
+    # -- decrypting (抖店) ---------------------------------------------------------------------
+    def decrypt(self) -> None:
+        row = self.orders_view.currentIndex().row()
+        if row < 0 or self.platforms[row] != "douyin":
+            return
+        self.decrypt_button.setEnabled(False)
+        self._say(self.tr("Asking 抖店 for the recipient…"))
+        self.decryptor.start([self.orders.rows[row][1]])
+
+    def _decrypted(self, text: str, error: bool) -> None:
+        self._say(text, error=error)
+        if not error:
+            self.attached_any = True
+        self.reload()
+
     def _update_buttons(self) -> None:
-        self.attach_button.setEnabled(self.orders_view.currentIndex().row() >= 0
-                                      and self.hits_view.currentIndex().row() >= 0)
+        row = self.orders_view.currentIndex().row()
+        self.attach_button.setEnabled(row >= 0 and self.hits_view.currentIndex().row() >= 0)
+        douyin = 0 <= row < len(self.platforms) and self.platforms[row] == "douyin"
+        self.decrypt_button.setVisible(self.decryptor.allowed())
+        self.decrypt_button.setEnabled(douyin and not self.decryptor.running)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.feedback.setText(text)

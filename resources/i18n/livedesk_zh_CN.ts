@@ -1237,12 +1237,36 @@ Replace it with yours?</source>
         <translation>App Secret（保存在系统钥匙串中）</translation>
     </message>
     <message>
+        <source>Self-built app (自用型)</source>
+        <translation>自用型应用</translation>
+    </message>
+    <message>
+        <source>Tool app (工具型)</source>
+        <translation>工具型应用</translation>
+    </message>
+    <message>
         <source>Shop id</source>
         <translation>店铺ID</translation>
     </message>
     <message>
+        <source>Service id (服务市场)</source>
+        <translation>服务ID（服务市场）</translation>
+    </message>
+    <message>
         <source>Keep</source>
         <translation>保存</translation>
+    </message>
+    <message>
+        <source>Open the authorisation page</source>
+        <translation>打开授权页面</translation>
+    </message>
+    <message>
+        <source>Then paste the code (or the whole address) 抖店 gives</source>
+        <translation>然后粘贴抖店给出的授权码（或整个网址）</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -1261,16 +1285,44 @@ Replace it with yours?</source>
         <translation>可以同步店铺 %1。</translation>
     </message>
     <message>
-        <source>Enter the app key and secret of the shop&apos;s 抖店 app (自用型), and the shop id.</source>
-        <translation>请填写店铺抖店应用（自用型）的 App Key、App Secret 和店铺ID。</translation>
+        <source>Now let the shop authorise LiveDesk: open the authorisation page, then paste the code.</source>
+        <translation>接下来请店铺授权 LiveDesk：打开授权页面，然后粘贴授权码。</translation>
+    </message>
+    <message>
+        <source>Enter the app key and secret of the shop&apos;s 抖店 app, and the shop id (a self-built app) or the service id (a tool app).</source>
+        <translation>请输入店铺抖店应用的 App Key 和 App Secret，以及店铺ID（自用型应用）或服务ID（工具型应用）。</translation>
+    </message>
+    <message>
+        <source>The app key, the app secret and the service id are all needed.</source>
+        <translation>App Key、App Secret 和服务ID都需要填写。</translation>
     </message>
     <message>
         <source>The app key, the app secret and the shop id are all needed.</source>
         <translation>App Key、App Secret 和店铺ID 都需要填写。</translation>
     </message>
     <message>
+        <source>Kept. Now let the shop authorise LiveDesk: open the authorisation page, then paste the code.</source>
+        <translation>已保存。接下来请店铺授权 LiveDesk：打开授权页面，然后粘贴授权码。</translation>
+    </message>
+    <message>
         <source>Kept. The secret is in the system&apos;s keychain, not in LiveDesk&apos;s data.</source>
         <translation>已保存。密钥存放在系统钥匙串中，不在 LiveDesk 的数据里。</translation>
+    </message>
+    <message>
+        <source>Enter the tool app&apos;s service id first.</source>
+        <translation>请先输入工具型应用的服务ID。</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s owner authorises LiveDesk in the browser; 抖店 then shows a code (or opens an address with code=…): paste it here within 10 minutes.</source>
+        <translation>请店主在浏览器中授权 LiveDesk；抖店随后会给出授权码（或打开一个带 code=… 的网址）：请在 10 分钟内粘贴到这里。</translation>
+    </message>
+    <message>
+        <source>Connected: shop %1 %2 authorised LiveDesk. The tokens are in the system&apos;s keychain.</source>
+        <translation>已连接：店铺 %1 %2 已授权 LiveDesk。令牌保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the shop&apos;s tokens…</source>
+        <translation>正在向抖店获取店铺的令牌…</translation>
     </message>
     <message>
         <source>This computer has no keychain LiveDesk can use, so the secret cannot be kept safely.</source>
@@ -1301,42 +1353,6 @@ Replace it with yours?</source>
         <translation>请先填写 App Key 和 App Secret。</translation>
     </message>
     <message>
-        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
-        <translation>抖店拒绝了签名：App Secret 与这个 App Key 不匹配。</translation>
-    </message>
-    <message>
-        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
-        <translation>抖店提示请求太频繁（限流）：请过几分钟再试。</translation>
-    </message>
-    <message>
-        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
-        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
-    </message>
-    <message>
-        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
-        <translation>抖店不再接受这个应用的授权：请重新授权。</translation>
-    </message>
-    <message>
-        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
-        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
-    </message>
-    <message>
-        <source>This app may not read orders: ask for the order permission in the 抖店 open platform.</source>
-        <translation>这个应用无权读取订单：请在抖店开放平台申请订单权限。</translation>
-    </message>
-    <message>
-        <source>抖店 is not answering properly right now: try again later.</source>
-        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
-    </message>
-    <message>
-        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
-        <translation>连不上抖店，或连接一再中断：请检查网络后再试。</translation>
-    </message>
-    <message>
-        <source>抖店 refused the request.</source>
-        <translation>抖店拒绝了请求。</translation>
-    </message>
-    <message>
         <source>Nothing was written.</source>
         <translation>没有写入任何数据。</translation>
     </message>
@@ -1351,6 +1367,117 @@ Replace it with yours?</source>
     <message>
         <source>Something went wrong; the log has the details.</source>
         <translation>出错了，详情见日志。</translation>
+    </message>
+</context>
+<context>
+    <name>DouyinWords</name>
+    <message>
+        <source>抖店 refused the signature: the app secret does not belong to this app key.</source>
+        <translation>抖店拒绝了签名：App Secret 与该 App Key 不匹配。</translation>
+    </message>
+    <message>
+        <source>抖店 asks to slow down (rate limit): try again in a few minutes.</source>
+        <translation>抖店要求放慢请求（触发限流）：请几分钟后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused this computer&apos;s address: add it to the app&apos;s IP whitelist in the 抖店 open platform.</source>
+        <translation>抖店拒绝了这台电脑的地址：请在抖店开放平台把它加入应用的 IP 白名单。</translation>
+    </message>
+    <message>
+        <source>抖店 no longer accepts this app&apos;s authorisation: authorise it again.</source>
+        <translation>抖店不再接受该应用的授权：请重新授权。</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s authorisation of LiveDesk was withdrawn or has lapsed: open the authorisation page and authorise it again.</source>
+        <translation>店铺对 LiveDesk 的授权已被取消或已失效：请打开授权页面重新授权。</translation>
+    </message>
+    <message>
+        <source>The shop has not authorised LiveDesk yet: open the authorisation page, authorise, then paste the code here.</source>
+        <translation>店铺还没有授权 LiveDesk：请打开授权页面完成授权，再把授权码粘贴到这里。</translation>
+    </message>
+    <message>
+        <source>That authorisation code is wrong or older than 10 minutes: authorise again for a new one.</source>
+        <translation>授权码不正确或已超过 10 分钟：请重新授权以获取新的授权码。</translation>
+    </message>
+    <message>
+        <source>抖店 does not know this app key, or the shop has not authorised the app.</source>
+        <translation>抖店不认识这个 App Key，或店铺尚未授权该应用。</translation>
+    </message>
+    <message>
+        <source>This app may not do that: ask for the permission in the 抖店 open platform.</source>
+        <translation>该应用没有这项权限：请在抖店开放平台申请对应的接口权限。</translation>
+    </message>
+    <message>
+        <source>The shop&apos;s decryption quota is used up: 抖店 gives more over time, or on request in the 抖店 open platform.</source>
+        <translation>店铺的解密额度已用完：抖店会随时间发放新额度，也可在抖店开放平台申请。</translation>
+    </message>
+    <message>
+        <source>抖店&apos;s risk control refuses to decrypt for now: try again later.</source>
+        <translation>抖店风控暂时拒绝解密：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 is not answering properly right now: try again later.</source>
+        <translation>抖店暂时无法正常响应：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>抖店 could not be reached, or the connection kept dropping: check the internet connection and try again.</source>
+        <translation>无法连接抖店，或连接一再中断：请检查网络后重试。</translation>
+    </message>
+    <message>
+        <source>抖店 refused the request.</source>
+        <translation>抖店拒绝了请求。</translation>
+    </message>
+    <message>
+        <source>not a 抖店 order LiveDesk has</source>
+        <translation>LiveDesk 中没有这笔抖店订单</translation>
+    </message>
+    <message>
+        <source>抖店 gave nothing to decrypt</source>
+        <translation>抖店没有给出可解密的内容</translation>
+    </message>
+    <message>
+        <source>抖店 refused it (a closed order, or a privacy rule)</source>
+        <translation>抖店拒绝解密（订单已关闭或受隐私规则限制）</translation>
+    </message>
+    <message>
+        <source>refused by 抖店&apos;s risk control for now</source>
+        <translation>暂时被抖店风控拒绝</translation>
+    </message>
+    <message>
+        <source>not asked: 抖店 stopped first</source>
+        <translation>未请求：抖店已先行中止</translation>
+    </message>
+    <message>
+        <source>nothing in it tells who the buyer is</source>
+        <translation>解密结果无法识别买家</translation>
+    </message>
+    <message>
+        <source>its buyer id is another customer&apos;s: see possible duplicates</source>
+        <translation>其买家ID属于另一位客户：请查看疑似重复</translation>
+    </message>
+    <message>
+        <source>Decrypted %1 of %2 orders (%3 counted against the shop&apos;s quota).</source>
+        <translation>已解密 %2 笔订单中的 %1 笔（占用店铺解密额度 %3 条）。</translation>
+    </message>
+    <message>
+        <source>%1 remain.</source>
+        <translation>剩余 %1 条。</translation>
+    </message>
+    <message>
+        <source>%1 orders now have their customer (%2 new customers).</source>
+        <translation>%1 笔订单已找到客户（新建客户 %2 位）。</translation>
+    </message>
+    <message>
+        <source>%1 customers got the name or phone they lacked.</source>
+        <translation>%1 位客户补全了姓名或手机号。</translation>
+    </message>
+    <message>
+        <source>%1 possible duplicates to look at.</source>
+        <translation>有 %1 组疑似重复客户待查看。</translation>
+    </message>
+    <message>
+        <source>Not decrypted: %1.</source>
+        <translation>未解密：%1。</translation>
     </message>
 </context>
 <context>
@@ -4085,6 +4212,13 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>OrdersView</name>
+    <message>
+        <source>Decrypt the recipient (抖店)…</source>
+        <translation>解密收件人（抖店）…</translation>
+    </message>
+</context>
+<context>
     <name>PanelCardView</name>
     <message>
         <source>Waiting for viewers…</source>
@@ -4400,6 +4534,25 @@ Replace it with yours?</source>
     <message>
         <source>Known customers who want this: %1 · restock waitlist: %2</source>
         <translation>想买的老客：%1 · 补货等待：%2</translation>
+    </message>
+</context>
+<context>
+    <name>RecipientDecrypt</name>
+    <message>
+        <source>Only the shop&apos;s owner may decrypt recipients: each one counts against the quota.</source>
+        <translation>只有店主可以解密收件人：每次解密都会占用额度。</translation>
+    </message>
+    <message>
+        <source>Set up the 抖店 app on the Import page first.</source>
+        <translation>请先在导入页面设置抖店应用。</translation>
+    </message>
+    <message>
+        <source>Nothing was decrypted.</source>
+        <translation>没有解密任何内容。</translation>
+    </message>
+    <message>
+        <source>Something went wrong; the log has the details.</source>
+        <translation>出了点问题，详情见日志。</translation>
     </message>
 </context>
 <context>
@@ -5095,6 +5248,14 @@ It holds %3.</source>
         <translation>商品</translation>
     </message>
     <message>
+        <source>Decrypt the recipient (抖店)</source>
+        <translation>解密收件人（抖店）</translation>
+    </message>
+    <message>
+        <source>Asks 抖店 for the order&apos;s recipient, which counts against the shop&apos;s decryption quota; the name and phone find or make the customer. Only the shop&apos;s owner may.</source>
+        <translation>向抖店请求该订单的收件人，会占用店铺的解密额度；解密出的姓名和手机号用于找到或新建客户。仅店主可用。</translation>
+    </message>
+    <message>
         <source>Whose is it? Nickname, pinyin, platform id or phone tail</source>
         <translation>是谁的订单？输入昵称、拼音、平台ID或手机尾号</translation>
     </message>
@@ -5141,6 +5302,10 @@ It holds %3.</source>
     <message>
         <source>Their next orders with this buyer id will find them by themselves.</source>
         <translation>以后带这个买家ID的订单会自动归到这位客户。</translation>
+    </message>
+    <message>
+        <source>Asking 抖店 for the recipient…</source>
+        <translation>正在向抖店请求收件人…</translation>
     </message>
     <message>
         <source>That order is gone: someone reverted its import.</source>

@@ -14,9 +14,16 @@ commit the output).
   TaobaoSaledObject: 订单编号, 买家会员名, 买家支付宝账号, 买家应付货款, …, 联系电话, 联系手机,
   订单创建时间, 订单付款时间, 宝贝标题, …, 宝贝总数量); since 2022 its 收货人姓名 and 收货地址
   come masked and 联系手机 as a privacy virtual number with an extension.
-- ``kuaishou_orders.csv``: 快手小店's order export. Its exact column list could not be
-  confirmed in the public material available here: the columns are the 快手 names the
-  importer already knew (快手昵称, 买家ID) around the generic ones; recipients masked.
+- ``kuaishou_orders.csv``: 快手小店's order export (订单 › 批量导出). Its columns are those two
+  independent public scripts read from real 快手 shops' exports (pandas ``usecols`` lists of
+  a 快手处理模块 reconciliation tool and of a ``kshou`` order ETL): 订单号, 订单创建时间,
+  订单支付时间, 订单状态, 实付款 (with ¥), 快递费, 支付方式, 成交数量, 商品名称, 商品规格, 商品ID,
+  SKU编码, 商品单价, 售后状态 (older exports: 退货退款), 买家留言, 收货人姓名, 收货人电话,
+  收货地址-省/-市/-区/-街道, 收货地址, 发货时间, 快递单号, 快递公司, CPS达人ID, CPS达人昵称,
+  团长ID, 预估推广佣金; statuses 待付款 / 交易关闭 among them. Neither reads a buyer id or
+  nickname column, so none is here: such a file names nobody but the recipient.
+- ``buyer_id_orders.csv``: LiveDesk's own template with a platform's buyer ids (买家ID), for
+  the tests of learning a buyer id when an order is attached.
 """
 
 from __future__ import annotations
@@ -90,23 +97,64 @@ def taobao_rows() -> list[list[str]]:
     ]
 
 
-KUAISHOU_HEADER = ["订单号", "订单创建时间", "付款时间", "订单状态", "商品名称", "商品ID", "SKU编码", "商品单价",
-                   "商品数量", "实付款", "买家ID", "快手昵称", "收货人", "收货人电话", "省", "市", "区", "收货地址",
-                   "售后状态"]
+KUAISHOU_HEADER = ["订单号", "订单创建时间", "订单支付时间", "订单状态", "商品名称", "商品规格", "商品ID", "SKU编码",
+                   "商品单价", "成交数量", "实付款", "快递费", "支付方式", "售后状态", "买家留言", "收货人姓名",
+                   "收货人电话", "收货地址-省", "收货地址-市", "收货地址-区", "收货地址-街道", "收货地址", "发货时间",
+                   "快递单号", "快递公司", "CPS达人ID", "CPS达人昵称", "团长ID", "预估推广佣金"]
 
 
 def kuaishou_rows() -> list[list[str]]:
+    def row(order: str, created: str, paid: str, status: str, product: str, spec: str, pid: str, sku: str,
+            price: str, qty: str, total: str, after: str, name: str, phone: str, province: str, city: str,
+            district: str, street: str, address: str, shipped: str = "", waybill: str = "",
+            cps: tuple[str, str, str, str] = ("", "", "", "")) -> list[str]:
+        return [order, created, paid, status, product, spec, pid, sku, price, qty, total, "¥0.00", "微信支付" if paid
+                else "", after, "", name, phone, province, city, district, street, address, shipped, waybill,
+                "中通快递" if waybill else "", *cps]
+
     return [
-        ["2412300155203391", "2026-10-12 20:10:00", "2026-10-12 20:10:21", "已完成", "保湿面霜 50g", "88001",
-         "SK-0050", "259.00", "1", "259.00", "3381290017", "小鹿爱美妆", "张*", "186****2234", "江苏省", "南京市",
-         "鼓楼区", "中山路***号", "-"],
+        # recipients masked as 快手 gives them today: nobody to know the buyer by (two orders, no merge)
+        row("2412300155203391", "2026-10-12 20:10:00", "2026-10-12 20:10:21", "交易成功", "保湿面霜", "50g",
+            "22088001775", "SK-0050", "¥259.00", "1", "¥259.00", "", "张*", "186****2234", "江苏省", "南京市",
+            "鼓楼区", "宁海路街道", "中山路***号", "2026-10-13 09:00:00", "73550011223344",
+            ("1887001234", "美妆小鹿", "", "¥25.90")),
+        row("2412300155203408", "2026-10-12 20:45:00", "2026-10-12 20:45:09", "已发货", "修护精华水", "150ml",
+            "22088002775", "SK-0150", "¥189.00", "2", "¥378.00", "", "张*", "186****2234", "江苏省", "南京市",
+            "鼓楼区", "宁海路街道", "中山路***号", "2026-10-13 09:05:00", "73550011223351"),
+        # closed after a refund
+        row("2412300155203415", "2026-10-12 21:30:00", "2026-10-12 21:30:30", "交易关闭", "洁面乳", "120g",
+            "22088003775", "SK-0120", "¥79.00", "1", "¥79.00", "退款成功", "***", "***********", "浙江省",
+            "宁波市", "海曙区", "***", "***"),
+        # an older export still gave the recipient in full: one customer for both of her orders
+        row("2409120155200017", "2026-09-12 20:05:00", "2026-09-12 20:05:30", "交易成功", "保湿面霜", "50g",
+            "22088001775", "SK-0050", "¥259.00", "1", "¥259.00", "", "陈晓敏", "13912345678", "浙江省", "杭州市",
+            "西湖区", "北山街道", "曙光路12号", "2026-09-13 10:00:00", "73550010000017"),
+        row("2409180155200025", "2026-09-18 21:15:00", "2026-09-18 21:15:40", "待发货", "洁面乳", "120g",
+            "22088003775", "SK-0120", "¥79.00", "1", "¥79.00", "", "陈晓敏", "13912345678", "浙江省", "杭州市",
+            "西湖区", "北山街道", "曙光路12号"),
+        # placed, never paid
+        row("2410020155200033", "2026-10-02 19:00:00", "", "待付款", "修护精华水", "150ml", "22088002775",
+            "SK-0150", "¥189.00", "1", "¥189.00", "", "李*", "137****0021", "广东省", "深圳市", "南山区",
+            "粤海街道", "科技路***"),
+    ]
+
+
+BUYER_ID_HEADER = ["order_id", "ordered_at", "paid_at", "status", "product_name", "product_code", "quantity",
+                   "order_total", "buyer_id", "buyer_handle", "recipient_name", "phone", "province", "city",
+                   "address", "after_sale", "platform"]
+
+
+def buyer_id_rows() -> list[list[str]]:
+    return [
+        ["2412300155203391", "2026-10-12 20:10:00", "2026-10-12 20:10:21", "已完成", "保湿面霜 50g", "88001", "1",
+         "259.00", "3381290017", "小鹿爱美妆", "张*", "186****2234", "江苏省", "南京市", "中山路***号", "-",
+         "kuaishou"],
         ["2412300155203408", "2026-10-12 20:45:00", "2026-10-12 20:45:09", "已发货", "修护精华水 150ml", "88002",
-         "SK-0150", "189.00", "2", "378.00", "3381290017", "小鹿爱美妆", "张*", "186****2234", "江苏省", "南京市",
-         "鼓楼区", "中山路***号", "-"],
+         "2", "378.00", "3381290017", "小鹿爱美妆", "张*", "186****2234", "江苏省", "南京市", "中山路***号", "-",
+         "kuaishou"],
         # a buyer id and nothing else a person knows: waits on the unknown-buyers list
-        ["2412300155203415", "2026-10-12 21:30:00", "2026-10-12 21:30:30", "已完成", "洁面乳 120g", "88003",
-         "SK-0120", "79.00", "1", "79.00", "3381290099", "", "***", "***********", "浙江省", "宁波市", "海曙区",
-         "***", "退款成功"],
+        ["2412300155203415", "2026-10-12 21:30:00", "2026-10-12 21:30:30", "已完成", "洁面乳 120g", "88003", "1",
+         "79.00", "3381290099", "", "***", "***********", "浙江省", "宁波市", "***", "退款成功", "kuaishou"],
     ]
 
 
@@ -122,6 +170,7 @@ def main() -> None:
                                                       newline="")
     write_csv(HERE / "taobao_orders_2024.csv", TAOBAO_HEADER, taobao_rows())
     write_csv(HERE / "kuaishou_orders.csv", KUAISHOU_HEADER, kuaishou_rows())
+    write_csv(HERE / "buyer_id_orders.csv", BUYER_ID_HEADER, buyer_id_rows())
 
 
 if __name__ == "__main__":

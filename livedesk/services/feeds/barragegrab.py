@@ -16,6 +16,7 @@ from livedesk.services.feeds.events import (
     FeedEvent,
     FrameError,
     Kind,
+    Viewer,
     count,
     count_text,
     ident,

@@ -1,10 +1,14 @@
-"""A platform app's key and secret, kept in the OS keyring (Windows Credential Manager,
+"""A platform app's key and secret (and a tool app's tokens), kept in the OS keyring (Windows Credential Manager,
 macOS Keychain, the Secret Service on Linux), never in the store or a settings file."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from livedesk.services.sync.douyin_auth import TokenSet
 
 SERVICE = "LiveDesk"
 
@@ -62,3 +66,31 @@ def forget(platform: str) -> None:
         keyring.delete_password(SERVICE, platform)
     except error:
         pass  # nothing kept: nothing to forget
+
+
+class KeyringTokens:
+    """A tool app's tokens for one platform, kept in the OS keyring beside the app's key and
+    secret (a refresh token is as good as a password to the shop's orders)."""
+
+    def __init__(self, platform: str) -> None:
+        self.name = f"{platform}.tokens"
+
+    def load(self) -> TokenSet | None:
+        from livedesk.services.sync.douyin_auth import TokenSet
+
+        keyring, error = _keyring()
+        try:
+            kept = keyring.get_password(SERVICE, self.name)
+        except error as exc:
+            raise CredentialsError("no_keyring", f"the OS keyring cannot be read: {exc}") from exc
+        return TokenSet.from_json(kept) if kept else None
+
+    def save(self, tokens: TokenSet) -> None:
+        keyring, error = _keyring()
+        try:
+            keyring.set_password(SERVICE, self.name, tokens.to_json())
+        except error as exc:
+            raise CredentialsError("no_keyring", f"the OS keyring refused to keep them: {exc}") from exc
+
+    def forget(self) -> None:
+        forget(self.name)

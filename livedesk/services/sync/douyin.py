@@ -9,8 +9,9 @@ with that id (attaching it teaches the store the id), and the sync's time is the
 export time, so an older export file imported later never overwrites what the API said.
 
 Only masked values are read (``mask_post_receiver``, ``mask_post_tel``, ``mask_post_addr``);
-the encrypted ones (``encrypt_post_*``) are never stored, and nothing is decrypted (the
-platform's decrypt call is metered per shop: not used here).
+the encrypted ones (``encrypt_post_*``) are never stored, and nothing is decrypted here (the
+platform's decrypt call is metered per shop: douyin_decrypt does it for the orders the
+owner names).
 
 Nothing is written until every page has arrived; the time the sync covered is kept only
 once its import committed, so a sync that failed (a page that never came, the rate limit,

@@ -14,8 +14,22 @@ parameters, signature or token, 50001 token creation, 60000 rate limit) with ``s
 ``isv.traffic-limited``…); older gateways answer ``err_no`` (0 = success) and ``message``.
 
 Transient trouble (a dropped connection, a truncated answer, the rate limit, a service
-error) is retried with backoff; an expired token is renewed once; anything else raises
-DouyinApiError with a ``kind`` the caller words.
+error) is retried with backoff; an expired token is renewed once (douyin_auth: a self-built
+app asks again, a tool app refreshes); anything else raises DouyinApiError with a ``kind``
+the caller words.
+
+The recipient's decryption (``order.batchDecrypt``) is metered per shop. Its request is
+``cipher_infos``: at most 50 ``{auth_id: the 抖音 order number, cipher_text}``; its ``data``
+is ``decrypt_infos`` (``auth_id``, ``cipher_text``, ``decrypt_text``, ``err_no``, ``err_msg``,
+``is_virtual_tel``, ``phone_no_a``/``phone_no_b``, ``expire_time``) and ``custom_err``
+(``err_code``, ``err_msg``), as the platform's Go SDK declares it
+(``order_batchDecrypt_response``: DecryptInfosItem / CustomErr) and westng/doudian-sdk
+(``src/Api/order_batchDecrypt/param/CipherInfos.php``: ``auth_id``, ``cipher_text``).
+Public integrations of it treat ``code`` 90000 or 50002 as the shop's decrypt ceiling
+(已达到店铺解密上限), ``code`` 80000 and an item's ``err_no`` 300008 as risk control
+(您的环境存在安全风险，请稍后再试), and 30001 as no permission; those are kinds here.
+The cipher texts come from ``order.orderDetail`` (``shop_order_id`` -> ``shop_order_detail``,
+the same order fields as ``order.searchList``).
 """
 
 from __future__ import annotations
@@ -58,6 +72,12 @@ SERVICE = "service"  # the platform is down for the moment
 NETWORK = "network"
 BAD_RESPONSE = "bad_response"
 PLATFORM = "platform"  # anything else the platform refused
+REVOKED = "revoked"  # the shop withdrew the app's authorisation, or it lapsed: authorise again
+AUTH_CODE = "auth_code"  # the authorisation code is wrong or older than its 10 minutes
+NOT_AUTHORISED = "not_authorised"  # a tool app the shop has not authorised yet
+QUOTA = "quota"  # the shop's decryption quota is used up
+RISK = "risk"  # the platform's risk control refused to decrypt for now
+DECRYPT_BATCH = 50  # cipher_infos per order.batchDecrypt call (the documented maximum)
 
 
 class DouyinApiError(RuntimeError):
@@ -77,6 +97,13 @@ def param_json(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# The shop's authorisation is gone (withdrawn, closed, lapsed, or its refresh token expired).
+_REVOKED_SUBS = ("dop.authorization-no-existed", "dop.authorization-closed", "dop.token-generate-failed:no-authorization",
+                 "dop.token-generate-failed:token-expired", "dop.token-generate-failed:token-invalid",
+                 "isv.business-failed:31009")
+_CODE_SUBS = ("dop.token-generate-failed:code-expired", "dop.token-generate-failed:code-invalid")
+
+
 def failure(answer: dict[str, Any]) -> DouyinApiError | None:
     """None for a successful answer; otherwise what went wrong, as a kind."""
     code, err_no = answer.get("code"), answer.get("err_no")
@@ -89,12 +116,15 @@ def failure(answer: dict[str, Any]) -> DouyinApiError | None:
         kind = SIGNATURE
     elif number == 60000 or "traffic-limited" in sub or "limit" in sub:
         kind = RATE_LIMITED
-    elif ("ip" in sub and "white" in sub) or "白名单" in message:
+    elif number == 30002 or ("ip" in sub and "white" in sub) or sub == "isv.invalid_ip" or "白名单" in message:
         kind = IP_WHITELIST
-    elif "access-token" in sub or sub.startswith("dop.token-generate-failed:token"):
+    elif "access-token" in sub:
         kind = TOKEN
-    elif sub.startswith("dop.token-generate-failed") or "app-id" in sub or "app-secret" in sub or \
-            sub in ("dop.authorization-no-existed", "dop.authorization-closed"):
+    elif sub.replace(" ", "") in _REVOKED_SUBS:
+        kind = REVOKED
+    elif sub.replace(" ", "") in _CODE_SUBS:
+        kind = AUTH_CODE
+    elif sub.startswith("dop.token-generate-failed") or "app-id" in sub or "app-secret" in sub:
         kind = CREDENTIALS
     elif number == 30001:
         kind = PERMISSION
@@ -111,9 +141,39 @@ class OrdersPage:
     total: int
 
 
+@dataclass(frozen=True)
+class Decrypted:
+    """One cipher text's answer. ``text`` is a buyer's name or phone: never logged or reported."""
+
+    auth_id: str
+    cipher_text: str
+    text: str | None
+    err_no: int
+    err_msg: str
+    virtual_phone: bool  # is_virtual_tel: a forwarding number, not the buyer's own
+
+    def __repr__(self) -> str:
+        return f"Decrypted(auth_id={self.auth_id!r}, err_no={self.err_no}, text='***')"
+
+    @property
+    def kind(self) -> str | None:
+        """None when decrypted; RISK for the risk control's refusal; PLATFORM otherwise."""
+        if self.err_no == 0 and self.text is not None:
+            return None
+        return RISK if self.err_no == RISK_ERR_NO or "风险" in self.err_msg else PLATFORM
+
+
+RISK_ERR_NO = 300008  # an item refused by the risk control (public integrations' handling)
+QUOTA_CODES = (90000, 50002)  # 已达到店铺解密上限, as public integrations of batchDecrypt handle it
+RISK_CODE = 80000  # 安全错误: the environment looks risky to the platform
+
+
 @dataclass
 class DouyinApi:
-    """One shop's calls. ``sleep`` and ``now`` are replaceable so tests need not wait."""
+    """One shop's calls. ``sleep`` and ``now`` are replaceable so tests need not wait.
+
+    ``auth`` is how the app holds the shop's authorisation (douyin_auth): by default a
+    self-built app with ``shop_id``; a tool app passes ``ToolApp(keeper)``."""
 
     credentials: AppCredentials
     shop_id: str
@@ -123,8 +183,15 @@ class DouyinApi:
     timeout_s: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    auth: Any = None
     calls: int = field(default=0, init=False)  # HTTP requests made (tests and progress)
     _token: str | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.auth is None:
+            from livedesk.services.sync.douyin_auth import SelfBuilt
+
+            self.auth = SelfBuilt(self.shop_id)
 
     # -- the calls -----------------------------------------------------------------------------
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -135,30 +202,33 @@ class DouyinApi:
                 return self._call(method, params, self.token())
             except DouyinApiError as exc:
                 if exc.kind == TOKEN and not renewed:
-                    self._token, renewed = None, True
+                    self._token, renewed = self.auth.renew(self), True
                     continue
                 if exc.kind not in RETRIED_KINDS or attempt == self.retries:
                     raise
-                wait = self.backoff_s * (2 ** attempt)
-                log.info("抖店 %s: %s; trying again in %.1f s", method, exc, wait)
-                self.sleep(wait)
+                self._wait(method, exc, attempt)
         raise AssertionError("unreachable")
+
+    def call_without_token(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A token call (``token.create``, ``token.refresh``): signed, no access token, transient
+        trouble retried."""
+        for attempt in range(self.retries + 1):
+            try:
+                return self._call(method, params, None)
+            except DouyinApiError as exc:
+                if exc.kind not in RETRIED_KINDS or attempt == self.retries:
+                    raise
+                self._wait(method, exc, attempt)
+        raise AssertionError("unreachable")
+
+    def _wait(self, method: str, exc: DouyinApiError, attempt: int) -> None:
+        wait = self.backoff_s * (2 ** attempt)
+        log.info("抖店 %s: %s; trying again in %.1f s", method, exc.kind, wait)
+        self.sleep(wait)
 
     def token(self) -> str:
         if self._token is None:
-            for attempt in range(self.retries + 1):
-                try:
-                    data = self._call("token.create", {"code": "", "grant_type": "authorization_self",
-                                                       "shop_id": str(self.shop_id)}, None)
-                    break
-                except DouyinApiError as exc:
-                    if exc.kind not in RETRIED_KINDS or attempt == self.retries:
-                        raise
-                    self.sleep(self.backoff_s * (2 ** attempt))
-            token = data.get("access_token") if isinstance(data, dict) else None
-            if not token:
-                raise DouyinApiError(BAD_RESPONSE, "token.create answered without an access_token")
-            self._token = str(token)
+            self._token = self.auth.token(self)
         return self._token
 
     def search_orders(self, start: int, end: int, page: int, size: int = PAGE_SIZE) -> OrdersPage:
@@ -170,6 +240,46 @@ class DouyinApi:
         if not isinstance(orders, list):
             raise DouyinApiError(BAD_RESPONSE, "order.searchList: shop_order_list is not a list")
         return OrdersPage(orders, int(data.get("total") or 0))
+
+    def order_detail(self, shop_order_id: str) -> dict[str, Any]:
+        """One order as ``order.orderDetail`` gives it (with its cipher texts)."""
+        data = self.call("order.orderDetail", {"shop_order_id": str(shop_order_id)})
+        detail = data.get("shop_order_detail")
+        if not isinstance(detail, dict):
+            raise DouyinApiError(BAD_RESPONSE, "order.orderDetail: no shop_order_detail")
+        return detail
+
+    def batch_decrypt(self, cipher_infos: list[tuple[str, str]]) -> list[Decrypted]:
+        """Decrypt up to DECRYPT_BATCH (order number, cipher text) pairs; each one counts against
+        the shop's quota. Raises DouyinApiError with kind QUOTA, RISK or PERMISSION when the
+        platform refuses the whole call; an item it refuses comes back with its ``err_no``.
+
+        A retried call (a dropped connection) may be counted twice by the platform: the
+        price of not losing an answer that was paid for."""
+        if len(cipher_infos) > DECRYPT_BATCH:
+            raise ValueError(f"at most {DECRYPT_BATCH} cipher texts per call")
+        try:
+            data = self.call("order.batchDecrypt", {"cipher_infos": [{"auth_id": str(a), "cipher_text": c}
+                                                                     for a, c in cipher_infos]})
+        except DouyinApiError as exc:
+            if exc.code in QUOTA_CODES:
+                raise DouyinApiError(QUOTA, str(exc), exc.code, exc.sub_code) from exc
+            if exc.code == RISK_CODE:
+                raise DouyinApiError(RISK, str(exc), exc.code, exc.sub_code) from exc
+            raise
+        custom = data.get("custom_err") or {}
+        if int(custom.get("err_code") or 0):
+            text = str(custom.get("err_msg") or "")
+            kind = QUOTA if any(w in text for w in ("上限", "额度", "配额")) else RISK if "风险" in text else PLATFORM
+            raise DouyinApiError(kind, f"order.batchDecrypt: {custom.get('err_code')} {text}".strip(),
+                                 int(custom["err_code"]))
+        infos = data.get("decrypt_infos")
+        if not isinstance(infos, list):
+            raise DouyinApiError(BAD_RESPONSE, "order.batchDecrypt: decrypt_infos is not a list")
+        return [Decrypted(str(i.get("auth_id") or ""), str(i.get("cipher_text") or ""),
+                          None if i.get("decrypt_text") in (None, "") else str(i["decrypt_text"]),
+                          int(i.get("err_no") or 0), str(i.get("err_msg") or ""), bool(i.get("is_virtual_tel")))
+                for i in infos if isinstance(i, dict)]
 
     # -- one HTTP request ------------------------------------------------------------------------
     def _call(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:

@@ -3,16 +3,33 @@ and units as the platform's docs and its SDKs' response structs give them: amoun
 times in Unix seconds, recipients masked (mask_*) and encrypted (encrypt_*, never stored),
 the buyer as doudian_open_id). Hand-made, not a recording of a real shop.
 
+Also writes decrypted.json: what the stand-in's order.batchDecrypt turns each cipher text
+into (one buyer's orders share theirs, as the same recipient encrypts alike), and which
+phone cipher texts decrypt to a virtual number (is_virtual_tel).
+
     python tests/data/douyin_api/make_shop_orders.py
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from pathlib import Path
 
 STATUS = {1: "待支付", 105: "已支付", 2: "备货中", 3: "已发货", 4: "已取消", 5: "已完成"}
 BASE = 1791800000  # 2026-10-12 18:13:20 Beijing time
+
+
+def cipher(mark: str, plain: str) -> str:
+    """A cipher text in the platform's outline (#…#…#…## for names and addresses, $…$…$…$$ for
+    phones); its middle stands for the plain text without revealing it."""
+    digest = base64.b64encode(hashlib.sha256(plain.encode()).digest()[:12]).decode()
+    return f"{mark}Fz3kdWZq{mark}{digest}{mark}*CgkIARCtHCABKAESPgo8Y2xpZW50{mark}1{mark}{mark}"
+
+
+# The recipients behind the masks: name, phone (a virtual one as the platform gives it), virtual.
+PLAIN = {"王**": ("王丽", "13812345678", False), "李*": ("李娜", "18400913965-7576", True)}
 
 
 def order(oid, open_id, status, create, update, lines, receiver="王**", tel="138****5678", refund=None):
@@ -23,8 +40,8 @@ def order(oid, open_id, status, create, update, lines, receiver="王**", tel="13
         "create_time": create, "update_time": update, "pay_time": create + 30 if status != 1 else 0,
         "pay_amount": sum(line[2] for line in lines), "order_amount": sum(line[2] for line in lines),
         "post_amount": 0, "doudian_open_id": open_id,
-        "encrypt_post_receiver": "#Fz3kdWZq#ZHBndGlj0s2==#*CgkIARCtHCABKAESPgo8Y2xpZW50#1##",
-        "encrypt_post_tel": "$xQ9m2Lw$EqWjJrA8a+Ycw==$*CgkIARCtHCABKAESPgo8c2VjcmV0$1$$",
+        "encrypt_post_receiver": cipher("#", PLAIN[receiver][0]),
+        "encrypt_post_tel": cipher("$", PLAIN[receiver][1]),
         "mask_post_receiver": receiver, "mask_post_tel": tel,
         "post_addr": {**place, "detail": "", "encrypt_detail": "#Vx8s1nQ#QmFzZTY0IGRldGFpbA==#*CgkIARCtHCAB#1##"},
         "mask_post_addr": {**place, "detail": "文三路***号"},
@@ -50,3 +67,7 @@ ORDERS = [
 if __name__ == "__main__":
     out = Path(__file__).with_name("shop_orders.json")
     out.write_text(json.dumps({"shop_order_list": ORDERS}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    plain = {cipher(mark, text): text for name, phone, _ in PLAIN.values() for mark, text in (("#", name), ("$", phone))}
+    virtual = [cipher("$", phone) for _, phone, is_virtual in PLAIN.values() if is_virtual]
+    out.with_name("decrypted.json").write_text(json.dumps({"plain": plain, "virtual": virtual}, ensure_ascii=False,
+                                                          indent=1) + "\n", encoding="utf-8")

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from livedesk.models import FollowUpTask, Order
-from livedesk.services.bench import percentiles
-from livedesk.services.bench_stores import cached_demo_url
+from livedesk.checks.bench import percentiles
+from livedesk.checks.bench_stores import cached_demo_url
 from livedesk.services.followups import generate, queue
 from livedesk.services.store import open_store
 

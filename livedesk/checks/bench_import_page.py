@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from livedesk.services.bench import cache_dir, percentiles
-from livedesk.services.importing.bench_import import make_export
+from livedesk.checks.bench import cache_dir, percentiles
+from livedesk.checks.bench_import import make_export
 from livedesk.services.store import open_store, sqlite_url
 
 TICK_MS = 10

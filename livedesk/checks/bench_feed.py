@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import select
 
 from livedesk.models import PlatformAccount
-from livedesk.services.bench import percentiles
-from livedesk.services.bench_stores import cached_demo_url
-from livedesk.services.feeds.bench_feed import _script, _serve_in_thread
+from livedesk.checks.bench import percentiles
+from livedesk.checks.bench_stores import cached_demo_url
+from livedesk.checks.bench_feed_source import _script, _serve_in_thread
 from livedesk.services.feeds.intents import tagger_for_shop
 from livedesk.services.feeds.matching import ViewerIndex
 from livedesk.services.store import open_store

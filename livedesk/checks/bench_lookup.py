@@ -15,8 +15,8 @@ import random
 import time
 from typing import Any
 
-from livedesk.services.bench import percentiles
-from livedesk.services.bench_stores import cached_demo_url
+from livedesk.checks.bench import percentiles
+from livedesk.checks.bench_stores import cached_demo_url
 from livedesk.services.search_index import HANDLE, SearchIndex
 from livedesk.services.store import open_store
 

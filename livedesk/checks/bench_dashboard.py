@@ -1,6 +1,6 @@
 """``livedesk bench dashboard``: opening the 看板 page on a store of N customers, offscreen.
 
-Each run is a fresh process (``python -m livedesk.ui.bench_dashboard STORE``), as when the
+Each run is a fresh process (``python -m livedesk.checks.bench_dashboard STORE``), as when the
 owner first clicks 看板 after start-up: pandas is loaded (the start-up recompute brought it),
 pyqtgraph is not. Measured from ``show()`` to
 
@@ -23,8 +23,8 @@ import sys
 import time
 from typing import Any
 
-from livedesk.services.bench import percentiles
-from livedesk.services.bench_stores import cached_demo_url
+from livedesk.checks.bench import percentiles
+from livedesk.checks.bench_stores import cached_demo_url
 
 STAMPS = ("first_paint_ms", "complete_ms", "reload_first_paint_ms", "reload_complete_ms")
 

@@ -1,4 +1,4 @@
-"""``livedesk bench feed``: a local BarrageGrab-format server at ``--rate`` events/s, a fifth known.
+"""``livedesk bench feed-source``: a local BarrageGrab-format server at ``--rate`` events/s, a fifth known.
 
 The server runs on its own thread and event loop, as the capture tool is another
 program; the source, the matching and a consumer that drains the buffer the way the
@@ -21,9 +21,9 @@ from sqlalchemy import select
 from websockets.asyncio.server import serve
 
 from livedesk.models import PlatformAccount
-from livedesk.services.bench import percentiles
-from livedesk.services.bench_stores import cached_demo_url
-from livedesk.services.feeds.bench_intents import sample_comments
+from livedesk.checks.bench import percentiles
+from livedesk.checks.bench_stores import cached_demo_url
+from livedesk.checks.bench_intents import sample_comments
 from livedesk.services.feeds.formats import open_source
 from livedesk.services.feeds.intents import shipped_tagger
 from livedesk.services.feeds.matching import ViewerIndex

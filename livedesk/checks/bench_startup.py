@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from livedesk.services.bench import cache_dir, percentiles
+from livedesk.checks.bench import cache_dir, percentiles
 from livedesk.services.store import open_store, sqlite_url
 
 
@@ -43,7 +43,7 @@ def app_command() -> list[str]:
 
 
 def bench_startup(args: argparse.Namespace) -> dict[str, Any]:
-    from livedesk.services.bench_stores import cached_demo_url, store_args
+    from livedesk.checks.bench_stores import cached_demo_url, store_args
 
     url = cached_demo_url(args, args.customers)  # a cached file, or a database on --db-url's server
     env = dict(os.environ)

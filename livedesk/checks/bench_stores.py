@@ -73,7 +73,7 @@ def scratch_store_url(args: argparse.Namespace, folder: Path, name: str) -> Iter
 def cached_demo_url(args: argparse.Namespace, customers: int, seed: int = 7) -> str:
     """A demo store of ``customers`` built once and reused: a cached file, or a database on the
     server (``livedesk_bench_demo_N_sS``, rebuilt when it does not hold exactly that demo)."""
-    from livedesk.services.bench_startup import cached_demo_store
+    from livedesk.checks.bench_startup import cached_demo_store
 
     url = server_url(args)
     if url is None:

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from livedesk.models import Order
 from livedesk.services import segments
-from livedesk.services.bench import percentiles
-from livedesk.services.bench_stores import cached_demo_url
+from livedesk.checks.bench import percentiles
+from livedesk.checks.bench_stores import cached_demo_url
 from livedesk.services.store import open_store
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livedesk.services.bench import cache_dir
+from livedesk.checks.bench import cache_dir
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁")
 GIVEN = "静 丽 敏 燕 艳 娟 霞 芳 婷 雪 慧 玲 萍 琳 欣怡 梓涵 诗涵 雨萱 思雨 佳怡 晓燕 海燕 丽华 秀英 桂英 淑珍".split()
@@ -152,7 +152,7 @@ def bench_import(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import create_engine
 
     from livedesk.models.engine import normalize_url
-    from livedesk.services.bench_stores import scratch_store_url
+    from livedesk.checks.bench_stores import scratch_store_url
     from livedesk.services.importing import ImportOptions, import_orders
     from livedesk.services.store import open_store
 

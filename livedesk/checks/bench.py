@@ -2,8 +2,8 @@
 
 Each benchmark builds (or reuses from a cache folder) the store it needs, measures,
 and returns one flat JSON-able dict: times in ``*_ms`` keys (``p50_ms``/``p95_ms``
-for distributions), ratios in ``*_ratio`` keys. Benchmarks register themselves in
-``BENCHES`` from the module that owns the feature they measure.
+for distributions), ratios in ``*_ratio`` keys. Each benchmark is a module of this
+package, named in ``BENCHES`` and imported only when it runs.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from typing import Any
 BenchFn = Callable[[argparse.Namespace], dict[str, Any]]
 BENCHES: dict[str, str] = {
     # name -> "module:function", imported only when that benchmark runs
-    "startup": "livedesk.services.bench_startup:bench_startup",
-    "feed": "livedesk.ui.bench_feed_panel:bench_feed_panel",  # through the console to the panel
-    "feed-source": "livedesk.services.feeds.bench_feed:bench_feed",  # the source alone, no Qt
-    "intents": "livedesk.services.feeds.bench_intents:bench_intents",  # comment tagging, one core
-    "segments": "livedesk.services.bench_segments:bench_segments",
-    "followups": "livedesk.services.followups.bench:bench_followups",
-    "import": "livedesk.services.importing.bench_import:bench_import",
-    # Drive widgets offscreen, so they live with the UI; only their names are here.
-    "lookup": "livedesk.ui.bench_lookup:bench_lookup",
-    "dashboard": "livedesk.ui.bench_dashboard:bench_dashboard",
-    "import-ui": "livedesk.ui.bench_import_page:bench_import_page",  # the UI while the 导入 page imports
+    "startup": "livedesk.checks.bench_startup:bench_startup",
+    "feed": "livedesk.checks.bench_feed:bench_feed_panel",  # through the console to the panel
+    "feed-source": "livedesk.checks.bench_feed_source:bench_feed",  # the source alone, no Qt
+    "intents": "livedesk.checks.bench_intents:bench_intents",  # comment tagging, one core
+    "segments": "livedesk.checks.bench_segments:bench_segments",
+    "followups": "livedesk.checks.bench_followups:bench_followups",
+    "import": "livedesk.checks.bench_import:bench_import",
+    # These drive real widgets offscreen.
+    "lookup": "livedesk.checks.bench_lookup:bench_lookup",
+    "dashboard": "livedesk.checks.bench_dashboard:bench_dashboard",
+    "import-ui": "livedesk.checks.bench_import_page:bench_import_page",  # the UI while the 导入 page imports
 }
 
 
