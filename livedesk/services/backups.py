@@ -358,10 +358,9 @@ def inspect_backup(path: Path) -> BackupInfo:
         raise BackupError(f"{path} does not exist", code=problems.MISSING, path=path)
     if path.stat().st_size == 0:
         raise BackupError(f"{path} is empty (0 bytes): it is not a backup", code=problems.EMPTY, path=path)
-    with path.open("rb") as fh:
-        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC and not files.is_encrypted(path):
-            raise BackupError(f"{path} is not a LiveDesk backup: it is not an SQLite file", code=problems.FOREIGN,
-                              path=path)
+    if sqlcipher.header(path) != SQLITE_MAGIC and not files.is_encrypted(path):
+        raise BackupError(f"{path} is not a LiveDesk backup: it is not an SQLite file", code=problems.FOREIGN,
+                          path=path)
     try:
         with files.opened_ro(path) as conn:
             found = files.check(conn, full=True)

@@ -279,8 +279,7 @@ def _check_sqlite_file(path: Path) -> None:
     if path.stat().st_size == 0:
         return
     try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_MAGIC))
+        header = sqlcipher.header(path)  # remembered: another connection of ours may hold the file's locks
     except OSError as exc:
         raise _problem(path, f"{path} cannot be read", exc) from exc
     encrypted = sqlcipher.looks_encrypted(path)

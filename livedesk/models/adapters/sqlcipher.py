@@ -68,9 +68,32 @@ def available() -> bool:
     return sqlcipher is not None
 
 
+_headers: dict[tuple[str, int, int], bytes] = {}  # (path, device, inode) -> the file's first 16 bytes
+_headers_lock = threading.Lock()
+
+
 def header(path: Path) -> bytes:
+    """The file's first 16 bytes: "SQLite format 3" or an SQLCipher file's salt.
+
+    Read once per file (path and inode) and remembered: opening and closing the file here while
+    this process has an SQLite connection to it would drop that connection's POSIX locks (they
+    belong to the process and go with any descriptor of the file that is closed), and another
+    process would then take itself for the last one and delete the WAL under it ("disk I/O
+    error"). A converted store is a new inode, so it is read again. Only whole-page files are
+    remembered (a new, still-empty store gets its header later).
+    """
+    st = os.stat(path)
+    key = (str(path), st.st_dev, st.st_ino)
+    with _headers_lock:
+        known = _headers.get(key)
+    if known is not None:
+        return known
     with open(path, "rb") as fh:
-        return fh.read(len(SQLITE_MAGIC))
+        found = fh.read(len(SQLITE_MAGIC))
+    if st.st_size >= MIN_PAGE:
+        with _headers_lock:
+            _headers[key] = found
+    return found
 
 
 def looks_encrypted(path: Path) -> bool:
