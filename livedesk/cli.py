@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--if-empty", action="store_true", help="do nothing if the store has customers")
     demo.add_argument("--json", action="store_true")
+    demo.add_argument("--lang", dest="demo_lang", choices=["zh_CN", "en"], default=None,
+                      help="the language of the shop's own data (products, templates, coupons…); "
+                           "default: the UI language (--lang, LIVEDESK_LANG) or zh_CN")
 
     lookup = sub.add_parser("lookup", help="best matching customers with tier and level")
     lookup.add_argument("query")
@@ -246,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="import: run the import and its baseline N times, alternating; medians reported")
     bench.add_argument("--rate", type=int, default=1000)
     bench.add_argument("--seconds", type=float, default=30)
+    bench.add_argument("--events", type=int, default=200, help="bench team: notes and pushes timed, each")
+    bench.add_argument("--backends", default="sqlite,postgresql", help="bench team: sqlite, postgresql or both")
     bench.add_argument("--cache", metavar="FOLDER", help="where built benchmark stores are kept")
     bench.add_argument("--json", action="store_true")
 
@@ -411,12 +416,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _print({"skipped": True}, args.json, "the store already has customers: nothing done")
             return EXIT_OK
         try:
+            language = _shop_language(args)
             summary = demo.generate(store, customers=args.customers, seed=args.seed,
-                                    progress=None if args.json else _progress_printer())
+                                    progress=None if args.json else _progress_printer(), language=language)
         except demo.NotEmpty as exc:
             print(f"livedesk: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        _print(asdict(summary), args.json, demo.describe(summary))
+        _print(asdict(summary), args.json, demo.describe(summary, language))
         return EXIT_OK
     finally:
         store.dispose()
@@ -470,6 +476,14 @@ def cmd_segments(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _shop_language(args: argparse.Namespace) -> str:
+    """The language a new store's own data is written in: --lang of the command, else the UI's."""
+    import os
+
+    chosen = getattr(args, "demo_lang", None) or args.lang or os.environ.get("LIVEDESK_LANG") or "zh_CN"
+    return "en" if chosen.startswith("en") else "zh_CN"
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -479,7 +493,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     if path.exists() and path.stat().st_size > 0:
         print(f"livedesk: {path} already exists; nothing was changed", file=sys.stderr)
         return EXIT_FAILED
-    open_store(sqlite_url(path), create=True).dispose()
+    import os
+
+    from livedesk.services import shop_words
+
+    store = open_store(sqlite_url(path), create=True)
+    try:
+        if args.lang or os.environ.get("LIVEDESK_LANG"):  # else the app words it in the language it opens in
+            with store.write() as session:  # its templates, coupon and perk names in that language
+                shop_words.seed(session, _shop_language(args))
+    finally:
+        store.dispose()
     print(f"new empty store at {path.resolve()}")
     return EXIT_OK
 

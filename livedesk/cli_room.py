@@ -75,9 +75,12 @@ def cmd_broadcast(args: argparse.Namespace, open_store: Any) -> int:
     print(f"conversion (to {built.window_end:%Y-%m-%d %H:%M} UTC): {built.buyers} buyers "
           f"({ratio(built.conversion_ratio)}), GMV ¥{built.gmv_fen / 100:,.2f}, "
           f"new buyers who commented {built.new_buyers_who_commented}")
-    for item in built.segments:
-        print(f"  {item.position}. [{item.kind}] {item.title} {item.planned_minutes} min: "
-              f"{built.intents_by_item.get(str(item.position), {})}")
+    for f in built.figures:
+        actual = "not marked" if f.actual_minutes is None else f"{f.actual_minutes} min"
+        viewers = ("" if f.viewers_change is None
+                   else f", viewers {f.viewers_start} -> {f.viewers_end} ({f.viewers_change:+})")
+        print(f"  {f.position}. [{f.kind}] {f.title}: planned {f.planned_minutes} min, actual {actual}{viewers}; "
+              f"{built.intents_by_item.get(str(f.position), {})}")
     for c in compared:
         print(f"  #{c.broadcast_id} {c.started_at:%m-%d} {c.title}: peak {c.peak_viewers}, greeted "
               f"{ratio(c.greeted_ratio)}, conversion {ratio(c.conversion_ratio)}, GMV ¥{c.gmv_fen / 100:,.2f}")

@@ -41,10 +41,10 @@ def render(out: Path, language: str, sizes: list[tuple[int, int]], customers: in
 
     app = make_application()
     install_translators(app, language)
-    path = out / f"screens-demo-{customers}.sqlite3"
+    path = out / f"screens-demo-{language}-{customers}.sqlite3"  # the shop's own data in that language too
     store = open_store(sqlite_url(path))
     if demo.is_empty(store):
-        demo.generate(store, customers=customers, seed=7)
+        demo.generate(store, customers=customers, seed=7, language=language)
     tasks = TaskRunner()
     window = MainWindow(AppContext(store, tasks, language), remember_state=False)
     window.show()
@@ -55,6 +55,10 @@ def render(out: Path, language: str, sizes: list[tuple[int, int]], customers: in
             window.nav.setCurrentRow(n)
             settle(app, 2.5 if name == "dashboard" else 0.6)
             window.grab().save(str(out / f"{tag}-{n:02d}-{name}.png"))
+        window.show_report(None)  # 直播 › broadcast reports, on the latest broadcast (the demo records it)
+        settle(app, 3.0)
+        window.grab().save(str(out / f"{tag}-01b-live-reports.png"))
+        window.live_tabs.setCurrentIndex(0)
         _dialogs(app, window, store, out, tag)
         _in_use(app, window, store, out, tag)
     _host_panel(app, window, store, out, language)
@@ -75,7 +79,14 @@ def _dialogs(app, window, store, out: Path, tag: str) -> None:
 
     with store.read() as session:
         customer_id = session.scalar(select(Customer.id).order_by(Customer.total_spent_fen.desc()).limit(1))
-    for name, dialog in (("dialog-duplicates", DuplicatesDialog(window.ctx, window)),
+    from livedesk.services.room import report, run_of_show
+    from livedesk.ui.run_of_show_editor import RunOfShowDialog
+
+    with store.read() as session:
+        latest = report.history(session, limit=1)[0].broadcast_id
+        plan = run_of_show.items(session, latest)
+    for name, dialog in (("dialog-run-of-show", RunOfShowDialog(window.ctx, latest, plan, window)),
+                         ("dialog-duplicates", DuplicatesDialog(window.ctx, window)),
                          ("dialog-start-broadcast", StartBroadcastDialog(window)),
                          ("dialog-manual-task", ManualTaskDialog(window.ctx, customer_id, window))):
         dialog.show()
@@ -111,8 +122,11 @@ def _in_use(app, window, store, out: Path, tag: str) -> None:
         if not vip_sessions.sessions(session):
             from datetime import datetime, timedelta, timezone
 
-            sid = vip_sessions.create_session(session, "12月VIP私享会", datetime.now(timezone.utc) + timedelta(days=3),
-                                              30, theme="冬季护肤")
+            from livedesk.services import shop_words
+
+            title, theme = shop_words.shop_words(session).demo.vip_session
+            sid = vip_sessions.create_session(session, title, datetime.now(timezone.utc) + timedelta(days=3),
+                                              30, theme=theme)
             best = session.scalars(select(Customer.id).order_by(Customer.total_spent_fen.desc()).limit(12)).all()
             vip_sessions.invite(session, sid, list(best))
     window.nav.setCurrentRow(PAGE_NAMES.index("vip"))

@@ -21,6 +21,7 @@ ELSEWHERE = {
     "import": "test_import_run.py",
     "import-ui": "test_import_page.py",
     "intents": "test_intents.py",
+    "team": "test_team_live.py",
 }
 TINY = {
     "startup": ["--customers", "60", "--runs", "1"],

@@ -114,3 +114,19 @@ def test_an_upgrade_today_says_today_not_zero_days_ago(window, store):
     window.push_to_panel(cid)
     shown = " ".join(label.text() for label in window.host_panel.findChildren(QLabel))
     assert "Became Silver Diamond member today" in shown and "0 day" not in shown
+
+
+def test_a_write_after_the_window_is_gone_reaches_no_deleted_page(qtbot, ctx):
+    from shiboken6 import Shiboken
+
+    from livedesk.services import changes
+
+    window = MainWindow(ctx, remember_state=False)
+    dashboard = window.dashboard_page
+    window.close()
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not Shiboken.isValid(dashboard), timeout=5_000)
+    ctx.changes.changed.emit(changes.everything())  # raised RuntimeError from a lambda on a deleted page
+    with ctx.store.write() as s:
+        customers.create(s, customers.NewCustomer(nickname="窗口关了以后"))
+    qtbot.wait(50)  # the queued change set is delivered: nothing is left to refresh

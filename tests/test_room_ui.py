@@ -14,7 +14,7 @@ from livedesk.services.feeds.intents import shipped_tagger
 from livedesk.services.feeds.matching import KnownCustomer, Match
 from livedesk.services.feeds.source import MatchedEvent
 from livedesk.services.room import audience, run_of_show
-from livedesk.ui.broadcast_report import BroadcastReportWindow
+from livedesk.ui.broadcast_report import BroadcastReportPage
 from livedesk.ui.feed_controller import FeedController
 from livedesk.ui.host_panel import HostPanel
 from livedesk.ui.room_questions import QuestionsSection
@@ -58,7 +58,7 @@ def test_the_host_panel_shows_questions_with_the_askers_tier_and_sizes(qtbot, ct
     assert section.model.rowCount() == 0
 
 
-def test_the_report_window_draws_the_curve_and_exports_xlsx_and_png(qtbot, ctx, wang, tmp_path):
+def test_the_report_page_draws_the_curve_and_exports_xlsx_and_png(qtbot, ctx, wang, tmp_path):
     with ctx.store.write() as s:
         b = broadcasts.start(s, "周二美妆专场", "douyin", now=START)
         run_of_show.plan(s, b.id, run_of_show.example_plan())
@@ -68,7 +68,7 @@ def test_the_report_window_draws_the_curve_and_exports_xlsx_and_png(qtbot, ctx, 
                                         for m in range(5)])
         audience.record(s, b.id, batch)
         broadcasts.end(s, b.id, now=START + timedelta(minutes=5))
-    window = BroadcastReportWindow(ctx, b.id)
+    window = BroadcastReportPage(ctx, b.id)
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.report is not None, timeout=5000)
     assert "Peak 140 viewers, average 120" in window.summary.text()

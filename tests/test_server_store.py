@@ -64,6 +64,31 @@ def test_sequences_are_moved_past_explicit_ids(store):
         assert s.scalar(select(func.max(TeamMember.id))) == 42
 
 
+
+@pytest.mark.postgresql_only
+def test_every_connection_plans_for_a_store_in_memory_without_jit(store):
+    with store.read() as s:
+        conn = s.connection()
+        assert conn.exec_driver_sql("SHOW random_page_cost").scalar() == "1.1"
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+        assert conn.exec_driver_sql("SHOW timezone").scalar() == "UTC"
+
+
+def test_member_of_finds_the_values_however_many_there_are(store):
+    with store.write() as s:
+        for n in range(3):
+            customers.create(s, customers.NewCustomer(nickname=f"成员{n}"))
+    with store.read() as s:
+        conn = s.connection()
+        adapter = adapter_for(conn)
+        ids = sorted(s.scalars(select(Customer.id)))
+        wanted = [ids[0], ids[2], *range(10_000, 10_000 + adapter.IN_CHUNK - 2)]  # a full chunk, mostly absent
+        found = conn.scalars(select(Customer.id).where(adapter.member_of(Customer.__table__.c.id, wanted))).all()
+        assert sorted(found) == [ids[0], ids[2]]
+        names = conn.scalars(select(Customer.nickname).where(
+            adapter.member_of(Customer.__table__.c.nickname, ["成员1", "没有"]))).all()
+        assert names == ["成员1"]
+
 def _open_when_released(urls, barrier, results) -> None:
     """A client process: for each database, wait for the other client, then open it."""
     for url in iter(urls.get, None):

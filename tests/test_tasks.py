@@ -52,3 +52,23 @@ def test_work_asked_for_after_shutdown_is_dropped_quietly(qtbot):
     assert runner.submit(lambda: 1, on_done=got.append).cancelled()
     qtbot.wait(20)
     assert got == []
+
+
+def test_jobs_still_queued_at_shutdown_are_dropped_quietly(qtbot, caplog):
+    runner = TaskRunner()
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(5)
+
+    runner.submit(slow)
+    started.wait(5)
+    got: list[object] = []
+    queued = runner.submit(lambda: 1, on_done=got.append, on_error=got.append)
+    threading.Timer(0.05, release.set).start()
+    runner.shutdown()  # cancels the queued job; its report must not raise CancelledError
+    qtbot.wait(20)
+    assert queued.cancelled()
+    assert got == []
+    assert "exception calling callback" not in caplog.text

@@ -148,3 +148,22 @@ def test_live_events_travel_with_the_change_set(store, one_customer):
     assert op.changes.events_of("push") == [{"kind": "push", "customer_id": one_customer}]
     with store.read() as s:
         assert s.get(ChangeLogEntry, op.changes.seq).payload["events"][0]["customer_id"] == one_customer
+
+
+def test_change_sets_older_than_a_week_are_forgotten_and_newer_ones_kept(store, one_customer):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    for body in ("old", "new"):
+        with store.write() as s:
+            customers.add_note(s, one_customer, body)
+    with store.write() as s:
+        first = s.scalar(select(func.min(ChangeLogEntry.id)))
+        s.execute(update(ChangeLogEntry).where(ChangeLogEntry.id == first)
+                  .values(at=datetime.now(timezone.utc) - timedelta(days=changes.KEEP_DAYS, hours=1)))
+    with store.write() as s:
+        assert changes.prune(s) == 1
+    with store.read() as s:
+        assert s.scalar(select(func.min(ChangeLogEntry.id))) > first
+        assert s.scalar(select(func.count(ChangeLogEntry.id))) >= 2  # the customer's and the new note's

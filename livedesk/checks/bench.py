@@ -28,6 +28,7 @@ BENCHES: dict[str, str] = {
     "lookup": "livedesk.checks.bench_lookup:bench_lookup",
     "dashboard": "livedesk.checks.bench_dashboard:bench_dashboard",
     "import-ui": "livedesk.checks.bench_import_page:bench_import_page",  # the UI while the 导入 page imports
+    "team": "livedesk.checks.bench_team:bench_team",  # two app processes on one store: notes and pushes seen
 }
 
 

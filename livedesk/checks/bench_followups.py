@@ -31,9 +31,12 @@ def bench_followups(args: argparse.Namespace) -> dict[str, Any]:
         first = generate(session, now)
         again = generate(session, now)
         next_day = generate(session, now + timedelta(days=1))
-        # Keep OPEN_TASKS open (the soonest due), close the rest, then time the page's query.
-        keep = select(FollowUpTask.id).order_by(FollowUpTask.due_at).limit(OPEN_TASKS).scalar_subquery()
-        session.execute(update(FollowUpTask).where(FollowUpTask.id.not_in(keep)).values(status="done"))
+        # Keep OPEN_TASKS open (the soonest due of the open ones: the demo's store has its old
+        # tasks done already), close the other open ones, then time the page's query.
+        is_open = FollowUpTask.status == "open"
+        keep = select(FollowUpTask.id).where(is_open).order_by(FollowUpTask.due_at).limit(OPEN_TASKS)
+        session.execute(update(FollowUpTask).where(is_open, FollowUpTask.id.not_in(keep.scalar_subquery()))
+                        .values(status="done"))
         later = now + timedelta(days=30)  # everything kept is due by then
         samples, rows = [], 0
         for _ in range(max(1, args.runs)):

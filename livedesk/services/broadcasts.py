@@ -8,7 +8,7 @@ people (customer ids), so the two never double count.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from livedesk.models import Appearance, Broadcast, Customer, Note, Order
 from livedesk.models.orders import SPEND_STATUSES
 from livedesk.models.base import utcnow
+from livedesk.services import changes
 from livedesk.services.errors import Refused
 
 PLATFORMS = ("douyin", "taobao", "kuaishou", "channels", "tiktok")
@@ -117,37 +118,92 @@ def end(session: Session, broadcast_id: int, now: datetime | None = None) -> Bro
     return _view(b)
 
 
+RECORDER_BEAT_S = 5.0  # the recorder says it is alive this often (live_room.beat)
+RECORDER_STALE_S = 30.0  # silent this long: its machine crashed or lost the store; another may take over
+
+
+@dataclass(frozen=True)
+class RecorderView:
+    """Who records a broadcast's capture feed: the process (change-log origin), its machine,
+    the member at it, and how long ago it last wrote anything (None: not in the recent log)."""
+
+    origin: str
+    machine: str
+    member: str | None
+    silent_s: float | None
+
+    @property
+    def stale(self) -> bool:
+        return self.silent_s is None or self.silent_s > RECORDER_STALE_S
+
+
 class RecorderTaken(BroadcastError):
     """Another machine records this broadcast's capture feed."""
 
-    def __init__(self, member: str | None, since_s: float) -> None:
-        super().__init__("recorder_taken", f"{member or 'another machine'} is recording this broadcast's feed",
-                         member=member)
-        self.member, self.since_s = member, since_s
+    def __init__(self, recorder: RecorderView) -> None:
+        super().__init__("recorder_taken", f"{recorder.member or recorder.machine} is recording this broadcast's "
+                         f"feed on {recorder.machine}", member=recorder.member, machine=recorder.machine)
+        self.recorder = recorder
+        self.member, self.machine = recorder.member, recorder.machine
+
+
+def machine_of(origin: str) -> str:
+    """The host name in a change-log origin ("host:pid:random", store.new_origin)."""
+    return origin.rsplit(":", 2)[0] if origin.count(":") >= 2 else origin
+
+
+def recorder(session: Session, broadcast_id: int, now: datetime | None = None) -> RecorderView | None:
+    """Who records this broadcast now, if anyone."""
+    b = session.get(Broadcast, broadcast_id)
+    return _recorder_view(session, b, now) if b is not None and b.recorder else None
+
+
+def _recorder_view(session: Session, b: Broadcast, now: datetime | None) -> RecorderView:
+    from livedesk.models import ChangeLogEntry, TeamMember
+
+    now = now or utcnow()
+    window = now - timedelta(seconds=RECORDER_STALE_S * 4)  # the log's time index bounds the look
+    last = session.scalar(select(func.max(ChangeLogEntry.at)).where(ChangeLogEntry.at >= window,
+                                                                     ChangeLogEntry.origin == b.recorder))
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    member = session.scalar(select(TeamMember.name).where(TeamMember.id == b.recorder_member_id)) \
+        if b.recorder_member_id is not None else None
+    silent = max(0.0, (now - last).total_seconds()) if last is not None else None
+    return RecorderView(b.recorder, machine_of(b.recorder), member, silent)
 
 
 def claim_recorder(session: Session, broadcast_id: int, origin: str, member_id: int | None = None, *,
-                   take_over: bool = False) -> None:
+                   take_over: bool = False, now: datetime | None = None) -> RecorderView | None:
     """Make this process the one that records the broadcast's capture feed.
 
     Two recorders would count every viewer twice and fight over appearances. The second is
-    told who records; ``take_over`` is for a recorder whose machine is gone.
+    told who records (``RecorderTaken``), unless the claim is stale: a recorder beats every
+    ``RECORDER_BEAT_S`` (``live_room.beat``), and one silent for ``RECORDER_STALE_S`` has
+    crashed or lost the store, so its claim passes on. ``take_over`` (after the user
+    confirmed) takes a live claim too: the displaced recorder hears it and stops. Returns
+    the recorder that was displaced, if any.
     """
     b = session.get(Broadcast, broadcast_id, with_for_update=True)
     if b is None or b.ended_at is not None:
         raise BroadcastError("not_live", "the feed is recorded during a live broadcast")
-    if b.recorder not in (None, origin) and not take_over:
-        from livedesk.models import TeamMember
-
-        name = session.scalar(select(TeamMember.name).where(TeamMember.id == b.recorder_member_id))
-        raise RecorderTaken(name, 0.0)
+    previous = None
+    if b.recorder not in (None, origin):
+        previous = _recorder_view(session, b, now)
+        if not (take_over or previous.stale):
+            raise RecorderTaken(previous)
     b.recorder, b.recorder_member_id = origin, member_id
+    return previous
 
 
-def release_recorder(session: Session, broadcast_id: int, origin: str) -> None:
+def release_recorder(session: Session, broadcast_id: int, origin: str) -> bool:
+    """The feed stopped: nobody records until someone connects again. False if the claim
+    was not this process's any more (taken over, or the broadcast ended)."""
     b = session.get(Broadcast, broadcast_id, with_for_update=True)
     if b is not None and b.recorder == origin:
         b.recorder = b.recorder_member_id = None
+        return True
+    return False
 
 
 def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: datetime | None = None,
@@ -170,6 +226,8 @@ def mark_greeted(session: Session, broadcast_id: int, customer_id: int, now: dat
         session.add(appearance)
     if appearance.greeted_at is None:
         appearance.greeted_at, appearance.greeted_by_id = now, member_id
+        # Every machine's queue and host panel drop "not greeted yet" at once (live_room).
+        changes.emit(session, "greeted", broadcast_id=broadcast_id, customer_id=int(customer_id))
 
 
 def greeted_ids(session: Session, broadcast_id: int) -> set[int]:

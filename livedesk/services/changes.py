@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, event, func, insert, inspect, select
@@ -247,6 +248,13 @@ def latest(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(ChangeLogEntry.id), 0))) or 0
 
 
-def prune(session: Session, keep_after: Any) -> int:
-    """Forget change sets older than ``keep_after`` (a client away longer reloads everything)."""
+KEEP_DAYS = 7  # how long change sets are kept: a reconnecting client catches up from them
+
+
+def prune(session: Session, keep_after: Any = None) -> int:
+    """Forget change sets older than ``keep_after`` (by default ``KEEP_DAYS`` ago): the live
+    room logs arrivals several times a second, so the log would grow without end. A client
+    away longer reloads everything (it starts from the newest set when it opens)."""
+    if keep_after is None:
+        keep_after = datetime.now(timezone.utc) - timedelta(days=KEEP_DAYS)
     return session.execute(delete(ChangeLogEntry).where(ChangeLogEntry.at < keep_after)).rowcount or 0

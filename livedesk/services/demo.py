@@ -39,7 +39,7 @@ from livedesk.models import (
     Tag,
     TeamMember,
 )
-from livedesk.services import followups, segments, settings, templates
+from livedesk.services import demo_room, followups, presets, segments, settings, shop_words
 from livedesk.services.followups.clock import local_day_start, local_today
 from livedesk.services.identity_text import mask_phone, pinyin_keys, search_text
 from livedesk.services.store import Store
@@ -103,53 +103,30 @@ SHOP_PRESET = "beauty"
 CATEGORIES = ("skincare", "makeup", "bodycare", "haircare")
 CATEGORY_WEIGHTS = (0.5, 0.25, 0.15, 0.1)
 MULTI_BUY = "bodycare"  # bought two or three at a time
-PRODUCTS = {  # name, price in fen, usage cycle days (consumables), popularity
+PRODUCTS = {  # price in fen, usage cycle days (consumables), popularity; names: services/shop_words.py
     "skincare": (
-        ("玻尿酸补水精华 30ml", 19_900, 45, 10), ("烟酰胺亮肤面膜 10片", 12_900, 20, 9),
-        ("氨基酸洁面乳 120g", 8_900, 60, 8), ("清透防晒乳 SPF50+ 50ml", 15_900, 60, 7),
-        ("修护保湿面霜 50g", 23_900, 60, 6), ("温和卸妆油 200ml", 13_900, 50, 5),
-        ("舒缓精华水 150ml", 16_900, 45, 5),
-        # What the best customers buy: a shop's VIPs are made of these.
-        ("射频美容仪", 299_900, None, 3), ("奢宠修护面霜 50ml", 168_000, 90, 3), ("护肤礼盒套装", 129_900, None, 4),
+        (19_900, 45, 10), (12_900, 20, 9), (8_900, 60, 8), (15_900, 60, 7), (23_900, 60, 6),
+        (13_900, 50, 5), (16_900, 45, 5), (299_900, None, 3), (168_000, 90, 3), (129_900, None, 4),
     ),
     "makeup": (
-        ("丝绒口红 #316", 19_900, None, 6), ("轻薄气垫粉底 02自然色", 25_900, 90, 5), ("持妆散粉 8g", 16_900, 120, 4),
-        ("防水眼线笔 棕色", 7_900, 90, 5), ("四色眼影盘 大地色", 18_900, None, 4), ("自然卷翘睫毛膏", 9_900, 90, 5),
-        ("水光唇釉 #02", 12_900, None, 4), ("遮瑕液 01", 11_900, 120, 3), ("定妆喷雾 100ml", 13_900, 60, 3),
-        ("腮红 蜜桃色", 10_900, None, 3),
+        (19_900, None, 6), (25_900, 90, 5), (16_900, 120, 4), (7_900, 90, 5), (18_900, None, 4),
+        (9_900, 90, 5), (12_900, None, 4), (11_900, 120, 3), (13_900, 60, 3), (10_900, None, 3),
     ),
     "bodycare": (
-        ("香氛沐浴露 500ml", 6_900, 40, 8), ("烟酰胺身体乳 250ml", 9_900, 45, 7), ("护手霜 3支装", 5_900, 30, 6),
-        ("磨砂膏 200g", 8_900, 60, 4), ("止汗露 50ml", 4_900, 45, 4), ("精油香氛皂 3块", 5_900, 40, 3),
-        ("身体防晒喷雾 150ml", 9_900, 30, 4), ("足部护理霜 100g", 4_900, 60, 2), ("美白身体精华 200ml", 16_900, 45, 3),
-        ("薰衣草泡澡球 6颗", 6_900, 30, 2),
+        (6_900, 40, 8), (9_900, 45, 7), (5_900, 30, 6), (8_900, 60, 4), (4_900, 45, 4),
+        (5_900, 40, 3), (9_900, 30, 4), (4_900, 60, 2), (16_900, 45, 3), (6_900, 30, 2),
     ),
     "haircare": (
-        ("氨基酸洗发水 500ml", 8_900, 45, 7), ("修护发膜 250g", 9_900, 40, 5), ("护发精油 100ml", 12_900, 60, 5),
-        ("控油蓬松洗发水 400ml", 7_900, 45, 5), ("头皮清洁磨砂膏 200g", 10_900, 60, 3), ("免洗护发喷雾 200ml", 8_900, 45, 4),
-        ("防脱固发洗发水 400ml", 13_900, 45, 3), ("护发素 500ml", 7_900, 45, 4), ("染后锁色洗发水 300ml", 11_900, 45, 2),
-        ("发尾精华乳 80ml", 9_900, 60, 2),
+        (8_900, 45, 7), (9_900, 40, 5), (12_900, 60, 5), (7_900, 45, 5), (10_900, 60, 3),
+        (8_900, 45, 4), (13_900, 45, 3), (7_900, 45, 4), (11_900, 45, 2), (9_900, 60, 2),
     ),
 }
-TEAM = (("陈总", "owner"), ("小美", "host"), ("阿杰", "host"), ("小周", "assistant"), ("晓晓", "assistant"),
-        ("阿琳", "assistant"))
-BROADCAST_TITLES = ("美妆专场", "秋冬护肤上新", "源头工厂直发", "宠粉福利日", "会员专享夜", "底妆试色专场",
-                    "身体护理囤货日", "洗护发分享会", "护肤答疑专场", "周末清仓")
-TAGS = (("回头客", "#2e7d32"), ("敏感肌", "#c2185b"), ("油皮", "#6a1b9a"), ("送礼", "#ef6c00"),
-        ("团长", "#1565c0"), ("夜猫子", "#455a64"))
-NOTES = (
-    "只在晚上10点后看直播", "喜欢小样，下单可以多送几片面膜", "给妈妈买的面霜，要滋润型", "老公也在用，可推荐男士系列",
-    "快递放菜鸟驿站，不要放门口", "对价格敏感，等活动再推荐", "想要新色号口红，到货后通知她", "孕期，护肤品避开酒精和水杨酸",
-    "公司团购负责人，每次能带十几单", "喜欢在直播间互动，记得点名感谢",
-)
-COMPLAINTS = (
-    "精华瓶口漏液，已补发一瓶，需回访", "粉底色号发错，客户要求换货", "物流太慢，等了8天才到",
-    "收到的面膜少了一盒", "用了面霜脸上泛红，怀疑过敏",
-)
-SKIN_TYPES = ("干性", "油性", "混合性", "中性", "敏感肌")
-SKIN_CONCERNS = ("痘痘", "暗沉", "细纹", "毛孔", "泛红", "色斑", "干燥")
-ALLERGIES = ("酒精过敏", "香精过敏", "果酸过敏", "芒果过敏", "海鲜过敏", "花粉过敏")
-SHADES = ("01象牙白", "02自然色", "03小麦色")
+# The last three skincare lines (a device, a luxury cream, a gift set) are what the best customers buy.
+TAG_COLORS = {"repeat": "#2e7d32", "sensitive": "#c2185b", "oily": "#6a1b9a", "gift": "#ef6c00", "leader": "#1565c0",
+              "night_owl": "#455a64"}
+SENSITIVE, OILY = 4, 1  # the beauty preset's skin types (in its choices' order) that earn a tag
+
+
 class NotEmpty(Exception):
     """The store already has customers: demo data would mix with real ones."""
 
@@ -174,7 +151,12 @@ def is_empty(store: Store) -> bool:
         return session.scalar(select(Customer.id).limit(1)) is None
 
 
-def describe(summary: DemoSummary) -> str:
+def describe(summary: DemoSummary, language: str = shop_words.DEFAULT_LANGUAGE) -> str:
+    if language.startswith("en"):
+        return (f"Demo data made: {summary.customers:,} customers, {summary.accounts:,} platform accounts, "
+                f"{summary.orders:,} orders ({summary.items:,} items), {summary.products} products, "
+                f"{summary.broadcasts} broadcasts, {summary.notes:,} notes in {summary.elapsed_s:.1f} s "
+                f"(seed {summary.seed})")
     return (
         f"演示数据已生成：{summary.customers:,} 位客户、{summary.accounts:,} 个平台账号、{summary.orders:,} 笔订单"
         f"（{summary.items:,} 件商品）、{summary.products} 个商品、{summary.broadcasts} 场直播、"
@@ -189,21 +171,24 @@ def reference_now() -> datetime:
 
 
 def generate(
-    store: Store, customers: int, seed: int = 7, progress: Progress | None = None, now: datetime | None = None
+    store: Store, customers: int, seed: int = 7, progress: Progress | None = None, now: datetime | None = None,
+    language: str = shop_words.DEFAULT_LANGUAGE,
 ) -> DemoSummary:
-    """Fill an empty store with ``customers`` demo customers and their history."""
+    """Fill an empty store with ``customers`` demo customers and their history; the shop's own
+    data (products, broadcasts, tags, notes, templates, coupons, perks) in ``language``."""
     if customers < 1:
         raise ValueError("the demo needs at least one customer")
     started = time.perf_counter()
     now = segments.as_utc(now or reference_now())
     report = progress or (lambda done, total, what: None)
-    shop = _Shop(np.random.default_rng(seed), customers, now)
+    shop = _Shop(np.random.default_rng(seed), customers, now, shop_words.for_language(language))
 
     # One transaction: a demo that fails half-way leaves the store empty, not half-filled.
     with store.write() as session:
         conn = session.connection()
         if session.scalar(select(Customer.id).limit(1)) is not None:
             raise NotEmpty("the store already has customers; demo data goes into an empty store only")
+        shop_words.seed(session, language)  # settings, perks and templates in the demo's language
         shop.write_catalogue(conn)
         shop.write_customers(conn, report)
         shop.write_orders(conn, report)
@@ -218,6 +203,7 @@ def generate(
         report(1, 1, "segments")
         settings.set_value(session, "shop.preset", SHOP_PRESET)  # the profile fields of the shop's one industry
         shop.settle_followups(session)
+        demo_room.write_rooms(session, np.random.default_rng(seed + 1), now)  # the latest streams' reports
     return DemoSummary(
         customers=customers, accounts=shop.account_count, orders=shop.order_count, items=shop.item_count,
         notes=shop.note_count, products=len(shop.product_ids), broadcasts=len(shop.broadcast_ids),
@@ -290,8 +276,10 @@ def _unique_digits(rng: np.random.Generator, lead: str, digits: int, size: int) 
 class _Shop:
     """The drawn shop: arrays first (cheap, deterministic), rows only while writing."""
 
-    def __init__(self, rng: np.random.Generator, n: int, now: datetime) -> None:
+    def __init__(self, rng: np.random.Generator, n: int, now: datetime, words: shop_words.ShopWords) -> None:
         self.rng, self.n, self.now = rng, n, now
+        self.words = words.demo  # the shop's own data, in the language the demo is made in
+        self.separator = words.separator
         self.start = now - timedelta(days=HISTORY_DAYS)
         self.account_count = self.order_count = self.item_count = 0
         self.note_count = self.appearance_count = self.points_count = 0
@@ -303,18 +291,19 @@ class _Shop:
     def write_catalogue(self, conn: Connection) -> None:
         rng, now = self.rng, self.now
         first = _next_id(conn, TeamMember.__table__)
-        self.team_ids = list(range(first, first + len(TEAM)))
+        team = self.words.team
+        self.team_ids = list(range(first, first + len(team)))
         conn.execute(insert(TeamMember.__table__), [
             {"id": i, "name": name, "role": role, "active": True, "created_at": self.start}
-            for i, (name, role) in zip(self.team_ids, TEAM)
+            for i, (name, role) in zip(self.team_ids, team)
         ])
-        self.hosts = [i for i, (_, role) in zip(self.team_ids, TEAM) if role == "host"]
-        self.assistants = [i for i, (_, role) in zip(self.team_ids, TEAM) if role == "assistant"]
+        self.hosts = [i for i, (_, role) in zip(self.team_ids, team) if role == "host"]
+        self.assistants = [i for i, (_, role) in zip(self.team_ids, team) if role == "assistant"]
 
         first = _next_id(conn, Product.__table__)
         rows, self.product_category, self.product_price, self.product_weight = [], [], [], []
         for category_index, category in enumerate(CATEGORIES):
-            for name, price, cycle, weight in PRODUCTS[category]:
+            for name, (price, cycle, weight) in zip(self.words.products[category], PRODUCTS[category], strict=True):
                 rows.append({
                     "id": first + len(rows), "name": name, "category": category, "price_fen": price,
                     "usage_cycle_days": cycle, "active": True,
@@ -330,6 +319,7 @@ class _Shop:
         # 3 a week at 20:00 Beijing (12:00 UTC): Tuesday and Saturday on Douyin, Thursday
         # rotating over the other platforms.
         rows = []
+        titles = self.words.broadcast_titles
         first = _next_id(conn, Broadcast.__table__)
         for day in range(HISTORY_DAYS, 0, -1):
             start = (now - timedelta(days=day)).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -341,7 +331,7 @@ class _Shop:
             else:
                 continue
             rows.append({
-                "id": first + len(rows), "title": BROADCAST_TITLES[int(rng.integers(len(BROADCAST_TITLES)))],
+                "id": first + len(rows), "title": titles[int(rng.integers(len(titles)))],
                 "platform": platform, "room_id": str(7_300_000_000_000_000_000 + int(rng.integers(10**15))),
                 "host_member_id": self.hosts[len(rows) % len(self.hosts)],
                 "started_at": start, "ended_at": start + timedelta(hours=3, minutes=int(rng.integers(0, 60))),
@@ -353,18 +343,17 @@ class _Shop:
         self.broadcast_length = np.array([(r["ended_at"] - r["started_at"]).total_seconds() for r in rows])
 
         existing = dict(conn.execute(select(Tag.name, Tag.id)).all())
-        missing = [{"name": name, "color": color} for name, color in TAGS if name not in existing]
+        missing = [{"name": name, "color": TAG_COLORS[code]} for code, name in self.words.tags.items()
+                   if name not in existing]
         if missing:
             conn.execute(insert(Tag.__table__), missing)
-        self.tag_ids = dict(conn.execute(select(Tag.name, Tag.id)).all())
-
-        with Session(bind=conn) as session:  # the shop's default greetings and follow-up messages
-            templates.ensure_default_templates(session)
+        names = dict(conn.execute(select(Tag.name, Tag.id)).all())
+        self.tag_ids = {code: names[name] for code, name in self.words.tags.items()}
 
     # customers, accounts, profile values -----------------------------------------------
 
     def write_customers(self, conn: Connection, report: Progress) -> None:
-        rng, n = self.rng, self.n
+        n = self.n
         self._draw_customers()
         first = _next_id(conn, Customer.__table__)
         self.customer_ids = np.arange(first, first + n)
@@ -383,7 +372,7 @@ class _Shop:
                     "birthday": self.birthdays[i] and self.birthdays[i].isoformat(), "province": self.provinces[i], "city": self.cities[i],
                     "address": self.addresses[i], "assigned_member_id": self.assigned[i],
                     "consent_at": created[i] if self.consented[i] else None,
-                    "consent_note": "直播间下单时勾选隐私协议" if self.consented[i] else None,
+                    "consent_note": self.words.consent_note if self.consented[i] else None,
                     "search_text": search_text(nickname, real_name, phone or masked, keys),
                     "created_at": created[i], "updated_at": created[i],
                 }
@@ -516,24 +505,28 @@ class _Shop:
         picks = rng.integers(0, 1000, (n, 6))
         rows: list[dict[str, Any]] = []
         now = _stamp(self.now)
-        self.tagged: dict[str, list[int]] = {name: [] for name, _ in TAGS}
+        self.tagged: dict[str, list[int]] = {code: [] for code in self.words.tags}
+        fields = presets.preset(SHOP_PRESET)
+        skin_types = fields.field("skin_type").choices_in(self.words.language)
+        concerns = fields.field("skin_concerns").choices_in(self.words.language)
+        allergies, shades = self.words.allergies, self.words.shades
         for i in range(n):
             cid, female, values = int(self.customer_ids[i]), self.genders[i] == "F", {}
             if r[i, 0] < (0.55 if female else 0.2):
-                values["skin_type"] = SKIN_TYPES[picks[i, 0] % len(SKIN_TYPES)]
+                values["skin_type"] = skin_types[picks[i, 0] % len(skin_types)]
                 if r[i, 1] < 0.4:
-                    values["skin_concerns"] = "、".join(dict.fromkeys(
-                        SKIN_CONCERNS[(picks[i, 1] + j * 3) % len(SKIN_CONCERNS)] for j in range(1 + picks[i, 1] % 2)))
+                    values["skin_concerns"] = self.separator.join(dict.fromkeys(
+                        concerns[(picks[i, 1] + j * 3) % len(concerns)] for j in range(1 + picks[i, 1] % 2)))
             if r[i, 2] < 0.04:
-                values["allergies"] = ALLERGIES[picks[i, 2] % len(ALLERGIES)]
+                values["allergies"] = allergies[picks[i, 2] % len(allergies)]
             if female and r[i, 3] < 0.15:
-                values["shade"] = SHADES[picks[i, 3] % len(SHADES)]
+                values["shade"] = shades[picks[i, 3] % len(shades)]
             if self.real_names[i] and picks[i, 5] % 10 < 4:  # on WeChat, with the remark a shop gives: 王姐 杭州
                 values["wechat"] = f"{self.real_names[i][0]}{'姐' if female else '哥'} {self.cities[i]}"
-            if values.get("skin_type") == "敏感肌":
-                self.tagged["敏感肌"].append(cid)
-            elif values.get("skin_type") == "油性":
-                self.tagged["油皮"].append(cid)
+            if values.get("skin_type") == skin_types[SENSITIVE]:
+                self.tagged["sensitive"].append(cid)
+            elif values.get("skin_type") == skin_types[OILY]:
+                self.tagged["oily"].append(cid)
             rows.extend({"customer_id": cid, "field": key, "value": value, "updated_at": now}
                         for key, value in values.items())
         return rows
@@ -702,7 +695,6 @@ class _Shop:
         """The team has worked its queue until today: the demo opens with a few dozen open tasks
         (today's, some from yesterday, the open complaint call-backs), the rest done with an
         outcome, instead of every reason of the last weeks overdue in red (red would mean nothing)."""
-        templates.ensure_default_templates(session)
         followups.generate(session, self.now)
         zone = settings.shop_zone(session)
         today = local_day_start(local_today(self.now, zone), zone)
@@ -768,7 +760,7 @@ class _Shop:
         redeem = np.flatnonzero((self.spend_points >= 2_000) & (rng.random(n) < 0.2))
         interactions += [
             {"customer_id": int(self.customer_ids[i]), "delta": -1_000, "reason": "redeem", "ref": "perk:shipping",
-             "note": "兑换优先发货", "occurred_at": _stamp(self.now - timedelta(days=int(d)))}
+             "note": self.words.redeem_note, "occurred_at": _stamp(self.now - timedelta(days=int(d)))}
             for i, d in zip(redeem, rng.integers(1, 60, len(redeem)))
         ]
         self.points_count += _write(conn, PointsEntry, iter(interactions), len(interactions),
@@ -788,16 +780,17 @@ class _Shop:
                 "author_id": self.assigned[i] or self.assistants[picks[i] % len(self.assistants)],
                 "broadcast_id": self.broadcast_ids[show] if picks[i] % 3 == 0 and show >= 0 else None,
                 "kind": "complaint" if complaint else "note",
-                "body": COMPLAINTS[picks[i] % len(COMPLAINTS)] if complaint else NOTES[picks[i] % len(NOTES)],
+                "body": (self.words.complaints[picks[i] % len(self.words.complaints)] if complaint
+                         else self.words.notes[picks[i] % len(self.words.notes)]),
                 "pinned": bool(complaint or picks[i] % 10 < 3), "created_at": _stamp(at), "updated_at": _stamp(at),
             })
         self.note_count = _write(conn, Note, iter(notes), len(notes), "notes", report)
 
         roll = rng.random((n, 3))
-        self.tagged["回头客"] = self.customer_ids[self.repeat >= 3].tolist()
-        self.tagged["送礼"] = self.customer_ids[roll[:, 0] < 0.03].tolist()
-        self.tagged["团长"] = self.customer_ids[roll[:, 1] < 0.01].tolist()
-        self.tagged["夜猫子"] = self.customer_ids[roll[:, 2] < 0.05].tolist()
-        links = [{"customer_id": int(c), "tag_id": self.tag_ids[name]} for name, ids in self.tagged.items()
+        self.tagged["repeat"] = self.customer_ids[self.repeat >= 3].tolist()
+        self.tagged["gift"] = self.customer_ids[roll[:, 0] < 0.03].tolist()
+        self.tagged["leader"] = self.customer_ids[roll[:, 1] < 0.01].tolist()
+        self.tagged["night_owl"] = self.customer_ids[roll[:, 2] < 0.05].tolist()
+        links = [{"customer_id": int(c), "tag_id": self.tag_ids[code]} for code, ids in self.tagged.items()
                  for c in ids]
         _write(conn, CustomerTag, iter(links), len(links), "tags", report)

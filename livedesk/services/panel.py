@@ -30,7 +30,7 @@ from livedesk.models import (
 )
 from livedesk.models.base import utcnow
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import presets, settings
+from livedesk.services import presets, settings, shop_words
 from livedesk.services.customers import WECHAT_FIELD
 from livedesk.services.identity_text import mask_name, mask_phone
 
@@ -84,30 +84,32 @@ class PanelCard:
     greeting_custom: bool = False  # the shop wrote its own words (else the UI words the shipped one)
     zone: tzinfo = timezone.utc  # the shop's clock, for the dates shown
 
+    level_word: str = ""  # the level as the shop's own messages name it (its seeded language)
+
     def greeting(self, level_name: str) -> str:
         """The template filled in with this level name (in the template's language)."""
-        return self.greeting_template.replace("{称呼}", self.nickname).replace("{等级}", level_name)
+        from livedesk.services.templates import PLACEHOLDERS, PLACEHOLDER
+
+        values = {"name": self.nickname, "level": level_name}
+        return PLACEHOLDER.sub(lambda m: values.get(PLACEHOLDERS.get(m.group(1), ""), m.group(0)),
+                               self.greeting_template)
 
     def custom_greeting(self) -> str:
         """A shop's own greeting, with the level named in the shop's language like the rest of it."""
-        from livedesk.services.templates import LEVEL_WORDS
-
-        return self.greeting(LEVEL_WORDS.get(self.level, self.level))
+        return self.greeting(self.level_word or self.level)
 
 
 def greeting_template(session: Session, customer: Customer) -> tuple[str, str, bool]:
     """(key, body, custom): the template for this customer, by level, then tier, then default."""
-    from livedesk.services.templates import DEFAULT_TEMPLATES
-
     keys = [f"greeting.{customer.level}", f"greeting.{customer.tier}", DEFAULT_GREETING_KEY]
     templates = {
         t.key: t.body
         for t in session.scalars(select(MessageTemplate).where(MessageTemplate.key.in_(keys), MessageTemplate.active))
     }
-    shipped = {key: body for key, _kind, _name, body in DEFAULT_TEMPLATES}
     key = next((k for k in keys if k in templates), DEFAULT_GREETING_KEY)
     body = templates.get(key, DEFAULT_GREETING)
-    return key, body, body != shipped.get(key, DEFAULT_GREETING)
+    # A shipped body, in any language of the catalogue, is worded by the UI in its own language.
+    return key, body, not (body == DEFAULT_GREETING or shop_words.shipped_template(key, body=body))
 
 
 def days_to_birthday(birthday: date, today: date) -> int:
@@ -141,6 +143,7 @@ def panel_card(
         greeting_template=body,
         greeting_key=key,
         greeting_custom=custom,
+        level_word=shop_words.shop_words(session).level_words.get(c.level, c.level),
         zone=settings.shop_zone(session),
         tier=c.tier,
         level=c.level,

@@ -20,11 +20,16 @@ class ProfileField:
     label_zh: str
     label_en: str
     kind: str = "text"  # text | choice | multi
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # in Chinese
     alert: bool = False  # a filled value is shown in red on the host panel (allergies, diet)
+    choices_en: tuple[str, ...] = ()  # the same choices in English, where the preset has them
 
     def label(self, language: str) -> str:
         return self.label_zh if language.startswith("zh") else self.label_en
+
+    def choices_in(self, language: str) -> tuple[str, ...]:
+        """The choices a store seeded in ``language`` stores (its shop.language, not the UI's)."""
+        return self.choices_en if language.startswith("en") and self.choices_en else self.choices
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ def presets() -> dict[str, Preset]:
                 kind=f.get("kind", "text"),
                 choices=tuple(f.get("choices", ())),
                 alert=bool(f.get("alert", False)),
+                choices_en=tuple(f.get("choices_en", ())),
             )
             for f in data["fields"]
         )

@@ -1,7 +1,8 @@
 """Message templates: placeholders in braces, rendering for a real customer, defaults, acknowledgement.
 
 Owns the placeholder vocabulary ({称呼} {等级} {上次购买商品} {商品} {优惠券} {生日}
-{店铺} {专属客服}, and {私享会} {时间} for invitations), rendering a body for one
+{店铺} {专属客服}, and {私享会} {时间} for invitations; in English {name} {level} … the same
+codes: services/shop_words.py), rendering a body for one
 customer, the preview the template editor shows (text, unknown placeholders,
 compliance findings), the default greeting, follow-up and invitation templates a new
 store gets, and the rule that a template the compliance check flags is not used until
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, FollowUpTask, MessageTemplate, Order, OrderItem, TeamMember
 from livedesk.models.orders import SPEND_STATUSES
-from livedesk.services import compliance, settings
+from livedesk.services import compliance, settings, shop_words
 from livedesk.services.compliance import Finding
 from livedesk.services.customers import NotFound
 from livedesk.services.errors import Refused
@@ -27,47 +28,19 @@ from livedesk.services.followups.clock import as_utc
 from livedesk.services.followups.config import replenish_item_id, rule_settings
 
 PLACEHOLDER = re.compile(r"[{｛]([^{}｛｝]+)[}｝]")
-PLACEHOLDERS = {
-    "称呼": "客户的昵称",
-    "等级": "会员等级，如 金钻会员",
-    "上次购买商品": "最近一次购买的商品",
-    "商品": "任务相关的商品（补货提醒），没有时同 上次购买商品",
-    "优惠券": "任务或规则设置里的优惠券",
-    "生日": "生日，如 3月8日",
-    "店铺": "店铺名称",
-    "专属客服": "客户的专属客服",
-    "私享会": "私享会的标题（邀请函）",
-    "时间": "私享会的开始时间（邀请函）",
-}
-# The words a customer reads for each level code (the message is in the shop's language).
-LEVEL_WORDS = {"none": "会员", "silver": "银钻会员", "gold": "金钻会员"}
-DEFAULT_TEMPLATES = (  # key, kind, name, body — checked by tests against the compliance list
-    # What the host says when someone arrives (the panel picks by level, then tier, then default).
-    ("greeting.gold", "greeting", "金钻会员进场", "欢迎{等级}{称呼}回家"),
-    ("greeting.silver", "greeting", "银钻会员进场", "欢迎{等级}{称呼}，今天给您留了好东西"),
-    ("greeting.vip", "greeting", "VIP 进场", "{称呼}来啦！老朋友好久不见"),
-    ("greeting.new", "greeting", "新客进场", "欢迎{称呼}第一次来直播间，有问题随时问我"),
-    ("greeting.default", "greeting", "默认欢迎", "欢迎{称呼}来到直播间"),
-    ("followup.welcome", "followup", "首单欢迎",
-     "{称呼}您好，我是{店铺}的专属客服，感谢您第一次下单！发货、使用上有任何问题随时找我。"),
-    ("followup.thanks", "followup", "24小时致谢",
-     "{称呼}，您买的{上次购买商品}已经在路上啦，谢谢您对{店铺}的支持，收到后有问题随时联系我。"),
-    ("followup.survey", "followup", "满意度回访",
-     "{称呼}，{上次购买商品}用得还习惯吗？麻烦给我们打个分（0–10 分），您的意见我们每条都会看。"),
-    ("followup.callback", "followup", "客诉回访",
-     "{称呼}您好，看到您反馈的问题了，非常抱歉给您添麻烦。我是{店铺}的客服，方便的话我们聊聊怎么帮您处理？"),
-    ("followup.wakeup", "followup", "沉睡唤醒",
-     "{称呼}，好久没见到您啦！给您留了一张{优惠券}，直播间上了不少新品，有空来看看。"),
-    ("followup.birthday", "followup", "生日祝福",
-     "{称呼}，{生日}是您的生日，提前祝您生日快乐！{店铺}为您准备了{优惠券}，愿新的一岁一切顺心。"),
-    ("followup.replenish", "followup", "补货提醒",
-     "{称呼}，按您的用量，{商品}应该快用完啦。需要的话直播间给您留一份，随时说一声。"),
-    ("followup.vip_touch", "followup", "VIP 每周关怀",
-     "{称呼}，这周过得怎么样？我是您的专属客服{专属客服}，有什么想看的款式或需要帮忙的，随时跟我说。"),
-    ("followup.manual", "followup", "手动跟进", "{称呼}您好，我是{店铺}的客服，"),
-    ("invitation.vip_session", "invitation", "私享会邀请",
-     "{称呼}您好！诚邀您参加{店铺}的{私享会}（{时间}），名额有限，到场有专属福利。回复“1”确认参加～"),
-)
+# Every placeholder name, in every language of the catalogue, and what it stands for (a code):
+# {称呼} and {name} fill in alike, so a template keeps working whatever language it is written in.
+PLACEHOLDERS = shop_words.placeholder_aliases()
+# The shipped templates in Chinese (key, kind, name, body); services/shop_words.py has every language's.
+DEFAULT_TEMPLATES = tuple((key, key.split(".")[0], name, body) for key, (name, body) in shop_words.ZH.templates.items())
+# The words a customer reads for each level code, in Chinese (a store's own: shop_words.shop_words(session)).
+LEVEL_WORDS = shop_words.ZH.level_words
+
+
+def placeholder_names(language: str) -> list[str]:
+    """The placeholders as a template in ``language`` writes them (the editor's chips)."""
+    words = shop_words.for_language(language)
+    return [words.placeholders[code] for code in shop_words.PLACEHOLDER_CODES]
 
 
 class TemplateError(Refused):
@@ -112,19 +85,23 @@ def values_for(session: Session, customer_id: int, extra: dict[str, str] | None 
         .order_by(Order.ordered_at.desc(), OrderItem.id).limit(1)
     ) or ""
     assistant = session.get(TeamMember, c.assigned_member_id) if c.assigned_member_id else None
-    values = {
-        "称呼": c.nickname,
-        "等级": LEVEL_WORDS.get(c.level, c.level),
-        "上次购买商品": last_product,
-        "商品": last_product,
-        "优惠券": rule_settings(session)["wakeup"].get("coupon") or "",
-        "生日": f"{c.birthday.month}月{c.birthday.day}日" if c.birthday else "",
-        "店铺": settings.get(session, "shop.name"),
-        "专属客服": assistant.name if assistant else "",
-        "私享会": "",  # known only when inviting: the caller passes them in ``extra``
-        "时间": "",
+    words = shop_words.shop_words(session)
+    by_code = {
+        "name": c.nickname,
+        "level": words.level_words.get(c.level, c.level),
+        "last_product": last_product,
+        "product": last_product,
+        "coupon": rule_settings(session)["wakeup"].get("coupon") or "",
+        "birthday": words.birthday(c.birthday.month, c.birthday.day) if c.birthday else "",
+        "shop": settings.get(session, "shop.name"),
+        "assistant": assistant.name if assistant else "",
+        "session": "",  # known only when inviting: the caller passes them in ``extra``
+        "time": "",
     }
-    values.update(extra or {})
+    values = {name: by_code[code] for name, code in PLACEHOLDERS.items()}
+    for name, value in (extra or {}).items():  # given under one spelling, filled under every one
+        code = PLACEHOLDERS.get(name)
+        values.update({n: value for n, c in PLACEHOLDERS.items() if c == code} if code else {name: value})
     return values
 
 
@@ -162,14 +139,16 @@ def preview(session: Session, template_body: str, customer_id: int | None = None
     )
 
 
-def ensure_default_templates(session: Session) -> int:
-    """Insert the default follow-up templates the store lacks; an owner's edits are kept."""
+def ensure_default_templates(session: Session, language: str | None = None) -> int:
+    """Insert the default templates the store lacks, worded in ``language`` (default: the store's
+    own, ``shop.language``); an owner's edits are kept."""
+    words = shop_words.for_language(language) if language else shop_words.shop_words(session)
     present = set(session.scalars(select(MessageTemplate.key)))
     added = 0
-    for key, kind, name, body in DEFAULT_TEMPLATES:
+    for key, (name, body) in words.templates.items():
         if key not in present:
             findings = compliance.check_for_shop(session, body)
-            session.add(MessageTemplate(key=key, kind=kind, name=name, body=body,
+            session.add(MessageTemplate(key=key, kind=key.split(".")[0], name=name, body=body,
                                         flagged_terms=[f.as_dict() for f in findings] or None))
             added += 1
     session.flush()

@@ -161,7 +161,9 @@ def run_app(args: argparse.Namespace) -> int:
         tasks.shutdown()
         return 1
     if args.demo:
-        _fill_demo_if_empty(store, args.demo_customers)
+        _fill_demo_if_empty(store, args.demo_customers, language)
+    elif not args.startup_probe:
+        _seed_if_new(store, language)
 
     from livedesk.ui.backup_scheduler import BackupScheduler
     from livedesk.ui.main_window import MainWindow
@@ -308,21 +310,36 @@ def _report_startup(what: str, started: float, window=None) -> None:
 
 
 def _recompute_if_stale(store: Store) -> bool:
+    """The day's upkeep once the store is known sound: tiers and levels if a day has passed,
+    and change sets older than a week forgotten."""
     from datetime import date
 
-    from livedesk.services import segments
+    from livedesk.services import changes, segments
 
     with store.write() as session:
         summary = segments.recompute_if_stale(session, date.today())
+        changes.prune(session)
     return bool(summary and summary.changed)
 
 
-def _fill_demo_if_empty(store: Store, customers: int) -> None:
+def _fill_demo_if_empty(store: Store, customers: int, language: str) -> None:
     from livedesk.services import demo
 
     if demo.is_empty(store):
         print(f"livedesk: first run, filling the store with {customers} demo customers…", file=sys.stderr)
-        demo.generate(store, customers=customers)
+        demo.generate(store, customers=customers, language=language)
+
+
+def _seed_if_new(store: Store, language: str) -> None:
+    """A new store's templates, coupon and perk names in the language it is first opened in."""
+    from livedesk.services import shop_words
+
+    with store.read() as session:
+        if not shop_words.needs_seed(session):
+            return
+    with store.write() as session:
+        if shop_words.needs_seed(session):
+            shop_words.seed(session, language)
 
 
 def _run_loop(app: QApplication, window) -> int:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, presets, settings
+from livedesk.services import customers, presets, settings, shop_words
 from livedesk.services.customers import CustomerCard, NoteView
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui.errors import describe
@@ -36,6 +35,7 @@ from livedesk.ui import labels
 from livedesk.ui.context import AppContext
 from livedesk.ui.customer_orders import OrdersModel, OrdersView
 from livedesk.ui.douyin_words import RecipientDecrypt
+from livedesk.ui.elided_label import ElidedLabel
 from livedesk.ui.flow_layout import FlowLayout
 from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
@@ -47,6 +47,10 @@ QFrame#StatTile { background: #f4f6f9; border-radius: 6px; }
 QLabel#StatValue { font-size: 15px; font-weight: 600; color: #1f2430; }
 QLabel#StatCaption { font-size: 11px; color: #7a8190; }
 """
+
+
+TILE_WIDTH = 130  # px of a figure's tile at least
+TAG_WIDTH = 220  # px of a tag's name on its chip; longer names are shortened (whole in the tooltip)
 
 
 class CustomerView(QWidget):
@@ -62,10 +66,11 @@ class CustomerView(QWidget):
         self.reveal = False
         ctx.changes.changed.connect(self.refresh_from)
 
-        self.title = QLabel(self)
+        self.title = ElidedLabel("", self)  # a long nickname is shortened, never widens the pane
         self.title.setStyleSheet("font-size: 22px; font-weight: 600;")
         self.badges = QLabel(self)
         self.badges.setTextFormat(Qt.TextFormat.RichText)
+        self.badges.setWordWrap(True)  # "High-value VIP ◆ Gold Diamond member Champions" is long in English
         self.identity = QLabel(self)
         self.identity.setWordWrap(True)
         self.identity.setStyleSheet("color: #555;")
@@ -79,25 +84,24 @@ class CustomerView(QWidget):
         self.task_button = QPushButton(self.tr("New follow-up…"), self)
         self.task_button.clicked.connect(lambda: add_manual_task(self.ctx, self.customer_id, self))
         self.redeem_button = redeem_button(ctx, lambda: self.customer_id, self)
-        header = QHBoxLayout()
-        titles = QVBoxLayout()
+        header = QVBoxLayout()
         for w in (self.title, self.badges, self.identity):
-            titles.addWidget(w)
-        header.addLayout(titles, 1)
-        header.addWidget(self.task_button, 0, Qt.AlignmentFlag.AlignTop)
-        header.addWidget(self.push_button, 0, Qt.AlignmentFlag.AlignTop)
+            header.addWidget(w)
+        # Tiles and actions flow onto the next line when the pane is narrow (English words are long).
         self.stat_values: dict[str, QLabel] = {}
-        tiles = QGridLayout()
-        tiles.setSpacing(6)
+        tiles = FlowLayout()
         captions = (("spent", self.tr("Total spent")), ("spent_12m", self.tr("Last 12 months")),
                     ("orders", self.tr("Orders kept")), ("points", self.tr("Growth points")),
                     ("last_order", self.tr("Last order")))
-        for position, (key, caption) in enumerate(captions):
-            tiles.addWidget(self._tile(key, caption), position // 3, position % 3)
-        tiles.addWidget(self.redeem_button, 1, 2, Qt.AlignmentFlag.AlignLeft)  # beside the points, in the free cell
+        for key, caption in captions:
+            tiles.addWidget(self._tile(key, caption))
+        actions = FlowLayout()
+        for button in (self.push_button, self.task_button, self.redeem_button):
+            actions.addWidget(button)
 
         self.profile_box = QGroupBox(self.tr("Profile"), self)
         self.profile_form = QFormLayout(self.profile_box)
+        self.profile_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a long label goes above
         self.accounts_label = QLabel(self)
         self.accounts_label.setWordWrap(True)
         accounts_box = QGroupBox(self.tr("Platform accounts"), self)
@@ -155,6 +159,7 @@ class CustomerView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addLayout(tiles)
+        layout.addLayout(actions)
         layout.addWidget(self.error)
         for box in (self.profile_box, accounts_box, self.sessions_box, tags_box, notes_box, orders_box,
                     self.privacy):
@@ -162,12 +167,14 @@ class CustomerView(QWidget):
         layout.addStretch(1)
         self.setStyleSheet(TILE_STYLE)
         self.setEnabled(False)
-        self._preset_code: str | None = None
+        self._preset_code: tuple[str, str] | None = None
+        self._shop_language = "zh_CN"
         self._editors: dict[str, QComboBox | QLineEdit] = {}
 
     def _tile(self, key: str, caption: str) -> QFrame:
         tile = QFrame(self)
         tile.setObjectName("StatTile")
+        tile.setMinimumWidth(TILE_WIDTH)  # alike widths: they wrap three and two, not four and a straggler
         value = QLabel(tile)
         value.setObjectName("StatValue")
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -205,6 +212,7 @@ class CustomerView(QWidget):
         with self.ctx.store.read() as session:
             self.card = customers.card(session, self.customer_id)
             preset = presets.preset(settings.get(session, "shop.preset"))
+            self._shop_language = settings.get(session, "shop.language")  # the language of stored choices
         self.setEnabled(True)
         for widget in (self.push_button, self.task_button, self.privacy.consent_button,
                        self.privacy.export_button, self.privacy.erase_button, self.add_note_button):
@@ -258,19 +266,21 @@ class CustomerView(QWidget):
         name = row.real_name if self.reveal else mask_name(row.real_name)
         phone = row.phone if self.reveal else mask_phone(row.phone)
         birthday = card.birthday.strftime("%m-%d") if card.birthday else ""
-        self.identity.setText("   ".join(x for x in (name or "", phone or "", row.city or "",
+        # The street address only with "show full", like the phone: the page may be seen by the room.
+        place = " ".join(x for x in (row.city, card.address if self.reveal else None) if x)
+        self.identity.setText("   ".join(x for x in (name or "", phone or "", place,
                                                      self.tr("Birthday %1").replace("%1", birthday) if birthday else "")
                                          if x))
 
     def _show_profile(self, card: CustomerCard, preset: presets.Preset) -> None:
-        if preset.code != self._preset_code:
+        if (preset.code, self._shop_language) != self._preset_code:
             self._build_profile_editors(preset)
         for spec in preset.fields:
             value = card.profile.get(spec.key, "")
             editor = self._editors[spec.key]
             editor.blockSignals(True)  # filling in is not editing: nothing to save
             if isinstance(editor, QComboBox):
-                while editor.count() > len(spec.choices) + 1:  # a previous customer's off-list value
+                while editor.count() > len(spec.choices_in(self._shop_language)) + 1:  # a previous off-list value
                     editor.removeItem(editor.count() - 1)
                 if value and editor.findData(value) < 0:
                     editor.addItem(value, value)
@@ -286,16 +296,21 @@ class CustomerView(QWidget):
         for spec in preset.fields:
             if spec.kind == "choice":
                 editor = QComboBox(self.profile_box)
+                # Its longest choice must not set the pane's width.
+                editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                editor.setMinimumContentsLength(8)
                 editor.addItem("", "")
-                for choice in spec.choices:
+                for choice in spec.choices_in(self._shop_language):
                     editor.addItem(choice, choice)
                 editor.currentIndexChanged.connect(
                     lambda _i, key=spec.key, box=editor: self.save_profile(key, box.currentData()))
             else:
                 editor = QLineEdit(self.profile_box)
                 if spec.kind == "multi":  # a hint that reads as a hint, not as the customer's answer
-                    editor.setPlaceholderText(self.tr("e.g. %1 (several, separated by 、)")
-                                              .replace("%1", "、".join(spec.choices[:2])))
+                    separator = shop_words.for_language(self._shop_language).separator
+                    editor.setPlaceholderText(self.tr("e.g. %1 (several, separated by %2)")
+                                              .replace("%1", separator.join(spec.choices_in(self._shop_language)[:2]))
+                                              .replace("%2", separator.strip()))
                 editor.editingFinished.connect(
                     lambda key=spec.key, line=editor: self._save_if_changed(key, line.text()))
             editor.setObjectName(f"profile_{spec.key}")
@@ -304,15 +319,17 @@ class CustomerView(QWidget):
                 label.setStyleSheet("color: #c62828; font-weight: 600;")
             self.profile_form.addRow(label, editor)
             self._editors[spec.key] = editor
-        self._preset_code = preset.code
+        self._preset_code = (preset.code, self._shop_language)
 
     def _show_tags(self, card: CustomerCard) -> None:
         _clear(self.tags_row)
         for tag in card.tags:
             chip = QToolButton(self)
-            chip.setText(f"{tag.name}  ✕")
+            name = chip.fontMetrics().elidedText(tag.name, Qt.TextElideMode.ElideRight, TAG_WIDTH)
+            chip.setText(f"{name}  ✕")
             chip.setObjectName(f"tag_{tag.id}")
-            chip.setToolTip(self.tr("Remove this tag"))
+            chip.setToolTip(self.tr("Remove this tag") if name == tag.name
+                            else f"{tag.name}\n{self.tr('Remove this tag')}")
             chip.setStyleSheet("QToolButton { background: #eef2f7; border-radius: 10px; padding: 3px 8px; }")
             chip.clicked.connect(lambda _c=False, tag_id=tag.id: self.remove_tag(tag_id))
             self.tags_row.addWidget(chip)

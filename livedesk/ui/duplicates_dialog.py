@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedesk.services import customers, presets, team
+from livedesk.services import presets, team
 from livedesk.services.identity_text import mask_name, mask_phone
 from livedesk.ui.errors import describe
 from livedesk.ui import labels
@@ -96,7 +96,7 @@ class DuplicatesDialog(QDialog):
 
     def _show_pairs(self, findings: Any) -> None:
         self.pairs.set_rows(
-            [(a, b, "、".join(self._reason_words(r) for r in c.reasons), f"{c.score:.0%}")
+            [(a, b, labels.listing(self._reason_words(r) for r in c.reasons), f"{c.score:.0%}")
              for c in findings.candidates for a, b in [c.nicknames]],
             keys=[(c.customer_id, c.other_id) for c in findings.candidates])
         if findings.total:
@@ -162,7 +162,7 @@ class DuplicatesDialog(QDialog):
             (self.tr("Tier · level"), *(f"{labels.tier(s.tier)} · {labels.level(s.level)}" for s in (k, d, m))),
             (self.tr("Growth points"), *(f"{s.points_balance:,}" for s in (k, d, m))),
             (self.tr("Notes"), *(str(s.note_count) for s in (k, d, m))),
-            (self.tr("Tags"), *("、".join(s.tags) for s in (k, d, m))),
+            (self.tr("Tags"), *(labels.listing(s.tags) for s in (k, d, m))),
             (self.tr("Open follow-ups"), *(str(s.open_tasks) for s in (k, d, m))),
             (self.tr("Private-session invitations"), *(str(s.invitations) for s in (k, d, m))),
         ]

@@ -88,22 +88,22 @@ _WORDS: dict[tuple[str, str], tuple[str, Values]] = {
     ("TemplateError", "not_acknowledged"): (
         QT_TRANSLATE_NOOP("Errors", "The template has Advertising Law risk terms (%1): the owner must accept them "
                                     "under Message templates before it is used"),
-        lambda p: ("、".join(p.get("terms", [])),)),
+        lambda p: (labels.listing(p.get("terms", [])),)),
     ("TemplateError", "no_template"): (
         QT_TRANSLATE_NOOP("Errors", "There is no template for “%1” follow-ups: add one under Message templates"),
         lambda p: (labels.task_kind(p.get("kind", "")),)),
     ("RunOfShowError", "not_found"): (QT_TRANSLATE_NOOP("Errors", "That broadcast no longer exists"), _no_values),
-    ("RunOfShowError", "unknown_kind"): (QT_TRANSLATE_NOOP("Errors", "Line %1: “%2” is not a kind; use 品, 抽奖 or 秒杀"),
+    ("RunOfShowError", "unknown_kind"): (QT_TRANSLATE_NOOP("Errors", "Line %1: “%2” is not a kind; choose product, "
+                                                                     "lucky draw or flash deal"),
                                          lambda p: (p["line"], p["kind"])),
-    ("RunOfShowError", "title_required"): (QT_TRANSLATE_NOOP("Errors", "Line %1: give the item a title"),
-                                           lambda p: (p["line"],)),
-    ("RunOfShowError", "negative_minutes"): (QT_TRANSLATE_NOOP("Errors", "Line %1: planned minutes cannot be "
-                                                                         "negative"), lambda p: (p["line"],)),
+    ("RunOfShowError", "title_required"): (QT_TRANSLATE_NOOP("Errors", "Line %1: give the item a title or pick a "
+                                                                       "product"), lambda p: (p["line"],)),
+    ("RunOfShowError", "bad_minutes"): (QT_TRANSLATE_NOOP("Errors", "Line %1: planned minutes must be between 0 and "
+                                                                    "%2"), lambda p: (p["line"], p["most"])),
+    ("RunOfShowError", "no_product"): (QT_TRANSLATE_NOOP("Errors", "Line %1: that product is no longer in the "
+                                                                   "catalogue; pick another"), lambda p: (p["line"],)),
     ("RunOfShowError", "no_item"): (QT_TRANSLATE_NOOP("Errors", "The run-of-show has no item %1"),
                                     lambda p: (p["position"],)),
-    ("RunOfShowError", "unreadable_line"): (QT_TRANSLATE_NOOP("Errors", "Line %1 cannot be read: “%2” (kind, title, "
-                                                                        "planned minutes)"),
-                                            lambda p: (p["line"], p["text"])),
     ("FeedConfigError", "bad_url"): (QT_TRANSLATE_NOOP("Errors", "“%1” is not a WebSocket address (ws://host:port)"),
                                    lambda p: (p.get("url"),)),
     ("FeedConfigError", "not_loopback"): (QT_TRANSLATE_NOOP("Errors", "LiveDesk only listens on this computer "

@@ -148,6 +148,12 @@ _INTENTS = {  # services/feeds/intents.py INTENTS
     "complaint": QT_TRANSLATE_NOOP("Labels", "complaint"),
 }
 
+_SHOW_KINDS = {  # services/room/run_of_show.py KINDS
+    "product": QT_TRANSLATE_NOOP("Labels", "Product"),
+    "draw": QT_TRANSLATE_NOOP("Labels", "Lucky draw"),
+    "flash": QT_TRANSLATE_NOOP("Labels", "Flash deal"),
+}
+
 
 _FAILURES = {  # services/failures.py kinds
     "disk_full": QT_TRANSLATE_NOOP("Labels", "The disk is full: nothing was written. Free some space and try again."),
@@ -179,6 +185,31 @@ def intent(code: str) -> str:
 
 def intents() -> list[tuple[str, str]]:
     return [(code, intent(code)) for code in _INTENTS]
+
+
+def show_kind(code: str) -> str:
+    """A run-of-show line's kind: product, lucky draw (抽奖/福袋) or flash deal (秒杀)."""
+    return _word(_SHOW_KINDS, code)
+
+
+def show_kinds() -> list[tuple[str, str]]:
+    return [(code, show_kind(code)) for code in _SHOW_KINDS]
+
+
+def duration(minutes: int) -> str:
+    """Minutes as "1 h 55 min" (or "45 min"), in the UI's language."""
+    if minutes < 60:
+        return QCoreApplication.translate("Labels", "%1 min").replace("%1", str(minutes))
+    if minutes % 60 == 0:
+        return QCoreApplication.translate("Labels", "%1 h").replace("%1", str(minutes // 60))
+    return (QCoreApplication.translate("Labels", "%1 h %2 min").replace("%1", str(minutes // 60))
+            .replace("%2", str(minutes % 60)))
+
+
+def listing(items) -> str:
+    """Words in a row, as the UI's language lists them: "王姐、李姐" / "王姐, 李姐"."""
+    # Translators: the separator between items of a list (Chinese uses 、).
+    return QCoreApplication.translate("Labels", ", ").join(str(i) for i in items)
 
 
 def tier(code: str) -> str:
@@ -305,17 +336,17 @@ _TEMPLATE_NAMES = {
     "invitation.vip_session": QT_TRANSLATE_NOOP("Labels", "Private session invitation"),
 }
 # What each placeholder stands for (the placeholder itself is the template's syntax and stays).
-_PLACEHOLDER_MEANINGS = {
-    "称呼": QT_TRANSLATE_NOOP("Labels", "The customer's nickname"),
-    "等级": QT_TRANSLATE_NOOP("Labels", "Membership level, e.g. Gold Diamond member"),
-    "上次购买商品": QT_TRANSLATE_NOOP("Labels", "The product they bought last"),
-    "商品": QT_TRANSLATE_NOOP("Labels", "The task's product (replenishment); else the product bought last"),
-    "优惠券": QT_TRANSLATE_NOOP("Labels", "The coupon of the task or of the rule in settings"),
-    "生日": QT_TRANSLATE_NOOP("Labels", "Birthday, e.g. 3月8日"),
-    "店铺": QT_TRANSLATE_NOOP("Labels", "The shop's name"),
-    "专属客服": QT_TRANSLATE_NOOP("Labels", "The customer's dedicated assistant"),
-    "私享会": QT_TRANSLATE_NOOP("Labels", "The private session's title (invitation)"),
-    "时间": QT_TRANSLATE_NOOP("Labels", "When the private session starts (invitation)"),
+_PLACEHOLDER_MEANINGS = {  # by code: {称呼} and {name} mean the same (services/shop_words.py)
+    "name": QT_TRANSLATE_NOOP("Labels", "The customer's nickname"),
+    "level": QT_TRANSLATE_NOOP("Labels", "Membership level, e.g. Gold Diamond member"),
+    "last_product": QT_TRANSLATE_NOOP("Labels", "The product they bought last"),
+    "product": QT_TRANSLATE_NOOP("Labels", "The task's product (replenishment); else the product bought last"),
+    "coupon": QT_TRANSLATE_NOOP("Labels", "The coupon of the task or of the rule in settings"),
+    "birthday": QT_TRANSLATE_NOOP("Labels", "Birthday, e.g. 8 March"),
+    "shop": QT_TRANSLATE_NOOP("Labels", "The shop's name"),
+    "assistant": QT_TRANSLATE_NOOP("Labels", "The customer's dedicated assistant"),
+    "session": QT_TRANSLATE_NOOP("Labels", "The private session's title (invitation)"),
+    "time": QT_TRANSLATE_NOOP("Labels", "When the private session starts (invitation)"),
 }
 # Why a word is flagged, per category of the shipped Advertising Law list.
 _COMPLIANCE_REASONS = {
@@ -339,14 +370,16 @@ _COMPLIANCE_REASONS = {
 
 def template_name(key: str, name: str) -> str:
     """A template's name in the UI's language when it is the shipped one, else as the shop wrote it."""
-    from livedesk.services.templates import DEFAULT_TEMPLATES
+    from livedesk.services.shop_words import shipped_template
 
-    shipped = {k: n for k, _kind, n, _body in DEFAULT_TEMPLATES}
-    return _word(_TEMPLATE_NAMES, key) if key in _TEMPLATE_NAMES and shipped.get(key) == name else name
+    return _word(_TEMPLATE_NAMES, key) if key in _TEMPLATE_NAMES and shipped_template(key, name=name) else name
 
 
 def placeholder_meaning(name: str) -> str:
-    return _word(_PLACEHOLDER_MEANINGS, name) if name in _PLACEHOLDER_MEANINGS else name
+    from livedesk.services.templates import PLACEHOLDERS
+
+    code = PLACEHOLDERS.get(name)
+    return _word(_PLACEHOLDER_MEANINGS, code) if code in _PLACEHOLDER_MEANINGS else name
 
 
 def compliance_reason(category: str, reason: str) -> str:

@@ -3,7 +3,6 @@ push them to the host's panel, log a quick note, mark them greeted, run the broa
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
@@ -37,6 +36,7 @@ from livedesk.ui.feed_controller import ARRIVAL_ROLE, CUSTOMER_ROLE, FeedControl
 from livedesk.ui.loyalty.redeem_dialog import redeem_button
 from livedesk.ui.manual_task_dialog import add_manual_task
 from livedesk.ui.panel_card_view import PanelCardView
+from livedesk.ui.recorder_claim import RecorderClaim
 from livedesk.ui.room_questions import QuestionsSection
 from livedesk.ui.run_of_show_bar import RunOfShowBar
 from livedesk.ui.search_controller import SearchController
@@ -122,6 +122,7 @@ class StartBroadcastDialog(QDialog):
 class LivePage(QWidget):
     push_to_panel = Signal(int)
     greeted = Signal(int)  # a customer just marked greeted: the host panel updates at once
+    report_requested = Signal(object)  # a broadcast id, or None for the latest: the main window opens the report
 
     def __init__(self, ctx: AppContext, search: SearchController, feeds: FeedController,
                  parent: QWidget | None = None) -> None:
@@ -193,6 +194,7 @@ class LivePage(QWidget):
         self.feed_status = QLabel(self.tr("No live feed connected"), self)
         self.feed_status.setWordWrap(True)
         self.feed_status.setStyleSheet("color: #555;")
+        self.recorder = RecorderClaim(self)  # which computer records this broadcast's feed
         feed_bar = QHBoxLayout()
         feed_bar.addWidget(QLabel(self.tr("Live feed"), self))
         feed_bar.addWidget(self.feed_format)
@@ -236,6 +238,7 @@ class LivePage(QWidget):
         layout.addLayout(bar)
         layout.addLayout(feed_bar)
         layout.addWidget(self.feed_status)
+        layout.addWidget(self.recorder)
         layout.addWidget(self.run_of_show)
         layout.addWidget(self.search_box)
         layout.addLayout(middle, 1)
@@ -252,6 +255,7 @@ class LivePage(QWidget):
         feeds.failed.connect(lambda message: self._say(message, error=True))
         feeds.complaint_recorded.connect(lambda _cid, nickname: self._say(
             self.tr("Complaint from %1: noted, call-back task created (24 h)").replace("%1", nickname), error=True))
+        ctx.changes.changed.connect(self._room_changed)
         self._debounce = QTimer(self, singleShot=True, interval=0)
         self._debounce.timeout.connect(self._run_query)
         self._preview_timer = QTimer(self, singleShot=True, interval=30)
@@ -384,13 +388,14 @@ class LivePage(QWidget):
         self.feed_target.setPlaceholderText(hint or self.tr("the demo broadcast, or a recorded .jsonl file"))
 
     def disconnect_feed(self) -> None:
-        if self.feeds.sources:
-            self._stopping = asyncio.ensure_future(self.feeds.stop_all())  # a strong reference until done
+        self.feeds.stop_soon()
         self.feed_button.setText(self.tr("Connect feed"))
 
     def _toggle_feed(self) -> None:
-        if self.feeds.sources:
+        if self.feeds.sources or self.feeds.recording is not None:
             self.disconnect_feed()
+            return
+        if self.recorder.claiming:
             return
         fmt = self.feed_format.currentData()
         target = self.feed_target.text().strip()
@@ -403,8 +408,15 @@ class LivePage(QWidget):
             from livedesk.resources_path import resource_path
 
             target = str(resource_path("feeds", "demo_broadcast.jsonl"))
-        self.feeds.start(fmt, target or None, port=port)
-        self.feed_button.setText(self.tr("Disconnect"))
+
+        def start() -> None:
+            self.feeds.start(fmt, target or None, port=port)
+            self.feed_button.setText(self.tr("Disconnect"))
+
+        if self.broadcast is None:
+            start()  # a rehearsal: nothing is recorded, so nobody else needs to know
+        else:
+            self.recorder.record_then(start)
 
     def _show_feed_status(self, statuses: list) -> None:
         if not statuses:
@@ -472,10 +484,28 @@ class LivePage(QWidget):
                         on_error=self._show_error)
 
     # -- broadcast -----------------------------------------------------------
+    def _room_changed(self, change_set: Any) -> None:
+        """Whatever machine it came from: broadcasts started, ended or taken over, arrivals,
+        greetings (the preview drops its "not greeted yet")."""
+        self.feeds.apply_changes(change_set)
+        # Not on "appearances": the recorder writes them every few seconds, and nothing here
+        # shows them; re-reading the broadcast for each would flush and write again.
+        if change_set.touches_any("broadcasts"):
+            self.refresh_broadcast()
+        shown = self.preview.card.customer_id if self.preview.card is not None else None
+        if shown is not None and any(e.get("customer_id") == shown for e in change_set.events_of("greeted")):
+            self._show_preview()
+
     def refresh_broadcast(self) -> None:
         with self.ctx.store.read() as session:
             self.broadcast = broadcasts.current(session)
+            recorder = broadcasts.recorder(session, self.broadcast.id) if self.broadcast else None
         self.feeds.set_broadcast(self.broadcast.id if self.broadcast else None)
+        self.feeds.check_recorder(recorder, self.broadcast.id if self.broadcast else None)
+        self.recorder.show_recorder(recorder)
+        if (self.broadcast is not None and self.feeds.sources and self.feeds.recording is None
+                and not self.recorder.claiming):
+            self.recorder.record_then(lambda: None)  # started on air while a rehearsal feed ran: record it now
         self.run_of_show.set_broadcast(self.feeds.broadcast_id)
         live = self.broadcast is not None
         self.start_button.setEnabled(not live)
@@ -541,14 +571,14 @@ class LivePage(QWidget):
         self.last_summary = result
 
     def open_report(self, broadcast_id: int | None) -> None:
-        """The report window (直播复盘): this broadcast, or the latest one."""
-        from livedesk.ui.broadcast_report import BroadcastReportWindow
-
-        self.report_window = BroadcastReportWindow(self.ctx, broadcast_id, self)
-        self.report_window.show()
+        """The report (直播复盘 tab, beside this console): this broadcast, or the latest one."""
+        self.report_requested.emit(broadcast_id)
 
     def _show_error(self, exc: BaseException) -> None:
         self._say(describe(exc), error=True)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.feedback.say(text, error=error)
+
+    # What the console's parts (the recorder line) tell the user through it.
+    say, show_error = _say, _show_error

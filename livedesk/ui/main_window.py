@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self.reconnecting.hide()
         self.statusBar().addPermanentWidget(self.reconnecting)
         self._lost: set[str] = set()
-        self.ctx.tasks.connection_changed.connect(lambda ok: self._set_lost("tasks", not ok))
+        self.ctx.tasks.connection_changed.connect(self._on_tasks_connection)
         self.member_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.member_label)
         self.statusBar().addPermanentWidget(QLabel(self._store_label(), self))
@@ -104,7 +104,6 @@ class MainWindow(QMainWindow):
         self.customers_page.erased.connect(self.forget_customer)
         self.live_page = LivePage(self.ctx, self.search, self.feeds, self)
         self.live_page.push_to_panel.connect(self.push_to_panel)
-        self.live_page.greeted.connect(self._greeted)
         self.settings_page = SettingsPage(self.ctx, self)
         self.import_page = ImportPage(self.ctx, self)
         self.backups_page = BackupsPage(self.ctx, self)
@@ -118,7 +117,7 @@ class MainWindow(QMainWindow):
         self._refresh_from_changes()
         pages: list[tuple[str, QWidget]] = [
             (self.tr("Customers"), self.customers_page),
-            (self.tr("Live"), self.live_page),
+            (self.tr("Live"), self._live_tabs(self.live_page)),
             (self.tr("Follow-ups"), self._followups_tabs(self.followups_page)),
             (self.tr("VIP sessions"), self.vip_page),
             (self.tr("Dashboard"), self.dashboard_page),
@@ -133,17 +132,56 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
 
     def _refresh_from_changes(self) -> None:
+        # A bound method, not lambdas: Qt disconnects it when the window is deleted, so a
+        # later write to the same store does not reach pages that are gone.
+        self.ctx.changes.changed.connect(self._refresh_pages)
+
+    def _refresh_pages(self, c) -> None:
         """Each page refreshes what a change set touches, whoever made it and wherever.
 
         (The customer page and list follow change sets themselves: they refresh row by row.)"""
-        follow = self.ctx.changes.changed.connect
-        follow(lambda c: c.touches_any("customers", "platform_accounts") and self.search.rebuild())
-        follow(lambda c: c.touches_any("followup_tasks", "survey_responses") and self.followups_page.reload())
-        follow(lambda c: c.touches_any("broadcasts", "appearances") and self.live_page.refresh_broadcast())
-        follow(lambda c: c.touches_any("invitations", "private_sessions") and self.vip_page.reload())
-        follow(lambda c: c.touches_any("import_batches") and self.import_page.reload_batches())
-        follow(lambda c: c.touches_any("orders", "customers", "followup_tasks", "survey_responses")
-               and self.dashboard_page.isVisible() and self.dashboard_page.reload())
+        if c.touches_any("customers", "platform_accounts"):
+            self.search.rebuild()
+        if c.touches_any("followup_tasks", "survey_responses"):
+            self.followups_page.reload()
+        # (The live page follows broadcasts, arrivals and greetings itself: live_page._room_changed.)
+        if c.touches_any("invitations", "private_sessions"):
+            self.vip_page.reload()
+        if c.touches_any("import_batches"):
+            self.import_page.reload_batches()
+        if c.touches_any("orders", "customers", "followup_tasks", "survey_responses") and self.dashboard_page.isVisible():
+            self.dashboard_page.reload()
+
+    def _live_tabs(self, console: QWidget) -> QTabWidget:
+        """直播: the console for the stream, and the reports of past broadcasts (直播复盘), built when
+        first opened (it reads ten reports)."""
+        tabs = QTabWidget(self)
+        tabs.setDocumentMode(True)
+        tabs.addTab(console, self.tr("Console"))
+        tabs.addTab(QWidget(tabs), self.tr("Broadcast reports"))
+        self.live_tabs = tabs
+        self.report_page = None
+        tabs.currentChanged.connect(lambda index: index == 1 and self.show_report(None, build_only=True))
+        self.live_page.report_requested.connect(self.show_report)
+        return tabs
+
+    def show_report(self, broadcast_id: int | None, *, build_only: bool = False) -> None:
+        """The 直播复盘 tab on this broadcast (None: the latest)."""
+        from livedesk.ui.broadcast_report import BroadcastReportPage
+
+        tabs = self.live_tabs
+        if self.report_page is None:
+            self.report_page = BroadcastReportPage(self.ctx, broadcast_id, tabs)
+            stand_in = tabs.widget(1)
+            tabs.blockSignals(True)
+            tabs.removeTab(1)
+            stand_in.deleteLater()
+            tabs.insertTab(1, self.report_page, self.tr("Broadcast reports"))
+            tabs.blockSignals(False)
+        elif not build_only:
+            self.report_page.show_broadcast(broadcast_id)
+        self.nav.setCurrentRow(PAGES.index("live"))
+        tabs.setCurrentIndex(1)
 
     def _followups_tabs(self, queue: QWidget) -> QTabWidget:
         """跟进: today's queue, the messages it sends, and the script check before going live.
@@ -238,14 +276,15 @@ class MainWindow(QMainWindow):
         """Show the card here and on every other machine's open host panel (the host's PC)."""
         from livedesk.services import live_room
 
-        self._show_on_panel(self.open_host_panel(), customer_id)
         live = self.live_page.broadcast
         broadcast_id = live.id if live else None
+        # The write first: it goes out on the worker while this window draws its own copy.
         self.ctx.tasks.submit(lambda: self.ctx.store.apply(live_room.push, customer_id, broadcast_id,
                                                            actor=self.ctx.actor),
                               on_error=lambda exc: self.statusBar().showMessage(
                                   self.tr("The card was not sent to the other screens: %1").replace("%1", describe(exc)),
                                   8000))
+        self._show_on_panel(self.open_host_panel(), customer_id)
 
     def _show_on_panel(self, panel: HostPanel, customer_id: int) -> None:
         from livedesk.services.panel import panel_card
@@ -260,14 +299,24 @@ class MainWindow(QMainWindow):
         panel.show_card(card)
 
     def _on_changes(self, change_set) -> None:
+        panel = self.host_panel
+        if panel is None or not panel.isVisible():
+            return
+        shown = panel.shown_customer()
+        # A greeting marked on any screen, this one too: the card on air drops "not greeted yet".
+        if shown is not None and any(e.get("customer_id") == shown for e in change_set.events_of("greeted")):
+            self._show_on_panel(panel, shown)
         if change_set.origin == self.ctx.store.origin:
             return  # pushed from here: already shown
         pushes = change_set.events_of("push")
-        if pushes and self.host_panel is not None and self.host_panel.isVisible():
-            self._show_on_panel(self.host_panel, pushes[-1]["customer_id"])
+        if pushes:
+            self._show_on_panel(panel, pushes[-1]["customer_id"])
 
     def _on_connection(self, state: str) -> None:
         self._set_lost("feed", state == "reconnecting")
+
+    def _on_tasks_connection(self, ok: bool) -> None:
+        self._set_lost("tasks", not ok)
 
     def read_lost(self) -> None:
         """A read on this thread met a lost server: say so, wait on the worker (which retries
@@ -291,11 +340,6 @@ class MainWindow(QMainWindow):
         else:
             self._lost.discard(who)
         self.reconnecting.setVisible(bool(self._lost))
-
-    def _greeted(self, customer_id: int) -> None:
-        """The card on air drops its "not greeted yet" as soon as someone marks it."""
-        if self.host_panel is not None and self.host_panel.shown_customer() == customer_id:
-            self.push_to_panel(customer_id)
 
     def backup_now(self) -> None:
         if self.ctx.store.path is None:
@@ -349,6 +393,7 @@ class MainWindow(QMainWindow):
             QSettings().setValue("main_window/geometry", self.saveGeometry())
         if self.host_panel is not None:
             self.host_panel.close()
+        self.feeds.release_now()  # another computer may record this broadcast at once
         self.search.shutdown()
         super().closeEvent(event)
         self.closed.emit()

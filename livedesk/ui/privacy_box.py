@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -34,6 +33,7 @@ from livedesk.services import customers, team
 from livedesk.services.customers import CONSENT_NOTE_MAX, Consent, ConsentError
 from livedesk.ui import labels
 from livedesk.ui.context import AppContext
+from livedesk.ui.flow_layout import FlowLayout
 
 
 
@@ -62,10 +62,9 @@ class PrivacyBox(QGroupBox):
         self.erase_button.setStyleSheet("QPushButton { color: #c62828; }")
         self.erase_button.setVisible(ctx.store.actor is None or ctx.store.actor.may("erase"))
         self.erase_button.clicked.connect(self.ask_erase)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # three long English buttons wrap in the customer page's narrow pane
         for button in (self.consent_button, self.export_button, self.erase_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.consent_label)
         layout.addLayout(buttons)

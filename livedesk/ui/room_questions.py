@@ -107,7 +107,7 @@ class QuestionsSection(QWidget):
             self.now.setText("")
             self.now.hide()
         else:
-            top = "、".join(f"{labels.intent(i)} {n}" for i, n in room.top_questions(item.position))
+            top = labels.listing(f"{labels.intent(i)} {n}" for i, n in room.top_questions(item.position))
             text = self.tr("Now: %1 %2").replace("%1", str(item.position)).replace("%2", item.title)
             if top:
                 text += "  —  " + self.tr("asked: %1").replace("%1", top)

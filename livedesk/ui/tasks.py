@@ -58,6 +58,8 @@ class TaskRunner(QObject):
 
         def report(f: Future[Any]) -> None:
             self._pending.discard(f)
+            if f.cancelled():  # dropped by shutdown() before it ran: nobody waits for it any more
+                return
             error = f.exception()
             if error is not None:
                 log.error("background task failed", exc_info=error)

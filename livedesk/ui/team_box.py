@@ -118,8 +118,12 @@ class TeamBox(QGroupBox):
         layout.addLayout(buttons)
         layout.addWidget(self.feedback)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
-        ctx.changes.changed.connect(lambda c: c.touches_any("team_members") and self.reload())
+        ctx.changes.changed.connect(self._on_changes)  # a bound method: gone with the box
         self.reload()
+
+    def _on_changes(self, change_set) -> None:
+        if change_set.touches_any("team_members"):
+            self.reload()
 
     def reload(self) -> None:
         with self.ctx.store.read() as session:

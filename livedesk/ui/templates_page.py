@@ -61,7 +61,7 @@ class TemplatesPage(QWidget):
         self.key.setStyleSheet(f"color: {GREY};")
         chips = QWidget(self)
         chip_layout = FlowLayout(chips, spacing=4)
-        for name in templates.PLACEHOLDERS:
+        for name in templates.placeholder_names(ctx.language):  # in the reader's words; every spelling fills
             chip = QToolButton(chips)
             chip.setText(f"{{{name}}}")
             chip.setToolTip(labels.placeholder_meaning(name))

@@ -317,7 +317,7 @@ class VipPage(QWidget):
     def count_candidates(self) -> None:
         def show(found: list) -> None:
             self.rule_count.setText(self.tr("%n customers match", "", len(found)))
-            shown = "、".join(c.nickname for c in found[:30])
+            shown = labels.listing(c.nickname for c in found[:30])
             self.rule_preview.setText(shown + ("…" if len(found) > 30 else ""))
 
         self.ctx.tasks.submit(self._candidates, on_done=show)

@@ -132,6 +132,13 @@
 <context>
     <name>RunOfShowBar</name>
     <message numerus="yes">
+        <source>Next broadcast: %n item(s) planned</source>
+        <translation>
+            <numerusform>Next broadcast: %n item planned</numerusform>
+            <numerusform>Next broadcast: %n items planned</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n item(s) planned; F8 marks the first on air</source>
         <translation>
             <numerusform>%n item planned; F8 marks it on air</numerusform>

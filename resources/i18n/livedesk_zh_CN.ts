@@ -42,6 +42,10 @@
         <source>maybe %1</source>
         <translation>可能是 %1</translation>
     </message>
+    <message>
+        <source>Greeted in this broadcast</source>
+        <translation>本场已欢迎</translation>
+    </message>
 </context>
 <context>
     <name>BackupLabels</name>
@@ -327,14 +331,22 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
 </context>
 <context>
-    <name>BroadcastReportWindow</name>
+    <name>BroadcastReportPage</name>
     <message>
-        <source>Broadcast report</source>
-        <translation>直播复盘</translation>
+        <source>Started</source>
+        <translation>开始</translation>
     </message>
     <message>
-        <source>Export XLSX…</source>
-        <translation>导出 XLSX…</translation>
+        <source>Broadcast</source>
+        <translation>直播</translation>
+    </message>
+    <message>
+        <source>Broadcasts appear here once one has been started on the console</source>
+        <translation>在控台开播后，直播会列在这里</translation>
+    </message>
+    <message>
+        <source>Export report (XLSX)…</source>
+        <translation>导出复盘（XLSX）…</translation>
     </message>
     <message>
         <source>Loading…</source>
@@ -345,12 +357,8 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>在线人数与排品</translation>
     </message>
     <message>
-        <source>Broadcast</source>
-        <translation>直播</translation>
-    </message>
-    <message>
-        <source>Started</source>
-        <translation>开始时间</translation>
+        <source>No run-of-show was planned for this broadcast</source>
+        <translation>这场直播没有排品</translation>
     </message>
     <message>
         <source>Peak viewers</source>
@@ -358,7 +366,7 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
     <message>
         <source>VIPs greeted</source>
-        <translation>VIP欢迎率</translation>
+        <translation>VIP 欢迎率</translation>
     </message>
     <message>
         <source>Conversion</source>
@@ -369,24 +377,60 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>成交金额</translation>
     </message>
     <message>
+        <source>Run-of-show: planned and actual</source>
+        <translation>排品：计划与实际</translation>
+    </message>
+    <message>
+        <source>The last broadcasts side by side</source>
+        <translation>最近几场对比</translation>
+    </message>
+    <message>
+        <source>Broadcasts</source>
+        <translation>直播记录</translation>
+    </message>
+    <message>
         <source>No broadcast yet</source>
         <translation>还没有直播</translation>
     </message>
     <message>
+        <source>Start a broadcast on the console; its report is here when it ends.</source>
+        <translation>在控台开播；下播后复盘会出现在这里。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
         <source>Peak %1 viewers, average %2. Known customers present: %3 (%4). VIPs greeted: %5 of %6 (%7).</source>
-        <translation>最高在线 %1 人，平均 %2 人。到场老客：%3（%4）。已欢迎 VIP：%5 / %6（%7）。</translation>
+        <translation>最高在线 %1 人，平均 %2 人。到场老客 %3 位（%4）。已欢迎 VIP %5/%6（%7）。</translation>
     </message>
     <message>
         <source>Ordered within 24 h after the stream: %1 known viewers (%2), GMV %3; new buyers who commented: %4. From the orders imported so far.</source>
-        <translation>直播结束后 24 小时内下单的老客：%1 人（%2），成交 %3；评论过的新买家：%4 人。按目前已导入的订单计算。</translation>
+        <translation>下播后 24 小时内下单的老客 %1 位（%2），成交 %3；评论过的新买家 %4 位。按目前已导入的订单计算。</translation>
     </message>
     <message>
         <source>(none on air)</source>
-        <translation>（未在讲品）</translation>
+        <translation>（未标记在播）</translation>
     </message>
     <message>
         <source>Run-of-show item</source>
         <translation>排品</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Planned</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <source>Actual</source>
+        <translation>实际</translation>
+    </message>
+    <message>
+        <source>Viewers (start → end)</source>
+        <translation>在线（开始 → 结束）</translation>
     </message>
     <message>
         <source>No room figures were recorded for this broadcast</source>
@@ -398,15 +442,23 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
     </message>
     <message>
         <source>Comments/min</source>
-        <translation>评论/分钟</translation>
+        <translation>评论/分</translation>
     </message>
     <message>
         <source>Entries/min</source>
-        <translation>进场/分钟</translation>
+        <translation>进场/分</translation>
     </message>
     <message>
         <source>Excel workbook (*.xlsx)</source>
         <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Not exported: %1</source>
+        <translation>未导出：%1</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>已导出到 %1</translation>
     </message>
 </context>
 <context>
@@ -534,7 +586,7 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>已使用</translation>
     </message>
     <message>
-        <source>e.g. 回归券 满99减20</source>
+        <source>e.g. ¥20 comeback coupon</source>
         <translation>如 回归券 满99减20</translation>
     </message>
     <message>
@@ -823,8 +875,8 @@ The store as it is now is kept as a backup of its own, so this can be undone. Li
         <translation>其中 %1 笔已退款或取消，不计入有效订单和消费</translation>
     </message>
     <message>
-        <source>e.g. %1 (several, separated by 、)</source>
-        <translation>例如 %1（可填多项，用、分隔）</translation>
+        <source>e.g. %1 (several, separated by %2)</source>
+        <translation>例如 %1（可填多项，用%2分隔）</translation>
     </message>
     <message>
         <source>Pinned</source>
@@ -1941,24 +1993,24 @@ Replace it with yours?</source>
         <translation>没有“%1”跟进的消息模板：请在消息模板里添加</translation>
     </message>
     <message>
-        <source>Line %1: “%2” is not a kind; use 品, 抽奖 or 秒杀</source>
-        <translation>第 %1 行：“%2”不是类型，请用 品、抽奖 或 秒杀</translation>
-    </message>
-    <message>
-        <source>Line %1: give the item a title</source>
-        <translation>第 %1 行：请填写名称</translation>
-    </message>
-    <message>
-        <source>Line %1: planned minutes cannot be negative</source>
-        <translation>第 %1 行：计划分钟数不能为负</translation>
-    </message>
-    <message>
         <source>The run-of-show has no item %1</source>
         <translation>排品中没有第 %1 项</translation>
     </message>
     <message>
-        <source>Line %1 cannot be read: “%2” (kind, title, planned minutes)</source>
-        <translation>第 %1 行无法读取：“%2”（类型、名称、计划分钟数）</translation>
+        <source>Line %1: “%2” is not a kind; choose product, lucky draw or flash deal</source>
+        <translation>第 %1 行：“%2”不是类型；请选商品、抽奖或秒杀</translation>
+    </message>
+    <message>
+        <source>Line %1: give the item a title or pick a product</source>
+        <translation>第 %1 行：请填写名称或选择商品</translation>
+    </message>
+    <message>
+        <source>Line %1: planned minutes must be between 0 and %2</source>
+        <translation>第 %1 行：计划分钟须在 0 到 %2 之间</translation>
+    </message>
+    <message>
+        <source>Line %1: that product is no longer in the catalogue; pick another</source>
+        <translation>第 %1 行：该商品已不在商品库，请另选</translation>
     </message>
     <message>
         <source>“%1” is not a WebSocket address (ws://host:port)</source>
@@ -3338,6 +3390,14 @@ Replace it with yours?</source>
         <translation>投诉</translation>
     </message>
     <message>
+        <source>Lucky draw</source>
+        <translation>抽奖</translation>
+    </message>
+    <message>
+        <source>Flash deal</source>
+        <translation>秒杀</translation>
+    </message>
+    <message>
         <source>The disk is full: nothing was written. Free some space and try again.</source>
         <translation>磁盘已满，没有写入任何数据。请腾出空间后重试。</translation>
     </message>
@@ -3348,6 +3408,22 @@ Replace it with yours?</source>
     <message>
         <source>The folder or the store cannot be written to (read-only, or not yours): nothing was written.</source>
         <translation>无法写入该文件夹或数据库（只读，或不属于您），没有写入任何数据。</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
     </message>
     <message>
         <source>phone …%1</source>
@@ -3430,7 +3506,7 @@ Replace it with yours?</source>
         <translation>任务或规则设置里的优惠券</translation>
     </message>
     <message>
-        <source>Birthday, e.g. 3月8日</source>
+        <source>Birthday, e.g. 8 March</source>
         <translation>生日，如 3月8日</translation>
     </message>
     <message>
@@ -3945,6 +4021,14 @@ Replace it with yours?</source>
         <translation>备份</translation>
     </message>
     <message>
+        <source>Console</source>
+        <translation>控台</translation>
+    </message>
+    <message>
+        <source>Broadcast reports</source>
+        <translation>直播复盘</translation>
+    </message>
+    <message>
         <source>Today&apos;s tasks</source>
         <translation>今日任务</translation>
     </message>
@@ -4303,7 +4387,7 @@ Replace it with yours?</source>
 <context>
     <name>PerkCatalogueBox</name>
     <message>
-        <source>Points perks (兑换)</source>
+        <source>Points perks</source>
         <translation>积分兑换权益</translation>
     </message>
     <message>
@@ -4339,7 +4423,7 @@ Replace it with yours?</source>
         <translation>如 sample</translation>
     </message>
     <message>
-        <source>e.g. 小样</source>
+        <source>e.g. Free samples</source>
         <translation>如 小样</translation>
     </message>
     <message>
@@ -4405,6 +4489,33 @@ Replace it with yours?</source>
     <message>
         <source>Saved: %1</source>
         <translation>已保存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PlanModel</name>
+    <message>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>Starts at</source>
+        <translation>开始于</translation>
     </message>
 </context>
 <context>
@@ -4553,6 +4664,69 @@ Replace it with yours?</source>
     <message>
         <source>Something went wrong; the log has the details.</source>
         <translation>出了点问题，详情见日志。</translation>
+    </message>
+</context>
+<context>
+    <name>RecorderClaim</name>
+    <message>
+        <source>Took over the recording from %1 on %2</source>
+        <translation>已从 %2 上的 %1 接手录制</translation>
+    </message>
+    <message>
+        <source>another computer</source>
+        <translation>另一台电脑</translation>
+    </message>
+    <message>
+        <source>Another team member</source>
+        <translation>另一位团队成员</translation>
+    </message>
+    <message>
+        <source>%1 is recording this broadcast&apos;s feed on %2 (last heard %3 s ago). Two recorders would count every viewer twice.</source>
+        <translation>%1 正在 %2 上录制本场直播的弹幕（%3 秒前仍有响应）。两台电脑同时录制会把每位观众算两遍。</translation>
+    </message>
+    <message>
+        <source>Take over only if that computer cannot record any more: it stops recording.</source>
+        <translation>只有那台电脑无法继续录制时才接手：接手后它会停止录制。</translation>
+    </message>
+    <message>
+        <source>Someone else records this broadcast</source>
+        <translation>本场直播已有人在录制</translation>
+    </message>
+    <message>
+        <source>Take over the recording</source>
+        <translation>接手录制</translation>
+    </message>
+    <message>
+        <source>%1 is recording this broadcast&apos;s feed on %2</source>
+        <translation>%1 正在 %2 上录制本场直播的弹幕</translation>
+    </message>
+    <message>
+        <source>Connect feed</source>
+        <translation>接入弹幕</translation>
+    </message>
+    <message>
+        <source>The broadcast ended: the feed is no longer recorded</source>
+        <translation>直播已结束：弹幕不再录制</translation>
+    </message>
+    <message>
+        <source>%1 took over the recording on %2: this computer stopped recording</source>
+        <translation>%1 已在 %2 上接手录制：本机已停止录制</translation>
+    </message>
+    <message>
+        <source>Nobody records this broadcast&apos;s feed yet</source>
+        <translation>本场直播的弹幕还没有电脑在录制</translation>
+    </message>
+    <message>
+        <source>This computer records the broadcast&apos;s feed; the other screens follow it</source>
+        <translation>本机正在录制本场直播的弹幕，其他屏幕同步显示</translation>
+    </message>
+    <message>
+        <source>Recorded by %1 on %2: the queue follows that computer</source>
+        <translation>由 %2 上的 %1 录制：“刚进来”队列与那台电脑同步</translation>
+    </message>
+    <message>
+        <source>another team member</source>
+        <translation>另一位团队成员</translation>
     </message>
 </context>
 <context>
@@ -4806,6 +4980,16 @@ It holds %3.</source>
         <translation>下一个（F8）</translation>
     </message>
     <message numerus="yes">
+        <source>Next broadcast: %n item(s) planned</source>
+        <translation>
+            <numerusform>下一场直播：已排 %n 项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No run-of-show: plan the next broadcast with Run-of-show…</source>
+        <translation>还没有排品：用“排品…”为下一场直播排品</translation>
+    </message>
+    <message numerus="yes">
         <source>%n item(s) planned; F8 marks the first on air</source>
         <translation>
             <numerusform>已排 %n 项；按 F8 开讲第一项</numerusform>
@@ -4815,13 +4999,64 @@ It holds %3.</source>
         <source>Now: %1 %2 (%3 of %4)</source>
         <translation>正在讲：%1 %2（第 %3 项，共 %4 项）</translation>
     </message>
+</context>
+<context>
+    <name>RunOfShowDialog</name>
     <message>
         <source>Run-of-show</source>
         <translation>排品</translation>
     </message>
     <message>
-        <source>One item a line: kind (品, 抽奖 or 秒杀), title, planned minutes</source>
-        <translation>每行一项：类型（品、抽奖或秒杀）、名称、计划分钟数</translation>
+        <source>Run-of-show for the next broadcast</source>
+        <translation>下一场直播的排品</translation>
+    </message>
+    <message>
+        <source>(no product)</source>
+        <translation>（不关联商品）</translation>
+    </message>
+    <message>
+        <source>Products, lucky draws and flash deals in the order of the stream. During the stream, F8 on the Live page marks the next one on air.</source>
+        <translation>按直播顺序排好商品、抽奖和秒杀。直播时在“直播”页按 F8 标记下一项开讲。</translation>
+    </message>
+    <message>
+        <source>The next broadcast you start takes this plan.</source>
+        <translation>下一场开播时会采用这份排品。</translation>
+    </message>
+    <message>
+        <source>Add product</source>
+        <translation>添加商品</translation>
+    </message>
+    <message>
+        <source>Add lucky draw</source>
+        <translation>添加抽奖</translation>
+    </message>
+    <message>
+        <source>Add flash deal</source>
+        <translation>添加秒杀</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Playbook example</source>
+        <translation>手册示例</translation>
+    </message>
+    <message>
+        <source>2 hours: 5 main products (your best sellers), 2 lucky draws, 3 flash deals</source>
+        <translation>2 小时：5 个主推品（您的畅销品）、2 次抽奖、3 次秒杀</translation>
+    </message>
+    <message>
+        <source>%1 products, %2 lucky draws, %3 flash deals · planned %4</source>
+        <translation>%1 个商品、%2 次抽奖、%3 次秒杀 · 计划 %4</translation>
     </message>
 </context>
 <context>

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, bindparam, event, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.compiler import compiles
 
@@ -30,6 +31,15 @@ MIGRATION_LOCK = 0x4C44_4D49  # "LDMI": one advisory lock key for LiveDesk's mig
 CAN_PACK = True
 SNAPSHOT_OPTIONS = {"isolation_level": "REPEATABLE READ"}  # every statement of a read sees one snapshot
 COPY_FLUSH_ROWS = 10_000
+# Per-session planner settings. The store (~1 GB at 200k customers) stays in the server's
+# memory, where an index read costs little more than a sequential one: with the default
+# random_page_cost of 4 (spinning disks) the planner hashes the 1M-row points ledger per
+# customer (spilling past the default 4 MB work_mem) instead of reading it in customer order
+# from its (customer_id, delta) index, 1.5 s against 0.4 s at 200k customers. JIT off: our
+# statements over a million rows cost past jit_above_cost, and compiling them took 180 ms of
+# a 1.2 s statement (follow-ups' re-purchase check) that reads rows already in memory.
+SESSION_SETTINGS = {"timezone": "UTC", "random_page_cost": "1.1", "jit": "off"}
+IN_CHUNK = 50_000  # values per ``member_of``: one array parameter, one statement (see below)
 
 
 class StatementCancelled(Exception):
@@ -53,7 +63,7 @@ def engine_options(url: str | URL) -> dict[str, Any]:
         # refilled instead of the first statement failing on a dead socket.
         "pool_pre_ping": True,
         "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "LiveDesk",
-                         "options": "-c timezone=UTC"},
+                         "options": " ".join(f"-c {k}={v}" for k, v in SESSION_SETTINGS.items())},
     }
 
 
@@ -109,6 +119,13 @@ def _packed(element: packed, compiler: Any, **kw: Any) -> str:
 @compiles(day_number, "postgresql")
 def _day_number(element: day_number, compiler: Any, **kw: Any) -> str:
     return f"(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400.0)"
+
+
+def member_of(column: Any, values: list[Any]) -> Any:
+    """``column IN values`` as ``column = ANY(array)``: one parameter however many values,
+    where an expanded IN binds (and the server parses) one parameter per value: 85k follow-up
+    keys looked up in chunks of 2,000 took 3.2 s that way, 0.6 s as arrays."""
+    return column == func.any(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 # -- ids and sequences -----------------------------------------------------------------------

@@ -32,6 +32,7 @@ CAN_PACK = True
 SNAPSHOT_OPTIONS: dict[str, str] = {}  # a read transaction in WAL mode already sees one snapshot
 BUSY_TIMEOUT_MS = 10_000  # readers and commits: WAL makes waits rare and short
 WAIT_SLICE_MS = 200  # a waiting writer reports this often
+IN_CHUNK = 2000  # values per ``member_of``: bound parameters per IN (...), under SQLite's 32,766
 
 
 class StatementCancelled(Exception):
@@ -153,6 +154,11 @@ def _packed(element: packed, compiler: Any, **kw: Any) -> str:
 @compiles(day_number, "sqlite")
 def _day_number(element: day_number, compiler: Any, **kw: Any) -> str:
     return f"julianday({compiler.process(element.clauses, **kw)})"
+
+
+def member_of(column: Any, values: list[Any]) -> Any:
+    """``column IN (values)``, one bound parameter per value (callers chunk by ``IN_CHUNK``)."""
+    return column.in_(list(values))
 
 
 # -- ids and sequences -----------------------------------------------------------------------

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from livedesk.models import Appearance
+from livedesk.services import changes
 from livedesk.services.feeds.events import Kind
 from livedesk.services.feeds.source import MatchedEvent
 
@@ -77,29 +78,42 @@ class AppearanceTally:
 
 
 def record_appearances(session: Session, broadcast_id: int, tallies: Sequence[Tally]) -> int:
-    """Add a batch to the broadcast's appearances; returns how many viewers were new."""
-    existing: dict[str, Appearance] = {}
+    """Add a batch to the broadcast's appearances; returns how many viewers were new.
+
+    Set-based (one read per CHUNK keys, one multi-row insert, one update by primary key): a
+    room of thousands sends this every few seconds, and row objects would keep the worker,
+    and through the GIL the window, busy."""
+    table = Appearance.__table__
+    existing = {}
     keys = [t.viewer_key for t in tallies]
     for start in range(0, len(keys), CHUNK):
-        existing.update((a.viewer_key, a) for a in session.scalars(select(Appearance).where(
-            Appearance.broadcast_id == broadcast_id, Appearance.viewer_key.in_(keys[start:start + CHUNK]))))
-    new = 0
+        existing.update((row.viewer_key, row) for row in session.execute(
+            select(table.c.id, table.c.viewer_key, table.c.customer_id, table.c.match, table.c.nickname,
+                   table.c.entered, table.c.comment_count, table.c.gift_count, table.c.gift_value)
+            .where(table.c.broadcast_id == broadcast_id, table.c.viewer_key.in_(keys[start:start + CHUNK]))))
+    inserts, updates = [], []
     for t in tallies:
         row = existing.get(t.viewer_key)
         if row is None:
-            row = Appearance(broadcast_id=broadcast_id, platform=t.platform, viewer_key=t.viewer_key,
-                             first_seen_at=t.first_seen_at, entered=False, comment_count=0, gift_count=0,
-                             gift_value=0)
-            session.add(row)
-            new += 1
-        row.last_seen_at = t.last_seen_at
-        row.nickname = t.nickname or row.nickname
+            inserts.append({"broadcast_id": broadcast_id, "platform": t.platform, "viewer_key": t.viewer_key,
+                            "nickname": t.nickname, "customer_id": t.customer_id,
+                            "match": t.match if t.customer_id is not None else None,
+                            "first_seen_at": t.first_seen_at, "last_seen_at": t.last_seen_at,
+                            "entered": t.entered, "comment_count": t.comments, "gift_count": t.gifts,
+                            "gift_value": t.gift_value})
+            continue
+        customer_id, match = row.customer_id, row.match
         # A certain match replaces a possible one; nothing replaces a certain (or manual) one.
-        if t.customer_id is not None and (row.customer_id is None or row.match == "possible"):
-            row.customer_id, row.match = t.customer_id, t.match
-        row.entered = row.entered or t.entered
-        row.comment_count += t.comments
-        row.gift_count += t.gifts
-        row.gift_value += t.gift_value
-    session.flush()
-    return new
+        if t.customer_id is not None and (customer_id is None or match == "possible"):
+            customer_id, match = t.customer_id, t.match
+        updates.append({"id": row.id, "last_seen_at": t.last_seen_at, "nickname": t.nickname or row.nickname,
+                        "customer_id": customer_id, "match": match, "entered": row.entered or t.entered,
+                        "comment_count": row.comment_count + t.comments, "gift_count": row.gift_count + t.gifts,
+                        "gift_value": row.gift_value + t.gift_value})
+    if inserts:
+        session.execute(insert(Appearance), inserts)
+    if updates:
+        session.execute(update(Appearance), updates)
+    owners = {r["customer_id"] for r in (*inserts, *updates) if r["customer_id"] is not None}
+    changes.touch(session, changes.CUSTOMER_DATA, owners)  # a customer page shows their broadcasts
+    return len(inserts)

@@ -36,8 +36,9 @@ import pandas as pd
 from sqlalchemy import Connection, String, and_, case, exists, extract, literal, or_, select, type_coerce
 
 from livedesk.models import Customer, Note, Order, OrderItem, Product, SurveyResponse, UTCDateTime
-from livedesk.models.adapters import day_number
+from livedesk.models.adapters import adapter_for, day_number
 from livedesk.models.orders import SPEND_STATUSES
+from livedesk.services import shop_words
 from livedesk.services.followups.clock import UTC, local_day_start, local_today
 from livedesk.services.followups.config import replenish_item_id
 
@@ -188,7 +189,9 @@ def callback(conn: Connection, w: Window, rule: Rule) -> pd.DataFrame:
         s.c.score <= rule["max_score"], s.c.answered_at >= since, s.c.answered_at < until,
     ), ("at",))
     surveys["key"] = "callback:survey:" + surveys["id"].astype(str)
-    surveys["note"] = [f"满意度 {score} 分" + (f"：{comment}" if comment else "")
+    records = shop_words.for_connection(conn).records  # task notes are stored in the shop's language
+    surveys["note"] = [records["survey_comment"].format(score=score, comment=comment) if comment
+                       else records["survey"].format(score=score)
                        for score, comment in zip(surveys["score"], surveys["comment"])]
     # An order's refund time is when its row last changed (imports set updated_at).
     refunds = _frame(conn, select(
@@ -200,7 +203,7 @@ def callback(conn: Connection, w: Window, rule: Rule) -> pd.DataFrame:
         O.c.ordered_at >= since - timedelta(days=REFUND_WITHIN_DAYS),
     ), ("at",))
     refunds["key"] = "callback:refund:" + refunds["order_id"].astype(str)
-    refunds["note"] = "订单 " + refunds["platform_order_id"].astype(str) + " 已退款"
+    refunds["note"] = [records["refund"].format(order=o) for o in refunds["platform_order_id"].astype(str)]
     complaints = _frame(conn, select(
         n.c.id, n.c.customer_id, _raw(n.c.created_at).label("at"), n.c.body.label("note"),
         C.c.assigned_member_id.label("assignee_id"),
@@ -336,11 +339,12 @@ def _latest_only(conn: Connection, item_ids: list[int]) -> tuple[set[int], dict[
     )
     stale: set[int] = set()
     assignees: dict[int, int | None] = {}
-    for start in range(0, len(item_ids), 500):
+    adapter = adapter_for(conn)  # IN lists on SQLite, one array per statement on PostgreSQL
+    for start in range(0, len(item_ids), adapter.IN_CHUNK):
         rows = conn.execute(
             select(I.c.id, O.c.customer_id, C.c.assigned_member_id, exists(later))
             .join(O, O.c.id == I.c.order_id).join(C, C.c.id == O.c.customer_id)
-            .where(I.c.id.in_(item_ids[start:start + 500]))
+            .where(adapter.member_of(I.c.id, item_ids[start:start + adapter.IN_CHUNK]))
         )
         for item_id, customer_id, assignee, again in rows:
             assignees[customer_id] = assignee

@@ -18,7 +18,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from livedesk.models import Customer, FollowUpTask, MessageTemplate, Note, Order, OrderItem, TeamMember
-from livedesk.services import settings, team
+from livedesk.services import settings, shop_words, team
 from livedesk.services.customers import NotFound
 from livedesk.services.errors import Refused
 from livedesk.services.followups.clock import as_utc, local_day_start, local_today
@@ -27,12 +27,10 @@ from livedesk.services.followups.config import KINDS
 OUTCOMES = ("replied", "bought", "no_answer", "wrong_contact")
 TASK_KINDS = (*KINDS, "manual")
 UNASSIGNED = 0  # as ``assignee_id`` filter: tasks nobody is assigned to (ids start at 1)
-# The words written into the shop's own timeline notes (stored data, in the shop's language).
-KIND_NAMES = {
-    "welcome": "首单欢迎", "thanks": "感谢", "survey": "满意度回访", "callback": "客诉回访", "wakeup": "沉睡唤醒",
-    "birthday": "生日祝福", "replenish": "补货提醒", "vip_touch": "VIP 关怀", "manual": "手动跟进",
-}
-OUTCOME_NAMES = {"replied": "已回复", "bought": "已下单", "no_answer": "未回复", "wrong_contact": "联系方式有误"}
+# The words written into the shop's own timeline notes are stored data, in the shop's language:
+# services/shop_words.py (records, task_kinds, outcomes).
+KIND_NAMES = shop_words.ZH.task_kinds
+OUTCOME_NAMES = shop_words.ZH.outcomes
 
 
 class TaskError(Refused):
@@ -169,8 +167,10 @@ def _by(session: Session, by: int | None) -> int | None:
 
 
 def _timeline(session: Session, task: FollowUpTask, text: str, by: int | None, now: datetime) -> None:
-    session.add(Note(customer_id=task.customer_id, author_id=by, kind="followup",
-                     body=f"{KIND_NAMES.get(task.kind, task.kind)}：{text}", created_at=now, updated_at=now))
+    words = shop_words.shop_words(session)
+    body = words.records["timeline"].format(kind=words.task_kinds.get(task.kind, task.kind), text=text)
+    session.add(Note(customer_id=task.customer_id, author_id=by, kind="followup", body=body, created_at=now,
+                     updated_at=now))
 
 
 def complete(
@@ -188,7 +188,9 @@ def complete(
     task.done_by_id = by
     if note:
         task.note = f"{task.note}\n{note}" if task.note else note
-    _timeline(session, task, OUTCOME_NAMES[outcome] + (f"。{note}" if note else ""), by, now)
+    words = shop_words.shop_words(session)
+    said = words.outcomes[outcome]
+    _timeline(session, task, words.records["outcome_note"].format(outcome=said, note=note) if note else said, by, now)
 
 
 def snooze(session: Session, task_id: int, until: datetime, *, now: datetime | None = None) -> None:
@@ -215,7 +217,7 @@ def skip(
     by = _by(session, by)
     task.status, task.done_at, task.snoozed_until, task.done_by_id = "skipped", now, None, by
     task.note = f"{task.note}\n{reason}" if task.note else reason
-    _timeline(session, task, f"跳过（{reason}）", by, now)
+    _timeline(session, task, shop_words.shop_words(session).records["skipped"].format(reason=reason), by, now)
 
 
 def create_manual(

@@ -38,6 +38,44 @@ class Waiting:
     asks: int
 
 
+@dataclass(frozen=True)
+class SegmentFigures:
+    """One run-of-show line afterwards: planned against actual minutes, and the room across it
+    (viewers when it went on air and when it ended: where viewers left)."""
+
+    position: int
+    kind: str
+    title: str
+    product_id: int | None
+    planned_minutes: int
+    actual_minutes: int | None  # None: never marked on air
+    viewers_start: int | None
+    viewers_end: int | None
+
+    @property
+    def viewers_change(self) -> int | None:
+        return None if self.viewers_start is None or self.viewers_end is None else self.viewers_end - self.viewers_start
+
+
+def segment_figures(segments: list[run_of_show.ItemView], points: list[audience.CurvePoint],
+                    end: datetime) -> list[SegmentFigures]:
+    out = []
+    for item in segments:
+        stop = item.ended_at or end
+        out.append(SegmentFigures(item.position, item.kind, item.title, item.product_id, item.planned_minutes,
+                                  item.actual_minutes(end), _online_at(points, item.started_at),
+                                  _online_at(points, stop) if item.started_at else None))
+    return out
+
+
+def _online_at(points: list[audience.CurvePoint], moment: datetime | None) -> int | None:
+    """Viewers online in the last recorded minute at or before ``moment`` (None: none recorded yet)."""
+    if moment is None:
+        return None
+    seen = [p.online for p in points if p.minute <= moment and p.online]
+    return seen[-1] if seen else None
+
+
 @dataclass
 class Report:
     broadcast_id: int
@@ -61,6 +99,7 @@ class Report:
     window_end: datetime
     buyer_ids: list[int] = field(default_factory=list)
     waitlist: list[Waiting] = field(default_factory=list)  # who asked for a restock, first asked first
+    figures: list[SegmentFigures] = field(default_factory=list)  # per run-of-show line: planned vs actual
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -115,6 +154,7 @@ def build(session: Session, broadcast_id: int) -> Report:
         conversion_ratio=round(len(buyers) / len(known_ids), 3) if known_ids else None,
         gmv_fen=gmv, new_buyers_who_commented=len(new_buyers), window_end=window_end, buyer_ids=sorted(buyers),
         waitlist=restock_waitlist(session, broadcast_id),
+        figures=segment_figures(segments, points, end),
     )
 
 
@@ -180,3 +220,22 @@ def last_broadcasts(session: Session, limit: int = COMPARED) -> list[Compared]:
         out.append(Compared(bid, r.title, r.started_at, r.peak_viewers, r.greeted_ratio, r.conversion_ratio,
                             r.gmv_fen))
     return out
+
+
+@dataclass(frozen=True)
+class PastBroadcast:
+    """A line of the broadcasts' history (the report page's list)."""
+
+    broadcast_id: int
+    title: str
+    platform: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def history(session: Session, limit: int = 500) -> list[PastBroadcast]:
+    """Broadcasts newest first: what a report can be read for."""
+    rows = session.execute(select(Broadcast.id, Broadcast.title, Broadcast.platform, Broadcast.started_at,
+                                  Broadcast.ended_at).order_by(Broadcast.started_at.desc(), Broadcast.id.desc())
+                           .limit(limit)).all()
+    return [PastBroadcast(*r) for r in rows]

@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from livedesk.services.room.report import Compared, Report
 from livedesk.services.room.run_of_show import position_at
 
+KIND_WORDS = {"product": "商品", "draw": "抽奖", "flash": "秒杀"}  # the workbook's headers are Chinese
+
 
 def write_xlsx(r: Report, compared: list[Compared], path: str | Path) -> Path:
     wb = Workbook()
@@ -29,11 +31,14 @@ def write_xlsx(r: Report, compared: list[Compared], path: str | Path) -> Path:
         curve.append((p.minute.replace(tzinfo=None), p.online, p.entries, p.comments, p.gifts, p.likes,
                       position_at(r.segments, p.minute, r.ended_at)))
     plan = wb.create_sheet("排品")
-    plan.append(("序号", "类型", "名称", "计划分钟", "开始 (UTC)", "结束 (UTC)"))
-    for i in r.segments:
-        plan.append((i.position, i.kind, i.title, i.planned_minutes,
+    plan.append(("序号", "类型", "名称", "商品编号", "计划分钟", "实际分钟", "开始 (UTC)", "结束 (UTC)", "开始时在线",
+                 "结束时在线", "在线变化"))
+    for i, f in zip(r.segments, r.figures or [None] * len(r.segments)):
+        plan.append((i.position, KIND_WORDS.get(i.kind, i.kind), i.title, i.product_id, i.planned_minutes,
+                     f.actual_minutes if f else None,
                      i.started_at.replace(tzinfo=None) if i.started_at else None,
-                     i.ended_at.replace(tzinfo=None) if i.ended_at else None))
+                     i.ended_at.replace(tzinfo=None) if i.ended_at else None,
+                     f.viewers_start if f else None, f.viewers_end if f else None, f.viewers_change if f else None))
     intents = wb.create_sheet("评论意图")
     intents.append(("排品序号", "意图", "评论数"))
     for position, counts in sorted(r.intents_by_item.items()):

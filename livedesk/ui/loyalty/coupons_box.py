@@ -43,7 +43,7 @@ class CouponBatchesBox(QGroupBox):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable())
 
         self.name = QLineEdit(self)
-        self.name.setPlaceholderText(self.tr("e.g. 回归券 满99减20"))
+        self.name.setPlaceholderText(self.tr("e.g. ¥20 comeback coupon"))
         self.kind = QComboBox(self)
         self.kind.addItem(self.tr("Amount off"), "amount")
         self.kind.addItem(self.tr("Discount"), "percent")

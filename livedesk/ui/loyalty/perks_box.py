@@ -34,7 +34,7 @@ def _date_box(parent: QWidget) -> QDateEdit:
 class PerkCatalogueBox(QGroupBox):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setTitle(self.tr("Points perks (兑换)"))
+        self.setTitle(self.tr("Points perks"))
         self.ctx = ctx
         self.perks: list[perks.PerkView] = []
         self.model = RowsModel([self.tr("Perk"), self.tr("Code"), self.tr("Points"), self.tr("Stock"),
@@ -46,7 +46,7 @@ class PerkCatalogueBox(QGroupBox):
         self.code = QLineEdit(self)
         self.code.setPlaceholderText(self.tr("e.g. sample"))
         self.name = QLineEdit(self)
-        self.name.setPlaceholderText(self.tr("e.g. 小样"))
+        self.name.setPlaceholderText(self.tr("e.g. Free samples"))
         self.cost = QSpinBox(self, minimum=1, maximum=10_000_000, suffix=self.tr(" points"))
         self.stock = QSpinBox(self, minimum=-1, maximum=1_000_000)
         self.stock.setSpecialValueText(self.tr("Unlimited"))
