@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from livedesk import __version__, cli_loyalty, cli_room
+from livedesk import __version__, cli_loyalty, cli_room, cli_store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -255,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
 
     cli_loyalty.add_parsers(sub)
+    cli_store.add_parsers(sub)
     return parser
 
 
@@ -266,16 +267,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_app(args)
     if args.command in cli_room.COMMANDS:  # the live-room commands open the store through _open
         handler = functools.partial(cli_room.COMMANDS[args.command], open_store=_open)
+    elif args.command == "store":
+        handler = functools.partial(cli_store.cmd_store, store_path=_store_path, open_store=_open, show=_print)
     else:
         handler = COMMANDS[args.command]
     from livedesk.services import private
+    from livedesk.services.encryption import EncryptionError
     from livedesk.services.store import StoreError
-
     from livedesk.services.team import PermissionDenied
 
     private.clean_leftovers()  # what a killed export or import left in the private folder
     try:
+        cli_store.unlock(_encrypted_path(args))  # an encrypted store's passphrase, before anything opens it
         return handler(args)
+    except EncryptionError as exc:
+        print(f"livedesk: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except PermissionDenied as exc:  # the acting member's role may not, or nobody said who acts
         print(f"livedesk: {denied_words(exc)}", file=sys.stderr)
         return EXIT_FAILED
@@ -387,6 +394,16 @@ def _store_path(args: argparse.Namespace):
     from sqlalchemy.engine import make_url
 
     return Path(make_url(url).database)
+
+
+def _encrypted_path(args: argparse.Namespace):
+    """The SQLite file the command works on, if it is one (None for a server store)."""
+    from livedesk.services.store import StoreError
+
+    try:
+        return _store_path(args)
+    except StoreError:
+        return None
 
 
 def _print(data: Any, as_json: bool, text: str) -> None:
@@ -511,6 +528,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from livedesk.services import backups
     from livedesk.services.store_transfer import backup_to_dump, read_manifest
 
+    if args.portable and is_sqlite(store_url(args)) and backups.files.is_encrypted(_store_path(args)):
+        print("livedesk: the store is encrypted, and a portable dump would hold its customers unencrypted: "
+              "`livedesk backup` makes an encrypted copy (or decrypt the store first)", file=sys.stderr)
+        return EXIT_FAILED
     if args.portable or not is_sqlite(store_url(args)):
         # A server store (or --portable): the portable dump, loadable into either backend.
         store = _open(args)
@@ -586,6 +607,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             for leftover in (loaded, loaded.with_name(loaded.name + "-wal"), loaded.with_name(loaded.name + "-shm")):
                 leftover.unlink(missing_ok=True)
     else:
+        cli_store.unlock_backup(backup)  # one made under an earlier passphrase
         result = backups.restore(backup, path)
     _open(args).dispose()  # the restored copy may be older: migrate it now
     counts = result.counts

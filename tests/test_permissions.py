@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import db_args, state
-from livedesk.services import backups, customers, erasure, export, importing, merge, settings, team
+from livedesk.services import backups, customers, encryption, erasure, export, importing, merge, settings, team
 from livedesk.services.customers import NewCustomer
 from livedesk.services.loyalty import coupons, experiments, perks
 from livedesk.services.sync import douyin_decrypt
@@ -50,6 +50,8 @@ SERVICE = {
     "run_experiments": lambda st, d, tmp: _write(st, lambda s: experiments.stop(s, d["experiment"])),
     # refused before the platform is asked anything (no api); the owner's run finds no such order
     "decrypt_recipients": lambda st, d, tmp: douyin_decrypt.decrypt_orders(st, None, ["NO-SUCH-ORDER"]),
+    # checked (and audited) before a conversion touches the file
+    "encrypt_store": lambda st, d, tmp: _write(st, lambda s: encryption.authorize(s, "encrypt")),
 }
 
 

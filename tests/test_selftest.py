@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-CHECKS = ["store and migrations", "service write and read", "pandas query", "app modules import", "qt application",
+CHECKS = ["store and migrations", "service write and read", "pandas query", "encrypted store", "app modules import", "qt application",
           "zh_CN translations", "main window", "host panel", "pyqtgraph plot", "asyncio on qt"]
 
 

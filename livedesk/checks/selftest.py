@@ -59,6 +59,7 @@ def run_self_test(out: str | None = None, db_url: str | None = None) -> int:
         checks.run("store and migrations", lambda: _store(folder, state))
         checks.run("service write and read", lambda: _service(state))
         checks.run("pandas query", lambda: _pandas(state))
+        checks.run("encrypted store", lambda: _encrypted_store(folder))
         checks.run("app modules import", _modules)
         checks.run("qt application", lambda: _qt_app(state))
         checks.run("zh_CN translations", lambda: _translations(state))
@@ -188,6 +189,46 @@ def _pandas(state: dict[str, Any]) -> str:
     if frame["spent"].tolist() != [1_299_00]:
         raise AssertionError(f"unexpected result {frame.to_dict('records')}")
     return f"pandas {pd.__version__}: {len(frame)} row"
+
+
+def _encrypted_store(folder: Path) -> str:
+    """SQLCipher is bundled and works: a store encrypted, reopened with its key, checked and backed up,
+    with no customer's phone left in its bytes."""
+    from sqlalchemy import select
+
+    from livedesk.models import Customer
+    from livedesk.models.adapters import sqlcipher
+    from livedesk.services import backups, customers, encryption
+    from livedesk.services.customers import NewCustomer
+    from livedesk.services.store import open_store, quick_check, sqlite_url
+
+    path = folder / "encrypted.sqlite3"
+    store = open_store(sqlite_url(path))
+    try:
+        with store.write() as session:
+            customers.create(session, NewCustomer(nickname="自检", phone="13900001234"))
+    finally:
+        store.dispose()
+    encryption.encrypt(path, "self-test passphrase")
+    store = open_store(sqlite_url(path), create=False)
+    try:
+        with store.read() as session:
+            phone = session.scalar(select(Customer.phone))
+    finally:
+        store.dispose()
+    if phone != "13900001234":
+        raise AssertionError(f"the encrypted store reads back {phone!r}")
+    backup = backups.make_backup(path).path
+    problems = quick_check(path)
+    leaked = [p.name for p in (path, backup) if b"13900001234" in p.read_bytes()]
+    if problems or leaked or not sqlcipher.looks_encrypted(backup):
+        raise AssertionError(f"quick_check {problems}, phone found in {leaked}")
+    conn = sqlcipher.open_file(path, read_only=True)
+    try:
+        version = conn.execute("PRAGMA cipher_version").fetchone()[0]
+    finally:
+        conn.close()
+    return f"SQLCipher {version}: encrypted, reopened, backed up"
 
 
 def _modules() -> str:

@@ -25,12 +25,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from livedesk.models.adapters import sqlcipher
 from livedesk.services import sqlite_files as files
 from livedesk.services import store_problems as problems
 from livedesk.services.store import SQLITE_MAGIC, StoreError, known_revisions
@@ -42,7 +42,7 @@ BEFORE_RESTORE, BEFORE_MIGRATION = "before-restore", "before-migration"
 KEPT_APART = {BEFORE_RESTORE: 5, BEFORE_MIGRATION: 5}
 # Why a backup was made. The UI words each; "before-erase" is for the erasure service.
 REASONS = ("manual", "auto", "daily", "close", "before-import", "before-revert", "before-merge", "before-erase",
-           BEFORE_RESTORE, BEFORE_MIGRATION)
+           "before-encrypt", "before-decrypt", "before-rekey", BEFORE_RESTORE, BEFORE_MIGRATION)
 STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
 PARTIAL = ".partial"
 
@@ -120,7 +120,7 @@ def make_backup(store_path: Path, reason: str = "manual", folder: Path | None = 
                                   "Restore a backup or run `livedesk recover`.", code=problems.DAMAGED,
                                   path=store_path)
             _create_private(temp)
-            dst = sqlite3.connect(temp, isolation_level=None)
+            dst = files.connect_like(store_path, temp)  # an encrypted store's backup: same key
             try:
                 src.backup(dst)
                 info = _verify(dst, final, created, reason, stamp)
@@ -131,7 +131,10 @@ def make_backup(store_path: Path, reason: str = "manual", folder: Path | None = 
     except BackupError:
         _discard(temp)
         raise
-    except (OSError, sqlite3.Error) as exc:
+    except sqlcipher.CipherError as exc:
+        _discard(temp)
+        raise BackupError(f"could not back up {exc}", code=exc.code, path=store_path) from exc
+    except (OSError, *sqlcipher.ERRORS) as exc:
         _discard(temp)
         raise _failed("back up", store_path, exc, folder) from exc
     log.info("backed up %s to %s (%s, %d bytes)", store_path, final, reason, info.size)
@@ -139,7 +142,7 @@ def make_backup(store_path: Path, reason: str = "manual", folder: Path | None = 
     return info
 
 
-def _verify(conn: sqlite3.Connection, final: Path, created: datetime, reason: str,
+def _verify(conn: Any, final: Path, created: datetime, reason: str,
             stamp: list[int] | None) -> BackupInfo:
     conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, readable read-only
     found = files.check(conn, full=True)
@@ -191,7 +194,7 @@ def clean_leftovers(folder: Path) -> list[Path]:
     removed = []
     for p in folder.glob(f".*{PARTIAL}"):
         pid = p.name[: -len(PARTIAL)].rsplit(".", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
             continue  # another process is writing it now
         if pid.isdigit() and int(pid) == os.getpid():
             continue
@@ -212,7 +215,8 @@ def _age_s(path: Path) -> float:
         return 0.0
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (its partial file is still being written)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -223,6 +227,7 @@ def _alive(pid: int) -> bool:
 
 
 def _failed(what: str, store_path: Path, exc: BaseException, folder: Path | None = None) -> BackupError:
+    log.warning("could not %s %s: %r", what, store_path, exc)  # the driver's words, for the log
     code = problems.classify(exc)
     if code == problems.OTHER and folder is not None and folder.is_dir():
         code = problems.folder_problem(folder) or problems.OTHER
@@ -353,10 +358,9 @@ def inspect_backup(path: Path) -> BackupInfo:
         raise BackupError(f"{path} does not exist", code=problems.MISSING, path=path)
     if path.stat().st_size == 0:
         raise BackupError(f"{path} is empty (0 bytes): it is not a backup", code=problems.EMPTY, path=path)
-    with path.open("rb") as fh:
-        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-            raise BackupError(f"{path} is not a LiveDesk backup: it is not an SQLite file", code=problems.FOREIGN,
-                              path=path)
+    if sqlcipher.header(path) != SQLITE_MAGIC and not files.is_encrypted(path):
+        raise BackupError(f"{path} is not a LiveDesk backup: it is not an SQLite file", code=problems.FOREIGN,
+                          path=path)
     try:
         with files.opened_ro(path) as conn:
             found = files.check(conn, full=True)
@@ -364,7 +368,13 @@ def inspect_backup(path: Path) -> BackupInfo:
                 raise BackupError(f"{path} is damaged ({found[0]}): it cannot be restored",
                                   code=problems.DAMAGED, path=path)
             revision, counts = files.revision(conn), files.row_counts(conn)
-    except sqlite3.Error as exc:
+    except sqlcipher.CipherError as exc:
+        words = {sqlcipher.PASSPHRASE_NEEDED: "it is encrypted and no passphrase was given",
+                 sqlcipher.WRONG_PASSPHRASE: "it is encrypted and the passphrase given does not decrypt it "
+                                             "(made before the passphrase was changed, or from another store)"}
+        raise BackupError(f"{path} cannot be restored: {words.get(exc.code, str(exc))}", code=exc.code,
+                          path=path) from exc
+    except sqlcipher.ERRORS as exc:
         code = problems.classify(exc)
         raise BackupError(f"{path} cannot be read: {problems.describe(code)} ({exc})", code=code, path=path) from exc
     if revision is None:
@@ -408,7 +418,10 @@ def restore(backup: Path, target: Path) -> RestoreResult:
         safety = _restore_over_damaged(backup, target, folder)
     except BackupError as exc:
         raise _unchanged(exc)
-    except (OSError, sqlite3.Error) as exc:
+    except sqlcipher.CipherError as exc:
+        raise _unchanged(BackupError(f"could not restore {exc}. Nothing was kept of the attempt.", code=exc.code,
+                                     path=target)) from exc
+    except (OSError, *sqlcipher.ERRORS) as exc:
         raise _unchanged(_failed("restore", target, exc, folder)) from exc
     log.info("restored %s from %s; the replaced store is %s", target, backup, safety.path if safety else None)
     return RestoreResult(backup, checked.revision, checked.counts, safety)
@@ -437,7 +450,7 @@ def _unchanged(error: BackupError) -> BackupError:
 
 
 def _restore_locked(backup: Path, target: Path, folder: Path) -> BackupInfo | None:
-    live = sqlite3.connect(target, isolation_level=None, timeout=files.BUSY_TIMEOUT_S)
+    live = files.connect_rw(target, timeout=files.BUSY_TIMEOUT_S)
     try:
         try:
             # Waits for a writer in progress (its commit lands before the safety copy); writers
@@ -447,7 +460,7 @@ def _restore_locked(backup: Path, target: Path, folder: Path) -> BackupInfo | No
             if target.stat().st_size > 0:
                 try:
                     safety = _safety_copy(live, target, folder)
-                except sqlite3.DatabaseError as exc:
+                except sqlcipher.DATABASE_ERRORS as exc:
                     if problems.classify(exc) == problems.DAMAGED:
                         raise _TooDamaged() from exc
                     raise
@@ -460,9 +473,9 @@ def _restore_locked(backup: Path, target: Path, folder: Path) -> BackupInfo | No
             raise
         try:
             live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:
+        except sqlcipher.ERRORS:
             pass  # a reader elsewhere: the WAL is folded in later
-    except sqlite3.DatabaseError as exc:
+    except sqlcipher.DATABASE_ERRORS as exc:
         if problems.classify(exc) == problems.DAMAGED:
             raise _TooDamaged() from exc
         raise
@@ -479,7 +492,7 @@ def _restore_over_damaged(backup: Path, target: Path, folder: Path) -> BackupInf
     try:
         _create_private(copy)
         with files.opened_ro(backup) as src:
-            dst = sqlite3.connect(copy, isolation_level=None)
+            dst = files.connect_like(backup, copy)
             try:
                 src.backup(dst)
                 dst.execute("PRAGMA journal_mode=DELETE")
@@ -501,14 +514,14 @@ def _restore_over_damaged(backup: Path, target: Path, folder: Path) -> BackupInf
     return info
 
 
-def _safety_copy(live: sqlite3.Connection, target: Path, folder: Path) -> BackupInfo:
+def _safety_copy(live: Any, target: Path, folder: Path) -> BackupInfo:
     """Copy the store as it is under the lock (rows, not pages: the lock's own connection reads it)."""
     created = datetime.now(timezone.utc)
     final = folder / f"{target.stem}-{created.strftime(STAMP_FORMAT)}-{BEFORE_RESTORE}.sqlite3"
     temp = _temp_name(final)
     try:
         _create_private(temp)
-        copy = sqlite3.connect(temp, isolation_level=None)
+        copy = files.connect_like(target, temp)
         try:
             copy.execute("BEGIN")
             files.replace_contents(live, copy)

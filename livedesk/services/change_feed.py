@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from livedesk.models.adapters import sqlcipher
 from livedesk.services.changes import ChangeSet
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ class ChangeFeed:
 
     def _run_sqlite(self) -> None:
         path = make_url(self.url).database
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        # Keyed for an encrypted store: data_version and the change log are read like any page.
+        conn = sqlcipher.open_file(Path(path), read_only=True, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA busy_timeout=2000")
             seen = None
@@ -108,13 +110,13 @@ class ChangeFeed:
                     if version != seen:
                         seen = version
                         self._read_sqlite(conn)
-                except sqlite3.OperationalError:  # a checkpoint or recovery in progress: next poll
+                except sqlcipher.OPERATIONAL_ERRORS:  # a checkpoint or recovery in progress: next poll
                     log.debug("change feed poll skipped", exc_info=True)
                 self._stop.wait(SQLITE_POLL_S)
         finally:
             conn.close()
 
-    def _read_sqlite(self, conn: sqlite3.Connection) -> None:
+    def _read_sqlite(self, conn: Any) -> None:
         while True:
             rows = conn.execute("SELECT id, origin, actor_id, payload FROM change_log WHERE id > ? "
                                 "ORDER BY id LIMIT 500", (self.last_seq,)).fetchall()

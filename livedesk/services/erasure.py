@@ -36,7 +36,8 @@ from livedesk.models import (
     PlatformAccount,
     PossibleDuplicate,
 )
-from livedesk.services import backups, team
+from livedesk.models.adapters import sqlcipher
+from livedesk.services import backups, sqlite_files, team
 from livedesk.services.customers import NotFound
 
 ERASED = "[erased]"  # what a scrubbed value becomes in an audit entry
@@ -296,9 +297,32 @@ def backups_holding(paths: Iterable[Path], traces: Traces) -> list[BackupHolding
     for path in paths:
         path = Path(path)
         files = [path, path.with_name(path.name + "-wal")]
-        if any(f.is_file() and file_contains(f, patterns) for f in files):
+        if sqlite_files.is_encrypted(path):
+            holds = encrypted_contains(path, patterns)
+        else:
+            holds = any(f.is_file() and file_contains(f, patterns) for f in files)
+        if holds:
             found.append(BackupHolding(str(path), path.stat().st_size))
     return found
+
+
+def encrypted_contains(path: Path, patterns: list[bytes]) -> bool:
+    """An encrypted backup's bytes are ciphertext: search its rows, decrypted with the store's key.
+
+    One that this process cannot decrypt (made under an earlier passphrase) may hold them: listed.
+    Its free pages are not searched; they are ciphertext to anyone without the passphrase, and
+    the stores LiveDesk backs up zero what they free (``secure_delete``)."""
+    try:
+        with sqlite_files.opened_ro(path) as conn:
+            for table in sqlite_files.user_tables(conn):
+                for row in conn.execute(f'SELECT * FROM "{table}"'):
+                    for value in row:
+                        data = value.encode("utf-8") if isinstance(value, str) else value
+                        if isinstance(data, bytes) and any(p in data for p in patterns):
+                            return True
+    except (sqlcipher.CipherError, *sqlcipher.ERRORS):
+        return True
+    return False
 
 
 def file_contains(path: Path, patterns: list[bytes]) -> bool:

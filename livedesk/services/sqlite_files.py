@@ -1,7 +1,9 @@
 """SQLite files below the ORM (the SQLite adapter for backups): checking, counting, copying, recovering.
 
-Plain ``sqlite3`` on purpose: these work on files that may be damaged, foreign or of another
-schema revision, which the ORM must not touch. Copies are written under a temporary name,
+Plain ``sqlite3`` on purpose (``sqlcipher3`` for an encrypted store, through
+``models.sqlcipher``, with the key its agent knows): these work on files that may be damaged,
+foreign or of another schema revision, which the ORM must not touch. A copy of an encrypted
+store is written with the store's key and salt (``connect_like``): never a plain copy of it. Copies are written under a temporary name,
 synced, and renamed only when complete, so a killed or failed copy never looks finished.
 """
 
@@ -16,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from livedesk.models.adapters import sqlcipher
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0
@@ -23,9 +27,39 @@ BUSY_TIMEOUT_S = 30.0
 
 def connect_ro(path: Path) -> sqlite3.Connection:
     """Read-only: never creates -wal/-shm beside a backup, never changes its header."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                           isolation_level=None)
-    return conn
+    return sqlcipher.open_file(path, read_only=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+
+
+def connect_rw(path: Path, **kwargs) -> sqlite3.Connection:
+    """The store file itself, writable (restore), with its key if it is encrypted."""
+    return sqlcipher.open_file(path, isolation_level=None, **kwargs)
+
+
+def connect_like(source: Path, new: Path) -> sqlite3.Connection:
+    """A new file ``new`` that will hold a copy of ``source``: encrypted with its key and salt
+    when ``source`` is encrypted (one passphrase opens the store and all its backups)."""
+    return sqlcipher.connect(new, key=sqlcipher.AGENT.key_for(source), isolation_level=None)
+
+
+def roll_back_hot_journal(path: Path) -> bool:
+    """A process killed inside a rollback-journal transaction (a conversion leaves WAL for its
+    swap) leaves a hot ``-journal``: a read-only connection cannot roll it back ("attempt to
+    write a readonly database"). Any writable connection does it on its first read, as SQLite
+    would at the next opening anyway. Returns whether there was one."""
+    journal = path.with_name(path.name + "-journal")
+    if not journal.is_file() or journal.stat().st_size == 0:
+        return False
+    conn = connect_rw(path, timeout=BUSY_TIMEOUT_S)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        conn.close()
+    log.info("rolled back the hot journal of %s", path)
+    return True
+
+
+def is_encrypted(path: Path) -> bool:
+    return sqlcipher.looks_encrypted(path)
 
 
 @contextmanager
@@ -115,7 +149,7 @@ def replace_contents(src: sqlite3.Connection, dst: sqlite3.Connection, *, skip_b
         if kind != "table":
             try:
                 dst.execute(sql)
-            except sqlite3.IntegrityError:
+            except sqlcipher.INTEGRITY_ERRORS:
                 if not skip_bad_rows:
                     raise  # a unique index a salvaged table no longer satisfies: recovery goes on
     try:
@@ -124,7 +158,7 @@ def replace_contents(src: sqlite3.Connection, dst: sqlite3.Connection, *, skip_b
             dst.executemany("INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)",
                             src.execute("SELECT name, seq FROM sqlite_sequence"))
         dst.execute(f"PRAGMA user_version = {int(src.execute('PRAGMA user_version').fetchone()[0])}")
-    except sqlite3.DatabaseError:
+    except sqlcipher.DATABASE_ERRORS:
         if not skip_bad_rows:
             raise
     return {t: n for t, n in counts.items() if t != "alembic_version"}
@@ -144,14 +178,14 @@ def _copy_rows(src: sqlite3.Connection, dst: sqlite3.Connection, table: str) -> 
 def _copy_rows_salvaging(src: sqlite3.Connection, dst: sqlite3.Connection, table: str) -> int:
     try:
         insert = _insert_sql(src, table)
-    except sqlite3.DatabaseError:
+    except sqlcipher.DATABASE_ERRORS:
         return 0
     copied = 0
     for row in _readable_rows(src, table):
         try:
             dst.execute(insert, row[1:])
             copied += 1
-        except sqlite3.IntegrityError:
+        except sqlcipher.INTEGRITY_ERRORS:
             pass  # a duplicate key read from a damaged index page
     return copied
 
@@ -160,7 +194,7 @@ def _readable_rows(src: sqlite3.Connection, table: str, columns: str = "*") -> I
     """The rows that can be read, in rowid order, jumping over the rowids on unreadable pages."""
     try:
         top = src.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0]
-    except sqlite3.DatabaseError:
+    except sqlcipher.DATABASE_ERRORS:
         top = None
     after, step = None, 1
     while True:
@@ -172,13 +206,13 @@ def _readable_rows(src: sqlite3.Connection, table: str, columns: str = "*") -> I
                 step = 1
                 yield row
             return
-        except sqlite3.DatabaseError:
+        except sqlcipher.DATABASE_ERRORS:
             # Jump past the damage, further each time it stays unreadable.
             after = (last if last is not None else 0) + step
             step *= 2
             if top is None or after > top:
                 return
-        except (sqlite3.Error, ValueError):  # WITHOUT ROWID tables or unreadable at all
+        except (*sqlcipher.ERRORS, ValueError):  # WITHOUT ROWID tables or unreadable at all
             return
 
 
@@ -194,7 +228,8 @@ def recover(damaged: Path, out: Path) -> dict[str, int]:
     temp = out.with_name(f".{out.name}.{os.getpid()}.partial")
     temp.unlink(missing_ok=True)
     try:
-        shell = shutil.which("sqlite3")
+        # The sqlite3 shell cannot read an encrypted file: the copy below can (with its key).
+        shell = None if is_encrypted(damaged) else shutil.which("sqlite3")
         if shell and _recover_with_shell(shell, damaged, temp):
             log.info("recovered %s with the sqlite3 shell", damaged)
         else:
@@ -232,7 +267,7 @@ def _recover_with_shell(shell: str, damaged: Path, temp: Path) -> bool:
 
 def _recover_by_copy(damaged: Path, temp: Path) -> None:
     src = connect_ro(damaged)
-    dst = sqlite3.connect(temp, isolation_level=None)
+    dst = connect_like(damaged, temp)
     try:
         dst.execute("BEGIN")
         replace_contents(src, dst, skip_bad_rows=True)

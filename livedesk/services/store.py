@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from livedesk.models.adapters import adapter_for
+from livedesk.models.adapters import adapter_for, sqlcipher
 from livedesk.models.engine import (
     StoreBusy,
     WritePolicy,
@@ -217,7 +216,10 @@ def open_store(url: str, *, migrate: bool = True, backup: bool = True, create: b
             raise StoreError("LiveDesk needs a database file, not an in-memory database")
         path = Path(database)
         _prepare_sqlite_file(path, create)
-    engine = make_engine(url)
+    try:
+        engine = make_engine(url)
+    except sqlcipher.CipherError as exc:
+        raise StoreError(str(exc), code=exc.code, path=path) from exc
     store = Store(engine, make_session_factory(engine), url, path)
     try:
         current = current_revision(store)
@@ -282,15 +284,18 @@ def _check_sqlite_file(path: Path) -> None:
     if path.stat().st_size == 0:
         return
     try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_MAGIC))
+        header = sqlcipher.header(path)  # remembered: another connection of ours may hold the file's locks
     except OSError as exc:
         raise _problem(path, f"{path} cannot be read", exc) from exc
-    if header != SQLITE_MAGIC:
+    encrypted = sqlcipher.looks_encrypted(path)
+    if header != SQLITE_MAGIC and not encrypted:
         raise StoreError(f"{path} is not a LiveDesk database: it is not an SQLite file. It was left unchanged.",
                          code="foreign", path=path)
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        from livedesk.services import sqlite_files
+
+        sqlite_files.roll_back_hot_journal(path)  # an SQLite file (header checked): what any opening does
+        conn = sqlcipher.open_file(path, read_only=True)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "alembic_version" in tables:
@@ -299,7 +304,9 @@ def _check_sqlite_file(path: Path) -> None:
                 conn.execute("SELECT version_num FROM alembic_version").fetchall()
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except sqlcipher.CipherError as exc:
+        raise StoreError(f"{exc}. It was left unchanged.", code=exc.code, path=path) from exc
+    except sqlcipher.ERRORS as exc:
         raise _problem(path, f"{path} cannot be read; it was left unchanged", exc) from exc
     if tables and "alembic_version" not in tables:
         raise StoreError(
@@ -318,7 +325,9 @@ def quick_check(path: Path) -> list[str]:
     try:
         with sqlite_files.opened_ro(path) as conn:
             return sqlite_files.check(conn, full=False)
-    except sqlite3.Error as exc:
+    except sqlcipher.CipherError as exc:
+        raise StoreError(str(exc), code=exc.code, path=path) from exc
+    except sqlcipher.ERRORS as exc:
         from livedesk.services import store_problems
 
         if store_problems.classify(exc) == store_problems.DAMAGED:
@@ -403,7 +412,7 @@ def ensure_incremental_vacuum(store: Store) -> bool:
         dbapi = raw.driver_connection
         dbapi.execute("PRAGMA auto_vacuum=INCREMENTAL")
         dbapi.execute("VACUUM")
-    except sqlite3.OperationalError as exc:
+    except sqlcipher.OPERATIONAL_ERRORS as exc:
         log.warning("store %s: auto_vacuum not converted yet (%s); next opening tries again", store.path, exc)
         return False
     finally:

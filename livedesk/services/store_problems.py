@@ -1,6 +1,6 @@
 """What went wrong with a store file, as a code: disk full, read-only, locked, damaged…
 
-Storage errors arrive as ``OSError`` (an errno) or ``sqlite3.Error`` (an SQLite result code),
+Storage errors arrive as ``OSError`` (an errno) or ``sqlite3.Error`` / ``sqlcipher3``'s (an SQLite result code),
 sometimes wrapped by SQLAlchemy. ``classify`` reads those numbers, never the English text,
 so a full disk is not reported as a damaged store. The CLI prints ``describe``'s English;
 the UI words the same codes itself (translated).
@@ -9,7 +9,8 @@ the UI words the same codes itself (translated).
 from __future__ import annotations
 
 import errno
-import sqlite3
+
+from livedesk.models.adapters import sqlcipher
 
 DISK_FULL = "disk_full"
 READ_ONLY = "read_only"
@@ -19,6 +20,9 @@ MISSING = "missing"  # no store at that path (a store is created only on purpose
 EMPTY = "empty"  # a 0-byte file where a store should be
 FOREIGN = "foreign"  # a file that is not a LiveDesk store
 NEWER = "newer"  # made by a newer LiveDesk
+PASSPHRASE_NEEDED = sqlcipher.PASSPHRASE_NEEDED  # an encrypted store, no passphrase given
+WRONG_PASSPHRASE = sqlcipher.WRONG_PASSPHRASE  # an encrypted file the passphrase given does not open
+NO_CIPHER = sqlcipher.NO_CIPHER  # an encrypted file, and this build has no SQLCipher
 OTHER = "other"
 
 # SQLite primary result codes (the low byte of an extended code).
@@ -52,7 +56,7 @@ def classify(exc: BaseException) -> str:
         code = getattr(current, "code", None)
         if isinstance(code, str) and code in _WORDS:
             return code
-        if isinstance(current, sqlite3.Error):
+        if isinstance(current, sqlcipher.ERRORS):
             number = getattr(current, "sqlite_errorcode", None)
             if number is None:  # raised without SQLite's code (older Pythons, wrapped copies): its words
                 text = str(current).lower()
@@ -102,6 +106,9 @@ _WORDS = {
     EMPTY: "the file is empty (0 bytes), not a store",
     FOREIGN: "it is not a LiveDesk database",
     NEWER: "it was made by a newer LiveDesk",
+    PASSPHRASE_NEEDED: "it is encrypted: give its passphrase (LIVEDESK_PASSPHRASE, or type it when asked)",
+    WRONG_PASSPHRASE: "the passphrase is wrong (or it is not a LiveDesk store)",
+    NO_CIPHER: "it is encrypted and this LiveDesk has no SQLCipher",
     OTHER: "an unexpected storage error",
 }
 

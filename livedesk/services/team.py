@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_coupons": frozenset({"owner"}),  # coupon batches, their codes and the rule issuing them
     "run_experiments": frozenset({"owner"}),  # start, stop and choose the winner of an A/B test
     "decrypt_recipients": frozenset({"owner"}),  # the platform's metered decryption of buyers' names and phones
+    "encrypt_store": frozenset({"owner"}),  # turn encryption at rest on or off, change its passphrase
 }
 # What each permission lets a member do, for messages on the command line and in the log.
 DOING: dict[str, str] = {
@@ -58,6 +59,7 @@ DOING: dict[str, str] = {
     "manage_coupons": "change coupon batches",
     "run_experiments": "start or end an A/B test",
     "decrypt_recipients": "decrypt buyers' names and phones",
+    "encrypt_store": "encrypt or decrypt the store",
 }
 
 

@@ -209,7 +209,9 @@ def run_app(args: argparse.Namespace) -> int:
         store.dispose()
     if scheduler.found_damage and store.path is not None:
         return _recover_then_restart(store.path, "damaged")
-    if store.path is not None and not args.startup_probe:
+    if window.with_store_closed is not None:  # work that needs the store closed (encryption), then restart
+        window.with_store_closed()
+    elif store.path is not None and not args.startup_probe:
         _backup_on_close(store.path)
     if window.restart_requested:
         _restart()
@@ -225,6 +227,13 @@ def _open_or_recover(args: argparse.Namespace, tasks: TaskRunner) -> Store | Non
     from livedesk.ui import backup_labels as words
 
     url = resolve_url(args.db, db_url=getattr(args, "db_url", None))
+    path = _sqlite_file(url)
+    if path is not None:  # an encrypted store: its passphrase first (the user may cancel)
+        from livedesk.services.passphrases import unlock_without_asking
+        from livedesk.ui.passphrase_dialog import unlock
+
+        if not (unlock_without_asking(path) if args.startup_probe else unlock(path)) and not args.startup_probe:
+            return None
     try:
         return open_store(url, create=_may_create(args, url))
     except StoreError as exc:
@@ -243,6 +252,15 @@ def _open_or_recover(args: argparse.Namespace, tasks: TaskRunner) -> Store | Non
                 "%1", f"livedesk init {exc.path}")
         QMessageBox.critical(None, "LiveDesk", text)
         return None
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    from livedesk.models.engine import is_sqlite
+
+    database = make_url(url).database if is_sqlite(url) else None
+    return Path(database) if database and database != ":memory:" else None
 
 
 def _open_after_recovery(args: argparse.Namespace, url: str, path: Path, tasks: TaskRunner) -> Store | None:

@@ -19,6 +19,9 @@ _REASONS = {
     "before-revert": QT_TRANSLATE_NOOP("BackupLabels", "Before reverting an import"),
     "before-merge": QT_TRANSLATE_NOOP("BackupLabels", "Before merging customers"),
     "before-erase": QT_TRANSLATE_NOOP("BackupLabels", "Before erasing a customer"),
+    "before-encrypt": QT_TRANSLATE_NOOP("BackupLabels", "Before encrypting the store"),
+    "before-decrypt": QT_TRANSLATE_NOOP("BackupLabels", "Before decrypting the store"),
+    "before-rekey": QT_TRANSLATE_NOOP("BackupLabels", "Before changing the passphrase"),
     "before-restore": QT_TRANSLATE_NOOP("BackupLabels", "The store replaced by a restore"),
     "before-migration": QT_TRANSLATE_NOOP("BackupLabels", "Before upgrading the store"),
 }
@@ -32,6 +35,9 @@ _PROBLEMS = {
     "empty": QT_TRANSLATE_NOOP("BackupLabels", "The file is empty (0 bytes): it is not a store."),
     "foreign": QT_TRANSLATE_NOOP("BackupLabels", "The file is not a LiveDesk store."),
     "newer": QT_TRANSLATE_NOOP("BackupLabels", "The file was made by a newer LiveDesk. Update LiveDesk to use it."),
+    "passphrase_needed": QT_TRANSLATE_NOOP("BackupLabels", "The store is encrypted: its passphrase is needed."),
+    "wrong_passphrase": QT_TRANSLATE_NOOP("BackupLabels", "The passphrase is wrong."),
+    "no_cipher": QT_TRANSLATE_NOOP("BackupLabels", "The store is encrypted and this LiveDesk cannot decrypt it."),
     "other": QT_TRANSLATE_NOOP("BackupLabels", "An unexpected storage error. The details are in the log file."),
 }
 _BACKUP_PROBLEMS = {
@@ -41,6 +47,9 @@ _BACKUP_PROBLEMS = {
     "newer": QT_TRANSLATE_NOOP("BackupLabels", "This backup was made by a newer LiveDesk: update LiveDesk to "
                                                "restore it. The store was left unchanged."),
     "missing": QT_TRANSLATE_NOOP("BackupLabels", "This backup file is no longer there."),
+    "wrong_passphrase": QT_TRANSLATE_NOOP("BackupLabels", "This backup is encrypted with another passphrase (it was "
+                                                          "made before the passphrase was changed): it cannot be "
+                                                          "restored here. The store was left unchanged."),
     "empty": QT_TRANSLATE_NOOP("BackupLabels", "This backup file is empty (0 bytes)."),
 }
 # The counts a backup's preview shows, in this order.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -42,6 +44,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self._remember_state = remember_state
         self.restart_requested = False  # a restore replaced the store: the app opens it afresh
+        # Run by the app after this window closed and the store was closed (encrypting it), before a restart.
+        self.with_store_closed: Callable[[], None] | None = None
         self.setWindowTitle(self.tr("LiveDesk — live-stream customer desk"))
         self.host_panel: HostPanel | None = None
 

@@ -138,6 +138,11 @@ class SettingsPage(QWidget):
         layout.addWidget(shop_box)
         layout.addWidget(self.database_box)
         layout.addWidget(self.team_box)
+        if ctx.store.path is not None:  # encryption at rest is the SQLite file's
+            from livedesk.ui.cipher_box import EncryptionBox
+
+            self.encryption_box = EncryptionBox(ctx, content)
+            layout.addWidget(self.encryption_box)
         layout.addStretch(1)
         for field in (self.vip_share, self.vip_min, self.active_days, self.lost_days, self.potential_orders,
                       self.silver, self.gold, self.shop_name, self.preset, self.language):

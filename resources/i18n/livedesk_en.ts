@@ -49,6 +49,30 @@
     </message>
 </context>
 <context>
+    <name>EncryptionBox</name>
+    <message numerus="yes">
+        <source>%n older backup(s) are still unencrypted.</source>
+        <translation>
+            <numerusform>%n older backup is still unencrypted.</numerusform>
+            <numerusform>%n older backups are still unencrypted.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete the %n backup(s) made before the store was encrypted? The encrypted backups stay.</source>
+        <translation>
+            <numerusform>Delete the %n backup made before the store was encrypted? The encrypted backups stay.</numerusform>
+            <numerusform>Delete the %n backups made before the store was encrypted? The encrypted backups stay.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleted %n unencrypted backup(s).</source>
+        <translation>
+            <numerusform>Deleted %n unencrypted backup.</numerusform>
+            <numerusform>Deleted %n unencrypted backups.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>FollowupsPage</name>
     <message numerus="yes">
         <source>%n tasks</source>

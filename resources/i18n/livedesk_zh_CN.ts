@@ -82,6 +82,18 @@
         <translation>删除客户前</translation>
     </message>
     <message>
+        <source>Before encrypting the store</source>
+        <translation>加密存储之前</translation>
+    </message>
+    <message>
+        <source>Before decrypting the store</source>
+        <translation>解密存储之前</translation>
+    </message>
+    <message>
+        <source>Before changing the passphrase</source>
+        <translation>修改密码之前</translation>
+    </message>
+    <message>
         <source>The store replaced by a restore</source>
         <translation>恢复时被替换的数据库</translation>
     </message>
@@ -122,6 +134,18 @@
         <translation>这个文件由更新版本的 LiveDesk 创建。请先升级 LiveDesk。</translation>
     </message>
     <message>
+        <source>The store is encrypted: its passphrase is needed.</source>
+        <translation>存储已加密：需要它的密码。</translation>
+    </message>
+    <message>
+        <source>The passphrase is wrong.</source>
+        <translation>密码不对。</translation>
+    </message>
+    <message>
+        <source>The store is encrypted and this LiveDesk cannot decrypt it.</source>
+        <translation>存储已加密，这个 LiveDesk 无法解密。</translation>
+    </message>
+    <message>
         <source>An unexpected storage error. The details are in the log file.</source>
         <translation>出现了意外的存储错误，详情已记录在日志文件中。</translation>
     </message>
@@ -140,6 +164,10 @@
     <message>
         <source>This backup file is no longer there.</source>
         <translation>这个备份文件已经不在了。</translation>
+    </message>
+    <message>
+        <source>This backup is encrypted with another passphrase (it was made before the passphrase was changed): it cannot be restored here. The store was left unchanged.</source>
+        <translation>这份备份用另一个密码加密（是在修改密码之前做的）：这里无法恢复它。存储没有任何改动。</translation>
     </message>
     <message>
         <source>This backup file is empty (0 bytes).</source>
@@ -1728,6 +1756,95 @@ Replace it with yours?</source>
     <message>
         <source>Noted: this pair will not be proposed again.</source>
         <translation>已记下：这两位不会再被提示为重复。</translation>
+    </message>
+</context>
+<context>
+    <name>EncryptionBox</name>
+    <message>
+        <source>Encryption at rest</source>
+        <translation>存储加密</translation>
+    </message>
+    <message>
+        <source>Encrypt…</source>
+        <translation>加密…</translation>
+    </message>
+    <message>
+        <source>Change passphrase…</source>
+        <translation>修改密码…</translation>
+    </message>
+    <message>
+        <source>Decrypt…</source>
+        <translation>解密…</translation>
+    </message>
+    <message>
+        <source>Delete unencrypted backups…</source>
+        <translation>删除未加密的备份…</translation>
+    </message>
+    <message>
+        <source>The store and its backups are encrypted: they open only with the passphrase.</source>
+        <translation>存储和它的备份都已加密：只有输入密码才能打开。</translation>
+    </message>
+    <message>
+        <source>The store is not encrypted: anyone who copies this computer&apos;s files can read the customers&apos; phones and names.</source>
+        <translation>存储没有加密：任何人复制这台电脑上的文件，都能读到客户的手机号和姓名。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n older backup(s) are still unencrypted.</source>
+        <translation>
+            <numerusform>还有 %n 份较早的备份没有加密。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Only the owner can change this.</source>
+        <translation>只有店主可以修改这一项。</translation>
+    </message>
+    <message>
+        <source>LiveDesk will close, encrypt the store (after a backup) and open again. Close LiveDesk on this computer&apos;s other windows first. Nobody can open the store or its new backups without this passphrase, and a lost passphrase cannot be recovered.</source>
+        <translation>LiveDesk 会先关闭，备份后加密存储，再重新打开。请先关闭这台电脑上其他的 LiveDesk 窗口。没有这个密码，谁都打不开存储和它新的备份；密码丢了无法找回。</translation>
+    </message>
+    <message>
+        <source>LiveDesk will close, re-encrypt the store with the new passphrase (after a backup) and open again. Older backups keep the old passphrase.</source>
+        <translation>LiveDesk 会先关闭，备份后用新密码重新加密存储，再重新打开。较早的备份仍使用旧密码。</translation>
+    </message>
+    <message>
+        <source>Decrypt the store</source>
+        <translation>解密存储</translation>
+    </message>
+    <message>
+        <source>LiveDesk will close, write the store back unencrypted (after a backup) and open again. Anyone who copies this computer&apos;s files can then read it. Decrypt?</source>
+        <translation>LiveDesk 会先关闭，备份后把存储写回未加密的文件，再重新打开。之后任何人复制这台电脑上的文件都能读到它。确定解密吗？</translation>
+    </message>
+    <message>
+        <source>Delete unencrypted backups</source>
+        <translation>删除未加密的备份</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete the %n backup(s) made before the store was encrypted? The encrypted backups stay.</source>
+        <translation>
+            <numerusform>删除存储加密之前做的 %n 份备份吗？已加密的备份会保留。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleted %n unencrypted backup(s).</source>
+        <translation>
+            <numerusform>已删除 %n 份未加密的备份。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Converting the store…</source>
+        <translation>正在转换存储…</translation>
+    </message>
+    <message>
+        <source>The converted copy did not check out.</source>
+        <translation>转换后的副本没有通过检查。</translation>
+    </message>
+    <message>
+        <source>The store is unchanged.</source>
+        <translation>存储没有任何改动。</translation>
+    </message>
+    <message>
+        <source>This computer has no system keyring: the passphrase was not remembered. You will be asked for it when LiveDesk opens.</source>
+        <translation>这台电脑没有系统钥匙串：密码没有记住。LiveDesk 打开时会请你输入。</translation>
     </message>
 </context>
 <context>
@@ -4125,6 +4242,25 @@ Replace it with yours?</source>
     </message>
 </context>
 <context>
+    <name>NewPassphraseDialog</name>
+    <message>
+        <source>New passphrase</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>The same again</source>
+        <translation>再输入一次</translation>
+    </message>
+    <message>
+        <source>A passphrase needs at least %1 characters.</source>
+        <translation>密码至少需要 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
     <name>OrdersModel</name>
     <message>
         <source>Date</source>
@@ -4211,6 +4347,37 @@ Replace it with yours?</source>
     <message>
         <source>Open complaint: %1</source>
         <translation>未处理投诉：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PassphraseDialog</name>
+    <message>
+        <source>Remember on this computer (in the system keyring)</source>
+        <translation>在这台电脑上记住（保存在系统钥匙串）</translation>
+    </message>
+    <message>
+        <source>This computer has no system keyring to remember it in. Untick &quot;Remember&quot; to go on; you will be asked each time.</source>
+        <translation>这台电脑没有可以保存密码的系统钥匙串。取消勾选“记住”即可继续，之后每次都会询问密码。</translation>
+    </message>
+    <message>
+        <source>This store is encrypted. Type its passphrase to open it.</source>
+        <translation>这个存储已加密。请输入密码打开它。</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Type the passphrase.</source>
+        <translation>请输入密码。</translation>
+    </message>
+    <message>
+        <source>The passphrase is wrong. Try again.</source>
+        <translation>密码不对，请再试一次。</translation>
+    </message>
+    <message>
+        <source>This LiveDesk cannot open encrypted stores.</source>
+        <translation>这个 LiveDesk 无法打开加密的存储。</translation>
     </message>
 </context>
 <context>

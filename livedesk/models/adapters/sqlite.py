@@ -1,6 +1,6 @@
 """The SQLite adapter: every SQLite-only statement and setting of LiveDesk lives here.
 
-Connection set-up (PRAGMAs, our own BEGIN), the compiled SQL functions, and the bulk-write
+Connection set-up (PRAGMAs, our own BEGIN, the SQLCipher key of an encrypted store: ``sqlcipher.py``), the compiled SQL functions, and the bulk-write
 path the importer and the demo use: ids taken under the write lock, multi-row INSERTs,
 secondary indexes dropped before a bulk load and built after, a progress handler that lets
 a cancel stop a long statement. ``postgresql.py`` has the same functions for the server.
@@ -13,12 +13,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, event, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 
+from livedesk.models.adapters import sqlcipher
 from livedesk.models.adapters.functions import PACK_NULL, PACK_SEPARATOR, day_number, packed, utc_hour
 from livedesk.models.writes import WRITE_OPTION, StoreBusy, WritePolicy
 
@@ -43,8 +46,18 @@ def normalize_url(url: Any) -> Any:
     return url
 
 
+def _file_key(url: Any) -> str | None:
+    """The SQLCipher key of an encrypted store file (None for a plain one): see ``sqlcipher``."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return sqlcipher.AGENT.key_for(Path(database))
+
+
 def engine_options(url: Any) -> dict[str, Any]:
-    return {}
+    # An encrypted store is opened through SQLCipher's driver (raises sqlcipher.CipherError
+    # when no passphrase given to this process opens it).
+    return {"module": sqlcipher.sqlcipher} if _file_key(url) is not None else {}
 
 
 def _begin_immediate(dbapi_connection: Any, policy: WritePolicy) -> None:
@@ -56,7 +69,7 @@ def _begin_immediate(dbapi_connection: Any, policy: WritePolicy) -> None:
             try:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
-            except sqlite3.OperationalError as exc:
+            except sqlcipher.OPERATIONAL_ERRORS as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
             waited = time.monotonic() - started
@@ -69,8 +82,12 @@ def _begin_immediate(dbapi_connection: Any, policy: WritePolicy) -> None:
 
 
 def configure(engine: Engine) -> None:
+    key = _file_key(engine.url)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if key is not None:  # an encrypted store: the key before anything reads the file
+            sqlcipher.apply_key(dbapi_connection, key)
         # pysqlite's own transaction handling commits before DDL, so a failed
         # migration would leave half a schema; take over BEGIN ourselves.
         dbapi_connection.isolation_level = None
