@@ -15,8 +15,8 @@ from dataclasses import asdict
 from typing import Any
 
 from livedesk import __version__, cli_loyalty, cli_room, cli_store
+from livedesk.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,8 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-EXIT_OK, EXIT_FAILED = 0, 1
+from livedesk.exit_codes import EXIT_FAILED, EXIT_OK
+
 
 
 def add_parsers(sub: Any) -> None:

@@ -10,7 +10,8 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from livedesk.exit_codes import EXIT_FAILED, EXIT_OK
+
 
 
 def add_parsers(sub: Any) -> None:

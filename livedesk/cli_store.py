@@ -16,7 +16,8 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from livedesk.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
 
 
 def add_parsers(sub: Any) -> None:

@@ -19,8 +19,20 @@ import hmac
 import json
 import threading
 import urllib.parse
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+# The recorded shop the sync tests share: its orders, the app's credentials, the time range.
+DATA = Path(__file__).parent / "data" / "douyin_api"
+KEY, SECRET, SHOP = "7152331234567890123", "s3cr3t-abcdef", "88001234"
+SINCE = datetime(2026, 10, 1, tzinfo=timezone.utc)
+UNTIL = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def shop_orders() -> list[dict]:
+    return json.loads((DATA / "shop_orders.json").read_text(encoding="utf-8"))["shop_order_list"]
 
 
 class DouyinStandIn:

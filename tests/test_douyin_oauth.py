@@ -5,13 +5,13 @@ authorisation said in words; a self-built app (自用型) keeps working as befor
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from douyin_standin import DouyinStandIn
+from douyin_standin import KEY, SECRET, SHOP, SINCE, UNTIL, DouyinStandIn, shop_orders as _orders
 from livedesk.cli import main
 from livedesk.models import Order
 from livedesk.services import settings
@@ -20,14 +20,6 @@ from livedesk.services.sync.credentials import AppCredentials, KeyringTokens
 from livedesk.services.sync.douyin import sync_orders
 from livedesk.services.sync.douyin_api import DouyinApi, DouyinApiError
 
-DATA = Path(__file__).parent / "data" / "douyin_api"
-KEY, SECRET, SHOP = "7152331234567890123", "s3cr3t-abcdef", "88001234"
-SINCE = datetime(2026, 10, 1, tzinfo=timezone.utc)
-UNTIL = datetime(2026, 11, 1, tzinfo=timezone.utc)
-
-
-def _orders() -> list[dict]:
-    return json.loads((DATA / "shop_orders.json").read_text(encoding="utf-8"))["shop_order_list"]
 
 
 class Clock:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from douyin_standin import DouyinStandIn
+from douyin_standin import KEY, SECRET, SHOP, SINCE, UNTIL, DouyinStandIn, shop_orders as _orders
 from livedesk.cli import main
 from livedesk.models import Customer, ImportBatch, Order, OrderItem
 from livedesk.services import customers, settings, unknown_buyers
@@ -21,14 +21,6 @@ from livedesk.services.sync.credentials import AppCredentials
 from livedesk.services.sync.douyin import SYNCED_UNTIL, sync_orders
 from livedesk.services.sync.douyin_api import DouyinApi, DouyinApiError
 
-DATA = Path(__file__).parent / "data" / "douyin_api"
-KEY, SECRET, SHOP = "7152331234567890123", "s3cr3t-abcdef", "88001234"
-SINCE = datetime(2026, 10, 1, tzinfo=timezone.utc)
-UNTIL = datetime(2026, 11, 1, tzinfo=timezone.utc)
-
-
-def _orders() -> list[dict]:
-    return json.loads((DATA / "shop_orders.json").read_text(encoding="utf-8"))["shop_order_list"]
 
 
 def _many(count: int) -> list[dict]:
