@@ -81,6 +81,7 @@ def test_marking_greeted_tells_every_machine_once(store, room):
 
 def test_a_second_machine_is_told_who_records_and_cannot_start_a_second_recorder(store, laptop, room):
     with store.write() as s:
+        team.add_member(s, "老板", "owner")  # a team starts with its owner
         member = team.add_member(s, "小周", "assistant")
     store.apply(broadcasts.claim_recorder, room["broadcast"], store.origin, member)
     with pytest.raises(broadcasts.RecorderTaken) as refused:
@@ -266,6 +267,7 @@ def console(qtbot):
 def test_a_second_console_is_told_who_records_and_takes_over_only_after_confirming(qtbot, store, laptop, room,
                                                                                   console):
     with store.write() as s:
+        team.add_member(s, "老板", "owner")  # a team starts with its owner
         member = team.add_member(s, "小周", "assistant")
     with store.read() as s:
         store.actor = team.sign_in(s, member)

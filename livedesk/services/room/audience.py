@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from livedesk.models import BroadcastMinute, CommentIntent
+from livedesk.services import changes
 from livedesk.services.feeds.events import Kind
 from livedesk.services.feeds.source import MatchedEvent
 from livedesk.services.room.health import is_anonymous
@@ -107,9 +108,11 @@ def record(session: Session, broadcast_id: int, batch: AudienceBatch) -> None:
             row.gifts += m.gifts
             row.gift_value += m.gift_value
             row.likes += m.likes
-    session.add_all(CommentIntent(broadcast_id=broadcast_id, intent=r.intent, position=r.position,
-                                  viewer_key=r.viewer_key, customer_id=r.customer_id, at=r.at)
-                    for r in batch.intents)
+    if batch.intents:  # hundreds a flush in a busy room: one multi-row insert, not row objects
+        session.execute(insert(CommentIntent), [
+            {"broadcast_id": broadcast_id, "intent": r.intent, "position": r.position, "viewer_key": r.viewer_key,
+             "customer_id": r.customer_id, "at": r.at} for r in batch.intents])
+        changes.touch(session, changes.CUSTOMER_DATA, {r.customer_id for r in batch.intents if r.customer_id})
     session.flush()
 
 
