@@ -222,6 +222,9 @@ def test_another_machine_applies_the_batches_and_greetings_and_the_recorder_neve
         # Li speaks again: one row for her, moved up, on both machines.
         source.buffer.items.append(matched("uid-li", "李姐", customer=li))
         feeds._drain_buffers()
+        # One batch in flight at a time (the app's timer publishes again every 250 ms): the first
+        # is seen on the laptop as soon as it commits, a moment before its callback frees the next.
+        qtbot.waitUntil(lambda: not feeds._publishing, timeout=15000)
         feeds.publish_arrivals()
         qtbot.waitUntil(lambda: follower.arrivals.arrivals[1].nickname == "李姐", timeout=15000)
         assert follower.arrivals.rowCount() == 3 and feeds.arrivals.rowCount() == 3
